@@ -1,0 +1,139 @@
+//! Command-line contract shared by every subcommand.
+//!
+//! Global options: `--db PATH` (env `CLAIMKIT_DB`, default `./claimkit.db`), `--format
+//! table|json|csv`, `--quiet`, `--no-progress`, `--show-data`.
+//!
+//! Exit codes: 0 done and clean; 1 done, with findings a biller must act on; 2 usage error; 3 input
+//! data error (a file that cannot be read or parsed); 4 internal, database or I/O error; 75 another
+//! run holds the ledger lock.
+
+mod inspect;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use claimkit::ledger::{Ledger, LedgerError, LedgerLock};
+use claimkit::report::OutputFormat;
+use clap::{Args, Parser, Subcommand};
+
+/// What a finished command reports to the shell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[allow(dead_code)] // Findings: the ledger commands (import, scrub, build, remit) report them.
+pub enum Exit {
+    /// 0: done and clean.
+    Clean,
+    /// 1: done, with findings a biller must act on.
+    Findings,
+    /// 3: an input file could not be read or parsed.
+    InputError,
+}
+
+impl Exit {
+    fn code(self) -> u8 {
+        match self {
+            Exit::Clean => 0,
+            Exit::Findings => 1,
+            Exit::InputError => 3,
+        }
+    }
+}
+
+/// An input file that cannot be read or parsed (exit 3), as opposed to our own failure (exit 4).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct InputError(pub String);
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "claimkit",
+    version,
+    about = "US medical billing: EMR encounters to 837P claims to reconciled 835 remittances"
+)]
+#[command(propagate_version = true, max_term_width = 110)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every subcommand accepts.
+#[derive(Debug, Args, Clone)]
+pub struct GlobalArgs {
+    /// Ledger database file.
+    #[arg(long, global = true, env = "CLAIMKIT_DB", default_value = "claimkit.db", value_name = "PATH")]
+    pub db: PathBuf,
+    /// Output format.
+    #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
+    /// Print only errors (and the requested output for JSON/CSV).
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    /// Never draw progress bars.
+    #[arg(long, global = true)]
+    pub no_progress: bool,
+    /// Include patient data (segment text, names, member IDs) in error messages.
+    #[arg(long, global = true)]
+    pub show_data: bool,
+}
+
+#[allow(dead_code)] // used by the ledger commands
+impl GlobalArgs {
+    /// Opens the ledger for reading.
+    pub fn open_ledger(&self) -> Result<Ledger, LedgerError> {
+        Ledger::open(&self.db)
+    }
+
+    /// Takes the run lock, then opens the ledger for writing.
+    pub fn open_ledger_for_writing(&self) -> Result<(LedgerLock, Ledger), LedgerError> {
+        let lock = LedgerLock::acquire(&self.db)?;
+        Ok((lock, Ledger::open(&self.db)?))
+    }
+
+    /// Prints a progress or status line to stderr unless `--quiet`.
+    pub fn note(&self, msg: impl std::fmt::Display) {
+        if !self.quiet {
+            eprintln!("{msg}");
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show the envelopes, transaction types, segments and loops of X12 files, and check them.
+    Inspect(inspect::InspectArgs),
+}
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let global = cli.global.clone();
+    let result = match cli.command {
+        Command::Inspect(args) => inspect::exec(&global, args),
+    };
+    match result {
+        Ok(exit) => ExitCode::from(exit.code()),
+        Err(e) => {
+            eprintln!("claimkit: error: {e:#}");
+            ExitCode::from(error_code(&e))
+        }
+    }
+}
+
+/// Maps a failure to the exit-code contract.
+fn error_code(e: &anyhow::Error) -> u8 {
+    for cause in e.chain() {
+        if let Some(LedgerError::Locked { .. }) = cause.downcast_ref::<LedgerError>() {
+            return 75;
+        }
+        if cause.downcast_ref::<InputError>().is_some() || cause.downcast_ref::<claimkit::x12::X12Error>().is_some() {
+            return 3;
+        }
+    }
+    4
+}

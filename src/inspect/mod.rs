@@ -1,0 +1,150 @@
+//! `claimkit inspect`: open any health-care X12 file and read it.
+//!
+//! For each file: its envelopes, the type of each transaction set (837P, 835, 999, 277CA, ... from
+//! ST01 and GS08), every segment with the loop it belongs to and the names of its elements, then the
+//! envelope checks and the required-element checks. The file is streamed: segments are handed to a
+//! callback one at a time, so a large file can be listed without holding it in memory.
+
+mod loops;
+mod names;
+
+use std::io::Read;
+
+pub use loops::LoopTracker;
+pub use names::{element_name, required_elements};
+use serde::Serialize;
+
+use crate::x12::{EnvelopeChecker, EnvelopeSummary, Position, Segment, SegmentReader, X12Error, transaction_kind};
+
+/// One segment as shown to a reader.
+#[derive(Debug, Clone, Serialize)]
+pub struct SegmentView {
+    pub number: u64,
+    pub offset: u64,
+    /// The transaction type this segment is in (`837P`...), empty on envelope segments.
+    pub transaction: String,
+    #[serde(rename = "loop")]
+    pub loop_id: &'static str,
+    pub id: String,
+    pub elements: Vec<ElementView>,
+}
+
+/// One non-empty element.
+#[derive(Debug, Clone, Serialize)]
+pub struct ElementView {
+    /// `CLM01`, `SV101`...
+    pub reference: String,
+    pub name: Option<&'static str>,
+    pub value: String,
+}
+
+impl SegmentView {
+    fn new(seg: &Segment<'_>, transaction: &str, loop_id: &'static str) -> Self {
+        let id = seg.id().to_string();
+        let elements = seg
+            .elements()
+            .enumerate()
+            .skip(1)
+            .filter(|(_, e)| !e.is_empty())
+            .map(|(n, e)| ElementView {
+                reference: format!("{id}{n:02}"),
+                name: element_name(&id, n),
+                value: String::from_utf8_lossy(e).into_owned(),
+            })
+            .collect();
+        let p = seg.position();
+        SegmentView { number: p.segment, offset: p.offset, transaction: transaction.to_string(), loop_id, id, elements }
+    }
+}
+
+/// A problem found in a segment's content.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ContentFinding {
+    pub position: Position,
+    pub segment: String,
+    pub message: String,
+}
+
+/// The outcome of inspecting one file.
+#[derive(Debug, Serialize)]
+pub struct Inspection {
+    pub envelopes: EnvelopeSummary,
+    pub content: Vec<ContentFinding>,
+    /// A syntax error that stopped reading, if any (its text carries no element values).
+    pub error: Option<String>,
+    #[serde(skip)]
+    pub error_detail: Option<X12Error>,
+}
+
+impl Inspection {
+    /// True when the file read to the end with sound envelopes and all required elements.
+    pub fn is_sound(&self) -> bool {
+        self.error.is_none() && self.envelopes.is_sound() && self.content.is_empty()
+    }
+
+    /// Every problem as a one-line message with its position.
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(e) = &self.error {
+            out.push(e.clone());
+        }
+        out.extend(self.envelopes.findings.iter().map(|f| format!("{}: {}", f.position, f.message)));
+        out.extend(self.content.iter().map(|f| format!("{}: {}", f.position, f.message)));
+        out
+    }
+}
+
+/// Reads `input` to the end, calling `each` for every segment, and checks it.
+pub fn inspect<R: Read>(input: R, mut each: impl FnMut(SegmentView)) -> Inspection {
+    let mut reader = SegmentReader::new(input);
+    let mut checker = EnvelopeChecker::new();
+    let mut content = Vec::new();
+    let mut tracker: Option<LoopTracker> = None;
+    let mut kind = String::new();
+    let mut group_version = String::new();
+    let mut error_detail = None;
+    loop {
+        let seg = match reader.next_segment() {
+            Ok(Some(seg)) => seg,
+            Ok(None) => break,
+            Err(e) => {
+                error_detail = Some(e);
+                break;
+            }
+        };
+        checker.segment(&seg);
+        let id = seg.id();
+        match id {
+            "GS" => group_version = seg.trimmed(8),
+            "ST" => {
+                let guide = seg.get(3).map(|s| s.trim().to_string()).unwrap_or_else(|| group_version.clone());
+                kind = transaction_kind(seg.text(1).trim(), &guide);
+                tracker = Some(LoopTracker::new(&kind));
+            }
+            _ => {}
+        }
+        for &n in required_elements(id) {
+            if seg.element(n).iter().all(|b| *b == b' ') {
+                let name = element_name(id, n).map(|s| format!(" ({s})")).unwrap_or_default();
+                content.push(ContentFinding {
+                    position: seg.position(),
+                    segment: id.to_string(),
+                    message: format!("{id}{n:02}{name} is required but empty"),
+                });
+            }
+        }
+        let loop_id = match (&mut tracker, id) {
+            (_, "ISA" | "IEA" | "GS" | "GE" | "TA1") => "envelope",
+            (Some(t), _) => t.locate(&seg),
+            (None, _) => "",
+        };
+        let in_tx = !matches!(id, "ISA" | "IEA" | "GS" | "GE" | "TA1");
+        each(SegmentView::new(&seg, if in_tx { &kind } else { "" }, loop_id));
+        if id == "SE" {
+            tracker = None;
+        }
+    }
+    let end = Position { segment: reader.segments_read(), offset: reader.bytes_read() };
+    let envelopes = checker.finish(end);
+    Inspection { envelopes, content, error: error_detail.as_ref().map(|e| e.to_string()), error_detail }
+}

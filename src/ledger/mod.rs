@@ -1,0 +1,229 @@
+//! The ledger: claimkit's SQLite database of practices, encounters, claims, batches, payments and
+//! everything that happened to them.
+//!
+//! Money must never be lost or posted twice, so:
+//! - every change happens inside a transaction ([`Ledger::transaction`]): an import, a build or a
+//!   remittance posting lands whole or not at all;
+//! - the schema is versioned ([`schema`]) and migrated forward on open;
+//! - WAL journaling with `synchronous=FULL`: a committed posting survives a power cut;
+//! - the file is created readable by its owner only (mode 0600): it holds patient data;
+//! - one writer at a time: commands that change the ledger first take [`LedgerLock`]; a second run
+//!   gets [`LedgerError::Locked`] at once (exit code 75) instead of waiting.
+//!
+//! Amounts are stored as decimal text (`"125.00"`) and read back into `rust_decimal::Decimal`;
+//! dates as ISO `YYYY-MM-DD` text.
+
+mod control;
+mod lock;
+pub mod schema;
+
+use std::path::{Path, PathBuf};
+
+pub use control::{ControlKind, ControlNumbers, allocate, allocate_envelope};
+pub use lock::LedgerLock;
+use rusqlite::{Connection, OpenFlags};
+
+/// Failures of the ledger.
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    #[error("ledger {path}: {source}")]
+    Open { path: PathBuf, source: rusqlite::Error },
+    #[error("ledger: {0}")]
+    Sql(#[from] rusqlite::Error),
+    #[error("ledger {path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("ledger {path} is in use by another claimkit run (lock {lock} is held); try again when it finishes")]
+    Locked { path: PathBuf, lock: PathBuf },
+    #[error("ledger {path} has schema version {found}, newer than this claimkit ({supported}); upgrade claimkit")]
+    SchemaTooNew { path: PathBuf, found: i64, supported: i64 },
+    #[error("control number {kind} for {sender} -> {receiver} is exhausted (max {max})")]
+    ControlNumbersExhausted { kind: &'static str, sender: String, receiver: String, max: u64 },
+    #[error("ledger data is inconsistent: {0}")]
+    Corrupt(String),
+}
+
+pub type Result<T, E = LedgerError> = std::result::Result<T, E>;
+
+/// An open ledger.
+pub struct Ledger {
+    conn: Connection,
+    path: Option<PathBuf>,
+}
+
+impl Ledger {
+    /// Opens (creating if needed, with mode 0600) the ledger at `path` and migrates it.
+    pub fn open(path: &Path) -> Result<Ledger> {
+        if !path.exists() {
+            create_private(path).map_err(|source| LedgerError::Io { path: path.to_path_buf(), source })?;
+        }
+        let conn =
+            Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+                .map_err(|source| LedgerError::Open { path: path.to_path_buf(), source })?;
+        let mut ledger = Ledger { conn, path: Some(path.to_path_buf()) };
+        ledger.configure(true)?;
+        Ok(ledger)
+    }
+
+    /// A private in-memory ledger, for tests and dry runs.
+    pub fn open_in_memory() -> Result<Ledger> {
+        let conn = Connection::open_in_memory()?;
+        let mut ledger = Ledger { conn, path: None };
+        ledger.configure(false)?;
+        Ok(ledger)
+    }
+
+    fn configure(&mut self, on_disk: bool) -> Result<()> {
+        self.conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        if on_disk {
+            self.conn.pragma_update(None, "journal_mode", "WAL")?;
+        }
+        self.conn.pragma_update(None, "synchronous", "FULL")?;
+        self.conn.pragma_update(None, "foreign_keys", "ON")?;
+        let display = self.path.clone().unwrap_or_else(|| PathBuf::from(":memory:"));
+        schema::migrate(&mut self.conn, &display)
+    }
+
+    /// Where the ledger lives (`None` in memory).
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// The connection, for reads.
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// The connection, for modules that manage their own transactions.
+    pub fn conn_mut(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+
+    /// Starts an IMMEDIATE transaction: it holds the write lock from the start, so two writers
+    /// never interleave. Dropped without `commit()`, it rolls back.
+    pub fn transaction(&mut self) -> Result<rusqlite::Transaction<'_>> {
+        Ok(self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?)
+    }
+
+    /// The schema version in force.
+    pub fn schema_version(&self) -> Result<i64> {
+        Ok(self.conn.query_row("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", [], |r| r.get(0))?)
+    }
+}
+
+#[cfg(unix)]
+fn create_private(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+#[cfg(not(unix))]
+fn create_private(path: &Path) -> std::io::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::OpenOptions::new().write(true).create(true).open(path).map(|_| ())
+}
+
+/// Records that a file was processed, keyed by kind and SHA-256. Returns false when the same
+/// content was already recorded for that kind (the caller then changes nothing).
+pub fn record_file(tx: &rusqlite::Transaction<'_>, kind: &str, path: &Path, sha256: &str) -> Result<bool> {
+    let inserted = tx.execute(
+        "INSERT OR IGNORE INTO processed_files (kind, sha256, path, processed_at) VALUES (?1, ?2, ?3, ?4)",
+        rusqlite::params![kind, sha256, path.display().to_string(), now_timestamp()],
+    )?;
+    Ok(inserted == 1)
+}
+
+/// True when a file with this content was already processed as `kind`.
+pub fn file_seen(conn: &Connection, kind: &str, sha256: &str) -> Result<bool> {
+    Ok(conn
+        .query_row("SELECT 1 FROM processed_files WHERE kind = ?1 AND sha256 = ?2", [kind, sha256], |_| Ok(()))
+        .map(|_| true)
+        .or_else(|e| if e == rusqlite::Error::QueryReturnedNoRows { Ok(false) } else { Err(e) })?)
+}
+
+/// Current time as an RFC 3339 UTC timestamp with seconds, the ledger's time format.
+pub fn now_timestamp() -> String {
+    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// SHA-256 of bytes as lower-case hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(bytes);
+    let mut out = String::with_capacity(64);
+    for b in digest {
+        use std::fmt::Write;
+        let _ = write!(out, "{b:02x}");
+    }
+    out
+}
+
+/// SHA-256 of a file, read in chunks.
+pub fn sha256_file(path: &Path) -> std::io::Result<String> {
+    use sha2::{Digest, Sha256};
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_ledger_is_private_wal_and_migrated() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/claimkit.db");
+        let ledger = Ledger::open(&path).unwrap();
+        assert_eq!(ledger.schema_version().unwrap(), schema::latest_version());
+        let mode: String = ledger.conn().query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+        assert_eq!(mode, "wal");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        }
+        drop(ledger);
+        // Opening again does not re-run migrations.
+        let again = Ledger::open(&path).unwrap();
+        let runs: i64 = again.conn().query_row("SELECT COUNT(*) FROM schema_migrations", [], |r| r.get(0)).unwrap();
+        assert_eq!(runs, schema::latest_version());
+    }
+
+    #[test]
+    fn a_dropped_transaction_changes_nothing() {
+        let mut ledger = Ledger::open_in_memory().unwrap();
+        {
+            let tx = ledger.transaction().unwrap();
+            assert!(record_file(&tx, "remit", Path::new("a.835"), "abc").unwrap());
+        }
+        assert!(!file_seen(ledger.conn(), "remit", "abc").unwrap());
+        let tx = ledger.transaction().unwrap();
+        assert!(record_file(&tx, "remit", Path::new("a.835"), "abc").unwrap());
+        assert!(!record_file(&tx, "remit", Path::new("copy.835"), "abc").unwrap());
+        tx.commit().unwrap();
+        assert!(file_seen(ledger.conn(), "remit", "abc").unwrap());
+    }
+
+    #[test]
+    fn sha256_matches_the_standard_vector() {
+        assert_eq!(sha256_hex(b"abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    }
+}

@@ -1,0 +1,61 @@
+//! Versioned schema. Each migration is an SQL file under `migrations/`, applied once, in order,
+//! inside one transaction with its row in `schema_migrations`. Never edit a migration that has
+//! shipped: add the next one.
+
+use std::path::Path;
+
+use rusqlite::Connection;
+
+use super::{LedgerError, Result};
+
+/// (version, name, SQL), in order.
+pub const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "foundation", include_str!("migrations/0001_foundation.sql"))];
+
+pub fn latest_version() -> i64 {
+    MIGRATIONS.last().map_or(0, |m| m.0)
+}
+
+pub(super) fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+            version INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            applied_at TEXT NOT NULL
+        )",
+    )?;
+    let current: i64 = conn.query_row("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", [], |r| r.get(0))?;
+    if current > latest_version() {
+        return Err(LedgerError::SchemaTooNew {
+            path: path.to_path_buf(),
+            found: current,
+            supported: latest_version(),
+        });
+    }
+    for (version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        // Another process may have migrated while we waited for the write lock.
+        let done: i64 =
+            tx.query_row("SELECT COUNT(*) FROM schema_migrations WHERE version = ?1", [version], |r| r.get(0))?;
+        if done == 0 {
+            tx.execute_batch(sql)?;
+            tx.execute(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
+                rusqlite::params![version, name, super::now_timestamp()],
+            )?;
+        }
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_are_numbered_one_by_one() {
+        for (i, m) in MIGRATIONS.iter().enumerate() {
+            assert_eq!(m.0, i as i64 + 1, "migration {} out of sequence", m.1);
+        }
+    }
+}

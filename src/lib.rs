@@ -1,0 +1,13 @@
+//! claimkit: US medical billing from EMR encounters to reconciled remittances.
+//!
+//! The pipeline, one module per step, over shared foundations:
+//!
+//! ```text
+//! ingest -> scrub -> claim837 -> (ack) -> remit835 -> report
+//!                 x12 (read/write)   codes (code sets)   ledger (SQLite)
+//! ```
+
+pub mod inspect;
+pub mod ledger;
+pub mod report;
+pub mod x12;

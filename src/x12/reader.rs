@@ -1,0 +1,358 @@
+//! Streaming segment reader: finds segments in any `io::Read` with a bounded buffer, so a 1 GB
+//! file needs no more memory than its longest segment plus a 256 KiB read buffer.
+//!
+//! ```
+//! use claimkit::x12::SegmentReader;
+//! let file = b"ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       *261125*0930*^*00501*000000001*0*T*:~\r\nGS*HC*S*R*20261125*0930*1*X*005010X222A1~";
+//! let mut reader = SegmentReader::new(&file[..]);
+//! let mut ids = Vec::new();
+//! while let Some(segment) = reader.next_segment().unwrap() {
+//!     ids.push(segment.id().to_string());
+//! }
+//! assert_eq!(ids, ["ISA", "GS"]);
+//! ```
+
+use std::io::{self, Read};
+
+use super::{Position, Segment, Separators, SyntaxError, X12Error};
+
+const READ_CHUNK: usize = 256 * 1024;
+/// No real segment comes near this; hitting it means the terminator is wrong.
+pub const MAX_SEGMENT_LEN: usize = 1 << 20;
+/// Length of the ISA segment including its terminator.
+pub const ISA_LEN: usize = 106;
+const ISA_WIDTHS: [usize; 16] = [2, 10, 2, 10, 2, 15, 2, 15, 6, 4, 1, 5, 9, 1, 1, 1];
+
+/// Reads segments one at a time, each borrowed from the internal buffer until the next call.
+pub struct SegmentReader<R> {
+    src: R,
+    buf: Vec<u8>,
+    start: usize,
+    end: usize,
+    /// File offset of `buf[0]`.
+    base: u64,
+    eof: bool,
+    seps: Option<Separators>,
+    count: u64,
+}
+
+impl<R: Read> SegmentReader<R> {
+    pub fn new(src: R) -> Self {
+        SegmentReader { src, buf: vec![0; READ_CHUNK], start: 0, end: 0, base: 0, eof: false, seps: None, count: 0 }
+    }
+
+    /// Separators of the current interchange (after its ISA has been read).
+    pub fn separators(&self) -> Option<Separators> {
+        self.seps
+    }
+
+    /// Number of segments returned so far.
+    pub fn segments_read(&self) -> u64 {
+        self.count
+    }
+
+    /// Bytes consumed so far (the offset just past the last segment returned).
+    pub fn bytes_read(&self) -> u64 {
+        self.base + self.start as u64
+    }
+
+    /// Reads more input; returns false at end of input.
+    fn fill(&mut self) -> io::Result<bool> {
+        if self.eof {
+            return Ok(false);
+        }
+        if self.start > 0 && (self.end == self.buf.len() || self.start == self.end) {
+            self.buf.copy_within(self.start..self.end, 0);
+            self.base += self.start as u64;
+            self.end -= self.start;
+            self.start = 0;
+        }
+        if self.end == self.buf.len() {
+            let grown = (self.buf.len() * 2).min(MAX_SEGMENT_LEN + READ_CHUNK);
+            if grown == self.buf.len() {
+                return Ok(true);
+            }
+            self.buf.resize(grown, 0);
+        }
+        loop {
+            match self.src.read(&mut self.buf[self.end..]) {
+                Ok(0) => {
+                    self.eof = true;
+                    return Ok(false);
+                }
+                Ok(n) => {
+                    self.end += n;
+                    return Ok(true);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Makes at least `n` bytes available from `start` unless the input ends first.
+    fn want(&mut self, n: usize) -> io::Result<usize> {
+        while self.end - self.start < n && self.fill()? {}
+        Ok(self.end - self.start)
+    }
+
+    fn here(&self) -> Position {
+        Position { segment: self.count + 1, offset: self.base + self.start as u64 }
+    }
+
+    /// The next segment, or `None` at the end of the input.
+    pub fn next_segment(&mut self) -> Result<Option<Segment<'_>>, X12Error> {
+        // Skip white space (and a byte-order mark) between segments: many senders put CR/LF after
+        // each terminator.
+        loop {
+            while self.start < self.end && matches!(self.buf[self.start], b'\r' | b'\n' | b' ' | b'\t' | 0) {
+                self.start += 1;
+            }
+            if self.count == 0 && self.base == 0 && self.buf[self.start..self.end].starts_with(b"\xEF\xBB\xBF") {
+                self.start += 3;
+                continue;
+            }
+            if self.start < self.end {
+                break;
+            }
+            if !self.fill()? {
+                if self.count == 0 {
+                    return Err(X12Error::Syntax { at: self.here(), kind: SyntaxError::Empty, segment_text: None });
+                }
+                return Ok(None);
+            }
+        }
+        self.want(4)?;
+        let (seg_start, seg_end, next) =
+            if self.buf[self.start..self.end].starts_with(b"ISA") { self.read_isa()? } else { self.read_other()? };
+        let raw = &self.buf[seg_start..seg_end];
+        check_segment_id(raw, self.seps.map(|s| s.element).unwrap_or(b'*'))
+            .map_err(|kind| X12Error::syntax(self.here(), kind, raw))?;
+        let pos = self.here();
+        self.count += 1;
+        self.start = next;
+        let seps = self.seps.expect("separators are set by the first ISA");
+        Ok(Some(Segment::new(&self.buf[seg_start..seg_end], seps, pos)))
+    }
+
+    fn read_isa(&mut self) -> Result<(usize, usize, usize), X12Error> {
+        let avail = self.want(ISA_LEN + 64)?;
+        let bytes = &self.buf[self.start..self.start + avail];
+        let esep = bytes[3];
+        let mut seps_at = Vec::with_capacity(16);
+        for (i, b) in bytes.iter().enumerate().skip(3) {
+            if *b == esep {
+                seps_at.push(i);
+                if seps_at.len() == 16 {
+                    break;
+                }
+            }
+        }
+        let err = |kind| X12Error::syntax(self.here(), kind, &bytes[..bytes.len().min(ISA_LEN)]);
+        if seps_at.len() < 16 || seps_at[15] + 2 >= bytes.len() {
+            return Err(err(SyntaxError::InterchangeHeaderWidth {
+                len: bytes.len(),
+                detail: format!("found {} of its 16 elements", seps_at.len()),
+            }));
+        }
+        let component = bytes[seps_at[15] + 1];
+        let terminator = bytes[seps_at[15] + 2];
+        let len = seps_at[15] + 3;
+        for (k, width) in ISA_WIDTHS.iter().enumerate() {
+            let from = seps_at[k] + 1;
+            let to = if k == 15 { from + 1 } else { seps_at[k + 1] };
+            if to - from != *width {
+                return Err(err(SyntaxError::InterchangeHeaderWidth {
+                    len,
+                    detail: format!("ISA{:02} is {} characters wide, expected {}", k + 1, to - from, width),
+                }));
+            }
+        }
+        if esep.is_ascii_alphanumeric()
+            || component.is_ascii_alphanumeric()
+            || terminator.is_ascii_alphanumeric()
+            || esep == component
+            || esep == terminator
+            || component == terminator
+        {
+            return Err(err(SyntaxError::BadSeparators {
+                detail: format!(
+                    "element {:?}, component {:?}, terminator {:?} must be distinct non-alphanumeric characters",
+                    esep as char, component as char, terminator as char
+                ),
+            }));
+        }
+        let isa11 = bytes[seps_at[10] + 1];
+        let repetition =
+            (!isa11.is_ascii_alphanumeric() && ![esep, component, terminator].contains(&isa11)).then_some(isa11);
+        self.seps = Some(Separators { element: esep, repetition, component, segment: terminator });
+        Ok((self.start, self.start + len - 1, self.start + len))
+    }
+
+    fn read_other(&mut self) -> Result<(usize, usize, usize), X12Error> {
+        let Some(seps) = self.seps else {
+            let id: String = self.buf[self.start..self.end]
+                .iter()
+                .take_while(|b| b.is_ascii_alphanumeric())
+                .take(3)
+                .map(|b| *b as char)
+                .collect();
+            return Err(X12Error::Syntax {
+                at: self.here(),
+                kind: if self.count == 0 {
+                    SyntaxError::NoInterchangeHeader { found: id }
+                } else {
+                    SyntaxError::OutsideInterchange { id }
+                },
+                segment_text: None,
+            });
+        };
+        let mut searched = 0;
+        loop {
+            if let Some(i) = memchr::memchr(seps.segment, &self.buf[self.start + searched..self.end]) {
+                let seg_end = self.start + searched + i;
+                return Ok((self.start, seg_end, seg_end + 1));
+            }
+            searched = self.end - self.start;
+            if searched > MAX_SEGMENT_LEN {
+                let raw = &self.buf[self.start..self.start + 200];
+                return Err(X12Error::syntax(self.here(), SyntaxError::SegmentTooLong { limit: MAX_SEGMENT_LEN }, raw));
+            }
+            if !self.fill()? {
+                let raw = &self.buf[self.start..self.end];
+                return Err(X12Error::syntax(
+                    self.here(),
+                    SyntaxError::Truncated { terminator: seps.segment as char, len: raw.len() },
+                    raw,
+                ));
+            }
+        }
+    }
+}
+
+fn check_segment_id(raw: &[u8], element_sep: u8) -> Result<(), SyntaxError> {
+    let id = &raw[..memchr::memchr(element_sep, raw).unwrap_or(raw.len())];
+    let ok = (2..=3).contains(&id.len())
+        && id.iter().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        && id[0].is_ascii_uppercase();
+    if ok {
+        Ok(())
+    } else {
+        let shown: String = id.iter().take(8).map(|b| if b.is_ascii_graphic() { *b as char } else { '?' }).collect();
+        Err(SyntaxError::BadSegmentId { id: shown })
+    }
+}
+
+/// Calls `f` for every segment of an in-memory file.
+pub fn read_segments(bytes: &[u8], mut f: impl FnMut(&Segment<'_>)) -> Result<u64, X12Error> {
+    let mut reader = SegmentReader::new(bytes);
+    while let Some(seg) = reader.next_segment()? {
+        f(&seg);
+    }
+    Ok(reader.segments_read())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ISA: &str =
+        "ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       *261125*0930*^*00501*000000001*0*T*:~";
+
+    fn ids(input: &[u8]) -> Result<Vec<String>, X12Error> {
+        let mut out = Vec::new();
+        read_segments(input, |s| out.push(s.id().to_string()))?;
+        Ok(out)
+    }
+
+    #[test]
+    fn isa_is_106_bytes_and_declares_separators() {
+        assert_eq!(ISA.len(), ISA_LEN);
+        let mut r = SegmentReader::new(ISA.as_bytes());
+        let s = r.next_segment().unwrap().unwrap();
+        assert_eq!(s.trimmed(6), "SENDER");
+        assert_eq!(s.text(16), ":");
+        let seps = r.separators().unwrap();
+        assert_eq!((seps.element, seps.repetition, seps.component, seps.segment), (b'*', Some(b'^'), b':', b'~'));
+    }
+
+    #[test]
+    fn crlf_between_segments_is_tolerated_and_offsets_point_at_segment_starts() {
+        let input = format!("{ISA}\r\nGS*HC*S*R~\r\n  ST*837*0001~");
+        let mut r = SegmentReader::new(input.as_bytes());
+        r.next_segment().unwrap();
+        let gs = r.next_segment().unwrap().unwrap();
+        assert_eq!(gs.position().offset, 108);
+        assert_eq!(gs.position().segment, 2);
+        let st = r.next_segment().unwrap().unwrap();
+        assert_eq!(&input[st.position().offset as usize..][..2], "ST");
+        assert!(r.next_segment().unwrap().is_none());
+    }
+
+    #[test]
+    fn separators_change_with_each_interchange() {
+        let second = ISA.replace('*', "|").replace('~', "\n").replace("|:\n", "|>\n");
+        let input = format!("{ISA}GS*HC~IEA*1*000000001~{second}GS|HC>X\nIEA|1\n");
+        let mut r = SegmentReader::new(input.as_bytes());
+        let mut comps = Vec::new();
+        while let Some(s) = r.next_segment().unwrap() {
+            if s.is("GS") {
+                comps.push(s.component_text(1, 1).into_owned());
+            }
+        }
+        assert_eq!(comps, ["HC", "HC"]);
+    }
+
+    #[test]
+    fn small_reads_give_the_same_segments() {
+        struct Trickle<'a>(&'a [u8]);
+        impl Read for Trickle<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                let n = buf.len().min(3).min(self.0.len());
+                buf[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        let input = format!("{ISA}GS*HC*S*R~ST*837*0001~SE*2*0001~");
+        let mut r = SegmentReader::new(Trickle(input.as_bytes()));
+        let mut n = 0;
+        while r.next_segment().unwrap().is_some() {
+            n += 1;
+        }
+        assert_eq!(n, 4);
+    }
+
+    #[test]
+    fn a_file_without_isa_is_rejected_with_position() {
+        let err = ids(b"GS*HC*S*R~ST*837*1~").unwrap_err();
+        assert!(err.to_string().contains("does not start with an ISA"), "{err}");
+        assert_eq!(err.position().unwrap().segment, 1);
+    }
+
+    #[test]
+    fn a_narrow_isa_field_is_named() {
+        let bad = ISA.replacen("*          *00", "*         *00", 1);
+        let err = ids(bad.as_bytes()).unwrap_err();
+        assert!(err.to_string().contains("ISA02 is 9 characters wide, expected 10"), "{err}");
+    }
+
+    #[test]
+    fn a_bad_segment_id_is_an_error_without_element_values() {
+        let input = format!("{ISA}GS*HC~*IC*SECRET NAME~");
+        let err = ids(input.as_bytes()).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("segment 3"), "{msg}");
+        assert!(!msg.contains("SECRET"), "{msg}");
+        assert!(err.segment_text().unwrap().contains("SECRET"));
+    }
+
+    #[test]
+    fn truncation_is_reported_not_panicked() {
+        let input = format!("{ISA}GS*HC*S*R");
+        let err = ids(input.as_bytes()).unwrap_err();
+        assert!(matches!(err, X12Error::Syntax { kind: SyntaxError::Truncated { .. }, .. }));
+        assert!(ids(b"").is_err());
+        assert!(ids(&ISA.as_bytes()[..50]).is_err());
+    }
+}
