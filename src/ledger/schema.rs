@@ -53,9 +53,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn migrations_are_numbered_one_by_one() {
-        for (i, m) in MIGRATIONS.iter().enumerate() {
-            assert_eq!(m.0, i as i64 + 1, "migration {} out of sequence", m.1);
+    fn migrations_are_in_increasing_version_order() {
+        for pair in MIGRATIONS.windows(2) {
+            assert!(pair[0].0 < pair[1].0, "migration {} must come before {}", pair[0].1, pair[1].1);
         }
+    }
+
+    #[test]
+    fn every_migration_applies_to_an_empty_ledger() {
+        crate::ledger::Ledger::open_in_memory().unwrap();
     }
 }
