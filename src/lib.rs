@@ -7,7 +7,10 @@
 //!                 x12 (read/write)   codes (code sets)   ledger (SQLite)
 //! ```
 
+pub mod digest;
+pub mod encounter;
 pub mod inspect;
 pub mod ledger;
+pub mod practice;
 pub mod report;
 pub mod x12;
