@@ -281,6 +281,10 @@ def build_icd10cm(stats):
         out.append((code, b, iso(vf), iso(vt), attrs, title(code)))
     stats["empty_titles_billable"] = sorted({r[0] for r in out if r[1] == 1 and not r[5]})
     stats["empty_titles_header"] = sorted({r[0] for r in out if r[1] == 0 and not r[5]})
+    stats["empty_titles_new_fy2027"] = sorted({r[0] for r in out
+                                               if r[1] == 1 and not r[5] and r[2] == "2026-10-01"})
+    stats["empty_titles_other"] = sorted(set(stats["empty_titles_billable"])
+                                         - set(stats["empty_titles_new_fy2027"]))
     stats["titles_from_fy2025"] = len({r[0] for r in out if r[0] not in nodes and r[5]})
 
     known = set(nodes) | bill_set
@@ -312,6 +316,10 @@ def build_excludes1(excl1, known, stats):
             items = [x.strip() for x in grp.split(",")]
             parsed = []
             for it in items:
+                # unambiguous typos in the tabular: "D29.2.-" (= D29.2-), "I01.0 -I01.9",
+                # "P28.3- - P28.4-"; a space only after a hyphen ("I69.81- I69.91-") stays unparsed
+                it = re.sub(r"^([A-Z][0-9A-Z]{2}\.[0-9A-Z]+)\.-", r"\1-", it)
+                it = re.sub(r"\s+-\s*", "-", it)
                 m = ITEM_RE.match(it)
                 if not m:
                     parsed = None
@@ -561,7 +569,8 @@ Columns `code billable valid_from valid_to attributes title`; codes without the 
   `valid_to` of the billable codes under it (empty if any is open-ended).
 - `title`: FY2026 tabular title (7th-character codes: the parent's title, a comma and the
   7th-character meaning); otherwise the FY2025 title from drg ({stats['titles_from_fy2025']} codes); otherwise empty
-  ({len(stats['empty_titles_billable'])} billable codes new in FY2027, {len(stats['empty_titles_header'])} implied headers: no package has their titles).
+  ({len(stats['empty_titles_new_fy2027'])} billable codes new on 2026-10-01, {len(stats['empty_titles_header'])} implied headers, and
+  {' '.join(stats['empty_titles_other'])} (valid through 2024-09-30): no package has their titles).
 - Counts of distinct billable codes: {stats['count_2024-10-01']} valid on 2024-10-01, {stats['count_2025-10-01']} on 2025-10-01,
   {stats['count_2026-10-01']} on 2026-10-01.
 
