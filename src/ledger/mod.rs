@@ -13,6 +13,7 @@
 //! Amounts are stored as decimal text (`"125.00"`) and read back into `rust_decimal::Decimal`;
 //! dates as ISO `YYYY-MM-DD` text.
 
+pub mod billing;
 mod control;
 mod lock;
 pub mod schema;

@@ -1,0 +1,90 @@
+//! The billing tables every step shares: the practice configuration and the claim history.
+//!
+//! Each pipeline module owns its own queries (ingest writes `encounters`, claim837 writes
+//! `batches`/`claims`/`claim_lines`, ack and remit835 update claim status); what they all need, the
+//! practice and the claim's event trail, lives here so there is one way to do it.
+
+use std::path::Path;
+
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+
+use super::{LedgerError, Result, now_timestamp};
+use crate::practice::Practice;
+
+/// Stores (or replaces) the practice configuration. Returns false when the same file content was
+/// already loaded, in which case nothing changes.
+pub fn save_practice(tx: &Transaction<'_>, practice: &Practice, source: &Path, sha256: &str) -> Result<bool> {
+    let same: Option<String> = tx.query_row("SELECT sha256 FROM practice WHERE id = 1", [], |r| r.get(0)).optional()?;
+    if same.as_deref() == Some(sha256) {
+        return Ok(false);
+    }
+    let json = serde_json::to_string(practice).map_err(|e| LedgerError::Corrupt(format!("practice: {e}")))?;
+    tx.execute(
+        "INSERT INTO practice (id, config_json, source_path, sha256, loaded_at) VALUES (1, ?1, ?2, ?3, ?4)
+         ON CONFLICT (id) DO UPDATE SET config_json = excluded.config_json, source_path = excluded.source_path,
+             sha256 = excluded.sha256, loaded_at = excluded.loaded_at",
+        params![json, source.display().to_string(), sha256, now_timestamp()],
+    )?;
+    Ok(true)
+}
+
+/// The practice configuration, when `claimkit init` has loaded one.
+pub fn load_practice(conn: &Connection) -> Result<Option<Practice>> {
+    let json: Option<String> =
+        conn.query_row("SELECT config_json FROM practice WHERE id = 1", [], |r| r.get(0)).optional()?;
+    json.map(|j| serde_json::from_str(&j).map_err(|e| LedgerError::Corrupt(format!("practice: {e}")))).transpose()
+}
+
+/// One entry of a claim's history.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ClaimEvent<'a> {
+    pub pcn: &'a str,
+    /// `submitted`, `ack_999`, `accepted`, `rejected`, `payment`, `reversal`, `denied`...
+    pub kind: &'a str,
+    /// The claim status after the event, when it changed it.
+    pub status_after: Option<&'a str>,
+    /// Money the event moved (decimal text).
+    pub amount: Option<String>,
+    /// What happened, in words, without patient data.
+    pub detail: String,
+    pub source_file: Option<&'a str>,
+}
+
+/// Appends an event to a claim's history.
+pub fn record_claim_event(tx: &Transaction<'_>, event: &ClaimEvent<'_>) -> Result<()> {
+    tx.execute(
+        "INSERT INTO claim_events (pcn, at, kind, status_after, amount, detail, source_file)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            event.pcn,
+            now_timestamp(),
+            event.kind,
+            event.status_after,
+            event.amount,
+            event.detail,
+            event.source_file
+        ],
+    )?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::Ledger;
+
+    fn practice() -> Practice {
+        toml::from_str(include_str!("../../tests/fixtures/practice-minimal.toml")).unwrap()
+    }
+
+    #[test]
+    fn the_practice_round_trips_and_an_identical_reload_is_a_no_op() {
+        let mut ledger = Ledger::open_in_memory().unwrap();
+        assert!(load_practice(ledger.conn()).unwrap().is_none());
+        let tx = ledger.transaction().unwrap();
+        assert!(save_practice(&tx, &practice(), Path::new("p.toml"), "aa").unwrap());
+        assert!(!save_practice(&tx, &practice(), Path::new("p.toml"), "aa").unwrap());
+        tx.commit().unwrap();
+        assert_eq!(load_practice(ledger.conn()).unwrap(), Some(practice()));
+    }
+}
