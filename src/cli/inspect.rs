@@ -81,7 +81,7 @@ pub fn exec(global: &GlobalArgs, args: InspectArgs) -> Result<Exit> {
                 "problems": result.problems(),
                 "segments": if args.summary { None } else { Some(&segments) },
             })),
-            OutputFormat::Csv => {
+            OutputFormat::Csv | OutputFormat::Html => {
                 for s in &segments {
                     for e in &s.elements {
                         csv_rows.push(vec![
@@ -105,7 +105,7 @@ pub fn exec(global: &GlobalArgs, args: InspectArgs) -> Result<Exit> {
             serde_json::to_writer_pretty(&mut out, &json_files)?;
             writeln!(out)?;
         }
-        OutputFormat::Csv => csv_rows.render(OutputFormat::Csv, &mut out)?,
+        OutputFormat::Csv | OutputFormat::Html => csv_rows.render(global.format, &mut out)?,
         OutputFormat::Table => {}
     }
     out.flush()?;

@@ -7,7 +7,9 @@
 //! data error (a file that cannot be read or parsed); 4 internal, database or I/O error; 75 another
 //! run holds the ledger lock.
 
+mod claim;
 mod inspect;
+mod report;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -102,6 +104,10 @@ impl GlobalArgs {
 pub enum Command {
     /// Show the envelopes, transaction types, segments and loops of X12 files, and check them.
     Inspect(inspect::InspectArgs),
+    /// Reports for billers: claims, aging, payers.
+    Report(report::ReportArgs),
+    /// One claim: `claim show PCN` prints its lines and whole history.
+    Claim(claim::ClaimArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -115,6 +121,8 @@ pub fn main() -> ExitCode {
     let global = cli.global.clone();
     let result = match cli.command {
         Command::Inspect(args) => inspect::exec(&global, args),
+        Command::Report(args) => report::exec(&global, args),
+        Command::Claim(args) => claim::exec(&global, args),
     };
     match result {
         Ok(exit) => ExitCode::from(exit.code()),

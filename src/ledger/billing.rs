@@ -35,6 +35,69 @@ pub fn load_practice(conn: &Connection) -> Result<Option<Practice>> {
     json.map(|j| serde_json::from_str(&j).map_err(|e| LedgerError::Corrupt(format!("practice: {e}")))).transpose()
 }
 
+/// Where a claim stands, as the `claims.status` column holds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ClaimStatus {
+    /// In a batch written to the outbox; no response yet.
+    Submitted,
+    /// The payer's front end accepted it (277CA A1/A2).
+    Accepted,
+    /// Rejected by a 999 or 277CA: never entered adjudication, fix and resend.
+    Rejected,
+    Paid,
+    PartiallyPaid,
+    Denied,
+    /// A payment was taken back (CLP02 22) and no correction has arrived yet.
+    Reversed,
+    /// The payer forwarded it to another payer (CLP02 19/20/21).
+    Forwarded,
+    /// Cancelled by a frequency-8 claim.
+    Voided,
+}
+
+impl ClaimStatus {
+    pub const ALL: [ClaimStatus; 9] = [
+        ClaimStatus::Submitted,
+        ClaimStatus::Accepted,
+        ClaimStatus::Rejected,
+        ClaimStatus::Paid,
+        ClaimStatus::PartiallyPaid,
+        ClaimStatus::Denied,
+        ClaimStatus::Reversed,
+        ClaimStatus::Forwarded,
+        ClaimStatus::Voided,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClaimStatus::Submitted => "submitted",
+            ClaimStatus::Accepted => "accepted",
+            ClaimStatus::Rejected => "rejected",
+            ClaimStatus::Paid => "paid",
+            ClaimStatus::PartiallyPaid => "partially_paid",
+            ClaimStatus::Denied => "denied",
+            ClaimStatus::Reversed => "reversed",
+            ClaimStatus::Forwarded => "forwarded",
+            ClaimStatus::Voided => "voided",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ClaimStatus> {
+        ClaimStatus::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
+    /// True when the payer has not decided yet (the claim still waits for an answer).
+    pub fn awaiting_payer(self) -> bool {
+        matches!(self, ClaimStatus::Submitted | ClaimStatus::Accepted | ClaimStatus::Forwarded)
+    }
+}
+
+impl std::fmt::Display for ClaimStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One entry of a claim's history.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ClaimEvent<'a> {
@@ -75,6 +138,15 @@ mod tests {
 
     fn practice() -> Practice {
         toml::from_str(include_str!("../../tests/fixtures/practice-minimal.toml")).unwrap()
+    }
+
+    #[test]
+    fn claim_status_text_matches_the_schema() {
+        let sql = include_str!("migrations/0002_billing.sql");
+        for status in ClaimStatus::ALL {
+            assert!(sql.contains(&format!("'{status}'")), "{status} missing from the claims.status CHECK");
+            assert_eq!(ClaimStatus::parse(status.as_str()), Some(status));
+        }
     }
 
     #[test]

@@ -1,6 +1,13 @@
-//! Reports for billers. Every report builds its rows once as a [`Table`] and renders them as a
-//! terminal table, CSV or JSON by one flag ([`OutputFormat`]).
+//! Reports for billers. Every report builds its rows once as a [`Table`] (grouped in a [`Report`]
+//! with optional charts) and renders them as a terminal table, CSV, JSON or a self-contained HTML
+//! page by one flag ([`OutputFormat`]).
 
+pub mod claims;
+mod document;
+pub mod html;
+mod scope;
 mod table;
 
+pub use document::{Chart, Report, Section};
+pub use scope::ReportScope;
 pub use table::{Cell, OutputFormat, Table};

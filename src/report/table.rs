@@ -17,6 +17,8 @@ pub enum OutputFormat {
     Table,
     Json,
     Csv,
+    /// A self-contained HTML page (reports; other commands print their table in a page).
+    Html,
 }
 
 /// A typed cell.
@@ -31,7 +33,7 @@ pub enum Cell {
 }
 
 impl Cell {
-    fn display(&self) -> String {
+    pub fn display(&self) -> String {
         match self {
             Cell::Text(s) => s.clone(),
             Cell::Int(n) => n.to_string(),
@@ -53,7 +55,7 @@ impl Cell {
         }
     }
 
-    fn right_aligned(&self) -> bool {
+    pub fn right_aligned(&self) -> bool {
         matches!(self, Cell::Int(_) | Cell::Money(_))
     }
 }
@@ -133,6 +135,11 @@ impl Table {
         self.rows.push(row);
     }
 
+    /// The `(key, label)` pairs.
+    pub fn columns(&self) -> &[(String, String)] {
+        &self.columns
+    }
+
     pub fn rows(&self) -> &[Vec<Cell>] {
         &self.rows
     }
@@ -175,6 +182,11 @@ impl Table {
                     w.write_record(row.iter().map(Cell::display)).map_err(std::io::Error::other)?;
                 }
                 w.flush()
+            }
+            OutputFormat::Html => {
+                let report = super::document::Report::new("table", self.title.as_deref().unwrap_or("claimkit"), "")
+                    .section("rows", self.clone(), None);
+                out.write_all(super::html::page(&report).as_bytes())
             }
             OutputFormat::Table => {
                 if let Some(title) = &self.title {

@@ -1,0 +1,36 @@
+//! `claimkit claim show PCN`: one claim's whole history, every event with its time and source file.
+
+use anyhow::{Context, Result};
+use claimkit::report;
+use clap::{Args, Subcommand};
+
+use super::{Exit, GlobalArgs, InputError};
+
+#[derive(Debug, Args)]
+pub struct ClaimArgs {
+    #[command(subcommand)]
+    pub action: ClaimAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClaimAction {
+    /// The claim, its lines and every event in its life.
+    Show {
+        /// The patient control number (CLM01).
+        pcn: String,
+    },
+}
+
+pub fn exec(global: &GlobalArgs, args: ClaimArgs) -> Result<Exit> {
+    let ledger = global.open_ledger()?;
+    match args.action {
+        ClaimAction::Show { pcn } => {
+            let history = report::claims::claim_history(ledger.conn(), &pcn).context("reading the ledger")?;
+            let Some(history) = history else {
+                return Err(InputError(format!("no claim with PCN {pcn} in {}", global.db.display())).into());
+            };
+            super::report::write_report(&history, global.format, None)?;
+            Ok(Exit::Clean)
+        }
+    }
+}
