@@ -11,6 +11,7 @@ pub mod digest;
 pub mod encounter;
 pub mod inspect;
 pub mod ledger;
+pub mod nightly;
 pub mod practice;
 pub mod report;
 pub mod x12;

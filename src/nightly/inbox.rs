@@ -1,0 +1,151 @@
+//! The inbox: a directory where the EMR drops encounter exports and the clearinghouse drops
+//! acknowledgments (999, TA1, 277CA) and remittances (835). Each file is recognised by its content,
+//! not its name: an X12 interchange by its ISA header and the first ST01 (or TA1) inside it,
+//! anything else is an EMR export for the importer to detect.
+
+use std::fs::File;
+use std::io::{self, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use crate::x12::SegmentReader;
+
+/// What an inbox file holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InboxKind {
+    /// CSV, FHIR JSON/NDJSON or HL7 v2: encounters to import.
+    Encounters,
+    /// 999, TA1 or 277CA.
+    Acknowledgment,
+    /// 835.
+    Remittance,
+    /// An X12 transaction claimkit does not take in through the inbox (837, 270...).
+    OtherX12,
+}
+
+/// Recognises a file by its first bytes: X12 (starts with `ISA`, after optional whitespace/BOM)
+/// is classified by its first ST01 or TA1; anything else is an EMR export.
+pub fn classify(path: &Path) -> io::Result<InboxKind> {
+    let mut head = Vec::with_capacity(16);
+    File::open(path)?.take(16).read_to_end(&mut head)?;
+    let start = head.iter().position(|b| !b.is_ascii_whitespace() && !matches!(b, 0xEF | 0xBB | 0xBF));
+    if !start.is_some_and(|s| head[s..].starts_with(b"ISA")) {
+        return Ok(InboxKind::Encounters);
+    }
+    let mut reader = SegmentReader::new(BufReader::new(File::open(path)?));
+    while let Ok(Some(seg)) = reader.next_segment() {
+        match seg.id() {
+            "TA1" => return Ok(InboxKind::Acknowledgment),
+            "ST" => {
+                return Ok(match seg.trimmed(1).as_str() {
+                    "835" => InboxKind::Remittance,
+                    "999" | "997" | "277" => InboxKind::Acknowledgment,
+                    _ => InboxKind::OtherX12,
+                });
+            }
+            _ => {}
+        }
+    }
+    Ok(InboxKind::OtherX12)
+}
+
+/// The regular files of `dir`, by name, skipping hidden files and partial downloads
+/// (`.tmp`, `.part`, `.partial`).
+pub fn list_files(dir: &Path) -> io::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().to_string();
+        if name.starts_with('.') || [".tmp", ".part", ".partial"].iter().any(|s| name.ends_with(s)) {
+            continue;
+        }
+        if entry.file_type()?.is_file() {
+            files.push(entry.path());
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// Moves a processed file into `archive_dir/<day>/`, never overwriting: a name already there gets
+/// a `-1`, `-2`... suffix. Returns the new path.
+pub fn archive(path: &Path, archive_dir: &Path, day: chrono::NaiveDate) -> io::Result<PathBuf> {
+    let dir = archive_dir.join(day.to_string());
+    std::fs::create_dir_all(&dir)?;
+    let name = path.file_name().ok_or_else(|| io::Error::other("not a file"))?;
+    let mut target = dir.join(name);
+    let mut n = 1;
+    while target.exists() {
+        let stem = Path::new(name).file_stem().unwrap_or(name).to_string_lossy().to_string();
+        let ext = Path::new(name).extension().map(|e| format!(".{}", e.to_string_lossy())).unwrap_or_default();
+        target = dir.join(format!("{stem}-{n}{ext}"));
+        n += 1;
+    }
+    if std::fs::rename(path, &target).is_err() {
+        // Another file system: copy durably, then remove the original.
+        std::fs::copy(path, &target)?;
+        File::open(&target)?.sync_all()?;
+        std::fs::remove_file(path)?;
+    }
+    if let Ok(d) = File::open(&dir) {
+        let _ = d.sync_all();
+    }
+    Ok(target)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ISA: &str =
+        "ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       *261125*1200*^*00501*000000001*0*T*:~";
+
+    fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    #[test]
+    fn files_are_recognised_by_content_not_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let remit =
+            write(dir.path(), "a.txt", &format!("{ISA}\nGS*HP*S*R*20261125*1200*1*X*005010X221A1~ST*835*0001~"));
+        let ack = write(dir.path(), "b.835", &format!("{ISA}GS*FA*S*R*20261125*1200*1*X*005010X231A1~ST*999*0001~"));
+        let ta1 = write(dir.path(), "c", &format!("{ISA}TA1*000000001*261125*1200*A*000~"));
+        let claims = write(dir.path(), "d", &format!("{ISA}GS*HC*S*R*20261125*1200*1*X*005010X222A1~ST*837*0001~"));
+        let csv = write(dir.path(), "e.x12", "encounter_id,patient_id\nE1,P1\n");
+        assert_eq!(classify(&remit).unwrap(), InboxKind::Remittance);
+        assert_eq!(classify(&ack).unwrap(), InboxKind::Acknowledgment);
+        assert_eq!(classify(&ta1).unwrap(), InboxKind::Acknowledgment);
+        assert_eq!(classify(&claims).unwrap(), InboxKind::OtherX12);
+        assert_eq!(classify(&csv).unwrap(), InboxKind::Encounters);
+    }
+
+    #[test]
+    fn listing_skips_hidden_and_partial_files() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["b.csv", "a.835", ".hidden", "c.835.part", "d.tmp"] {
+            write(dir.path(), name, "x");
+        }
+        std::fs::create_dir(dir.path().join("sub")).unwrap();
+        let names: Vec<String> = list_files(dir.path())
+            .unwrap()
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().to_string())
+            .collect();
+        assert_eq!(names, ["a.835", "b.csv"]);
+    }
+
+    #[test]
+    fn archiving_never_overwrites() {
+        let dir = tempfile::tempdir().unwrap();
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+        let archive_dir = dir.path().join("archive");
+        let first = archive(&write(dir.path(), "r.835", "one"), &archive_dir, day).unwrap();
+        let second = archive(&write(dir.path(), "r.835", "two"), &archive_dir, day).unwrap();
+        assert_eq!(first, archive_dir.join("2026-11-25/r.835"));
+        assert_eq!(second, archive_dir.join("2026-11-25/r-1.835"));
+        assert_eq!(std::fs::read_to_string(second).unwrap(), "two");
+        assert!(!dir.path().join("r.835").exists());
+    }
+}
