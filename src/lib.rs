@@ -13,5 +13,6 @@ pub mod inspect;
 pub mod ledger;
 pub mod nightly;
 pub mod practice;
+pub mod progress;
 pub mod report;
 pub mod x12;

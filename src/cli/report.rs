@@ -19,6 +19,8 @@ pub enum ReportName {
     Aging,
     /// Claims, billed, paid, denial rate and median days to pay per payer.
     Payers,
+    /// The morning overview: unbilled and held encounters, claims by status, billed, paid, A/R.
+    Summary,
 }
 
 #[derive(Debug, Args)]
@@ -56,6 +58,7 @@ pub fn exec(global: &GlobalArgs, args: ReportArgs) -> Result<Exit> {
         ReportName::Claims => report::claims::claims_report(conn, &scope),
         ReportName::Aging => report::claims::aging_report(conn, &scope),
         ReportName::Payers => report::claims::payers_report(conn, &scope),
+        ReportName::Summary => report::claims::summary_report(conn, &scope),
     }
     .context("reading the ledger")?;
     write_report(&built, global.format, args.output.as_ref())?;

@@ -270,6 +270,66 @@ fn median(days: &mut [i64]) -> Option<i64> {
     Some(if days.len() % 2 == 1 { days[mid] } else { (days[mid - 1] + days[mid]) / 2 })
 }
 
+/// `report summary`: the morning overview — encounters, holds, claims by status, money in and out.
+pub fn summary_report(conn: &Connection, scope: &ReportScope) -> rusqlite::Result<Report> {
+    let claims = load_claims(conn, scope)?;
+    let (encounters, held, unscrubbed): (i64, i64, i64) = conn.query_row(
+        "SELECT COUNT(*),
+                COALESCE(SUM(scrub_status = 'error' AND scrubbed_hash = content_hash), 0),
+                COALESCE(SUM(scrub_status IS NULL OR scrubbed_hash IS NOT content_hash), 0)
+         FROM encounters e
+         WHERE (?1 IS NULL OR e.payer_id = ?1)
+           AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.encounter_id = e.id)",
+        [scope.payer.as_deref()],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
+    let billed: Decimal = claims.iter().map(|c| c.billed).sum();
+    let paid: Decimal = claims.iter().map(|c| c.paid).sum();
+    let patient: Decimal = claims.iter().map(|c| c.patient_responsibility).sum();
+    let insurance_ar: Decimal = claims.iter().map(ClaimRecord::insurance_balance).sum();
+    let count = |s: ClaimStatus| claims.iter().filter(|c| c.status == s).count() as i64;
+    let adjudicated = count(ClaimStatus::Paid) + count(ClaimStatus::PartiallyPaid) + count(ClaimStatus::Denied);
+
+    let mut figures = Table::new(&[("figure", "Figure"), ("value", "Value")]).with_title("At a glance");
+    let mut add = |k: &str, v: Cell| figures.push(vec![k.into(), v]);
+    add("unbilled encounters", encounters.into());
+    add("held by scrub errors", held.into());
+    add("not yet scrubbed", unscrubbed.into());
+    add("claims", (claims.len() as i64).into());
+    add("billed", billed.into());
+    add("paid", paid.into());
+    add("patient responsibility", patient.into());
+    add("insurance A/R", insurance_ar.into());
+    add(
+        "denial rate",
+        if adjudicated == 0 {
+            Cell::Empty
+        } else {
+            Cell::Text(format!("{:.1}%", Decimal::from(count(ClaimStatus::Denied) * 100) / Decimal::from(adjudicated)))
+        },
+    );
+    let mut statuses =
+        Table::new(&[("status", "Status"), ("claims", "Claims"), ("billed", "Billed"), ("paid", "Paid")])
+            .with_title("Claims by status");
+    let mut bars = Vec::new();
+    for status in ClaimStatus::ALL {
+        let of: Vec<&ClaimRecord> = claims.iter().filter(|c| c.status == status).collect();
+        if of.is_empty() {
+            continue;
+        }
+        let b: Decimal = of.iter().map(|c| c.billed).sum();
+        let p: Decimal = of.iter().map(|c| c.paid).sum();
+        statuses.push(vec![status.as_str().into(), (of.len() as i64).into(), b.into(), p.into()]);
+        bars.push((status.as_str().to_string(), Decimal::from(of.len() as i64)));
+    }
+    let chart = Chart { title: "Claims by status".into(), bars, money: false };
+    Ok(Report::new("summary", "Billing summary", scope.describe()).section("figures", figures, None).section(
+        "by_status",
+        statuses,
+        Some(chart),
+    ))
+}
+
 /// One claim's whole story, for `claimkit claim show PCN`.
 pub fn claim_history(conn: &Connection, pcn: &str) -> rusqlite::Result<Option<Report>> {
     let scope = ReportScope::all(chrono::Utc::now().date_naive());
@@ -451,6 +511,20 @@ pub(crate) mod tests {
         assert_eq!(events[0]["kind"], "submitted");
         assert_eq!(events[1]["amount"], "120.00");
         assert!(claim_history(ledger.conn(), "NOPE").unwrap().is_none());
+    }
+
+    #[test]
+    fn summary_totals_money_and_counts_denials() {
+        let ledger = ledger_with_claims();
+        let json = summary_report(ledger.conn(), &as_of()).unwrap().to_json();
+        let figures = json["sections"]["figures"].as_array().unwrap().clone();
+        let get = |k: &str| figures.iter().find(|r| r["figure"] == k).unwrap()["value"].clone();
+        assert_eq!(get("claims"), 3);
+        assert_eq!(get("billed"), "430.00");
+        assert_eq!(get("paid"), "120.00");
+        assert_eq!(get("insurance A/R"), "230.00");
+        assert_eq!(get("denial rate"), "50.0%");
+        assert_eq!(get("unbilled encounters"), 0);
     }
 
     #[test]
