@@ -102,7 +102,7 @@ fn build_icd10cm(codesets: &Path, out: &Path) {
             title: f[5].to_string(),
         });
     }
-    rows.sort_by(|a, b| (a.code, a.from).cmp(&(b.code, b.from)));
+    rows.sort_by_key(|r| (r.code, r.from));
 
     let mut titles_blob = Vec::new();
     let mut blocks = Vec::new();

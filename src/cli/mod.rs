@@ -7,6 +7,7 @@
 //! data error (a file that cannot be read or parsed); 4 internal, database or I/O error; 75 another
 //! run holds the ledger lock.
 
+mod codes;
 mod inspect;
 
 use std::path::PathBuf;
@@ -102,6 +103,8 @@ impl GlobalArgs {
 pub enum Command {
     /// Show the envelopes, transaction types, segments and loops of X12 files, and check them.
     Inspect(inspect::InspectArgs),
+    /// Code sets: import CPT/HCPCS/NCCI/MUE/fee schedules, look up, search, and show what is loaded.
+    Codes(codes::CodesArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -115,6 +118,7 @@ pub fn main() -> ExitCode {
     let global = cli.global.clone();
     let result = match cli.command {
         Command::Inspect(args) => inspect::exec(&global, args),
+        Command::Codes(args) => codes::exec(&global, args),
     };
     match result {
         Ok(exit) => ExitCode::from(exit.code()),

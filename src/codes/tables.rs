@@ -213,6 +213,19 @@ pub fn search_small(system: SmallSystem, words: &str, limit: usize) -> Vec<(&'st
     hits.into_iter().take(limit).map(|(_, c, l)| (c, l)).collect()
 }
 
+/// Where an embedded small table comes from (`codesets/SOURCES.md` has the details).
+pub fn embedded_source(table: &str) -> &'static str {
+    match table {
+        "pos" => "CMS place-of-service codes, checked against pyx12==4.0.0",
+        "modifiers" => "claimkit (tools/codesets/modifiers_labels.tsv), labels in our own words",
+        "carc" => "codes: validedi==0.4.0; labels in our own words",
+        "rarc" => "codes: pyx12==4.0.0; labels in our own words",
+        "cas_group" | "claim_filing_indicator" => "pyx12==4.0.0 maps; names in our own words",
+        "claim_frequency" => "NUBC/X12 frequency codes; names in our own words",
+        _ => "codesets/SOURCES.md",
+    }
+}
+
 /// Row counts of the embedded small tables, by file name (`pos`, `modifiers`, ...), without
 /// inflating them.
 pub fn embedded_counts() -> Vec<(&'static str, usize)> {
