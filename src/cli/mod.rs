@@ -8,6 +8,7 @@
 //! run holds the ledger lock.
 
 mod claim;
+mod codes;
 mod inspect;
 mod report;
 
@@ -108,6 +109,8 @@ pub enum Command {
     Report(report::ReportArgs),
     /// One claim: `claim show PCN` prints its lines and whole history.
     Claim(claim::ClaimArgs),
+    /// Code sets: import CPT/HCPCS/NCCI/MUE/fee schedules, look up, search, and show what is loaded.
+    Codes(codes::CodesArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -123,6 +126,7 @@ pub fn main() -> ExitCode {
         Command::Inspect(args) => inspect::exec(&global, args),
         Command::Report(args) => report::exec(&global, args),
         Command::Claim(args) => claim::exec(&global, args),
+        Command::Codes(args) => codes::exec(&global, args),
     };
     match result {
         Ok(exit) => ExitCode::from(exit.code()),

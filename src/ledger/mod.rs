@@ -14,6 +14,7 @@
 //! dates as ISO `YYYY-MM-DD` text.
 
 pub mod billing;
+pub mod codesets;
 mod control;
 mod lock;
 pub mod schema;

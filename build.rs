@@ -1,0 +1,222 @@
+//! Compiles the code-set tables in `codesets/` into compact, deflate-compressed blobs that
+//! `src/codes/` embeds with `include_bytes!`. The TSV files stay the source of truth; this turns
+//! them into a sorted binary index so that `claimkit codes lookup` never parses 10 MB of text at
+//! start-up.
+//!
+//! Layouts (all integers little endian; days are counted from 2000-01-01; `0xFFFF` = no end):
+//!
+//! `icd10cm_index.bin` (deflated):
+//! ```text
+//! u32 record count, u32 title block size (records per block), u32 block count
+//! block count x (u32 offset, u32 length) into icd10cm_titles.bin
+//! record count x { [u8; 8] code (NUL padded), u16 valid_from, u16 valid_to, u32 flags,
+//!                  u32 title offset in its block, u16 title length }
+//! u32 excludes1 count, count x { [u8; 8] code, [u8; 8] from, [u8; 8] to }
+//! ```
+//! `icd10cm_titles.bin`: the titles, one independently deflated block per `block size` records,
+//! so a lookup inflates only the few kilobytes it needs.
+//! `small_tables.bin` (deflated): the small TSV files, each as u32 name length, name, u32 text
+//! length, text.
+
+use std::fmt::Write as _;
+use std::io::Write;
+use std::path::Path;
+
+use flate2::Compression;
+use flate2::write::DeflateEncoder;
+
+/// MCE attribute names, in bit order (bit 31 marks a billable row). Keep in sync with
+/// `src/codes/icd10cm.rs`.
+const ATTRIBUTES: &[&str] = &[
+    "adult",
+    "pediatric",
+    "newborn",
+    "maternity",
+    "manifestation",
+    "unacceptable",
+    "ecodepdx",
+    "unspecified",
+    "male",
+    "female",
+    "qadm",
+    "diabtypeI",
+    "delout",
+    "ncov6",
+    "ncov_z302",
+    "clintrial",
+    "reqsdx",
+    "wrngproc",
+];
+const BILLABLE_BIT: u32 = 1 << 31;
+const TITLE_BLOCK: usize = 256;
+const NO_END: u16 = 0xFFFF;
+
+const SMALL_TABLES: &[&str] =
+    &["pos", "modifiers", "carc", "rarc", "cas_group", "claim_frequency", "claim_filing_indicator"];
+
+fn main() {
+    println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-changed=codesets");
+    let manifest = std::env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR");
+    let out_dir = std::env::var("OUT_DIR").expect("OUT_DIR");
+    let codesets = Path::new(&manifest).join("codesets");
+    let out = Path::new(&out_dir);
+    build_icd10cm(&codesets, out);
+    build_small_tables(&codesets, out);
+}
+
+struct IcdRow {
+    code: [u8; 8],
+    from: u16,
+    to: u16,
+    flags: u32,
+    title: String,
+}
+
+fn build_icd10cm(codesets: &Path, out: &Path) {
+    let text = read(&codesets.join("icd10cm.tsv"));
+    let mut rows = Vec::new();
+    for (i, line) in text.lines().enumerate().skip(1) {
+        if line.is_empty() {
+            continue;
+        }
+        let f: Vec<&str> = line.split('\t').collect();
+        assert_eq!(f.len(), 6, "icd10cm.tsv:{}: expected 6 fields", i + 1);
+        let mut flags = match f[1] {
+            "1" => BILLABLE_BIT,
+            "0" => 0,
+            other => panic!("icd10cm.tsv:{}: billable {other:?}", i + 1),
+        };
+        for attr in f[4].split(',').filter(|a| !a.is_empty()) {
+            let bit = ATTRIBUTES
+                .iter()
+                .position(|a| *a == attr)
+                .unwrap_or_else(|| panic!("icd10cm.tsv:{}: unknown attribute {attr:?}", i + 1));
+            flags |= 1 << bit;
+        }
+        rows.push(IcdRow {
+            code: code8(f[0]),
+            from: day(f[2]).unwrap_or_else(|| panic!("icd10cm.tsv:{}: valid_from", i + 1)),
+            to: if f[3].is_empty() { NO_END } else { day(f[3]).expect("valid_to") },
+            flags,
+            title: f[5].to_string(),
+        });
+    }
+    rows.sort_by_key(|r| (r.code, r.from));
+
+    let mut titles_blob = Vec::new();
+    let mut blocks = Vec::new();
+    let mut records = Vec::new();
+    for chunk in rows.chunks(TITLE_BLOCK) {
+        let mut block = String::new();
+        for row in chunk {
+            // Periods of one code usually share the title: store it once per block.
+            let offset = block.find(&row.title).filter(|_| !row.title.is_empty()).unwrap_or_else(|| {
+                let at = block.len();
+                block.push_str(&row.title);
+                at
+            });
+            records.extend_from_slice(&row.code);
+            records.extend_from_slice(&row.from.to_le_bytes());
+            records.extend_from_slice(&row.to.to_le_bytes());
+            records.extend_from_slice(&row.flags.to_le_bytes());
+            records.extend_from_slice(&(offset as u32).to_le_bytes());
+            records.extend_from_slice(&(row.title.len() as u16).to_le_bytes());
+        }
+        let compressed = deflate(block.as_bytes());
+        blocks.push((titles_blob.len() as u32, compressed.len() as u32));
+        titles_blob.extend_from_slice(&compressed);
+    }
+
+    let mut index = Vec::new();
+    index.extend_from_slice(&(rows.len() as u32).to_le_bytes());
+    index.extend_from_slice(&(TITLE_BLOCK as u32).to_le_bytes());
+    index.extend_from_slice(&(blocks.len() as u32).to_le_bytes());
+    for (offset, len) in &blocks {
+        index.extend_from_slice(&offset.to_le_bytes());
+        index.extend_from_slice(&len.to_le_bytes());
+    }
+    index.extend_from_slice(&records);
+
+    let ex = read(&codesets.join("icd10cm_excludes1.tsv"));
+    let mut pairs = Vec::new();
+    for (i, line) in ex.lines().enumerate().skip(1) {
+        if line.is_empty() {
+            continue;
+        }
+        let f: Vec<&str> = line.split('\t').collect();
+        assert_eq!(f.len(), 3, "icd10cm_excludes1.tsv:{}: expected 3 fields", i + 1);
+        pairs.push((code8(f[0]), code8(f[1]), code8(f[2])));
+    }
+    pairs.sort();
+    index.extend_from_slice(&(pairs.len() as u32).to_le_bytes());
+    for (code, from, to) in &pairs {
+        index.extend_from_slice(code);
+        index.extend_from_slice(from);
+        index.extend_from_slice(to);
+    }
+
+    write(&out.join("icd10cm_index.bin"), &deflate(&index));
+    write(&out.join("icd10cm_titles.bin"), &titles_blob);
+}
+
+fn build_small_tables(codesets: &Path, out: &Path) {
+    let mut blob = Vec::new();
+    for name in SMALL_TABLES {
+        let text = read(&codesets.join(format!("{name}.tsv")));
+        blob.extend_from_slice(&(name.len() as u32).to_le_bytes());
+        blob.extend_from_slice(name.as_bytes());
+        blob.extend_from_slice(&(text.len() as u32).to_le_bytes());
+        blob.extend_from_slice(text.as_bytes());
+    }
+    write(&out.join("small_tables.bin"), &deflate(&blob));
+    // Row counts for `codes status`, without inflating anything.
+    let mut counts = String::new();
+    for name in SMALL_TABLES {
+        let rows = read(&codesets.join(format!("{name}.tsv"))).lines().skip(1).filter(|l| !l.is_empty()).count();
+        let _ = writeln!(counts, "{name}\t{rows}");
+    }
+    write(&out.join("small_table_counts.tsv"), counts.as_bytes());
+}
+
+fn code8(code: &str) -> [u8; 8] {
+    assert!(!code.is_empty() && code.len() <= 8 && code.bytes().all(|b| b.is_ascii_alphanumeric()), "code {code:?}");
+    let mut out = [0u8; 8];
+    out[..code.len()].copy_from_slice(code.as_bytes());
+    out
+}
+
+/// Days from 2000-01-01 to an ISO date.
+fn day(iso: &str) -> Option<u16> {
+    let mut parts = iso.split('-');
+    let y: i64 = parts.next()?.parse().ok()?;
+    let m: i64 = parts.next()?.parse().ok()?;
+    let d: i64 = parts.next()?.parse().ok()?;
+    let days = days_from_civil(y, m, d) - days_from_civil(2000, 1, 1);
+    u16::try_from(days).ok().filter(|d| *d != NO_END)
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn deflate(bytes: &[u8]) -> Vec<u8> {
+    let mut enc = DeflateEncoder::new(Vec::new(), Compression::best());
+    enc.write_all(bytes).expect("deflate");
+    enc.finish().expect("deflate")
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn write(path: &Path, bytes: &[u8]) {
+    std::fs::write(path, bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+}

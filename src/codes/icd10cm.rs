@@ -1,0 +1,604 @@
+//! ICD-10-CM diagnosis codes with their validity periods and Medicare Code Editor attributes.
+//!
+//! A claim may only carry a *billable* code (a leaf of the tabular list) that is in effect on the
+//! date of service. Fiscal years start on October 1: `I4200` exists from 2026-10-01, while `D691`
+//! stops being billable on 2026-09-30 (it became a header with new codes under it). On a claim the
+//! code is sent without the dot, `HI*ABK:E119~`; [`Icd10Cm::lookup`] accepts `E11.9` and `e119`.
+//!
+//! The table is compiled by `build.rs` from `codesets/icd10cm.tsv` into a sorted binary index
+//! (inflated once, a few milliseconds) and titles in small compressed blocks inflated on demand.
+
+use std::sync::OnceLock;
+
+use chrono::NaiveDate;
+
+/// MCE attribute names in bit order; must match `ATTRIBUTES` in `build.rs`.
+const ATTRIBUTE_NAMES: &[&str] = &[
+    "adult",
+    "pediatric",
+    "newborn",
+    "maternity",
+    "manifestation",
+    "unacceptable",
+    "ecodepdx",
+    "unspecified",
+    "male",
+    "female",
+    "qadm",
+    "diabtypeI",
+    "delout",
+    "ncov6",
+    "ncov_z302",
+    "clintrial",
+    "reqsdx",
+    "wrngproc",
+];
+const BIT_ADULT: u32 = 1;
+const BIT_PEDIATRIC: u32 = 1 << 1;
+const BIT_NEWBORN: u32 = 1 << 2;
+const BIT_MATERNITY: u32 = 1 << 3;
+const BIT_MANIFESTATION: u32 = 1 << 4;
+const BIT_UNACCEPTABLE: u32 = 1 << 5;
+const BIT_ECODEPDX: u32 = 1 << 6;
+const BIT_UNSPECIFIED: u32 = 1 << 7;
+const BIT_MALE: u32 = 1 << 8;
+const BIT_FEMALE: u32 = 1 << 9;
+const BILLABLE_BIT: u32 = 1 << 31;
+const NO_END: u16 = 0xFFFF;
+const RECORD_SIZE: usize = 22;
+
+static INDEX: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/icd10cm_index.bin"));
+static TITLES: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/icd10cm_titles.bin"));
+
+/// The Medicare Code Editor age groups; a code in a group is expected only for patients whose
+/// age (in years) falls in [`AgeGroup::years`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AgeGroup {
+    /// Age 0.
+    Newborn,
+    /// Ages 0-17.
+    Pediatric,
+    /// Ages 9-64.
+    Maternity,
+    /// Ages 15-124.
+    Adult,
+}
+
+impl AgeGroup {
+    /// The inclusive age range in years (MCE `mce_age_ranges`).
+    pub fn years(self) -> (u8, u8) {
+        match self {
+            AgeGroup::Newborn => (0, 0),
+            AgeGroup::Pediatric => (0, 17),
+            AgeGroup::Maternity => (9, 64),
+            AgeGroup::Adult => (15, 124),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            AgeGroup::Newborn => "newborn",
+            AgeGroup::Pediatric => "pediatric",
+            AgeGroup::Maternity => "maternity",
+            AgeGroup::Adult => "adult",
+        }
+    }
+}
+
+/// The sex a code applies to. The MCE sex edits ended on 2024-09-30: periods after that carry none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Sex {
+    Male,
+    Female,
+}
+
+/// Medicare Code Editor attributes of one validity period of a code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IcdAttributes {
+    /// A manifestation code: never the first-listed diagnosis.
+    pub manifestation: bool,
+    /// Unacceptable as principal (first-listed) diagnosis.
+    pub unacceptable_principal: bool,
+    /// External cause code (MCE `ecodepdx`): not a first-listed diagnosis.
+    pub external_cause: bool,
+    /// An "unspecified" code.
+    pub unspecified: bool,
+    pub age: Option<AgeGroup>,
+    /// Only on periods ending by 2024-09-30.
+    pub sex: Option<Sex>,
+    bits: u32,
+}
+
+impl IcdAttributes {
+    fn from_bits(bits: u32) -> Self {
+        let age = if bits & BIT_NEWBORN != 0 {
+            Some(AgeGroup::Newborn)
+        } else if bits & BIT_PEDIATRIC != 0 {
+            Some(AgeGroup::Pediatric)
+        } else if bits & BIT_MATERNITY != 0 {
+            Some(AgeGroup::Maternity)
+        } else if bits & BIT_ADULT != 0 {
+            Some(AgeGroup::Adult)
+        } else {
+            None
+        };
+        let sex = if bits & BIT_MALE != 0 {
+            Some(Sex::Male)
+        } else if bits & BIT_FEMALE != 0 {
+            Some(Sex::Female)
+        } else {
+            None
+        };
+        IcdAttributes {
+            manifestation: bits & BIT_MANIFESTATION != 0,
+            unacceptable_principal: bits & BIT_UNACCEPTABLE != 0,
+            external_cause: bits & BIT_ECODEPDX != 0,
+            unspecified: bits & BIT_UNSPECIFIED != 0,
+            age,
+            sex,
+            bits: bits & !BILLABLE_BIT,
+        }
+    }
+
+    /// Every MCE attribute name of the period, as the MCE spells it (`adult`, `manifestation`,
+    /// `ecodepdx`, `qadm`, ...).
+    pub fn names(&self) -> Vec<&'static str> {
+        ATTRIBUTE_NAMES.iter().enumerate().filter(|(i, _)| self.bits & (1 << i) != 0).map(|(_, n)| *n).collect()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.bits == 0
+    }
+}
+
+/// One validity period of an ICD-10-CM code. `valid_to` is inclusive; `None` = no end known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IcdCode<'a> {
+    /// Without the dot: `E119`.
+    pub code: &'a str,
+    /// A leaf code that may be reported on a claim; headers (`E11`) may not.
+    pub billable: bool,
+    pub valid_from: NaiveDate,
+    pub valid_to: Option<NaiveDate>,
+    /// Empty for some codes new in FY2027 (no public title yet).
+    pub title: &'a str,
+    pub attributes: IcdAttributes,
+}
+
+impl IcdCode<'_> {
+    pub fn in_effect_on(&self, on: NaiveDate) -> bool {
+        self.valid_from <= on && self.valid_to.is_none_or(|to| on <= to)
+    }
+
+    /// The code with its dot (`E11.9`), as billers read it.
+    pub fn dotted(&self) -> String {
+        dotted(self.code)
+    }
+}
+
+/// The answer to "is this diagnosis code usable on this date?"
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IcdLookup<'a> {
+    /// In effect on the date. A claim needs `billable` too: a header is in effect but not billable.
+    Valid(IcdCode<'a>),
+    /// The code exists, but not on that date; `nearest` is the period closest to it.
+    NotValidOn { nearest: IcdCode<'a> },
+    /// Not an ICD-10-CM code in any period FY2024-FY2027.
+    Unknown,
+}
+
+impl<'a> IcdLookup<'a> {
+    /// True when the code may be reported on a claim on the date: in effect and billable.
+    pub fn is_billable(&self) -> bool {
+        matches!(self, IcdLookup::Valid(c) if c.billable)
+    }
+
+    /// The period found (valid or nearest).
+    pub fn code(&self) -> Option<&IcdCode<'a>> {
+        match self {
+            IcdLookup::Valid(c) | IcdLookup::NotValidOn { nearest: c } => Some(c),
+            IcdLookup::Unknown => None,
+        }
+    }
+}
+
+/// `E119` -> `E11.9`; three-character categories have no dot.
+pub fn dotted(code: &str) -> String {
+    if code.len() > 3 { format!("{}.{}", &code[..3], &code[3..]) } else { code.to_string() }
+}
+
+#[derive(Clone, Copy)]
+struct Record {
+    from: u16,
+    to: u16,
+    flags: u32,
+    title_offset: u32,
+    title_len: u16,
+}
+
+/// The embedded ICD-10-CM table. Get it with [`icd10cm()`].
+pub struct Icd10Cm {
+    /// Codes packed big-endian into u64 (NUL padded), sorted: binary search compares integers.
+    keys: Vec<u64>,
+    codes: Vec<[u8; 8]>,
+    records: Vec<Record>,
+    block_size: usize,
+    blocks: Vec<(u32, u32)>,
+    titles: Vec<OnceLock<Box<str>>>,
+    /// (code, from, to) Excludes1 ranges, sorted by code.
+    excludes1: Vec<(u64, [u8; 8], [u8; 8])>,
+}
+
+/// The embedded ICD-10-CM table, inflated on first use.
+pub fn icd10cm() -> &'static Icd10Cm {
+    static TABLE: OnceLock<Icd10Cm> = OnceLock::new();
+    TABLE.get_or_init(Icd10Cm::load)
+}
+
+fn epoch() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or_default()
+}
+
+fn to_date(days: u16) -> NaiveDate {
+    epoch() + chrono::Days::new(u64::from(days))
+}
+
+/// Day number of a date in the index's scale, clamped to the representable range.
+fn day_number(on: NaiveDate) -> u16 {
+    let days = (on - epoch()).num_days();
+    days.clamp(0, i64::from(NO_END - 1)) as u16
+}
+
+/// Normalizes "E11.9", " e119 " to the packed key of "E119"; `None` if it cannot be a code.
+fn key_of(code: &str) -> Option<u64> {
+    let mut buf = [0u8; 8];
+    let mut n = 0;
+    for b in code.trim().bytes() {
+        if b == b'.' {
+            continue;
+        }
+        if !b.is_ascii_alphanumeric() || n == 8 {
+            return None;
+        }
+        buf[n] = b.to_ascii_uppercase();
+        n += 1;
+    }
+    if n == 0 { None } else { Some(u64::from_be_bytes(buf)) }
+}
+
+struct Cursor<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl Cursor<'_> {
+    fn take<const N: usize>(&mut self) -> [u8; N] {
+        let mut out = [0u8; N];
+        if let Some(s) = self.bytes.get(self.at..self.at + N) {
+            out.copy_from_slice(s);
+        }
+        self.at += N;
+        out
+    }
+    fn u16(&mut self) -> u16 {
+        u16::from_le_bytes(self.take())
+    }
+    fn u32(&mut self) -> u32 {
+        u32::from_le_bytes(self.take())
+    }
+}
+
+impl Icd10Cm {
+    fn load() -> Icd10Cm {
+        let bytes = super::inflate(INDEX);
+        let mut c = Cursor { bytes: &bytes, at: 0 };
+        let count = c.u32() as usize;
+        let block_size = c.u32() as usize;
+        let block_count = c.u32() as usize;
+        let blocks: Vec<(u32, u32)> = (0..block_count).map(|_| (c.u32(), c.u32())).collect();
+        let mut keys = Vec::with_capacity(count);
+        let mut codes = Vec::with_capacity(count);
+        let mut records = Vec::with_capacity(count);
+        for _ in 0..count {
+            let code: [u8; 8] = c.take();
+            keys.push(u64::from_be_bytes(code));
+            codes.push(code);
+            records.push(Record {
+                from: c.u16(),
+                to: c.u16(),
+                flags: c.u32(),
+                title_offset: c.u32(),
+                title_len: c.u16(),
+            });
+        }
+        debug_assert_eq!(c.at, 12 + block_count * 8 + count * RECORD_SIZE);
+        let ex_count = c.u32() as usize;
+        let excludes1 = (0..ex_count)
+            .map(|_| {
+                let code: [u8; 8] = c.take();
+                (u64::from_be_bytes(code), c.take(), c.take())
+            })
+            .collect();
+        Icd10Cm {
+            keys,
+            codes,
+            records,
+            block_size: block_size.max(1),
+            titles: (0..block_count).map(|_| OnceLock::new()).collect(),
+            blocks,
+            excludes1,
+        }
+    }
+
+    fn code_str(&self, i: usize) -> &str {
+        let code = &self.codes[i];
+        let len = code.iter().position(|b| *b == 0).unwrap_or(8);
+        std::str::from_utf8(&code[..len]).unwrap_or("")
+    }
+
+    fn title(&self, i: usize) -> &str {
+        let r = &self.records[i];
+        if r.title_len == 0 {
+            return "";
+        }
+        let block = i / self.block_size;
+        let text = self.titles[block].get_or_init(|| {
+            let (offset, len) = self.blocks[block];
+            let raw = TITLES.get(offset as usize..(offset + len) as usize).unwrap_or_default();
+            String::from_utf8(super::inflate(raw)).unwrap_or_default().into_boxed_str()
+        });
+        text.get(r.title_offset as usize..r.title_offset as usize + r.title_len as usize).unwrap_or("")
+    }
+
+    fn entry(&self, i: usize) -> IcdCode<'_> {
+        let r = self.records[i];
+        IcdCode {
+            code: self.code_str(i),
+            billable: r.flags & BILLABLE_BIT != 0,
+            valid_from: to_date(r.from),
+            valid_to: (r.to != NO_END).then(|| to_date(r.to)),
+            title: self.title(i),
+            attributes: IcdAttributes::from_bits(r.flags),
+        }
+    }
+
+    /// Record indexes of a code, in valid_from order.
+    fn range(&self, code: &str) -> std::ops::Range<usize> {
+        let Some(key) = key_of(code) else { return 0..0 };
+        let start = self.keys.partition_point(|k| *k < key);
+        let end = start + self.keys[start..].iter().take_while(|k| **k == key).count();
+        start..end
+    }
+
+    /// Finds the period of `code` in effect on `on`. Accepts `E11.9`, `E119`, `e119`.
+    pub fn lookup(&self, code: &str, on: NaiveDate) -> IcdLookup<'_> {
+        let range = self.range(code);
+        if range.is_empty() {
+            return IcdLookup::Unknown;
+        }
+        let day = day_number(on);
+        let in_effect = |i: &usize| {
+            let r = &self.records[*i];
+            r.from <= day && (r.to == NO_END || day <= r.to)
+        };
+        // A billable period wins should a header period overlap it.
+        if let Some(i) = range.clone().filter(in_effect).max_by_key(|i| self.records[*i].flags & BILLABLE_BIT) {
+            return IcdLookup::Valid(self.entry(i));
+        }
+        let distance = |i: &usize| {
+            let r = &self.records[*i];
+            if day < r.from { u32::from(r.from - day) } else { u32::from(day.saturating_sub(r.to)) }
+        };
+        match range.min_by_key(distance) {
+            Some(i) => IcdLookup::NotValidOn { nearest: self.entry(i) },
+            None => IcdLookup::Unknown,
+        }
+    }
+
+    /// Every validity period of a code, oldest first (empty when unknown).
+    pub fn periods(&self, code: &str) -> Vec<IcdCode<'_>> {
+        self.range(code).map(|i| self.entry(i)).collect()
+    }
+
+    /// How many distinct billable codes are in effect on a date (74,719 on 2025-10-01).
+    pub fn billable_count_on(&self, on: NaiveDate) -> usize {
+        let day = day_number(on);
+        let mut count = 0;
+        let mut last = None;
+        for (i, r) in self.records.iter().enumerate() {
+            if r.flags & BILLABLE_BIT != 0
+                && r.from <= day
+                && (r.to == NO_END || day <= r.to)
+                && last != Some(self.keys[i])
+            {
+                count += 1;
+                last = Some(self.keys[i]);
+            }
+        }
+        count
+    }
+
+    /// Number of rows (validity periods, billable and header) in the table.
+    pub fn period_count(&self) -> usize {
+        self.records.len()
+    }
+
+    /// True when an Excludes1 note on either code (or a code above it) names the other: the two
+    /// conditions cannot be reported together.
+    pub fn excludes1(&self, a: &str, b: &str) -> bool {
+        self.excludes_one_way(a, b) || self.excludes_one_way(b, a)
+    }
+
+    fn excludes_one_way(&self, a: &str, b: &str) -> bool {
+        let (Some(ka), Some(kb)) = (key_of(a), key_of(b)) else { return false };
+        let a_bytes = ka.to_be_bytes();
+        let b_bytes = kb.to_be_bytes();
+        let a_len = a_bytes.iter().position(|x| *x == 0).unwrap_or(8);
+        // The note on a category applies to every code under it: try each prefix of `a`.
+        (3..=a_len).any(|len| {
+            let mut prefix = [0u8; 8];
+            prefix[..len].copy_from_slice(&a_bytes[..len]);
+            let key = u64::from_be_bytes(prefix);
+            let start = self.excludes1.partition_point(|e| e.0 < key);
+            self.excludes1[start..].iter().take_while(|e| e.0 == key).any(|(_, from, to)| in_range(&b_bytes, from, to))
+        })
+    }
+
+    /// Codes whose title contains the words, best matches first. With `on`, only codes in effect
+    /// that day; otherwise each code's latest period.
+    pub fn search(&self, words: &str, on: Option<NaiveDate>, limit: usize) -> Vec<IcdCode<'_>> {
+        let query = super::search::Query::new(words);
+        if query.is_empty() {
+            return Vec::new();
+        }
+        let day = on.map(day_number);
+        let mut hits = Vec::new();
+        let mut i = 0;
+        while i < self.records.len() {
+            let key = self.keys[i];
+            let end = i + self.keys[i..].iter().take_while(|k| **k == key).count();
+            let chosen = match day {
+                Some(day) => (i..end)
+                    .filter(|j| {
+                        let r = &self.records[*j];
+                        r.from <= day && (r.to == NO_END || day <= r.to)
+                    })
+                    .max_by_key(|j| self.records[*j].flags & BILLABLE_BIT),
+                None => Some(end - 1),
+            };
+            if let Some(j) = chosen
+                && let Some(score) = query.score(self.code_str(j), self.title(j))
+            {
+                hits.push((score, self.records[j].flags & BILLABLE_BIT == 0, j));
+            }
+            i = end;
+        }
+        hits.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+        hits.into_iter().take(limit).map(|(_, _, j)| self.entry(j)).collect()
+    }
+}
+
+/// `C[:len(from)] >= from && C[:len(to)] <= to`, on NUL-padded codes.
+fn in_range(code: &[u8; 8], from: &[u8; 8], to: &[u8; 8]) -> bool {
+    let len = |c: &[u8; 8]| c.iter().position(|b| *b == 0).unwrap_or(8);
+    let (fl, tl) = (len(from), len(to));
+    let cut = |n: usize| &code[..n.min(len(code))];
+    cut(fl) >= &from[..fl] && cut(tl) <= &to[..tl]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn billable_counts_match_the_fiscal_years() {
+        let t = icd10cm();
+        assert_eq!(t.billable_count_on(d("2024-10-01")), 74_260);
+        assert_eq!(t.billable_count_on(d("2025-10-01")), 74_719);
+        assert_eq!(t.billable_count_on(d("2026-10-01")), 74_879);
+    }
+
+    #[test]
+    fn e11_is_a_header_and_e119_is_billable_with_or_without_dot() {
+        let t = icd10cm();
+        let on = d("2025-11-15");
+        match t.lookup("E11", on) {
+            IcdLookup::Valid(c) => assert!(!c.billable),
+            other => panic!("{other:?}"),
+        }
+        for form in ["E119", "E11.9", "e11.9", " e119 "] {
+            match t.lookup(form, on) {
+                IcdLookup::Valid(c) => {
+                    assert!(c.billable);
+                    assert_eq!(c.code, "E119");
+                    assert_eq!(c.title, "Type 2 diabetes mellitus without complications");
+                    assert_eq!(c.dotted(), "E11.9");
+                }
+                other => panic!("{form}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn i4200_starts_in_fy2027() {
+        let t = icd10cm();
+        match t.lookup("I42.00", d("2025-11-15")) {
+            IcdLookup::NotValidOn { nearest } => assert_eq!(nearest.valid_from, d("2026-10-01")),
+            other => panic!("{other:?}"),
+        }
+        assert!(t.lookup("I4200", d("2026-10-15")).is_billable());
+    }
+
+    #[test]
+    fn d691_stops_being_billable_in_fy2027() {
+        let t = icd10cm();
+        assert!(t.lookup("D691", d("2025-11-15")).is_billable());
+        let later = t.lookup("D691", d("2026-10-15"));
+        assert!(!later.is_billable());
+        assert_eq!(t.periods("D691").len(), 2);
+        assert_eq!(t.periods("D691")[0].valid_to, Some(d("2026-09-30")));
+    }
+
+    #[test]
+    fn unknown_and_malformed_codes_are_unknown() {
+        let t = icd10cm();
+        for code in ["", "E1", "ZZZ999", "E11.9;", "123456789"] {
+            assert_eq!(t.lookup(code, d("2025-11-15")), IcdLookup::Unknown, "{code:?}");
+        }
+    }
+
+    #[test]
+    fn sex_edits_end_in_fy2024() {
+        let t = icd10cm();
+        let with_sex: Vec<_> =
+            t.records.iter().enumerate().filter(|(_, r)| r.flags & (BIT_MALE | BIT_FEMALE) != 0).collect();
+        assert!(!with_sex.is_empty());
+        assert!(with_sex.iter().all(|(_, r)| r.to != NO_END && to_date(r.to) <= d("2024-09-30")));
+    }
+
+    #[test]
+    fn attributes_decode_age_groups_and_flags() {
+        let t = icd10cm();
+        let newborn = t.records.iter().position(|r| r.flags & BIT_NEWBORN != 0).unwrap();
+        assert_eq!(t.entry(newborn).attributes.age, Some(AgeGroup::Newborn));
+        let ecode = t.records.iter().position(|r| r.flags & BIT_ECODEPDX != 0).unwrap();
+        let a = t.entry(ecode).attributes;
+        assert!(a.external_cause && a.names().contains(&"ecodepdx"));
+    }
+
+    #[test]
+    fn excludes1_applies_in_both_directions_and_to_subcodes() {
+        let t = icd10cm();
+        // E10 (type 1 diabetes) and E11 (type 2) exclude each other.
+        assert!(t.excludes1("E11.9", "E10.9"));
+        assert!(t.excludes1("E109", "E119"));
+        assert!(!t.excludes1("E119", "I10"));
+    }
+
+    #[test]
+    fn search_ranks_titles_with_every_word_first() {
+        let t = icd10cm();
+        let hits = t.search("type 2 diabetes without complications", Some(d("2025-11-15")), 5);
+        assert_eq!(hits[0].code, "E119");
+        assert!(hits.len() <= 5);
+    }
+
+    #[test]
+    fn range_test_follows_the_prefix_rule() {
+        let c = |s: &str| {
+            let mut b = [0u8; 8];
+            b[..s.len()].copy_from_slice(s.as_bytes());
+            b
+        };
+        assert!(in_range(&c("E119"), &c("E08"), &c("E13")));
+        assert!(in_range(&c("E10"), &c("E10"), &c("E10")));
+        assert!(!in_range(&c("E14"), &c("E08"), &c("E13")));
+        assert!(!in_range(&c("E0"), &c("E08"), &c("E13")));
+    }
+}

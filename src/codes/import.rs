@@ -1,0 +1,620 @@
+//! Parsers for the code-set files users import, one per layout. Each returns typed rows or the
+//! first bad row as `file:line: reason`; nothing is half-parsed.
+//!
+//! | kind | layout |
+//! |---|---|
+//! | `cpt` | CSV or TSV: `code[,descriptor[,valid_from[,valid_to]]]`, header optional |
+//! | `hcpcs` | CMS HCPCS quarterly file, fixed-width "ANWEB" text or CSV with its column names |
+//! | `ncci-ptp` | CMS practitioner PTP edits, tab-delimited text with its header lines |
+//! | `mue` | CMS practitioner MUE table, CSV (or tab) with its header lines |
+//! | `fee-schedule` | CSV with header `payer_id,code,modifier,allowed,valid_from,valid_to` |
+//! | `carc`, `rarc` | CSV: `code,description[,start_date[,stop_date]]`, header optional |
+//!
+//! Dates may be `YYYY-MM-DD`, `YYYYMMDD` or `MM/DD/YYYY`; an empty date or `*` means none.
+//! Lines before the first data row whose first field is long text or has no digit (copyright
+//! notices, column titles) are skipped; after it every line must be a valid row.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use super::imported::{FeeRow, MueLimit, OfficialCode, ProcedureCode, ProcedureEntry, PtpEdit, PtpRow};
+
+/// The kinds of code-set file `claimkit codes import` accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
+pub enum ImportKind {
+    /// The user's licensed CPT list.
+    Cpt,
+    /// The CMS HCPCS Level II quarterly file.
+    Hcpcs,
+    /// CMS NCCI practitioner procedure-to-procedure edits.
+    NcciPtp,
+    /// CMS practitioner medically unlikely edits.
+    Mue,
+    /// The practice's contracted rates.
+    FeeSchedule,
+    /// The official X12 claim adjustment reason code list.
+    Carc,
+    /// The official X12 remittance advice remark code list.
+    Rarc,
+}
+
+impl ImportKind {
+    pub const ALL: [ImportKind; 7] = [
+        ImportKind::Cpt,
+        ImportKind::Hcpcs,
+        ImportKind::NcciPtp,
+        ImportKind::Mue,
+        ImportKind::FeeSchedule,
+        ImportKind::Carc,
+        ImportKind::Rarc,
+    ];
+
+    /// The name on the command line and in the ledger.
+    pub fn name(self) -> &'static str {
+        match self {
+            ImportKind::Cpt => "cpt",
+            ImportKind::Hcpcs => "hcpcs",
+            ImportKind::NcciPtp => "ncci-ptp",
+            ImportKind::Mue => "mue",
+            ImportKind::FeeSchedule => "fee-schedule",
+            ImportKind::Carc => "carc",
+            ImportKind::Rarc => "rarc",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<ImportKind> {
+        ImportKind::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    /// What goes unchecked while this table is not loaded.
+    pub fn missing_note(self) -> &'static str {
+        match self {
+            ImportKind::Cpt => "CPT not loaded: procedure codes are checked for format only",
+            ImportKind::Hcpcs => "HCPCS not loaded: HCPCS Level II codes are checked for format only",
+            ImportKind::NcciPtp => "NCCI PTP edits not loaded: code pairs are not checked",
+            ImportKind::Mue => "MUE table not loaded: units per day are not checked",
+            ImportKind::FeeSchedule => "fee schedule not loaded: expected payments are not checked",
+            ImportKind::Carc => "official CARC text not loaded: claimkit's own labels are shown",
+            ImportKind::Rarc => "official RARC text not loaded: claimkit's own labels are shown",
+        }
+    }
+}
+
+impl std::fmt::Display for ImportKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Why a code-set file cannot be imported.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("{}: {source}", file.display())]
+    Io { file: PathBuf, source: std::io::Error },
+    #[error("{}:{line}: {reason}", file.display())]
+    Row { file: PathBuf, line: u64, reason: String },
+    #[error("{}: {reason}", file.display())]
+    File { file: PathBuf, reason: String },
+}
+
+/// The typed rows of one file.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ImportedRows {
+    Procedures(Vec<ProcedureEntry>),
+    Ptp(Vec<PtpRow>),
+    Mue(Vec<MueLimit>),
+    Fees(Vec<FeeRow>),
+    Official(Vec<OfficialCode>),
+}
+
+impl ImportedRows {
+    pub fn len(&self) -> usize {
+        match self {
+            ImportedRows::Procedures(r) => r.len(),
+            ImportedRows::Ptp(r) => r.len(),
+            ImportedRows::Mue(r) => r.len(),
+            ImportedRows::Fees(r) => r.len(),
+            ImportedRows::Official(r) => r.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Parses a file of the given kind.
+pub fn parse_file(kind: ImportKind, path: &Path) -> Result<ImportedRows, ImportError> {
+    let file = File::open(path).map_err(|source| ImportError::Io { file: path.to_path_buf(), source })?;
+    parse(kind, path, BufReader::with_capacity(1 << 16, file))
+}
+
+/// Parses code-set text; `path` names the source in errors.
+pub fn parse(kind: ImportKind, path: &Path, input: impl BufRead) -> Result<ImportedRows, ImportError> {
+    let mut p = Parser { file: path, line: 0 };
+    let rows = match kind {
+        ImportKind::Cpt => ImportedRows::Procedures(p.procedures(input, false)?),
+        ImportKind::Hcpcs => ImportedRows::Procedures(p.hcpcs(input)?),
+        ImportKind::NcciPtp => ImportedRows::Ptp(p.ptp(input)?),
+        ImportKind::Mue => ImportedRows::Mue(p.mue(input)?),
+        ImportKind::FeeSchedule => ImportedRows::Fees(p.fees(input)?),
+        ImportKind::Carc | ImportKind::Rarc => ImportedRows::Official(p.official(input, kind)?),
+    };
+    if rows.is_empty() {
+        return Err(ImportError::File { file: path.to_path_buf(), reason: format!("no {kind} rows found") });
+    }
+    Ok(rows)
+}
+
+/// A delimited record with its 1-based line number.
+struct Record {
+    line: u64,
+    fields: Vec<String>,
+}
+
+impl Record {
+    fn get(&self, i: Option<usize>) -> &str {
+        i.and_then(|i| self.fields.get(i)).map_or("", |s| s.trim())
+    }
+}
+
+/// Reads CSV or TSV (TSV when one of the first lines has a tab), skipping blank lines.
+fn delimited(input: impl BufRead, path: &Path) -> Result<Vec<Record>, ImportError> {
+    let mut text = String::new();
+    let mut input = input;
+    input.read_to_string(&mut text).map_err(|source| ImportError::Io { file: path.to_path_buf(), source })?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    // CMS files open with notice lines that have no delimiter: look a little further.
+    let tabbed = text.lines().filter(|l| !l.trim().is_empty()).take(10).any(|l| l.contains('\t'));
+    let delimiter = if tabbed { b'\t' } else { b',' };
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .quoting(delimiter == b',')
+        .from_reader(text.as_bytes());
+    let mut out = Vec::new();
+    for rec in reader.records() {
+        let rec = rec.map_err(|e| ImportError::Row {
+            file: path.to_path_buf(),
+            line: e.position().map_or(0, |p| p.line()),
+            reason: format!("unreadable row: {e}"),
+        })?;
+        let line = rec.position().map_or(0, |p| p.line());
+        if rec.iter().all(|f| f.trim().is_empty()) {
+            continue;
+        }
+        out.push(Record { line, fields: rec.iter().map(str::to_string).collect() });
+    }
+    Ok(out)
+}
+
+/// A column title reduced to letters and digits: "ACT EFF DT" -> "acteffdt".
+fn norm(title: &str) -> String {
+    title.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_ascii_lowercase()
+}
+
+fn column(header: &[String], names: &[&str]) -> Option<usize> {
+    header.iter().map(|h| norm(h)).position(|h| names.contains(&h.as_str()))
+}
+
+/// Preamble lines (copyright notices, column titles) come before the data.
+fn is_preamble(first_field: &str) -> bool {
+    let f = first_field.trim();
+    f.len() > 7 || !f.bytes().any(|b| b.is_ascii_digit())
+}
+
+const CODE_NAMES: &[&str] = &["code", "cpt", "cptcode", "hcpc", "hcpcs", "hcpcscode", "procedurecode", "carc", "rarc"];
+const DESCRIPTOR_NAMES: &[&str] =
+    &["descriptor", "description", "desc", "longdescription", "shortdescription", "title", "label", "text"];
+const FROM_NAMES: &[&str] =
+    &["validfrom", "effective", "effectivedate", "startdate", "start", "from", "begin", "adddate", "adddt"];
+const TO_NAMES: &[&str] =
+    &["validto", "termination", "terminationdate", "enddate", "end", "to", "stopdate", "stop", "termdate", "termdt"];
+
+struct Parser<'a> {
+    file: &'a Path,
+    line: u64,
+}
+
+impl Parser<'_> {
+    fn err<T>(&self, reason: impl Into<String>) -> Result<T, ImportError> {
+        Err(ImportError::Row { file: self.file.to_path_buf(), line: self.line, reason: reason.into() })
+    }
+
+    fn date(&self, what: &str, text: &str) -> Result<Option<NaiveDate>, ImportError> {
+        let t = text.trim();
+        if t.is_empty() || t == "*" {
+            return Ok(None);
+        }
+        match parse_date(t) {
+            Some(d) => Ok(Some(d)),
+            None => self.err(format!("{what} {t:?} is not a date (YYYY-MM-DD, YYYYMMDD or MM/DD/YYYY)")),
+        }
+    }
+
+    fn code(&self, text: &str) -> Result<ProcedureCode, ImportError> {
+        match ProcedureCode::parse(text) {
+            Some(c) => Ok(c),
+            None => self.err(format!("{:?} is not a five-character CPT/HCPCS code", text.trim())),
+        }
+    }
+
+    fn period(
+        &self,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+    ) -> Result<(Option<NaiveDate>, Option<NaiveDate>), ImportError> {
+        if let (Some(f), Some(t)) = (from, to)
+            && t < f
+        {
+            return self.err(format!("end date {t} is before start date {f}"));
+        }
+        Ok((from, to))
+    }
+
+    /// CPT (and HCPCS CSV without a RECID column): code, descriptor, dates.
+    fn procedures(&mut self, input: impl BufRead, hcpcs: bool) -> Result<Vec<ProcedureEntry>, ImportError> {
+        let records = delimited(input, self.file)?;
+        let Some(first) = records.first() else { return Ok(Vec::new()) };
+        let has_header = !first.fields.first().is_some_and(|f| f.bytes().any(|b| b.is_ascii_digit()));
+        let (code_i, desc_i, from_i, to_i, recid_i) = if has_header {
+            let h = &first.fields;
+            let code = column(h, CODE_NAMES);
+            if code.is_none() {
+                self.line = first.line;
+                return self.err("header has no code column (code, cpt, hcpcs)");
+            }
+            let desc = column(h, &["longdescription"]).or_else(|| column(h, DESCRIPTOR_NAMES));
+            let from = if hcpcs { column(h, &["adddt", "adddate", "acteffdt"]) } else { None }
+                .or_else(|| column(h, FROM_NAMES));
+            (code, desc, from, column(h, TO_NAMES), column(h, &["recid", "recordid"]))
+        } else {
+            (Some(0), Some(1), Some(2), Some(3), None)
+        };
+        let mut out: Vec<ProcedureEntry> = Vec::new();
+        for rec in records.iter().skip(usize::from(has_header)) {
+            self.line = rec.line;
+            if matches!(rec.get(recid_i), "7" | "8") {
+                continue; // modifier records of the HCPCS file
+            }
+            let code = self.code(rec.get(code_i))?;
+            if !hcpcs && !code.is_cpt_shaped() {
+                return self.err(format!("{code} is not a CPT code (four digits then a digit or letter)"));
+            }
+            match rec.get(recid_i) {
+                "" | "3" => {}
+                // Continuation of the long description of the code above.
+                "4" => {
+                    match out.last_mut() {
+                        Some(prev) if prev.code == code => {
+                            let more = rec.get(desc_i);
+                            let d = prev.descriptor.get_or_insert_with(String::new);
+                            if !more.is_empty() {
+                                if !d.is_empty() {
+                                    d.push(' ');
+                                }
+                                d.push_str(more);
+                            }
+                        }
+                        _ => return self.err(format!("continuation row for {code} follows no {code} row")),
+                    }
+                    continue;
+                }
+                other => return self.err(format!("record id {other:?} is not 3, 4, 7 or 8")),
+            }
+            if hcpcs && !code.is_hcpcs_shaped() {
+                return self.err(format!("{code} is not a HCPCS Level II code (a letter then four digits)"));
+            }
+            let (valid_from, valid_to) =
+                self.period(self.date("start date", rec.get(from_i))?, self.date("end date", rec.get(to_i))?)?;
+            let descriptor = Some(rec.get(desc_i).to_string()).filter(|d| !d.is_empty());
+            out.push(ProcedureEntry { code, descriptor, valid_from, valid_to });
+        }
+        Ok(out)
+    }
+
+    /// HCPCS: the fixed-width ANWEB text, or CSV.
+    fn hcpcs(&mut self, mut input: impl BufRead) -> Result<Vec<ProcedureEntry>, ImportError> {
+        let mut text = Vec::new();
+        input.read_to_end(&mut text).map_err(|source| ImportError::Io { file: self.file.to_path_buf(), source })?;
+        let first = text.split(|b| *b == b'\n').find(|l| !l.iter().all(u8::is_ascii_whitespace)).unwrap_or(&[]);
+        // ANWEB records start with the code, a five-digit sequence number and a record id.
+        let fixed = first.len() >= 11
+            && first[..5].iter().all(u8::is_ascii_alphanumeric)
+            && first[5..10].iter().all(u8::is_ascii_digit)
+            && !first.contains(&b',');
+        if !fixed {
+            return self.procedures(text.as_slice(), true);
+        }
+        let text = String::from_utf8_lossy(&text);
+        let mut out: Vec<ProcedureEntry> = Vec::new();
+        for (i, raw) in text.lines().enumerate() {
+            self.line = i as u64 + 1;
+            let line = raw.trim_end_matches('\r');
+            if line.trim().is_empty() {
+                continue;
+            }
+            let field = |from: usize, to: usize| line.get(from..to.min(line.len())).unwrap_or("").trim();
+            if line.len() < 11 || !line.is_char_boundary(11) {
+                return self.err("record shorter than 11 characters (code, sequence, record id)");
+            }
+            let recid = field(10, 11);
+            if recid == "7" || recid == "8" {
+                continue;
+            }
+            let code = self.code(field(0, 5))?;
+            let long = field(11, 91);
+            match recid {
+                "3" => {}
+                "4" => {
+                    match out.last_mut() {
+                        Some(prev) if prev.code == code => {
+                            let d = prev.descriptor.get_or_insert_with(String::new);
+                            if !long.is_empty() {
+                                if !d.is_empty() {
+                                    d.push(' ');
+                                }
+                                d.push_str(long);
+                            }
+                        }
+                        _ => return self.err(format!("continuation record for {code} follows no {code} record")),
+                    }
+                    continue;
+                }
+                other => return self.err(format!("record id {other:?} at column 11 is not 3, 4, 7 or 8")),
+            }
+            if !code.is_hcpcs_shaped() {
+                return self.err(format!("{code} is not a HCPCS Level II code (a letter then four digits)"));
+            }
+            let short = field(91, 119);
+            let added = self.date("code added date (columns 270-277)", field(269, 277))?;
+            let action = self.date("action effective date (columns 278-285)", field(277, 285))?;
+            let terminated = self.date("termination date (columns 286-293)", field(285, 293))?;
+            let (valid_from, valid_to) = self.period(added.or(action), terminated)?;
+            let descriptor = Some(if long.is_empty() { short } else { long }.to_string()).filter(|d| !d.is_empty());
+            out.push(ProcedureEntry { code, descriptor, valid_from, valid_to });
+        }
+        Ok(out)
+    }
+
+    /// NCCI PTP: column 1, column 2, prior-1996 flag, effective, deletion, modifier indicator,
+    /// rationale.
+    fn ptp(&mut self, input: impl BufRead) -> Result<Vec<PtpRow>, ImportError> {
+        let records = delimited(input, self.file)?;
+        let mut out = Vec::new();
+        let mut in_data = false;
+        for rec in &records {
+            self.line = rec.line;
+            if !in_data && is_preamble(rec.get(Some(0))) {
+                continue;
+            }
+            in_data = true;
+            if rec.fields.len() < 6 {
+                return self.err(format!(
+                    "expected 7 tab-separated fields (column 1, column 2, prior-1996 flag, effective, deletion, \
+                     modifier indicator, rationale), found {}",
+                    rec.fields.len()
+                ));
+            }
+            let column1 = self.code(rec.get(Some(0)))?;
+            let column2 = self.code(rec.get(Some(1)))?;
+            let prior_1996 = match rec.get(Some(2)) {
+                "*" => true,
+                "" => false,
+                other => return self.err(format!("prior-1996 flag {other:?} is not '*' or empty")),
+            };
+            let Some(effective) = self.date("effective date", rec.get(Some(3)))? else {
+                return self.err("effective date is missing");
+            };
+            let deletion = self.date("deletion date", rec.get(Some(4)))?;
+            let modifier_indicator = match rec.get(Some(5)) {
+                "0" => 0,
+                "1" => 1,
+                "9" => 9,
+                other => return self.err(format!("modifier indicator {other:?} is not 0, 1 or 9")),
+            };
+            out.push(PtpRow {
+                edit: PtpEdit { column1, column2, modifier_indicator, effective, deletion, prior_1996 },
+                rationale: rec.get(Some(6)).to_string(),
+            });
+        }
+        Ok(out)
+    }
+
+    /// MUE: code, MUE value, adjudication indicator ("1 Line Edit"), rationale.
+    fn mue(&mut self, input: impl BufRead) -> Result<Vec<MueLimit>, ImportError> {
+        let records = delimited(input, self.file)?;
+        let mut out: Vec<MueLimit> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        let mut in_data = false;
+        for rec in &records {
+            self.line = rec.line;
+            if !in_data && is_preamble(rec.get(Some(0))) {
+                continue;
+            }
+            in_data = true;
+            if rec.fields.len() < 3 {
+                return self.err(format!(
+                    "expected 4 fields (code, MUE value, adjudication indicator, rationale), found {}",
+                    rec.fields.len()
+                ));
+            }
+            let code = self.code(rec.get(Some(0)))?;
+            let units: u32 = match rec.get(Some(1)).parse() {
+                Ok(n) => n,
+                Err(_) => return self.err(format!("MUE value {:?} is not a whole number", rec.get(Some(1)))),
+            };
+            let adjudication_indicator = match rec.get(Some(2)).chars().next() {
+                Some(c @ '1'..='3') => c as u8 - b'0',
+                _ => {
+                    return self
+                        .err(format!("adjudication indicator {:?} does not start with 1, 2 or 3", rec.get(Some(2))));
+                }
+            };
+            if !seen.insert(code) {
+                return self.err(format!("{code} appears twice"));
+            }
+            out.push(MueLimit { code, units, adjudication_indicator, rationale: rec.get(Some(3)).to_string() });
+        }
+        Ok(out)
+    }
+
+    /// Fee schedule CSV with a header naming its columns.
+    fn fees(&mut self, input: impl BufRead) -> Result<Vec<FeeRow>, ImportError> {
+        let records = delimited(input, self.file)?;
+        let Some(header) = records.first() else { return Ok(Vec::new()) };
+        self.line = header.line;
+        let h = &header.fields;
+        let payer_i = column(h, &["payerid", "payer", "payercode"]);
+        let code_i = column(h, CODE_NAMES);
+        let allowed_i = column(h, &["allowed", "allowedamount", "amount", "rate", "fee"]);
+        let (Some(_), Some(_), Some(_)) = (payer_i, code_i, allowed_i) else {
+            return self
+                .err("header must name payer_id, code and allowed columns (modifier, valid_from, valid_to optional)");
+        };
+        let modifier_i = column(h, &["modifier", "mod"]);
+        let (from_i, to_i) = (column(h, FROM_NAMES), column(h, TO_NAMES));
+        let mut out = Vec::new();
+        for rec in records.iter().skip(1) {
+            self.line = rec.line;
+            let payer_id = rec.get(payer_i);
+            if payer_id.is_empty() {
+                return self.err("payer_id is empty");
+            }
+            let code = self.code(rec.get(code_i))?;
+            let modifier = match rec.get(modifier_i) {
+                "" => None,
+                m if m.len() == 2 && m.bytes().all(|b| b.is_ascii_alphanumeric()) => Some(m.to_ascii_uppercase()),
+                m => return self.err(format!("modifier {m:?} is not two letters/digits")),
+            };
+            let text = rec.get(allowed_i).trim_start_matches('$').replace(',', "");
+            let allowed = match text.parse::<Decimal>() {
+                Ok(a) if a >= Decimal::ZERO => a,
+                _ => return self.err(format!("allowed amount {:?} is not a non-negative amount", rec.get(allowed_i))),
+            };
+            let (valid_from, valid_to) =
+                self.period(self.date("valid_from", rec.get(from_i))?, self.date("valid_to", rec.get(to_i))?)?;
+            out.push(FeeRow { payer_id: payer_id.to_string(), code, modifier, allowed, valid_from, valid_to });
+        }
+        Ok(out)
+    }
+
+    /// The official CARC or RARC list.
+    fn official(&mut self, input: impl BufRead, kind: ImportKind) -> Result<Vec<OfficialCode>, ImportError> {
+        let records = delimited(input, self.file)?;
+        let Some(first) = records.first() else { return Ok(Vec::new()) };
+        let has_header = !first.fields.first().is_some_and(|f| f.bytes().any(|b| b.is_ascii_digit()));
+        let (code_i, desc_i, from_i, to_i) = if has_header {
+            let h = &first.fields;
+            (column(h, CODE_NAMES), column(h, DESCRIPTOR_NAMES), column(h, FROM_NAMES), column(h, TO_NAMES))
+        } else {
+            (Some(0), Some(1), Some(2), Some(3))
+        };
+        if code_i.is_none() || desc_i.is_none() {
+            self.line = first.line;
+            return self.err("header must name code and description columns");
+        }
+        let mut out = Vec::new();
+        for rec in records.iter().skip(usize::from(has_header)) {
+            self.line = rec.line;
+            let code = rec.get(code_i).to_ascii_uppercase();
+            let shaped = match kind {
+                // CARC: 1-3 characters, digits or a letter and digits (1, 45, A1, P12, 253).
+                ImportKind::Carc => (1..=3).contains(&code.len()),
+                // RARC: M, N or MA then digits (M1, N130, MA04).
+                _ => {
+                    let digits = code.trim_start_matches(|c: char| c.is_ascii_uppercase());
+                    (2..=5).contains(&code.len()) && code.starts_with(['M', 'N']) && !digits.is_empty()
+                }
+            } && code.bytes().all(|b| b.is_ascii_alphanumeric())
+                && code.bytes().any(|b| b.is_ascii_digit());
+            if !shaped {
+                return self.err(format!("{code:?} is not a {} code", kind.name().to_ascii_uppercase()));
+            }
+            let description = rec.get(desc_i).to_string();
+            if description.is_empty() {
+                return self.err(format!("{code} has no description"));
+            }
+            let (valid_from, valid_to) =
+                self.period(self.date("start date", rec.get(from_i))?, self.date("stop date", rec.get(to_i))?)?;
+            out.push(OfficialCode { code, description, valid_from, valid_to });
+        }
+        Ok(out)
+    }
+}
+
+/// `YYYY-MM-DD`, `YYYYMMDD` or `MM/DD/YYYY`.
+pub fn parse_date(text: &str) -> Option<NaiveDate> {
+    let t = text.trim();
+    NaiveDate::parse_from_str(t, "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(t, "%m/%d/%Y"))
+        .ok()
+        .or_else(|| (t.len() == 8).then(|| NaiveDate::parse_from_str(t, "%Y%m%d").ok()).flatten())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(kind: ImportKind, text: &str) -> Result<ImportedRows, ImportError> {
+        parse(kind, Path::new("t.txt"), text.as_bytes())
+    }
+
+    #[test]
+    fn dates_in_three_spellings() {
+        let d = NaiveDate::from_ymd_opt(2026, 1, 5);
+        assert_eq!(parse_date("2026-01-05"), d);
+        assert_eq!(parse_date("20260105"), d);
+        assert_eq!(parse_date("01/05/2026"), d);
+        assert_eq!(parse_date("2026-13-05"), None);
+    }
+
+    #[test]
+    fn cpt_with_or_without_header() {
+        let rows = run(ImportKind::Cpt, "99213\n99214,Office visit (synthetic),2026-01-01\n").unwrap();
+        assert_eq!(rows.len(), 2);
+        let rows = run(ImportKind::Cpt, "code\tdescriptor\n99213\tvisit\n").unwrap();
+        assert_eq!(rows.len(), 1);
+        let err = run(ImportKind::Cpt, "99213\n9921\n").unwrap_err().to_string();
+        assert!(err.starts_with("t.txt:2: "), "{err}");
+    }
+
+    #[test]
+    fn ptp_skips_cms_header_lines_then_demands_valid_rows() {
+        let text = "CPT codes only copyright 2026 American Medical Association.\n\
+                    Column 1\tColumn 2\t*=in existence prior to 1996\tEffective Date\tDeletion Date\tModifier\tPTP Edit Rationale\n\
+                    20610\t99213\t\t20210101\t*\t1\tStandard of care\n";
+        let ImportedRows::Ptp(rows) = run(ImportKind::NcciPtp, text).unwrap() else { panic!() };
+        assert_eq!(rows[0].edit.modifier_indicator, 1);
+        assert_eq!(rows[0].edit.deletion, None);
+        let bad = format!("{text}20610\t99214\t\t20210101\t*\t2\tx\n");
+        let err = run(ImportKind::NcciPtp, &bad).unwrap_err().to_string();
+        assert!(err.starts_with("t.txt:4: modifier indicator \"2\""), "{err}");
+    }
+
+    #[test]
+    fn mue_reads_the_indicator_digit() {
+        let text = "\"HCPCS/CPT Code\",\"Practitioner Services MUE Values\",\"MUE Adjudication Indicator\",\"MUE Rationale\"\n\
+                    36415,2,\"3 Date of Service Edit: Clinical\",\"Clinical: Data\"\n";
+        let ImportedRows::Mue(rows) = run(ImportKind::Mue, text).unwrap() else { panic!() };
+        assert_eq!((rows[0].units, rows[0].adjudication_indicator), (2, 3));
+    }
+
+    #[test]
+    fn fees_need_a_header_and_amounts() {
+        let ok = "payer_id,code,modifier,allowed,valid_from,valid_to\nMCRB1,99213,,92.03,2026-01-01,\n";
+        assert_eq!(run(ImportKind::FeeSchedule, ok).unwrap().len(), 1);
+        let err = run(ImportKind::FeeSchedule, &format!("{ok}MCRB1,99214,,abc,,\n")).unwrap_err().to_string();
+        assert!(err.starts_with("t.txt:3: allowed amount"), "{err}");
+    }
+
+    #[test]
+    fn an_empty_file_is_an_error() {
+        assert!(matches!(run(ImportKind::Carc, ""), Err(ImportError::File { .. })));
+    }
+}
