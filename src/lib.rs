@@ -9,6 +9,7 @@
 
 pub mod digest;
 pub mod encounter;
+pub mod ingest;
 pub mod inspect;
 pub mod ledger;
 pub mod practice;

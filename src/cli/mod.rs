@@ -7,6 +7,8 @@
 //! data error (a file that cannot be read or parsed); 4 internal, database or I/O error; 75 another
 //! run holds the ledger lock.
 
+mod import;
+mod init;
 mod inspect;
 
 use std::path::PathBuf;
@@ -102,6 +104,10 @@ impl GlobalArgs {
 pub enum Command {
     /// Show the envelopes, transaction types, segments and loops of X12 files, and check them.
     Inspect(inspect::InspectArgs),
+    /// Load (or update) the practice configuration from a TOML file.
+    Init(init::InitArgs),
+    /// Import EMR encounters from CSV, FHIR R4 JSON or HL7 v2 DFT^P03 files.
+    Import(import::ImportArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -115,6 +121,8 @@ pub fn main() -> ExitCode {
     let global = cli.global.clone();
     let result = match cli.command {
         Command::Inspect(args) => inspect::exec(&global, args),
+        Command::Init(args) => init::exec(&global, args),
+        Command::Import(args) => import::exec(&global, args),
     };
     match result {
         Ok(exit) => ExitCode::from(exit.code()),
