@@ -72,6 +72,8 @@ struct RowPlan {
     sources: Vec<Source>,
     date_formats: Vec<String>,
     values: Vec<Option<BTreeMap<String, String>>>,
+    /// (export's separator, canonical separator) for list columns.
+    list_separators: Vec<Option<(String, &'static str)>>,
     /// Columns no canonical column uses: (index, header), kept as notes.
     extra: Vec<(usize, String)>,
 }
@@ -86,6 +88,7 @@ impl RowPlan {
             sources: vec![Source::Missing; CANONICAL_COLUMNS.len()],
             date_formats: vec![default_format; CANONICAL_COLUMNS.len()],
             values: vec![None; CANONICAL_COLUMNS.len()],
+            list_separators: vec![None; CANONICAL_COLUMNS.len()],
             extra: Vec::new(),
         };
         let mut used = vec![false; headers.len()];
@@ -143,6 +146,12 @@ impl RowPlan {
                     plan.date_formats[i] = format.clone();
                 }
             }
+            for (canonical, separator) in &m.separators {
+                let canonical_separator = if canonical == "diagnosis_codes" { "|" } else { ":" };
+                if let Some(i) = index(canonical) {
+                    plan.list_separators[i] = Some((separator.clone(), canonical_separator));
+                }
+            }
             for (canonical, values) in &m.values {
                 if let Some(i) = index(canonical) {
                     plan.values[i] = Some(values.clone());
@@ -190,12 +199,16 @@ impl RowPlan {
                     .join(separator),
             ),
         };
-        match &self.values[col as usize] {
+        let raw = match &self.values[col as usize] {
             Some(map) => match map.get(raw.as_ref()) {
                 Some(v) => Cow::Owned(v.clone()),
                 None => raw,
             },
             None => raw,
+        };
+        match &self.list_separators[col as usize] {
+            Some((from, to)) if raw.contains(from.as_str()) => Cow::Owned(raw.replace(from.as_str(), to)),
+            _ => raw,
         }
     }
 }

@@ -15,6 +15,8 @@
 //! patient_dob = "%Y%m%d"
 //! [values.patient_sex]                # the export's value = canonical value
 //! Male = "M"
+//! [separators]                        # list columns with another separator
+//! diagnosis_codes = ","
 //! [[split]]                           # "Lee, Ann" -> patient_last = Lee, patient_first = Ann
 //! column = "Patient Name"
 //! separator = ","
@@ -52,6 +54,10 @@ pub struct Mapping {
     /// canonical column -> (export's value -> canonical value).
     #[serde(default)]
     pub values: BTreeMap<String, BTreeMap<String, String>>,
+    /// List columns (`diagnosis_codes`, `modifiers`, `diagnosis_pointers`) whose export uses
+    /// another separator than the canonical `|` / `:`.
+    #[serde(default)]
+    pub separators: BTreeMap<String, String>,
     #[serde(default)]
     pub split: Vec<Split>,
     #[serde(default)]
@@ -97,6 +103,7 @@ impl Mapping {
             .chain(mapping.constants.keys())
             .chain(mapping.date_formats.keys())
             .chain(mapping.values.keys())
+            .chain(mapping.separators.keys())
             .chain(mapping.split.iter().flat_map(|s| s.into.iter()))
             .chain(mapping.join.iter().map(|j| &j.into));
         for target in targets {

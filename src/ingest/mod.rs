@@ -176,7 +176,10 @@ pub trait EncounterSink {
 pub fn normalize(enc: &mut Encounter) {
     if enc.relationship == Relationship::SelfInsured {
         let s = &mut enc.subscriber;
-        if s.name.last.is_empty() && s.name.first.is_empty() {
+        let same_person = s.name.last.eq_ignore_ascii_case(&enc.patient.name.last)
+            && s.name.first.eq_ignore_ascii_case(&enc.patient.name.first);
+        // Self-insured: the subscriber is the patient, whatever parts of the name the format repeats.
+        if (s.name.last.is_empty() && s.name.first.is_empty()) || same_person {
             s.name = enc.patient.name.clone();
         }
         if s.dob.is_none() {
