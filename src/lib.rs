@@ -10,6 +10,7 @@
 pub mod codes;
 pub mod digest;
 pub mod encounter;
+pub mod ingest;
 pub mod inspect;
 pub mod ledger;
 pub mod nightly;

@@ -9,6 +9,8 @@
 
 mod claim;
 mod codes;
+mod import;
+mod init;
 mod inspect;
 mod report;
 
@@ -111,6 +113,10 @@ pub enum Command {
     Claim(claim::ClaimArgs),
     /// Code sets: import CPT/HCPCS/NCCI/MUE/fee schedules, look up, search, and show what is loaded.
     Codes(codes::CodesArgs),
+    /// Load (or update) the practice configuration from a TOML file.
+    Init(init::InitArgs),
+    /// Import EMR encounters from CSV, FHIR R4 JSON or HL7 v2 DFT^P03 files.
+    Import(import::ImportArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -127,6 +133,8 @@ pub fn main() -> ExitCode {
         Command::Report(args) => report::exec(&global, args),
         Command::Claim(args) => claim::exec(&global, args),
         Command::Codes(args) => codes::exec(&global, args),
+        Command::Init(args) => init::exec(&global, args),
+        Command::Import(args) => import::exec(&global, args),
     };
     match result {
         Ok(exit) => ExitCode::from(exit.code()),

@@ -1,0 +1,637 @@
+//! CSV encounters: one row per service line, rows of one encounter next to each other.
+//!
+//! The canonical columns are [`CANONICAL_COLUMNS`]; claim-level columns (patient, insurance,
+//! providers, diagnoses) are read from the first row of each encounter, line-level columns from
+//! every row. Other columns are kept in [`Encounter::notes`]. A [`Mapping`] reads another EMR's
+//! shape. The file is streamed: only the encounter being read is held in memory, which is why
+//! the rows of one encounter must be contiguous (as every EMR export we know writes them).
+//!
+//! ```text
+//! encounter_id,patient_id,patient_last,...,procedure_code,modifiers,units,charge,diagnosis_codes,diagnosis_pointers
+//! E1001,P77,Rivera,...,99214,25,1,160.00,E11.9|I10,1:2
+//! E1001,P77,Rivera,...,82947,,1,22.00,E11.9|I10,1
+//! ```
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use super::mapping::Mapping;
+use super::{EncounterSink, IngestError, RecordError, parse_decimal, parse_relationship, parse_sex};
+use crate::encounter::{
+    Address, ClaimFrequency, Diagnosis, DrugIdentification, Encounter, NamedProvider, Patient, PersonName, Procedure,
+    SecondaryCoverage, ServiceFacility, ServiceLine, SourceRef, Subscriber,
+};
+
+macro_rules! canonical_columns {
+    ($($variant:ident = $name:literal),* $(,)?) => {
+        /// The canonical CSV columns, in the documented order.
+        pub const CANONICAL_COLUMNS: &[&str] = &[$($name),*];
+        #[derive(Debug, Clone, Copy)]
+        enum Col { $($variant),* }
+    };
+}
+
+canonical_columns! {
+    EncounterId = "encounter_id", PatientId = "patient_id", PatientLast = "patient_last",
+    PatientFirst = "patient_first", PatientMiddle = "patient_middle", PatientDob = "patient_dob",
+    PatientSex = "patient_sex", PatientAddress = "patient_address", PatientCity = "patient_city",
+    PatientState = "patient_state", PatientZip = "patient_zip", Relationship = "relationship",
+    SubscriberId = "subscriber_id", SubscriberLast = "subscriber_last", SubscriberFirst = "subscriber_first",
+    SubscriberDob = "subscriber_dob", SubscriberSex = "subscriber_sex", GroupNumber = "group_number",
+    PayerId = "payer_id", SecondaryPayerId = "secondary_payer_id", SecondarySubscriberId = "secondary_subscriber_id",
+    RenderingNpi = "rendering_npi", ReferringNpi = "referring_npi", ReferringLast = "referring_last",
+    ReferringFirst = "referring_first", FacilityNpi = "facility_npi", FacilityName = "facility_name",
+    FacilityAddress = "facility_address", FacilityCity = "facility_city", FacilityState = "facility_state",
+    FacilityZip = "facility_zip", PlaceOfService = "place_of_service", DateOfService = "date_of_service",
+    DateOfServiceTo = "date_of_service_to", ProcedureCode = "procedure_code", Modifiers = "modifiers",
+    Units = "units", Charge = "charge", DiagnosisCodes = "diagnosis_codes", DiagnosisPointers = "diagnosis_pointers",
+    Ndc = "ndc", NdcUnits = "ndc_units", NdcUnitType = "ndc_unit_type", PriorAuth = "prior_auth",
+    OnsetDate = "onset_date", Frequency = "frequency", OriginalClaimNumber = "original_claim_number",
+}
+
+/// Columns without which a file is not an encounter export at all.
+const REQUIRED_COLUMNS: &[Col] =
+    &[Col::EncounterId, Col::PatientId, Col::PayerId, Col::DateOfService, Col::ProcedureCode, Col::Charge];
+
+/// Where one canonical column's value comes from in a row.
+#[derive(Debug, Clone)]
+enum Source {
+    Missing,
+    Column(usize),
+    Constant(String),
+    Split { column: usize, separator: String, part: usize },
+    Join { columns: Vec<usize>, separator: String },
+}
+
+/// How to read the canonical columns from the rows of one file.
+struct RowPlan {
+    sources: Vec<Source>,
+    date_formats: Vec<String>,
+    values: Vec<Option<BTreeMap<String, String>>>,
+    /// (export's separator, canonical separator) for list columns.
+    list_separators: Vec<Option<(String, &'static str)>>,
+    /// Columns no canonical column uses: (index, header), kept as notes.
+    extra: Vec<(usize, String)>,
+}
+
+impl RowPlan {
+    fn new(headers: &csv::StringRecord, mapping: Option<&Mapping>, file: &str) -> Result<RowPlan, IngestError> {
+        let find = |name: &str| headers.iter().position(|h| h.trim().eq_ignore_ascii_case(name.trim()));
+        let unreadable =
+            |reason: String| IngestError::Unreadable { file: file.to_string(), position: "line 1".into(), reason };
+        let default_format = mapping.and_then(|m| m.date_format.clone()).unwrap_or_else(|| "%Y-%m-%d".into());
+        let mut plan = RowPlan {
+            sources: vec![Source::Missing; CANONICAL_COLUMNS.len()],
+            date_formats: vec![default_format; CANONICAL_COLUMNS.len()],
+            values: vec![None; CANONICAL_COLUMNS.len()],
+            list_separators: vec![None; CANONICAL_COLUMNS.len()],
+            extra: Vec::new(),
+        };
+        let mut used = vec![false; headers.len()];
+        let index = |name: &str| CANONICAL_COLUMNS.iter().position(|c| *c == name);
+        for (i, name) in CANONICAL_COLUMNS.iter().enumerate() {
+            if let Some(h) = find(name) {
+                plan.sources[i] = Source::Column(h);
+                used[h] = true;
+            }
+        }
+        if let Some(m) = mapping {
+            for (canonical, header) in &m.columns {
+                let (Some(i), Some(h)) = (index(canonical), find(header)) else {
+                    return Err(unreadable(format!(
+                        "the mapping's column {header:?} (for {canonical}) is not in the header row"
+                    )));
+                };
+                plan.sources[i] = Source::Column(h);
+                used[h] = true;
+            }
+            for (canonical, value) in &m.constants {
+                if let Some(i) = index(canonical) {
+                    plan.sources[i] = Source::Constant(value.clone());
+                }
+            }
+            for split in &m.split {
+                let Some(h) = find(&split.column) else {
+                    return Err(unreadable(format!(
+                        "the mapping's split column {:?} is not in the header row",
+                        split.column
+                    )));
+                };
+                used[h] = true;
+                for (part, canonical) in split.into.iter().enumerate() {
+                    if let Some(i) = index(canonical) {
+                        plan.sources[i] = Source::Split { column: h, separator: split.separator.clone(), part };
+                    }
+                }
+            }
+            for join in &m.join {
+                let mut columns = Vec::new();
+                for c in &join.columns {
+                    let Some(h) = find(c) else {
+                        return Err(unreadable(format!("the mapping's join column {c:?} is not in the header row")));
+                    };
+                    used[h] = true;
+                    columns.push(h);
+                }
+                if let Some(i) = index(&join.into) {
+                    plan.sources[i] = Source::Join { columns, separator: join.separator.clone() };
+                }
+            }
+            for (canonical, format) in &m.date_formats {
+                if let Some(i) = index(canonical) {
+                    plan.date_formats[i] = format.clone();
+                }
+            }
+            for (canonical, separator) in &m.separators {
+                let canonical_separator = if canonical == "diagnosis_codes" { "|" } else { ":" };
+                if let Some(i) = index(canonical) {
+                    plan.list_separators[i] = Some((separator.clone(), canonical_separator));
+                }
+            }
+            for (canonical, values) in &m.values {
+                if let Some(i) = index(canonical) {
+                    plan.values[i] = Some(values.clone());
+                }
+            }
+        }
+        let missing: Vec<&str> = REQUIRED_COLUMNS
+            .iter()
+            .filter(|c| matches!(plan.sources[**c as usize], Source::Missing))
+            .map(|c| CANONICAL_COLUMNS[*c as usize])
+            .collect();
+        if !missing.is_empty() {
+            return Err(unreadable(format!(
+                "no {} column: not a claimkit encounter CSV (give --mapping for another EMR's export)",
+                missing.join(", ")
+            )));
+        }
+        plan.extra = headers
+            .iter()
+            .enumerate()
+            .filter(|(i, h)| !used[*i] && !h.trim().is_empty())
+            .map(|(i, h)| (i, h.trim().to_string()))
+            .collect();
+        Ok(plan)
+    }
+
+    /// The trimmed value of a canonical column in a row ("" when absent).
+    fn get<'r>(&self, rec: &'r csv::StringRecord, col: Col) -> Cow<'r, str> {
+        let raw: Cow<'r, str> = match &self.sources[col as usize] {
+            Source::Missing => Cow::Borrowed(""),
+            Source::Column(i) => Cow::Borrowed(rec.get(*i).unwrap_or("").trim()),
+            Source::Constant(v) => Cow::Owned(v.clone()),
+            Source::Split { column, separator, part } => {
+                let whole = rec.get(*column).unwrap_or("");
+                let mut pieces = whole.splitn(part + 2, separator.as_str());
+                let piece = pieces.nth(*part).unwrap_or("");
+                // The last target takes the rest of the value.
+                Cow::Owned(piece.trim().to_string())
+            }
+            Source::Join { columns, separator } => Cow::Owned(
+                columns
+                    .iter()
+                    .filter_map(|i| rec.get(*i).map(str::trim).filter(|v| !v.is_empty()))
+                    .collect::<Vec<_>>()
+                    .join(separator),
+            ),
+        };
+        let raw = match &self.values[col as usize] {
+            Some(map) => match map.get(raw.as_ref()) {
+                Some(v) => Cow::Owned(v.clone()),
+                None => raw,
+            },
+            None => raw,
+        };
+        match &self.list_separators[col as usize] {
+            Some((from, to)) if raw.contains(from.as_str()) => Cow::Owned(raw.replace(from.as_str(), to)),
+            _ => raw,
+        }
+    }
+}
+
+/// Reads a CSV file of encounters into `sink`, one encounter at a time.
+pub fn read_csv_file(path: &Path, mapping: Option<&Mapping>, sink: &mut dyn EncounterSink) -> Result<(), IngestError> {
+    let file = std::fs::File::open(path).map_err(|e| IngestError::io(path, e))?;
+    read_csv(std::io::BufReader::with_capacity(1 << 16, file), &path.display().to_string(), mapping, sink)
+}
+
+/// Reads CSV encounters from any reader; `file` names it in errors and sources.
+pub fn read_csv(
+    reader: impl std::io::Read,
+    file: &str,
+    mapping: Option<&Mapping>,
+    sink: &mut dyn EncounterSink,
+) -> Result<(), IngestError> {
+    let delimiter = mapping.and_then(|m| m.delimiter).unwrap_or(',');
+    let mut rdr =
+        csv::ReaderBuilder::new().flexible(true).delimiter(u8::try_from(delimiter).unwrap_or(b',')).from_reader(reader);
+    let headers = rdr.headers().map_err(|e| csv_fatal(file, &e))?.clone();
+    if headers.is_empty() || headers.iter().all(|h| h.trim().is_empty()) {
+        return Err(IngestError::Unreadable {
+            file: file.into(),
+            position: "line 1".into(),
+            reason: "empty file: no header row".into(),
+        });
+    }
+    let mut headers = headers;
+    if let Some(first) = headers.get(0).map(|h| h.trim_start_matches('\u{feff}').to_string()) {
+        let mut fixed = csv::StringRecord::new();
+        fixed.push_field(&first);
+        for h in headers.iter().skip(1) {
+            fixed.push_field(h);
+        }
+        headers = fixed;
+    }
+    let plan = RowPlan::new(&headers, mapping, file)?;
+    let mut rec = csv::StringRecord::new();
+    let mut pending: Option<Pending> = None;
+    loop {
+        match rdr.read_record(&mut rec) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                if let csv::ErrorKind::Io(_) = e.kind() {
+                    return Err(csv_fatal(file, &e));
+                }
+                let line = e.position().map_or(0, |p| p.line());
+                if let Some(p) = pending.take() {
+                    p.flush(sink)?;
+                }
+                sink.reject(vec![RecordError::new(
+                    file,
+                    format!("line {line}"),
+                    "row",
+                    "not readable text (bad UTF-8 or quoting)",
+                )]);
+                continue;
+            }
+        }
+        if rec.iter().all(|f| f.trim().is_empty()) {
+            continue;
+        }
+        let line = rec.position().map_or(0, |p| p.line());
+        let id = plan.get(&rec, Col::EncounterId);
+        if id.is_empty() {
+            sink.reject(vec![RecordError::new(
+                file,
+                format!("line {line}"),
+                "encounter_id",
+                "required, the row is empty there",
+            )]);
+            continue;
+        }
+        if pending.as_ref().is_some_and(|p| p.encounter.id != id)
+            && let Some(p) = pending.take()
+        {
+            p.flush(sink)?;
+        }
+        match &mut pending {
+            Some(p) => p.add_row(&plan, &rec, line, file),
+            None => {
+                let mut p = Pending::start(&plan, &rec, line, file);
+                p.add_row(&plan, &rec, line, file);
+                pending = Some(p);
+            }
+        }
+    }
+    if let Some(p) = pending.take() {
+        p.flush(sink)?;
+    }
+    Ok(())
+}
+
+fn csv_fatal(file: &str, e: &csv::Error) -> IngestError {
+    let position = e.position().map_or_else(|| "line 1".to_string(), |p| format!("line {}", p.line()));
+    let reason = match e.kind() {
+        csv::ErrorKind::Io(io) => format!("cannot read: {io}"),
+        csv::ErrorKind::Utf8 { .. } => "the header row is not UTF-8 text".into(),
+        _ => "not a CSV file".into(),
+    };
+    IngestError::Unreadable { file: file.into(), position, reason }
+}
+
+/// The encounter being read: its claim-level fields from the first row, lines from every row.
+struct Pending {
+    encounter: Encounter,
+    errors: Vec<RecordError>,
+    first_line: u64,
+    last_line: u64,
+    diagnosis_text: String,
+}
+
+/// Collects field errors of one row.
+struct RowCheck<'a> {
+    file: &'a str,
+    line: u64,
+    errors: &'a mut Vec<RecordError>,
+}
+
+impl RowCheck<'_> {
+    fn fail(&mut self, col: Col, reason: impl Into<String>, value: &str) {
+        let mut e = RecordError::new(self.file, format!("line {}", self.line), CANONICAL_COLUMNS[col as usize], reason);
+        if !value.is_empty() {
+            e = e.with_value(value);
+        }
+        self.errors.push(e);
+    }
+
+    fn required(&mut self, plan: &RowPlan, rec: &csv::StringRecord, col: Col) -> String {
+        let v = plan.get(rec, col);
+        if v.is_empty() {
+            self.fail(col, "required", "");
+        }
+        v.into_owned()
+    }
+
+    fn optional(plan: &RowPlan, rec: &csv::StringRecord, col: Col) -> Option<String> {
+        let v = plan.get(rec, col);
+        if v.is_empty() { None } else { Some(v.into_owned()) }
+    }
+
+    fn date(&mut self, plan: &RowPlan, rec: &csv::StringRecord, col: Col) -> Option<NaiveDate> {
+        let v = plan.get(rec, col);
+        if v.is_empty() {
+            return None;
+        }
+        let format = &plan.date_formats[col as usize];
+        match NaiveDate::parse_from_str(&v, format) {
+            Ok(d) => Some(d),
+            Err(_) => {
+                let shown = format.replace("%Y", "YYYY").replace("%m", "MM").replace("%d", "DD");
+                self.fail(col, format!("not a date in the form {shown}"), &v);
+                None
+            }
+        }
+    }
+
+    fn decimal(&mut self, plan: &RowPlan, rec: &csv::StringRecord, col: Col, default: Option<Decimal>) -> Decimal {
+        let v = plan.get(rec, col);
+        if v.is_empty() {
+            return match default {
+                Some(d) => d,
+                None => {
+                    self.fail(col, "required", "");
+                    Decimal::ZERO
+                }
+            };
+        }
+        match parse_decimal(&v) {
+            Some(d) => d,
+            None => {
+                self.fail(col, "not a number", &v);
+                Decimal::ZERO
+            }
+        }
+    }
+}
+
+impl Pending {
+    fn start(plan: &RowPlan, rec: &csv::StringRecord, line: u64, file: &str) -> Pending {
+        let mut errors = Vec::new();
+        let mut c = RowCheck { file, line, errors: &mut errors };
+        let get = |col: Col| plan.get(rec, col).into_owned();
+        let opt = |col: Col| RowCheck::optional(plan, rec, col);
+        let patient_sex = parse_sex(&get(Col::PatientSex)).unwrap_or_else(|| {
+            c.fail(Col::PatientSex, "must be M, F or U", &get(Col::PatientSex));
+            Default::default()
+        });
+        let subscriber_sex = parse_sex(&get(Col::SubscriberSex)).unwrap_or_else(|| {
+            c.fail(Col::SubscriberSex, "must be M, F or U", &get(Col::SubscriberSex));
+            Default::default()
+        });
+        let relationship = parse_relationship(&get(Col::Relationship)).unwrap_or_else(|| {
+            c.fail(Col::Relationship, "must be self, spouse, child or other", &get(Col::Relationship));
+            Default::default()
+        });
+        let frequency = ClaimFrequency::from_code(&get(Col::Frequency)).unwrap_or_else(|| {
+            c.fail(Col::Frequency, "must be 1 (original), 7 (replacement) or 8 (void)", &get(Col::Frequency));
+            Default::default()
+        });
+        let address = |line1: Col, city: Col, state: Col, zip: Col| {
+            let parts = [get(line1), get(city), get(state), get(zip)];
+            if parts.iter().all(String::is_empty) {
+                None
+            } else {
+                let [line1, city, state, zip] = parts;
+                Some(Address { line1, line2: None, city, state: state.to_ascii_uppercase(), zip: zip.replace('-', "") })
+            }
+        };
+        let patient = Patient {
+            id: c.required(plan, rec, Col::PatientId),
+            name: PersonName {
+                last: get(Col::PatientLast),
+                first: get(Col::PatientFirst),
+                middle: opt(Col::PatientMiddle),
+            },
+            dob: c.date(plan, rec, Col::PatientDob),
+            sex: patient_sex,
+            address: address(Col::PatientAddress, Col::PatientCity, Col::PatientState, Col::PatientZip),
+        };
+        let subscriber = Subscriber {
+            member_id: get(Col::SubscriberId),
+            name: PersonName { last: get(Col::SubscriberLast), first: get(Col::SubscriberFirst), middle: None },
+            dob: c.date(plan, rec, Col::SubscriberDob),
+            sex: subscriber_sex,
+            address: None,
+            group_number: opt(Col::GroupNumber),
+        };
+        let secondary = opt(Col::SecondaryPayerId).map(|payer_id| SecondaryCoverage {
+            payer_id,
+            member_id: opt(Col::SecondarySubscriberId).unwrap_or_else(|| get(Col::SubscriberId)),
+        });
+        let referring =
+            (!get(Col::ReferringNpi).is_empty() || !get(Col::ReferringLast).is_empty()).then(|| NamedProvider {
+                npi: get(Col::ReferringNpi),
+                last: get(Col::ReferringLast),
+                first: opt(Col::ReferringFirst),
+            });
+        let facility =
+            (!get(Col::FacilityName).is_empty() || !get(Col::FacilityNpi).is_empty()).then(|| ServiceFacility {
+                npi: opt(Col::FacilityNpi),
+                name: get(Col::FacilityName),
+                address: address(Col::FacilityAddress, Col::FacilityCity, Col::FacilityState, Col::FacilityZip)
+                    .unwrap_or_default(),
+            });
+        let diagnosis_text = get(Col::DiagnosisCodes);
+        let diagnoses = diagnosis_text.split('|').filter(|d| !d.trim().is_empty()).map(Diagnosis::new).collect();
+        let encounter = Encounter {
+            id: get(Col::EncounterId),
+            source: SourceRef { file: file.to_string(), locator: format!("line {line}") },
+            patient,
+            relationship,
+            subscriber,
+            payer_id: c.required(plan, rec, Col::PayerId),
+            secondary,
+            rendering_npi: opt(Col::RenderingNpi),
+            referring,
+            facility,
+            place_of_service: get(Col::PlaceOfService),
+            diagnoses,
+            lines: Vec::new(),
+            prior_authorization: opt(Col::PriorAuth),
+            onset_date: c.date(plan, rec, Col::OnsetDate),
+            frequency,
+            original_claim_number: opt(Col::OriginalClaimNumber),
+            notes: BTreeMap::new(),
+        };
+        Pending { encounter, errors, first_line: line, last_line: line, diagnosis_text }
+    }
+
+    fn add_row(&mut self, plan: &RowPlan, rec: &csv::StringRecord, line: u64, file: &str) {
+        self.last_line = line;
+        let mut c = RowCheck { file, line, errors: &mut self.errors };
+        if line != self.first_line {
+            for (col, expected) in
+                [(Col::PatientId, &self.encounter.patient.id), (Col::PayerId, &self.encounter.payer_id)]
+            {
+                let v = plan.get(rec, col);
+                if !v.is_empty() && v != expected.as_str() {
+                    c.fail(col, "differs from the first row of the same encounter", &v);
+                }
+            }
+            let dx = plan.get(rec, Col::DiagnosisCodes);
+            if !dx.is_empty() && dx != self.diagnosis_text.as_str() {
+                c.fail(Col::DiagnosisCodes, "differs from the first row of the same encounter", &dx);
+            }
+        }
+        let date_of_service = c.date(plan, rec, Col::DateOfService);
+        if plan.get(rec, Col::DateOfService).is_empty() {
+            c.fail(Col::DateOfService, "required", "");
+        }
+        let date_of_service_to = c.date(plan, rec, Col::DateOfServiceTo);
+        let code = c.required(plan, rec, Col::ProcedureCode);
+        let modifiers: Vec<String> = plan
+            .get(rec, Col::Modifiers)
+            .split(':')
+            .map(str::trim)
+            .filter(|m| !m.is_empty())
+            .map(String::from)
+            .collect();
+        let units = c.decimal(plan, rec, Col::Units, Some(Decimal::ONE));
+        let charge = c.decimal(plan, rec, Col::Charge, None);
+        let pointer_text = plan.get(rec, Col::DiagnosisPointers);
+        let mut diagnosis_pointers = Vec::new();
+        if pointer_text.is_empty() {
+            diagnosis_pointers.push(1);
+        } else {
+            for p in pointer_text.split(':').map(str::trim).filter(|p| !p.is_empty()) {
+                match p.parse::<u8>() {
+                    Ok(n) => diagnosis_pointers.push(n),
+                    Err(_) => {
+                        c.fail(Col::DiagnosisPointers, "pointers are numbers 1-12 separated by ':'", &pointer_text)
+                    }
+                }
+            }
+        }
+        let ndc = plan.get(rec, Col::Ndc);
+        let drug = if ndc.is_empty() {
+            None
+        } else {
+            let quantity = c.decimal(plan, rec, Col::NdcUnits, Some(Decimal::ZERO));
+            Some(DrugIdentification {
+                ndc: ndc.replace('-', ""),
+                quantity,
+                unit: plan.get(rec, Col::NdcUnitType).into_owned(),
+            })
+        };
+        for (i, header) in &plan.extra {
+            if let Some(v) = rec.get(*i).map(str::trim).filter(|v| !v.is_empty()) {
+                self.encounter.notes.entry(header.clone()).or_insert_with(|| v.to_string());
+            }
+        }
+        let Some(date_of_service) = date_of_service else { return };
+        self.encounter.lines.push(ServiceLine {
+            number: self.encounter.lines.len() as u32 + 1,
+            source: SourceRef { file: file.to_string(), locator: format!("line {line}") },
+            date_of_service,
+            date_of_service_to,
+            procedure: Procedure { code, modifiers },
+            units,
+            charge,
+            diagnosis_pointers,
+            place_of_service: RowCheck::optional(plan, rec, Col::PlaceOfService),
+            rendering_npi: RowCheck::optional(plan, rec, Col::RenderingNpi),
+            drug,
+        });
+    }
+
+    fn flush(mut self, sink: &mut dyn EncounterSink) -> Result<(), IngestError> {
+        if !self.errors.is_empty() {
+            sink.reject(self.errors);
+            return Ok(());
+        }
+        if self.last_line != self.first_line {
+            self.encounter.source.locator = format!("lines {}-{}", self.first_line, self.last_line);
+        }
+        sink.encounter(self.encounter)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Default)]
+    struct Collect {
+        encounters: Vec<Encounter>,
+        rejected: Vec<Vec<RecordError>>,
+    }
+
+    impl EncounterSink for Collect {
+        fn encounter(&mut self, e: Encounter) -> Result<(), IngestError> {
+            self.encounters.push(e);
+            Ok(())
+        }
+        fn reject(&mut self, errors: Vec<RecordError>) {
+            self.rejected.push(errors);
+        }
+    }
+
+    const HEADER: &str = "encounter_id,patient_id,patient_last,patient_first,patient_dob,payer_id,subscriber_id,date_of_service,procedure_code,modifiers,units,charge,diagnosis_codes,diagnosis_pointers,room\n";
+
+    #[test]
+    fn rows_group_into_encounters_and_extra_columns_become_notes() {
+        let text = format!(
+            "{HEADER}E1,P1,Lee,Ann,1960-02-03,ACME1,M1,2026-10-01,99214,25,1,160.00,E11.9|I10,1:2,A\n\
+             E1,P1,Lee,Ann,1960-02-03,ACME1,M1,2026-10-01,82947,,1,22,E11.9|I10,,A\n\
+             E2,P2,Kim,Bo,1970-01-01,ACME1,M2,2026-10-02,99213,,1,110.00,I10,,\n"
+        );
+        let mut sink = Collect::default();
+        read_csv(text.as_bytes(), "t.csv", None, &mut sink).unwrap();
+        assert!(sink.rejected.is_empty(), "{:?}", sink.rejected);
+        assert_eq!(sink.encounters.len(), 2);
+        let e1 = &sink.encounters[0];
+        assert_eq!(e1.lines.len(), 2);
+        assert_eq!(e1.diagnoses, vec![Diagnosis::new("E119"), Diagnosis::new("I10")]);
+        assert_eq!(e1.lines[0].procedure.modifiers, vec!["25"]);
+        assert_eq!(e1.lines[0].diagnosis_pointers, vec![1, 2]);
+        assert_eq!(e1.lines[1].diagnosis_pointers, vec![1]);
+        assert_eq!(e1.notes.get("room").map(String::as_str), Some("A"));
+        assert_eq!(e1.source.locator, "lines 2-3");
+    }
+
+    #[test]
+    fn a_bad_date_rejects_that_encounter_with_line_and_column_and_no_patient_data() {
+        let text = format!(
+            "{HEADER}E1,P1,Lee,Ann,1960-13-45,ACME1,M1,2026-10-01,99214,,1,160.00,I10,,\n\
+             E2,P2,Kim,Bo,1970-01-01,ACME1,M2,2026-10-02,99213,,1,110.00,I10,,\n"
+        );
+        let mut sink = Collect::default();
+        read_csv(text.as_bytes(), "t.csv", None, &mut sink).unwrap();
+        assert_eq!(sink.encounters.len(), 1);
+        let err = &sink.rejected[0][0];
+        assert_eq!(err.to_string(), "t.csv:line 2: patient_dob: not a date in the form YYYY-MM-DD");
+        assert!(err.render(true).contains("1960-13-45"));
+    }
+
+    #[test]
+    fn a_file_without_the_required_columns_is_unreadable() {
+        let mut sink = Collect::default();
+        let err = read_csv("name,age\nAnn,3\n".as_bytes(), "t.csv", None, &mut sink).unwrap_err();
+        assert!(err.to_string().contains("no encounter_id"), "{err}");
+    }
+}

@@ -1,0 +1,581 @@
+//! FHIR R4 encounters: a Bundle (collection, transaction, searchset, batch) or an NDJSON bulk
+//! export (one resource per line), read through the Claim resource.
+//!
+//! Each Claim becomes one encounter: `Claim.item[].encounter` names the Encounter (whose first
+//! identifier is the EMR's encounter ID), `Claim.patient` the Patient, `Claim.insurance[]` the
+//! Coverages (subscriber, member ID, payer Organization), `Claim.diagnosis[]` the ICD-10-CM codes,
+//! `Claim.careTeam[]` the rendering and referring Practitioners (NPI), `Claim.item[]` the service
+//! lines. Money is read from the JSON number text, never through a float.
+//!
+//! ```json
+//! {"resourceType": "Claim", "id": "E1001",
+//!  "item": [{"sequence": 1, "productOrService": {"coding": [{"system": "http://www.ama-assn.org/go/cpt", "code": "99214"}]},
+//!            "net": {"value": 160.00, "currency": "USD"}, "diagnosisSequence": [1, 2]}]}
+//! ```
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use rust_decimal::Decimal;
+use serde_json::Value;
+
+use super::{EncounterSink, IngestError, RecordError, parse_compact_or_iso_date, parse_relationship, parse_sex};
+use crate::encounter::{
+    Address, ClaimFrequency, Diagnosis, DrugIdentification, Encounter, NamedProvider, Patient, PersonName, Procedure,
+    SecondaryCoverage, ServiceFacility, ServiceLine, SourceRef, Subscriber,
+};
+
+pub const ICD10CM: &str = "http://hl7.org/fhir/sid/icd-10-cm";
+pub const CPT: &str = "http://www.ama-assn.org/go/cpt";
+pub const HCPCS: &str = "https://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets";
+pub const NPI: &str = "http://hl7.org/fhir/sid/us-npi";
+pub const NDC: &str = "http://hl7.org/fhir/sid/ndc";
+pub const POS: &str = "https://www.cms.gov/Medicare/Coding/place-of-service-codes/Place_of_Service_Code_Set";
+
+/// A resource with where it was found.
+struct Located {
+    resource: Value,
+    locator: String,
+}
+
+/// Reads a FHIR JSON Bundle or NDJSON file into `sink`.
+pub fn read_fhir_file(path: &Path, sink: &mut dyn EncounterSink) -> Result<(), IngestError> {
+    let text = std::fs::read_to_string(path).map_err(|e| IngestError::io(path, e))?;
+    read_fhir(&text, &path.display().to_string(), sink)
+}
+
+/// Reads FHIR JSON text (a Bundle or NDJSON); `file` names it in errors and sources.
+pub fn read_fhir(text: &str, file: &str, sink: &mut dyn EncounterSink) -> Result<(), IngestError> {
+    let trimmed = text.trim_start_matches('\u{feff}').trim();
+    let mut resources = Vec::new();
+    let single: Result<Value, _> = serde_json::from_str(trimmed);
+    match single {
+        Ok(Value::Object(obj)) if obj.get("resourceType").and_then(Value::as_str) == Some("Bundle") => {
+            let entries = obj.get("entry").and_then(Value::as_array).cloned().unwrap_or_default();
+            for (i, entry) in entries.into_iter().enumerate() {
+                let full_url = entry.get("fullUrl").and_then(Value::as_str).map(String::from);
+                if let Some(resource) = entry.get("resource").cloned() {
+                    let locator = format!("entry {} ({})", i + 1, type_and_id(&resource));
+                    resources.push((full_url, Located { resource, locator }));
+                }
+            }
+        }
+        Ok(Value::Object(obj)) if obj.get("resourceType").is_some() && !trimmed.contains('\n') => {
+            let resource = Value::Object(obj);
+            let locator = format!("line 1 ({})", type_and_id(&resource));
+            resources.push((None, Located { resource, locator }));
+        }
+        Ok(_) if !trimmed.starts_with('{') || !looks_like_ndjson(trimmed) => {
+            return Err(IngestError::Unreadable {
+                file: file.into(),
+                position: "line 1".into(),
+                reason: "JSON that is neither a FHIR Bundle nor NDJSON resources".into(),
+            });
+        }
+        Err(e) if !looks_like_ndjson(trimmed) => {
+            return Err(IngestError::Unreadable {
+                file: file.into(),
+                position: format!("line {} column {}", e.line(), e.column()),
+                reason: format!("not valid JSON ({})", json_error_kind(&e)),
+            });
+        }
+        _ => {
+            for (i, line) in text.lines().enumerate() {
+                if line.trim().is_empty() {
+                    continue;
+                }
+                match serde_json::from_str::<Value>(line) {
+                    Ok(resource) => {
+                        let locator = format!("line {} ({})", i + 1, type_and_id(&resource));
+                        resources.push((None, Located { resource, locator }));
+                    }
+                    Err(e) => sink.reject(vec![RecordError::new(
+                        file,
+                        format!("line {} column {}", i + 1, e.column()),
+                        "resource",
+                        format!("not valid JSON ({})", json_error_kind(&e)),
+                    )]),
+                }
+            }
+        }
+    }
+    let index = Index::new(resources);
+    let mut claimed_encounters = std::collections::HashSet::new();
+    for located in index.all.iter().filter(|r| resource_type(&r.resource) == "Claim") {
+        let mut errors = Vec::new();
+        let reader = ClaimReader { index: &index, file, locator: &located.locator, errors: &mut errors };
+        let encounter = reader.read(&located.resource);
+        if let Some(enc_ref) = first_item_encounter(&located.resource) {
+            claimed_encounters.insert(enc_ref);
+        }
+        match encounter {
+            Some(e) if errors.is_empty() => sink.encounter(e)?,
+            _ => {
+                if errors.is_empty() {
+                    errors.push(RecordError::new(file, located.locator.clone(), "Claim", "cannot be read"));
+                }
+                sink.reject(errors);
+            }
+        }
+    }
+    for located in index.all.iter().filter(|r| resource_type(&r.resource) == "Encounter") {
+        let id = str_at(&located.resource, &["id"]);
+        let referenced = claimed_encounters.iter().any(|r| r == &format!("Encounter/{id}"))
+            || index
+                .full_urls
+                .iter()
+                .any(|(url, i)| claimed_encounters.contains(url) && std::ptr::eq(&index.all[*i], located));
+        if !referenced {
+            sink.reject(vec![RecordError::new(
+                file,
+                located.locator.clone(),
+                "Encounter",
+                "no Claim refers to this Encounter: charges and service lines come from Claim.item",
+            )]);
+        }
+    }
+    Ok(())
+}
+
+fn looks_like_ndjson(text: &str) -> bool {
+    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+    lines.next().is_some_and(|l| l.trim_start().starts_with('{') && l.trim_end().ends_with('}'))
+        && lines.next().is_some()
+}
+
+fn json_error_kind(e: &serde_json::Error) -> &'static str {
+    match e.classify() {
+        serde_json::error::Category::Eof => "the file ends in the middle of a value: truncated?",
+        serde_json::error::Category::Syntax => "syntax error",
+        serde_json::error::Category::Data => "unexpected data",
+        serde_json::error::Category::Io => "read error",
+    }
+}
+
+fn resource_type(v: &Value) -> &str {
+    v.get("resourceType").and_then(Value::as_str).unwrap_or("")
+}
+
+fn type_and_id(v: &Value) -> String {
+    format!("{}/{}", resource_type(v), v.get("id").and_then(Value::as_str).unwrap_or("?"))
+}
+
+fn first_item_encounter(claim: &Value) -> Option<String> {
+    claim
+        .get("item")?
+        .as_array()?
+        .iter()
+        .find_map(|i| i.get("encounter")?.as_array()?.first()?.get("reference")?.as_str().map(String::from))
+}
+
+/// The text at a path of object keys ("" when absent).
+fn str_at<'v>(v: &'v Value, path: &[&str]) -> &'v str {
+    let mut cur = v;
+    for key in path {
+        match cur.get(key) {
+            Some(next) => cur = next,
+            None => return "",
+        }
+    }
+    cur.as_str().unwrap_or("")
+}
+
+/// An exact decimal from a JSON number (its original text) or a numeric string.
+fn decimal(v: &Value) -> Option<Decimal> {
+    match v {
+        Value::Number(n) => {
+            n.to_string().parse::<Decimal>().ok().or_else(|| Decimal::from_scientific(&n.to_string()).ok())
+        }
+        Value::String(s) => s.parse().ok(),
+        _ => None,
+    }
+}
+
+/// The code of the first coding with `system` in a CodeableConcept.
+fn code_in<'v>(concept: &'v Value, systems: &[&str]) -> Option<&'v str> {
+    concept.get("coding")?.as_array()?.iter().find_map(|c| {
+        let system = c.get("system").and_then(Value::as_str).unwrap_or("");
+        if systems.contains(&system) { c.get("code").and_then(Value::as_str) } else { None }
+    })
+}
+
+fn any_code(concept: &Value) -> Option<&str> {
+    concept.get("coding")?.as_array()?.first()?.get("code")?.as_str()
+}
+
+/// Resources by `Type/id` and by `fullUrl`.
+struct Index {
+    all: Vec<Located>,
+    by_ref: HashMap<String, usize>,
+    full_urls: Vec<(String, usize)>,
+}
+
+impl Index {
+    fn new(resources: Vec<(Option<String>, Located)>) -> Index {
+        let mut index = Index { all: Vec::new(), by_ref: HashMap::new(), full_urls: Vec::new() };
+        for (full_url, located) in resources {
+            let i = index.all.len();
+            index.by_ref.insert(type_and_id(&located.resource), i);
+            if let Some(url) = full_url {
+                index.by_ref.insert(url.clone(), i);
+                index.full_urls.push((url, i));
+            }
+            index.all.push(located);
+        }
+        index
+    }
+
+    fn resolve(&self, reference: &Value) -> Option<&Value> {
+        let r = reference.get("reference")?.as_str()?;
+        let key = r.rsplit_once("/_history").map_or(r, |(k, _)| k);
+        let key = key.strip_prefix("http://").map_or(key, |rest| rest.split_once('/').map_or(rest, |(_, k)| k));
+        if let Some(i) = self.by_ref.get(key).or_else(|| self.by_ref.get(r)) {
+            return Some(&self.all[*i].resource);
+        }
+        // An absolute URL: match on its last two segments (Type/id).
+        let mut parts = r.rsplit('/');
+        let (id, ty) = (parts.next()?, parts.next()?);
+        self.by_ref.get(&format!("{ty}/{id}")).map(|i| &self.all[*i].resource)
+    }
+}
+
+struct ClaimReader<'a> {
+    index: &'a Index,
+    file: &'a str,
+    locator: &'a str,
+    errors: &'a mut Vec<RecordError>,
+}
+
+impl ClaimReader<'_> {
+    fn fail(&mut self, field: &str, reason: impl Into<String>) {
+        self.errors.push(RecordError::new(self.file, self.locator, field, reason));
+    }
+
+    fn read(mut self, claim: &Value) -> Option<Encounter> {
+        let index = self.index;
+        let encounter_resource = claim
+            .get("item")
+            .and_then(Value::as_array)
+            .and_then(|items| items.iter().find_map(|i| i.get("encounter")?.as_array()?.first()))
+            .and_then(|r| index.resolve(r));
+        let id = encounter_resource
+            .and_then(|e| e.get("identifier")?.as_array()?.first()?.get("value")?.as_str())
+            .or_else(|| claim.get("identifier")?.as_array()?.first()?.get("value")?.as_str())
+            .or_else(|| claim.get("id")?.as_str())
+            .unwrap_or("")
+            .to_string();
+        if id.is_empty() {
+            self.fail("Claim.identifier", "no encounter ID (Encounter.identifier, Claim.identifier or Claim.id)");
+        }
+        let Some(patient_res) = claim.get("patient").and_then(|r| index.resolve(r)) else {
+            self.fail("Claim.patient", "missing, or the Patient is not in the file");
+            return None;
+        };
+        let patient = self.person(patient_res, "Patient");
+        // Insurance, by sequence; focal first.
+        let mut insurance: Vec<&Value> =
+            claim.get("insurance").and_then(Value::as_array).map(|a| a.iter().collect()).unwrap_or_default();
+        insurance.sort_by_key(|i| {
+            (
+                !i.get("focal").and_then(Value::as_bool).unwrap_or(false),
+                i.get("sequence").and_then(Value::as_u64).unwrap_or(99),
+            )
+        });
+        let coverages: Vec<(&Value, &Value)> =
+            insurance.iter().filter_map(|i| Some((*i, i.get("coverage").and_then(|c| index.resolve(c))?))).collect();
+        let Some((primary_ins, primary)) = coverages.first().copied() else {
+            self.fail("Claim.insurance", "no Coverage (payer and member ID) for the claim");
+            return None;
+        };
+        let relationship_code = primary.get("relationship").and_then(any_code).unwrap_or("self");
+        let relationship = parse_relationship(relationship_code).unwrap_or_else(|| {
+            self.fail("Coverage.relationship", "must be self, spouse, child or other");
+            Default::default()
+        });
+        let subscriber_person = primary.get("subscriber").and_then(|r| index.resolve(r));
+        let sub = subscriber_person.map(|p| self.person(p, "Coverage.subscriber"));
+        let subscriber = Subscriber {
+            member_id: str_at(primary, &["subscriberId"]).to_string(),
+            name: sub.as_ref().map(|s| s.name.clone()).unwrap_or_default(),
+            dob: sub.as_ref().and_then(|s| s.dob),
+            sex: sub.as_ref().map(|s| s.sex).unwrap_or_default(),
+            address: sub.as_ref().and_then(|s| s.address.clone()),
+            group_number: group_number(primary),
+        };
+        let payer_id = self.payer_id(primary);
+        let secondary = coverages.get(1).map(|(_, c)| SecondaryCoverage {
+            payer_id: self.payer_id(c),
+            member_id: str_at(c, &["subscriberId"]).to_string(),
+        });
+        let prior_authorization = primary_ins
+            .get("preAuthRef")
+            .and_then(Value::as_array)
+            .and_then(|a| a.first())
+            .and_then(Value::as_str)
+            .map(String::from);
+        // Care team: sequence -> (role, NPI, name).
+        let mut care_team: BTreeMap<u64, (String, String, PersonName)> = BTreeMap::new();
+        for member in claim.get("careTeam").and_then(Value::as_array).into_iter().flatten() {
+            let seq = member.get("sequence").and_then(Value::as_u64).unwrap_or(0);
+            let role = member.get("role").and_then(any_code).unwrap_or("").to_ascii_lowercase();
+            let Some(provider) = member.get("provider").and_then(|r| index.resolve(r)) else {
+                self.fail("Claim.careTeam.provider", "the Practitioner is not in the file");
+                continue;
+            };
+            let npi = npi_of(provider).unwrap_or_default();
+            care_team.insert(seq, (role, npi, human_name(provider)));
+        }
+        let rendering_npi = care_team
+            .values()
+            .find(|(role, ..)| matches!(role.as_str(), "rendering" | "performing" | "primary"))
+            .map(|(_, npi, _)| npi.clone())
+            .or_else(|| {
+                claim
+                    .get("provider")
+                    .and_then(|r| index.resolve(r))
+                    .filter(|p| resource_type(p) == "Practitioner")
+                    .and_then(npi_of)
+            });
+        let referring = care_team.values().find(|(role, ..)| role == "referring").map(|(_, npi, name)| NamedProvider {
+            npi: npi.clone(),
+            last: name.last.clone(),
+            first: (!name.first.is_empty()).then(|| name.first.clone()),
+        });
+        let facility = claim.get("facility").and_then(|r| index.resolve(r)).map(|f| ServiceFacility {
+            npi: npi_of(f),
+            name: str_at(f, &["name"]).to_string(),
+            address: address_of(f).unwrap_or_default(),
+        });
+        // Diagnoses in sequence order; remember sequence -> 1-based position.
+        let mut diagnosis_entries: Vec<&Value> =
+            claim.get("diagnosis").and_then(Value::as_array).map(|a| a.iter().collect()).unwrap_or_default();
+        diagnosis_entries.sort_by_key(|d| d.get("sequence").and_then(Value::as_u64).unwrap_or(0));
+        let mut diagnoses = Vec::new();
+        let mut position_of_sequence = HashMap::new();
+        for d in diagnosis_entries {
+            let code = d.get("diagnosisCodeableConcept").and_then(|c| code_in(c, &[ICD10CM])).or_else(|| {
+                d.get("diagnosisReference")
+                    .and_then(|r| index.resolve(r))
+                    .and_then(|c| c.get("code"))
+                    .and_then(|c| code_in(c, &[ICD10CM]))
+            });
+            match code {
+                Some(code) => {
+                    diagnoses.push(Diagnosis::new(code));
+                    if let Some(seq) = d.get("sequence").and_then(Value::as_u64) {
+                        position_of_sequence.insert(seq, diagnoses.len() as u64);
+                    }
+                }
+                None => self.fail("Claim.diagnosis", format!("no ICD-10-CM coding ({ICD10CM})")),
+            }
+        }
+        let onset_date = claim
+            .get("diagnosis")
+            .and_then(Value::as_array)
+            .and_then(|a| a.first())
+            .and_then(|d| d.get("diagnosisReference"))
+            .and_then(|r| index.resolve(r))
+            .and_then(|c| c.get("onsetDateTime").and_then(Value::as_str))
+            .and_then(parse_compact_or_iso_date);
+        let mut place_of_service = String::new();
+        let mut lines = Vec::new();
+        let mut items: Vec<&Value> =
+            claim.get("item").and_then(Value::as_array).map(|a| a.iter().collect()).unwrap_or_default();
+        items.sort_by_key(|i| i.get("sequence").and_then(Value::as_u64).unwrap_or(0));
+        if items.is_empty() {
+            self.fail("Claim.item", "the claim has no service lines");
+        }
+        for (n, item) in items.iter().enumerate() {
+            let at = |f: &str| format!("Claim.item[{}].{f}", n + 1);
+            let Some(code) = item.get("productOrService").and_then(|p| code_in(p, &[CPT, HCPCS])) else {
+                self.fail(&at("productOrService"), format!("no CPT ({CPT}) or HCPCS coding"));
+                continue;
+            };
+            let modifiers = item
+                .get("modifier")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(any_code)
+                .map(String::from)
+                .collect();
+            let (from, to) = match (str_at(item, &["servicedDate"]), item.get("servicedPeriod")) {
+                (d, _) if !d.is_empty() => (parse_compact_or_iso_date(d), None),
+                (_, Some(p)) => {
+                    (parse_compact_or_iso_date(str_at(p, &["start"])), parse_compact_or_iso_date(str_at(p, &["end"])))
+                }
+                _ => (None, None),
+            };
+            let Some(date_of_service) = from else {
+                self.fail(&at("servicedDate"), "missing or not a date (YYYY-MM-DD)");
+                continue;
+            };
+            let units = match item.get("quantity").and_then(|q| q.get("value")) {
+                None => Decimal::ONE,
+                Some(v) => decimal(v).unwrap_or_else(|| {
+                    self.fail(&at("quantity"), "not a number");
+                    Decimal::ONE
+                }),
+            };
+            let charge = match item.get("net").and_then(|m| m.get("value")).and_then(decimal) {
+                Some(c) => c,
+                None => match item.get("unitPrice").and_then(|m| m.get("value")).and_then(decimal) {
+                    Some(p) => p * units,
+                    None => {
+                        self.fail(&at("net"), "no charge (net or unitPrice)");
+                        continue;
+                    }
+                },
+            };
+            let mut diagnosis_pointers = Vec::new();
+            for seq in item.get("diagnosisSequence").and_then(Value::as_array).into_iter().flatten() {
+                let seq = seq.as_u64().unwrap_or(0);
+                // A pointer to a missing diagnosis stays out of range for the scrubber to catch.
+                let position = position_of_sequence.get(&seq).copied().unwrap_or(seq);
+                diagnosis_pointers.push(u8::try_from(position).unwrap_or(u8::MAX));
+            }
+            let line_pos = item
+                .get("locationCodeableConcept")
+                .and_then(|c| code_in(c, &[POS]).or_else(|| any_code(c)))
+                .map(String::from);
+            if n == 0 {
+                place_of_service = line_pos.clone().unwrap_or_default();
+            }
+            let line_rendering = item
+                .get("careTeamSequence")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_u64)
+                .find_map(|s| {
+                    care_team.get(&s).filter(|(role, ..)| role != "referring").map(|(_, npi, _)| npi.clone())
+                });
+            let drug = item.get("detail").and_then(Value::as_array).and_then(|d| d.first()).and_then(|detail| {
+                let ndc = detail.get("productOrService").and_then(|p| code_in(p, &[NDC]))?;
+                let q = detail.get("quantity");
+                Some(DrugIdentification {
+                    ndc: ndc.to_string(),
+                    quantity: q.and_then(|q| q.get("value")).and_then(decimal).unwrap_or_default(),
+                    unit: q.map(|q| str_at(q, &["code"])).unwrap_or("").to_string(),
+                })
+            });
+            lines.push(ServiceLine {
+                number: n as u32 + 1,
+                source: SourceRef { file: self.file.to_string(), locator: format!("{} item {}", self.locator, n + 1) },
+                date_of_service,
+                date_of_service_to: to,
+                procedure: Procedure { code: code.to_string(), modifiers },
+                units,
+                charge,
+                diagnosis_pointers,
+                place_of_service: line_pos,
+                rendering_npi: line_rendering,
+                drug,
+            });
+        }
+        Some(Encounter {
+            id,
+            source: SourceRef { file: self.file.to_string(), locator: self.locator.to_string() },
+            patient,
+            relationship,
+            subscriber,
+            payer_id,
+            secondary,
+            rendering_npi,
+            referring,
+            facility,
+            place_of_service,
+            diagnoses,
+            lines,
+            prior_authorization,
+            onset_date,
+            frequency: ClaimFrequency::Original,
+            original_claim_number: None,
+            notes: BTreeMap::new(),
+        })
+    }
+
+    fn person(&mut self, p: &Value, field: &str) -> Patient {
+        let gender = str_at(p, &["gender"]);
+        let sex = parse_sex(gender).unwrap_or_else(|| {
+            self.fail(&format!("{field}.gender"), "must be male, female, other or unknown");
+            Default::default()
+        });
+        let birth = str_at(p, &["birthDate"]);
+        let dob = if birth.is_empty() {
+            None
+        } else {
+            let d = parse_compact_or_iso_date(birth);
+            if d.is_none() {
+                self.fail(&format!("{field}.birthDate"), "not a date (YYYY-MM-DD)");
+            }
+            d
+        };
+        let id = p
+            .get("identifier")
+            .and_then(Value::as_array)
+            .and_then(|ids| {
+                ids.iter()
+                    .find(|i| i.get("type").and_then(any_code) == Some("MR"))
+                    .or_else(|| ids.first())
+                    .and_then(|i| i.get("value")?.as_str())
+            })
+            .or_else(|| p.get("id")?.as_str())
+            .unwrap_or("")
+            .to_string();
+        Patient { id, name: human_name(p), dob, sex, address: address_of(p) }
+    }
+
+    fn payer_id(&mut self, coverage: &Value) -> String {
+        let payor = coverage.get("payor").and_then(Value::as_array).and_then(|a| a.first());
+        let id = payor.and_then(|p| p.get("identifier")?.get("value")?.as_str().map(String::from)).or_else(|| {
+            let org = self.index.resolve(payor?)?;
+            org.get("identifier")?.as_array()?.first()?.get("value")?.as_str().map(String::from)
+        });
+        id.unwrap_or_else(|| {
+            self.fail("Coverage.payor", "no payer ID (Organization.identifier)");
+            String::new()
+        })
+    }
+}
+
+fn group_number(coverage: &Value) -> Option<String> {
+    coverage.get("class")?.as_array()?.iter().find_map(|c| {
+        (c.get("type").and_then(any_code) == Some("group")).then(|| c.get("value")?.as_str().map(String::from))?
+    })
+}
+
+fn npi_of(resource: &Value) -> Option<String> {
+    resource.get("identifier")?.as_array()?.iter().find_map(|i| {
+        (i.get("system").and_then(Value::as_str) == Some(NPI)).then(|| i.get("value")?.as_str().map(String::from))?
+    })
+}
+
+fn human_name(p: &Value) -> PersonName {
+    let Some(name) = p.get("name").and_then(Value::as_array).and_then(|a| a.first()) else {
+        return PersonName::default();
+    };
+    let given: Vec<&str> =
+        name.get("given").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect();
+    PersonName {
+        last: str_at(name, &["family"]).to_string(),
+        first: given.first().copied().unwrap_or("").to_string(),
+        middle: given.get(1).map(|m| m.to_string()),
+    }
+}
+
+fn address_of(p: &Value) -> Option<Address> {
+    let a = match p.get("address")? {
+        Value::Array(list) => list.first()?,
+        other => other,
+    };
+    let lines: Vec<&str> =
+        a.get("line").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect();
+    Some(Address {
+        line1: lines.first().copied().unwrap_or("").to_string(),
+        line2: lines.get(1).map(|l| l.to_string()),
+        city: str_at(a, &["city"]).to_string(),
+        state: str_at(a, &["state"]).to_ascii_uppercase(),
+        zip: str_at(a, &["postalCode"]).replace('-', ""),
+    })
+}

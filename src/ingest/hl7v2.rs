@@ -1,0 +1,380 @@
+//! HL7 v2 DFT^P03 (detail financial transaction), versions 2.3 to 2.5.1.
+//!
+//! One message is one encounter: PID the patient, PV1 the visit (PV1-19 visit number = the
+//! encounter ID), DG1 the diagnoses in order, IN1/IN2 the insurances (IN1-1 = 1 primary, 2
+//! secondary), and one FT1 per service line (FT1-4 date, FT1-10 quantity, FT1-11/12 amounts,
+//! FT1-19 diagnoses, FT1-20/21 performed/ordered by, FT1-25 procedure, FT1-26 modifiers). A
+//! file holds many messages, separated by `\r`, `\n` or MLLP framing; segments are split with
+//! the `hl7-parser` crate, which also decodes the escape sequences (`\F\ \S\ \T\ \R\ \E\`).
+//!
+//! ```text
+//! MSH|^~\&|EMR|MAPLE|CLAIMKIT|MAPLE|20261102120000||DFT^P03|MSG0001|P|2.5.1
+//! PID|1||P1001^^^MAPLE^MR||Rivera^Ana^M||19580412|F|||12 Oak St^^Springfield^IL^62704
+//! PV1|1|O|11||||1987654328^Okafor^Adaeze||||||||||||E1001
+//! FT1|1|||20261102||CG|99214|||1|160.00||||||||E11.9~I10|1987654328||||||99214|25
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use hl7_parser::Message;
+use hl7_parser::message::{Segment, Separators};
+use rust_decimal::Decimal;
+
+use super::{
+    EncounterSink, IngestError, RecordError, parse_compact_or_iso_date, parse_decimal, parse_relationship, parse_sex,
+};
+use crate::encounter::{
+    Address, ClaimFrequency, Diagnosis, DrugIdentification, Encounter, NamedProvider, Patient, PersonName, Procedure,
+    SecondaryCoverage, ServiceLine, SourceRef, Subscriber,
+};
+
+const VERSIONS: &[&str] = &["2.3", "2.3.1", "2.4", "2.5", "2.5.1"];
+
+/// Reads an HL7 v2 file of DFT^P03 messages into `sink`.
+pub fn read_hl7_file(path: &Path, sink: &mut dyn EncounterSink) -> Result<(), IngestError> {
+    let bytes = std::fs::read(path).map_err(|e| IngestError::io(path, e))?;
+    // HL7 v2 files are often Latin-1: fall back to one char per byte rather than refusing them.
+    let text = String::from_utf8(bytes).unwrap_or_else(|e| e.into_bytes().iter().map(|b| char::from(*b)).collect());
+    read_hl7(&text, &path.display().to_string(), sink)
+}
+
+/// Reads HL7 v2 text; `file` names it in errors and sources.
+pub fn read_hl7(text: &str, file: &str, sink: &mut dyn EncounterSink) -> Result<(), IngestError> {
+    // Split into (line, segment) pairs; MLLP start/end bytes separate like segment terminators.
+    let mut messages: Vec<(usize, Vec<&str>)> = Vec::new();
+    let mut stray_line = None;
+    let mut line = 1;
+    for piece in text.split_inclusive(['\r', '\n', '\x0b', '\x1c']) {
+        let segment = piece.trim_end_matches(['\r', '\n', '\x0b', '\x1c']).trim_start_matches('\u{feff}');
+        let at_line = line;
+        if piece.ends_with('\n') {
+            line += 1;
+        }
+        if segment.trim().is_empty() {
+            continue;
+        }
+        if segment.starts_with("MSH") {
+            messages.push((at_line, vec![segment]));
+        } else if let Some((_, segs)) = messages.last_mut() {
+            segs.push(segment);
+        } else if stray_line.is_none() {
+            stray_line = Some(at_line);
+        }
+    }
+    if messages.is_empty() {
+        return Err(IngestError::Unreadable {
+            file: file.into(),
+            position: "line 1".into(),
+            reason: "no MSH segment: not an HL7 v2 file".into(),
+        });
+    }
+    if let Some(l) = stray_line {
+        sink.reject(vec![RecordError::new(
+            file,
+            format!("line {l}"),
+            "MSH",
+            "segments before the first MSH are ignored",
+        )]);
+    }
+    for (n, (line, segments)) in messages.iter().enumerate() {
+        let locator = format!("message {} (line {line})", n + 1);
+        let joined = segments.join("\r");
+        let message = match Message::parse(&joined) {
+            Ok(m) => m,
+            Err(_) => {
+                sink.reject(vec![RecordError::new(file, locator, "MSH", "not a parseable HL7 v2 message")]);
+                continue;
+            }
+        };
+        let mut errors = Vec::new();
+        let encounter =
+            DftReader { file, locator: &locator, seps: &message.separators, errors: &mut errors }.read(&message);
+        match encounter {
+            Some(e) if errors.is_empty() => sink.encounter(e)?,
+            _ => sink.reject(errors),
+        }
+    }
+    Ok(())
+}
+
+struct DftReader<'a> {
+    file: &'a str,
+    locator: &'a str,
+    seps: &'a Separators,
+    errors: &'a mut Vec<RecordError>,
+}
+
+impl DftReader<'_> {
+    fn fail(&mut self, field: &str, reason: impl Into<String>) {
+        self.errors.push(RecordError::new(self.file, self.locator, field, reason));
+    }
+
+    /// Field `f`, repetition `r`, component `c` (1-based), first subcomponent, decoded and trimmed.
+    fn get(&self, seg: &Segment<'_>, f: usize, r: usize, c: usize) -> String {
+        let raw = seg
+            .field(f)
+            .and_then(|field| field.repeat(r))
+            .and_then(|rep| rep.component(c))
+            .map(|comp| comp.raw_value())
+            .unwrap_or("");
+        let first = raw.split(self.seps.subcomponent).next().unwrap_or("");
+        self.seps.decode(first).to_string().trim().to_string()
+    }
+
+    fn repetitions(&self, seg: &Segment<'_>, f: usize) -> usize {
+        seg.field(f).map_or(0, |field| field.repeats.len())
+    }
+
+    fn date(&mut self, seg: &Segment<'_>, f: usize, c: usize, name: &str) -> Option<chrono::NaiveDate> {
+        let v = self.get(seg, f, 1, c);
+        if v.is_empty() {
+            return None;
+        }
+        let d = parse_compact_or_iso_date(&v);
+        if d.is_none() {
+            self.fail(name, "not a date (YYYYMMDD)");
+        }
+        d
+    }
+
+    fn name(&self, seg: &Segment<'_>, f: usize) -> PersonName {
+        let middle = self.get(seg, f, 1, 3);
+        PersonName {
+            last: self.get(seg, f, 1, 1),
+            first: self.get(seg, f, 1, 2),
+            middle: (!middle.is_empty()).then_some(middle),
+        }
+    }
+
+    fn address(&self, seg: &Segment<'_>, f: usize) -> Option<Address> {
+        let parts: Vec<String> = (1..=5).map(|c| self.get(seg, f, 1, c)).collect();
+        if parts.iter().all(String::is_empty) {
+            return None;
+        }
+        Some(Address {
+            line1: parts[0].clone(),
+            line2: (!parts[1].is_empty()).then(|| parts[1].clone()),
+            city: parts[2].clone(),
+            state: parts[3].to_ascii_uppercase(),
+            zip: parts[4].replace('-', ""),
+        })
+    }
+
+    fn sex(&mut self, seg: &Segment<'_>, f: usize, name: &str) -> crate::encounter::Sex {
+        parse_sex(&self.get(seg, f, 1, 1)).unwrap_or_else(|| {
+            self.fail(name, "must be M, F, U, O, A or N");
+            Default::default()
+        })
+    }
+
+    fn read(mut self, message: &Message<'_>) -> Option<Encounter> {
+        let msh = message.segment("MSH")?;
+        let (kind, event) = (self.get(msh, 9, 1, 1), self.get(msh, 9, 1, 2));
+        if kind != "DFT" || event != "P03" {
+            self.fail("MSH-9", format!("message type {kind}^{event} is not DFT^P03"));
+            return None;
+        }
+        let version = self.get(msh, 12, 1, 1);
+        if !VERSIONS.contains(&version.as_str()) {
+            self.fail("MSH-12", format!("version {version:?} is not 2.3 to 2.5.1"));
+        }
+        let Some(pid) = message.segment("PID") else {
+            self.fail("PID", "missing: a DFT^P03 needs the patient (PID segment)");
+            return None;
+        };
+        let patient = Patient {
+            id: self.get(pid, 3, 1, 1),
+            name: self.name(pid, 5),
+            dob: self.date(pid, 7, 1, "PID-7"),
+            sex: self.sex(pid, 8, "PID-8"),
+            address: self.address(pid, 11),
+        };
+        if patient.id.is_empty() {
+            self.fail("PID-3", "no patient identifier");
+        }
+        let Some(pv1) = message.segment("PV1") else {
+            self.fail("PV1", "missing: the visit number (PV1-19) is the encounter ID");
+            return None;
+        };
+        let id = self.get(pv1, 19, 1, 1);
+        if id.is_empty() {
+            self.fail("PV1-19", "no visit number (the encounter ID)");
+        }
+        let place_of_service = self.get(pv1, 3, 1, 1);
+        let rendering_npi = Some(self.get(pv1, 7, 1, 1)).filter(|n| !n.is_empty());
+        let provider = |me: &Self, seg: &Segment<'_>, f: usize| {
+            let npi = me.get(seg, f, 1, 1);
+            let first = me.get(seg, f, 1, 3);
+            (!npi.is_empty()).then(|| NamedProvider {
+                npi,
+                last: me.get(seg, f, 1, 2),
+                first: (!first.is_empty()).then_some(first),
+            })
+        };
+        let mut referring = provider(&self, pv1, 8);
+        let mut diagnoses: Vec<Diagnosis> = Vec::new();
+        for dg1 in message.segments().filter(|s| s.name == "DG1") {
+            let code = self.get(dg1, 3, 1, 1);
+            if code.is_empty() {
+                self.fail("DG1-3", "no diagnosis code");
+            } else {
+                diagnoses.push(Diagnosis::new(&code));
+            }
+        }
+        // Insurances in IN1-1 order, with the IN2 that follows each.
+        let mut insurances: Vec<(&Segment<'_>, Option<&Segment<'_>>)> = Vec::new();
+        let segs: Vec<&Segment<'_>> = message.segments().collect();
+        for (i, s) in segs.iter().enumerate() {
+            if s.name == "IN1" {
+                let in2 = segs.get(i + 1).filter(|n| n.name == "IN2").copied();
+                insurances.push((s, in2));
+            }
+        }
+        insurances.sort_by_key(|(in1, _)| self.get(in1, 1, 1, 1).parse::<u32>().unwrap_or(99));
+        let Some((in1, in2)) = insurances.first().copied() else {
+            self.fail("IN1", "missing: the payer and member ID come from IN1");
+            return None;
+        };
+        let member_id = |me: &Self, in1: &Segment<'_>, in2: Option<&Segment<'_>>| {
+            let policy = me.get(in1, 36, 1, 1);
+            if !policy.is_empty() {
+                return policy;
+            }
+            in2.map(|s| {
+                let medicare = me.get(s, 6, 1, 1);
+                if medicare.is_empty() { me.get(s, 8, 1, 1) } else { medicare }
+            })
+            .unwrap_or_default()
+        };
+        let relationship_code = self.get(in1, 17, 1, 1);
+        let relationship = parse_relationship(&relationship_code).unwrap_or_else(|| {
+            self.fail("IN1-17", "relationship must be SEL, SPO, CHD or OTH (or 18, 01, 19, G8)");
+            Default::default()
+        });
+        let group = self.get(in1, 8, 1, 1);
+        let subscriber = Subscriber {
+            member_id: member_id(&self, in1, in2),
+            name: self.name(in1, 16),
+            dob: self.date(in1, 18, 1, "IN1-18"),
+            sex: self.sex(in1, 43, "IN1-43"),
+            address: self.address(in1, 19),
+            group_number: (!group.is_empty()).then_some(group),
+        };
+        let payer_id = self.get(in1, 3, 1, 1);
+        if payer_id.is_empty() {
+            self.fail("IN1-3", "no insurance company (payer) ID");
+        }
+        let prior_auth = self.get(in1, 14, 1, 1);
+        let secondary = insurances
+            .get(1)
+            .map(|(s, s2)| SecondaryCoverage { payer_id: self.get(s, 3, 1, 1), member_id: member_id(&self, s, *s2) });
+        let mut lines = Vec::new();
+        let ft1s: Vec<&Segment<'_>> = message.segments().filter(|s| s.name == "FT1").collect();
+        if ft1s.is_empty() {
+            self.fail("FT1", "missing: the message has no service lines");
+        }
+        for (n, ft1) in ft1s.iter().enumerate() {
+            let at = |f: usize| format!("FT1[{}]-{f}", n + 1);
+            let Some(date_of_service) = self.date(ft1, 4, 1, &at(4)) else {
+                if self.get(ft1, 4, 1, 1).is_empty() {
+                    self.fail(&at(4), "no transaction (service) date");
+                }
+                continue;
+            };
+            let date_of_service_to = self.date(ft1, 4, 2, &at(4));
+            let mut code = self.get(ft1, 25, 1, 1);
+            if code.is_empty() {
+                code = self.get(ft1, 7, 1, 1);
+            }
+            if code.is_empty() {
+                self.fail(&at(25), "no procedure code (FT1-25 or FT1-7)");
+                continue;
+            }
+            let modifiers =
+                (1..=self.repetitions(ft1, 26)).map(|r| self.get(ft1, 26, r, 1)).filter(|m| !m.is_empty()).collect();
+            let quantity_text = self.get(ft1, 10, 1, 1);
+            let units = if quantity_text.is_empty() {
+                Decimal::ONE
+            } else {
+                parse_decimal(&quantity_text).unwrap_or_else(|| {
+                    self.fail(&at(10), "quantity is not a number");
+                    Decimal::ONE
+                })
+            };
+            let extended = self.get(ft1, 11, 1, 1);
+            let unit_amount = self.get(ft1, 12, 1, 1);
+            let charge = match (parse_decimal(&extended), parse_decimal(&unit_amount)) {
+                (Some(c), _) => c,
+                (None, Some(u)) if extended.is_empty() => u * units,
+                _ => {
+                    self.fail(&at(11), "no charge: FT1-11 (extended amount) or FT1-12 (unit amount) must be a number");
+                    continue;
+                }
+            };
+            let mut diagnosis_pointers = Vec::new();
+            for r in 1..=self.repetitions(ft1, 19) {
+                let code = self.get(ft1, 19, r, 1);
+                if code.is_empty() {
+                    continue;
+                }
+                let dx = Diagnosis::new(&code);
+                let position = match diagnoses.iter().position(|d| *d == dx) {
+                    Some(p) => p + 1,
+                    None => {
+                        diagnoses.push(dx);
+                        diagnoses.len()
+                    }
+                };
+                diagnosis_pointers.push(u8::try_from(position).unwrap_or(u8::MAX));
+            }
+            if diagnosis_pointers.is_empty() {
+                diagnosis_pointers.push(1);
+            }
+            let performer = self.get(ft1, 20, 1, 1);
+            if referring.is_none() {
+                referring = provider(&self, ft1, 21);
+            }
+            let line_pos = self.get(ft1, 16, 1, 1);
+            let ndc = self.get(ft1, 29, 1, 1);
+            let drug = (!ndc.is_empty()).then(|| DrugIdentification {
+                ndc: ndc.clone(),
+                quantity: parse_decimal(&self.get(ft1, 29, 1, 4)).unwrap_or_default(),
+                unit: self.get(ft1, 29, 1, 5),
+            });
+            lines.push(ServiceLine {
+                number: n as u32 + 1,
+                source: SourceRef { file: self.file.to_string(), locator: format!("{} FT1 {}", self.locator, n + 1) },
+                date_of_service,
+                date_of_service_to,
+                procedure: Procedure { code, modifiers },
+                units,
+                charge,
+                diagnosis_pointers,
+                place_of_service: (!line_pos.is_empty()).then_some(line_pos),
+                rendering_npi: (!performer.is_empty()).then_some(performer),
+                drug,
+            });
+        }
+        Some(Encounter {
+            id,
+            source: SourceRef { file: self.file.to_string(), locator: self.locator.to_string() },
+            patient,
+            relationship,
+            subscriber,
+            payer_id,
+            secondary,
+            rendering_npi,
+            referring,
+            facility: None,
+            place_of_service,
+            diagnoses,
+            lines,
+            prior_authorization: (!prior_auth.is_empty()).then_some(prior_auth),
+            onset_date: None,
+            frequency: ClaimFrequency::Original,
+            original_claim_number: None,
+            notes: BTreeMap::new(),
+        })
+    }
+}

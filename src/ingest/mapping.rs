@@ -1,0 +1,157 @@
+//! CSV column mappings: read another EMR's export without code changes.
+//!
+//! A mapping is a small TOML file that says, for each canonical column, where its value comes
+//! from: a renamed column, a constant, one part of a split column, or several columns joined.
+//! Dates can have their own formats. Columns the mapping does not use are kept as notes.
+//!
+//! ```toml
+//! date_format = "%m/%d/%Y"            # every date column (default %Y-%m-%d)
+//! [columns]                           # canonical = "export's header"
+//! encounter_id = "Visit ID"
+//! procedure_code = "CPT"
+//! [constants]                         # canonical = value for every row
+//! place_of_service = "11"
+//! [date_formats]                      # per column, wins over date_format
+//! patient_dob = "%Y%m%d"
+//! [values.patient_sex]                # the export's value = canonical value
+//! Male = "M"
+//! [separators]                        # list columns with another separator
+//! diagnosis_codes = ","
+//! [[split]]                           # "Lee, Ann" -> patient_last = Lee, patient_first = Ann
+//! column = "Patient Name"
+//! separator = ","
+//! into = ["patient_last", "patient_first"]
+//! [[join]]                            # Dx1|Dx2|Dx3 -> diagnosis_codes
+//! columns = ["Dx1", "Dx2", "Dx3"]
+//! separator = "|"
+//! into = "diagnosis_codes"
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+
+use super::IngestError;
+use super::csv::CANONICAL_COLUMNS;
+
+/// A parsed, checked mapping file.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Mapping {
+    /// Field delimiter of the export (default `,`).
+    #[serde(default)]
+    pub delimiter: Option<char>,
+    /// chrono format for every date column (default `%Y-%m-%d`).
+    #[serde(default)]
+    pub date_format: Option<String>,
+    #[serde(default)]
+    pub columns: BTreeMap<String, String>,
+    #[serde(default)]
+    pub constants: BTreeMap<String, String>,
+    #[serde(default)]
+    pub date_formats: BTreeMap<String, String>,
+    /// canonical column -> (export's value -> canonical value).
+    #[serde(default)]
+    pub values: BTreeMap<String, BTreeMap<String, String>>,
+    /// List columns (`diagnosis_codes`, `modifiers`, `diagnosis_pointers`) whose export uses
+    /// another separator than the canonical `|` / `:`.
+    #[serde(default)]
+    pub separators: BTreeMap<String, String>,
+    #[serde(default)]
+    pub split: Vec<Split>,
+    #[serde(default)]
+    pub join: Vec<Join>,
+}
+
+/// One column split into several canonical columns.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Split {
+    pub column: String,
+    pub separator: String,
+    pub into: Vec<String>,
+}
+
+/// Several columns joined into one canonical column (empty parts are skipped).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Join {
+    pub columns: Vec<String>,
+    pub separator: String,
+    pub into: String,
+}
+
+impl Mapping {
+    pub fn load(path: &Path) -> Result<Mapping, IngestError> {
+        let text = std::fs::read_to_string(path).map_err(|e| IngestError::io(path, e))?;
+        Mapping::parse(&text, &path.display().to_string())
+    }
+
+    /// Parses mapping TOML and checks that every target is a canonical column.
+    pub fn parse(text: &str, file: &str) -> Result<Mapping, IngestError> {
+        let line_of = |offset: usize| 1 + text[..offset.min(text.len())].matches('\n').count();
+        let mapping: Mapping = toml::from_str(text).map_err(|e| IngestError::Mapping {
+            file: file.to_string(),
+            line: e.span().map_or(1, |s| line_of(s.start)),
+            message: e.message().to_string(),
+        })?;
+        let find_line = |needle: &str| text.lines().position(|l| l.contains(needle)).map_or(1, |i| i + 1);
+        let targets = mapping
+            .columns
+            .keys()
+            .chain(mapping.constants.keys())
+            .chain(mapping.date_formats.keys())
+            .chain(mapping.values.keys())
+            .chain(mapping.separators.keys())
+            .chain(mapping.split.iter().flat_map(|s| s.into.iter()))
+            .chain(mapping.join.iter().map(|j| &j.into));
+        for target in targets {
+            if !CANONICAL_COLUMNS.contains(&target.as_str()) {
+                return Err(IngestError::Mapping {
+                    file: file.to_string(),
+                    line: find_line(target),
+                    message: format!("{target:?} is not a canonical column (see docs/ingest.md)"),
+                });
+            }
+        }
+        for (column, format) in mapping.date_formats.iter().chain(mapping.date_format.as_ref().map(|f| (f, f))) {
+            let probe = chrono::NaiveDate::from_ymd_opt(2026, 11, 2).map(|d| d.format(format).to_string());
+            let round_trips = probe.as_deref().is_some_and(|p| {
+                chrono::NaiveDate::parse_from_str(p, format).ok() == chrono::NaiveDate::from_ymd_opt(2026, 11, 2)
+            });
+            if !round_trips {
+                return Err(IngestError::Mapping {
+                    file: file.to_string(),
+                    line: find_line(format),
+                    message: format!("date format {format:?} for {column} cannot read back a full date"),
+                });
+            }
+        }
+        Ok(mapping)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_target_that_is_not_a_canonical_column_is_refused_with_its_line() {
+        let err =
+            Mapping::parse("[columns]\nencounter_id = \"Visit\"\npatient_shoe = \"Shoe\"\n", "m.toml").unwrap_err();
+        match err {
+            IngestError::Mapping { line, message, .. } => {
+                assert_eq!(line, 3);
+                assert!(message.contains("patient_shoe"));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_date_format_without_a_day_is_refused() {
+        assert!(Mapping::parse("date_format = \"%m/%Y\"\n", "m.toml").is_err());
+        assert!(Mapping::parse("date_format = \"%m/%d/%Y\"\n", "m.toml").is_ok());
+    }
+}

@@ -1,0 +1,174 @@
+//! Writing imported encounters to the ledger's `encounters` table.
+//!
+//! An encounter is keyed by the EMR's encounter ID and compared by [`Encounter::content_hash`]:
+//! - new ID: inserted;
+//! - same hash: unchanged, nothing is written;
+//! - different hash, not yet billed (no `claims` row for it): updated, and its scrub result is
+//!   cleared so the scrubber looks at it again;
+//! - different hash, already billed: an `import_conflicts` row; the billed data is left alone.
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::{EncounterSink, IngestError, RecordError, SourceFormat};
+use crate::encounter::Encounter;
+use crate::ledger::now_timestamp;
+
+/// What storing one encounter did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    New,
+    Updated,
+    Unchanged,
+    /// Changed after billing: recorded in `import_conflicts`, the encounter is untouched.
+    Conflict,
+}
+
+/// The result of importing one file.
+#[derive(Debug, Clone, Default)]
+pub struct FileSummary {
+    pub file: String,
+    pub format: String,
+    pub new: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    /// Encounter IDs changed after they were billed.
+    pub conflicts: Vec<String>,
+    /// Rejected records, one entry per problem found.
+    pub errors: Vec<RecordError>,
+    /// Records (rows of an encounter, messages, resources) that were not imported.
+    pub rejected: usize,
+    /// The same file content was imported before.
+    pub already_imported: bool,
+}
+
+impl FileSummary {
+    pub fn encounters(&self) -> usize {
+        self.new + self.updated + self.unchanged + self.conflicts.len()
+    }
+}
+
+/// Stores one encounter (see the module docs for the four outcomes).
+pub fn store_encounter(conn: &Connection, encounter: &Encounter, format: SourceFormat) -> Result<Outcome, IngestError> {
+    let hash = encounter.content_hash();
+    let existing: Option<String> = conn
+        .prepare_cached("SELECT content_hash FROM encounters WHERE id = ?1")?
+        .query_row([&encounter.id], |r| r.get(0))
+        .optional()?;
+    let json = serde_json::to_string(encounter)
+        .map_err(|e| IngestError::Ledger(crate::ledger::LedgerError::Corrupt(format!("encounter: {e}"))))?;
+    let now = now_timestamp();
+    let first_dos = encounter.first_date_of_service().map(|d| d.to_string());
+    let last_dos = encounter.last_date_of_service().map(|d| d.to_string());
+    let total = super::money(encounter.total_charge()).to_string();
+    match existing {
+        None => {
+            conn.prepare_cached(
+                "INSERT INTO encounters (id, payer_id, patient_id, first_dos, last_dos, total_charge, line_count,
+                     content_hash, encounter_json, source_format, source_file, source_locator, imported_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)",
+            )?
+            .execute(params![
+                encounter.id,
+                encounter.payer_id,
+                encounter.patient.id,
+                first_dos,
+                last_dos,
+                total,
+                encounter.lines.len() as i64,
+                hash,
+                json,
+                format.as_str(),
+                encounter.source.file,
+                encounter.source.locator,
+                now
+            ])?;
+            Ok(Outcome::New)
+        }
+        Some(old) if old == hash => Ok(Outcome::Unchanged),
+        Some(_) => {
+            let billed = conn
+                .prepare_cached("SELECT 1 FROM claims WHERE encounter_id = ?1 LIMIT 1")?
+                .query_row([&encounter.id], |_| Ok(()))
+                .optional()?
+                .is_some();
+            if billed {
+                conn.prepare_cached(
+                    "INSERT OR IGNORE INTO import_conflicts (encounter_id, source_file, source_locator,
+                         new_content_hash, new_encounter_json, detected_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )?
+                .execute(params![
+                    encounter.id,
+                    encounter.source.file,
+                    encounter.source.locator,
+                    hash,
+                    json,
+                    now
+                ])?;
+                return Ok(Outcome::Conflict);
+            }
+            conn.prepare_cached(
+                "UPDATE encounters SET payer_id = ?2, patient_id = ?3, first_dos = ?4, last_dos = ?5,
+                     total_charge = ?6, line_count = ?7, content_hash = ?8, encounter_json = ?9,
+                     source_format = ?10, source_file = ?11, source_locator = ?12, updated_at = ?13,
+                     scrub_status = NULL, scrubbed_hash = NULL
+                 WHERE id = ?1",
+            )?
+            .execute(params![
+                encounter.id,
+                encounter.payer_id,
+                encounter.patient.id,
+                first_dos,
+                last_dos,
+                total,
+                encounter.lines.len() as i64,
+                hash,
+                json,
+                format.as_str(),
+                encounter.source.file,
+                encounter.source.locator,
+                now
+            ])?;
+            Ok(Outcome::Updated)
+        }
+    }
+}
+
+/// An [`EncounterSink`] that stores each encounter as it is parsed and counts the outcomes.
+pub struct StoreSink<'c> {
+    conn: &'c Connection,
+    format: SourceFormat,
+    summary: FileSummary,
+}
+
+impl<'c> StoreSink<'c> {
+    pub fn new(conn: &'c Connection, format: SourceFormat, file: &str) -> Self {
+        StoreSink {
+            conn,
+            format,
+            summary: FileSummary { file: file.to_string(), format: format.as_str().to_string(), ..Default::default() },
+        }
+    }
+
+    pub fn finish(self) -> FileSummary {
+        self.summary
+    }
+}
+
+impl EncounterSink for StoreSink<'_> {
+    fn encounter(&mut self, mut encounter: Encounter) -> Result<(), IngestError> {
+        super::normalize(&mut encounter);
+        match store_encounter(self.conn, &encounter, self.format)? {
+            Outcome::New => self.summary.new += 1,
+            Outcome::Updated => self.summary.updated += 1,
+            Outcome::Unchanged => self.summary.unchanged += 1,
+            Outcome::Conflict => self.summary.conflicts.push(encounter.id),
+        }
+        Ok(())
+    }
+
+    fn reject(&mut self, errors: Vec<RecordError>) {
+        self.summary.rejected += 1;
+        self.summary.errors.extend(errors);
+    }
+}
