@@ -13,4 +13,5 @@ pub mod inspect;
 pub mod ledger;
 pub mod practice;
 pub mod report;
+pub mod scrub;
 pub mod x12;
