@@ -8,6 +8,7 @@
 //! run holds the ledger lock.
 
 mod inspect;
+mod scrub;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -102,6 +103,8 @@ impl GlobalArgs {
 pub enum Command {
     /// Show the envelopes, transaction types, segments and loops of X12 files, and check them.
     Inspect(inspect::InspectArgs),
+    /// Check encounters not yet billed for everything a payer would reject or deny.
+    Scrub(scrub::ScrubArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -115,6 +118,7 @@ pub fn main() -> ExitCode {
     let global = cli.global.clone();
     let result = match cli.command {
         Command::Inspect(args) => inspect::exec(&global, args),
+        Command::Scrub(args) => scrub::exec(&global, args),
     };
     match result {
         Ok(exit) => ExitCode::from(exit.code()),

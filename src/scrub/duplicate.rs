@@ -113,8 +113,13 @@ impl BilledFingerprints {
         }
     }
 
+    /// How many distinct billed claims there are.
     pub fn len(&self) -> usize {
         self.by_fingerprint.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_fingerprint.is_empty()
     }
 }
 

@@ -69,7 +69,7 @@ pub(crate) fn check(e: &Encounter, ctx: &ScrubContext<'_>, out: &mut Findings<'_
     }
     if let Some(payer) = ctx.practice.payer(&e.payer_id)
         && !payer.enrolled_npis.is_empty()
-        && !payer.enrolled_npis.iter().any(|n| *n == billing.npi)
+        && !payer.enrolled_npis.contains(&billing.npi)
     {
         out.push(
             &NPI_NOT_ENROLLED,

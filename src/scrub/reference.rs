@@ -161,9 +161,16 @@ struct IcdRow {
     facts: IcdFacts,
 }
 
+/// Code (category or leaf) -> the code ranges its Excludes1 note names, `(from, to)`.
+type Excludes1Notes = HashMap<Box<str>, Vec<(Box<str>, Box<str>)>>;
+/// First and last day a code is valid (`None`: open-ended).
+type Validity = (NaiveDate, Option<NaiveDate>);
+/// Column 1 and column 2 of an NCCI edit.
+type CodePair = (Box<str>, Box<str>);
+
 struct EmbeddedTables {
     icd: HashMap<Box<str>, Vec<IcdRow>>,
-    excludes1: HashMap<Box<str>, Vec<(Box<str>, Box<str>)>>,
+    excludes1: Excludes1Notes,
     modifiers: HashMap<Box<str>, ModifierFacts>,
     pos: HashSet<Box<str>>,
 }
@@ -195,7 +202,7 @@ fn embedded() -> &'static EmbeddedTables {
             let row = IcdRow { billable: r.get(1) == Some(&"1"), from, to: r.get(3).and_then(|d| iso(d)), facts };
             icd.entry((*code).into()).or_default().push(row);
         }
-        let mut excludes1: HashMap<Box<str>, Vec<(Box<str>, Box<str>)>> = HashMap::new();
+        let mut excludes1 = Excludes1Notes::new();
         for r in rows(include_str!("../../codesets/icd10cm_excludes1.tsv")) {
             if let [code, from, to, ..] = r[..] {
                 excludes1.entry(code.into()).or_default().push((from.into(), to.into()));
@@ -232,7 +239,7 @@ fn icd_verdict(rows: Option<&Vec<IcdRow>>, on: NaiveDate) -> IcdVerdict {
     }
 }
 
-fn excludes1_in(notes: &HashMap<Box<str>, Vec<(Box<str>, Box<str>)>>, a: &str, b: &str) -> bool {
+fn excludes1_in(notes: &Excludes1Notes, a: &str, b: &str) -> bool {
     // The note on a category applies to every code under it: try each prefix of `a`.
     (3..=a.len())
         .filter(|n| a.is_char_boundary(*n))
@@ -277,12 +284,12 @@ impl CodeReference for EmbeddedReference {
 #[derive(Debug, Default)]
 pub struct TestReference {
     icd: HashMap<Box<str>, Vec<IcdRow>>,
-    excludes1: HashMap<Box<str>, Vec<(Box<str>, Box<str>)>>,
+    excludes1: Excludes1Notes,
     modifiers: HashMap<Box<str>, ModifierFacts>,
     pos: HashSet<Box<str>>,
     /// `None`: the table is not loaded.
-    procedures: Option<HashMap<Box<str>, (NaiveDate, Option<NaiveDate>)>>,
-    ncci: Option<HashMap<(Box<str>, Box<str>), u8>>,
+    procedures: Option<HashMap<Box<str>, Validity>>,
+    ncci: Option<HashMap<CodePair, u8>>,
     mue: Option<HashMap<Box<str>, u32>>,
 }
 

@@ -279,6 +279,7 @@ fn load_billed(tx: &Transaction<'_>) -> Result<BilledFingerprints, ScrubError> {
 }
 
 /// Inserts an encounter row as ingest does (for tests and benches of the scrub store path).
+#[doc(hidden)]
 pub fn insert_encounter_for_test(tx: &Transaction<'_>, e: &Encounter) -> Result<(), ScrubError> {
     let json = serde_json::to_string(e).map_err(|_| ScrubError::BadEncounter {
         encounter_id: e.id.clone(),
