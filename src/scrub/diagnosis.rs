@@ -115,12 +115,15 @@ pub(crate) fn check(e: &Encounter, ctx: &ScrubContext<'_>, out: &mut Findings<'_
                 if let (Some(group), Some(age)) = (facts.age, age)
                     && !group.admits(age)
                 {
-                    let (lo, hi) = group.ages();
+                    let ages = match group.ages() {
+                        (lo, hi) if lo == hi => format!("age {lo}"),
+                        (lo, hi) => format!("ages {lo}-{hi}"),
+                    };
                     out.push(
                         &ICD_AGE_CONFLICT,
                         None,
                         format!(
-                            "diagnosis {} is a {} diagnosis (ages {lo}-{hi}) but the patient's age on the date of service is outside it{}",
+                            "diagnosis {} is a {} diagnosis ({ages}) but the patient's age on the date of service is outside it{}",
                             dx.dotted(),
                             group.name(),
                             ctx.data(&age.to_string())
