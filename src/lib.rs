@@ -17,4 +17,5 @@ pub mod nightly;
 pub mod practice;
 pub mod progress;
 pub mod report;
+pub mod scrub;
 pub mod x12;

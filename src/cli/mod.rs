@@ -13,6 +13,7 @@ mod import;
 mod init;
 mod inspect;
 mod report;
+mod scrub;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -117,6 +118,8 @@ pub enum Command {
     Init(init::InitArgs),
     /// Import EMR encounters from CSV, FHIR R4 JSON or HL7 v2 DFT^P03 files.
     Import(import::ImportArgs),
+    /// Check encounters not yet billed for everything a payer would reject or deny.
+    Scrub(scrub::ScrubArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -135,6 +138,7 @@ pub fn main() -> ExitCode {
         Command::Codes(args) => codes::exec(&global, args),
         Command::Init(args) => init::exec(&global, args),
         Command::Import(args) => import::exec(&global, args),
+        Command::Scrub(args) => scrub::exec(&global, args),
     };
     match result {
         Ok(exit) => ExitCode::from(exit.code()),

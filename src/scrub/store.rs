@@ -1,0 +1,411 @@
+//! The scrub run over the ledger: scrub every encounter not yet billed (or one), and keep each
+//! encounter's findings and status.
+//!
+//! In one transaction, each scrubbed encounter's `scrub_findings` rows are replaced and
+//! `encounters.scrub_status` / `scrubbed_hash` set, so a later step knows the status belongs to
+//! the content it checked (a changed re-import clears it). An encounter whose findings, status
+//! and content are what the last scrub stored is left untouched: a second run changes nothing and
+//! says so.
+//!
+//! ```text
+//! encounters:     E1001  content_hash=ab12..  scrub_status=error  scrubbed_hash=ab12..
+//! scrub_findings: E1001  ICD-NOT-BILLABLE  error  NULL  "diagnosis E11 is a category..."
+//! ```
+
+use chrono::NaiveDate;
+use rusqlite::{OptionalExtension, Transaction, params};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use super::duplicate::{BilledFingerprints, ClaimFingerprint, FingerprintLine};
+use super::{CodeReference, EncounterVerdict, Finding, ScrubContext, Severity, scrub_encounter};
+use crate::encounter::Encounter;
+use crate::ledger::{Ledger, LedgerError, billing, now_timestamp};
+
+/// Why a scrub run could not be done.
+#[derive(Debug, thiserror::Error)]
+pub enum ScrubError {
+    #[error("no practice is loaded in the ledger: run `claimkit init --practice FILE.toml` first")]
+    NoPractice,
+    #[error("encounter {0} is not in the ledger")]
+    UnknownEncounter(String),
+    #[error(
+        "encounter {encounter_id}: the stored encounter is unreadable (JSON line {line}, column {column}); re-import it"
+    )]
+    BadEncounter { encounter_id: String, line: usize, column: usize },
+    #[error("claim {pcn} line {line}: stored {field} is unreadable")]
+    BadClaimLine { pcn: String, line: i64, field: &'static str },
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+}
+
+impl From<rusqlite::Error> for ScrubError {
+    fn from(e: rusqlite::Error) -> Self {
+        ScrubError::Ledger(LedgerError::Sql(e))
+    }
+}
+
+/// What to scrub, and against what.
+pub struct ScrubOptions<'a> {
+    /// Only this encounter (billed or not); `None`: every encounter without a claim.
+    pub encounter: Option<String>,
+    /// "Today" for DOS-FUTURE and TIMELY-FILING.
+    pub today: NaiveDate,
+    pub reference: &'a dyn CodeReference,
+    /// Put patient data in finding messages.
+    pub show_data: bool,
+}
+
+/// One scrubbed encounter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EncounterScrub {
+    pub id: String,
+    pub status: EncounterVerdict,
+    pub findings: Vec<Finding>,
+    /// False when the ledger already held exactly this result.
+    pub changed: bool,
+}
+
+/// Counts of a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct ScrubSummary {
+    pub encounters: usize,
+    pub clean: usize,
+    pub warning: usize,
+    pub error: usize,
+    /// Encounters held from billing (the ones with errors).
+    pub held: usize,
+    /// Encounters whose stored result was already up to date.
+    pub unchanged: usize,
+    pub service_lines: usize,
+}
+
+/// The result of [`run_scrub`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScrubRun {
+    pub encounters: Vec<EncounterScrub>,
+    /// `TABLE-NOT-LOADED` findings: rules that could not run, once per run.
+    pub not_checked: Vec<Finding>,
+    pub summary: ScrubSummary,
+}
+
+impl ScrubRun {
+    /// True when any encounter is held from billing.
+    pub fn has_errors(&self) -> bool {
+        self.summary.error > 0
+    }
+}
+
+/// Scrubs the encounters not yet billed (or `options.encounter`) and stores the results, in one
+/// transaction.
+pub fn run_scrub(ledger: &mut Ledger, options: &ScrubOptions<'_>) -> Result<ScrubRun, ScrubError> {
+    let tx = ledger.transaction()?;
+    let practice = billing::load_practice(&tx)?.ok_or(ScrubError::NoPractice)?;
+    let billed = load_billed(&tx)?;
+    let mut ctx = ScrubContext::new(&practice, options.reference, options.today, &billed);
+    ctx.show_data = options.show_data;
+    let mut run = ScrubRun { encounters: Vec::new(), not_checked: Vec::new(), summary: ScrubSummary::default() };
+    let scrubbed_at = now_timestamp();
+    {
+        let mut select = match &options.encounter {
+            Some(_) => tx.prepare(
+                "SELECT id, content_hash, encounter_json, scrub_status, scrubbed_hash FROM encounters WHERE id = ?1",
+            )?,
+            None => tx.prepare(
+                "SELECT e.id, e.content_hash, e.encounter_json, e.scrub_status, e.scrubbed_hash FROM encounters e
+                 WHERE NOT EXISTS (SELECT 1 FROM claims c WHERE c.encounter_id = e.id) ORDER BY e.id",
+            )?,
+        };
+        let mut rows = match &options.encounter {
+            Some(id) => select.query([id])?,
+            None => select.query([])?,
+        };
+        while let Some(row) = rows.next()? {
+            let id: String = row.get(0)?;
+            let content_hash: String = row.get(1)?;
+            let json: String = row.get(2)?;
+            let stored_status: Option<String> = row.get(3)?;
+            let scrubbed_hash: Option<String> = row.get(4)?;
+            let encounter: Encounter = serde_json::from_str(&json).map_err(|e| ScrubError::BadEncounter {
+                encounter_id: id.clone(),
+                line: e.line(),
+                column: e.column(),
+            })?;
+            let findings = scrub_encounter(&encounter, &ctx);
+            let status = EncounterVerdict::of(&findings);
+            let up_to_date = stored_status.as_deref() == Some(status.as_str())
+                && scrubbed_hash.as_deref() == Some(content_hash.as_str())
+                && stored_findings(&tx, &id)? == findings.iter().map(StoredFinding::of).collect::<Vec<_>>();
+            if !up_to_date {
+                store_result(&tx, &id, &content_hash, status, &findings, &scrubbed_at)?;
+            }
+            let s = &mut run.summary;
+            s.encounters += 1;
+            s.service_lines += encounter.lines.len();
+            match status {
+                EncounterVerdict::Clean => s.clean += 1,
+                EncounterVerdict::Warning => s.warning += 1,
+                EncounterVerdict::Error => s.error += 1,
+            }
+            s.held += usize::from(status.is_held());
+            s.unchanged += usize::from(up_to_date);
+            run.encounters.push(EncounterScrub { id, status, findings, changed: !up_to_date });
+        }
+    }
+    if let Some(id) = &options.encounter
+        && run.encounters.is_empty()
+    {
+        return Err(ScrubError::UnknownEncounter(id.clone()));
+    }
+    run.not_checked = ctx.not_checked();
+    tx.commit()?;
+    Ok(run)
+}
+
+/// A finding as the ledger keeps it.
+#[derive(Debug, PartialEq, Eq)]
+struct StoredFinding {
+    rule_id: String,
+    severity: String,
+    line: Option<i64>,
+    message: String,
+    fix: String,
+}
+
+impl StoredFinding {
+    fn of(f: &Finding) -> Self {
+        StoredFinding {
+            rule_id: f.rule_id.to_string(),
+            severity: f.severity.as_str().to_string(),
+            line: f.line.map(i64::from),
+            message: f.message.clone(),
+            fix: f.fix.clone(),
+        }
+    }
+}
+
+fn stored_findings(tx: &Transaction<'_>, encounter_id: &str) -> Result<Vec<StoredFinding>, ScrubError> {
+    let mut stmt = tx.prepare_cached(
+        "SELECT rule_id, severity, line_number, message, fix FROM scrub_findings WHERE encounter_id = ?1 ORDER BY rowid",
+    )?;
+    let rows = stmt.query_map([encounter_id], |r| {
+        Ok(StoredFinding {
+            rule_id: r.get(0)?,
+            severity: r.get(1)?,
+            line: r.get(2)?,
+            message: r.get(3)?,
+            fix: r.get(4)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+fn store_result(
+    tx: &Transaction<'_>,
+    encounter_id: &str,
+    content_hash: &str,
+    status: EncounterVerdict,
+    findings: &[Finding],
+    scrubbed_at: &str,
+) -> Result<(), ScrubError> {
+    tx.prepare_cached("DELETE FROM scrub_findings WHERE encounter_id = ?1")?.execute([encounter_id])?;
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO scrub_findings (encounter_id, rule_id, severity, line_number, message, fix, scrubbed_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    for f in findings.iter().filter(|f| f.severity != Severity::Info || !f.encounter_id.is_empty()) {
+        insert.execute(params![encounter_id, f.rule_id, f.severity.as_str(), f.line, f.message, f.fix, scrubbed_at])?;
+    }
+    tx.prepare_cached("UPDATE encounters SET scrub_status = ?2, scrubbed_hash = ?3 WHERE id = ?1")?
+        .execute(params![encounter_id, status.as_str(), content_hash])?;
+    Ok(())
+}
+
+/// Fingerprints of the claims billed so far (not voided or rejected), for DUPLICATE-CLAIM. A line
+/// without its own rendering NPI takes the encounter's.
+fn load_billed(tx: &Transaction<'_>) -> Result<BilledFingerprints, ScrubError> {
+    let mut stmt = tx.prepare(
+        "SELECT c.pcn, c.encounter_id, c.payer_id, c.patient_id, l.line_number, l.date_of_service,
+                l.procedure_code, l.modifiers, l.units,
+                COALESCE(l.rendering_npi, json_extract(e.encounter_json, '$.rendering_npi'))
+         FROM claims c JOIN claim_lines l ON l.pcn = c.pcn JOIN encounters e ON e.id = c.encounter_id
+         WHERE c.status NOT IN ('voided', 'rejected') AND c.frequency <> '8'
+         ORDER BY c.pcn, l.line_number",
+    )?;
+    struct Row {
+        pcn: String,
+        encounter_id: String,
+        payer_id: String,
+        patient_id: String,
+        line: i64,
+        dos: String,
+        code: String,
+        modifiers: String,
+        units: String,
+        rendering: Option<String>,
+    }
+    let rows = stmt.query_map([], |r| {
+        Ok(Row {
+            pcn: r.get(0)?,
+            encounter_id: r.get(1)?,
+            payer_id: r.get(2)?,
+            patient_id: r.get(3)?,
+            line: r.get(4)?,
+            dos: r.get(5)?,
+            code: r.get(6)?,
+            modifiers: r.get(7)?,
+            units: r.get(8)?,
+            rendering: r.get(9)?,
+        })
+    })?;
+    let rows: Vec<Row> = rows.collect::<Result<_, _>>()?;
+    let mut billed = BilledFingerprints::default();
+    for claim in rows.chunk_by(|a, b| a.pcn == b.pcn) {
+        let mut lines = Vec::with_capacity(claim.len());
+        for r in claim {
+            let bad = |field| ScrubError::BadClaimLine { pcn: r.pcn.clone(), line: r.line, field };
+            lines.push(FingerprintLine {
+                date_of_service: NaiveDate::parse_from_str(&r.dos, "%Y-%m-%d").map_err(|_| bad("date_of_service"))?,
+                procedure_code: &r.code,
+                modifiers: r.modifiers.split(':').filter(|m| !m.is_empty()).collect(),
+                units: r.units.parse::<Decimal>().map_err(|_| bad("units"))?,
+                rendering_npi: r.rendering.as_deref(),
+            });
+        }
+        let first = &claim[0];
+        billed.insert(ClaimFingerprint::new(&first.payer_id, &first.patient_id, lines), first.encounter_id.clone());
+    }
+    Ok(billed)
+}
+
+/// Inserts an encounter row as ingest does (for tests and benches of the scrub store path).
+#[doc(hidden)]
+pub fn insert_encounter_for_test(tx: &Transaction<'_>, e: &Encounter) -> Result<(), ScrubError> {
+    let json = serde_json::to_string(e).map_err(|_| ScrubError::BadEncounter {
+        encounter_id: e.id.clone(),
+        line: 0,
+        column: 0,
+    })?;
+    let now = now_timestamp();
+    tx.prepare_cached(
+        "INSERT INTO encounters (id, payer_id, patient_id, first_dos, last_dos, total_charge, line_count, content_hash,
+             encounter_json, source_format, source_file, source_locator, imported_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'csv', ?10, ?11, ?12, ?12)",
+    )?
+    .execute(params![
+        e.id,
+        e.payer_id,
+        e.patient.id,
+        e.first_date_of_service().map(|d| d.to_string()),
+        e.last_date_of_service().map(|d| d.to_string()),
+        format!("{:.2}", e.total_charge()),
+        e.lines.len() as i64,
+        e.content_hash(),
+        json,
+        e.source.file,
+        e.source.locator,
+        now
+    ])?;
+    Ok(())
+}
+
+/// The stored status of an encounter, if scrubbed.
+pub fn scrub_status(ledger: &Ledger, encounter_id: &str) -> Result<Option<String>, ScrubError> {
+    Ok(ledger
+        .conn()
+        .query_row("SELECT scrub_status FROM encounters WHERE id = ?1", [encounter_id], |r| r.get(0))
+        .optional()?
+        .flatten())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+    use super::*;
+    use std::path::Path;
+
+    fn ledger_with(encounters: &[Encounter]) -> Ledger {
+        let mut ledger = Ledger::open_in_memory().unwrap();
+        let tx = ledger.transaction().unwrap();
+        billing::save_practice(&tx, &practice(), Path::new("p.toml"), "x").unwrap();
+        for e in encounters {
+            insert_encounter_for_test(&tx, e).unwrap();
+        }
+        tx.commit().unwrap();
+        ledger
+    }
+
+    fn options(r: &dyn CodeReference) -> ScrubOptions<'_> {
+        ScrubOptions { encounter: None, today: today(), reference: r, show_data: false }
+    }
+
+    #[test]
+    fn a_run_stores_findings_and_status_and_a_second_run_changes_nothing() {
+        let mut bad = clean_encounter();
+        bad.id = "E2".into();
+        bad.lines[0].charge = Decimal::ZERO;
+        let mut ledger = ledger_with(&[clean_encounter(), bad]);
+        let r = reference();
+        let run = run_scrub(&mut ledger, &options(&r)).unwrap();
+        assert_eq!((run.summary.encounters, run.summary.clean, run.summary.error, run.summary.held), (2, 1, 1, 1));
+        assert_eq!(run.summary.unchanged, 0);
+        assert_eq!(scrub_status(&ledger, "E2").unwrap().as_deref(), Some("error"));
+        let stored: i64 = ledger
+            .conn()
+            .query_row("SELECT COUNT(*) FROM scrub_findings WHERE encounter_id = 'E2'", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(stored, 1);
+        let again = run_scrub(&mut ledger, &options(&r)).unwrap();
+        assert_eq!(again.summary.unchanged, 2);
+        assert!(again.encounters.iter().all(|e| !e.changed));
+    }
+
+    #[test]
+    fn without_a_practice_the_run_fails_clearly() {
+        let mut ledger = Ledger::open_in_memory().unwrap();
+        let r = reference();
+        assert!(matches!(run_scrub(&mut ledger, &options(&r)), Err(ScrubError::NoPractice)));
+    }
+
+    #[test]
+    fn one_encounter_can_be_scrubbed_and_an_unknown_one_is_an_error() {
+        let mut other = clean_encounter();
+        other.id = "E2".into();
+        let mut ledger = ledger_with(&[clean_encounter(), other]);
+        let r = reference();
+        let run = run_scrub(&mut ledger, &ScrubOptions { encounter: Some("E2".into()), ..options(&r) }).unwrap();
+        assert_eq!(run.encounters.len(), 1);
+        assert!(scrub_status(&ledger, "E1001").unwrap().is_none());
+        let missing = run_scrub(&mut ledger, &ScrubOptions { encounter: Some("E9".into()), ..options(&r) });
+        assert!(matches!(missing, Err(ScrubError::UnknownEncounter(_))));
+    }
+
+    #[test]
+    fn billed_encounters_are_skipped_and_their_claims_catch_duplicates() {
+        let mut copy = clean_encounter();
+        copy.id = "E2".into();
+        let mut ledger = ledger_with(&[clean_encounter(), copy]);
+        let tx = ledger.transaction().unwrap();
+        tx.execute(
+            "INSERT INTO claims (pcn, encounter_id, payer_id, responsibility, frequency, encounter_hash, patient_id,
+                 first_dos, last_dos, total_charge, status, submitted_at, updated_at)
+             VALUES ('C1', 'E1001', 'MCRB1', 'P', '1', 'h', 'P77', '2026-11-02', '2026-11-02', '250.00', 'submitted', 't', 't')",
+            [],
+        )
+        .unwrap();
+        for (n, code) in [(1, "99213"), (2, "36415")] {
+            tx.execute(
+                "INSERT INTO claim_lines (pcn, line_number, line_control_number, procedure_code, modifiers, units, charge,
+                     date_of_service, rendering_npi) VALUES ('C1', ?1, ?2, ?3, '', '1', '125.00', '2026-11-02', NULL)",
+                params![n, format!("C1-{n}"), code],
+            )
+            .unwrap();
+        }
+        tx.commit().unwrap();
+        let r = reference();
+        let run = run_scrub(&mut ledger, &options(&r)).unwrap();
+        assert_eq!(run.encounters.len(), 1);
+        assert_eq!(run.encounters[0].id, "E2");
+        assert_eq!(rules_of(&run.encounters[0].findings), ["DUPLICATE-CLAIM"]);
+    }
+}
