@@ -6,13 +6,13 @@ mod claim837_common;
 use std::path::Path;
 
 use chrono::NaiveDate;
+use claim837_common::{as_of, encounter, encounters, practice, validate};
 use claimkit::claim837::{
     Adjustment, Claim, ClaimRequest, LineAdjudication, ParsedClaim, PrimaryAdjudication, Responsibility, read_837p,
     write_837p,
 };
 use claimkit::encounter::ClaimFrequency;
 use claimkit::ledger::ControlNumbers;
-use claim837_common::{as_of, encounter, encounters, practice, validate};
 use rust_decimal::Decimal;
 
 fn numbers(sets: usize) -> ControlNumbers {
@@ -65,7 +65,8 @@ fn secondary_claim() -> Claim {
             },
         ],
     };
-    let request = ClaimRequest { responsibility: Responsibility::Secondary, primary: Some(primary), ..Default::default() };
+    let request =
+        ClaimRequest { responsibility: Responsibility::Secondary, primary: Some(primary), ..Default::default() };
     Claim::plan(&e, &practice(), &request).expect("a balanced secondary claim plans")
 }
 
@@ -149,9 +150,13 @@ fn an_unbalanced_primary_adjudication_is_refused() {
             adjudication_date: NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
         }],
     };
-    let request = ClaimRequest { responsibility: Responsibility::Secondary, primary: Some(primary), ..Default::default() };
+    let request =
+        ClaimRequest { responsibility: Responsibility::Secondary, primary: Some(primary), ..Default::default() };
     let err = Claim::plan(&e, &practice(), &request).unwrap_err();
-    assert!(err.to_string().contains("line 1: charge 160.00 must equal the primary's paid 100 plus adjustments 50"), "{err}");
+    assert!(
+        err.to_string().contains("line 1: charge 160.00 must equal the primary's paid 100 plus adjustments 50"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -495,7 +495,8 @@ fn write_batch(
         )
         .map_err(sql)?;
         let batch_id = tx.last_insert_rowid();
-        let mut load = tx.prepare_cached("SELECT encounter_json, content_hash FROM encounters WHERE id = ?1").map_err(sql)?;
+        let mut load =
+            tx.prepare_cached("SELECT encounter_json, content_hash FROM encounters WHERE id = ?1").map_err(sql)?;
         let mut pcns = Vec::with_capacity(sources.len());
         for source in sources {
             let (claim, encounter_hash, replaces) = match source {
@@ -564,10 +565,10 @@ fn write_batch(
         Ok(None) => {
             // Every candidate was skipped: no file, no batch row.
             let _ = std::fs::remove_file(&tmp);
-            tx.execute("DELETE FROM batches WHERE receiver_id = ?1 AND isa13 = ?2 AND sha256 = ''", params![
-                receiver.id,
-                format!("{:09}", numbers.interchange)
-            ])
+            tx.execute(
+                "DELETE FROM batches WHERE receiver_id = ?1 AND isa13 = ?2 AND sha256 = ''",
+                params![receiver.id, format!("{:09}", numbers.interchange)],
+            )
             .map_err(sql)?;
             Ok(None)
         }
@@ -668,7 +669,15 @@ fn record_claim(
             _ => ("corrected", "replacement"),
         };
         event
-            .execute(params![old, now, kind, None::<String>, None::<String>, format!("{words} claim {} sent in {file}", claim.pcn), source])
+            .execute(params![
+                old,
+                now,
+                kind,
+                None::<String>,
+                None::<String>,
+                format!("{words} claim {} sent in {file}", claim.pcn),
+                source
+            ])
             .map_err(sql)?;
     }
     Ok(())

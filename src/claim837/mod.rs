@@ -236,8 +236,7 @@ impl Claim {
                 line_rendering.push((line.number, provider(npi)?));
             }
         }
-        let facility =
-            encounter.facility.clone().filter(|f| f.address != practice.billing_provider.address);
+        let facility = encounter.facility.clone().filter(|f| f.address != practice.billing_provider.address);
         let sequence = request.sequence.max(1);
         Ok(Claim {
             pcn: patient_control_number(&encounter.id, request.responsibility, request.frequency, sequence),
@@ -292,13 +291,27 @@ fn field_with_separator(e: &Encounter) -> Option<&'static str> {
         ("patient address", e.patient.address.as_ref().is_some_and(address)),
         ("subscriber name", name(&e.subscriber.name)),
         ("subscriber address", e.subscriber.address.as_ref().is_some_and(address)),
-        ("member ID or group number", bad(&e.subscriber.member_id) || e.subscriber.group_number.as_deref().is_some_and(bad)),
+        (
+            "member ID or group number",
+            bad(&e.subscriber.member_id) || e.subscriber.group_number.as_deref().is_some_and(bad),
+        ),
         ("secondary member ID", e.secondary.as_ref().is_some_and(|s| bad(&s.member_id))),
-        ("referring provider", e.referring.as_ref().is_some_and(|r| bad(&r.last) || r.first.as_deref().is_some_and(bad) || bad(&r.npi))),
-        ("service facility", e.facility.as_ref().is_some_and(|f| bad(&f.name) || address(&f.address) || f.npi.as_deref().is_some_and(bad))),
+        (
+            "referring provider",
+            e.referring.as_ref().is_some_and(|r| bad(&r.last) || r.first.as_deref().is_some_and(bad) || bad(&r.npi)),
+        ),
+        (
+            "service facility",
+            e.facility
+                .as_ref()
+                .is_some_and(|f| bad(&f.name) || address(&f.address) || f.npi.as_deref().is_some_and(bad)),
+        ),
         ("place of service", bad(&e.place_of_service)),
         ("diagnosis code", e.diagnoses.iter().any(|d| bad(d.code()))),
-        ("prior authorization or original claim number", e.prior_authorization.as_deref().is_some_and(bad) || e.original_claim_number.as_deref().is_some_and(bad)),
+        (
+            "prior authorization or original claim number",
+            e.prior_authorization.as_deref().is_some_and(bad) || e.original_claim_number.as_deref().is_some_and(bad),
+        ),
         (
             "service line",
             e.lines.iter().any(|l| {

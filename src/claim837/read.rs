@@ -450,10 +450,8 @@ pub fn for_each_837p_claim<R: Read>(input: R, mut each: impl FnMut(ParsedClaim))
             "SV1" => {
                 let Some(l) = claim.as_mut().and_then(|c| c.lines.last_mut()) else { continue };
                 l.procedure_code = seg.component_text(1, 2).into_owned();
-                l.modifiers = (3..=6)
-                    .map(|k| seg.component_text(1, k).into_owned())
-                    .filter(|m| !m.is_empty())
-                    .collect();
+                l.modifiers =
+                    (3..=6).map(|k| seg.component_text(1, k).into_owned()).filter(|m| !m.is_empty()).collect();
                 l.charge = amount(&seg, 2).ok_or_else(|| bad("SV102 is not an amount"))?;
                 l.units = amount(&seg, 4).ok_or_else(|| bad("SV104 is not a quantity"))?;
                 l.place_of_service = seg.get(5).map(|s| s.into_owned());

@@ -294,7 +294,12 @@ impl<'p, W: Write> Batch837Writer<'p, W> {
         Ok(())
     }
 
-    fn service_line(&mut self, claim: &Claim, index: usize, line: &crate::encounter::ServiceLine) -> Result<(), WriteError> {
+    fn service_line(
+        &mut self,
+        claim: &Claim,
+        index: usize,
+        line: &crate::encounter::ServiceLine,
+    ) -> Result<(), WriteError> {
         let e = &claim.encounter;
         self.seg("LX", &[&(index + 1).to_string()])?;
         let mut procedure: Vec<&str> = vec!["HC", &line.procedure.code];

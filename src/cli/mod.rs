@@ -7,6 +7,8 @@
 //! data error (a file that cannot be read or parsed); 4 internal, database or I/O error; 75 another
 //! run holds the ledger lock.
 
+mod build;
+mod correct;
 mod inspect;
 
 use std::path::PathBuf;
@@ -102,6 +104,12 @@ impl GlobalArgs {
 pub enum Command {
     /// Show the envelopes, transaction types, segments and loops of X12 files, and check them.
     Inspect(inspect::InspectArgs),
+    /// Bill every clean, unbilled encounter: write 837P files (one per receiver) and record them.
+    Build(build::BuildArgs),
+    /// Re-bill a claim as a replacement (frequency 7) after its encounter was fixed and re-imported.
+    Correct(correct::CorrectArgs),
+    /// Void a claim (frequency 8).
+    Void(correct::CorrectArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -115,6 +123,9 @@ pub fn main() -> ExitCode {
     let global = cli.global.clone();
     let result = match cli.command {
         Command::Inspect(args) => inspect::exec(&global, args),
+        Command::Build(args) => build::exec(&global, args),
+        Command::Correct(args) => correct::exec_correct(&global, args),
+        Command::Void(args) => correct::exec_void(&global, args),
     };
     match result {
         Ok(exit) => ExitCode::from(exit.code()),
