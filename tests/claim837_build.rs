@@ -286,3 +286,37 @@ fn correct_and_void_need_the_payer_claim_number_and_send_ref_f8() {
     assert_eq!(frequencies, ["1", "7", "8"]);
     assert_eq!(count(&db, "SELECT COUNT(*) FROM claim_events WHERE kind IN ('corrected', 'voided')"), 2);
 }
+
+#[test]
+fn inspect_shows_each_built_claim_with_initials_unless_asked_for_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = ledger_with(dir.path(), &[encounter("E1002")]);
+    let out = dir.path().join("outbox");
+    build(&db, &out).code(0);
+    let file = files_837(&out).remove(0);
+    let json = |show: bool| {
+        let mut cmd = claimkit();
+        cmd.args(["inspect", "--format", "json"]).arg(&file);
+        if show {
+            cmd.arg("--show-data");
+        }
+        let stdout = cmd.assert().code(0).get_output().stdout.clone();
+        let v: serde_json::Value = serde_json::from_slice(&stdout).unwrap();
+        v[0]["claims"][0].clone()
+    };
+    let claim = json(false);
+    assert_eq!(claim["patient"], "G.T.");
+    assert_eq!(claim["payer"], "Synthetic Commercial Health (COMM1)");
+    assert_eq!(claim["diagnoses"], serde_json::json!(["J06.9", "R50.9", "R05.1", "Z23.89"]));
+    assert_eq!(claim["lines"][2], "97110:GP:59 x2 90");
+    assert_eq!(claim["total_charge"], "285.50");
+    assert_eq!(json(true)["patient"], "Testsubscriber, Gamma Q");
+    claimkit()
+        .arg("inspect")
+        .arg(&file)
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("claims (1):"))
+        .stdout(predicate::str::contains("2026-11-05 to 2026-11-07"))
+        .stdout(predicate::str::contains("checks: envelopes and required elements OK"));
+}

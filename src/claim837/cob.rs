@@ -121,7 +121,7 @@ mod tests {
         assert_eq!(grouped.len(), 2);
         assert_eq!(grouped[0].0, "CO");
         assert_eq!(grouped[0].1.len(), 2);
-        list.extend((0..6).map(|i| adj("OA", "23", i)));
+        list.extend((0..7).map(|i| adj("OA", "23", i)));
         let grouped = cas_segments(&list);
         assert_eq!(grouped.iter().filter(|(g, _)| *g == "OA").count(), 2);
     }
