@@ -692,3 +692,34 @@ fn sync_dir(dir: &Path) -> std::io::Result<()> {
 fn sync_dir(_dir: &Path) -> std::io::Result<()> {
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batch_file_names_carry_the_receiver_and_the_nine_digit_isa13() {
+        assert_eq!(batch_file_name("MEDICARE-EDI", 42, false), "MEDICARE-EDI-000000042.837");
+        assert_eq!(batch_file_name("Acme EDI/West", 7, true), "Acme_EDI_West-000000007.dry-run.837");
+    }
+
+    #[test]
+    fn a_dry_run_peeks_at_the_next_numbers_without_taking_them() {
+        let mut ledger = Ledger::open_in_memory().unwrap();
+        let first = peek_envelope(ledger.conn(), "S", "R", 2).unwrap();
+        assert_eq!(
+            (first.interchange, first.group, first.transactions.clone()),
+            (1, 1, vec!["0001".into(), "0002".into()])
+        );
+        let taken = allocate_envelope(ledger.conn_mut(), "S", "R", 2).unwrap();
+        assert_eq!(taken, first, "the real build gets what the dry run showed");
+        assert_eq!(peek_envelope(ledger.conn(), "S", "R", 1).unwrap().interchange, 2);
+    }
+
+    #[test]
+    fn building_without_a_practice_is_refused() {
+        let mut ledger = Ledger::open_in_memory().unwrap();
+        let err = build(&mut ledger, &BuildOptions::default()).unwrap_err();
+        assert!(matches!(err, BuildError::NoPractice));
+    }
+}

@@ -369,3 +369,79 @@ pub fn write_837p<W: Write>(
     let (out, stats) = writer.finish()?;
     Ok((out, st02s, stats))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::claim837::ClaimRequest;
+    use crate::encounter::Encounter;
+
+    fn practice() -> Practice {
+        toml::from_str(include_str!("../../tests/fixtures/claim837/practice.toml")).unwrap()
+    }
+
+    fn encounters() -> Vec<Encounter> {
+        serde_json::from_str(include_str!("../../tests/fixtures/claim837/encounters.json")).unwrap()
+    }
+
+    fn write(claims: &[Claim]) -> String {
+        let practice = practice();
+        let receiver = practice.receiver("CLEARINGHOUSE").unwrap().clone();
+        let numbers = ControlNumbers { interchange: 7, group: 8, transactions: vec!["0009".into()] };
+        let at = chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap().and_hms_opt(9, 30, 0).unwrap();
+        let (bytes, _, _) = write_837p(&practice, &receiver, claims, &numbers, at, Vec::new()).unwrap();
+        String::from_utf8(bytes).unwrap()
+    }
+
+    #[test]
+    fn each_claim_gets_its_subscriber_hl_and_a_patient_hl_only_for_dependents() {
+        let practice = practice();
+        let claims: Vec<Claim> =
+            encounters().iter().map(|e| Claim::plan(e, &practice, &ClaimRequest::default()).unwrap()).collect();
+        let text = write(&claims);
+        let hls: Vec<&str> = text.lines().filter(|l| l.starts_with("HL*")).collect();
+        assert_eq!(hls, ["HL*1**20*1~", "HL*2*1*22*0~", "HL*3*1*22*1~", "HL*4*3*23*0~", "HL*5*1*22*0~"]);
+        assert!(text.contains("BHT*0019*00*0000000070009*20261125*0930*CH~"));
+        assert!(text.contains("PER*IC*Billing Office*TE*2175550100*EM*billing@example.org~"));
+        assert!(text.contains("REF*EI*123456789~"));
+        // Medicare self-insured subscriber: DMG in 2010BA; the dependent's DMG is in 2010CA only.
+        assert_eq!(text.matches("DMG*").count(), 3);
+        assert!(text.contains("SE*"));
+        assert!(text.ends_with("GE*1*8~\nIEA*1*000000007~\n"));
+    }
+
+    #[test]
+    fn the_claim_rendering_provider_is_left_out_when_it_is_the_billing_provider() {
+        let practice = practice();
+        let mut e = encounters().remove(0);
+        e.rendering_npi = Some(practice.billing_provider.npi.clone());
+        e.lines[1].rendering_npi = Some(practice.billing_provider.npi.clone());
+        let claim = Claim::plan(&e, &practice, &ClaimRequest::default()).unwrap();
+        assert!(claim.rendering.is_none() && claim.line_rendering.is_empty());
+        let text = write(&[claim]);
+        assert!(!text.contains("NM1*82"));
+    }
+
+    #[test]
+    fn a_facility_at_the_billing_address_is_not_written() {
+        let practice = practice();
+        let mut e = encounters().remove(1);
+        if let Some(f) = e.facility.as_mut() {
+            f.address = practice.billing_provider.address.clone();
+        }
+        let claim = Claim::plan(&e, &practice, &ClaimRequest::default()).unwrap();
+        assert!(!write(&[claim]).contains("NM1*77"));
+    }
+
+    #[test]
+    fn separators_in_patient_data_refuse_the_claim_before_anything_is_written() {
+        let mut e = encounters().remove(0);
+        e.patient.name.last = "O*Brien".into();
+        e.subscriber.name.last = "O*Brien".into();
+        let err = Claim::plan(&e, &practice(), &ClaimRequest::default()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "encounter E1001: patient name contains an X12 separator (* ^ : ~) or a control character"
+        );
+    }
+}
