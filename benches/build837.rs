@@ -65,7 +65,7 @@ fn encounter(i: u32) -> Encounter {
             address: Some(address),
             group_number: None,
         },
-        payer_id: if i % 3 == 0 { "COMM1".into() } else { "MCRB1".into() },
+        payer_id: if i.is_multiple_of(3) { "COMM1".into() } else { "MCRB1".into() },
         secondary: None,
         rendering_npi: None,
         referring: None,
