@@ -208,3 +208,34 @@ fn more_than_5000_claims_split_into_several_transaction_sets() {
     assert_eq!(pcns.len(), 5001, "every CLM01 unique");
     validate(&path);
 }
+
+/// sample-data/x12/claim-batch-full.837 is exactly what the writer produces for the fixture
+/// encounters (self and dependent subscribers, referring, rendering, facility, NDC, a replacement
+/// and a secondary claim with COB). Regenerate with `CLAIMKIT_BLESS=1 cargo test --test claim837_writer`.
+#[test]
+fn the_full_sample_batch_is_what_the_writer_writes_and_passes_the_validator() {
+    let practice = practice();
+    let mut claims: Vec<Claim> =
+        encounters().iter().map(|e| Claim::plan(e, &practice, &ClaimRequest::default()).unwrap()).collect();
+    let replacement = ClaimRequest {
+        frequency: ClaimFrequency::Replacement,
+        original_claim_number: Some("MCR26110200123".into()),
+        ..Default::default()
+    };
+    claims.push(Claim::plan(&encounter("E1001"), &practice, &replacement).unwrap());
+    claims.push(secondary_claim());
+    let receiver = practice.receiver("CLEARINGHOUSE").unwrap().clone();
+    let numbers = ControlNumbers { interchange: 102, group: 102, transactions: vec!["0001".into()] };
+    let (bytes, _, _) = write_837p(&practice, &receiver, &claims, &numbers, as_of(), Vec::new()).unwrap();
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data/x12/claim-batch-full.837");
+    if std::env::var_os("CLAIMKIT_BLESS").is_some() {
+        std::fs::write(&sample, &bytes).unwrap();
+    }
+    let on_disk = std::fs::read(&sample).expect("sample exists (CLAIMKIT_BLESS=1 writes it)");
+    assert!(on_disk == bytes, "the sample differs from the writer's output; bless it if the change is intended");
+    validate(&sample);
+    let read = read_837p(&on_disk[..]).unwrap();
+    let expected: Vec<ParsedClaim> = claims.iter().map(ParsedClaim::of).collect();
+    let got: Vec<ParsedClaim> = read.into_iter().map(ParsedClaim::without_envelope).collect();
+    assert_eq!(got, expected);
+}
