@@ -31,6 +31,9 @@ pub fn as_of() -> NaiveDateTime {
 /// Runs the independent validator on `path` and fails the test unless it passes. Skipped, with a
 /// note, only when python3 is missing.
 pub fn validate(path: &Path) {
+    // The validator installs itself on first use; parallel tests must not race that install.
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     if Command::new("python3").arg("--version").output().is_err() {
         eprintln!("NOTE: python3 not found; skipping x12-validate of {}", path.display());
         return;
