@@ -7,6 +7,7 @@
 //!                 x12 (read/write)   codes (code sets)   ledger (SQLite)
 //! ```
 
+pub mod claim837;
 pub mod codes;
 pub mod digest;
 pub mod encounter;

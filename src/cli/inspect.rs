@@ -5,7 +5,7 @@ use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
 use anyhow::Result;
-use claimkit::inspect::{Inspection, SegmentView, inspect};
+use claimkit::inspect::{ClaimSummary, Inspection, SegmentView, claim_summaries, inspect};
 use claimkit::report::{OutputFormat, Table};
 
 use super::{Exit, GlobalArgs};
@@ -71,8 +71,19 @@ pub fn exec(global: &GlobalArgs, args: InspectArgs) -> Result<Exit> {
                 eprintln!("claimkit: {}: segment text: {text}", path.display());
             }
         }
+        let is_837p = result.envelopes.transactions().any(|(_, _, t)| t.kind == "837P");
+        let claims = if is_837p && !args.summary {
+            File::open(path).ok().and_then(|f| claim_summaries(std::io::BufReader::new(f), global.show_data).ok())
+        } else {
+            None
+        };
         match global.format {
-            OutputFormat::Table => print_summary(&mut out, path, &result)?,
+            OutputFormat::Table => {
+                if let Some(claims) = &claims {
+                    print_claims(&mut out, claims)?;
+                }
+                print_summary(&mut out, path, &result)?
+            }
             OutputFormat::Json => json_files.push(serde_json::json!({
                 "file": path.display().to_string(),
                 "sound": result.is_sound(),
@@ -80,6 +91,7 @@ pub fn exec(global: &GlobalArgs, args: InspectArgs) -> Result<Exit> {
                 "segment_count": result.envelopes.segments,
                 "problems": result.problems(),
                 "segments": if args.summary { None } else { Some(&segments) },
+                "claims": claims,
             })),
             OutputFormat::Csv | OutputFormat::Html => {
                 for s in &segments {
@@ -122,6 +134,42 @@ fn print_segment(out: &mut impl Write, view: &SegmentView) -> std::io::Result<()
         }
     }
     writeln!(out)
+}
+
+fn print_claims(out: &mut impl Write, claims: &[ClaimSummary]) -> Result<()> {
+    let mut t = Table::new(&[
+        ("pcn", "PCN"),
+        ("patient", "Patient"),
+        ("payer", "Payer"),
+        ("sbr", "Resp."),
+        ("freq", "Freq."),
+        ("dos", "DOS"),
+        ("lines", "Lines"),
+        ("diagnoses", "Diagnoses"),
+        ("total", "Total"),
+    ])
+    .with_title("claims");
+    writeln!(out, "claims ({}):", claims.len())?;
+    for c in claims {
+        let dos = match (c.first_dos, c.last_dos) {
+            (Some(a), Some(b)) if a != b => format!("{a} to {b}"),
+            (Some(a), _) => a.to_string(),
+            _ => String::new(),
+        };
+        t.push(vec![
+            c.pcn.clone().into(),
+            c.patient.clone().into(),
+            c.payer.clone().into(),
+            c.responsibility.clone().into(),
+            c.frequency.clone().into(),
+            dos.into(),
+            c.lines.join("; ").into(),
+            c.diagnoses.join(", ").into(),
+            c.total_charge.into(),
+        ]);
+    }
+    writeln!(out, "{}", t.to_terminal())?;
+    Ok(())
 }
 
 fn print_summary(out: &mut impl Write, path: &std::path::Path, result: &Inspection) -> Result<()> {

@@ -7,8 +7,10 @@
 //! data error (a file that cannot be read or parsed); 4 internal, database or I/O error; 75 another
 //! run holds the ledger lock.
 
+mod build;
 mod claim;
 mod codes;
+mod correct;
 mod import;
 mod init;
 mod inspect;
@@ -120,6 +122,12 @@ pub enum Command {
     Import(import::ImportArgs),
     /// Check encounters not yet billed for everything a payer would reject or deny.
     Scrub(scrub::ScrubArgs),
+    /// Bill every clean, unbilled encounter: write 837P files (one per receiver) and record them.
+    Build(build::BuildArgs),
+    /// Re-bill a claim as a replacement (frequency 7) after its encounter was fixed and re-imported.
+    Correct(correct::CorrectArgs),
+    /// Void a claim (frequency 8).
+    Void(correct::CorrectArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -139,6 +147,9 @@ pub fn main() -> ExitCode {
         Command::Init(args) => init::exec(&global, args),
         Command::Import(args) => import::exec(&global, args),
         Command::Scrub(args) => scrub::exec(&global, args),
+        Command::Build(args) => build::exec(&global, args),
+        Command::Correct(args) => correct::exec_correct(&global, args),
+        Command::Void(args) => correct::exec_void(&global, args),
     };
     match result {
         Ok(exit) => ExitCode::from(exit.code()),

@@ -2,14 +2,17 @@
 //!
 //! For each file: its envelopes, the type of each transaction set (837P, 835, 999, 277CA, ... from
 //! ST01 and GS08), every segment with the loop it belongs to and the names of its elements, then the
-//! envelope checks and the required-element checks. The file is streamed: segments are handed to a
-//! callback one at a time, so a large file can be listed without holding it in memory.
+//! envelope checks and the required-element checks; for an 837P, each claim readably
+//! ([`claim_summaries`]). The file is streamed: segments are handed to a callback one at a time, so
+//! a large file can be listed without holding it in memory.
 
+mod claims;
 mod loops;
 mod names;
 
 use std::io::Read;
 
+pub use claims::{ClaimSummary, claim_summaries};
 pub use loops::LoopTracker;
 pub use names::{element_name, required_elements};
 use serde::Serialize;

@@ -1,0 +1,725 @@
+//! The ledger side of claims: `claimkit build`, `claimkit correct` and `claimkit void`.
+//!
+//! **Build.** Every encounter whose last scrub was clean (or warnings only) for its current content
+//! and that has no primary claim yet becomes a claim. Claims are grouped by receiver
+//! (clearinghouse): one file per receiver, named `<receiver>-<ISA13>.837`, e.g.
+//! `CLEARINGHOUSE-000000042.837`.
+//!
+//! **Crash safety.** The order of a build is:
+//! 1. allocate ISA13/GS06/ST02 and commit them at once (a number is never used twice, even after
+//!    a crash);
+//! 2. open one ledger transaction; write each file to a hidden temporary file in the output
+//!    directory while inserting its batch, claims, lines and `submitted` events into that
+//!    transaction; fsync the file, rename it to its final name, fsync the directory;
+//! 3. commit. If anything fails before the commit, the renamed files are removed and the
+//!    transaction rolls back: no claim is marked submitted without its file, and no file stays
+//!    without its claims.
+//!
+//! A crash (power cut) between a rename and the commit leaves a file whose claims are not
+//! recorded. The next build (or correct/void) finds it (its name parses as `<receiver>-<ISA13>.837`
+//! but no batch with that receiver and ISA13 is recorded) and renames it to
+//! `<name>.unrecorded`, so it is not picked up and sent; its claims are still unbilled and go out
+//! again in the new file, with the same CLM01s and new control numbers.
+//!
+//! **Dry run.** The files are written with the numbers the next real build would get (nothing is
+//! allocated or recorded), as `<receiver>-<ISA13>.dry-run.837`, with ISA15 forced to `T` (test)
+//! so that a dry-run file sent by mistake is never processed as production data.
+//!
+//! **Corrections.** `correct PCN` re-bills a claim as a replacement (CLM05-3 `7`) and `void PCN` as
+//! a void (`8`), each with REF*F8 = the payer's claim number recorded from the 277CA or 835, in a
+//! batch of its own. A replacement bills the newest re-imported version of the encounter (an
+//! import conflict, when ingest recorded one after the claim was billed), a void the version that
+//! was billed. Both refuse when no payer claim number is known.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDateTime;
+use rusqlite::{OptionalExtension, Transaction, params};
+use rust_decimal::Decimal;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::{Batch837Writer, CLAIMS_PER_TRANSACTION, Claim, ClaimError, ClaimRequest, Responsibility};
+use crate::encounter::{ClaimFrequency, Encounter};
+use crate::ledger::{ControlNumbers, Ledger, LedgerError, allocate_envelope, billing::load_practice, now_timestamp};
+use crate::practice::{Practice, Receiver, Usage};
+use crate::x12::WriteError;
+
+/// What `build` (and `correct`/`void`) should do.
+#[derive(Debug, Clone, Default)]
+pub struct BuildOptions {
+    /// Where the 837 files go (the CLI's default is `./outbox`).
+    pub out_dir: PathBuf,
+    /// Bill only this payer's encounters.
+    pub payer: Option<String>,
+    /// Write the files, record nothing, allocate no control numbers.
+    pub dry_run: bool,
+    /// The date and time written in ISA/GS/BHT; now (UTC) when `None`.
+    pub as_of: Option<NaiveDateTime>,
+}
+
+/// One file written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BatchSummary {
+    pub receiver_id: String,
+    pub path: PathBuf,
+    pub sha256: String,
+    /// ISA13 as written (9 digits).
+    pub isa13: String,
+    pub gs06: String,
+    pub st02: Vec<String>,
+    pub usage: char,
+    pub claims: usize,
+    pub total_charge: Decimal,
+    /// The CLM01 of every claim in the file, in file order.
+    pub pcns: Vec<String>,
+}
+
+/// An encounter that could not be billed, and why (no patient data).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SkippedEncounter {
+    pub encounter_id: String,
+    pub reason: String,
+}
+
+/// The outcome of a build.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct BuildReport {
+    pub dry_run: bool,
+    pub batches: Vec<BatchSummary>,
+    pub skipped: Vec<SkippedEncounter>,
+    /// Files left by a crashed earlier run whose claims were never recorded, renamed to `.unrecorded`.
+    pub unrecorded_files: Vec<PathBuf>,
+}
+
+impl BuildReport {
+    /// Claims written in all files.
+    pub fn claims(&self) -> usize {
+        self.batches.iter().map(|b| b.claims).sum()
+    }
+
+    /// True when nothing was written.
+    pub fn is_empty(&self) -> bool {
+        self.batches.is_empty()
+    }
+}
+
+/// Failures of build, correct and void.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    #[error("the ledger has no practice configuration; load one with `claimkit init --practice FILE.toml`")]
+    NoPractice,
+    #[error("payer {0} is not in the practice configuration")]
+    UnknownPayer(String),
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("{path}: {source}")]
+    Write { path: PathBuf, source: WriteError },
+    #[error("{path} already exists; refusing to overwrite an 837 file (is another ledger writing to this directory?)")]
+    FileExists { path: PathBuf },
+    #[error("encounter {encounter}: the stored encounter cannot be read ({message})")]
+    BadEncounter { encounter: String, message: String },
+    #[error("claim {0} is not in the ledger")]
+    UnknownClaim(String),
+    #[error(
+        "claim {pcn}: no payer claim number is known yet (it comes from the payer's 277CA or 835); a {action} needs it for REF*F8"
+    )]
+    NoPayerClaimNumber { pcn: String, action: &'static str },
+    #[error("claim {pcn} is itself a void; it cannot be corrected or voided")]
+    ClaimIsVoid { pcn: String },
+    #[error("claim {pcn} was already voided by claim {by}")]
+    AlreadyVoided { pcn: String, by: String },
+    #[error(transparent)]
+    Claim(#[from] ClaimError),
+}
+
+fn sql(e: rusqlite::Error) -> BuildError {
+    BuildError::Ledger(LedgerError::Sql(e))
+}
+
+/// A claim to put in a batch.
+enum Source {
+    /// A candidate encounter, loaded and planned as an original primary claim while writing.
+    Stored(String),
+    /// A claim planned beforehand (corrections and voids).
+    Planned { claim: Box<Claim>, encounter_hash: String, replaces: Option<String> },
+}
+
+/// Bills every clean, unbilled encounter: writes one 837P per receiver and records the batches.
+pub fn build(ledger: &mut Ledger, opts: &BuildOptions) -> Result<BuildReport, BuildError> {
+    let practice = load_practice(ledger.conn())?.ok_or(BuildError::NoPractice)?;
+    if let Some(p) = &opts.payer
+        && practice.payer(p).is_none()
+    {
+        return Err(BuildError::UnknownPayer(p.clone()));
+    }
+    let mut skipped = Vec::new();
+    let mut groups: BTreeMap<String, Vec<Source>> = BTreeMap::new();
+    {
+        let mut stmt = ledger
+            .conn()
+            .prepare(
+                "SELECT e.id, e.payer_id FROM encounters e
+                 WHERE e.scrub_status IN ('clean', 'warning') AND e.scrubbed_hash = e.content_hash
+                   AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.encounter_id = e.id AND c.responsibility = 'P')
+                   AND (?1 IS NULL OR e.payer_id = ?1)
+                 ORDER BY e.id",
+            )
+            .map_err(sql)?;
+        let rows = stmt
+            .query_map([opts.payer.as_deref()], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+            .map_err(sql)?;
+        for row in rows {
+            let (id, payer_id) = row.map_err(sql)?;
+            match practice.payer(&payer_id) {
+                Some(payer) if practice.receiver(&payer.receiver).is_some() => {
+                    groups.entry(payer.receiver.clone()).or_default().push(Source::Stored(id));
+                }
+                Some(payer) => skipped.push(SkippedEncounter {
+                    reason: ClaimError::UnknownReceiver {
+                        encounter: id.clone(),
+                        payer: payer_id.clone(),
+                        receiver: payer.receiver.clone(),
+                    }
+                    .to_string(),
+                    encounter_id: id,
+                }),
+                None => skipped.push(SkippedEncounter {
+                    reason: ClaimError::UnknownPayer { encounter: id.clone(), payer: payer_id }.to_string(),
+                    encounter_id: id,
+                }),
+            }
+        }
+    }
+    let mut report = emit(ledger, &practice, groups, opts)?;
+    skipped.append(&mut report.skipped);
+    report.skipped = skipped;
+    Ok(report)
+}
+
+/// Re-bills claim `pcn` as a replacement (frequency 7) of the newest version of its encounter.
+pub fn correct(ledger: &mut Ledger, pcn: &str, opts: &BuildOptions) -> Result<BuildReport, BuildError> {
+    resubmit(ledger, pcn, ClaimFrequency::Replacement, opts)
+}
+
+/// Voids claim `pcn` (frequency 8).
+pub fn void(ledger: &mut Ledger, pcn: &str, opts: &BuildOptions) -> Result<BuildReport, BuildError> {
+    resubmit(ledger, pcn, ClaimFrequency::Void, opts)
+}
+
+fn resubmit(
+    ledger: &mut Ledger,
+    pcn: &str,
+    frequency: ClaimFrequency,
+    opts: &BuildOptions,
+) -> Result<BuildReport, BuildError> {
+    let practice = load_practice(ledger.conn())?.ok_or(BuildError::NoPractice)?;
+    let conn = ledger.conn();
+    let row: Option<(String, String, String, Option<String>)> = conn
+        .query_row(
+            "SELECT encounter_id, responsibility, frequency, payer_claim_number FROM claims WHERE pcn = ?1",
+            [pcn],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .optional()
+        .map_err(sql)?;
+    let Some((encounter_id, responsibility, billed_frequency, payer_claim_number)) = row else {
+        return Err(BuildError::UnknownClaim(pcn.to_string()));
+    };
+    if billed_frequency == "8" {
+        return Err(BuildError::ClaimIsVoid { pcn: pcn.to_string() });
+    }
+    let action = if frequency == ClaimFrequency::Void { "void" } else { "replacement" };
+    let Some(payer_claim_number) = payer_claim_number.filter(|n| !n.trim().is_empty()) else {
+        return Err(BuildError::NoPayerClaimNumber { pcn: pcn.to_string(), action });
+    };
+    let voided_by: Option<String> = conn
+        .query_row("SELECT pcn FROM claims WHERE replaces_pcn = ?1 AND frequency = '8'", [pcn], |r| r.get(0))
+        .optional()
+        .map_err(sql)?;
+    if let Some(by) = voided_by {
+        return Err(BuildError::AlreadyVoided { pcn: pcn.to_string(), by });
+    }
+    let stored: Option<(String, String)> = conn
+        .query_row("SELECT encounter_json, content_hash FROM encounters WHERE id = ?1", [&encounter_id], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()
+        .map_err(sql)?;
+    let newer: Option<(String, String)> = if frequency == ClaimFrequency::Replacement {
+        conn.query_row(
+            "SELECT new_encounter_json, new_content_hash FROM import_conflicts WHERE encounter_id = ?1
+             ORDER BY id DESC LIMIT 1",
+            [&encounter_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()
+        .map_err(sql)?
+    } else {
+        None
+    };
+    let Some((json, encounter_hash)) = newer.or(stored) else {
+        return Err(BuildError::BadEncounter { encounter: encounter_id, message: "no stored encounter".into() });
+    };
+    let encounter: Encounter = serde_json::from_str(&json)
+        .map_err(|e| BuildError::BadEncounter { encounter: encounter_id.clone(), message: e.to_string() })?;
+    let responsibility = Responsibility::from_code(&responsibility).unwrap_or_default();
+    let earlier: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM claims WHERE encounter_id = ?1 AND responsibility = ?2 AND frequency = ?3",
+            params![encounter_id, responsibility.code(), frequency.code()],
+            |r| r.get(0),
+        )
+        .map_err(sql)?;
+    let request = ClaimRequest {
+        responsibility,
+        frequency,
+        original_claim_number: Some(payer_claim_number),
+        sequence: earlier as u32 + 1,
+        primary: None,
+    };
+    let claim = Claim::plan(&encounter, &practice, &request)?;
+    let receiver = claim.payer.receiver.clone();
+    let mut groups = BTreeMap::new();
+    groups.insert(
+        receiver,
+        vec![Source::Planned { claim: Box::new(claim), encounter_hash, replaces: Some(pcn.to_string()) }],
+    );
+    emit(ledger, &practice, groups, opts)
+}
+
+/// The file name of a batch: `<receiver>-<ISA13>.837` (`.dry-run.837` for a dry run).
+pub fn batch_file_name(receiver_id: &str, isa13: u64, dry_run: bool) -> String {
+    let safe: String =
+        receiver_id.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c } else { '_' }).collect();
+    format!("{safe}-{isa13:09}{}.837", if dry_run { ".dry-run" } else { "" })
+}
+
+/// The sender/receiver pair control numbers are kept for (ISA06, ISA08).
+fn partner_ids<'a>(practice: &'a Practice, receiver: &'a Receiver) -> (&'a str, &'a str) {
+    (practice.submitter.interchange_id(), receiver.interchange_id())
+}
+
+/// The numbers the next allocation would hand out, without allocating them.
+fn peek_envelope(
+    conn: &rusqlite::Connection,
+    sender: &str,
+    receiver: &str,
+    transactions: u64,
+) -> Result<ControlNumbers, BuildError> {
+    let next = |kind: &str| -> Result<u64, BuildError> {
+        let last: Option<i64> = conn
+            .query_row(
+                "SELECT last_value FROM control_numbers WHERE sender = ?1 AND receiver = ?2 AND kind = ?3",
+                [sender, receiver, kind],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(sql)?;
+        Ok(last.unwrap_or(0) as u64 + 1)
+    };
+    let st = next("ST02")?;
+    Ok(ControlNumbers {
+        interchange: next("ISA13")?,
+        group: next("GS06")?,
+        transactions: (st..st + transactions.max(1)).map(|n| format!("{n:04}")).collect(),
+    })
+}
+
+/// Renames 837 files in `dir` that a crashed run left without recording their claims.
+fn set_aside_unrecorded(conn: &rusqlite::Connection, dir: &Path) -> Result<Vec<PathBuf>, BuildError> {
+    let io = |source| BuildError::Io { path: dir.to_path_buf(), source };
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(io(e)),
+    };
+    let mut stmt = conn.prepare("SELECT receiver_id FROM batches WHERE isa13 = ?1").map_err(sql)?;
+    let mut moved = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(io)?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') && name.ends_with(".837.tmp") {
+            // A temporary file of a run that died before its rename: never complete, never sent.
+            let _ = std::fs::remove_file(entry.path());
+            continue;
+        }
+        let Some(stem) = name.strip_suffix(".837").filter(|s| !s.ends_with(".dry-run")) else { continue };
+        let Some((_, isa13)) = stem.rsplit_once('-') else { continue };
+        if isa13.len() != 9 || !isa13.bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        let isa13_n: u64 = isa13.parse().unwrap_or(0);
+        let recorded = stmt
+            .query_map([isa13], |r| r.get::<_, String>(0))
+            .map_err(sql)?
+            .filter_map(Result::ok)
+            .any(|r| batch_file_name(&r, isa13_n, false) == name);
+        if !recorded {
+            let to = entry.path().with_file_name(format!("{name}.unrecorded"));
+            std::fs::rename(entry.path(), &to).map_err(io)?;
+            moved.push(to);
+        }
+    }
+    Ok(moved)
+}
+
+/// Writes one batch per receiver group and records them all in one transaction.
+fn emit(
+    ledger: &mut Ledger,
+    practice: &Practice,
+    groups: BTreeMap<String, Vec<Source>>,
+    opts: &BuildOptions,
+) -> Result<BuildReport, BuildError> {
+    let mut report = BuildReport { dry_run: opts.dry_run, ..BuildReport::default() };
+    if !opts.dry_run {
+        report.unrecorded_files = set_aside_unrecorded(ledger.conn(), &opts.out_dir)?;
+    }
+    let groups: Vec<(String, Vec<Source>)> = groups.into_iter().filter(|(_, s)| !s.is_empty()).collect();
+    if groups.is_empty() {
+        return Ok(report);
+    }
+    std::fs::create_dir_all(&opts.out_dir).map_err(|source| BuildError::Io { path: opts.out_dir.clone(), source })?;
+    let at = opts.as_of.unwrap_or_else(|| chrono::Utc::now().naive_utc());
+    // 1. Control numbers, committed before anything is written.
+    let mut planned = Vec::with_capacity(groups.len());
+    for (receiver_id, sources) in groups {
+        let Some(receiver) = practice.receiver(&receiver_id) else { continue };
+        let mut receiver = receiver.clone();
+        if opts.dry_run {
+            receiver.usage = Usage::Test;
+        }
+        let (sender, to) = partner_ids(practice, &receiver);
+        let sets = sources.len().div_ceil(CLAIMS_PER_TRANSACTION) as u64;
+        let numbers = if opts.dry_run {
+            peek_envelope(ledger.conn(), sender, to, sets)?
+        } else {
+            allocate_envelope(ledger.conn_mut(), sender, to, sets)?
+        };
+        planned.push((receiver, numbers, sources));
+    }
+    // 2. Files and rows; 3. commit. Files renamed into place are removed again on any failure.
+    let mut written: Vec<PathBuf> = Vec::new();
+    let result = (|| -> Result<(), BuildError> {
+        let tx = ledger.transaction()?;
+        for (receiver, numbers, sources) in &planned {
+            if let Some(batch) =
+                write_batch(&tx, practice, receiver, numbers, sources, opts, at, &mut written, &mut report.skipped)?
+            {
+                report.batches.push(batch);
+            }
+        }
+        if !opts.dry_run {
+            tx.commit().map_err(sql)?;
+        }
+        Ok(())
+    })();
+    if let Err(e) = result {
+        if !opts.dry_run {
+            for path in &written {
+                let _ = std::fs::remove_file(path);
+            }
+        }
+        return Err(e);
+    }
+    Ok(report)
+}
+
+/// Tees written bytes into a SHA-256 so the file need not be read again.
+struct HashingWriter<W> {
+    inner: W,
+    hasher: Sha256,
+}
+
+impl<W: Write> Write for HashingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn write_batch(
+    tx: &Transaction<'_>,
+    practice: &Practice,
+    receiver: &Receiver,
+    numbers: &ControlNumbers,
+    sources: &[Source],
+    opts: &BuildOptions,
+    at: NaiveDateTime,
+    written: &mut Vec<PathBuf>,
+    skipped: &mut Vec<SkippedEncounter>,
+) -> Result<Option<BatchSummary>, BuildError> {
+    let name = batch_file_name(&receiver.id, numbers.interchange, opts.dry_run);
+    let path = opts.out_dir.join(&name);
+    let tmp = opts.out_dir.join(format!(".{name}.tmp"));
+    if !opts.dry_run && path.exists() {
+        return Err(BuildError::FileExists { path });
+    }
+    let io = |p: &Path| {
+        let p = p.to_path_buf();
+        move |source| BuildError::Io { path: p, source }
+    };
+    let file = File::create(&tmp).map_err(io(&tmp))?;
+    let out = HashingWriter { inner: BufWriter::with_capacity(1 << 18, file), hasher: Sha256::new() };
+    let wrap = |source| BuildError::Write { path: tmp.clone(), source };
+    let result = (|| -> Result<Option<BatchSummary>, BuildError> {
+        let mut writer = Batch837Writer::new(out, practice, receiver, numbers, at).map_err(wrap)?;
+        let (sender, to) = partner_ids(practice, receiver);
+        let isa13 = format!("{:09}", numbers.interchange);
+        let now = now_timestamp();
+        tx.execute(
+            "INSERT INTO batches (receiver_id, path, sha256, isa13, gs06, st02_list, sender_id, receiver_isa_id, usage,
+                 claim_count, total_charge, created_at)
+             VALUES (?1, ?2, '', ?3, ?4, '', ?5, ?6, ?7, 0, '0.00', ?8)",
+            params![
+                receiver.id,
+                path.display().to_string(),
+                isa13,
+                numbers.group.to_string(),
+                sender,
+                to,
+                receiver.usage.code().to_string(),
+                now
+            ],
+        )
+        .map_err(sql)?;
+        let batch_id = tx.last_insert_rowid();
+        let mut load =
+            tx.prepare_cached("SELECT encounter_json, content_hash FROM encounters WHERE id = ?1").map_err(sql)?;
+        let mut pcns = Vec::with_capacity(sources.len());
+        for source in sources {
+            let (claim, encounter_hash, replaces) = match source {
+                Source::Stored(id) => {
+                    let (json, hash): (String, String) =
+                        load.query_row([id], |r| Ok((r.get(0)?, r.get(1)?))).map_err(sql)?;
+                    let encounter: Encounter = match serde_json::from_str(&json) {
+                        Ok(e) => e,
+                        Err(e) => {
+                            skipped.push(SkippedEncounter {
+                                encounter_id: id.clone(),
+                                reason: format!("the stored encounter cannot be read: {e}"),
+                            });
+                            continue;
+                        }
+                    };
+                    match Claim::plan(&encounter, practice, &ClaimRequest::default()) {
+                        Ok(claim) => (std::borrow::Cow::Owned(claim), hash, None),
+                        Err(e) => {
+                            skipped.push(SkippedEncounter { encounter_id: id.clone(), reason: e.to_string() });
+                            continue;
+                        }
+                    }
+                }
+                Source::Planned { claim, encounter_hash, replaces } => {
+                    (std::borrow::Cow::Borrowed(claim.as_ref()), encounter_hash.clone(), replaces.clone())
+                }
+            };
+            let st02 = writer.add(&claim).map_err(wrap)?;
+            record_claim(tx, &claim, batch_id, &st02, &encounter_hash, replaces.as_deref(), &path, &now)?;
+            pcns.push(claim.pcn.clone());
+        }
+        if writer.claims() == 0 {
+            return Ok(None);
+        }
+        let (out, stats) = writer.finish().map_err(wrap)?;
+        let HashingWriter { inner, hasher } = out;
+        let file = inner.into_inner().map_err(|e| BuildError::Io { path: tmp.clone(), source: e.into_error() })?;
+        file.sync_all().map_err(io(&tmp))?;
+        drop(file);
+        let sha256: String = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        std::fs::rename(&tmp, &path).map_err(io(&path))?;
+        written.push(path.clone());
+        sync_dir(&opts.out_dir).map_err(io(&opts.out_dir))?;
+        let total = format!("{:.2}", stats.total_charge);
+        tx.execute(
+            "UPDATE batches SET sha256 = ?1, st02_list = ?2, claim_count = ?3, total_charge = ?4 WHERE id = ?5",
+            params![sha256, stats.transactions.join(","), stats.claims as i64, total, batch_id],
+        )
+        .map_err(sql)?;
+        Ok(Some(BatchSummary {
+            receiver_id: receiver.id.clone(),
+            path: path.clone(),
+            sha256,
+            isa13,
+            gs06: numbers.group.to_string(),
+            st02: stats.transactions,
+            usage: receiver.usage.code(),
+            claims: stats.claims,
+            total_charge: stats.total_charge,
+            pcns,
+        }))
+    })();
+    match result {
+        Ok(Some(summary)) => Ok(Some(summary)),
+        Ok(None) => {
+            // Every candidate was skipped: no file, no batch row.
+            let _ = std::fs::remove_file(&tmp);
+            tx.execute(
+                "DELETE FROM batches WHERE receiver_id = ?1 AND isa13 = ?2 AND sha256 = ''",
+                params![receiver.id, format!("{:09}", numbers.interchange)],
+            )
+            .map_err(sql)?;
+            Ok(None)
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e)
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn record_claim(
+    tx: &Transaction<'_>,
+    claim: &Claim,
+    batch_id: i64,
+    st02: &str,
+    encounter_hash: &str,
+    replaces: Option<&str>,
+    path: &Path,
+    now: &str,
+) -> Result<(), BuildError> {
+    let e = &claim.encounter;
+    let (first, last) = claim.dates_of_service();
+    let iso = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+    tx.prepare_cached(
+        "INSERT INTO claims (pcn, encounter_id, payer_id, responsibility, frequency, replaces_pcn, batch_id, st02,
+             encounter_hash, patient_id, first_dos, last_dos, total_charge, status, submitted_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 'submitted', ?14, ?14)",
+    )
+    .map_err(sql)?
+    .execute(params![
+        claim.pcn,
+        e.id,
+        claim.payer.id,
+        claim.responsibility.code(),
+        claim.frequency.code(),
+        replaces,
+        batch_id,
+        st02,
+        encounter_hash,
+        e.patient.id,
+        iso(first),
+        iso(last),
+        format!("{:.2}", claim.total_charge()),
+        now
+    ])
+    .map_err(sql)?;
+    let mut line_stmt = tx
+        .prepare_cached(
+            "INSERT INTO claim_lines (pcn, line_number, line_control_number, procedure_code, modifiers, units, charge,
+                 date_of_service, rendering_npi)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )
+        .map_err(sql)?;
+    for line in &e.lines {
+        let rendering = line.rendering_npi.as_deref().or(e.rendering_npi.as_deref());
+        line_stmt
+            .execute(params![
+                claim.pcn,
+                line.number,
+                claim.line_control_number(line),
+                line.procedure.code,
+                line.procedure.modifiers.join(":"),
+                line.units.normalize().to_string(),
+                format!("{:.2}", line.charge),
+                line.date_of_service.to_string(),
+                rendering
+            ])
+            .map_err(sql)?;
+    }
+    let file = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+    let mut event = tx
+        .prepare_cached(
+            "INSERT INTO claim_events (pcn, at, kind, status_after, amount, detail, source_file)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )
+        .map_err(sql)?;
+    let kind = match claim.frequency {
+        ClaimFrequency::Original => "original",
+        ClaimFrequency::Replacement => "replacement",
+        ClaimFrequency::Void => "void",
+    };
+    let source = path.display().to_string();
+    event
+        .execute(params![
+            claim.pcn,
+            now,
+            "submitted",
+            "submitted",
+            format!("{:.2}", claim.total_charge()),
+            format!("{kind} claim to payer {} sent in {file} (ST02 {st02})", claim.payer.id),
+            source
+        ])
+        .map_err(sql)?;
+    if let Some(old) = replaces {
+        let (kind, words) = match claim.frequency {
+            ClaimFrequency::Void => ("voided", "void"),
+            _ => ("corrected", "replacement"),
+        };
+        event
+            .execute(params![
+                old,
+                now,
+                kind,
+                None::<String>,
+                None::<String>,
+                format!("{words} claim {} sent in {file}", claim.pcn),
+                source
+            ])
+            .map_err(sql)?;
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    File::open(dir)?.sync_all()
+}
+
+#[cfg(not(unix))]
+fn sync_dir(_dir: &Path) -> std::io::Result<()> {
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batch_file_names_carry_the_receiver_and_the_nine_digit_isa13() {
+        assert_eq!(batch_file_name("MEDICARE-EDI", 42, false), "MEDICARE-EDI-000000042.837");
+        assert_eq!(batch_file_name("Acme EDI/West", 7, true), "Acme_EDI_West-000000007.dry-run.837");
+    }
+
+    #[test]
+    fn a_dry_run_peeks_at_the_next_numbers_without_taking_them() {
+        let mut ledger = Ledger::open_in_memory().unwrap();
+        let first = peek_envelope(ledger.conn(), "S", "R", 2).unwrap();
+        assert_eq!(
+            (first.interchange, first.group, first.transactions.clone()),
+            (1, 1, vec!["0001".into(), "0002".into()])
+        );
+        let taken = allocate_envelope(ledger.conn_mut(), "S", "R", 2).unwrap();
+        assert_eq!(taken, first, "the real build gets what the dry run showed");
+        assert_eq!(peek_envelope(ledger.conn(), "S", "R", 1).unwrap().interchange, 2);
+    }
+
+    #[test]
+    fn building_without_a_practice_is_refused() {
+        let mut ledger = Ledger::open_in_memory().unwrap();
+        let err = build(&mut ledger, &BuildOptions::default()).unwrap_err();
+        assert!(matches!(err, BuildError::NoPractice));
+    }
+}

@@ -1,0 +1,428 @@
+//! 837P professional claims: from a scrubbed [`Encounter`] to a batch file a clearinghouse accepts.
+//!
+//! One encounter becomes one claim ([`Claim`]) billed to one payer with a *responsibility*: the
+//! primary payer first (SBR01 `P`), then, once the primary has paid, the secondary (`S`) with the
+//! primary's adjudication attached (coordination of benefits, loops 2320/2330/2430). A claim is
+//! written inside the hierarchy billing provider (HL 20) → subscriber (HL 22) → patient (HL 23,
+//! only when the patient is not the subscriber):
+//!
+//! ```text
+//! HL*1**20*1~ PRV*BI*PXC*207Q00000X~ NM1*85*2*MAPLE STREET FAMILY MEDICINE*****XX*1234567893~ ...
+//! HL*2*1*22*0~ SBR*P*18*******MB~ NM1*IL*1*DOE*JANE****MI*1EG4TE5MK73~ ... NM1*PR*2*MEDICARE*****PI*MCRB1~
+//! CLM*P1K3V9T2D8Q4M7Z0A*143***11:B:1*Y*A*Y*Y~ HI*ABK:E119*ABF:I10~
+//! LX*1~ SV1*HC:99213:25*125*UN*1***1:2~ DTP*472*D8*20261102~ REF*6R*P1K3V9T2D8Q4M7Z0A01~
+//! ```
+//!
+//! **Claim identity.** CLM01, the patient control number (PCN), is what the payer echoes in the
+//! 277CA and the 835, so it must be unique, short and reproducible. claimkit's PCN is 17
+//! characters: the responsibility letter (`P`/`S`/`T`), the frequency digit (`1`/`7`/`8`), then 15
+//! Crockford base-32 characters of SHA-256(`encounter id | responsibility | frequency | sequence`),
+//! where the sequence counts earlier corrections of the same kind (1 for the first). The same
+//! encounter always gets the same PCN, in any ledger. Every service line's control number (REF*6R)
+//! is the PCN followed by the two-digit line number: unique, and the 835 echoes it for line matching.
+//!
+//! [`write_837p`] / [`Batch837Writer`] write claims through [`crate::x12::X12Writer`];
+//! [`read_837p`] reads them back; [`build`] is the ledger side (`claimkit build`, `correct`, `void`).
+
+pub mod build;
+mod cob;
+mod read;
+mod write;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+pub use cob::{Adjustment, LineAdjudication, PrimaryAdjudication};
+pub use read::{ParsedClaim, ParsedLine, ReadError, for_each_837p_claim, read_837p};
+pub use write::{Batch837Writer, BatchStats, CLAIMS_PER_TRANSACTION, GUIDE, write_837p};
+
+use crate::encounter::{Address, ClaimFrequency, Encounter, NamedProvider, PersonName, ServiceFacility, ServiceLine};
+use crate::practice::{Payer, Practice, RenderingProvider};
+
+/// Which payer in the patient's coverage order a claim bills (SBR01).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Default)]
+pub enum Responsibility {
+    #[default]
+    Primary,
+    Secondary,
+    Tertiary,
+}
+
+impl Responsibility {
+    /// SBR01 and the `claims.responsibility` column.
+    pub fn code(self) -> &'static str {
+        match self {
+            Responsibility::Primary => "P",
+            Responsibility::Secondary => "S",
+            Responsibility::Tertiary => "T",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        match code {
+            "P" => Some(Responsibility::Primary),
+            "S" => Some(Responsibility::Secondary),
+            "T" => Some(Responsibility::Tertiary),
+            _ => None,
+        }
+    }
+}
+
+/// Why an encounter cannot be billed as a claim. Carries IDs, never patient data.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ClaimError {
+    #[error("encounter {encounter}: payer {payer} is not in the practice configuration")]
+    UnknownPayer { encounter: String, payer: String },
+    #[error("encounter {encounter}: receiver {receiver} (of payer {payer}) is not in the practice configuration")]
+    UnknownReceiver { encounter: String, payer: String, receiver: String },
+    #[error("encounter {encounter}: rendering provider NPI {npi} is not listed under [[rendering_providers]]")]
+    UnknownRenderingProvider { encounter: String, npi: String },
+    #[error("encounter {encounter}: {field} contains an X12 separator (* ^ : ~) or a control character")]
+    SeparatorInData { encounter: String, field: &'static str },
+    #[error("encounter {encounter}: has no service lines")]
+    NoServiceLines { encounter: String },
+    #[error("encounter {encounter}: {count} service lines; an 837P claim carries at most 50")]
+    TooManyLines { encounter: String, count: usize },
+    #[error("encounter {encounter}: has no diagnosis")]
+    NoDiagnosis { encounter: String },
+    #[error("encounter {encounter}: {count} diagnoses; an 837P claim carries at most 12")]
+    TooManyDiagnoses { encounter: String, count: usize },
+    #[error("encounter {encounter}: a frequency {frequency} claim needs the payer's claim number for REF*F8")]
+    MissingPayerClaimNumber { encounter: String, frequency: &'static str },
+    #[error("encounter {encounter}: no secondary coverage to bill")]
+    NoSecondaryCoverage { encounter: String },
+    #[error("encounter {encounter}: a secondary claim needs the primary payer's adjudication")]
+    MissingPrimaryAdjudication { encounter: String },
+    #[error(
+        "encounter {encounter} line {line}: charge {charge} must equal the primary's paid {paid} plus adjustments {adjusted}"
+    )]
+    UnbalancedLine { encounter: String, line: u32, charge: Decimal, paid: Decimal, adjusted: Decimal },
+    #[error(
+        "encounter {encounter}: primary paid {paid} must equal line payments {lines_paid} minus claim adjustments {adjusted}"
+    )]
+    UnbalancedClaim { encounter: String, paid: Decimal, lines_paid: Decimal, adjusted: Decimal },
+    #[error("encounter {encounter}: the primary adjudication has no payment for line {line}")]
+    MissingLineAdjudication { encounter: String, line: u32 },
+}
+
+/// What to bill: the payer order, the frequency, and for corrections the payer's claim number.
+#[derive(Debug, Clone, Default)]
+pub struct ClaimRequest {
+    pub responsibility: Responsibility,
+    pub frequency: ClaimFrequency,
+    /// The payer's claim control number of the claim a replacement or void refers to (REF*F8).
+    pub original_claim_number: Option<String>,
+    /// 1 for the first claim of this responsibility and frequency, 2 for the next correction...
+    pub sequence: u32,
+    /// For a secondary claim: what the primary payer did with it.
+    pub primary: Option<PrimaryAdjudication>,
+}
+
+/// The payer that adjudicated before this one, as the COB loops 2320/2330 describe it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OtherPayer {
+    pub payer_id: String,
+    pub payer_name: String,
+    pub claim_filing_indicator: String,
+    /// The subscriber's member ID with that payer (2330A NM109).
+    pub member_id: String,
+    pub adjudication: PrimaryAdjudication,
+}
+
+/// A claim ready to write: the encounter, the payer billed and its identity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claim {
+    /// CLM01, see [`patient_control_number`].
+    pub pcn: String,
+    pub responsibility: Responsibility,
+    pub frequency: ClaimFrequency,
+    /// REF*F8 for frequency 7 and 8.
+    pub original_claim_number: Option<String>,
+    pub encounter: Encounter,
+    /// The payer billed (2010BB).
+    pub payer: Payer,
+    /// The member ID with the payer billed (2010BA NM109).
+    pub member_id: String,
+    /// Rendering provider at claim level when it differs from the billing provider (2310B).
+    pub rendering: Option<RenderingProvider>,
+    /// Line rendering providers that differ from the claim's (2420A), by line number.
+    pub line_rendering: Vec<(u32, RenderingProvider)>,
+    /// The service facility when its address differs from the billing provider's (2310C).
+    pub facility: Option<ServiceFacility>,
+    /// The prior payer for a secondary claim (2320/2330A/2330B/2430).
+    pub other_payer: Option<OtherPayer>,
+}
+
+impl Claim {
+    /// Plans the claim for `encounter` as `request` asks, checking what the 837P cannot carry.
+    pub fn plan(encounter: &Encounter, practice: &Practice, request: &ClaimRequest) -> Result<Claim, ClaimError> {
+        let mut encounter = encounter.clone();
+        // LX01 counts from 1 without gaps; the line numbers of the claim are its LX numbers.
+        for (i, line) in encounter.lines.iter_mut().enumerate() {
+            line.number = i as u32 + 1;
+        }
+        let encounter = &encounter;
+        let enc = || encounter.id.clone();
+        if let Some(field) = field_with_separator(encounter) {
+            return Err(ClaimError::SeparatorInData { encounter: enc(), field });
+        }
+        if encounter.lines.is_empty() {
+            return Err(ClaimError::NoServiceLines { encounter: enc() });
+        }
+        if encounter.lines.len() > 50 {
+            return Err(ClaimError::TooManyLines { encounter: enc(), count: encounter.lines.len() });
+        }
+        if encounter.diagnoses.is_empty() {
+            return Err(ClaimError::NoDiagnosis { encounter: enc() });
+        }
+        if encounter.diagnoses.len() > 12 {
+            return Err(ClaimError::TooManyDiagnoses { encounter: enc(), count: encounter.diagnoses.len() });
+        }
+        let original_claim_number = match request.frequency {
+            ClaimFrequency::Original => None,
+            f => match request.original_claim_number.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+                Some(n) => Some(n.to_string()),
+                None => return Err(ClaimError::MissingPayerClaimNumber { encounter: enc(), frequency: f.code() }),
+            },
+        };
+        let find_payer = |id: &str| {
+            practice.payer(id).cloned().ok_or_else(|| ClaimError::UnknownPayer { encounter: enc(), payer: id.into() })
+        };
+        let (payer, member_id, other_payer) = match request.responsibility {
+            Responsibility::Primary => (find_payer(&encounter.payer_id)?, encounter.subscriber.member_id.clone(), None),
+            Responsibility::Secondary | Responsibility::Tertiary => {
+                let secondary =
+                    encounter.secondary.as_ref().ok_or_else(|| ClaimError::NoSecondaryCoverage { encounter: enc() })?;
+                let adjudication = request
+                    .primary
+                    .clone()
+                    .ok_or_else(|| ClaimError::MissingPrimaryAdjudication { encounter: enc() })?;
+                adjudication.check_balances(encounter)?;
+                let primary = find_payer(&adjudication.payer_id)?;
+                let other = OtherPayer {
+                    payer_id: primary.id.clone(),
+                    payer_name: primary.name.clone(),
+                    claim_filing_indicator: primary.claim_filing_indicator.clone(),
+                    member_id: encounter.subscriber.member_id.clone(),
+                    adjudication,
+                };
+                (find_payer(&secondary.payer_id)?, secondary.member_id.clone(), Some(other))
+            }
+        };
+        if practice.receiver(&payer.receiver).is_none() {
+            return Err(ClaimError::UnknownReceiver {
+                encounter: enc(),
+                payer: payer.id.clone(),
+                receiver: payer.receiver.clone(),
+            });
+        }
+        let billing_npi = practice.billing_provider.npi.as_str();
+        let provider = |npi: &str| {
+            practice
+                .rendering_provider(npi)
+                .cloned()
+                .ok_or_else(|| ClaimError::UnknownRenderingProvider { encounter: enc(), npi: npi.into() })
+        };
+        let rendering = match encounter.rendering_npi.as_deref().filter(|n| *n != billing_npi) {
+            Some(npi) => Some(provider(npi)?),
+            None => None,
+        };
+        let claim_rendering_npi = encounter.rendering_npi.as_deref().unwrap_or(billing_npi);
+        let mut line_rendering = Vec::new();
+        for line in &encounter.lines {
+            if let Some(npi) = line.rendering_npi.as_deref().filter(|n| *n != claim_rendering_npi) {
+                line_rendering.push((line.number, provider(npi)?));
+            }
+        }
+        let facility = encounter.facility.clone().filter(|f| f.address != practice.billing_provider.address);
+        let sequence = request.sequence.max(1);
+        Ok(Claim {
+            pcn: patient_control_number(&encounter.id, request.responsibility, request.frequency, sequence),
+            responsibility: request.responsibility,
+            frequency: request.frequency,
+            original_claim_number,
+            encounter: encounter.clone(),
+            payer,
+            member_id,
+            rendering,
+            line_rendering,
+            facility,
+            other_payer,
+        })
+    }
+
+    /// CLM02: the sum of the line charges (SV102).
+    pub fn total_charge(&self) -> Decimal {
+        self.encounter.total_charge()
+    }
+
+    /// True when the patient is the subscriber (no 2000C loop; DMG in 2010BA).
+    pub fn patient_is_subscriber(&self) -> bool {
+        self.encounter.relationship == crate::encounter::Relationship::SelfInsured
+    }
+
+    /// The line item control number of `line` (REF*6R).
+    pub fn line_control_number(&self, line: &ServiceLine) -> String {
+        line_control_number(&self.pcn, line.number)
+    }
+
+    /// The referring provider (2310A), when the encounter names one.
+    pub fn referring(&self) -> Option<&NamedProvider> {
+        self.encounter.referring.as_ref()
+    }
+
+    /// The first and last dates of service.
+    pub fn dates_of_service(&self) -> (Option<NaiveDate>, Option<NaiveDate>) {
+        (self.encounter.first_date_of_service(), self.encounter.last_date_of_service())
+    }
+}
+
+/// The first text field of `e` that the X12 writer would refuse (a separator or control character).
+fn field_with_separator(e: &Encounter) -> Option<&'static str> {
+    let bad = |s: &str| s.bytes().any(|b| matches!(b, b'*' | b'^' | b':' | b'~') || b.is_ascii_control());
+    let name = |n: &PersonName| bad(&n.last) || bad(&n.first) || n.middle.as_deref().is_some_and(bad);
+    let address = |a: &Address| {
+        bad(&a.line1) || a.line2.as_deref().is_some_and(bad) || bad(&a.city) || bad(&a.state) || bad(&a.zip)
+    };
+    let checks: [(&'static str, bool); 12] = [
+        ("patient name", name(&e.patient.name)),
+        ("patient address", e.patient.address.as_ref().is_some_and(address)),
+        ("subscriber name", name(&e.subscriber.name)),
+        ("subscriber address", e.subscriber.address.as_ref().is_some_and(address)),
+        (
+            "member ID or group number",
+            bad(&e.subscriber.member_id) || e.subscriber.group_number.as_deref().is_some_and(bad),
+        ),
+        ("secondary member ID", e.secondary.as_ref().is_some_and(|s| bad(&s.member_id))),
+        (
+            "referring provider",
+            e.referring.as_ref().is_some_and(|r| bad(&r.last) || r.first.as_deref().is_some_and(bad) || bad(&r.npi)),
+        ),
+        (
+            "service facility",
+            e.facility
+                .as_ref()
+                .is_some_and(|f| bad(&f.name) || address(&f.address) || f.npi.as_deref().is_some_and(bad)),
+        ),
+        ("place of service", bad(&e.place_of_service)),
+        ("diagnosis code", e.diagnoses.iter().any(|d| bad(d.code()))),
+        (
+            "prior authorization or original claim number",
+            e.prior_authorization.as_deref().is_some_and(bad) || e.original_claim_number.as_deref().is_some_and(bad),
+        ),
+        (
+            "service line",
+            e.lines.iter().any(|l| {
+                bad(&l.procedure.code)
+                    || l.procedure.modifiers.iter().any(|m| bad(m))
+                    || l.place_of_service.as_deref().is_some_and(bad)
+                    || l.rendering_npi.as_deref().is_some_and(bad)
+                    || l.drug.as_ref().is_some_and(|d| bad(&d.ndc) || bad(&d.unit))
+            }),
+        ),
+    ];
+    checks.into_iter().find(|(_, failed)| *failed).map(|(field, _)| field)
+}
+
+/// CLM01 for an encounter: `{responsibility}{frequency}` + 15 base-32 characters of a SHA-256 (17
+/// characters in all). Deterministic: the same inputs always give the same number.
+pub fn patient_control_number(
+    encounter_id: &str,
+    responsibility: Responsibility,
+    frequency: ClaimFrequency,
+    sequence: u32,
+) -> String {
+    let mut h = Sha256::new();
+    h.update(encounter_id.as_bytes());
+    h.update(b"|");
+    h.update(responsibility.code().as_bytes());
+    h.update(b"|");
+    h.update(frequency.code().as_bytes());
+    h.update(b"|");
+    h.update(sequence.to_string().as_bytes());
+    let digest = h.finalize();
+    let mut pcn = String::with_capacity(17);
+    pcn.push_str(responsibility.code());
+    pcn.push_str(frequency.code());
+    pcn.push_str(&crockford_base32(&digest, 15));
+    pcn
+}
+
+/// REF*6R of line `number` of claim `pcn`: the PCN and the two-digit line number.
+pub fn line_control_number(pcn: &str, number: u32) -> String {
+    format!("{pcn}{number:02}")
+}
+
+/// The first `chars` characters of the Crockford base-32 encoding of `bytes` (no I, L, O, U: easy
+/// to read aloud on a phone call with the clearinghouse).
+fn crockford_base32(bytes: &[u8], chars: usize) -> String {
+    const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    let mut out = String::with_capacity(chars);
+    let mut acc: u32 = 0;
+    let mut bits = 0;
+    for &b in bytes {
+        acc = (acc << 8) | u32::from(b);
+        bits += 8;
+        while bits >= 5 {
+            bits -= 5;
+            out.push(ALPHABET[((acc >> bits) & 31) as usize] as char);
+            if out.len() == chars {
+                return out;
+            }
+        }
+        acc &= (1 << bits) - 1;
+    }
+    out
+}
+
+/// Formats an amount or quantity as X12 wants it: no trailing zeros, no exponent (`143.50` → `143.5`).
+pub(crate) fn x12_decimal(d: Decimal) -> String {
+    d.normalize().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pcn_is_17_characters_and_deterministic_per_encounter_payer_and_frequency() {
+        let a = patient_control_number("E1001", Responsibility::Primary, ClaimFrequency::Original, 1);
+        assert_eq!(a.len(), 17);
+        assert!(a.starts_with("P1"));
+        assert_eq!(a, patient_control_number("E1001", Responsibility::Primary, ClaimFrequency::Original, 1));
+        let others = [
+            patient_control_number("E1002", Responsibility::Primary, ClaimFrequency::Original, 1),
+            patient_control_number("E1001", Responsibility::Secondary, ClaimFrequency::Original, 1),
+            patient_control_number("E1001", Responsibility::Primary, ClaimFrequency::Replacement, 1),
+            patient_control_number("E1001", Responsibility::Primary, ClaimFrequency::Replacement, 2),
+        ];
+        for o in &others {
+            assert_ne!(&a, o);
+            assert_eq!(o.len(), 17);
+        }
+        assert!(a.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()));
+        assert!(!a[2..].contains(['I', 'L', 'O', 'U']));
+    }
+
+    #[test]
+    fn line_control_numbers_append_the_line_number() {
+        assert_eq!(line_control_number("P1ABC", 3), "P1ABC03");
+        assert!(line_control_number("P1ABCDEFGHJKMNPQR", 50).len() <= 30);
+    }
+
+    #[test]
+    fn base32_encodes_five_bits_per_character() {
+        assert_eq!(crockford_base32(&[0xff, 0xff], 3), "ZZZ");
+        assert_eq!(crockford_base32(&[0x00, 0x00], 3), "000");
+        assert_eq!(crockford_base32(&[0b0000_1000, 0b0100_0000], 3), "110");
+    }
+
+    #[test]
+    fn x12_amounts_drop_trailing_zeros() {
+        assert_eq!(x12_decimal(Decimal::new(14350, 2)), "143.5");
+        assert_eq!(x12_decimal(Decimal::new(12500, 2)), "125");
+        assert_eq!(x12_decimal(Decimal::new(0, 2)), "0");
+    }
+}

@@ -1,0 +1,322 @@
+//! `claimkit build`, `correct` and `void` as a biller runs them, on a ledger prepared like ingest and
+//! scrub leave it: files per receiver that pass the validator, recorded once, never sent twice.
+
+mod claim837_common;
+
+use std::path::Path;
+
+use claim837_common::{claimkit, count, encounter, encounters, files_837, insert_encounter, ledger_with, validate};
+use claimkit::claim837::read_837p;
+use predicates::prelude::*;
+use rust_decimal::Decimal;
+
+fn build(db: &Path, out: &Path) -> assert_cmd::assert::Assert {
+    claimkit().arg("--db").arg(db).arg("build").arg("--out").arg(out).assert()
+}
+
+#[test]
+fn build_writes_one_valid_file_per_receiver_and_records_every_claim_as_submitted() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = ledger_with(dir.path(), &encounters());
+    let out = dir.path().join("outbox");
+    build(&db, &out).code(0).stderr(predicate::str::contains("3 claim(s) in 2 file(s) recorded as submitted"));
+    let files = files_837(&out);
+    let names: Vec<String> = files.iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
+    assert_eq!(names, ["CLEARINGHOUSE-000000001.837", "MEDICARE-EDI-000000001.837"]);
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    for file in &files {
+        validate(file);
+        let (sha, isa13, st02s, n, total): (String, String, String, i64, String) = conn
+            .query_row(
+                "SELECT sha256, isa13, st02_list, claim_count, total_charge FROM batches WHERE path = ?1",
+                [file.display().to_string()],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+            )
+            .unwrap();
+        assert_eq!(sha, claimkit::ledger::sha256_file(file).unwrap());
+        assert_eq!((isa13.as_str(), st02s.as_str()), ("000000001", "0001"));
+        let claims = read_837p(std::fs::File::open(file).unwrap()).unwrap();
+        assert_eq!(claims.len() as i64, n);
+        let file_total: Decimal = claims.iter().map(|c| c.total_charge).sum();
+        assert_eq!(file_total, total.parse::<Decimal>().unwrap());
+        for c in &claims {
+            let lines: Decimal = c.lines.iter().map(|l| l.charge).sum();
+            assert_eq!(c.total_charge, lines, "CLM02 = sum of SV102");
+            let (status, st02, charge): (String, String, String) = conn
+                .query_row("SELECT status, st02, total_charge FROM claims WHERE pcn = ?1", [&c.pcn], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })
+                .unwrap();
+            assert_eq!((status.as_str(), st02.as_str()), ("submitted", "0001"));
+            assert_eq!(charge.parse::<Decimal>().unwrap(), c.total_charge);
+            for l in &c.lines {
+                let recorded: String = conn
+                    .query_row(
+                        "SELECT line_control_number FROM claim_lines WHERE pcn = ?1 AND line_number = ?2",
+                        rusqlite::params![c.pcn, l.number],
+                        |r| r.get(0),
+                    )
+                    .unwrap();
+                assert_eq!(recorded, l.control_number);
+            }
+        }
+    }
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM claims WHERE responsibility = 'P' AND frequency = '1'"), 3);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM claim_lines"), 7);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM claim_events WHERE kind = 'submitted'"), 3);
+    // The production receiver gets ISA15 P, the test one T.
+    let medicare = std::fs::read_to_string(&files[1]).unwrap();
+    assert!(medicare.lines().next().unwrap().ends_with("*P*:~"));
+}
+
+#[test]
+fn rebuilding_writes_nothing_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = ledger_with(dir.path(), &encounters());
+    let out = dir.path().join("outbox");
+    build(&db, &out).code(0);
+    let before = files_837(&out);
+    build(&db, &out).code(0).stderr(predicate::str::contains("nothing to build"));
+    assert_eq!(files_837(&out), before);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM batches"), 2);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM claims"), 3);
+}
+
+#[test]
+fn the_same_encounters_built_in_two_ledgers_get_the_same_clm01s() {
+    let pcns = |tag: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        let db = ledger_with(dir.path(), &encounters());
+        build(&db, &dir.path().join(tag)).code(0);
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        let mut stmt = conn.prepare("SELECT encounter_id, pcn FROM claims ORDER BY encounter_id").unwrap();
+        stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+            .unwrap()
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap()
+    };
+    let a = pcns("a");
+    assert_eq!(a.len(), 3);
+    assert_eq!(a, pcns("b"));
+    assert!(a.iter().all(|(_, pcn)| pcn.len() <= 17));
+}
+
+#[test]
+fn dry_run_writes_valid_test_files_and_records_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = ledger_with(dir.path(), &encounters());
+    let out = dir.path().join("outbox");
+    claimkit()
+        .arg("--db")
+        .arg(&db)
+        .args(["build", "--dry-run", "--out"])
+        .arg(&out)
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("dry run: nothing recorded"));
+    let files = files_837(&out);
+    assert_eq!(files.len(), 2);
+    for f in &files {
+        assert!(f.to_string_lossy().ends_with(".dry-run.837"));
+        assert!(
+            std::fs::read_to_string(f).unwrap().lines().next().unwrap().ends_with("*T*:~"),
+            "dry runs are test data"
+        );
+        validate(f);
+    }
+    for table in ["batches", "claims", "claim_lines", "claim_events", "control_numbers"] {
+        assert_eq!(count(&db, &format!("SELECT COUNT(*) FROM {table}")), 0, "{table} is untouched");
+    }
+    // The real build then gets the numbers the dry run showed, and bills everything.
+    build(&db, &out).code(0);
+    assert!(out.join("MEDICARE-EDI-000000001.837").exists());
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM claims"), 3);
+}
+
+#[test]
+fn only_encounters_scrubbed_clean_for_their_current_content_are_billed() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = ledger_with(dir.path(), &[encounter("E1001")]);
+    {
+        let mut conn = rusqlite::Connection::open(&db).unwrap();
+        let tx = conn.transaction().unwrap();
+        insert_encounter(&tx, &encounter("E1002"), "error");
+        insert_encounter(&tx, &encounter("E1003"), "warning");
+        tx.execute("UPDATE encounters SET scrubbed_hash = 'stale' WHERE id = 'E1003'", []).unwrap();
+        tx.commit().unwrap();
+    }
+    build(&db, &dir.path().join("outbox")).code(0);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM claims"), 1);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM claims WHERE encounter_id = 'E1001'"), 1);
+}
+
+#[test]
+fn payer_option_bills_only_that_payer() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = ledger_with(dir.path(), &encounters());
+    let out = dir.path().join("outbox");
+    claimkit().arg("--db").arg(&db).args(["build", "--payer", "COMM1", "--out"]).arg(&out).assert().code(0);
+    assert_eq!(files_837(&out).len(), 1);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM claims WHERE payer_id = 'COMM1'"), 1);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM claims"), 1);
+    claimkit()
+        .arg("--db")
+        .arg(&db)
+        .args(["build", "--payer", "NOPE", "--out"])
+        .arg(&out)
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("payer NOPE is not in the practice configuration"));
+}
+
+#[test]
+fn a_file_left_by_a_crash_before_the_commit_is_set_aside_and_its_claims_billed_once() {
+    // Ledger A builds and records; its file, copied into ledger B's outbox, is exactly what a crash
+    // between rename and commit leaves for B: a file whose claims B never recorded.
+    let dir = tempfile::tempdir().unwrap();
+    let a = tempfile::tempdir().unwrap();
+    let db_a = ledger_with(a.path(), &[encounter("E1002")]);
+    build(&db_a, &a.path().join("outbox")).code(0);
+    let orphan = files_837(&a.path().join("outbox")).remove(0);
+    let db = ledger_with(dir.path(), &[encounter("E1002")]);
+    let out = dir.path().join("outbox");
+    std::fs::create_dir_all(&out).unwrap();
+    let name = orphan.file_name().unwrap().to_owned();
+    std::fs::copy(&orphan, out.join(&name)).unwrap();
+    std::fs::write(out.join(".CLEARINGHOUSE-000000007.837.tmp"), "ISA*partial").unwrap();
+    build(&db, &out).code(0).stderr(predicate::str::contains("set aside"));
+    let set_aside = out.join(format!("{}.unrecorded", name.to_string_lossy()));
+    assert!(set_aside.exists());
+    assert!(!out.join(".CLEARINGHOUSE-000000007.837.tmp").exists());
+    let files = files_837(&out);
+    assert_eq!(files.len(), 1, "only the recorded file is left to send");
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM batches"), 1);
+    validate(&files[0]);
+}
+
+#[test]
+fn a_failure_after_a_file_is_in_place_removes_it_and_records_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = ledger_with(dir.path(), &encounters());
+    let out = dir.path().join("outbox");
+    // A line control number that the MEDICARE-EDI batch (written second) will collide with.
+    let pcn = claimkit::claim837::patient_control_number(
+        "E1003",
+        claimkit::claim837::Responsibility::Primary,
+        claimkit::encounter::ClaimFrequency::Original,
+        1,
+    );
+    {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        conn.execute_batch(&format!(
+            "INSERT INTO claims (pcn, encounter_id, payer_id, responsibility, frequency, encounter_hash, patient_id,
+                 first_dos, last_dos, total_charge, status, submitted_at, updated_at)
+             VALUES ('XOTHER', 'E1001', 'GAP1', 'S', '1', 'h', 'P1001', '2026-11-02', '2026-11-02', '1.00',
+                 'submitted', 't', 't');
+             INSERT INTO claim_lines (pcn, line_number, line_control_number, procedure_code, modifiers, units, charge,
+                 date_of_service) VALUES ('XOTHER', 1, '{pcn}01', '99213', '', '1', '1.00', '2026-11-02');"
+        ))
+        .unwrap();
+    }
+    build(&db, &out).code(4).stderr(predicate::str::contains("UNIQUE"));
+    assert_eq!(files_837(&out), Vec::<std::path::PathBuf>::new(), "the CLEARINGHOUSE file written first is removed");
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM batches"), 0);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM claims"), 1);
+    // Its control numbers stay burned: the next file gets new ones.
+    assert_eq!(
+        count(&db, "SELECT last_value FROM control_numbers WHERE kind = 'ISA13' AND receiver = 'CLEARHOUSE01'"),
+        1
+    );
+}
+
+#[test]
+fn correct_and_void_need_the_payer_claim_number_and_send_ref_f8() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = ledger_with(dir.path(), &[encounter("E1001")]);
+    let out = dir.path().join("outbox");
+    build(&db, &out).code(0);
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let pcn: String = conn.query_row("SELECT pcn FROM claims", [], |r| r.get(0)).unwrap();
+    let run = |cmd: &str| claimkit().arg("--db").arg(&db).args([cmd, &pcn, "--out"]).arg(&out).assert();
+    run("correct").code(3).stderr(predicate::str::contains("no payer claim number is known yet"));
+    run("void").code(3).stderr(predicate::str::contains("no payer claim number is known yet"));
+    claimkit()
+        .arg("--db")
+        .arg(&db)
+        .args(["void", "P1NOSUCHCLAIM0000", "--out"])
+        .arg(&out)
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("not in the ledger"));
+    conn.execute("UPDATE claims SET payer_claim_number = 'MCR26110200123', status = 'accepted'", []).unwrap();
+    // The encounter was fixed and re-imported: ingest recorded the new version as a conflict.
+    let mut fixed = encounter("E1001");
+    fixed.lines[0].procedure.modifiers.clear();
+    conn.execute(
+        "INSERT INTO import_conflicts (encounter_id, source_file, source_locator, new_content_hash,
+             new_encounter_json, detected_at) VALUES ('E1001', 'visits2.csv', 'line 2', ?1, ?2, 't')",
+        rusqlite::params![fixed.content_hash(), serde_json::to_string(&fixed).unwrap()],
+    )
+    .unwrap();
+    run("correct").code(0);
+    let (replacement, hash): (String, String) = conn
+        .query_row("SELECT pcn, encounter_hash FROM claims WHERE frequency = '7' AND replaces_pcn = ?1", [&pcn], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    assert_eq!(hash, fixed.content_hash());
+    run("void").code(0);
+    run("void").code(3).stderr(predicate::str::contains("already voided"));
+    let files = files_837(&out);
+    assert_eq!(files.len(), 3, "original, replacement and void are three batches");
+    let mut frequencies = Vec::new();
+    for f in &files {
+        validate(f);
+        for c in read_837p(std::fs::File::open(f).unwrap()).unwrap() {
+            if c.frequency != "1" {
+                assert_eq!(c.original_claim_number.as_deref(), Some("MCR26110200123"));
+            }
+            if c.pcn == replacement {
+                assert_eq!(c.lines[0].modifiers, Vec::<String>::new(), "the replacement bills the fixed encounter");
+            }
+            frequencies.push(c.frequency);
+        }
+    }
+    frequencies.sort();
+    assert_eq!(frequencies, ["1", "7", "8"]);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM claim_events WHERE kind IN ('corrected', 'voided')"), 2);
+}
+
+#[test]
+fn inspect_shows_each_built_claim_with_initials_unless_asked_for_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = ledger_with(dir.path(), &[encounter("E1002")]);
+    let out = dir.path().join("outbox");
+    build(&db, &out).code(0);
+    let file = files_837(&out).remove(0);
+    let json = |show: bool| {
+        let mut cmd = claimkit();
+        cmd.args(["inspect", "--format", "json"]).arg(&file);
+        if show {
+            cmd.arg("--show-data");
+        }
+        let stdout = cmd.assert().code(0).get_output().stdout.clone();
+        let v: serde_json::Value = serde_json::from_slice(&stdout).unwrap();
+        v[0]["claims"][0].clone()
+    };
+    let claim = json(false);
+    assert_eq!(claim["patient"], "G.T.");
+    assert_eq!(claim["payer"], "Synthetic Commercial Health (COMM1)");
+    assert_eq!(claim["diagnoses"], serde_json::json!(["J06.9", "R50.9", "R05.1", "Z23.89"]));
+    assert_eq!(claim["lines"][2], "97110:GP:59 x2 90");
+    assert_eq!(claim["total_charge"], "285.50");
+    assert_eq!(json(true)["patient"], "Testsubscriber, Gamma Q");
+    claimkit()
+        .arg("inspect")
+        .arg(&file)
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("claims (1):"))
+        .stdout(predicate::str::contains("2026-11-05 to 2026-11-07"))
+        .stdout(predicate::str::contains("checks: envelopes and required elements OK"));
+}
