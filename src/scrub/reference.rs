@@ -130,7 +130,7 @@ pub struct PtpEdit {
 }
 
 /// The code sets the scrub rules consult.
-pub trait CodeReference: Sync {
+pub trait CodeReference {
     /// An ICD-10-CM code (no dot, upper case) on a date of service.
     fn icd10(&self, code: &str, on: NaiveDate) -> IcdVerdict;
     /// True when `a` carries an Excludes1 note naming `b` (one direction; the rule asks both).

@@ -52,8 +52,6 @@ pub struct ScrubOptions<'a> {
     /// "Today" for DOS-FUTURE and TIMELY-FILING.
     pub today: NaiveDate,
     pub reference: &'a dyn CodeReference,
-    /// Put patient data in finding messages.
-    pub show_data: bool,
 }
 
 /// One scrubbed encounter.
@@ -102,8 +100,7 @@ pub fn run_scrub(ledger: &mut Ledger, options: &ScrubOptions<'_>) -> Result<Scru
     let tx = ledger.transaction()?;
     let practice = billing::load_practice(&tx)?.ok_or(ScrubError::NoPractice)?;
     let billed = load_billed(&tx)?;
-    let mut ctx = ScrubContext::new(&practice, options.reference, options.today, &billed);
-    ctx.show_data = options.show_data;
+    let ctx = ScrubContext::new(&practice, options.reference, options.today, &billed);
     let mut run = ScrubRun { encounters: Vec::new(), not_checked: Vec::new(), summary: ScrubSummary::default() };
     let scrubbed_at = now_timestamp();
     {
@@ -336,7 +333,7 @@ mod tests {
     }
 
     fn options(r: &dyn CodeReference) -> ScrubOptions<'_> {
-        ScrubOptions { encounter: None, today: today(), reference: r, show_data: false }
+        ScrubOptions { encounter: None, today: today(), reference: r }
     }
 
     #[test]
