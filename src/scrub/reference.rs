@@ -181,8 +181,16 @@ fn rows(tsv: &str) -> impl Iterator<Item = Vec<&str>> {
     tsv.lines().skip(1).filter(|l| !l.is_empty()).map(|l| l.split('\t').collect())
 }
 
+/// `YYYY-MM-DD`, read by hand: the ICD-10-CM table has 200,000 dates to parse at start-up.
 fn iso(s: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        b[r].iter().try_fold(0u32, |n, c| c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0')))
+    };
+    NaiveDate::from_ymd_opt(i32::try_from(num(0..4)?).ok()?, num(5..7)?, num(8..10)?)
 }
 
 fn embedded() -> &'static EmbeddedTables {
@@ -462,6 +470,15 @@ mod tests {
         assert!(r.place_of_service_known("11"));
         assert!(!r.place_of_service_known("00"));
         assert_eq!(r.procedure("99213", d("2026-01-05")), TableAnswer::NotLoaded);
+    }
+
+    #[test]
+    fn iso_dates_are_read_strictly() {
+        assert_eq!(iso("2026-10-01"), NaiveDate::from_ymd_opt(2026, 10, 1));
+        assert_eq!(iso("2026-02-30"), None);
+        assert_eq!(iso("2026-1-01"), None);
+        assert_eq!(iso("20261001"), None);
+        assert_eq!(iso(""), None);
     }
 
     #[test]
