@@ -441,6 +441,11 @@ mod tests {
         assert!(matches!(r.icd10("I4200", d("2026-09-30")), IcdVerdict::NotValidOn { .. }));
         assert!(matches!(r.icd10("I4200", d("2026-10-01")), IcdVerdict::Billable(_)));
         assert!(matches!(r.icd10("D691", d("2026-09-30")), IcdVerdict::Billable(_)));
+        // T81.32XA ended on 2024-09-30.
+        assert_eq!(
+            r.icd10("T8132XA", d("2025-01-02")),
+            IcdVerdict::NotValidOn { valid_from: d("2015-10-01"), valid_to: Some(d("2024-09-30")) }
+        );
         assert_eq!(r.icd10("D691", d("2026-10-01")), IcdVerdict::Header);
     }
 
