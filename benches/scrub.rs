@@ -130,7 +130,7 @@ fn main() {
         tx.commit().unwrap();
     }
     drop(encounters);
-    let options = ScrubOptions { encounter: None, today, reference: &reference, show_data: false };
+    let options = ScrubOptions { encounter: None, today, reference: &reference };
     for label in ["store (first run)", "store (unchanged rerun)"] {
         let started = Instant::now();
         let run = run_scrub(&mut ledger, &options).unwrap();

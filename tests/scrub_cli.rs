@@ -206,3 +206,17 @@ fn without_a_practice_or_with_an_unknown_encounter_the_error_is_clear() {
     assert_eq!(out.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&out.stderr).contains("encounter NOPE is not in the ledger"));
 }
+
+#[test]
+fn csv_output_has_one_row_per_finding_including_the_not_checked_tables() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = ledger_with(dir.path(), &encounters());
+    let out = claimkit(&db).args(["--format", "csv", "scrub", "--as-of", AS_OF]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut rows = csv::Reader::from_reader(text.as_bytes());
+    assert_eq!(rows.headers().unwrap(), vec!["encounter", "line", "rule", "severity", "message", "fix"]);
+    let records: Vec<csv::StringRecord> = rows.records().map(Result::unwrap).collect();
+    assert_eq!(records.len(), 17 + 4, "17 findings and 4 tables not loaded");
+    assert!(records.iter().any(|r| &r[0] == "E112" && &r[1] == "1" && &r[2] == "DX-POINTER" && &r[3] == "error"));
+}

@@ -43,14 +43,19 @@ pub fn exec(global: &GlobalArgs, args: ScrubArgs) -> Result<Exit> {
     let reference = CodeSetReference::new(
         claimkit::ledger::codesets::load_imported(ledger.conn()).context("loading imported code sets")?,
     );
-    let options = ScrubOptions { encounter: args.encounter, today, reference: &reference, show_data: global.show_data };
-    let run = match run_scrub(&mut ledger, &options) {
+    let options = ScrubOptions { encounter: args.encounter, today, reference: &reference };
+    let mut run = match run_scrub(&mut ledger, &options) {
         Ok(run) => run,
         Err(e @ (ScrubError::NoPractice | ScrubError::UnknownEncounter(_))) => {
             return Err(InputError(e.to_string()).into());
         }
         Err(e) => return Err(e).context("scrub"),
     };
+    // Patient data behind a finding goes into the message only with --show-data.
+    for f in run.encounters.iter_mut().flat_map(|e| e.findings.iter_mut()) {
+        f.message = f.message_with_data(global.show_data);
+        f.data = None;
+    }
     match global.format {
         OutputFormat::Json => {
             let json = serde_json::json!({

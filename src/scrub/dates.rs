@@ -48,11 +48,12 @@ pub(crate) fn check(e: &Encounter, ctx: &ScrubContext<'_>, out: &mut Findings<'_
             Some(_) => None,
         };
         if let Some(problem) = problem {
-            out.push(
+            out.push_with_data(
                 &DOB_AFTER_DOS,
                 None,
-                format!("{problem}{}", ctx.data(&dob.to_string())),
+                problem.to_string(),
                 "correct the date of birth or the date of service",
+                format!("date of birth {dob}"),
             );
         }
     }

@@ -119,16 +119,16 @@ pub(crate) fn check(e: &Encounter, ctx: &ScrubContext<'_>, out: &mut Findings<'_
                         (lo, hi) if lo == hi => format!("age {lo}"),
                         (lo, hi) => format!("ages {lo}-{hi}"),
                     };
-                    out.push(
+                    out.push_with_data(
                         &ICD_AGE_CONFLICT,
                         None,
                         format!(
-                            "diagnosis {} is a {} diagnosis ({ages}) but the patient's age on the date of service is outside it{}",
+                            "diagnosis {} is a {} diagnosis ({ages}) but the patient's age on the date of service is outside it",
                             dx.dotted(),
                             group.name(),
-                            ctx.data(&age.to_string())
                         ),
                         "check the diagnosis code and the patient's date of birth",
+                        format!("age {age}"),
                     );
                 }
                 billable.push(i);
@@ -218,6 +218,7 @@ mod tests {
         let f = scrub(&with_dx(&["E11", "I10"]));
         assert_only(&f, "ICD-NOT-BILLABLE");
         assert!(f[0].message.contains("E11"));
+        assert!(scrub(&with_dx(&["E11.65", "I10"])).is_empty());
     }
 
     #[test]
@@ -261,6 +262,8 @@ mod tests {
         let mut e = with_dx(&["E11.9", "E119"]);
         e.lines[0].diagnosis_pointers = vec![1];
         assert_only(&scrub(&e), "DX-DUPLICATE");
+        e.diagnoses[1] = Diagnosis::new("E11.65");
+        assert!(scrub(&e).is_empty());
     }
 
     #[test]

@@ -15,7 +15,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use super::{Findings, RuleInfo, ScrubContext, Severity};
-use crate::encounter::Encounter;
+use crate::encounter::{ClaimFrequency, Encounter};
 
 pub const DUPLICATE_CLAIM: RuleInfo = RuleInfo {
     id: "DUPLICATE-CLAIM",
@@ -134,7 +134,8 @@ impl BilledClaims for BilledFingerprints {
 
 /// DUPLICATE-CLAIM.
 pub(crate) fn check(e: &Encounter, ctx: &ScrubContext<'_>, out: &mut Findings<'_>) {
-    if ctx.billed.is_empty() || e.lines.is_empty() {
+    // A replacement or void repeats the services of the claim it changes, on purpose.
+    if ctx.billed.is_empty() || e.lines.is_empty() || e.frequency != ClaimFrequency::Original {
         return;
     }
     if let Some(other) = ctx.billed.billed_elsewhere(&ClaimFingerprint::of_encounter(e), &e.id) {
@@ -176,6 +177,16 @@ mod tests {
         billed.insert(ClaimFingerprint::of_encounter(&clean_encounter()), "E0999".into());
         let mut e = clean_encounter();
         e.lines[1].units = Decimal::from(2);
+        assert!(scrub_billed(&e, &billed).is_empty());
+    }
+
+    #[test]
+    fn duplicate_claim_lets_a_replacement_repeat_the_billed_services() {
+        let mut billed = BilledFingerprints::default();
+        billed.insert(ClaimFingerprint::of_encounter(&clean_encounter()), "E0999".into());
+        let mut e = clean_encounter();
+        e.frequency = ClaimFrequency::Replacement;
+        e.original_claim_number = Some("PAYER123".into());
         assert!(scrub_billed(&e, &billed).is_empty());
     }
 

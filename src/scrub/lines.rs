@@ -103,6 +103,8 @@ mod tests {
         let mut e = clean_encounter();
         e.lines[1].units = Decimal::ZERO;
         assert_only(&scrub(&e), "UNITS-NOT-POSITIVE");
+        e.lines[1].units = Decimal::new(5, 1);
+        assert!(scrub(&e).is_empty());
     }
 
     #[test]
@@ -112,6 +114,8 @@ mod tests {
         let f = scrub(&e);
         assert_only(&f, "CHARGE-NOT-POSITIVE");
         assert_eq!(f[0].line, Some(1));
+        e.lines[0].charge = Decimal::new(1, 2);
+        assert!(scrub(&e).is_empty());
     }
 
     #[test]

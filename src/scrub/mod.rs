@@ -114,6 +114,20 @@ pub struct Finding {
     pub message: String,
     /// How to fix it.
     pub fix: String,
+    /// The patient data behind the finding (a member ID, a date of birth), never part of
+    /// `message` and never stored: shown only with `--show-data`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data: Option<String>,
+}
+
+impl Finding {
+    /// The message, with the patient data behind it in parentheses when `show_data`.
+    pub fn message_with_data(&self, show_data: bool) -> String {
+        match (&self.data, show_data) {
+            (Some(data), true) => format!("{} ({data})", self.message),
+            _ => self.message.clone(),
+        }
+    }
 }
 
 /// A scrub rule as listed by `claimkit scrub --list-rules`.
@@ -186,8 +200,6 @@ pub struct ScrubContext<'a> {
     pub today: NaiveDate,
     /// Claims already billed, for `DUPLICATE-CLAIM`.
     pub billed: &'a dyn BilledClaims,
-    /// Put patient data (member IDs, names, dates of birth) in messages.
-    pub show_data: bool,
     /// Tables found not loaded during this run (a bit per [`CodeTable`]).
     not_loaded: Cell<u8>,
 }
@@ -199,7 +211,7 @@ impl<'a> ScrubContext<'a> {
         today: NaiveDate,
         billed: &'a dyn BilledClaims,
     ) -> Self {
-        ScrubContext { practice, reference, today, billed, show_data: false, not_loaded: Cell::new(0) }
+        ScrubContext { practice, reference, today, billed, not_loaded: Cell::new(0) }
     }
 
     /// Notes that a rule could not run because its table is not loaded.
@@ -225,13 +237,9 @@ impl<'a> ScrubContext<'a> {
                 line: None,
                 message: format!("{rule} not checked: no {} table is loaded", t.name()),
                 fix: format!("import the {} table to check {rule}", t.name()),
+                data: None,
             })
             .collect()
-    }
-
-    /// ` (VALUE)` with `--show-data`, nothing otherwise: for patient data in messages.
-    pub(crate) fn data(&self, value: &str) -> String {
-        if self.show_data { format!(" ({value})") } else { String::new() }
     }
 }
 
@@ -254,7 +262,23 @@ impl<'e> Findings<'e> {
             line,
             message,
             fix: fix.into(),
+            data: None,
         });
+    }
+
+    /// Like `push`, with the patient data behind the finding kept apart from the message.
+    pub(crate) fn push_with_data(
+        &mut self,
+        rule: &RuleInfo,
+        line: Option<u32>,
+        message: String,
+        fix: impl Into<String>,
+        data: String,
+    ) {
+        self.push(rule, line, message, fix);
+        if let Some(f) = self.items.last_mut() {
+            f.data = Some(data);
+        }
     }
 }
 

@@ -81,6 +81,8 @@ mod tests {
         let mut e = clean_encounter();
         e.lines[1].procedure.modifiers = vec!["RT".into(), "RT".into()];
         assert_only(&scrub(&e), "MODIFIER-DUPLICATE");
+        e.lines[1].procedure.modifiers = vec!["RT".into(), "LT".into()];
+        assert!(scrub(&e).is_empty());
     }
 
     #[test]

@@ -88,11 +88,12 @@ pub(crate) fn check(e: &Encounter, ctx: &ScrubContext<'_>, out: &mut Findings<'_
         && !member_id.is_empty()
         && !mbi_is_valid(member_id)
     {
-        out.push(
+        out.push_with_data(
             &MEMBER_ID_MBI,
             None,
-            format!("member ID is not a valid Medicare MBI{}", ctx.data(member_id)),
+            "member ID is not a valid Medicare MBI".into(),
             "enter the 11-character MBI from the Medicare card, without dashes (not the old SSN-based HICN)",
+            format!("member ID {member_id}"),
         );
     }
     if matches!(e.frequency, ClaimFrequency::Replacement | ClaimFrequency::Void)
@@ -212,6 +213,8 @@ mod tests {
         let f = scrub(&e);
         assert_only(&f, "MEMBER-ID-MBI");
         assert!(!f[0].message.contains("123456789A"));
+        assert_eq!(f[0].data.as_deref(), Some("member ID 123456789A"));
+        assert!(f[0].message_with_data(true).ends_with("(member ID 123456789A)"));
         let mut p = practice();
         p.payers[0].member_id_format = MemberIdFormat::Any;
         assert!(scrub_with(&e, &p, &reference()).is_empty());

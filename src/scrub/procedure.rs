@@ -240,6 +240,8 @@ mod tests {
         let f = scrub(&e);
         assert_only(&f, "PROC-FORMAT");
         assert_eq!(f[0].line, Some(2));
+        e.lines[1].procedure.code = "J1030".into();
+        assert!(scrub(&e).is_empty());
     }
 
     #[test]

@@ -131,7 +131,7 @@ pub struct PtpEdit {
 }
 
 /// The code sets the scrub rules consult.
-pub trait CodeReference: Sync {
+pub trait CodeReference {
     /// An ICD-10-CM code (no dot, upper case) on a date of service.
     fn icd10(&self, code: &str, on: NaiveDate) -> IcdVerdict;
     /// True when `a` carries an Excludes1 note naming `b` (one direction; the rule asks both).
@@ -263,7 +263,14 @@ type Validity = (NaiveDate, Option<NaiveDate>);
 type CodePair = (Box<str>, Box<str>);
 
 fn iso(s: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        b[r].iter().try_fold(0u32, |n, c| c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0')))
+    };
+    NaiveDate::from_ymd_opt(i32::try_from(num(0..4)?).ok()?, num(5..7)?, num(8..10)?)
 }
 
 fn in_code_range(code: &str, from: &str, to: &str) -> bool {
@@ -450,6 +457,11 @@ mod tests {
         assert!(matches!(r.icd10("I4200", d("2026-09-30")), IcdVerdict::NotValidOn { .. }));
         assert!(matches!(r.icd10("I4200", d("2026-10-01")), IcdVerdict::Billable(_)));
         assert!(matches!(r.icd10("D691", d("2026-09-30")), IcdVerdict::Billable(_)));
+        // T81.32XA ended on 2024-09-30.
+        assert_eq!(
+            r.icd10("T8132XA", d("2025-01-02")),
+            IcdVerdict::NotValidOn { valid_from: d("2015-10-01"), valid_to: Some(d("2024-09-30")) }
+        );
         assert_eq!(r.icd10("D691", d("2026-10-01")), IcdVerdict::Header);
     }
 
@@ -479,6 +491,15 @@ mod tests {
         assert!(r.place_of_service_known("11"));
         assert!(!r.place_of_service_known("00"));
         assert_eq!(r.procedure("99213", d("2026-01-05")), TableAnswer::NotLoaded);
+    }
+
+    #[test]
+    fn iso_dates_are_read_strictly() {
+        assert_eq!(iso("2026-10-01"), NaiveDate::from_ymd_opt(2026, 10, 1));
+        assert_eq!(iso("2026-02-30"), None);
+        assert_eq!(iso("2026-1-01"), None);
+        assert_eq!(iso("20261001"), None);
+        assert_eq!(iso(""), None);
     }
 
     #[test]

@@ -18,7 +18,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use super::duplicate::{BilledFingerprints, ClaimFingerprint, FingerprintLine};
-use super::{CodeReference, EncounterVerdict, Finding, ScrubContext, Severity, scrub_encounter};
+use super::{CodeReference, EncounterVerdict, Finding, ScrubContext, scrub_encounter};
 use crate::encounter::Encounter;
 use crate::ledger::{Ledger, LedgerError, billing, now_timestamp};
 
@@ -52,8 +52,6 @@ pub struct ScrubOptions<'a> {
     /// "Today" for DOS-FUTURE and TIMELY-FILING.
     pub today: NaiveDate,
     pub reference: &'a dyn CodeReference,
-    /// Put patient data in finding messages.
-    pub show_data: bool,
 }
 
 /// One scrubbed encounter.
@@ -102,18 +100,19 @@ pub fn run_scrub(ledger: &mut Ledger, options: &ScrubOptions<'_>) -> Result<Scru
     let tx = ledger.transaction()?;
     let practice = billing::load_practice(&tx)?.ok_or(ScrubError::NoPractice)?;
     let billed = load_billed(&tx)?;
-    let mut ctx = ScrubContext::new(&practice, options.reference, options.today, &billed);
-    ctx.show_data = options.show_data;
+    let ctx = ScrubContext::new(&practice, options.reference, options.today, &billed);
     let mut run = ScrubRun { encounters: Vec::new(), not_checked: Vec::new(), summary: ScrubSummary::default() };
     let scrubbed_at = now_timestamp();
     {
         let mut select = match &options.encounter {
             Some(_) => tx.prepare(
-                "SELECT id, content_hash, encounter_json, scrub_status, scrubbed_hash FROM encounters WHERE id = ?1",
+                "SELECT id, content_hash, encounter_json, scrub_status, scrubbed_hash, rowid FROM encounters WHERE id = ?1",
             )?,
             None => tx.prepare(
-                "SELECT e.id, e.content_hash, e.encounter_json, e.scrub_status, e.scrubbed_hash FROM encounters e
-                 WHERE NOT EXISTS (SELECT 1 FROM claims c WHERE c.encounter_id = e.id) ORDER BY e.id",
+                // Table order, so the status updates walk the table's pages once, in order.
+                "SELECT e.id, e.content_hash, e.encounter_json, e.scrub_status, e.scrubbed_hash, e.rowid
+                 FROM encounters e
+                 WHERE NOT EXISTS (SELECT 1 FROM claims c WHERE c.encounter_id = e.id) ORDER BY e.rowid",
             )?,
         };
         let mut rows = match &options.encounter {
@@ -126,6 +125,7 @@ pub fn run_scrub(ledger: &mut Ledger, options: &ScrubOptions<'_>) -> Result<Scru
             let json: String = row.get(2)?;
             let stored_status: Option<String> = row.get(3)?;
             let scrubbed_hash: Option<String> = row.get(4)?;
+            let rowid: i64 = row.get(5)?;
             let encounter: Encounter = serde_json::from_str(&json).map_err(|e| ScrubError::BadEncounter {
                 encounter_id: id.clone(),
                 line: e.line(),
@@ -133,12 +133,19 @@ pub fn run_scrub(ledger: &mut Ledger, options: &ScrubOptions<'_>) -> Result<Scru
             })?;
             let findings = scrub_encounter(&encounter, &ctx);
             let status = EncounterVerdict::of(&findings);
-            let up_to_date = stored_status.as_deref() == Some(status.as_str())
-                && scrubbed_hash.as_deref() == Some(content_hash.as_str())
+            let status_current = stored_status.as_deref() == Some(status.as_str())
+                && scrubbed_hash.as_deref() == Some(content_hash.as_str());
+            let findings_current = status_current
                 && stored_findings(&tx, &id)? == findings.iter().map(StoredFinding::of).collect::<Vec<_>>();
-            if !up_to_date {
-                store_result(&tx, &id, &content_hash, status, &findings, &scrubbed_at)?;
+            if !findings_current {
+                replace_findings(&tx, &id, &findings, &scrubbed_at)?;
             }
+            // The encounters row holds the whole encounter JSON: rewrite it only when the status changes.
+            if !status_current {
+                tx.prepare_cached("UPDATE encounters SET scrub_status = ?2, scrubbed_hash = ?3 WHERE rowid = ?1")?
+                    .execute(params![rowid, status.as_str(), content_hash])?;
+            }
+            let up_to_date = findings_current;
             let s = &mut run.summary;
             s.encounters += 1;
             s.service_lines += encounter.lines.len();
@@ -159,6 +166,7 @@ pub fn run_scrub(ledger: &mut Ledger, options: &ScrubOptions<'_>) -> Result<Scru
     }
     run.not_checked = ctx.not_checked();
     tx.commit()?;
+    run.encounters.sort_unstable_by(|a, b| a.id.cmp(&b.id));
     Ok(run)
 }
 
@@ -200,11 +208,9 @@ fn stored_findings(tx: &Transaction<'_>, encounter_id: &str) -> Result<Vec<Store
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-fn store_result(
+fn replace_findings(
     tx: &Transaction<'_>,
     encounter_id: &str,
-    content_hash: &str,
-    status: EncounterVerdict,
     findings: &[Finding],
     scrubbed_at: &str,
 ) -> Result<(), ScrubError> {
@@ -213,11 +219,9 @@ fn store_result(
         "INSERT INTO scrub_findings (encounter_id, rule_id, severity, line_number, message, fix, scrubbed_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?;
-    for f in findings.iter().filter(|f| f.severity != Severity::Info || !f.encounter_id.is_empty()) {
+    for f in findings {
         insert.execute(params![encounter_id, f.rule_id, f.severity.as_str(), f.line, f.message, f.fix, scrubbed_at])?;
     }
-    tx.prepare_cached("UPDATE encounters SET scrub_status = ?2, scrubbed_hash = ?3 WHERE id = ?1")?
-        .execute(params![encounter_id, status.as_str(), content_hash])?;
     Ok(())
 }
 
@@ -336,7 +340,7 @@ mod tests {
     }
 
     fn options(r: &dyn CodeReference) -> ScrubOptions<'_> {
-        ScrubOptions { encounter: None, today: today(), reference: r, show_data: false }
+        ScrubOptions { encounter: None, today: today(), reference: r }
     }
 
     #[test]
@@ -358,6 +362,32 @@ mod tests {
         let again = run_scrub(&mut ledger, &options(&r)).unwrap();
         assert_eq!(again.summary.unchanged, 2);
         assert!(again.encounters.iter().all(|e| !e.changed));
+    }
+
+    #[test]
+    fn a_later_run_refreshes_changed_messages_and_a_changed_import_is_rescrubbed() {
+        let mut late = clean_encounter();
+        for l in &mut late.lines {
+            l.date_of_service = d("2025-06-02");
+        }
+        let mut ledger = ledger_with(&[late]);
+        let r = reference();
+        run_scrub(&mut ledger, &options(&r)).unwrap();
+        let message = |ledger: &Ledger| -> String {
+            ledger.conn().query_row("SELECT message FROM scrub_findings", [], |r| r.get(0)).unwrap()
+        };
+        let first = message(&ledger);
+        let next_day = ScrubOptions { today: d("2026-11-21"), ..options(&r) };
+        let run = run_scrub(&mut ledger, &next_day).unwrap();
+        assert_eq!((run.summary.unchanged, run.summary.error), (0, 1));
+        assert_ne!(message(&ledger), first, "the day count in the TIMELY-FILING message moved on");
+        // A changed re-import clears the status (ingest's job); the next run scrubs it again.
+        ledger.conn().execute("UPDATE encounters SET scrub_status = NULL, content_hash = 'new'", []).unwrap();
+        let run = run_scrub(&mut ledger, &next_day).unwrap();
+        assert_eq!(run.summary.unchanged, 0);
+        assert_eq!(scrub_status(&ledger, "E1001").unwrap().as_deref(), Some("error"));
+        let hash: String = ledger.conn().query_row("SELECT scrubbed_hash FROM encounters", [], |r| r.get(0)).unwrap();
+        assert_eq!(hash, "new");
     }
 
     #[test]
