@@ -7,10 +7,12 @@
 //!                 x12 (read/write)   codes (code sets)   ledger (SQLite)
 //! ```
 
+pub mod ack;
 pub mod digest;
 pub mod encounter;
 pub mod inspect;
 pub mod ledger;
 pub mod practice;
 pub mod report;
+pub mod simulate;
 pub mod x12;

@@ -1,0 +1,233 @@
+//! Writing 999 and 277CA through [`X12Writer`] (the payer simulator answers our 837s with them).
+
+use std::io::Write;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use super::{ClaimAckTransaction, GroupAck, Party, StatusCode, StatusInfo};
+use crate::x12::{Element, GroupHeader, InterchangeHeader, WriteError, X12Writer};
+
+/// The envelope of an acknowledgment file we write: sender is the clearinghouse or payer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AckEnvelope {
+    pub sender_qualifier: String,
+    pub sender_id: String,
+    pub receiver_qualifier: String,
+    pub receiver_id: String,
+    pub date: NaiveDate,
+    /// HHMM.
+    pub time: String,
+    pub isa13: u64,
+    pub gs06: u64,
+    /// `T` or `P`.
+    pub usage: char,
+}
+
+impl AckEnvelope {
+    fn begin<W: Write>(&self, w: &mut X12Writer<W>, functional_id: &str, version: &str) -> Result<(), WriteError> {
+        w.begin_interchange(&InterchangeHeader::new(
+            &self.sender_qualifier,
+            &self.sender_id,
+            &self.receiver_qualifier,
+            &self.receiver_id,
+            &self.date.format("%y%m%d").to_string(),
+            &self.time,
+            self.isa13,
+            self.usage,
+        ))?;
+        w.begin_group(&GroupHeader::new(
+            functional_id,
+            &self.sender_id,
+            &self.receiver_id,
+            &self.date.format("%Y%m%d").to_string(),
+            &self.time,
+            self.gs06,
+            version,
+        ))
+    }
+}
+
+/// Money as X12 writes it: at most two decimals, no trailing zeros (`143`, `12.5`).
+pub(crate) fn money(d: Decimal) -> String {
+    d.round_dp(2).normalize().to_string()
+}
+
+pub(crate) fn d8(d: NaiveDate) -> String {
+    d.format("%Y%m%d").to_string()
+}
+
+/// Writes a 999 interchange: one `ST*999` per acknowledged functional group.
+pub fn write_999<W: Write>(out: W, envelope: &AckEnvelope, groups: &[GroupAck]) -> Result<W, WriteError> {
+    let mut w = X12Writer::new(out).line_breaks(true);
+    envelope.begin(&mut w, "FA", "005010X231A1")?;
+    for (i, g) in groups.iter().enumerate() {
+        let st02 = format!("{:04}", i + 1);
+        w.begin_transaction("999", &st02, "005010X231A1")?;
+        w.segment("AK1", &[&g.functional_id, &g.group_control_number, g.version.as_deref().unwrap_or("")])?;
+        for set in &g.sets {
+            w.segment("AK2", &[&set.transaction_id, &set.control_number, set.implementation.as_deref().unwrap_or("")])?;
+            for e in &set.segment_errors {
+                let position = e.segment_position.to_string();
+                w.segment("IK3", &[&e.segment_id, &position, e.loop_id.as_deref().unwrap_or(""), &e.code])?;
+                for el in &e.elements {
+                    let position = el.position.to_string();
+                    let component = el.component.map(|c| c.to_string()).unwrap_or_default();
+                    let repetition = el.repetition.map(|c| c.to_string()).unwrap_or_default();
+                    w.segment_elements(
+                        "IK4",
+                        &[
+                            Element::Composite(vec![&position, &component, &repetition]),
+                            el.data_element.as_deref().unwrap_or("").into(),
+                            el.code.as_str().into(),
+                            el.bad_value.as_deref().unwrap_or("").into(),
+                        ],
+                    )?;
+                }
+            }
+            let mut ik5: Vec<&str> = vec![set.code.code()];
+            ik5.extend(set.error_codes.iter().take(5).map(String::as_str));
+            w.segment("IK5", &ik5)?;
+        }
+        let (inc, rec, acc) = (g.sets_included.to_string(), g.sets_received.to_string(), g.sets_accepted.to_string());
+        let mut ak9: Vec<&str> = vec![g.code.code(), &inc, &rec, &acc];
+        ak9.extend(g.error_codes.iter().take(5).map(String::as_str));
+        w.segment("AK9", &ak9)?;
+        w.end_transaction()?;
+    }
+    w.end_group()?;
+    w.end_interchange()
+}
+
+fn nm1<W: Write>(w: &mut X12Writer<W>, p: &Party, person: bool) -> Result<(), WriteError> {
+    let kind = if person { "1" } else { "2" };
+    w.segment("NM1", &[&p.entity, kind, &p.name, &p.first_name, "", "", "", &p.id_qualifier, &p.id])
+}
+
+fn stc<W: Write>(w: &mut X12Writer<W>, s: &StatusInfo) -> Result<(), WriteError> {
+    fn composite(c: Option<&StatusCode>) -> Element<'_> {
+        match c {
+            Some(c) => Element::Composite(vec![&c.category, &c.status, c.entity.as_deref().unwrap_or("")]),
+            None => Element::Text(""),
+        }
+    }
+    let date = s.date.map(d8).unwrap_or_default();
+    let amount = s.amount.map(money).unwrap_or_default();
+    w.segment_elements(
+        "STC",
+        &[
+            composite(s.codes.first()),
+            Element::Owned(date),
+            s.action.as_deref().unwrap_or("").into(),
+            Element::Owned(amount),
+            "".into(),
+            "".into(),
+            "".into(),
+            "".into(),
+            "".into(),
+            composite(s.codes.get(1)),
+            composite(s.codes.get(2)),
+            s.message.as_deref().unwrap_or("").into(),
+        ],
+    )
+}
+
+fn dtp_472<W: Write>(w: &mut X12Writer<W>, dates: Option<(NaiveDate, NaiveDate)>) -> Result<(), WriteError> {
+    match dates {
+        Some((a, b)) if a == b => w.segment("DTP", &["472", "D8", &d8(a)]),
+        Some((a, b)) => w.segment("DTP", &["472", "RD8", &format!("{}-{}", d8(a), d8(b))]),
+        None => Ok(()),
+    }
+}
+
+/// Writes a 277CA (005010X214) interchange: one `ST*277` per transaction.
+pub fn write_277ca<W: Write>(
+    out: W,
+    envelope: &AckEnvelope,
+    transactions: &[ClaimAckTransaction],
+) -> Result<W, WriteError> {
+    let mut w = X12Writer::new(out).line_breaks(true);
+    envelope.begin(&mut w, "HN", "005010X214")?;
+    for (i, t) in transactions.iter().enumerate() {
+        let st02 = format!("{:04}", i + 1);
+        w.begin_transaction("277", &st02, "005010X214")?;
+        let date = t.date.unwrap_or(envelope.date);
+        w.segment("BHT", &["0085", "08", &t.reference, &d8(date), &envelope.time, "TH"])?;
+        w.segment("HL", &["1", "", "20", "1"])?;
+        nm1(&mut w, &t.payer, false)?;
+        w.segment("TRN", &["1", t.payer_trace.as_deref().unwrap_or(&t.reference)])?;
+        w.segment("DTP", &["050", "D8", &d8(t.received.unwrap_or(date))])?;
+        w.segment("DTP", &["009", "D8", &d8(t.processed.unwrap_or(date))])?;
+        w.segment("HL", &["2", "1", "21", "1"])?;
+        nm1(&mut w, &t.receiver, false)?;
+        w.segment("TRN", &["2", t.receiver_trace.as_deref().unwrap_or(&t.reference)])?;
+        for s in &t.receiver_statuses {
+            stc(&mut w, s)?;
+        }
+        for (q, v) in [("90", t.accepted_quantity), ("AA", t.rejected_quantity)] {
+            if let Some(v) = v {
+                w.segment("QTY", &[q, &v.normalize().to_string()])?;
+            }
+        }
+        for (q, v) in [("YU", t.accepted_amount), ("YY", t.rejected_amount)] {
+            if let Some(v) = v {
+                w.segment("AMT", &[q, &money(v)])?;
+            }
+        }
+        let mut hl = 2u64;
+        for p in &t.providers {
+            hl += 1;
+            let provider_hl = hl.to_string();
+            w.segment("HL", &[&provider_hl, "2", "19", if p.claims.is_empty() { "0" } else { "1" }])?;
+            nm1(&mut w, &p.provider, false)?;
+            w.segment("TRN", &["1", p.trace.as_deref().unwrap_or("0")])?;
+            for s in &p.statuses {
+                stc(&mut w, s)?;
+            }
+            for c in &p.claims {
+                hl += 1;
+                w.segment("HL", &[&hl.to_string(), &provider_hl, "PT"])?;
+                nm1(&mut w, &c.patient, true)?;
+                w.segment("TRN", &["2", &c.pcn])?;
+                for s in &c.statuses {
+                    stc(&mut w, s)?;
+                }
+                if let Some(n) = &c.payer_claim_number {
+                    w.segment("REF", &["1K", n])?;
+                }
+                if let Some(n) = &c.clearinghouse_trace {
+                    w.segment("REF", &["D9", n])?;
+                }
+                dtp_472(&mut w, c.service_dates)?;
+                for line in &c.lines {
+                    let mut svc01: Vec<&str> = vec![&line.qualifier, &line.procedure_code];
+                    svc01.extend(line.modifiers.iter().map(String::as_str));
+                    let charge = line.charge.map(money).unwrap_or_default();
+                    let units = line.units.map(|u| u.normalize().to_string()).unwrap_or_default();
+                    w.segment_elements(
+                        "SVC",
+                        &[
+                            Element::Composite(svc01),
+                            Element::Owned(charge),
+                            "".into(),
+                            "".into(),
+                            "".into(),
+                            "".into(),
+                            Element::Owned(units),
+                        ],
+                    )?;
+                    for s in &line.statuses {
+                        stc(&mut w, s)?;
+                    }
+                    if let Some(n) = &line.line_control_number {
+                        w.segment("REF", &["FJ", n])?;
+                    }
+                    dtp_472(&mut w, line.service_dates)?;
+                }
+            }
+        }
+        w.end_transaction()?;
+    }
+    w.end_group()?;
+    w.end_interchange()
+}

@@ -1,0 +1,1 @@
+//! Payer simulator (placeholder).
