@@ -63,6 +63,9 @@ pub struct AckPosting {
     pub unmatched: Vec<Unmatched>,
     /// Problems of the acknowledgment file itself and batch-level statuses worth reading.
     pub notes: Vec<String>,
+    /// IK404 bad values as (where, value): patient data, printed only with --show-data.
+    #[serde(skip)]
+    pub element_values: Vec<(String, String)>,
 }
 
 impl AckPosting {
@@ -358,6 +361,14 @@ impl Poster<'_, '_> {
         let detail = format!("{} (GS06 {})", set.explain(), g.group_control_number);
         let codes = format!("{} {}", set.code.code(), set.error_codes.join(" "));
         self.count(&set.code);
+        for e in &set.segment_errors {
+            for el in &e.elements {
+                if let Some(v) = &el.bad_value {
+                    let at = format!("set {reference} segment {} {}", e.segment_position, el.explain(&e.segment_id));
+                    self.out.element_values.push((at, v.clone()));
+                }
+            }
+        }
         let verdict = verdict(&set.code);
         let Some(batch) = batch else {
             self.record_ack(AckKind::Ack999, &reference, None, None, verdict, codes.trim(), &detail, None)?;
@@ -448,5 +459,185 @@ fn verdict(code: &AckCode) -> &'static str {
         AckCode::AcceptedWithErrors | AckCode::PartiallyAccepted => "accepted_with_errors",
         c if c.is_rejected() => "rejected",
         _ => "other",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ack::read_acknowledgments;
+
+    const ISA: &str =
+        "ISA*00*          *00*          *ZZ*CLEARHOUSE01   *ZZ*MAPLEFM001     *261121*0800*^*00501*000000007*0*T*:~";
+
+    /// A ledger with batch 1 (ISA13 101, GS06 101, sets 0001 and 0002) carrying claims PCN1, PCN2
+    /// (set 0001) and PCN3 (set 0002).
+    fn ledger() -> Ledger {
+        let mut ledger = Ledger::open_in_memory().unwrap();
+        let tx = ledger.transaction().unwrap();
+        tx.execute_batch(
+            "INSERT INTO batches (id, receiver_id, path, sha256, isa13, gs06, st02_list, sender_id, receiver_isa_id,
+                 usage, claim_count, total_charge, created_at)
+             VALUES (1, 'CLEARINGHOUSE', 'b.837', 'x', '000000101', '101', '0001,0002', 'MAPLEFM001', 'CLEARHOUSE01',
+                 'T', 3, '300.00', '2026-11-20T09:15:00Z');",
+        )
+        .unwrap();
+        for (pcn, st02, status) in
+            [("PCN1", "0001", "submitted"), ("PCN2", "0001", "paid"), ("PCN3", "0002", "submitted")]
+        {
+            tx.execute(
+                "INSERT INTO encounters (id, payer_id, patient_id, total_charge, line_count, content_hash, encounter_json,
+                     source_format, source_file, source_locator, imported_at, updated_at)
+                 VALUES (?1, 'MCRB1', 'P1', '100.00', 1, 'h', '{}', 'csv', 'e.csv', '1', 't', 't')",
+                [pcn],
+            )
+            .unwrap();
+            tx.execute(
+                "INSERT INTO claims (pcn, encounter_id, payer_id, responsibility, frequency, batch_id, st02, encounter_hash,
+                     patient_id, first_dos, last_dos, total_charge, status, submitted_at, updated_at)
+                 VALUES (?1, ?1, 'MCRB1', 'P', '1', 1, ?2, 'h', 'P1', '2026-11-02', '2026-11-02', '100.00', ?3, 't', 't')",
+                [pcn, st02, status],
+            )
+            .unwrap();
+        }
+        tx.commit().unwrap();
+        ledger
+    }
+
+    fn post(ledger: &mut Ledger, text: &str) -> AckPosting {
+        let ack = read_acknowledgments(text.as_bytes()).unwrap();
+        let tx = ledger.transaction().unwrap();
+        let p = post_acknowledgments(&tx, &ack, Path::new("a.ack"), "sha").unwrap();
+        tx.commit().unwrap();
+        p
+    }
+
+    fn status(ledger: &Ledger, pcn: &str) -> (String, Option<String>) {
+        ledger
+            .conn()
+            .query_row("SELECT status, payer_claim_number FROM claims WHERE pcn = ?1", [pcn], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap()
+    }
+
+    fn events(ledger: &Ledger, pcn: &str) -> Vec<(String, String)> {
+        let mut stmt =
+            ledger.conn().prepare("SELECT kind, detail FROM claim_events WHERE pcn = ?1 ORDER BY id").unwrap();
+        stmt.query_map([pcn], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect()
+    }
+
+    fn ack_999(sets: &str) -> String {
+        format!(
+            "{ISA}GS*FA*CLEARHOUSE01*MAPLEFM001*20261121*0800*7*X*005010X231A1~ST*999*0001*005010X231A1~\
+             AK1*HC*101*005010X222A1~{sets}AK9*P*2*2*1~SE*9*0001~GE*1*7~IEA*1*000000007~"
+        )
+    }
+
+    #[test]
+    fn a_rejected_999_set_rejects_its_claims_with_the_errors_explained_and_spares_paid_ones() {
+        let mut ledger = ledger();
+        let p = post(
+            &mut ledger,
+            &ack_999(
+                "AK2*837*0001*005010X222A1~IK3*NM1*17*2010BA*8~IK4*9*67*7*SECRETID~IK5*R*5~AK2*837*0002*005010X222A1~IK5*A~",
+            ),
+        );
+        assert_eq!((p.accepted, p.rejected), (1, 1));
+        assert_eq!(status(&ledger, "PCN1").0, "rejected");
+        assert_eq!(status(&ledger, "PCN2").0, "paid", "an adjudicated claim is not moved back");
+        assert_eq!(status(&ledger, "PCN3").0, "submitted", "an accepted 999 set leaves the status");
+        let (kind, detail) = &events(&ledger, "PCN1")[0];
+        assert_eq!(kind, "rejected");
+        assert!(detail.contains("NM1 at segment 17 loop 2010BA: 8 = segment has element errors"), "{detail}");
+        assert!(detail.contains("NM109 (data element 67): 7 = code value not valid"), "{detail}");
+        assert!(!detail.contains("SECRETID"));
+        assert!(events(&ledger, "PCN2")[0].1.contains("claim already paid: status kept"));
+        assert_eq!(events(&ledger, "PCN3")[0].0, "ack_999");
+        let rejected: Vec<_> = p.claims.iter().filter(|c| c.rejected).map(|c| c.pcn.as_str()).collect();
+        assert_eq!(rejected, ["PCN1", "PCN2"]);
+        assert!(p.needs_attention());
+    }
+
+    #[test]
+    fn a_999_for_an_unknown_group_or_set_is_listed_as_unmatched() {
+        let mut ledger = ledger();
+        let p = post(&mut ledger, &ack_999("AK2*837*0009*005010X222A1~IK5*A~"));
+        assert_eq!(p.unmatched.len(), 1);
+        assert_eq!(p.unmatched[0].reference, "101/0009");
+        let other =
+            post(&mut ledger, &ack_999("AK2*837*0001*005010X222A1~IK5*A~").replace("AK1*HC*101*", "AK1*HC*555*"));
+        assert_eq!(other.unmatched[0].reference, "555/0001");
+        assert!(other.unmatched[0].reason.contains("GS06"));
+        let unmatched: i64 = ledger
+            .conn()
+            .query_row("SELECT COUNT(*) FROM acknowledgments WHERE batch_id IS NULL", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(unmatched, 1);
+    }
+
+    fn ack_277(claims: &str) -> String {
+        format!(
+            "{ISA}GS*HN*CLEARHOUSE01*MAPLEFM001*20261121*0800*8*X*005010X214~ST*277*0001*005010X214~\
+             BHT*0085*08*B101*20261121*0800*TH~HL*1**20*1~NM1*PR*2*PAYER*****PI*MCRB1~TRN*1*T1~\
+             HL*2*1*21*1~NM1*41*2*MAPLE*****46*MAPLEFM001~TRN*2*B101~HL*3*2*19*1~NM1*85*2*MAPLE*****XX*1234567893~\
+             {claims}SE*20*0001~GE*1*8~IEA*1*000000007~"
+        )
+    }
+
+    #[test]
+    fn a_277ca_accepts_and_rejects_claims_by_clm01_and_keeps_the_payer_claim_number() {
+        let mut ledger = ledger();
+        let p = post(
+            &mut ledger,
+            &ack_277(
+                "HL*4*3*PT~NM1*QC*1*DOE*JANE~TRN*2*PCN1~STC*A2:20*20261121*WQ*100~REF*1K*PAYER001~\
+                 HL*5*3*PT~NM1*QC*1*ROE*RAY~TRN*2*PCN3~STC*A7:562:85*20261121*U*100~REF*1K*PAYER003~\
+                 HL*6*3*PT~NM1*QC*1*POE*EDGAR~TRN*2*NOSUCHPCN~STC*A1:19:PR*20261121*WQ*50~",
+            ),
+        );
+        assert_eq!((p.accepted, p.rejected, p.other), (2, 1, 0));
+        assert_eq!(status(&ledger, "PCN1"), ("accepted".into(), Some("PAYER001".into())));
+        assert_eq!(status(&ledger, "PCN3"), ("rejected".into(), Some("PAYER003".into())));
+        let (kind, detail) = &events(&ledger, "PCN3")[0];
+        assert_eq!(kind, "rejected");
+        assert!(detail.contains("A7:562:85 rejected: information not valid: entity's National Provider Identifier (NPI) (billing provider)"), "{detail}");
+        assert_eq!(p.unmatched.len(), 1);
+        assert_eq!(p.unmatched[0].reference, "NOSUCHPCN");
+    }
+
+    #[test]
+    fn a_277ca_does_not_move_an_adjudicated_claim_back() {
+        let mut ledger = ledger();
+        post(&mut ledger, &ack_277("HL*4*3*PT~NM1*QC*1*DOE*JANE~TRN*2*PCN2~STC*A2:20*20261121*WQ*100~"));
+        assert_eq!(status(&ledger, "PCN2").0, "paid");
+        assert_eq!(events(&ledger, "PCN2")[0].0, "ack_277ca");
+    }
+
+    #[test]
+    fn a_rejected_ta1_rejects_every_claim_of_the_interchange() {
+        let mut ledger = ledger();
+        let p = post(&mut ledger, &format!("{ISA}TA1*000000101*261120*0915*R*006~IEA*0*000000007~"));
+        assert_eq!(p.rejected, 1);
+        assert_eq!(status(&ledger, "PCN1").0, "rejected");
+        assert_eq!(status(&ledger, "PCN3").0, "rejected");
+        assert!(events(&ledger, "PCN1")[0].1.contains("note 006 = sender ID (ISA06) not valid"));
+    }
+
+    #[test]
+    fn posting_the_same_file_twice_changes_nothing_the_second_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("x.277");
+        std::fs::write(&file, ack_277("HL*4*3*PT~NM1*QC*1*ROE*RAY~TRN*2*PCN3~STC*A7:562:85*20261121*U*100~")).unwrap();
+        let mut ledger = ledger();
+        let first = post_ack_file(&mut ledger, &file).unwrap();
+        assert!(!first.already_posted);
+        assert_eq!(first.rejected, 1);
+        let second = post_ack_file(&mut ledger, &file).unwrap();
+        assert!(second.already_posted);
+        assert_eq!(second.claims.len(), 0);
+        assert_eq!(events(&ledger, "PCN3").len(), 1);
+        let acks: i64 = ledger.conn().query_row("SELECT COUNT(*) FROM acknowledgments", [], |r| r.get(0)).unwrap();
+        assert_eq!(acks, 1);
     }
 }

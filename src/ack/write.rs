@@ -49,7 +49,7 @@ impl AckEnvelope {
 }
 
 /// Money as X12 writes it: at most two decimals, no trailing zeros (`143`, `12.5`).
-pub(crate) fn money(d: Decimal) -> String {
+pub fn money_text(d: Decimal) -> String {
     d.round_dp(2).normalize().to_string()
 }
 
@@ -112,7 +112,7 @@ fn stc<W: Write>(w: &mut X12Writer<W>, s: &StatusInfo) -> Result<(), WriteError>
         }
     }
     let date = s.date.map(d8).unwrap_or_default();
-    let amount = s.amount.map(money).unwrap_or_default();
+    let amount = s.amount.map(money_text).unwrap_or_default();
     w.segment_elements(
         "STC",
         &[
@@ -171,7 +171,7 @@ pub fn write_277ca<W: Write>(
         }
         for (q, v) in [("YU", t.accepted_amount), ("YY", t.rejected_amount)] {
             if let Some(v) = v {
-                w.segment("AMT", &[q, &money(v)])?;
+                w.segment("AMT", &[q, &money_text(v)])?;
             }
         }
         let mut hl = 2u64;
@@ -202,7 +202,7 @@ pub fn write_277ca<W: Write>(
                 for line in &c.lines {
                     let mut svc01: Vec<&str> = vec![&line.qualifier, &line.procedure_code];
                     svc01.extend(line.modifiers.iter().map(String::as_str));
-                    let charge = line.charge.map(money).unwrap_or_default();
+                    let charge = line.charge.map(money_text).unwrap_or_default();
                     let units = line.units.map(|u| u.normalize().to_string()).unwrap_or_default();
                     w.segment_elements(
                         "SVC",

@@ -7,7 +7,9 @@
 //! data error (a file that cannot be read or parsed); 4 internal, database or I/O error; 75 another
 //! run holds the ledger lock.
 
+mod ack;
 mod inspect;
+mod simulate;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -102,6 +104,10 @@ impl GlobalArgs {
 pub enum Command {
     /// Show the envelopes, transaction types, segments and loops of X12 files, and check them.
     Inspect(inspect::InspectArgs),
+    /// Post TA1, 999 and 277CA acknowledgments: rejected claims, accepted claims, payer claim numbers.
+    Ack(ack::AckArgs),
+    /// Answer an 837P as a payer would: write the 999, 277CA and 835 (for tests and demos).
+    Simulate(simulate::SimulateArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -115,6 +121,8 @@ pub fn main() -> ExitCode {
     let global = cli.global.clone();
     let result = match cli.command {
         Command::Inspect(args) => inspect::exec(&global, args),
+        Command::Ack(args) => ack::exec(&global, args),
+        Command::Simulate(args) => simulate::exec(&global, args),
     };
     match result {
         Ok(exit) => ExitCode::from(exit.code()),
