@@ -147,3 +147,65 @@ fn files_without_acknowledgments_are_refused_with_what_they_hold() {
     let missing = read_ack_file(Path::new("/nonexistent/file.999")).unwrap_err();
     assert!(matches!(missing, AckReadError::Open { .. }));
 }
+
+fn every_fixture_file() -> Vec<PathBuf> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_none_or(|e| e != "md") {
+                out.push(path);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&third_party(""), &mut out);
+    out.sort();
+    assert!(out.len() >= 60, "expected the third-party fixtures beside the repo");
+    out
+}
+
+#[test]
+fn every_third_party_file_is_read_or_refused_without_panicking_and_only_acks_are_acks() {
+    let mut acks = Vec::new();
+    for path in every_fixture_file() {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if let Ok(f) = read_ack_file(&path) {
+            acks.push((name, f.kinds()));
+        }
+    }
+    let names: Vec<&str> = acks.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "x12_277CA_accepted.txt",
+            "x12_277CA_rejected.txt",
+            "x12_277_x212.txt",
+            "x12_999_accepted.txt",
+            "x12_999_rejected.txt",
+            "claim-level-status-ncpdp.277",
+            "claim-level-status.277",
+            "information-receiver-level-status.277",
+            "provider-level-status.277",
+            "demo.277",
+        ]
+    );
+}
+
+#[test]
+fn the_simulators_837_extraction_reads_every_third_party_professional_claim_file() {
+    for path in every_fixture_file() {
+        let text = std::fs::read(&path).unwrap();
+        let result = claimkit::simulate::extract_837(&text[..]);
+        let is_837p = path.to_string_lossy().contains("837_005010X222A2");
+        if is_837p {
+            let batch = result.unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            assert!(!batch.claims.is_empty(), "{}", path.display());
+            for c in &batch.claims {
+                let lines: Decimal = c.lines.iter().map(|l| l.charge).sum();
+                assert_eq!(lines, c.charge, "{}: claim {} lines", path.display(), c.pcn);
+            }
+        }
+    }
+}

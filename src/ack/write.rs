@@ -231,3 +231,155 @@ pub fn write_277ca<W: Write>(
     w.end_group()?;
     w.end_interchange()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ack::{
+        AckCode, AckEnvelopeIds, ClaimStatus, ElementError, ProviderStatus, SegmentError, SetAck, read_acknowledgments,
+    };
+    use crate::x12::Position;
+
+    fn envelope() -> AckEnvelope {
+        AckEnvelope {
+            sender_qualifier: "ZZ".into(),
+            sender_id: "CLEARHOUSE01".into(),
+            receiver_qualifier: "ZZ".into(),
+            receiver_id: "MAPLEFM001".into(),
+            date: NaiveDate::from_ymd_opt(2026, 11, 21).unwrap(),
+            time: "0800".into(),
+            isa13: 7,
+            gs06: 7,
+            usage: 'T',
+        }
+    }
+
+    fn ids(st02: &str) -> AckEnvelopeIds {
+        AckEnvelopeIds {
+            sender_id: "CLEARHOUSE01".into(),
+            receiver_id: "MAPLEFM001".into(),
+            isa13: "000000007".into(),
+            gs06: "7".into(),
+            st02: st02.into(),
+        }
+    }
+
+    #[test]
+    fn a_written_999_reads_back_the_same() {
+        let group = GroupAck {
+            envelope: ids("0001"),
+            functional_id: "HC".into(),
+            group_control_number: "101".into(),
+            version: Some("005010X222A1".into()),
+            sets: vec![SetAck {
+                transaction_id: "837".into(),
+                control_number: "0001".into(),
+                implementation: Some("005010X222A1".into()),
+                segment_errors: vec![SegmentError {
+                    segment_id: "NM1".into(),
+                    segment_position: 17,
+                    loop_id: Some("2010BA".into()),
+                    code: "8".into(),
+                    context: Vec::new(),
+                    elements: vec![ElementError {
+                        position: 9,
+                        component: None,
+                        repetition: None,
+                        data_element: Some("67".into()),
+                        code: "6".into(),
+                        bad_value: Some("X?".into()),
+                    }],
+                }],
+                code: AckCode::Rejected,
+                error_codes: vec!["5".into()],
+                position: Position { segment: 5, offset: 0 },
+            }],
+            code: AckCode::Rejected,
+            sets_included: 1,
+            sets_received: 1,
+            sets_accepted: 0,
+            error_codes: Vec::new(),
+            position: Position { segment: 4, offset: 0 },
+        };
+        let bytes = write_999(Vec::new(), &envelope(), std::slice::from_ref(&group)).unwrap();
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        assert!(text.contains("IK4*9*67*6*X?~\nIK5*R*5~\nAK9*R*1*1*0~\nSE*8*0001~"), "{text}");
+        let back = read_acknowledgments(&bytes[..]).unwrap();
+        let mut read = back.group_acks[0].clone();
+        // Positions are where the reader found the segments.
+        read.position = group.position;
+        read.sets[0].position = group.sets[0].position;
+        assert_eq!(read, group);
+        assert!(back.envelope_findings.is_empty());
+    }
+
+    #[test]
+    fn a_written_277ca_reads_back_the_same() {
+        let date = NaiveDate::from_ymd_opt(2026, 11, 21).unwrap();
+        let status = |c: &str, s: &str, e: Option<&str>, action: &str| StatusInfo {
+            codes: vec![StatusCode { category: c.into(), status: s.into(), entity: e.map(Into::into) }],
+            date: Some(date),
+            action: Some(action.into()),
+            amount: Some(Decimal::new(14300, 2)),
+            message: None,
+        };
+        let party = |entity: &str, name: &str, q: &str, id: &str| Party {
+            entity: entity.into(),
+            name: name.into(),
+            first_name: String::new(),
+            id_qualifier: q.into(),
+            id: id.into(),
+        };
+        let t = ClaimAckTransaction {
+            envelope: ids("0001"),
+            implementation: "005010X214".into(),
+            reference: "B101".into(),
+            date: Some(date),
+            payer: party("PR", "PAYER", "PI", "MCRB1"),
+            payer_trace: Some("T1".into()),
+            received: Some(date),
+            processed: Some(date),
+            receiver: party("41", "MAPLE", "46", "MAPLEFM001"),
+            receiver_trace: Some("101".into()),
+            receiver_statuses: vec![status("A1", "19", Some("PR"), "WQ")],
+            accepted_quantity: Some(Decimal::ONE),
+            rejected_quantity: Some(Decimal::ZERO),
+            accepted_amount: Some(Decimal::new(14300, 2)),
+            rejected_amount: Some(Decimal::ZERO),
+            providers: vec![provider(vec![ClaimStatus {
+                pcn: "CK1".into(),
+                patient: party("QC", "DOE", "MI", "M1"),
+                statuses: vec![status("A7", "562", Some("85"), "U")],
+                payer_claim_number: Some("P1".into()),
+                clearinghouse_trace: Some("D9X".into()),
+                bill_type: None,
+                service_dates: Some((date, date)),
+                lines: Vec::new(),
+                position: Position::default(),
+            }])],
+            position: Position::default(),
+        };
+        let bytes = write_277ca(Vec::new(), &envelope(), std::slice::from_ref(&t)).unwrap();
+        let back = read_acknowledgments(&bytes[..]).unwrap();
+        assert!(back.envelope_findings.is_empty());
+        let mut read = back.claim_acks[0].clone();
+        read.position = t.position;
+        read.providers[0].claims[0].position = Position::default();
+        assert_eq!(read, t);
+    }
+
+    fn provider(claims: Vec<ClaimStatus>) -> ProviderStatus {
+        ProviderStatus {
+            provider: Party {
+                entity: "85".into(),
+                name: "MAPLE".into(),
+                first_name: String::new(),
+                id_qualifier: "XX".into(),
+                id: "1234567893".into(),
+            },
+            trace: Some("0".into()),
+            statuses: Vec::new(),
+            claims,
+        }
+    }
+}
