@@ -113,11 +113,20 @@ pub fn post_acknowledgments(
         p.group(g)?;
     }
     for t in &ack.claim_acks {
-        for s in &t.receiver_statuses {
+        if t.implementation != "005010X214" {
+            p.out.notes.push(format!(
+                "transaction set {} is a 277 for {}, not a 277CA (005010X214): its claim statuses were applied the same way",
+                t.envelope.st02,
+                if t.implementation.is_empty() { "an unnamed guide" } else { t.implementation.as_str() }
+            ));
+        }
+        // Batch- and provider-level statuses matter when they are not plain receipts.
+        let notable = |s: &&super::StatusInfo| !codes::is_acceptance_category(s.category());
+        for s in t.receiver_statuses.iter().filter(notable) {
             p.out.notes.push(format!("277CA batch {}: {}", t.receiver_trace.as_deref().unwrap_or("-"), s.explain()));
         }
         for prov in &t.providers {
-            for s in &prov.statuses {
+            for s in prov.statuses.iter().filter(notable) {
                 p.out.notes.push(format!("277CA provider level: {}", s.explain()));
             }
         }

@@ -54,6 +54,7 @@ pub fn exec(global: &GlobalArgs, args: AckArgs) -> Result<Exit> {
             writeln!(out)?;
         }
         OutputFormat::Csv => outcomes(&postings).render(OutputFormat::Csv, &mut out)?,
+        OutputFormat::Table if postings.is_empty() => {}
         OutputFormat::Table => {
             summary(&postings).render(OutputFormat::Table, &mut out)?;
             let rows = outcomes(&postings);

@@ -49,6 +49,9 @@ pub fn exec(global: &GlobalArgs, args: SimulateArgs) -> Result<Exit> {
         }
         Err(e) => return Err(e.into()),
     };
+    if global.quiet && global.format == OutputFormat::Table {
+        return Ok(Exit::Clean);
+    }
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     if global.format == OutputFormat::Json {
