@@ -32,7 +32,7 @@ use rust_decimal::Decimal;
 use crate::x12::{EnvelopeFinding, Position};
 
 pub use read::{AckReadError, read_ack_file, read_acknowledgments};
-pub use write::{AckEnvelope, money_text, write_277ca, write_999};
+pub use write::{AckEnvelope, ClaimAckWriter, money_text, write_277ca, write_999};
 
 /// Which acknowledgment a transaction is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]

@@ -140,71 +140,82 @@ fn dtp_472<W: Write>(w: &mut X12Writer<W>, dates: Option<(NaiveDate, NaiveDate)>
     }
 }
 
-/// Writes a 277CA (005010X214) interchange: one `ST*277` per transaction.
-pub fn write_277ca<W: Write>(
-    out: W,
-    envelope: &AckEnvelope,
-    transactions: &[ClaimAckTransaction],
-) -> Result<W, WriteError> {
-    let mut w = X12Writer::new(out).line_breaks(true);
-    envelope.begin(&mut w, "HN", "005010X214")?;
-    for (i, t) in transactions.iter().enumerate() {
-        let st02 = format!("{:04}", i + 1);
-        w.begin_transaction("277", &st02, "005010X214")?;
-        let date = t.date.unwrap_or(envelope.date);
-        w.segment("BHT", &["0085", "08", &t.reference, &d8(date), &envelope.time, "TH"])?;
-        w.segment("HL", &["1", "", "20", "1"])?;
-        nm1(&mut w, &t.payer, false)?;
-        w.segment("TRN", &["1", t.payer_trace.as_deref().unwrap_or(&t.reference)])?;
-        w.segment("DTP", &["050", "D8", &d8(t.received.unwrap_or(date))])?;
-        w.segment("DTP", &["009", "D8", &d8(t.processed.unwrap_or(date))])?;
-        w.segment("HL", &["2", "1", "21", "1"])?;
-        nm1(&mut w, &t.receiver, false)?;
-        w.segment("TRN", &["2", t.receiver_trace.as_deref().unwrap_or(&t.reference)])?;
+/// Writes a 277CA (005010X214) one transaction set at a time, so a large answer never has to be
+/// held whole in memory.
+pub struct ClaimAckWriter<W: Write> {
+    w: X12Writer<W>,
+    date: NaiveDate,
+    time: String,
+    sets: u64,
+}
+
+impl<W: Write> ClaimAckWriter<W> {
+    /// Writes the ISA and GS headers.
+    pub fn begin(out: W, envelope: &AckEnvelope) -> Result<Self, WriteError> {
+        let mut w = X12Writer::new(out).line_breaks(true);
+        envelope.begin(&mut w, "HN", "005010X214")?;
+        Ok(ClaimAckWriter { w, date: envelope.date, time: envelope.time.clone(), sets: 0 })
+    }
+
+    /// Writes one `ST*277` ... `SE` transaction set.
+    pub fn transaction(&mut self, t: &ClaimAckTransaction) -> Result<(), WriteError> {
+        self.sets += 1;
+        let st02 = format!("{:04}", self.sets);
+        self.w.begin_transaction("277", &st02, "005010X214")?;
+        let date = t.date.unwrap_or(self.date);
+        self.w.segment("BHT", &["0085", "08", &t.reference, &d8(date), &self.time, "TH"])?;
+        self.w.segment("HL", &["1", "", "20", "1"])?;
+        nm1(&mut self.w, &t.payer, false)?;
+        self.w.segment("TRN", &["1", t.payer_trace.as_deref().unwrap_or(&t.reference)])?;
+        self.w.segment("DTP", &["050", "D8", &d8(t.received.unwrap_or(date))])?;
+        self.w.segment("DTP", &["009", "D8", &d8(t.processed.unwrap_or(date))])?;
+        self.w.segment("HL", &["2", "1", "21", "1"])?;
+        nm1(&mut self.w, &t.receiver, false)?;
+        self.w.segment("TRN", &["2", t.receiver_trace.as_deref().unwrap_or(&t.reference)])?;
         for s in &t.receiver_statuses {
-            stc(&mut w, s)?;
+            stc(&mut self.w, s)?;
         }
         for (q, v) in [("90", t.accepted_quantity), ("AA", t.rejected_quantity)] {
             if let Some(v) = v {
-                w.segment("QTY", &[q, &v.normalize().to_string()])?;
+                self.w.segment("QTY", &[q, &v.normalize().to_string()])?;
             }
         }
         for (q, v) in [("YU", t.accepted_amount), ("YY", t.rejected_amount)] {
             if let Some(v) = v {
-                w.segment("AMT", &[q, &money_text(v)])?;
+                self.w.segment("AMT", &[q, &money_text(v)])?;
             }
         }
         let mut hl = 2u64;
         for p in &t.providers {
             hl += 1;
             let provider_hl = hl.to_string();
-            w.segment("HL", &[&provider_hl, "2", "19", if p.claims.is_empty() { "0" } else { "1" }])?;
-            nm1(&mut w, &p.provider, false)?;
-            w.segment("TRN", &["1", p.trace.as_deref().unwrap_or("0")])?;
+            self.w.segment("HL", &[&provider_hl, "2", "19", if p.claims.is_empty() { "0" } else { "1" }])?;
+            nm1(&mut self.w, &p.provider, false)?;
+            self.w.segment("TRN", &["1", p.trace.as_deref().unwrap_or("0")])?;
             for s in &p.statuses {
-                stc(&mut w, s)?;
+                stc(&mut self.w, s)?;
             }
             for c in &p.claims {
                 hl += 1;
-                w.segment("HL", &[&hl.to_string(), &provider_hl, "PT"])?;
-                nm1(&mut w, &c.patient, true)?;
-                w.segment("TRN", &["2", &c.pcn])?;
+                self.w.segment("HL", &[&hl.to_string(), &provider_hl, "PT"])?;
+                nm1(&mut self.w, &c.patient, true)?;
+                self.w.segment("TRN", &["2", &c.pcn])?;
                 for s in &c.statuses {
-                    stc(&mut w, s)?;
+                    stc(&mut self.w, s)?;
                 }
                 if let Some(n) = &c.payer_claim_number {
-                    w.segment("REF", &["1K", n])?;
+                    self.w.segment("REF", &["1K", n])?;
                 }
                 if let Some(n) = &c.clearinghouse_trace {
-                    w.segment("REF", &["D9", n])?;
+                    self.w.segment("REF", &["D9", n])?;
                 }
-                dtp_472(&mut w, c.service_dates)?;
+                dtp_472(&mut self.w, c.service_dates)?;
                 for line in &c.lines {
                     let mut svc01: Vec<&str> = vec![&line.qualifier, &line.procedure_code];
                     svc01.extend(line.modifiers.iter().map(String::as_str));
                     let charge = line.charge.map(money_text).unwrap_or_default();
                     let units = line.units.map(|u| u.normalize().to_string()).unwrap_or_default();
-                    w.segment_elements(
+                    self.w.segment_elements(
                         "SVC",
                         &[
                             Element::Composite(svc01),
@@ -217,19 +228,36 @@ pub fn write_277ca<W: Write>(
                         ],
                     )?;
                     for s in &line.statuses {
-                        stc(&mut w, s)?;
+                        stc(&mut self.w, s)?;
                     }
                     if let Some(n) = &line.line_control_number {
-                        w.segment("REF", &["FJ", n])?;
+                        self.w.segment("REF", &["FJ", n])?;
                     }
-                    dtp_472(&mut w, line.service_dates)?;
+                    dtp_472(&mut self.w, line.service_dates)?;
                 }
             }
         }
-        w.end_transaction()?;
+        self.w.end_transaction()
     }
-    w.end_group()?;
-    w.end_interchange()
+
+    /// Writes the GE and IEA trailers and hands back the output.
+    pub fn finish(mut self) -> Result<W, WriteError> {
+        self.w.end_group()?;
+        self.w.end_interchange()
+    }
+}
+
+/// Writes a 277CA (005010X214) interchange: one `ST*277` per transaction.
+pub fn write_277ca<W: Write>(
+    out: W,
+    envelope: &AckEnvelope,
+    transactions: &[ClaimAckTransaction],
+) -> Result<W, WriteError> {
+    let mut w = ClaimAckWriter::begin(out, envelope)?;
+    for t in transactions {
+        w.transaction(t)?;
+    }
+    w.finish()
 }
 
 #[cfg(test)]

@@ -28,8 +28,8 @@ use rust_decimal::{Decimal, RoundingStrategy};
 pub use extract::{BillingProvider, SubmittedBatch, SubmittedClaim, SubmittedLine, extract_837};
 
 use crate::ack::{
-    AckCode, AckEnvelope, AckEnvelopeIds, ClaimAckTransaction, ClaimStatus, GroupAck, Party, ProviderStatus, SetAck,
-    StatusCode, StatusInfo, write_277ca, write_999,
+    AckCode, AckEnvelope, AckEnvelopeIds, ClaimAckTransaction, ClaimAckWriter, ClaimStatus, GroupAck, Party,
+    ProviderStatus, SetAck, StatusCode, StatusInfo, write_999,
 };
 use crate::x12::{Element, GroupHeader, InterchangeHeader, WriteError, X12Error, X12Writer};
 
@@ -111,7 +111,8 @@ pub struct Adjustment {
 /// A service line as paid.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LinePayment {
-    pub line: SubmittedLine,
+    /// Index into the claim's lines.
+    pub line: usize,
     pub charge: Decimal,
     pub paid: Decimal,
     pub allowed: Option<Decimal>,
@@ -195,6 +196,9 @@ pub struct SimulationSummary {
     pub payments: Vec<(String, String, Decimal)>,
     pub files: Vec<PathBuf>,
 }
+
+/// Claims per 277CA transaction set written by the simulator.
+pub const CLAIMS_PER_277: usize = 5_000;
 
 const DENIALS: [(&str, Option<&str>); 4] = [("16", Some("MA130")), ("97", None), ("50", None), ("29", None)];
 
@@ -280,7 +284,8 @@ fn pay(index: usize, claim: &SubmittedClaim, number: String, pct: i64, share: Pa
     let lines: Vec<LinePayment> = claim
         .lines
         .iter()
-        .map(|line| {
+        .enumerate()
+        .map(|(n, line)| {
             let allowed = cents(line.charge * Decimal::from(pct) / Decimal::from(100));
             let mut adjustments = Vec::new();
             if line.charge > allowed {
@@ -296,7 +301,7 @@ fn pay(index: usize, claim: &SubmittedClaim, number: String, pct: i64, share: Pa
                 adjustments.push(Adjustment { group: "PR", reason, amount: patient });
             }
             LinePayment {
-                line: line.clone(),
+                line: n,
                 charge: line.charge,
                 paid: allowed - patient,
                 allowed: Some(allowed),
@@ -326,7 +331,7 @@ fn deny(
             if line_only && n != last {
                 let allowed = cents(line.charge * Decimal::new(7, 1));
                 return LinePayment {
-                    line: line.clone(),
+                    line: n,
                     charge: line.charge,
                     paid: allowed,
                     allowed: Some(allowed),
@@ -335,7 +340,7 @@ fn deny(
                 };
             }
             LinePayment {
-                line: line.clone(),
+                line: n,
                 charge: line.charge,
                 paid: Decimal::ZERO,
                 allowed: None,
@@ -417,8 +422,18 @@ impl Simulation {
         write_999(out, &self.envelope(0, 1), &[group])
     }
 
-    /// Writes the 277CA: each claim accepted (A2:20 with REF*1K) or rejected.
+    /// Writes the 277CA: each claim accepted (A2:20 with REF*1K) or rejected, in transaction
+    /// sets of at most [`CLAIMS_PER_277`] claims so memory stays flat for large batches.
     pub fn write_277ca<W: Write>(&self, out: W) -> Result<W, WriteError> {
+        let mut w = ClaimAckWriter::begin(out, &self.envelope(1, 2))?;
+        let n = self.batch.claims.len();
+        for start in (0..n.max(1)).step_by(CLAIMS_PER_277) {
+            w.transaction(&self.claim_ack_transaction(start..(start + CLAIMS_PER_277).min(n)))?;
+        }
+        w.finish()
+    }
+
+    fn claim_ack_transaction(&self, claims: std::ops::Range<usize>) -> ClaimAckTransaction {
         let date = self.base_date() + Days::new(1);
         let stc = |category: &str, status: &str, entity: Option<&str>, action: &str, amount: Decimal| StatusInfo {
             codes: vec![StatusCode {
@@ -457,7 +472,7 @@ impl Simulation {
             });
         }
         let (mut accepted, mut rejected) = ((0u64, Decimal::ZERO), (0u64, Decimal::ZERO));
-        for (claim, decision) in self.batch.claims.iter().zip(&self.decisions) {
+        for (claim, decision) in self.batch.claims[claims.clone()].iter().zip(&self.decisions[claims]) {
             let (status, number) = match decision {
                 Decision::Rejected(cat, code, entity) => {
                     rejected = (rejected.0 + 1, rejected.1 + claim.charge);
@@ -495,7 +510,7 @@ impl Simulation {
             // The billing provider level carries no status date (STC02 is Not Used there).
             p.statuses.push(StatusInfo { date: None, ..stc("A1", "19", Some("PR"), "WQ", total) });
         }
-        let t = ClaimAckTransaction {
+        ClaimAckTransaction {
             envelope: AckEnvelopeIds::default(),
             implementation: "005010X214".into(),
             reference: format!("SIM{}", self.batch.gs06),
@@ -525,8 +540,7 @@ impl Simulation {
             rejected_amount: Some(rejected.1),
             providers,
             position: Default::default(),
-        };
-        write_277ca(out, &self.envelope(1, 2), &[t])
+        }
     }
 
     fn payer_name(&self, claim: Option<&SubmittedClaim>) -> String {
@@ -679,12 +693,13 @@ impl Simulation {
         }
         w.segment("DTM", &["050", &d8(self.base_date() + Days::new(1))])?;
         for l in &p.lines {
-            let mut svc01: Vec<&str> = vec!["HC", &l.line.procedure_code];
-            svc01.extend(l.line.modifiers.iter().map(String::as_str));
-            let units = if l.line.units == Decimal::ONE || l.line.units.is_zero() {
+            let Some(line) = claim.lines.get(l.line) else { continue };
+            let mut svc01: Vec<&str> = vec!["HC", &line.procedure_code];
+            svc01.extend(line.modifiers.iter().map(String::as_str));
+            let units = if line.units == Decimal::ONE || line.units.is_zero() {
                 String::new()
             } else {
-                l.line.units.normalize().to_string()
+                line.units.normalize().to_string()
             };
             w.segment_elements(
                 "SVC",
@@ -696,7 +711,7 @@ impl Simulation {
                     Element::Owned(units),
                 ],
             )?;
-            if let Some(d) = l.line.date {
+            if let Some(d) = line.date {
                 w.segment("DTM", &["472", &d8(d)])?;
             }
             for group in ["CO", "PR", "OA", "PI", "CR"] {
@@ -715,7 +730,7 @@ impl Simulation {
                 }
                 w.segment("CAS", &elements)?;
             }
-            if let Some(lcn) = &l.line.line_control_number {
+            if let Some(lcn) = &line.line_control_number {
                 w.segment("REF", &["6R", lcn])?;
             }
             if let Some(allowed) = l.allowed {
