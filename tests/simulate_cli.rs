@@ -128,6 +128,8 @@ struct Remit {
     carcs: BTreeSet<String>,
     remarks: BTreeSet<String>,
     payments: Vec<Decimal>,
+    /// (PLB reason, amount)
+    plb: Vec<(String, Decimal)>,
 }
 
 /// Reads an 835 and asserts the three balancing levels.
@@ -185,11 +187,19 @@ fn balanced_835(path: &Path) -> Remit {
             "LQ" => {
                 remit.remarks.insert(seg.trimmed(2));
             }
-            "PLB" => panic!("the simulator writes no PLB"),
+            "PLB" => {
+                let mut n = 3;
+                while !seg.text(n).is_empty() {
+                    let amount = dec(&seg.text(n + 1));
+                    remit.plb.push((seg.component_text(n, 1).into_owned(), amount));
+                    sum_clp -= amount;
+                    n += 2;
+                }
+            }
             "SE" => {
                 close_line(&mut line, &at);
                 close_claim(&mut claim, &at);
-                assert_eq!(sum_clp, bpr, "transaction does not balance before {at}");
+                assert_eq!(sum_clp, bpr, "transaction (CLP04 - PLB) does not balance before {at}");
             }
             _ => {}
         }
@@ -252,6 +262,8 @@ fn denials_carry_real_carcs_and_one_paid_claim_is_reversed_then_corrected() {
     assert_eq!(correction.1, "1");
     assert_eq!(correction.2, original.2);
     assert_ne!(correction.3, original.3, "the correction pays a new amount");
+    assert_eq!(remit.plb.len(), 1, "interest on the corrected claim");
+    assert_eq!(remit.plb[0].0, "L6");
 
     // Claims the 277CA rejected never reach the 835.
     let ack = read_ack_file(&dir.path().join("forty.277ca")).unwrap();
@@ -281,7 +293,9 @@ fn the_sample_batch_is_answered_with_exact_amounts_for_seed_7() {
     assert_eq!(summary["paid"].as_array().unwrap().len(), 2);
     assert_eq!(summary["reversed"], "CK9Z8Y7X6W5V4U3");
     let remit = balanced_835(&dir.path().join("claim-batch.835"));
-    assert_eq!(remit.payments, vec![dec("93.81"), dec("24.15")]);
+    // COMM1: 24.15 for the corrected claim plus 0.24 interest (PLB L6, 1 % of it).
+    assert_eq!(remit.payments, vec![dec("93.81"), dec("24.39")]);
+    assert_eq!(remit.plb, vec![("L6".to_string(), dec("-0.24"))]);
     let statuses: Vec<&str> = remit.claims.iter().map(|c| c.1.as_str()).collect();
     assert_eq!(statuses, ["1", "1", "22", "1"]);
     let ack999 = read_ack_file(&dir.path().join("claim-batch.999")).unwrap();

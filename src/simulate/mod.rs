@@ -6,11 +6,11 @@
 //! claim accepted with a payer claim number, except a few rejections when the deny rate allows)
 //! and `batch.835` (one payment per payer). In the 835 paid lines carry a contractual write-off
 //! and patient responsibility, some claims are denied with real reason codes, and one paid claim
-//! is reversed and corrected:
+//! is reversed and corrected (with 1 % late-payment interest as a PLB L6 item):
 //!
 //! ```text
-//! CLP*CK1A2B3C4D5E6F*1*143*86.96*21.74*MB*2611250000123*11*1~
-//! SVC*HC:99213:25*125*76*1~ DTM*472*20261102~ CAS*CO*45*30~ CAS*PR*2*19~ REF*6R*CK1A2B3C4D5E6F01~ AMT*B6*95~
+//! CLP*CK1A2B3C4D5E6F*1*143*93.81*23.45*MB*2611200576094*11*1~
+//! SVC*HC:99213:25*125*82~ DTM*472*20261102~ CAS*CO*45*22.5~ CAS*PR*2*20.5~ REF*6R*CK1A2B3C4D5E6F01~ AMT*B6*102.5~
 //! ```
 //!
 //! Everything is deterministic for a seed (same seed, same bytes) and balances at the line,
@@ -571,12 +571,27 @@ impl Simulation {
         self.by_payer()
             .into_iter()
             .map(|(payer, claims)| {
-                let total =
-                    claims.iter().map(|i| self.claim_payments(*i).iter().map(|p| p.paid).sum::<Decimal>()).sum();
                 let trace = self.trace_number(&payer);
+                let total = self.payment_total(&claims);
                 (payer, trace, total)
             })
             .collect()
+    }
+
+    /// BPR02: the claims' CLP04 minus the PLB amounts (interest is a negative PLB amount).
+    fn payment_total(&self, claims: &[usize]) -> Decimal {
+        let paid: Decimal =
+            claims.iter().map(|i| self.claim_payments(*i).iter().map(|p| p.paid).sum::<Decimal>()).sum();
+        paid + self.interest(claims).map_or(Decimal::ZERO, |(_, amount)| amount)
+    }
+
+    /// Late-payment interest (PLB L6) on the corrected claim, when it is among `claims`: 1 % of
+    /// its new payment.
+    fn interest(&self, claims: &[usize]) -> Option<(&str, Decimal)> {
+        let i = self.reversed.filter(|i| claims.contains(i))?;
+        let correction = self.claim_payments(i).last()?;
+        let amount = cents(correction.paid / Decimal::from(100));
+        (amount > Decimal::ZERO).then(|| (self.batch.claims[i].pcn.as_str(), amount))
     }
 
     fn claim_payments(&self, i: usize) -> &[ClaimPayment] {
@@ -617,8 +632,7 @@ impl Simulation {
         ))?;
         for (n, (payer, claims)) in self.by_payer().iter().enumerate() {
             let first = claims.first().map(|i| &self.batch.claims[*i]);
-            let total: Decimal =
-                claims.iter().map(|i| self.claim_payments(*i).iter().map(|p| p.paid).sum::<Decimal>()).sum();
+            let total = self.payment_total(claims);
             w.begin_transaction("835", &format!("{:04}", n + 1), "")?;
             let date = d8(paid_on);
             let amount = money(total);
@@ -653,6 +667,18 @@ impl Simulation {
                 for p in self.claim_payments(*i) {
                     self.write_clp(&mut w, p)?;
                 }
+            }
+            if let Some((pcn, interest)) = self.interest(claims) {
+                let fiscal_year_end = format!("{}1231", paid_on.format("%Y"));
+                w.segment_elements(
+                    "PLB",
+                    &[
+                        provider.npi.as_str().into(),
+                        Element::Owned(fiscal_year_end),
+                        Element::Composite(vec!["L6", pcn]),
+                        Element::Owned(money(-interest)),
+                    ],
+                )?;
             }
             w.end_transaction()?;
         }
@@ -804,4 +830,88 @@ pub fn simulate_files(
 /// Simulates from any reader (for tests and library users).
 pub fn simulate_reader<R: Read>(input: R, options: SimulateOptions) -> Result<Simulation, X12Error> {
     Ok(simulate(extract_837(input)?, options))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claim(pcn: &str, charges: &[i64]) -> SubmittedClaim {
+        SubmittedClaim {
+            pcn: pcn.into(),
+            charge: charges.iter().map(|c| Decimal::from(*c)).sum(),
+            place_of_service: "11".into(),
+            frequency: "1".into(),
+            filing_indicator: "CI".into(),
+            payer_name: "PAYER".into(),
+            payer_id: "P1".into(),
+            subscriber: Party::default(),
+            patient: Party::default(),
+            patient_is_subscriber: true,
+            provider: 0,
+            lines: charges
+                .iter()
+                .map(|c| SubmittedLine {
+                    procedure_code: "99213".into(),
+                    modifiers: Vec::new(),
+                    charge: Decimal::from(*c),
+                    units: Decimal::ONE,
+                    date: None,
+                    line_control_number: None,
+                })
+                .collect(),
+            st02: "0001".into(),
+        }
+    }
+
+    #[test]
+    fn a_deductible_is_taken_line_by_line_until_used_up() {
+        let p = pay(0, &claim("A", &[125, 18]), "N".into(), 80, PatientShare::Deductible(Decimal::from(110)));
+        let amounts: Vec<_> = p.lines.iter().map(|l| (l.allowed, l.paid)).collect();
+        assert_eq!(
+            amounts,
+            [(Some(Decimal::from(100)), Decimal::ZERO), (Some(Decimal::new(1440, 2)), Decimal::new(440, 2))]
+        );
+        assert_eq!(p.patient_responsibility, Decimal::from(110));
+        assert_eq!(p.lines[1].adjustments[1], Adjustment { group: "PR", reason: "1", amount: Decimal::from(10) });
+        assert_eq!(p.paid, Decimal::new(440, 2));
+    }
+
+    #[test]
+    fn a_reversal_negates_every_amount_and_keeps_the_payer_claim_number() {
+        let p = pay(0, &claim("A", &[125]), "N1".into(), 70, PatientShare::Coinsurance);
+        let r = p.reversal();
+        assert_eq!(r.status, "22");
+        assert_eq!((r.charge, r.paid, r.patient_responsibility), (-p.charge, -p.paid, -p.patient_responsibility));
+        assert_eq!(r.payer_claim_number, "N1");
+        assert_eq!(r.lines[0].adjustments[0].amount, -p.lines[0].adjustments[0].amount);
+    }
+
+    #[test]
+    fn a_bundling_denial_hits_only_the_last_line_of_a_multi_line_claim() {
+        let p = deny(0, &claim("A", &[100, 50]), "N".into(), "97", None);
+        assert_eq!(p.status, "1");
+        assert_eq!(p.lines[0].paid, Decimal::from(70));
+        assert_eq!(p.lines[1].paid, Decimal::ZERO);
+        assert_eq!(p.lines[1].adjustments[0].reason, "97");
+        let whole = deny(0, &claim("B", &[100]), "N".into(), "97", None);
+        assert_eq!(whole.status, "4");
+    }
+
+    #[test]
+    fn each_claims_fate_depends_on_the_seed_and_its_clm01_not_its_position() {
+        let claims: Vec<_> = (0..30).map(|i| claim(&format!("C{i}"), &[100, 20])).collect();
+        let options = SimulateOptions { seed: 9, deny_rate: Decimal::new(5, 1), payer_name: None };
+        let forward = simulate(SubmittedBatch { claims: claims.clone(), ..Default::default() }, options.clone());
+        let mut reversed_order = claims;
+        reversed_order.reverse();
+        let backward = simulate(SubmittedBatch { claims: reversed_order, ..Default::default() }, options);
+        let first = |d: &Decision| match d {
+            Decision::Rejected(c, s, _) => format!("{c}:{s}"),
+            Decision::Adjudicated(p) => format!("{} {}", p[0].status, p[0].paid),
+        };
+        for (i, d) in forward.decisions.iter().enumerate() {
+            assert_eq!(first(d), first(&backward.decisions[29 - i]), "claim C{i}");
+        }
+    }
 }
