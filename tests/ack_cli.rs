@@ -199,10 +199,12 @@ fn unreadable_files_exit_3_and_the_readable_ones_are_still_posted() {
     let db = ledger_with_sample_batch(dir.path());
     let garbage = dir.path().join("garbage.999");
     std::fs::write(&garbage, "this is not X12\n").unwrap();
+    let cut = dir.path().join("cut.999");
+    std::fs::write(&cut, "ISA").unwrap();
     let remit = root().join("../shared/fixtures/third-party/linuxforhealth-x12/835_005010X221A1/managed-care.835");
-    let assert = ack(&db, &[garbage, remit, root().join("tests/fixtures/ack/ta1-accepted.x12")]).code(3);
+    let assert = ack(&db, &[garbage, cut, remit, root().join("tests/fixtures/ack/ta1-accepted.x12")]).code(3);
     let err = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
-    assert!(err.contains("garbage.999") && err.contains("managed-care.835"), "{err}");
+    assert!(err.contains("garbage.999") && err.contains("cut.999") && err.contains("managed-care.835"), "{err}");
     assert!(err.contains("no TA1, 999 or 277 acknowledgment"), "{err}");
     assert_eq!(event_count(&db), 2, "the accepted TA1 was posted to both claims");
 }

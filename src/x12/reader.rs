@@ -138,7 +138,14 @@ impl<R: Read> SegmentReader<R> {
     fn read_isa(&mut self) -> Result<(usize, usize, usize), X12Error> {
         let avail = self.want(ISA_LEN + 64)?;
         let bytes = &self.buf[self.start..self.start + avail];
-        let esep = bytes[3];
+        let Some(&esep) = bytes.get(3) else {
+            // "ISA" and nothing after it: the header was cut off.
+            return Err(X12Error::syntax(
+                self.here(),
+                SyntaxError::InterchangeHeaderWidth { len: bytes.len(), detail: "found 0 of its 16 elements".into() },
+                bytes,
+            ));
+        };
         let mut seps_at = Vec::with_capacity(16);
         for (i, b) in bytes.iter().enumerate().skip(3) {
             if *b == esep {
