@@ -38,10 +38,13 @@ pub use write::{AckEnvelope, ClaimAckWriter, money_text, write_277ca, write_999}
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 pub enum AckKind {
     /// Interchange acknowledgment.
+    #[serde(rename = "TA1")]
     Ta1,
     /// 999 implementation acknowledgment.
+    #[serde(rename = "999")]
     Ack999,
     /// 277CA claim acknowledgment (or a 277 claim status response read the same way).
+    #[serde(rename = "277CA")]
     ClaimAck277,
 }
 
@@ -224,6 +227,10 @@ impl SegmentError {
             self.code,
             codes::ik3_error(&self.code)
         );
+        // A business-unit context names the claim at fault (`CTX*CLM01:CK1A2B3C4D5E6F`).
+        for c in self.context.iter().filter_map(|c| c.strip_prefix("CLM01:")) {
+            s.push_str(&format!(" (claim {c})"));
+        }
         for e in &self.elements {
             s.push_str("; ");
             s.push_str(&e.explain(&self.segment_id));

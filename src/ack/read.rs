@@ -602,6 +602,10 @@ mod tests {
         assert_eq!(e.elements[0].bad_value.as_deref(), Some("BADVALUE"));
         let words = rejected.explain();
         assert!(words.contains("NM109-2 (data element 67): 7 = code value not valid"), "{words}");
+        assert!(
+            words.contains("loop 2010BA: 8 = segment has element errors (see the element errors) (claim CK1)"),
+            "{words}"
+        );
         assert!(!words.contains("BADVALUE"), "the bad value is patient data");
         assert_eq!(g.sets[1].code, AckCode::Accepted);
         assert!(f.notes.is_empty(), "{:?}", f.notes);
