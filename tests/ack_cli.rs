@@ -208,3 +208,22 @@ fn unreadable_files_exit_3_and_the_readable_ones_are_still_posted() {
     assert!(err.contains("no TA1, 999 or 277 acknowledgment"), "{err}");
     assert_eq!(event_count(&db), 2, "the accepted TA1 was posted to both claims");
 }
+
+#[test]
+fn a_277ca_cut_off_half_way_changes_nothing_and_the_whole_file_posts_afterwards() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = ledger_with_sample_batch(dir.path());
+    simulate(dir.path(), "0");
+    let whole = std::fs::read(dir.path().join("claim-batch.277ca")).unwrap();
+    let text = String::from_utf8(whole).unwrap();
+    // Cut inside the second claim, after the first has been read (and posted in the open transaction).
+    let second = text.find(&format!("TRN*2*{SECOND}")).unwrap();
+    let cut = dir.path().join("cut.277ca");
+    std::fs::write(&cut, &text[..second + 8]).unwrap();
+    ack(&db, std::slice::from_ref(&cut)).code(3);
+    assert_eq!(claim(&db, FIRST).0, "submitted");
+    assert_eq!(event_count(&db), 0);
+    ack(&db, &[dir.path().join("claim-batch.277ca")]).code(0);
+    assert_eq!(claim(&db, FIRST).0, "accepted");
+    assert_eq!(claim(&db, SECOND).0, "accepted");
+}

@@ -209,3 +209,21 @@ fn the_simulators_837_extraction_reads_every_third_party_professional_claim_file
         }
     }
 }
+
+#[test]
+fn the_streaming_reader_hands_over_the_same_claims_the_collecting_reader_keeps() {
+    for rel in [
+        "imsweb-x12-parser/277_5010/x12_277_x212.txt",
+        "imsweb-x12-parser/277_5010/x12_277CA_rejected.txt",
+        "linuxforhealth-x12/277_005010X212/claim-level-status.277",
+    ] {
+        let bytes = std::fs::read(third_party(rel)).unwrap();
+        let kept: Vec<_> =
+            claimkit::ack::read_acknowledgments(&bytes[..]).unwrap().claim_acks[0].claims().cloned().collect();
+        let mut streamed = Vec::new();
+        let rest =
+            claimkit::ack::read_acknowledgments_streaming(&bytes[..], &mut |_, c| streamed.push(c.clone())).unwrap();
+        assert_eq!(streamed, kept, "{rel}");
+        assert_eq!(rest.claim_acks[0].claims().count(), 0, "{rel}: streamed claims are not kept");
+    }
+}

@@ -31,7 +31,7 @@ use rust_decimal::Decimal;
 
 use crate::x12::{EnvelopeFinding, Position};
 
-pub use read::{AckReadError, read_ack_file, read_acknowledgments};
+pub use read::{AckReadError, read_ack_file, read_acknowledgments, read_acknowledgments_streaming};
 pub use write::{AckEnvelope, ClaimAckWriter, money_text, write_277ca, write_999};
 
 /// Which acknowledgment a transaction is.

@@ -7,11 +7,16 @@
 //! (paid, denied, reversed...) keeps its status; the acknowledgment only adds an event. What
 //! matches no batch or claim is listed, never dropped, and kept in the `acknowledgments` table.
 
+use std::fs::File;
+use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
 use rusqlite::{OptionalExtension, Transaction, params};
 
-use super::{AckCode, AckFile, AckKind, AckReadError, ClaimStatus, GroupAck, InterchangeAck, SetAck, codes};
+use super::{
+    AckCode, AckFile, AckKind, AckReadError, ClaimStatus, GroupAck, InterchangeAck, SetAck, codes,
+    read_acknowledgments_streaming,
+};
 use crate::ledger::billing::{ClaimEvent, record_claim_event};
 use crate::ledger::{Ledger, LedgerError, now_timestamp, record_file};
 
@@ -76,15 +81,42 @@ impl AckPosting {
 }
 
 /// Reads `path` and posts it in one transaction. Posting the same content twice is a no-op.
+///
+/// The file is streamed: each 277 claim is posted as soon as it is read, so memory stays flat
+/// whatever the file size; a file that turns out unreadable half-way rolls back whole.
 pub fn post_ack_file(ledger: &mut Ledger, path: &Path) -> Result<AckPosting, AckPostError> {
-    let ack = super::read_ack_file(path)?;
+    let open = |path: &Path| {
+        File::open(path)
+            .map(|f| BufReader::with_capacity(1 << 16, f))
+            .map_err(|source| AckPostError::Read(AckReadError::Open { file: path.into(), source }))
+    };
+    let unreadable = |source| AckPostError::Read(AckReadError::X12 { file: path.into(), source });
     let sha = crate::digest::sha256_file(path).map_err(|source| AckPostError::Io { file: path.into(), source })?;
     let wrap = |source: LedgerError| AckPostError::Ledger { file: path.into(), source };
     let tx = ledger.transaction().map_err(wrap)?;
     if !record_file(&tx, "ack", path, &sha).map_err(wrap)? {
+        drop(tx);
+        let ack = read_acknowledgments_streaming(open(path)?, &mut |_, _| {}).map_err(unreadable)?;
         return Ok(AckPosting { file: path.into(), kinds: ack.kinds(), already_posted: true, ..Default::default() });
     }
-    let posting = post_acknowledgments(&tx, &ack, path, &sha).map_err(wrap)?;
+    let mut p = Poster::new(&tx, path, &sha);
+    let mut failed: Option<LedgerError> = None;
+    let ack = read_acknowledgments_streaming(open(path)?, &mut |_, claim| {
+        if failed.is_none()
+            && let Err(e) = p.claim_277(claim)
+        {
+            failed = Some(e);
+        }
+    })
+    .map_err(unreadable)?;
+    if let Some(e) = failed {
+        return Err(wrap(e));
+    }
+    if ack.is_empty() {
+        return Err(AckPostError::Read(super::read::not_an_acknowledgment(path, &ack)));
+    }
+    p.file_level(&ack).map_err(wrap)?;
+    let posting = p.out;
     tx.commit().map_err(|e| wrap(e.into()))?;
     Ok(posting)
 }
@@ -96,44 +128,11 @@ pub fn post_acknowledgments(
     path: &Path,
     sha256: &str,
 ) -> Result<AckPosting, LedgerError> {
-    let mut p = Poster {
-        tx,
-        source: path.display().to_string(),
-        sha256,
-        out: AckPosting { file: path.into(), kinds: ack.kinds(), ..Default::default() },
-    };
-    for f in &ack.envelope_findings {
-        p.out.notes.push(format!("acknowledgment file envelope: {} at {}", f.message, f.position));
+    let mut p = Poster::new(tx, path, sha256);
+    for c in ack.claim_acks.iter().flat_map(|t| t.claims()) {
+        p.claim_277(c)?;
     }
-    p.out.notes.extend(ack.notes.iter().cloned());
-    for ta1 in &ack.interchange_acks {
-        p.ta1(ta1)?;
-    }
-    for g in &ack.group_acks {
-        p.group(g)?;
-    }
-    for t in &ack.claim_acks {
-        if t.implementation != "005010X214" {
-            p.out.notes.push(format!(
-                "transaction set {} is a 277 for {}, not a 277CA (005010X214): its claim statuses were applied the same way",
-                t.envelope.st02,
-                if t.implementation.is_empty() { "an unnamed guide" } else { t.implementation.as_str() }
-            ));
-        }
-        // Batch- and provider-level statuses matter when they are not plain receipts.
-        let notable = |s: &&super::StatusInfo| !codes::is_acceptance_category(s.category());
-        for s in t.receiver_statuses.iter().filter(notable) {
-            p.out.notes.push(format!("277CA batch {}: {}", t.receiver_trace.as_deref().unwrap_or("-"), s.explain()));
-        }
-        for prov in &t.providers {
-            for s in prov.statuses.iter().filter(notable) {
-                p.out.notes.push(format!("277CA provider level: {}", s.explain()));
-            }
-        }
-        for c in t.claims() {
-            p.claim_277(c)?;
-        }
-    }
+    p.file_level(ack)?;
     Ok(p.out)
 }
 
@@ -159,7 +158,52 @@ struct Poster<'a, 't> {
     out: AckPosting,
 }
 
-impl Poster<'_, '_> {
+impl<'a, 't> Poster<'a, 't> {
+    fn new(tx: &'a Transaction<'t>, path: &Path, sha256: &'a str) -> Self {
+        Poster {
+            tx,
+            source: path.display().to_string(),
+            sha256,
+            out: AckPosting { file: path.into(), ..Default::default() },
+        }
+    }
+
+    /// Everything but the 277 claims: file notes, TA1s, 999 groups and 277 batch-level statuses.
+    fn file_level(&mut self, ack: &AckFile) -> Result<(), LedgerError> {
+        self.out.kinds = ack.kinds();
+        for f in &ack.envelope_findings {
+            self.out.notes.push(format!("acknowledgment file envelope: {} at {}", f.message, f.position));
+        }
+        self.out.notes.extend(ack.notes.iter().cloned());
+        for ta1 in &ack.interchange_acks {
+            self.ta1(ta1)?;
+        }
+        for g in &ack.group_acks {
+            self.group(g)?;
+        }
+        for t in &ack.claim_acks {
+            if t.implementation != "005010X214" {
+                self.out.notes.push(format!(
+                    "transaction set {} is a 277 for {}, not a 277CA (005010X214): its claim statuses were applied the same way",
+                    t.envelope.st02,
+                    if t.implementation.is_empty() { "an unnamed guide" } else { t.implementation.as_str() }
+                ));
+            }
+            // Batch- and provider-level statuses matter when they are not plain receipts.
+            let notable = |s: &&super::StatusInfo| !codes::is_acceptance_category(s.category());
+            for s in t.receiver_statuses.iter().filter(notable) {
+                let trace = t.receiver_trace.as_deref().unwrap_or("-");
+                self.out.notes.push(format!("277CA batch {trace}: {}", s.explain()));
+            }
+            for prov in &t.providers {
+                for s in prov.statuses.iter().filter(notable) {
+                    self.out.notes.push(format!("277CA provider level: {}", s.explain()));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// The batch whose envelope `column` (isa13 or gs06) matches, preferring the one sent to the
     /// acknowledgment's sender by the acknowledgment's receiver; the latest when several remain.
     fn find_batch(

@@ -42,16 +42,38 @@ pub fn read_ack_file(path: &Path) -> Result<AckFile, AckReadError> {
     let ack = read_acknowledgments(BufReader::with_capacity(1 << 16, file))
         .map_err(|source| AckReadError::X12 { file: path.to_path_buf(), source })?;
     if ack.is_empty() {
-        let found = if ack.skipped_sets.is_empty() { "none".to_string() } else { ack.skipped_sets.join(", ") };
-        return Err(AckReadError::NotAnAcknowledgment { file: path.to_path_buf(), found });
+        return Err(not_an_acknowledgment(path, &ack));
     }
     Ok(ack)
 }
 
+/// The error for a file that holds no acknowledgment, naming what it holds instead.
+pub(crate) fn not_an_acknowledgment(path: &Path, ack: &AckFile) -> AckReadError {
+    let found = if ack.skipped_sets.is_empty() { "none".to_string() } else { ack.skipped_sets.join(", ") };
+    AckReadError::NotAnAcknowledgment { file: path.to_path_buf(), found }
+}
+
 /// Reads every TA1, 999 and 277 in `input`. Files holding none give an empty [`AckFile`].
 pub fn read_acknowledgments<R: Read>(input: R) -> Result<AckFile, X12Error> {
+    read(input, None)
+}
+
+/// Reads like [`read_acknowledgments`] but hands each 277 claim to `on_claim` as soon as it is
+/// complete instead of keeping it, so a 277CA of any size is read with flat memory. The returned
+/// [`AckFile`] has the 277 transactions' headers, levels and statuses, without their claims.
+pub fn read_acknowledgments_streaming<R: Read>(
+    input: R,
+    on_claim: &mut dyn FnMut(&ClaimAckTransaction, &ClaimStatus),
+) -> Result<AckFile, X12Error> {
+    read(input, Some(on_claim))
+}
+
+fn read<R: Read>(
+    input: R,
+    on_claim: Option<&mut dyn FnMut(&ClaimAckTransaction, &ClaimStatus)>,
+) -> Result<AckFile, X12Error> {
     let mut reader = SegmentReader::new(input);
-    let mut state = State::default();
+    let mut state = State { on_claim, ..State::default() };
     let mut checker = EnvelopeChecker::new();
     let mut last = Position::default();
     while let Some(seg) = reader.next_segment()? {
@@ -87,7 +109,9 @@ enum Level {
 }
 
 #[derive(Default)]
-struct State {
+struct State<'a> {
+    /// Set when streaming: claims go here instead of into the transaction.
+    on_claim: Option<&'a mut dyn FnMut(&ClaimAckTransaction, &ClaimStatus)>,
     file: AckFile,
     envelope: AckEnvelopeIds,
     kind: SetKind,
@@ -161,7 +185,7 @@ fn small(seg: &Segment<'_>, n: usize) -> u32 {
     seg.trimmed(n).parse().unwrap_or(0)
 }
 
-impl State {
+impl State<'_> {
     fn note(&mut self, at: Position, what: &str) {
         self.file.notes.push(format!("{at}: {what}"));
     }
@@ -379,6 +403,10 @@ impl State {
         self.finish_line();
         if let Some(claim) = self.claim.take() {
             let Some(t) = self.claim_ack.as_mut() else { return };
+            if let Some(on_claim) = self.on_claim.as_mut() {
+                on_claim(t, &claim);
+                return;
+            }
             if t.providers.is_empty() {
                 t.providers.push(ProviderStatus {
                     provider: Party::default(),
