@@ -68,10 +68,10 @@ pub fn read_acknowledgments_streaming<R: Read>(
     read(input, Some(on_claim))
 }
 
-fn read<R: Read>(
-    input: R,
-    on_claim: Option<&mut dyn FnMut(&ClaimAckTransaction, &ClaimStatus)>,
-) -> Result<AckFile, X12Error> {
+/// Where streamed 277 claims go.
+type ClaimSink<'a> = &'a mut dyn FnMut(&ClaimAckTransaction, &ClaimStatus);
+
+fn read<R: Read>(input: R, on_claim: Option<ClaimSink<'_>>) -> Result<AckFile, X12Error> {
     let mut reader = SegmentReader::new(input);
     let mut state = State { on_claim, ..State::default() };
     let mut checker = EnvelopeChecker::new();
@@ -111,7 +111,7 @@ enum Level {
 #[derive(Default)]
 struct State<'a> {
     /// Set when streaming: claims go here instead of into the transaction.
-    on_claim: Option<&'a mut dyn FnMut(&ClaimAckTransaction, &ClaimStatus)>,
+    on_claim: Option<ClaimSink<'a>>,
     file: AckFile,
     envelope: AckEnvelopeIds,
     kind: SetKind,
