@@ -123,8 +123,8 @@ fn dec(s: &str) -> Decimal {
 /// What the 835 says, checked with our own sums.
 #[derive(Default, Debug)]
 struct Remit {
-    /// (CLP01, CLP02, CLP03, CLP04)
-    claims: Vec<(String, String, Decimal, Decimal)>,
+    /// (CLP01, CLP02, CLP03, CLP04, CLP07)
+    claims: Vec<(String, String, Decimal, Decimal, String)>,
     carcs: BTreeSet<String>,
     remarks: BTreeSet<String>,
     payments: Vec<Decimal>,
@@ -164,7 +164,7 @@ fn balanced_835(path: &Path) -> Remit {
                 let (charge, paid) = (dec(&seg.text(3)), dec(&seg.text(4)));
                 sum_clp += paid;
                 claim = Some((charge, paid, Decimal::ZERO));
-                remit.claims.push((seg.trimmed(1), seg.trimmed(2), charge, paid));
+                remit.claims.push((seg.trimmed(1), seg.trimmed(2), charge, paid, seg.trimmed(7)));
             }
             "SVC" => {
                 close_line(&mut line, &at);
@@ -262,6 +262,8 @@ fn denials_carry_real_carcs_and_one_paid_claim_is_reversed_then_corrected() {
     assert_eq!(correction.1, "1");
     assert_eq!(correction.2, original.2);
     assert_ne!(correction.3, original.3, "the correction pays a new amount");
+    let numbers: Vec<&str> = remit.claims.iter().filter(|c| c.1 != "22").map(|c| c.4.as_str()).collect();
+    assert_eq!(numbers.iter().collect::<BTreeSet<_>>().len(), numbers.len(), "payer claim numbers are unique");
     assert_eq!(remit.plb.len(), 1, "interest on the corrected claim");
     assert_eq!(remit.plb[0].0, "L6");
 
@@ -293,9 +295,11 @@ fn the_sample_batch_is_answered_with_exact_amounts_for_seed_7() {
     assert_eq!(summary["paid"].as_array().unwrap().len(), 2);
     assert_eq!(summary["reversed"], "CK9Z8Y7X6W5V4U3");
     let remit = balanced_835(&dir.path().join("claim-batch.835"));
-    // COMM1: 24.15 for the corrected claim plus 0.24 interest (PLB L6, 1 % of it).
-    assert_eq!(remit.payments, vec![dec("93.81"), dec("24.39")]);
-    assert_eq!(remit.plb, vec![("L6".to_string(), dec("-0.24"))]);
+    // COMM1: 49.40 paid, reversed, 48.64 paid again, plus 0.49 interest (PLB L6, 1 % of 48.64).
+    assert_eq!(remit.payments, vec![dec("69.78"), dec("49.13")]);
+    assert_eq!(remit.plb, vec![("L6".to_string(), dec("-0.49"))]);
+    let numbers: Vec<&str> = remit.claims.iter().map(|c| c.4.as_str()).collect();
+    assert_eq!(numbers, ["26112001010000001", "26112001010000002", "26112001010000002", "26112001010000002C"]);
     let statuses: Vec<&str> = remit.claims.iter().map(|c| c.1.as_str()).collect();
     assert_eq!(statuses, ["1", "1", "22", "1"]);
     let ack999 = read_ack_file(&dir.path().join("claim-batch.999")).unwrap();

@@ -9,8 +9,8 @@
 //! is reversed and corrected (with 1 % late-payment interest as a PLB L6 item):
 //!
 //! ```text
-//! CLP*CK1A2B3C4D5E6F*1*143*93.81*23.45*MB*2611200576094*11*1~
-//! SVC*HC:99213:25*125*82~ DTM*472*20261102~ CAS*CO*45*22.5~ CAS*PR*2*20.5~ REF*6R*CK1A2B3C4D5E6F01~ AMT*B6*102.5~
+//! CLP*CK1A2B3C4D5E6F*1*143*69.78*17.45*MB*26112001010000001*11*1~
+//! SVC*HC:99213:25*125*61~ DTM*472*20261102~ CAS*CO*45*48.75~ CAS*PR*2*15.25~ REF*6R*CK1A2B3C4D5E6F01~ AMT*B6*76.25~
 //! ```
 //!
 //! Everything is deterministic for a seed (same seed, same bytes) and balances at the line,
@@ -208,7 +208,7 @@ pub fn simulate(batch: SubmittedBatch, options: SimulateOptions) -> Simulation {
     let mut decisions = Vec::with_capacity(batch.claims.len());
     for (i, claim) in batch.claims.iter().enumerate() {
         let mut rng = Rng::new(options.seed, &claim.pcn);
-        let number = payer_claim_number(&mut rng, batch.date);
+        let number = payer_claim_number(&batch, i, false);
         if rng.unit() < reject_rate {
             let pick = if rng.below(2) == 0 { ("A7", "562", Some("85")) } else { ("A3", "33", None) };
             decisions.push(Decision::Rejected(pick.0, pick.1, pick.2));
@@ -240,7 +240,7 @@ pub fn simulate(batch: SubmittedBatch, options: SimulateOptions) -> Simulation {
     if let Some(i) = reversed {
         let claim = &batch.claims[i];
         let mut rng = Rng::new(options.seed, &format!("{}#correction", claim.pcn));
-        let number = payer_claim_number(&mut rng, batch.date);
+        let number = payer_claim_number(&batch, i, true);
         if let Decision::Adjudicated(payments) = &mut decisions[i] {
             let original = payments[0].clone();
             let pct = 55 + rng.below(10) as i64;
@@ -252,9 +252,12 @@ pub fn simulate(batch: SubmittedBatch, options: SimulateOptions) -> Simulation {
     Simulation { batch, options, decisions, reversed }
 }
 
-fn payer_claim_number(rng: &mut Rng, date: Option<NaiveDate>) -> String {
-    let day = date.map(|d| d.format("%y%m%d").to_string()).unwrap_or_else(|| "000000".into());
-    format!("{day}{:07}", rng.below(10_000_000))
+/// A payer claim control number unique within the batch (and across batches of other days or
+/// interchange numbers): date, ISA13, claim position; a correction gets its own with a `C` suffix.
+fn payer_claim_number(batch: &SubmittedBatch, index: usize, correction: bool) -> String {
+    let day = batch.date.map(|d| d.format("%y%m%d").to_string()).unwrap_or_else(|| "000000".into());
+    let suffix = if correction { "C" } else { "" };
+    format!("{day}{:04}{:07}{suffix}", batch.isa13 % 10_000, index + 1)
 }
 
 /// How the patient's share is taken on a paid claim.
