@@ -21,10 +21,10 @@ pub struct SimulateArgs {
     /// Same seed, same bytes.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Share of claims denied, 0 to 1 (a quarter of it is rejected by the 277CA instead).
+    /// Share of claims denied in the 835, 0 to 1; a quarter of that share is rejected up front by the 277CA.
     #[arg(long, default_value = "0.1", value_parser = parse_rate)]
     pub deny_rate: Decimal,
-    /// Payer name in the 835 (default: the 837's payer name).
+    /// Payer name in the 277CA and 835 (default: the 837's NM1*PR name).
     #[arg(long)]
     pub payer_name: Option<String>,
 }

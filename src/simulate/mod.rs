@@ -50,9 +50,10 @@ pub enum SimulateError {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SimulateOptions {
     pub seed: u64,
-    /// Share of claims denied (0 to 1); a quarter of that share is rejected up front by the 277CA.
+    /// Share of claims denied in the 835 (0 to 1); a quarter of that share is rejected up front by
+    /// the 277CA and never adjudicated.
     pub deny_rate: Decimal,
-    /// Payer name for the 835 `N1*PR` (default: the 837's `NM1*PR` name).
+    /// Payer name for the 277CA and 835 (default: the 837's `NM1*PR` name).
     pub payer_name: Option<String>,
 }
 
