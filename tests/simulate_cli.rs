@@ -345,3 +345,16 @@ fn a_file_without_claims_is_an_input_error() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn an_837_with_several_functional_groups_gets_one_999_response_per_group() {
+    let dir = tempfile::tempdir().unwrap();
+    let from = root().join("../shared/fixtures/third-party/imsweb-x12-parser/837_5010/x12_multiple_gs.txt");
+    simulate(&from, dir.path(), 1, "0");
+    let ack = read_ack_file(&dir.path().join("x12_multiple_gs.999")).unwrap();
+    assert_eq!(ack.group_acks.len(), 3);
+    for g in &ack.group_acks {
+        assert_eq!(g.sets.len(), 1);
+        assert_eq!((g.sets_included, g.sets_accepted), (1, 1));
+    }
+}

@@ -64,14 +64,20 @@ impl SubmittedClaim {
     }
 }
 
-/// One transaction set of the 837.
+/// One transaction set of the 837, with the functional group that carried it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubmittedSet {
+    /// Which functional group of the file (0, 1, ...): GS06 values may repeat across interchanges.
+    pub group: usize,
+    pub gs06: String,
+    /// GS08.
+    pub version: String,
     pub st02: String,
     pub implementation: String,
 }
 
-/// What a payer needs from one 837P file (the first interchange and group; later ones are added).
+/// What a payer needs from one 837P file. Envelope fields are those of the first interchange and
+/// group; every transaction set of every group is in `sets`, every claim in `claims`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SubmittedBatch {
     pub sender_qualifier: String,
@@ -118,6 +124,7 @@ pub fn extract_837<R: Read>(input: R) -> Result<SubmittedBatch, X12Error> {
     let mut b = SubmittedBatch { usage: 'T', ..Default::default() };
     let mut level = Level::None;
     let mut st02 = String::new();
+    let (mut group, mut version, mut groups) = (String::new(), String::new(), 0usize);
     let (mut filing, mut payer_name, mut payer_id) = (String::new(), String::new(), String::new());
     let mut subscriber = Party::default();
     let mut patient: Option<Party> = None;
@@ -140,14 +147,25 @@ pub fn extract_837<R: Read>(input: R) -> Result<SubmittedBatch, X12Error> {
                 b.isa13 = seg.trimmed(13).parse().unwrap_or(0);
                 b.usage = seg.trimmed(15).chars().next().unwrap_or('T');
             }
-            "GS" if b.gs06.is_empty() => {
-                b.gs06 = seg.trimmed(6);
-                b.version = seg.trimmed(8);
-                b.date = NaiveDate::parse_from_str(&seg.trimmed(4), "%Y%m%d").ok();
+            "GS" => {
+                groups += 1;
+                group = seg.trimmed(6);
+                version = seg.trimmed(8);
+                if b.gs06.is_empty() {
+                    b.gs06 = group.clone();
+                    b.version = version.clone();
+                    b.date = NaiveDate::parse_from_str(&seg.trimmed(4), "%Y%m%d").ok();
+                }
             }
             "ST" => {
                 st02 = seg.trimmed(2);
-                b.sets.push(SubmittedSet { st02: st02.clone(), implementation: seg.trimmed(3) });
+                b.sets.push(SubmittedSet {
+                    group: groups.saturating_sub(1),
+                    gs06: group.clone(),
+                    version: version.clone(),
+                    st02: st02.clone(),
+                    implementation: seg.trimmed(3),
+                });
             }
             "SE" => {
                 flush(&mut claim, &mut b);

@@ -393,13 +393,13 @@ impl Simulation {
         }
     }
 
-    /// Writes the 999: every transaction set of the 837 accepted.
+    /// Writes the 999: every transaction set of every functional group of the 837 accepted, one
+    /// `ST*999` per group.
     pub fn write_999<W: Write>(&self, out: W) -> Result<W, WriteError> {
-        let sets: Vec<SetAck> = self
-            .batch
-            .sets
-            .iter()
-            .map(|s| SetAck {
+        let mut groups: Vec<GroupAck> = Vec::new();
+        let mut current = None;
+        for s in &self.batch.sets {
+            let set = SetAck {
                 transaction_id: "837".into(),
                 control_number: s.st02.clone(),
                 implementation: Some(s.implementation.clone()).filter(|i| !i.is_empty()),
@@ -407,23 +407,30 @@ impl Simulation {
                 code: AckCode::Accepted,
                 error_codes: Vec::new(),
                 position: Default::default(),
-            })
-            .collect();
-        let n = sets.len() as u32;
-        let group = GroupAck {
-            envelope: AckEnvelopeIds::default(),
-            functional_id: "HC".into(),
-            group_control_number: self.batch.gs06.clone(),
-            version: Some(self.batch.version.clone()).filter(|v| !v.is_empty()),
-            sets,
-            code: AckCode::Accepted,
-            sets_included: n,
-            sets_received: n,
-            sets_accepted: n,
-            error_codes: Vec::new(),
-            position: Default::default(),
-        };
-        write_999(out, &self.envelope(0, 1), &[group])
+            };
+            match groups.last_mut().filter(|_| current == Some(s.group)) {
+                Some(g) => g.sets.push(set),
+                None => groups.push(GroupAck {
+                    envelope: AckEnvelopeIds::default(),
+                    functional_id: "HC".into(),
+                    group_control_number: s.gs06.clone(),
+                    version: Some(s.version.clone()).filter(|v| !v.is_empty()),
+                    sets: vec![set],
+                    code: AckCode::Accepted,
+                    sets_included: 0,
+                    sets_received: 0,
+                    sets_accepted: 0,
+                    error_codes: Vec::new(),
+                    position: Default::default(),
+                }),
+            }
+            current = Some(s.group);
+        }
+        for g in &mut groups {
+            let n = g.sets.len() as u32;
+            (g.sets_included, g.sets_received, g.sets_accepted) = (n, n, n);
+        }
+        write_999(out, &self.envelope(0, 1), &groups)
     }
 
     /// Writes the 277CA: each claim accepted (A2:20 with REF*1K) or rejected, in transaction
