@@ -423,6 +423,10 @@ impl<'a, 't> Poster<'a, 't> {
             }
         }
         let verdict = verdict(&set.code);
+        if set.code == AckCode::AcceptedWithErrors {
+            // Accepted, but the errors will come back as rejections if left unfixed.
+            self.out.notes.push(detail.clone());
+        }
         let Some(batch) = batch else {
             self.record_ack(AckKind::Ack999, &reference, None, None, verdict, codes.trim(), &detail, None)?;
             self.out.unmatched.push(Unmatched {
@@ -610,6 +614,21 @@ mod tests {
         let rejected: Vec<_> = p.claims.iter().filter(|c| c.rejected).map(|c| c.pcn.as_str()).collect();
         assert_eq!(rejected, ["PCN1", "PCN2"]);
         assert!(p.needs_attention());
+    }
+
+    #[test]
+    fn a_999_set_accepted_with_errors_keeps_the_status_and_notes_the_errors() {
+        let mut ledger = ledger();
+        let p = post(&mut ledger, &ack_999("AK2*837*0002*005010X222A1~IK3*REF*30*2300*I9~IK5*E~"));
+        assert_eq!((p.accepted, p.rejected), (1, 0));
+        assert_eq!(status(&ledger, "PCN3").0, "submitted");
+        assert!(
+            p.notes.iter().any(|n| n.contains("accepted with errors noted; REF at segment 30 loop 2300: I9")),
+            "{:?}",
+            p.notes
+        );
+        assert!(events(&ledger, "PCN3")[0].1.contains("I9 = segment is present although the guide says Not Used"));
+        assert!(!p.needs_attention());
     }
 
     #[test]
