@@ -24,6 +24,9 @@ proptest! {
 
     #[test]
     fn every_truncation_is_reported_not_panicked(cut in 0usize..SAMPLE.len()) {
+        // Cutting only the line break after the last terminator leaves a whole file.
+        let last_terminator = SAMPLE.iter().rposition(|b| *b == b'~').unwrap_or(0);
+        prop_assume!(cut <= last_terminator);
         let result = inspect(&SAMPLE[..cut], |_| {});
         prop_assert!(!result.is_sound(), "a file cut at byte {} must not pass", cut);
     }

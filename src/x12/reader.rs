@@ -138,13 +138,12 @@ impl<R: Read> SegmentReader<R> {
     fn read_isa(&mut self) -> Result<(usize, usize, usize), X12Error> {
         let avail = self.want(ISA_LEN + 64)?;
         let bytes = &self.buf[self.start..self.start + avail];
+        let err = |kind| X12Error::syntax(self.here(), kind, &bytes[..bytes.len().min(ISA_LEN)]);
         let Some(&esep) = bytes.get(3) else {
-            // "ISA" and nothing after it: the header was cut off.
-            return Err(X12Error::syntax(
-                self.here(),
-                SyntaxError::InterchangeHeaderWidth { len: bytes.len(), detail: "found 0 of its 16 elements".into() },
-                bytes,
-            ));
+            return Err(err(SyntaxError::InterchangeHeaderWidth {
+                len: bytes.len(),
+                detail: "the file ends inside the ISA segment".into(),
+            }));
         };
         let mut seps_at = Vec::with_capacity(16);
         for (i, b) in bytes.iter().enumerate().skip(3) {
@@ -155,7 +154,6 @@ impl<R: Read> SegmentReader<R> {
                 }
             }
         }
-        let err = |kind| X12Error::syntax(self.here(), kind, &bytes[..bytes.len().min(ISA_LEN)]);
         if seps_at.len() < 16 || seps_at[15] + 2 >= bytes.len() {
             return Err(err(SyntaxError::InterchangeHeaderWidth {
                 len: bytes.len(),
@@ -352,6 +350,14 @@ mod tests {
         assert!(msg.contains("segment 3"), "{msg}");
         assert!(!msg.contains("SECRET"), "{msg}");
         assert!(err.segment_text().unwrap().contains("SECRET"));
+    }
+
+    #[test]
+    fn a_file_of_just_isa_is_an_error_not_a_panic() {
+        for text in ["ISA", "ISA*", "  ISA"] {
+            let err = read_segments(text.as_bytes(), |_| {}).unwrap_err();
+            assert!(matches!(err, X12Error::Syntax { kind: SyntaxError::InterchangeHeaderWidth { .. }, .. }), "{text}");
+        }
     }
 
     #[test]
