@@ -11,14 +11,15 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// Our copy of the two-claim sample batch (ISA13 101, GS06 101, ST02 0001).
 fn sample_837() -> PathBuf {
-    root().join("sample-data/x12/claim-batch.837")
+    root().join("tests/fixtures/ack/two-claims.837")
 }
 
 const FIRST: &str = "CK1A2B3C4D5E6F";
 const SECOND: &str = "CK9Z8Y7X6W5V4U3";
 
-/// A ledger at `dir/claimkit.db` that sent sample-data/x12/claim-batch.837 (ISA13 101, GS06 101, ST02 0001).
+/// A ledger at `dir/claimkit.db` that sent tests/fixtures/ack/two-claims.837 (ISA13 101, GS06 101, ST02 0001).
 fn ledger_with_sample_batch(dir: &Path) -> PathBuf {
     let db = dir.join("claimkit.db");
     let mut ledger = Ledger::open(&db).unwrap();
@@ -85,7 +86,7 @@ fn simulated_999_and_277ca_accept_both_claims_and_keep_the_payer_claim_numbers()
     let dir = tempfile::tempdir().unwrap();
     let db = ledger_with_sample_batch(dir.path());
     simulate(dir.path(), "0");
-    let files = [dir.path().join("claim-batch.999"), dir.path().join("claim-batch.277ca")];
+    let files = [dir.path().join("two-claims.999"), dir.path().join("two-claims.277ca")];
     let out = ack(&db, &files).code(0).get_output().stdout.clone();
     let text = String::from_utf8(out).unwrap();
     assert!(text.contains("999") && text.contains("277CA"), "{text}");
@@ -106,7 +107,7 @@ fn posting_the_same_acknowledgments_again_changes_nothing_and_says_so() {
     let dir = tempfile::tempdir().unwrap();
     let db = ledger_with_sample_batch(dir.path());
     simulate(dir.path(), "0");
-    let files = [dir.path().join("claim-batch.999"), dir.path().join("claim-batch.277ca")];
+    let files = [dir.path().join("two-claims.999"), dir.path().join("two-claims.277ca")];
     ack(&db, &files).code(0);
     let before = event_count(&db);
     let again = ack(&db, &files).code(0).get_output().stdout.clone();
@@ -119,7 +120,7 @@ fn a_277ca_rejection_is_listed_with_its_reason_and_exits_1() {
     let dir = tempfile::tempdir().unwrap();
     let db = ledger_with_sample_batch(dir.path());
     simulate(dir.path(), "1");
-    let file = dir.path().join("claim-batch.277ca");
+    let file = dir.path().join("two-claims.277ca");
     let ack_file = read_ack_file(&file).unwrap();
     let rejected: Vec<_> = ack_file.claim_acks[0].claims().filter(|c| c.is_rejected()).cloned().collect();
     assert!(!rejected.is_empty(), "seed 7 at deny rate 1 rejects a claim");
@@ -214,7 +215,7 @@ fn a_277ca_cut_off_half_way_changes_nothing_and_the_whole_file_posts_afterwards(
     let dir = tempfile::tempdir().unwrap();
     let db = ledger_with_sample_batch(dir.path());
     simulate(dir.path(), "0");
-    let whole = std::fs::read(dir.path().join("claim-batch.277ca")).unwrap();
+    let whole = std::fs::read(dir.path().join("two-claims.277ca")).unwrap();
     let text = String::from_utf8(whole).unwrap();
     // Cut inside the second claim, after the first has been read (and posted in the open transaction).
     let second = text.find(&format!("TRN*2*{SECOND}")).unwrap();
@@ -223,7 +224,7 @@ fn a_277ca_cut_off_half_way_changes_nothing_and_the_whole_file_posts_afterwards(
     ack(&db, std::slice::from_ref(&cut)).code(3);
     assert_eq!(claim(&db, FIRST).0, "submitted");
     assert_eq!(event_count(&db), 0);
-    ack(&db, &[dir.path().join("claim-batch.277ca")]).code(0);
+    ack(&db, &[dir.path().join("two-claims.277ca")]).code(0);
     assert_eq!(claim(&db, FIRST).0, "accepted");
     assert_eq!(claim(&db, SECOND).0, "accepted");
 }

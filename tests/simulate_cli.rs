@@ -13,8 +13,9 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// Our copy of the two-claim sample batch (ISA13 101, GS06 101, ST02 0001).
 fn sample_837() -> PathBuf {
-    root().join("sample-data/x12/claim-batch.837")
+    root().join("tests/fixtures/ack/two-claims.837")
 }
 
 /// Writes a synthetic 837P with `claims` claims: Medicare and commercial, one to three lines, every
@@ -294,7 +295,7 @@ fn the_sample_batch_is_answered_with_exact_amounts_for_seed_7() {
     assert_eq!(summary["claims"], 2);
     assert_eq!(summary["paid"].as_array().unwrap().len(), 2);
     assert_eq!(summary["reversed"], "CK9Z8Y7X6W5V4U3");
-    let remit = balanced_835(&dir.path().join("claim-batch.835"));
+    let remit = balanced_835(&dir.path().join("two-claims.835"));
     // COMM1: 49.40 paid, reversed, 48.64 paid again, plus 0.49 interest (PLB L6, 1 % of 48.64).
     assert_eq!(remit.payments, vec![dec("69.78"), dec("49.13")]);
     assert_eq!(remit.plb, vec![("L6".to_string(), dec("-0.49"))]);
@@ -302,9 +303,34 @@ fn the_sample_batch_is_answered_with_exact_amounts_for_seed_7() {
     assert_eq!(numbers, ["26112001010000001", "26112001010000002", "26112001010000002", "26112001010000002C"]);
     let statuses: Vec<&str> = remit.claims.iter().map(|c| c.1.as_str()).collect();
     assert_eq!(statuses, ["1", "1", "22", "1"]);
-    let ack999 = read_ack_file(&dir.path().join("claim-batch.999")).unwrap();
+    let ack999 = read_ack_file(&dir.path().join("two-claims.999")).unwrap();
     assert_eq!(ack999.group_acks[0].group_control_number, "101");
     assert_eq!(ack999.group_acks[0].sets[0].control_number, "0001");
+}
+
+/// Every 837 under sample-data/x12/.
+fn sample_837s() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("sample-data/x12"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "837"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty());
+    files
+}
+
+#[test]
+fn every_sample_837_is_answered_for_every_claim_with_a_balanced_835() {
+    for from in sample_837s() {
+        let dir = tempfile::tempdir().unwrap();
+        simulate(&from, dir.path(), 11, "0.4");
+        let stem = from.file_stem().unwrap().to_string_lossy().into_owned();
+        let clms = std::fs::read_to_string(&from).unwrap().matches("CLM*").count();
+        let ack = read_ack_file(&dir.path().join(format!("{stem}.277ca"))).unwrap();
+        assert_eq!(ack.claim_acks.iter().map(|t| t.claims().count()).sum::<usize>(), clms, "{stem}");
+        balanced_835(&dir.path().join(format!("{stem}.835")));
+    }
 }
 
 #[test]
@@ -314,9 +340,14 @@ fn the_999_277ca_and_835_pass_the_independent_validator() {
     let from = dir.path().join("forty.837");
     write_837(&from, 40);
     simulate(&from, dir.path(), 5, "0.5");
-    simulate(&sample_837(), dir.path(), 7, "0.1");
-    for name in ["forty.999", "forty.277ca", "forty.835", "claim-batch.999", "claim-batch.277ca", "claim-batch.835"] {
-        let out = std::process::Command::new(&validator).arg(dir.path().join(name)).output().unwrap();
+    let mut names: Vec<String> = vec!["forty.999".into(), "forty.277ca".into(), "forty.835".into()];
+    for sample in sample_837s() {
+        simulate(&sample, dir.path(), 7, "0.3");
+        let stem = sample.file_stem().unwrap().to_string_lossy().into_owned();
+        names.extend(["999", "277ca", "835"].map(|ext| format!("{stem}.{ext}")));
+    }
+    for name in names {
+        let out = std::process::Command::new(&validator).arg(dir.path().join(&name)).output().unwrap();
         assert!(
             out.status.success(),
             "{name}: {}{}",

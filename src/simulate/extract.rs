@@ -288,7 +288,7 @@ mod tests {
 
     #[test]
     fn the_sample_batch_yields_two_claims_with_their_lines_payers_and_patients() {
-        let b = extract_837(&include_bytes!("../../sample-data/x12/claim-batch.837")[..]).unwrap();
+        let b = extract_837(&include_bytes!("../../tests/fixtures/ack/two-claims.837")[..]).unwrap();
         assert_eq!((b.sender_id.as_str(), b.receiver_id.as_str(), b.isa13), ("MAPLEFM001", "CLEARHOUSE01", 101));
         assert_eq!(b.gs06, "101");
         assert_eq!(b.claims.len(), 2);
