@@ -7,6 +7,7 @@
 //!                 x12 (read/write)   codes (code sets)   ledger (SQLite)
 //! ```
 
+pub mod ack;
 pub mod claim837;
 pub mod codes;
 pub mod digest;
@@ -19,4 +20,5 @@ pub mod practice;
 pub mod progress;
 pub mod report;
 pub mod scrub;
+pub mod simulate;
 pub mod x12;

@@ -7,6 +7,7 @@
 //! data error (a file that cannot be read or parsed); 4 internal, database or I/O error; 75 another
 //! run holds the ledger lock.
 
+mod ack;
 mod build;
 mod claim;
 mod codes;
@@ -16,6 +17,7 @@ mod init;
 mod inspect;
 mod report;
 mod scrub;
+mod simulate;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -128,6 +130,10 @@ pub enum Command {
     Correct(correct::CorrectArgs),
     /// Void a claim (frequency 8).
     Void(correct::CorrectArgs),
+    /// Post TA1, 999 and 277CA acknowledgments: rejected claims, accepted claims, payer claim numbers.
+    Ack(ack::AckArgs),
+    /// Answer an 837P as a payer would: write the 999, 277CA and 835 (for tests and demos).
+    Simulate(simulate::SimulateArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -150,6 +156,8 @@ pub fn main() -> ExitCode {
         Command::Build(args) => build::exec(&global, args),
         Command::Correct(args) => correct::exec_correct(&global, args),
         Command::Void(args) => correct::exec_void(&global, args),
+        Command::Ack(args) => ack::exec(&global, args),
+        Command::Simulate(args) => simulate::exec(&global, args),
     };
     match result {
         Ok(exit) => ExitCode::from(exit.code()),

@@ -13,6 +13,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "foundation", include_str!("migrations/0001_foundation.sql")),
     (2, "billing", include_str!("migrations/0002_billing.sql")),
     (3, "code_imports", include_str!("migrations/0003_code_imports.sql")),
+    (6, "acks", include_str!("migrations/0006_acks.sql")),
 ];
 
 pub fn latest_version() -> i64 {

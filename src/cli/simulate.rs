@@ -1,0 +1,83 @@
+//! `claimkit simulate --from FILE.837 --out DIR`: write the 999, 277CA and 835 a payer would send.
+
+use std::io::{BufWriter, Write};
+use std::path::PathBuf;
+
+use anyhow::Result;
+use claimkit::report::{OutputFormat, Table};
+use claimkit::simulate::{SimulateError, SimulateOptions, simulate_files};
+use rust_decimal::Decimal;
+
+use super::{Exit, GlobalArgs, InputError};
+
+#[derive(Debug, clap::Args)]
+pub struct SimulateArgs {
+    /// The 837P to answer.
+    #[arg(long, value_name = "FILE.837")]
+    pub from: PathBuf,
+    /// Directory for <name>.999, <name>.277ca and <name>.835.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Same seed, same bytes.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Share of claims denied in the 835, 0 to 1; a quarter of that share is rejected up front by the 277CA.
+    #[arg(long, default_value = "0.1", value_parser = parse_rate)]
+    pub deny_rate: Decimal,
+    /// Payer name in the 277CA and 835 (default: the 837's NM1*PR name).
+    #[arg(long)]
+    pub payer_name: Option<String>,
+}
+
+fn parse_rate(s: &str) -> Result<Decimal, String> {
+    let d: Decimal = s.parse().map_err(|_| format!("{s:?} is not a number"))?;
+    if d < Decimal::ZERO || d > Decimal::ONE {
+        return Err("the deny rate is between 0 and 1".into());
+    }
+    Ok(d)
+}
+
+pub fn exec(global: &GlobalArgs, args: SimulateArgs) -> Result<Exit> {
+    let options = SimulateOptions { seed: args.seed, deny_rate: args.deny_rate, payer_name: args.payer_name };
+    let summary = match simulate_files(&args.from, &args.out, options) {
+        Ok(s) => s,
+        Err(e @ (SimulateError::Read { .. } | SimulateError::NoClaims { .. })) => {
+            return Err(InputError(e.to_string()).into());
+        }
+        Err(SimulateError::Io { file, source }) if file == args.from => {
+            return Err(InputError(format!("{}: {source}", file.display())).into());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if global.quiet && global.format == OutputFormat::Table {
+        return Ok(Exit::Clean);
+    }
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    if global.format == OutputFormat::Json {
+        serde_json::to_writer_pretty(&mut out, &summary)?;
+        writeln!(out)?;
+    } else {
+        let mut t = Table::new(&[("payer", "Payer"), ("trace", "Trace (TRN02)"), ("paid", "Paid (BPR02)")]);
+        for (payer, trace, paid) in &summary.payments {
+            t.push(vec![payer.clone().into(), trace.clone().into(), (*paid).into()]);
+        }
+        if global.format == OutputFormat::Table {
+            writeln!(
+                out,
+                "{} claims: {} paid, {} denied, {} rejected by the 277CA; reversed and corrected: {}",
+                summary.claims,
+                summary.paid.len(),
+                summary.denied.len(),
+                summary.rejected.len(),
+                summary.reversed.as_deref().unwrap_or("none")
+            )?;
+            for f in &summary.files {
+                writeln!(out, "wrote {}", f.display())?;
+            }
+        }
+        t.render(global.format, &mut out)?;
+    }
+    out.flush()?;
+    Ok(Exit::Clean)
+}
