@@ -227,3 +227,40 @@ fn the_streaming_reader_hands_over_the_same_claims_the_collecting_reader_keeps()
         assert_eq!(rest.claim_acks[0].claims().count(), 0, "{rel}: streamed claims are not kept");
     }
 }
+
+#[test]
+fn acknowledgments_cut_at_any_byte_or_with_a_byte_changed_never_panic_the_reader() {
+    for rel in ["imsweb-x12-parser/277_5010/x12_277CA_rejected.txt", "imsweb-x12-parser/837_5010/x12_999_rejected.txt"]
+    {
+        let bytes = std::fs::read(third_party(rel)).unwrap();
+        for cut in 0..bytes.len() {
+            let _ = claimkit::ack::read_acknowledgments(&bytes[..cut]);
+        }
+        for at in 0..bytes.len() {
+            for replacement in [b'*', b'~', b':', b'A', b'0'] {
+                let mut changed = bytes.clone();
+                changed[at] = replacement;
+                let _ = claimkit::ack::read_acknowledgments(&changed[..]);
+            }
+        }
+    }
+    let ta1 = std::fs::read(ours("ta1-rejected.x12")).unwrap();
+    for cut in 0..ta1.len() {
+        let _ = claimkit::ack::read_acknowledgments(&ta1[..cut]);
+    }
+}
+
+#[test]
+fn the_simulators_837_extraction_never_panics_on_a_cut_or_changed_file() {
+    let bytes = std::fs::read(ours("two-claims.837")).unwrap();
+    for cut in 0..bytes.len() {
+        let _ = claimkit::simulate::extract_837(&bytes[..cut]);
+    }
+    for at in (0..bytes.len()).step_by(3) {
+        for replacement in [b'*', b'~', b':', b'X'] {
+            let mut changed = bytes.clone();
+            changed[at] = replacement;
+            let _ = claimkit::simulate::extract_837(&changed[..]);
+        }
+    }
+}

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use claimkit::report::{OutputFormat, Table};
 use claimkit::simulate::{SimulateError, SimulateOptions, simulate_files};
+use claimkit::x12::WriteError;
 use rust_decimal::Decimal;
 
 use super::{Exit, GlobalArgs, InputError};
@@ -42,6 +43,10 @@ pub fn exec(global: &GlobalArgs, args: SimulateArgs) -> Result<Exit> {
     let summary = match simulate_files(&args.from, &args.out, options) {
         Ok(s) => s,
         Err(e @ (SimulateError::Read { .. } | SimulateError::NoClaims { .. })) => {
+            return Err(InputError(e.to_string()).into());
+        }
+        // Data of the 837 that cannot be echoed with our separators is the input's problem.
+        Err(e @ SimulateError::Write { source: WriteError::SeparatorInData { .. }, .. }) => {
             return Err(InputError(e.to_string()).into());
         }
         Err(SimulateError::Io { file, source }) if file == args.from => {
