@@ -527,7 +527,8 @@ impl Icd10Cm {
                 hits.push((score, !records[i].billable(), (b, i)));
             }
         }
-        hits.sort_by_key(|h| (h.0, h.1, h.2));
+        // Billable codes first among equally relevant ones: those are what a claim can carry.
+        hits.sort_by_key(|h| (h.0.tier(), h.1, h.0, h.2));
         hits.into_iter().take(limit).map(|(_, _, at)| self.entry(at)).collect()
     }
 

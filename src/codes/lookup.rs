@@ -247,6 +247,7 @@ pub fn search_everywhere(
 ) -> Vec<CodeFinding> {
     let query = Query::new(text);
     let mut hits: Vec<(Score, usize, CodeFinding)> = Vec::new();
+    // Within a relevance tier, codes a claim can carry (billable ICD-10-CM leaves) come first.
     let wanted = |s: CodeSystem| system.is_none_or(|w| w == s);
     let mut push = |sys: CodeSystem, f: CodeFinding| {
         if let Some(score) = query.score(&f.code, &f.description) {
@@ -289,7 +290,7 @@ pub fn search_everywhere(
             push(sys, CodeFinding::new(code, sys, true, label));
         }
     }
-    hits.sort_by_key(|h| (h.0, h.1));
+    hits.sort_by_key(|h| (h.0.tier(), h.2.billable == Some(false), h.0, h.1));
     hits.into_iter().take(limit).map(|h| h.2).collect()
 }
 
