@@ -5,16 +5,18 @@
 //!
 //! Layouts (all integers little endian; days are counted from 2000-01-01; `0xFFFF` = no end):
 //!
-//! `icd10cm_index.bin` (deflated):
+//! `icd10cm_directory.bin` (plain, a few kilobytes):
 //! ```text
-//! u32 record count, u32 title block size (records per block), u32 block count
-//! block count x (u32 offset, u32 length) into icd10cm_titles.bin
-//! record count x { [u8; 8] code (NUL padded), u16 valid_from, u16 valid_to, u32 flags,
-//!                  u32 title offset in its block, u16 title length }
-//! u32 excludes1 count, count x { [u8; 8] code, [u8; 8] from, [u8; 8] to }
+//! u32 record count, u32 block count,
+//! block count x { [u8; 8] first code of the block (NUL padded), u32 offset, u32 length }
 //! ```
-//! `icd10cm_titles.bin`: the titles, one independently deflated block per `block size` records,
-//! so a lookup inflates only the few kilobytes it needs.
+//! `icd10cm_blocks.bin`: one independently deflated block per ~256 records (a code's periods
+//! never straddle two blocks), each inflating to
+//! ```text
+//! u32 n, n x { [u8; 8] code, u16 valid_from, u16 valid_to, u32 flags, u32 title offset,
+//!              u16 title length }, then the block's titles (UTF-8)
+//! ```
+//! `icd10cm_excludes1.bin` (deflated): u32 n, n x { [u8; 8] code, [u8; 8] from, [u8; 8] to }.
 //! `small_tables.bin` (deflated): the small TSV files, each as u32 name length, name, u32 text
 //! length, text.
 
@@ -104,16 +106,25 @@ fn build_icd10cm(codesets: &Path, out: &Path) {
     }
     rows.sort_by_key(|r| (r.code, r.from));
 
-    let mut titles_blob = Vec::new();
-    let mut blocks = Vec::new();
-    let mut records = Vec::new();
-    for chunk in rows.chunks(TITLE_BLOCK) {
-        let mut block = String::new();
+    // Blocks of about TITLE_BLOCK records, never splitting one code's periods, each deflated on
+    // its own: a lookup inflates one block of a few kilobytes, never the whole table.
+    let mut data_blob = Vec::new();
+    let mut directory = Vec::new();
+    let mut start = 0;
+    while start < rows.len() {
+        let mut end = (start + TITLE_BLOCK).min(rows.len());
+        while end < rows.len() && rows[end].code == rows[end - 1].code {
+            end += 1;
+        }
+        let chunk = &rows[start..end];
+        let mut titles = String::new();
+        let mut records = Vec::new();
+        records.extend_from_slice(&(chunk.len() as u32).to_le_bytes());
         for row in chunk {
             // Periods of one code usually share the title: store it once per block.
-            let offset = block.find(&row.title).filter(|_| !row.title.is_empty()).unwrap_or_else(|| {
-                let at = block.len();
-                block.push_str(&row.title);
+            let offset = titles.find(&row.title).filter(|_| !row.title.is_empty()).unwrap_or_else(|| {
+                let at = titles.len();
+                titles.push_str(&row.title);
                 at
             });
             records.extend_from_slice(&row.code);
@@ -123,20 +134,23 @@ fn build_icd10cm(codesets: &Path, out: &Path) {
             records.extend_from_slice(&(offset as u32).to_le_bytes());
             records.extend_from_slice(&(row.title.len() as u16).to_le_bytes());
         }
-        let compressed = deflate(block.as_bytes());
-        blocks.push((titles_blob.len() as u32, compressed.len() as u32));
-        titles_blob.extend_from_slice(&compressed);
+        records.extend_from_slice(titles.as_bytes());
+        let compressed = deflate(&records);
+        directory.push((chunk[0].code, data_blob.len() as u32, compressed.len() as u32));
+        data_blob.extend_from_slice(&compressed);
+        start = end;
     }
 
     let mut index = Vec::new();
     index.extend_from_slice(&(rows.len() as u32).to_le_bytes());
-    index.extend_from_slice(&(TITLE_BLOCK as u32).to_le_bytes());
-    index.extend_from_slice(&(blocks.len() as u32).to_le_bytes());
-    for (offset, len) in &blocks {
+    index.extend_from_slice(&(directory.len() as u32).to_le_bytes());
+    for (first, offset, len) in &directory {
+        index.extend_from_slice(first);
         index.extend_from_slice(&offset.to_le_bytes());
         index.extend_from_slice(&len.to_le_bytes());
     }
-    index.extend_from_slice(&records);
+    write(&out.join("icd10cm_directory.bin"), &index);
+    write(&out.join("icd10cm_blocks.bin"), &data_blob);
 
     let ex = read(&codesets.join("icd10cm_excludes1.tsv"));
     let mut pairs = Vec::new();
@@ -149,15 +163,14 @@ fn build_icd10cm(codesets: &Path, out: &Path) {
         pairs.push((code8(f[0]), code8(f[1]), code8(f[2])));
     }
     pairs.sort();
-    index.extend_from_slice(&(pairs.len() as u32).to_le_bytes());
+    let mut excludes = Vec::new();
+    excludes.extend_from_slice(&(pairs.len() as u32).to_le_bytes());
     for (code, from, to) in &pairs {
-        index.extend_from_slice(code);
-        index.extend_from_slice(from);
-        index.extend_from_slice(to);
+        excludes.extend_from_slice(code);
+        excludes.extend_from_slice(from);
+        excludes.extend_from_slice(to);
     }
-
-    write(&out.join("icd10cm_index.bin"), &deflate(&index));
-    write(&out.join("icd10cm_titles.bin"), &titles_blob);
+    write(&out.join("icd10cm_excludes1.bin"), &deflate(&excludes));
 }
 
 fn build_small_tables(codesets: &Path, out: &Path) {

@@ -88,7 +88,10 @@ fn existing_ledger(global: &GlobalArgs) -> Result<Option<Ledger>> {
 
 fn imported_sets(global: &GlobalArgs) -> Result<Option<ImportedCodeSets>> {
     match existing_ledger(global)? {
-        Some(ledger) => Ok(Some(codesets::load_imported(ledger.conn())?)),
+        Some(ledger) => Ok(Some(codesets::load_imported_kinds(
+            ledger.conn(),
+            &[ImportKind::Cpt, ImportKind::Hcpcs, ImportKind::Carc, ImportKind::Rarc],
+        )?)),
         None => {
             global.note(format!(
                 "claimkit: no ledger at {}: imported tables (CPT, HCPCS, ...) are not loaded; using the embedded code sets",

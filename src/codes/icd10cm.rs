@@ -5,8 +5,9 @@
 //! stops being billable on 2026-09-30 (it became a header with new codes under it). On a claim the
 //! code is sent without the dot, `HI*ABK:E119~`; [`Icd10Cm::lookup`] accepts `E11.9` and `e119`.
 //!
-//! The table is compiled by `build.rs` from `codesets/icd10cm.tsv` into a sorted binary index
-//! (inflated once, a few milliseconds) and titles in small compressed blocks inflated on demand.
+//! The table is compiled by `build.rs` from `codesets/icd10cm.tsv` into a sorted binary index cut
+//! into small deflated blocks: a lookup inflates only the block holding its code (a few kilobytes),
+//! so a fresh process answers in well under a millisecond; counting or searching inflates them all.
 
 use std::sync::OnceLock;
 
@@ -45,10 +46,10 @@ const BIT_MALE: u32 = 1 << 8;
 const BIT_FEMALE: u32 = 1 << 9;
 const BILLABLE_BIT: u32 = 1 << 31;
 const NO_END: u16 = 0xFFFF;
-const RECORD_SIZE: usize = 22;
 
-static INDEX: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/icd10cm_index.bin"));
-static TITLES: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/icd10cm_titles.bin"));
+static DIRECTORY: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/icd10cm_directory.bin"));
+static BLOCKS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/icd10cm_blocks.bin"));
+static EXCLUDES1: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/icd10cm_excludes1.bin"));
 
 /// The Medicare Code Editor age groups; a code in a group is expected only for patients whose
 /// age (in years) falls in [`AgeGroup::years`].
@@ -218,20 +219,42 @@ struct Record {
     title_len: u16,
 }
 
-/// The embedded ICD-10-CM table. Get it with [`icd10cm()`].
-pub struct Icd10Cm {
-    /// Codes packed big-endian into u64 (NUL padded), sorted: binary search compares integers.
+impl Record {
+    fn in_effect(&self, day: u16) -> bool {
+        self.from <= day && (self.to == NO_END || day <= self.to)
+    }
+    fn billable(&self) -> bool {
+        self.flags & BILLABLE_BIT != 0
+    }
+}
+
+/// One inflated block: the periods of a run of codes, sorted, with their titles.
+struct Block {
+    /// Codes packed big-endian into u64 (NUL padded): binary search compares integers.
     keys: Vec<u64>,
     codes: Vec<[u8; 8]>,
     records: Vec<Record>,
-    block_size: usize,
-    blocks: Vec<(u32, u32)>,
-    titles: Vec<OnceLock<Box<str>>>,
-    /// (code, from, to) Excludes1 ranges, sorted by code.
-    excludes1: Vec<(u64, [u8; 8], [u8; 8])>,
+    titles: Box<str>,
 }
 
-/// The embedded ICD-10-CM table, inflated on first use.
+/// A period's place: (block, index in block).
+type At = (usize, usize);
+
+/// An Excludes1 note: (code, first excluded, last excluded), codes NUL padded.
+type Exclusion = (u64, [u8; 8], [u8; 8]);
+
+/// The embedded ICD-10-CM table. Get it with [`icd10cm()`].
+pub struct Icd10Cm {
+    record_count: usize,
+    first_keys: Vec<u64>,
+    spans: Vec<(u32, u32)>,
+    blocks: Vec<OnceLock<Block>>,
+    /// (code, from, to) Excludes1 ranges, sorted by code; inflated on first use.
+    excludes1: OnceLock<Vec<Exclusion>>,
+}
+
+/// The embedded ICD-10-CM table. Building it reads a few kilobytes of directory; blocks are
+/// inflated as lookups need them.
 pub fn icd10cm() -> &'static Icd10Cm {
     static TABLE: OnceLock<Icd10Cm> = OnceLock::new();
     TABLE.get_or_init(Icd10Cm::load)
@@ -290,22 +313,22 @@ impl Cursor<'_> {
     }
 }
 
-impl Icd10Cm {
-    fn load() -> Icd10Cm {
-        let bytes = super::inflate(INDEX);
+impl Block {
+    fn inflate(raw: &[u8]) -> Block {
+        let bytes = super::inflate(raw);
         let mut c = Cursor { bytes: &bytes, at: 0 };
-        let count = c.u32() as usize;
-        let block_size = c.u32() as usize;
-        let block_count = c.u32() as usize;
-        let blocks: Vec<(u32, u32)> = (0..block_count).map(|_| (c.u32(), c.u32())).collect();
-        let mut keys = Vec::with_capacity(count);
-        let mut codes = Vec::with_capacity(count);
-        let mut records = Vec::with_capacity(count);
-        for _ in 0..count {
+        let n = c.u32() as usize;
+        let mut block = Block {
+            keys: Vec::with_capacity(n),
+            codes: Vec::with_capacity(n),
+            records: Vec::with_capacity(n),
+            titles: "".into(),
+        };
+        for _ in 0..n {
             let code: [u8; 8] = c.take();
-            keys.push(u64::from_be_bytes(code));
-            codes.push(code);
-            records.push(Record {
+            block.keys.push(u64::from_be_bytes(code));
+            block.codes.push(code);
+            block.records.push(Record {
                 from: c.u16(),
                 to: c.u16(),
                 flags: c.u32(),
@@ -313,116 +336,150 @@ impl Icd10Cm {
                 title_len: c.u16(),
             });
         }
-        debug_assert_eq!(c.at, 12 + block_count * 8 + count * RECORD_SIZE);
-        let ex_count = c.u32() as usize;
-        let excludes1 = (0..ex_count)
-            .map(|_| {
-                let code: [u8; 8] = c.take();
-                (u64::from_be_bytes(code), c.take(), c.take())
-            })
-            .collect();
+        block.titles = String::from_utf8_lossy(bytes.get(c.at..).unwrap_or_default()).into();
+        block
+    }
+}
+
+impl Icd10Cm {
+    fn load() -> Icd10Cm {
+        let mut c = Cursor { bytes: DIRECTORY, at: 0 };
+        let record_count = c.u32() as usize;
+        let block_count = c.u32() as usize;
+        let mut first_keys = Vec::with_capacity(block_count);
+        let mut spans = Vec::with_capacity(block_count);
+        for _ in 0..block_count {
+            first_keys.push(u64::from_be_bytes(c.take()));
+            spans.push((c.u32(), c.u32()));
+        }
         Icd10Cm {
-            keys,
-            codes,
-            records,
-            block_size: block_size.max(1),
-            titles: (0..block_count).map(|_| OnceLock::new()).collect(),
-            blocks,
-            excludes1,
+            record_count,
+            first_keys,
+            spans,
+            blocks: (0..block_count).map(|_| OnceLock::new()).collect(),
+            excludes1: OnceLock::new(),
         }
     }
 
-    fn code_str(&self, i: usize) -> &str {
-        let code = &self.codes[i];
-        let len = code.iter().position(|b| *b == 0).unwrap_or(8);
+    fn block(&self, b: usize) -> &Block {
+        self.blocks[b].get_or_init(|| {
+            let (offset, len) = self.spans[b];
+            Block::inflate(BLOCKS.get(offset as usize..(offset + len) as usize).unwrap_or_default())
+        })
+    }
+
+    fn code_str(&self, (b, i): At) -> &str {
+        let code = &self.block(b).codes[i];
+        let len = code.iter().position(|x| *x == 0).unwrap_or(8);
         std::str::from_utf8(&code[..len]).unwrap_or("")
     }
 
-    fn title(&self, i: usize) -> &str {
-        let r = &self.records[i];
-        if r.title_len == 0 {
-            return "";
-        }
-        let block = i / self.block_size;
-        let text = self.titles[block].get_or_init(|| {
-            let (offset, len) = self.blocks[block];
-            let raw = TITLES.get(offset as usize..(offset + len) as usize).unwrap_or_default();
-            String::from_utf8(super::inflate(raw)).unwrap_or_default().into_boxed_str()
-        });
-        text.get(r.title_offset as usize..r.title_offset as usize + r.title_len as usize).unwrap_or("")
+    fn title(&self, (b, i): At) -> &str {
+        let block = self.block(b);
+        let r = &block.records[i];
+        let start = r.title_offset as usize;
+        block.titles.get(start..start + r.title_len as usize).unwrap_or("")
     }
 
-    fn entry(&self, i: usize) -> IcdCode<'_> {
-        let r = self.records[i];
+    fn record(&self, (b, i): At) -> Record {
+        self.block(b).records[i]
+    }
+
+    fn entry(&self, at: At) -> IcdCode<'_> {
+        let r = self.record(at);
         IcdCode {
-            code: self.code_str(i),
-            billable: r.flags & BILLABLE_BIT != 0,
+            code: self.code_str(at),
+            billable: r.billable(),
             valid_from: to_date(r.from),
             valid_to: (r.to != NO_END).then(|| to_date(r.to)),
-            title: self.title(i),
+            title: self.title(at),
             attributes: IcdAttributes::from_bits(r.flags),
         }
     }
 
-    /// Record indexes of a code, in valid_from order.
-    fn range(&self, code: &str) -> std::ops::Range<usize> {
-        let Some(key) = key_of(code) else { return 0..0 };
-        let start = self.keys.partition_point(|k| *k < key);
-        let end = start + self.keys[start..].iter().take_while(|k| **k == key).count();
-        start..end
+    /// The block and the indexes in it of a code's periods, in valid_from order.
+    fn range(&self, code: &str) -> (usize, std::ops::Range<usize>) {
+        let Some(key) = key_of(code) else { return (0, 0..0) };
+        let Some(b) = self.first_keys.partition_point(|k| *k <= key).checked_sub(1) else { return (0, 0..0) };
+        let keys = &self.block(b).keys;
+        let start = keys.partition_point(|k| *k < key);
+        let end = start + keys[start..].iter().take_while(|k| **k == key).count();
+        (b, start..end)
     }
 
     /// Finds the period of `code` in effect on `on`. Accepts `E11.9`, `E119`, `e119`.
     pub fn lookup(&self, code: &str, on: NaiveDate) -> IcdLookup<'_> {
-        let range = self.range(code);
+        let (b, range) = self.range(code);
         if range.is_empty() {
             return IcdLookup::Unknown;
         }
         let day = day_number(on);
-        let in_effect = |i: &usize| {
-            let r = &self.records[*i];
-            r.from <= day && (r.to == NO_END || day <= r.to)
-        };
+        let records = &self.block(b).records;
         // A billable period wins should a header period overlap it.
-        if let Some(i) = range.clone().filter(in_effect).max_by_key(|i| self.records[*i].flags & BILLABLE_BIT) {
-            return IcdLookup::Valid(self.entry(i));
+        if let Some(i) = range.clone().filter(|i| records[*i].in_effect(day)).max_by_key(|i| records[*i].billable()) {
+            return IcdLookup::Valid(self.entry((b, i)));
         }
         let distance = |i: &usize| {
-            let r = &self.records[*i];
+            let r = &records[*i];
             if day < r.from { u32::from(r.from - day) } else { u32::from(day.saturating_sub(r.to)) }
         };
         match range.min_by_key(distance) {
-            Some(i) => IcdLookup::NotValidOn { nearest: self.entry(i) },
+            Some(i) => IcdLookup::NotValidOn { nearest: self.entry((b, i)) },
             None => IcdLookup::Unknown,
         }
     }
 
     /// Every validity period of a code, oldest first (empty when unknown).
     pub fn periods(&self, code: &str) -> Vec<IcdCode<'_>> {
-        self.range(code).map(|i| self.entry(i)).collect()
+        let (b, range) = self.range(code);
+        range.map(|i| self.entry((b, i))).collect()
+    }
+
+    /// Every code's periods, block by block: (block, index range of one code).
+    fn codes(&self) -> impl Iterator<Item = (usize, std::ops::Range<usize>)> + '_ {
+        (0..self.blocks.len()).flat_map(move |b| {
+            let keys = &self.block(b).keys;
+            let mut i = 0;
+            std::iter::from_fn(move || {
+                if i >= keys.len() {
+                    return None;
+                }
+                let end = i + keys[i..].iter().take_while(|k| **k == keys[i]).count();
+                let range = i..end;
+                i = end;
+                Some((b, range))
+            })
+        })
     }
 
     /// How many distinct billable codes are in effect on a date (74,719 on 2025-10-01).
     pub fn billable_count_on(&self, on: NaiveDate) -> usize {
         let day = day_number(on);
-        let mut count = 0;
-        let mut last = None;
-        for (i, r) in self.records.iter().enumerate() {
-            if r.flags & BILLABLE_BIT != 0
-                && r.from <= day
-                && (r.to == NO_END || day <= r.to)
-                && last != Some(self.keys[i])
-            {
-                count += 1;
-                last = Some(self.keys[i]);
-            }
-        }
-        count
+        self.codes()
+            .filter(|(b, range)| {
+                let records = &self.block(*b).records;
+                range.clone().any(|i| records[i].billable() && records[i].in_effect(day))
+            })
+            .count()
     }
 
     /// Number of rows (validity periods, billable and header) in the table.
     pub fn period_count(&self) -> usize {
-        self.records.len()
+        self.record_count
+    }
+
+    fn excludes1_pairs(&self) -> &[Exclusion] {
+        self.excludes1.get_or_init(|| {
+            let bytes = super::inflate(EXCLUDES1);
+            let mut c = Cursor { bytes: &bytes, at: 0 };
+            let n = c.u32() as usize;
+            (0..n)
+                .map(|_| {
+                    let code: [u8; 8] = c.take();
+                    (u64::from_be_bytes(code), c.take(), c.take())
+                })
+                .collect()
+        })
     }
 
     /// True when an Excludes1 note on either code (or a code above it) names the other: the two
@@ -433,6 +490,7 @@ impl Icd10Cm {
 
     fn excludes_one_way(&self, a: &str, b: &str) -> bool {
         let (Some(ka), Some(kb)) = (key_of(a), key_of(b)) else { return false };
+        let pairs = self.excludes1_pairs();
         let a_bytes = ka.to_be_bytes();
         let b_bytes = kb.to_be_bytes();
         let a_len = a_bytes.iter().position(|x| *x == 0).unwrap_or(8);
@@ -441,13 +499,13 @@ impl Icd10Cm {
             let mut prefix = [0u8; 8];
             prefix[..len].copy_from_slice(&a_bytes[..len]);
             let key = u64::from_be_bytes(prefix);
-            let start = self.excludes1.partition_point(|e| e.0 < key);
-            self.excludes1[start..].iter().take_while(|e| e.0 == key).any(|(_, from, to)| in_range(&b_bytes, from, to))
+            let start = pairs.partition_point(|e| e.0 < key);
+            pairs[start..].iter().take_while(|e| e.0 == key).any(|(_, from, to)| in_range(&b_bytes, from, to))
         })
     }
 
-    /// Codes whose title contains the words, best matches first. With `on`, only codes in effect
-    /// that day; otherwise each code's latest period.
+    /// Codes whose title contains the words, best matches first, billable before headers. With
+    /// `on`, only codes in effect that day; otherwise each code's latest period.
     pub fn search(&self, words: &str, on: Option<NaiveDate>, limit: usize) -> Vec<IcdCode<'_>> {
         let query = super::search::Query::new(words);
         if query.is_empty() {
@@ -455,28 +513,28 @@ impl Icd10Cm {
         }
         let day = on.map(day_number);
         let mut hits = Vec::new();
-        let mut i = 0;
-        while i < self.records.len() {
-            let key = self.keys[i];
-            let end = i + self.keys[i..].iter().take_while(|k| **k == key).count();
+        for (b, range) in self.codes() {
+            let records = &self.block(b).records;
             let chosen = match day {
-                Some(day) => (i..end)
-                    .filter(|j| {
-                        let r = &self.records[*j];
-                        r.from <= day && (r.to == NO_END || day <= r.to)
-                    })
-                    .max_by_key(|j| self.records[*j].flags & BILLABLE_BIT),
-                None => Some(end - 1),
+                Some(day) => {
+                    range.clone().filter(|i| records[*i].in_effect(day)).max_by_key(|i| records[*i].billable())
+                }
+                None => range.clone().last(),
             };
-            if let Some(j) = chosen
-                && let Some(score) = query.score(self.code_str(j), self.title(j))
+            if let Some(i) = chosen
+                && let Some(score) = query.score(self.code_str((b, i)), self.title((b, i)))
             {
-                hits.push((score, self.records[j].flags & BILLABLE_BIT == 0, j));
+                hits.push((score, !records[i].billable(), (b, i)));
             }
-            i = end;
         }
-        hits.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
-        hits.into_iter().take(limit).map(|(_, _, j)| self.entry(j)).collect()
+        // Billable codes first among equally relevant ones: those are what a claim can carry.
+        hits.sort_by_key(|h| (h.0.tier(), h.1, h.0, h.2));
+        hits.into_iter().take(limit).map(|(_, _, at)| self.entry(at)).collect()
+    }
+
+    /// Every period of every code, in code order (inflates the whole table).
+    pub fn all_periods(&self) -> impl Iterator<Item = IcdCode<'_>> + '_ {
+        self.codes().flat_map(move |(b, range)| range.map(move |i| self.entry((b, i))))
     }
 }
 
@@ -546,6 +604,14 @@ mod tests {
     }
 
     #[test]
+    fn a_lookup_inflates_only_the_block_of_its_code() {
+        let fresh = Icd10Cm::load();
+        assert!(fresh.lookup("E119", d("2025-11-15")).is_billable());
+        assert_eq!(fresh.blocks.iter().filter(|b| b.get().is_some()).count(), 1);
+        assert!(fresh.blocks.len() > 300);
+    }
+
+    #[test]
     fn unknown_and_malformed_codes_are_unknown() {
         let t = icd10cm();
         for code in ["", "E1", "ZZZ999", "E11.9;", "123456789"] {
@@ -556,19 +622,17 @@ mod tests {
     #[test]
     fn sex_edits_end_in_fy2024() {
         let t = icd10cm();
-        let with_sex: Vec<_> =
-            t.records.iter().enumerate().filter(|(_, r)| r.flags & (BIT_MALE | BIT_FEMALE) != 0).collect();
+        let with_sex: Vec<_> = t.all_periods().filter(|c| c.attributes.sex.is_some()).collect();
         assert!(!with_sex.is_empty());
-        assert!(with_sex.iter().all(|(_, r)| r.to != NO_END && to_date(r.to) <= d("2024-09-30")));
+        assert!(with_sex.iter().all(|c| c.valid_to.is_some_and(|to| to <= d("2024-09-30"))));
+        assert_eq!(t.all_periods().count(), t.period_count());
     }
 
     #[test]
     fn attributes_decode_age_groups_and_flags() {
         let t = icd10cm();
-        let newborn = t.records.iter().position(|r| r.flags & BIT_NEWBORN != 0).unwrap();
-        assert_eq!(t.entry(newborn).attributes.age, Some(AgeGroup::Newborn));
-        let ecode = t.records.iter().position(|r| r.flags & BIT_ECODEPDX != 0).unwrap();
-        let a = t.entry(ecode).attributes;
+        assert!(t.all_periods().any(|c| c.attributes.age == Some(AgeGroup::Newborn)));
+        let a = t.all_periods().find(|c| c.attributes.external_cause).unwrap().attributes;
         assert!(a.external_cause && a.names().contains(&"ecodepdx"));
     }
 

@@ -614,6 +614,20 @@ mod tests {
     }
 
     #[test]
+    fn hcpcs_anweb_joins_continuations_and_skips_modifier_records() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data/codesets/hcpcs-anweb.txt");
+        let ImportedRows::Procedures(rows) = parse_file(ImportKind::Hcpcs, &path).unwrap() else { panic!() };
+        assert_eq!(rows.len(), 5);
+        let awv = rows.iter().find(|r| r.code.as_str() == "G0439").unwrap();
+        assert!(awv.descriptor.as_deref().unwrap().ends_with("(synthetic wording, continued)"));
+        let ended = rows.iter().find(|r| r.code.as_str() == "G0001").unwrap();
+        assert_eq!(ended.valid_to, NaiveDate::from_ymd_opt(2012, 12, 31));
+        let csv = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data/codesets/hcpcs.csv");
+        let ImportedRows::Procedures(from_csv) = parse_file(ImportKind::Hcpcs, &csv).unwrap() else { panic!() };
+        assert_eq!(from_csv.len(), 5);
+    }
+
+    #[test]
     fn an_empty_file_is_an_error() {
         assert!(matches!(run(ImportKind::Carc, ""), Err(ImportError::File { .. })));
     }

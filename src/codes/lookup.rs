@@ -69,7 +69,8 @@ pub struct CodeFinding {
     pub description: String,
     pub valid_from: Option<NaiveDate>,
     pub valid_to: Option<NaiveDate>,
-    /// ICD-10-CM Medicare Code Editor attributes of the period.
+    /// ICD-10-CM: Medicare Code Editor attributes of the period. Modifiers: their kind
+    /// (`pricing`, `payment`, `informational`, `anatomic`, `ncci`) and `ncci_associated`.
     pub attributes: Vec<&'static str>,
     /// Why it is not valid, or which table was missing.
     pub note: Option<String>,
@@ -151,7 +152,14 @@ pub fn lookup_everywhere(code: &str, on: NaiveDate, imported: Option<&ImportedCo
             CodeSystem::Rarc => imported.and_then(|i| i.rarc_official.as_ref()),
             _ => None,
         };
-        found.push(small_finding(&upper, system, label, official, on));
+        let mut f = small_finding(&upper, system, label, official, on);
+        if let Some(m) = (system == CodeSystem::Modifier).then(|| super::modifier(&upper)).flatten() {
+            f.attributes.push(m.kind.name());
+            if m.ncci_associated {
+                f.attributes.push("ncci_associated");
+            }
+        }
+        found.push(f);
     }
     // Official CARC/RARC codes newer than our embedded list.
     for (system, list) in [
@@ -247,6 +255,7 @@ pub fn search_everywhere(
 ) -> Vec<CodeFinding> {
     let query = Query::new(text);
     let mut hits: Vec<(Score, usize, CodeFinding)> = Vec::new();
+    // Within a relevance tier, codes a claim can carry (billable ICD-10-CM leaves) come first.
     let wanted = |s: CodeSystem| system.is_none_or(|w| w == s);
     let mut push = |sys: CodeSystem, f: CodeFinding| {
         if let Some(score) = query.score(&f.code, &f.description) {
@@ -289,7 +298,7 @@ pub fn search_everywhere(
             push(sys, CodeFinding::new(code, sys, true, label));
         }
     }
-    hits.sort_by_key(|h| (h.0, h.1));
+    hits.sort_by_key(|h| (h.0.tier(), h.2.billable == Some(false), h.0, h.1));
     hits.into_iter().take(limit).map(|h| h.2).collect()
 }
 
@@ -299,6 +308,13 @@ mod tests {
 
     fn d(s: &str) -> NaiveDate {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn a_modifier_finding_says_whether_it_is_ncci_associated() {
+        let f = lookup_everywhere("xs", d("2025-11-15"), None);
+        let m = f.iter().find(|f| f.system == Some(CodeSystem::Modifier)).unwrap();
+        assert!(m.attributes.contains(&"ncci_associated"), "{m:?}");
     }
 
     #[test]

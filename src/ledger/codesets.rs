@@ -218,8 +218,13 @@ fn code(text: &str) -> Result<ProcedureCode, LedgerError> {
 
 /// Loads every imported table in force. Kinds never imported are `None`.
 pub fn load_imported(conn: &Connection) -> Result<ImportedCodeSets, LedgerError> {
+    load_imported_kinds(conn, &ImportKind::ALL)
+}
+
+/// Loads only the given kinds (a lookup needs no NCCI table of a million rows).
+pub fn load_imported_kinds(conn: &Connection, wanted: &[ImportKind]) -> Result<ImportedCodeSets, LedgerError> {
     let kinds: Vec<String> = imports_in_force(conn)?.into_iter().map(|r| r.kind).collect();
-    let has = |k: ImportKind| kinds.iter().any(|n| n == k.name());
+    let has = |k: ImportKind| wanted.contains(&k) && kinds.iter().any(|n| n == k.name());
     let mut sets = ImportedCodeSets::default();
     if has(ImportKind::Cpt) {
         sets.cpt = Some(load_procedures(conn, ImportKind::Cpt)?);
