@@ -378,3 +378,62 @@ impl DftReader<'_> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Default)]
+    struct Collect {
+        encounters: Vec<Encounter>,
+        rejected: Vec<Vec<RecordError>>,
+    }
+
+    impl EncounterSink for Collect {
+        fn encounter(&mut self, e: Encounter) -> Result<(), IngestError> {
+            self.encounters.push(e);
+            Ok(())
+        }
+        fn reject(&mut self, errors: Vec<RecordError>) {
+            self.rejected.push(errors);
+        }
+    }
+
+    const DFT: &str = "MSH|^~\\&|EMR|MAPLE|CK|MAPLE|20261102||DFT^P03|1|P|2.4\r\
+        PID|1||P1^^^M^MR||O'Neil^Ann||19600203|F|||1 Mill \\T\\ Main^^Springfield^IL^62704\r\
+        PV1|1|O|11||||1987654328^Okafor^Adaeze||||||||||||E1\r\
+        FT1|1|||20261102||CG|99214|||1|160.00&USD||||||||I10~E11.9||||||99214|25~59\r\
+        DG1|1||E11.9^^I10\r\
+        IN1|1|ACME1|ACME1|||||G1||||||PA1||O'Neil^Ann|SEL|19600203||||||||||||||||||M123|||||||F\r";
+
+    #[test]
+    fn a_dft_maps_to_an_encounter_with_decoded_escapes_and_pointers_into_dg1() {
+        let mut sink = Collect::default();
+        read_hl7(DFT, "t.hl7", &mut sink).unwrap();
+        assert!(sink.rejected.is_empty(), "{:?}", sink.rejected);
+        let e = &sink.encounters[0];
+        assert_eq!(e.id, "E1");
+        assert_eq!(e.patient.address.as_ref().unwrap().line1, "1 Mill & Main");
+        // FT1-19 lists I10 first: it is added after DG1's E11.9 and pointed at as 2.
+        assert_eq!(e.diagnoses, vec![Diagnosis::new("E119"), Diagnosis::new("I10")]);
+        assert_eq!(e.lines[0].diagnosis_pointers, vec![2, 1]);
+        assert_eq!(e.lines[0].procedure.modifiers, vec!["25", "59"]);
+        assert_eq!(e.lines[0].charge.to_string(), "160.00");
+        assert_eq!(e.subscriber.member_id, "M123");
+        assert_eq!(e.prior_authorization.as_deref(), Some("PA1"));
+    }
+
+    #[test]
+    fn a_message_that_is_not_a_dft_p03_is_rejected_with_msh_9() {
+        let mut sink = Collect::default();
+        read_hl7(&DFT.replace("DFT^P03", "ADT^A01"), "t.hl7", &mut sink).unwrap();
+        assert!(sink.encounters.is_empty());
+        assert_eq!(sink.rejected[0][0].field, "MSH-9");
+    }
+
+    #[test]
+    fn text_without_msh_is_not_hl7() {
+        let mut sink = Collect::default();
+        assert!(matches!(read_hl7("PID|1\r", "t.hl7", &mut sink), Err(IngestError::Unreadable { .. })));
+    }
+}

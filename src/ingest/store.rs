@@ -172,3 +172,57 @@ impl EncounterSink for StoreSink<'_> {
         self.summary.errors.extend(errors);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::csv::read_csv;
+    use crate::ledger::Ledger;
+
+    fn encounter(charge: &str) -> Encounter {
+        struct One(Option<Encounter>);
+        impl EncounterSink for One {
+            fn encounter(&mut self, e: Encounter) -> Result<(), IngestError> {
+                self.0 = Some(e);
+                Ok(())
+            }
+            fn reject(&mut self, errors: Vec<RecordError>) {
+                panic!("{errors:?}");
+            }
+        }
+        let text = format!(
+            "encounter_id,patient_id,payer_id,date_of_service,procedure_code,charge,diagnosis_codes\nE1,P1,ACME1,2026-10-01,99213,{charge},I10\n"
+        );
+        let mut one = One(None);
+        read_csv(text.as_bytes(), "t.csv", None, &mut one).unwrap();
+        let mut e = one.0.unwrap();
+        crate::ingest::normalize(&mut e);
+        e
+    }
+
+    #[test]
+    fn new_unchanged_updated_then_conflict_once_billed() {
+        let mut ledger = Ledger::open_in_memory().unwrap();
+        let tx = ledger.transaction().unwrap();
+        assert_eq!(store_encounter(&tx, &encounter("110.00"), SourceFormat::Csv).unwrap(), Outcome::New);
+        assert_eq!(store_encounter(&tx, &encounter("110"), SourceFormat::Csv).unwrap(), Outcome::Unchanged);
+        tx.execute("UPDATE encounters SET scrub_status = 'clean'", []).unwrap();
+        assert_eq!(store_encounter(&tx, &encounter("120.00"), SourceFormat::Csv).unwrap(), Outcome::Updated);
+        let status: Option<String> = tx.query_row("SELECT scrub_status FROM encounters", [], |r| r.get(0)).unwrap();
+        assert_eq!(status, None);
+        tx.execute(
+            "INSERT INTO claims (pcn, encounter_id, payer_id, responsibility, frequency, encounter_hash, patient_id,
+                 first_dos, last_dos, total_charge, status, submitted_at, updated_at)
+             VALUES ('C1', 'E1', 'ACME1', 'P', '1', 'h', 'P1', '2026-10-01', '2026-10-01', '120.00', 'submitted', 't', 't')",
+            [],
+        )
+        .unwrap();
+        assert_eq!(store_encounter(&tx, &encounter("130.00"), SourceFormat::Csv).unwrap(), Outcome::Conflict);
+        let total: String = tx.query_row("SELECT total_charge FROM encounters", [], |r| r.get(0)).unwrap();
+        assert_eq!(total, "120.00");
+        // The same conflicting content again is reported again but recorded once.
+        assert_eq!(store_encounter(&tx, &encounter("130.00"), SourceFormat::Csv).unwrap(), Outcome::Conflict);
+        let n: i64 = tx.query_row("SELECT COUNT(*) FROM import_conflicts", [], |r| r.get(0)).unwrap();
+        assert_eq!(n, 1);
+    }
+}
