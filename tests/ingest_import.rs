@@ -350,3 +350,23 @@ fn the_input_format_can_be_forced() {
         .code(3)
         .stderr(predicate::str::contains("not valid JSON"));
 }
+
+#[test]
+fn an_encounter_id_that_reappears_later_in_the_file_is_rejected_not_merged() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(sample("encounters.csv")).unwrap();
+    let first_row = text.lines().nth(1).unwrap().to_string();
+    let path = dir.path().join("split.csv");
+    std::fs::write(&path, format!("{}{first_row}\n", text)).unwrap();
+    let out = claimkit(&dir.path().join("l.db"))
+        .args(["--format", "json", "import"])
+        .arg(&path)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("encounter_id: this encounter ID already appeared earlier in the file"))
+        .get_output()
+        .stdout
+        .clone();
+    let rows: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!((rows[0]["new"].as_i64(), rows[0]["rejected"].as_i64()), (Some(50), Some(1)));
+}

@@ -142,12 +142,18 @@ pub struct StoreSink<'c> {
 }
 
 impl<'c> StoreSink<'c> {
-    pub fn new(conn: &'c Connection, format: SourceFormat, file: &str) -> Self {
-        StoreSink {
+    /// A sink for one file. The encounter IDs seen in the file are kept in a temporary table (on
+    /// SQLite's temp store, not in our memory) to catch an ID that appears twice.
+    pub fn new(conn: &'c Connection, format: SourceFormat, file: &str) -> Result<Self, IngestError> {
+        conn.execute_batch(
+            "CREATE TEMP TABLE IF NOT EXISTS ingest_seen (id TEXT PRIMARY KEY) WITHOUT ROWID;
+             DELETE FROM temp.ingest_seen;",
+        )?;
+        Ok(StoreSink {
             conn,
             format,
             summary: FileSummary { file: file.to_string(), format: format.as_str().to_string(), ..Default::default() },
-        }
+        })
     }
 
     pub fn finish(self) -> FileSummary {
@@ -157,6 +163,22 @@ impl<'c> StoreSink<'c> {
 
 impl EncounterSink for StoreSink<'_> {
     fn encounter(&mut self, mut encounter: Encounter) -> Result<(), IngestError> {
+        let first_time = self
+            .conn
+            .prepare_cached("INSERT OR IGNORE INTO temp.ingest_seen (id) VALUES (?1)")?
+            .execute([&encounter.id])?
+            == 1;
+        if !first_time {
+            let error = RecordError::new(
+                &self.summary.file,
+                encounter.source.locator.clone(),
+                "encounter_id",
+                "this encounter ID already appeared earlier in the file (the rows of one encounter must be next to each other)",
+            )
+            .with_value(&encounter.id);
+            self.reject(vec![error]);
+            return Ok(());
+        }
         super::normalize(&mut encounter);
         match store_encounter(self.conn, &encounter, self.format)? {
             Outcome::New => self.summary.new += 1,
