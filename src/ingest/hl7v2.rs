@@ -5,7 +5,8 @@
 //! secondary), and one FT1 per service line (FT1-4 date, FT1-10 quantity, FT1-11/12 amounts,
 //! FT1-19 diagnoses, FT1-20/21 performed/ordered by, FT1-25 procedure, FT1-26 modifiers). A
 //! file holds many messages, separated by `\r`, `\n` or MLLP framing; segments are split with
-//! the `hl7-parser` crate, which also decodes the escape sequences (`\F\ \S\ \T\ \R\ \E\`).
+//! the `hl7-parser` crate, which also decodes the escape sequences (`\F\ \S\ \T\ \R\ \E\`). The
+//! file is read one message at a time.
 //!
 //! ```text
 //! MSH|^~\&|EMR|MAPLE|CLAIMKIT|MAPLE|20261102120000||DFT^P03|MSG0001|P|2.5.1
@@ -33,69 +34,129 @@ const VERSIONS: &[&str] = &["2.3", "2.3.1", "2.4", "2.5", "2.5.1"];
 
 /// Reads an HL7 v2 file of DFT^P03 messages into `sink`.
 pub fn read_hl7_file(path: &Path, sink: &mut dyn EncounterSink) -> Result<(), IngestError> {
-    let bytes = std::fs::read(path).map_err(|e| IngestError::io(path, e))?;
-    // HL7 v2 files are often Latin-1: fall back to one char per byte rather than refusing them.
-    let text = String::from_utf8(bytes).unwrap_or_else(|e| e.into_bytes().iter().map(|b| char::from(*b)).collect());
-    read_hl7(&text, &path.display().to_string(), sink)
+    let file = std::fs::File::open(path).map_err(|e| IngestError::io(path, e))?;
+    read_hl7_from(std::io::BufReader::with_capacity(1 << 16, file), &path.display().to_string(), sink).map_err(|e| {
+        match e {
+            IngestError::Io { source, .. } => IngestError::io(path, source),
+            other => other,
+        }
+    })
 }
 
 /// Reads HL7 v2 text; `file` names it in errors and sources.
 pub fn read_hl7(text: &str, file: &str, sink: &mut dyn EncounterSink) -> Result<(), IngestError> {
-    // Split into (line, segment) pairs; MLLP start/end bytes separate like segment terminators.
-    let mut messages: Vec<(usize, Vec<&str>)> = Vec::new();
-    let mut stray_line = None;
-    let mut line = 1;
-    for piece in text.split_inclusive(['\r', '\n', '\x0b', '\x1c']) {
-        let segment = piece.trim_end_matches(['\r', '\n', '\x0b', '\x1c']).trim_start_matches('\u{feff}');
-        let at_line = line;
-        if piece.ends_with('\n') {
-            line += 1;
+    read_hl7_from(text.as_bytes(), file, sink)
+}
+
+/// Reads HL7 v2 messages from a stream, one message at a time (memory does not grow with the file).
+/// Segments end with `\r`, `\n` or both; MLLP start (0x0B) and end (0x1C) bytes are dropped.
+pub fn read_hl7_from(
+    mut reader: impl std::io::BufRead,
+    file: &str,
+    sink: &mut dyn EncounterSink,
+) -> Result<(), IngestError> {
+    let mut splitter = MessageSplitter { file, messages: 0, current: None, stray_line: None };
+    let mut segment: Vec<u8> = Vec::new();
+    let (mut line, mut segment_line) = (1usize, 1usize);
+    loop {
+        let buf = reader.fill_buf().map_err(|source| IngestError::Io { file: file.into(), source })?;
+        if buf.is_empty() {
+            break;
         }
-        if segment.trim().is_empty() {
-            continue;
-        }
-        if segment.starts_with("MSH") {
-            messages.push((at_line, vec![segment]));
-        } else if let Some((_, segs)) = messages.last_mut() {
-            segs.push(segment);
-        } else if stray_line.is_none() {
-            stray_line = Some(at_line);
+        match memchr::memchr3(b'\r', b'\n', 0x1C, buf) {
+            Some(i) => {
+                segment.extend_from_slice(&buf[..i]);
+                let newline = buf[i] == b'\n';
+                reader.consume(i + 1);
+                splitter.segment(&segment, segment_line, sink)?;
+                segment.clear();
+                if newline {
+                    line += 1;
+                }
+                segment_line = line;
+            }
+            None => {
+                let len = buf.len();
+                segment.extend_from_slice(buf);
+                reader.consume(len);
+            }
         }
     }
-    if messages.is_empty() {
+    splitter.segment(&segment, segment_line, sink)?;
+    splitter.flush(sink)?;
+    if splitter.messages == 0 {
         return Err(IngestError::Unreadable {
             file: file.into(),
             position: "line 1".into(),
             reason: "no MSH segment: not an HL7 v2 file".into(),
         });
     }
-    if let Some(l) = stray_line {
-        sink.reject(vec![RecordError::new(
-            file,
-            format!("line {l}"),
-            "MSH",
-            "segments before the first MSH are ignored",
-        )]);
+    Ok(())
+}
+
+/// Collects segments into messages and hands each complete message to [`DftReader`].
+struct MessageSplitter<'f> {
+    file: &'f str,
+    messages: usize,
+    /// (line of its MSH, segments joined by `\r`)
+    current: Option<(usize, String)>,
+    stray_line: Option<usize>,
+}
+
+impl MessageSplitter<'_> {
+    fn segment(&mut self, bytes: &[u8], line: usize, sink: &mut dyn EncounterSink) -> Result<(), IngestError> {
+        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        let start = bytes.iter().position(|b| *b != 0x0B).unwrap_or(bytes.len());
+        let bytes = &bytes[start..];
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(());
+        }
+        // HL7 v2 files are often Latin-1: fall back to one char per byte rather than refusing them.
+        let text = match std::str::from_utf8(bytes) {
+            Ok(t) => std::borrow::Cow::Borrowed(t),
+            Err(_) => std::borrow::Cow::Owned(bytes.iter().map(|b| char::from(*b)).collect::<String>()),
+        };
+        if text.starts_with("MSH") {
+            self.flush(sink)?;
+            self.current = Some((line, text.into_owned()));
+        } else if let Some((_, message)) = &mut self.current {
+            message.push('\r');
+            message.push_str(&text);
+        } else if self.stray_line.is_none() {
+            self.stray_line = Some(line);
+            sink.reject(vec![RecordError::new(
+                self.file,
+                format!("line {line}"),
+                "MSH",
+                "segments before the first MSH are ignored",
+            )]);
+        }
+        Ok(())
     }
-    for (n, (line, segments)) in messages.iter().enumerate() {
-        let locator = format!("message {} (line {line})", n + 1);
-        let joined = segments.join("\r");
-        let message = match Message::parse(&joined) {
+
+    fn flush(&mut self, sink: &mut dyn EncounterSink) -> Result<(), IngestError> {
+        let Some((line, text)) = self.current.take() else { return Ok(()) };
+        self.messages += 1;
+        let file = self.file;
+        let locator = format!("message {} (line {line})", self.messages);
+        let message = match Message::parse(&text) {
             Ok(m) => m,
             Err(_) => {
                 sink.reject(vec![RecordError::new(file, locator, "MSH", "not a parseable HL7 v2 message")]);
-                continue;
+                return Ok(());
             }
         };
         let mut errors = Vec::new();
         let encounter =
             DftReader { file, locator: &locator, seps: &message.separators, errors: &mut errors }.read(&message);
         match encounter {
-            Some(e) if errors.is_empty() => sink.encounter(e)?,
-            _ => sink.reject(errors),
+            Some(e) if errors.is_empty() => sink.encounter(e),
+            _ => {
+                sink.reject(errors);
+                Ok(())
+            }
         }
     }
-    Ok(())
 }
 
 struct DftReader<'a> {
