@@ -350,3 +350,52 @@ fn the_input_format_can_be_forced() {
         .code(3)
         .stderr(predicate::str::contains("not valid JSON"));
 }
+
+#[test]
+fn an_encounter_id_that_reappears_later_in_the_file_is_rejected_not_merged() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(sample("encounters.csv")).unwrap();
+    let first_row = text.lines().nth(1).unwrap().to_string();
+    let path = dir.path().join("split.csv");
+    std::fs::write(&path, format!("{}{first_row}\n", text)).unwrap();
+    let out = claimkit(&dir.path().join("l.db"))
+        .args(["--format", "json", "import"])
+        .arg(&path)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("encounter_id: this encounter ID already appeared earlier in the file"))
+        .get_output()
+        .stdout
+        .clone();
+    let rows: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!((rows[0]["new"].as_i64(), rows[0]["rejected"].as_i64()), (Some(50), Some(1)));
+}
+
+#[test]
+fn the_deliberately_defective_sample_encounters_are_stored_with_their_defects_for_the_scrubber() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("l.db");
+    import(&db, &[&sample("encounters.csv")], 0);
+    let e = stored(&db);
+    let get = |id: &str| e[id].1.clone();
+    assert_eq!(get("E9001")["rendering_npi"], "1987654320");
+    assert_eq!(get("E9002")["diagnoses"][0], "E11");
+    assert_eq!(get("E9003")["diagnoses"][0], "U999");
+    assert_eq!(get("E9004")["lines"][0]["date_of_service"], "2027-01-15");
+    assert_eq!(get("E9005")["patient"]["dob"], "2026-12-01");
+    assert_eq!(get("E9006")["lines"][0]["diagnosis_pointers"], serde_json::json!([1, 3]));
+    assert_eq!(get("E9007")["lines"][0]["charge"], "0.00");
+    assert_eq!(get("E9008")["lines"][0]["procedure"]["modifiers"], serde_json::json!(["25", "25"]));
+    assert_eq!(get("E9009")["lines"][1]["procedure"]["modifiers"].as_array().unwrap().len(), 5);
+    assert_eq!(get("E9010")["subscriber"]["member_id"], "123456789A");
+    assert_eq!(get("E9011")["place_of_service"], "35");
+    assert_eq!(
+        (get("E9012")["frequency"].clone(), get("E9012")["original_claim_number"].clone()),
+        ("7".into(), Value::Null)
+    );
+    assert_eq!(get("E9013")["diagnoses"], serde_json::json!(["E109", "E119"]));
+    assert_eq!(
+        (get("E9014")["payer_id"].clone(), get("E9014")["lines"][0]["date_of_service"].clone()),
+        ("ACME1".into(), "2026-03-02".into())
+    );
+}

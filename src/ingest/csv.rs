@@ -63,7 +63,7 @@ enum Source {
     Missing,
     Column(usize),
     Constant(String),
-    Split { column: usize, separator: String, part: usize },
+    Split { column: usize, separator: String, part: usize, last: bool },
     Join { columns: Vec<usize>, separator: String },
 }
 
@@ -124,7 +124,8 @@ impl RowPlan {
                 used[h] = true;
                 for (part, canonical) in split.into.iter().enumerate() {
                     if let Some(i) = index(canonical) {
-                        plan.sources[i] = Source::Split { column: h, separator: split.separator.clone(), part };
+                        let last = part + 1 == split.into.len();
+                        plan.sources[i] = Source::Split { column: h, separator: split.separator.clone(), part, last };
                     }
                 }
             }
@@ -184,11 +185,11 @@ impl RowPlan {
             Source::Missing => Cow::Borrowed(""),
             Source::Column(i) => Cow::Borrowed(rec.get(*i).unwrap_or("").trim()),
             Source::Constant(v) => Cow::Owned(v.clone()),
-            Source::Split { column, separator, part } => {
+            Source::Split { column, separator, part, last } => {
                 let whole = rec.get(*column).unwrap_or("");
-                let mut pieces = whole.splitn(part + 2, separator.as_str());
-                let piece = pieces.nth(*part).unwrap_or("");
-                // The last target takes the rest of the value.
+                // The last target takes the rest of the value ("Lee, Ann, Jr" -> "Ann, Jr").
+                let pieces = if *last { part + 1 } else { part + 2 };
+                let piece = whole.splitn(pieces, separator.as_str()).nth(*part).unwrap_or("");
                 Cow::Owned(piece.trim().to_string())
             }
             Source::Join { columns, separator } => Cow::Owned(
@@ -633,5 +634,52 @@ mod tests {
         let mut sink = Collect::default();
         let err = read_csv("name,age\nAnn,3\n".as_bytes(), "t.csv", None, &mut sink).unwrap_err();
         assert!(err.to_string().contains("no encounter_id"), "{err}");
+    }
+
+    #[test]
+    fn a_mapping_renames_splits_joins_translates_and_reads_other_date_formats() {
+        let mapping = Mapping::parse(
+            r#"
+delimiter = ";"
+date_format = "%m/%d/%Y"
+[columns]
+encounter_id = "Visit"
+patient_id = "Acct"
+payer_id = "Plan"
+date_of_service = "Seen"
+procedure_code = "CPT"
+charge = "Fee"
+patient_sex = "Gender"
+[constants]
+place_of_service = "11"
+[values.patient_sex]
+Female = "F"
+[separators]
+modifiers = ","
+[[split]]
+column = "Name"
+separator = ","
+into = ["patient_last", "patient_first"]
+[[join]]
+columns = ["Dx1", "Dx2"]
+separator = "|"
+into = "diagnosis_codes"
+"#,
+            "m.toml",
+        )
+        .unwrap();
+        let text = "Visit;Acct;Name;Gender;Plan;Seen;CPT;modifiers;Fee;Dx1;Dx2\n\
+                    V1;A1;Lee, Ann, Jr;Female;ACME1;11/02/2026;99213;25,59;110;E11.9;\n";
+        let mut sink = Collect::default();
+        read_csv(text.as_bytes(), "t.csv", Some(&mapping), &mut sink).unwrap();
+        assert!(sink.rejected.is_empty(), "{:?}", sink.rejected);
+        let e = &sink.encounters[0];
+        assert_eq!((e.patient.name.last.as_str(), e.patient.name.first.as_str()), ("Lee", "Ann, Jr"));
+        assert_eq!(e.patient.sex, crate::encounter::Sex::Female);
+        assert_eq!(e.place_of_service, "11");
+        assert_eq!(e.diagnoses, vec![Diagnosis::new("E119")]);
+        assert_eq!(e.lines[0].procedure.modifiers, vec!["25", "59"]);
+        assert_eq!(e.lines[0].date_of_service, NaiveDate::from_ymd_opt(2026, 11, 2).unwrap());
+        assert!(e.notes.is_empty());
     }
 }

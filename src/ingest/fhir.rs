@@ -105,8 +105,12 @@ pub fn read_fhir(text: &str, file: &str, sink: &mut dyn EncounterSink) -> Result
         let mut errors = Vec::new();
         let reader = ClaimReader { index: &index, file, locator: &located.locator, errors: &mut errors };
         let encounter = reader.read(&located.resource);
-        if let Some(enc_ref) = first_item_encounter(&located.resource) {
-            claimed_encounters.insert(enc_ref);
+        for item in located.resource.get("item").and_then(Value::as_array).into_iter().flatten() {
+            for reference in item.get("encounter").and_then(Value::as_array).into_iter().flatten() {
+                if let Some(i) = index.resolve_index(reference) {
+                    claimed_encounters.insert(i);
+                }
+            }
         }
         match encounter {
             Some(e) if errors.is_empty() => sink.encounter(e)?,
@@ -118,14 +122,8 @@ pub fn read_fhir(text: &str, file: &str, sink: &mut dyn EncounterSink) -> Result
             }
         }
     }
-    for located in index.all.iter().filter(|r| resource_type(&r.resource) == "Encounter") {
-        let id = str_at(&located.resource, &["id"]);
-        let referenced = claimed_encounters.iter().any(|r| r == &format!("Encounter/{id}"))
-            || index
-                .full_urls
-                .iter()
-                .any(|(url, i)| claimed_encounters.contains(url) && std::ptr::eq(&index.all[*i], located));
-        if !referenced {
+    for (i, located) in index.all.iter().enumerate() {
+        if resource_type(&located.resource) == "Encounter" && !claimed_encounters.contains(&i) {
             sink.reject(vec![RecordError::new(
                 file,
                 located.locator.clone(),
@@ -158,14 +156,6 @@ fn resource_type(v: &Value) -> &str {
 
 fn type_and_id(v: &Value) -> String {
     format!("{}/{}", resource_type(v), v.get("id").and_then(Value::as_str).unwrap_or("?"))
-}
-
-fn first_item_encounter(claim: &Value) -> Option<String> {
-    claim
-        .get("item")?
-        .as_array()?
-        .iter()
-        .find_map(|i| i.get("encounter")?.as_array()?.first()?.get("reference")?.as_str().map(String::from))
 }
 
 /// The text at a path of object keys ("" when absent).
@@ -207,18 +197,16 @@ fn any_code(concept: &Value) -> Option<&str> {
 struct Index {
     all: Vec<Located>,
     by_ref: HashMap<String, usize>,
-    full_urls: Vec<(String, usize)>,
 }
 
 impl Index {
     fn new(resources: Vec<(Option<String>, Located)>) -> Index {
-        let mut index = Index { all: Vec::new(), by_ref: HashMap::new(), full_urls: Vec::new() };
+        let mut index = Index { all: Vec::new(), by_ref: HashMap::new() };
         for (full_url, located) in resources {
             let i = index.all.len();
             index.by_ref.insert(type_and_id(&located.resource), i);
             if let Some(url) = full_url {
-                index.by_ref.insert(url.clone(), i);
-                index.full_urls.push((url, i));
+                index.by_ref.insert(url, i);
             }
             index.all.push(located);
         }
@@ -226,16 +214,20 @@ impl Index {
     }
 
     fn resolve(&self, reference: &Value) -> Option<&Value> {
+        self.resolve_index(reference).map(|i| &self.all[i].resource)
+    }
+
+    fn resolve_index(&self, reference: &Value) -> Option<usize> {
         let r = reference.get("reference")?.as_str()?;
         let key = r.rsplit_once("/_history").map_or(r, |(k, _)| k);
         let key = key.strip_prefix("http://").map_or(key, |rest| rest.split_once('/').map_or(rest, |(_, k)| k));
         if let Some(i) = self.by_ref.get(key).or_else(|| self.by_ref.get(r)) {
-            return Some(&self.all[*i].resource);
+            return Some(*i);
         }
         // An absolute URL: match on its last two segments (Type/id).
         let mut parts = r.rsplit('/');
         let (id, ty) = (parts.next()?, parts.next()?);
-        self.by_ref.get(&format!("{ty}/{id}")).map(|i| &self.all[*i].resource)
+        self.by_ref.get(&format!("{ty}/{id}")).copied()
     }
 }
 
@@ -578,4 +570,67 @@ fn address_of(p: &Value) -> Option<Address> {
         state: str_at(a, &["state"]).to_ascii_uppercase(),
         zip: str_at(a, &["postalCode"]).replace('-', ""),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Default)]
+    struct Collect {
+        encounters: Vec<Encounter>,
+        rejected: Vec<Vec<RecordError>>,
+    }
+
+    impl EncounterSink for Collect {
+        fn encounter(&mut self, e: Encounter) -> Result<(), IngestError> {
+            self.encounters.push(e);
+            Ok(())
+        }
+        fn reject(&mut self, errors: Vec<RecordError>) {
+            self.rejected.push(errors);
+        }
+    }
+
+    fn bundle(net: &str) -> String {
+        format!(
+            r#"{{"resourceType": "Bundle", "type": "searchset", "entry": [
+              {{"resource": {{"resourceType": "Patient", "id": "p1", "gender": "female", "birthDate": "1960-02-03",
+                 "name": [{{"family": "Lee", "given": ["Ann"]}}]}}}},
+              {{"resource": {{"resourceType": "Coverage", "id": "c1", "subscriberId": "M1",
+                 "subscriber": {{"reference": "Patient/p1"}}, "payor": [{{"identifier": {{"value": "ACME1"}}}}]}}}},
+              {{"resource": {{"resourceType": "Claim", "id": "E7", "patient": {{"reference": "Patient/p1"}},
+                 "insurance": [{{"sequence": 1, "focal": true, "coverage": {{"reference": "Coverage/c1"}}}}],
+                 "diagnosis": [{{"sequence": 1, "diagnosisCodeableConcept": {{"coding": [{{"system": "{ICD10CM}", "code": "I10"}}]}}}}],
+                 "item": [{{"sequence": 1, "productOrService": {{"coding": [{{"system": "{CPT}", "code": "99213"}}]}},
+                   "servicedDate": "2026-10-01", "diagnosisSequence": [1], "net": {{"value": {net}}}}}]}}}}]}}"#
+        )
+    }
+
+    #[test]
+    fn money_is_read_exactly_from_the_json_number_text() {
+        let mut sink = Collect::default();
+        read_fhir(&bundle("0.30000000000000004"), "b.json", &mut sink).unwrap();
+        assert!(sink.rejected.is_empty(), "{:?}", sink.rejected);
+        let e = &sink.encounters[0];
+        assert_eq!(e.lines[0].charge.to_string(), "0.30000000000000004");
+        assert_eq!(e.id, "E7");
+        assert_eq!(e.payer_id, "ACME1");
+        assert_eq!(e.subscriber.member_id, "M1");
+    }
+
+    #[test]
+    fn a_claim_item_without_a_charge_rejects_the_claim_with_the_element() {
+        let mut sink = Collect::default();
+        read_fhir(&bundle("\"x\""), "b.json", &mut sink).unwrap();
+        assert!(sink.encounters.is_empty());
+        assert_eq!(sink.rejected[0][0].field, "Claim.item[1].net");
+        assert!(sink.rejected[0][0].locator.contains("Claim/E7"));
+    }
+
+    #[test]
+    fn json_that_is_not_fhir_is_unreadable() {
+        let mut sink = Collect::default();
+        assert!(matches!(read_fhir("[1, 2]", "b.json", &mut sink), Err(IngestError::Unreadable { .. })));
+    }
 }

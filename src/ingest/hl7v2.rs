@@ -5,7 +5,8 @@
 //! secondary), and one FT1 per service line (FT1-4 date, FT1-10 quantity, FT1-11/12 amounts,
 //! FT1-19 diagnoses, FT1-20/21 performed/ordered by, FT1-25 procedure, FT1-26 modifiers). A
 //! file holds many messages, separated by `\r`, `\n` or MLLP framing; segments are split with
-//! the `hl7-parser` crate, which also decodes the escape sequences (`\F\ \S\ \T\ \R\ \E\`).
+//! the `hl7-parser` crate, which also decodes the escape sequences (`\F\ \S\ \T\ \R\ \E\`). The
+//! file is read one message at a time.
 //!
 //! ```text
 //! MSH|^~\&|EMR|MAPLE|CLAIMKIT|MAPLE|20261102120000||DFT^P03|MSG0001|P|2.5.1
@@ -33,69 +34,129 @@ const VERSIONS: &[&str] = &["2.3", "2.3.1", "2.4", "2.5", "2.5.1"];
 
 /// Reads an HL7 v2 file of DFT^P03 messages into `sink`.
 pub fn read_hl7_file(path: &Path, sink: &mut dyn EncounterSink) -> Result<(), IngestError> {
-    let bytes = std::fs::read(path).map_err(|e| IngestError::io(path, e))?;
-    // HL7 v2 files are often Latin-1: fall back to one char per byte rather than refusing them.
-    let text = String::from_utf8(bytes).unwrap_or_else(|e| e.into_bytes().iter().map(|b| char::from(*b)).collect());
-    read_hl7(&text, &path.display().to_string(), sink)
+    let file = std::fs::File::open(path).map_err(|e| IngestError::io(path, e))?;
+    read_hl7_from(std::io::BufReader::with_capacity(1 << 16, file), &path.display().to_string(), sink).map_err(|e| {
+        match e {
+            IngestError::Io { source, .. } => IngestError::io(path, source),
+            other => other,
+        }
+    })
 }
 
 /// Reads HL7 v2 text; `file` names it in errors and sources.
 pub fn read_hl7(text: &str, file: &str, sink: &mut dyn EncounterSink) -> Result<(), IngestError> {
-    // Split into (line, segment) pairs; MLLP start/end bytes separate like segment terminators.
-    let mut messages: Vec<(usize, Vec<&str>)> = Vec::new();
-    let mut stray_line = None;
-    let mut line = 1;
-    for piece in text.split_inclusive(['\r', '\n', '\x0b', '\x1c']) {
-        let segment = piece.trim_end_matches(['\r', '\n', '\x0b', '\x1c']).trim_start_matches('\u{feff}');
-        let at_line = line;
-        if piece.ends_with('\n') {
-            line += 1;
+    read_hl7_from(text.as_bytes(), file, sink)
+}
+
+/// Reads HL7 v2 messages from a stream, one message at a time (memory does not grow with the file).
+/// Segments end with `\r`, `\n` or both; MLLP start (0x0B) and end (0x1C) bytes are dropped.
+pub fn read_hl7_from(
+    mut reader: impl std::io::BufRead,
+    file: &str,
+    sink: &mut dyn EncounterSink,
+) -> Result<(), IngestError> {
+    let mut splitter = MessageSplitter { file, messages: 0, current: None, stray_line: None };
+    let mut segment: Vec<u8> = Vec::new();
+    let (mut line, mut segment_line) = (1usize, 1usize);
+    loop {
+        let buf = reader.fill_buf().map_err(|source| IngestError::Io { file: file.into(), source })?;
+        if buf.is_empty() {
+            break;
         }
-        if segment.trim().is_empty() {
-            continue;
-        }
-        if segment.starts_with("MSH") {
-            messages.push((at_line, vec![segment]));
-        } else if let Some((_, segs)) = messages.last_mut() {
-            segs.push(segment);
-        } else if stray_line.is_none() {
-            stray_line = Some(at_line);
+        match memchr::memchr3(b'\r', b'\n', 0x1C, buf) {
+            Some(i) => {
+                segment.extend_from_slice(&buf[..i]);
+                let newline = buf[i] == b'\n';
+                reader.consume(i + 1);
+                splitter.segment(&segment, segment_line, sink)?;
+                segment.clear();
+                if newline {
+                    line += 1;
+                }
+                segment_line = line;
+            }
+            None => {
+                let len = buf.len();
+                segment.extend_from_slice(buf);
+                reader.consume(len);
+            }
         }
     }
-    if messages.is_empty() {
+    splitter.segment(&segment, segment_line, sink)?;
+    splitter.flush(sink)?;
+    if splitter.messages == 0 {
         return Err(IngestError::Unreadable {
             file: file.into(),
             position: "line 1".into(),
             reason: "no MSH segment: not an HL7 v2 file".into(),
         });
     }
-    if let Some(l) = stray_line {
-        sink.reject(vec![RecordError::new(
-            file,
-            format!("line {l}"),
-            "MSH",
-            "segments before the first MSH are ignored",
-        )]);
+    Ok(())
+}
+
+/// Collects segments into messages and hands each complete message to [`DftReader`].
+struct MessageSplitter<'f> {
+    file: &'f str,
+    messages: usize,
+    /// (line of its MSH, segments joined by `\r`)
+    current: Option<(usize, String)>,
+    stray_line: Option<usize>,
+}
+
+impl MessageSplitter<'_> {
+    fn segment(&mut self, bytes: &[u8], line: usize, sink: &mut dyn EncounterSink) -> Result<(), IngestError> {
+        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        let start = bytes.iter().position(|b| *b != 0x0B).unwrap_or(bytes.len());
+        let bytes = &bytes[start..];
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(());
+        }
+        // HL7 v2 files are often Latin-1: fall back to one char per byte rather than refusing them.
+        let text = match std::str::from_utf8(bytes) {
+            Ok(t) => std::borrow::Cow::Borrowed(t),
+            Err(_) => std::borrow::Cow::Owned(bytes.iter().map(|b| char::from(*b)).collect::<String>()),
+        };
+        if text.starts_with("MSH") {
+            self.flush(sink)?;
+            self.current = Some((line, text.into_owned()));
+        } else if let Some((_, message)) = &mut self.current {
+            message.push('\r');
+            message.push_str(&text);
+        } else if self.stray_line.is_none() {
+            self.stray_line = Some(line);
+            sink.reject(vec![RecordError::new(
+                self.file,
+                format!("line {line}"),
+                "MSH",
+                "segments before the first MSH are ignored",
+            )]);
+        }
+        Ok(())
     }
-    for (n, (line, segments)) in messages.iter().enumerate() {
-        let locator = format!("message {} (line {line})", n + 1);
-        let joined = segments.join("\r");
-        let message = match Message::parse(&joined) {
+
+    fn flush(&mut self, sink: &mut dyn EncounterSink) -> Result<(), IngestError> {
+        let Some((line, text)) = self.current.take() else { return Ok(()) };
+        self.messages += 1;
+        let file = self.file;
+        let locator = format!("message {} (line {line})", self.messages);
+        let message = match Message::parse(&text) {
             Ok(m) => m,
             Err(_) => {
                 sink.reject(vec![RecordError::new(file, locator, "MSH", "not a parseable HL7 v2 message")]);
-                continue;
+                return Ok(());
             }
         };
         let mut errors = Vec::new();
         let encounter =
             DftReader { file, locator: &locator, seps: &message.separators, errors: &mut errors }.read(&message);
         match encounter {
-            Some(e) if errors.is_empty() => sink.encounter(e)?,
-            _ => sink.reject(errors),
+            Some(e) if errors.is_empty() => sink.encounter(e),
+            _ => {
+                sink.reject(errors);
+                Ok(())
+            }
         }
     }
-    Ok(())
 }
 
 struct DftReader<'a> {
@@ -376,5 +437,64 @@ impl DftReader<'_> {
             original_claim_number: None,
             notes: BTreeMap::new(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Default)]
+    struct Collect {
+        encounters: Vec<Encounter>,
+        rejected: Vec<Vec<RecordError>>,
+    }
+
+    impl EncounterSink for Collect {
+        fn encounter(&mut self, e: Encounter) -> Result<(), IngestError> {
+            self.encounters.push(e);
+            Ok(())
+        }
+        fn reject(&mut self, errors: Vec<RecordError>) {
+            self.rejected.push(errors);
+        }
+    }
+
+    const DFT: &str = "MSH|^~\\&|EMR|MAPLE|CK|MAPLE|20261102||DFT^P03|1|P|2.4\r\
+        PID|1||P1^^^M^MR||O'Neil^Ann||19600203|F|||1 Mill \\T\\ Main^^Springfield^IL^62704\r\
+        PV1|1|O|11||||1987654328^Okafor^Adaeze||||||||||||E1\r\
+        FT1|1|||20261102||CG|99214|||1|160.00&USD||||||||I10~E11.9||||||99214|25~59\r\
+        DG1|1||E11.9^^I10\r\
+        IN1|1|ACME1|ACME1|||||G1||||||PA1||O'Neil^Ann|SEL|19600203||||||||||||||||||M123|||||||F\r";
+
+    #[test]
+    fn a_dft_maps_to_an_encounter_with_decoded_escapes_and_pointers_into_dg1() {
+        let mut sink = Collect::default();
+        read_hl7(DFT, "t.hl7", &mut sink).unwrap();
+        assert!(sink.rejected.is_empty(), "{:?}", sink.rejected);
+        let e = &sink.encounters[0];
+        assert_eq!(e.id, "E1");
+        assert_eq!(e.patient.address.as_ref().unwrap().line1, "1 Mill & Main");
+        // FT1-19 lists I10 first: it is added after DG1's E11.9 and pointed at as 2.
+        assert_eq!(e.diagnoses, vec![Diagnosis::new("E119"), Diagnosis::new("I10")]);
+        assert_eq!(e.lines[0].diagnosis_pointers, vec![2, 1]);
+        assert_eq!(e.lines[0].procedure.modifiers, vec!["25", "59"]);
+        assert_eq!(e.lines[0].charge.to_string(), "160.00");
+        assert_eq!(e.subscriber.member_id, "M123");
+        assert_eq!(e.prior_authorization.as_deref(), Some("PA1"));
+    }
+
+    #[test]
+    fn a_message_that_is_not_a_dft_p03_is_rejected_with_msh_9() {
+        let mut sink = Collect::default();
+        read_hl7(&DFT.replace("DFT^P03", "ADT^A01"), "t.hl7", &mut sink).unwrap();
+        assert!(sink.encounters.is_empty());
+        assert_eq!(sink.rejected[0][0].field, "MSH-9");
+    }
+
+    #[test]
+    fn text_without_msh_is_not_hl7() {
+        let mut sink = Collect::default();
+        assert!(matches!(read_hl7("PID|1\r", "t.hl7", &mut sink), Err(IngestError::Unreadable { .. })));
     }
 }

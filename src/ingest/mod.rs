@@ -294,7 +294,7 @@ pub fn import_file(
     let file_name = path.display().to_string();
     let mut summary = {
         let sp = tx.savepoint()?;
-        let mut sink = store::StoreSink::new(&sp, format, &file_name);
+        let mut sink = store::StoreSink::new(&sp, format, &file_name)?;
         match format {
             SourceFormat::Csv => csv::read_csv_file(path, options.mapping.as_ref(), &mut sink)?,
             SourceFormat::Fhir => fhir::read_fhir_file(path, &mut sink)?,

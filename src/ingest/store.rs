@@ -142,12 +142,18 @@ pub struct StoreSink<'c> {
 }
 
 impl<'c> StoreSink<'c> {
-    pub fn new(conn: &'c Connection, format: SourceFormat, file: &str) -> Self {
-        StoreSink {
+    /// A sink for one file. The encounter IDs seen in the file are kept in a temporary table (on
+    /// SQLite's temp store, not in our memory) to catch an ID that appears twice.
+    pub fn new(conn: &'c Connection, format: SourceFormat, file: &str) -> Result<Self, IngestError> {
+        conn.execute_batch(
+            "CREATE TEMP TABLE IF NOT EXISTS ingest_seen (id TEXT PRIMARY KEY) WITHOUT ROWID;
+             DELETE FROM temp.ingest_seen;",
+        )?;
+        Ok(StoreSink {
             conn,
             format,
             summary: FileSummary { file: file.to_string(), format: format.as_str().to_string(), ..Default::default() },
-        }
+        })
     }
 
     pub fn finish(self) -> FileSummary {
@@ -157,6 +163,22 @@ impl<'c> StoreSink<'c> {
 
 impl EncounterSink for StoreSink<'_> {
     fn encounter(&mut self, mut encounter: Encounter) -> Result<(), IngestError> {
+        let first_time = self
+            .conn
+            .prepare_cached("INSERT OR IGNORE INTO temp.ingest_seen (id) VALUES (?1)")?
+            .execute([&encounter.id])?
+            == 1;
+        if !first_time {
+            let error = RecordError::new(
+                &self.summary.file,
+                encounter.source.locator.clone(),
+                "encounter_id",
+                "this encounter ID already appeared earlier in the file (the rows of one encounter must be next to each other)",
+            )
+            .with_value(&encounter.id);
+            self.reject(vec![error]);
+            return Ok(());
+        }
         super::normalize(&mut encounter);
         match store_encounter(self.conn, &encounter, self.format)? {
             Outcome::New => self.summary.new += 1,
@@ -170,5 +192,59 @@ impl EncounterSink for StoreSink<'_> {
     fn reject(&mut self, errors: Vec<RecordError>) {
         self.summary.rejected += 1;
         self.summary.errors.extend(errors);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::csv::read_csv;
+    use crate::ledger::Ledger;
+
+    fn encounter(charge: &str) -> Encounter {
+        struct One(Option<Encounter>);
+        impl EncounterSink for One {
+            fn encounter(&mut self, e: Encounter) -> Result<(), IngestError> {
+                self.0 = Some(e);
+                Ok(())
+            }
+            fn reject(&mut self, errors: Vec<RecordError>) {
+                panic!("{errors:?}");
+            }
+        }
+        let text = format!(
+            "encounter_id,patient_id,payer_id,date_of_service,procedure_code,charge,diagnosis_codes\nE1,P1,ACME1,2026-10-01,99213,{charge},I10\n"
+        );
+        let mut one = One(None);
+        read_csv(text.as_bytes(), "t.csv", None, &mut one).unwrap();
+        let mut e = one.0.unwrap();
+        crate::ingest::normalize(&mut e);
+        e
+    }
+
+    #[test]
+    fn new_unchanged_updated_then_conflict_once_billed() {
+        let mut ledger = Ledger::open_in_memory().unwrap();
+        let tx = ledger.transaction().unwrap();
+        assert_eq!(store_encounter(&tx, &encounter("110.00"), SourceFormat::Csv).unwrap(), Outcome::New);
+        assert_eq!(store_encounter(&tx, &encounter("110"), SourceFormat::Csv).unwrap(), Outcome::Unchanged);
+        tx.execute("UPDATE encounters SET scrub_status = 'clean'", []).unwrap();
+        assert_eq!(store_encounter(&tx, &encounter("120.00"), SourceFormat::Csv).unwrap(), Outcome::Updated);
+        let status: Option<String> = tx.query_row("SELECT scrub_status FROM encounters", [], |r| r.get(0)).unwrap();
+        assert_eq!(status, None);
+        tx.execute(
+            "INSERT INTO claims (pcn, encounter_id, payer_id, responsibility, frequency, encounter_hash, patient_id,
+                 first_dos, last_dos, total_charge, status, submitted_at, updated_at)
+             VALUES ('C1', 'E1', 'ACME1', 'P', '1', 'h', 'P1', '2026-10-01', '2026-10-01', '120.00', 'submitted', 't', 't')",
+            [],
+        )
+        .unwrap();
+        assert_eq!(store_encounter(&tx, &encounter("130.00"), SourceFormat::Csv).unwrap(), Outcome::Conflict);
+        let total: String = tx.query_row("SELECT total_charge FROM encounters", [], |r| r.get(0)).unwrap();
+        assert_eq!(total, "120.00");
+        // The same conflicting content again is reported again but recorded once.
+        assert_eq!(store_encounter(&tx, &encounter("130.00"), SourceFormat::Csv).unwrap(), Outcome::Conflict);
+        let n: i64 = tx.query_row("SELECT COUNT(*) FROM import_conflicts", [], |r| r.get(0)).unwrap();
+        assert_eq!(n, 1);
     }
 }
