@@ -12,5 +12,6 @@ pub mod encounter;
 pub mod inspect;
 pub mod ledger;
 pub mod practice;
+pub mod remit835;
 pub mod report;
 pub mod x12;

@@ -8,6 +8,7 @@
 //! run holds the ledger lock.
 
 mod inspect;
+mod remit;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -102,6 +103,8 @@ impl GlobalArgs {
 pub enum Command {
     /// Show the envelopes, transaction types, segments and loops of X12 files, and check them.
     Inspect(inspect::InspectArgs),
+    /// Post 835 remittances: balance, match claims and lines, record payments and adjustments.
+    Remit(remit::RemitArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -115,6 +118,7 @@ pub fn main() -> ExitCode {
     let global = cli.global.clone();
     let result = match cli.command {
         Command::Inspect(args) => inspect::exec(&global, args),
+        Command::Remit(args) => remit::exec(&global, args),
     };
     match result {
         Ok(exit) => ExitCode::from(exit.code()),

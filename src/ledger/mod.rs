@@ -178,7 +178,7 @@ mod tests {
         // Opening again does not re-run migrations.
         let again = Ledger::open(&path).unwrap();
         let runs: i64 = again.conn().query_row("SELECT COUNT(*) FROM schema_migrations", [], |r| r.get(0)).unwrap();
-        assert_eq!(runs, schema::latest_version());
+        assert_eq!(runs, schema::MIGRATIONS.len() as i64);
     }
 
     #[test]

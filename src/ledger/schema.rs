@@ -12,6 +12,7 @@ use super::{LedgerError, Result};
 pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "foundation", include_str!("migrations/0001_foundation.sql")),
     (2, "billing", include_str!("migrations/0002_billing.sql")),
+    (4, "remittances", include_str!("migrations/0004_remittances.sql")),
 ];
 
 pub fn latest_version() -> i64 {
