@@ -263,8 +263,10 @@ fn posted_transactions(ledger: &Ledger, sha256: &str) -> Result<Vec<TransactionR
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// Decimal text with two places; never "-0.00".
 fn money(d: Decimal) -> String {
-    format!("{:.2}", d)
+    let d = d.round_dp(2);
+    if d.is_zero() { "0.00".to_string() } else { format!("{:.2}", d) }
 }
 
 fn decimal(s: &str) -> Result<Decimal, LedgerError> {
@@ -894,5 +896,62 @@ impl Poster<'_, '_> {
             });
         }
         Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::remit835::{ClaimAdjustment, ServicePayment};
+
+    fn adj(group: &str, reason: &str, amount: i64) -> ClaimAdjustment {
+        ClaimAdjustment { group: group.into(), reason: reason.into(), amount: Decimal::from(amount), quantity: None }
+    }
+
+    fn line(charge: i64, paid: i64, adjustments: Vec<ClaimAdjustment>) -> ServicePayment {
+        ServicePayment { charge: Decimal::from(charge), paid: Decimal::from(paid), adjustments, ..Default::default() }
+    }
+
+    fn claim(status: &str, paid: i64, lines: Vec<ServicePayment>) -> ClaimPayment {
+        ClaimPayment { status: status.into(), paid: Decimal::from(paid), lines, ..Default::default() }
+    }
+
+    #[test]
+    fn status_follows_clp02_first() {
+        assert_eq!(status_after(&claim("22", -80, vec![])), "reversed");
+        assert_eq!(status_after(&claim("19", 80, vec![])), "forwarded");
+        assert_eq!(status_after(&claim("4", 0, vec![])), "denied");
+    }
+
+    #[test]
+    fn a_zero_payment_is_a_denial_only_without_patient_responsibility() {
+        assert_eq!(status_after(&claim("1", 0, vec![line(100, 0, vec![adj("CO", "50", 100)])])), "denied");
+        assert_eq!(status_after(&claim("1", 0, vec![line(100, 0, vec![adj("PR", "1", 100)])])), "paid");
+    }
+
+    #[test]
+    fn a_paid_claim_with_a_denied_line_is_partially_paid() {
+        let lines = vec![line(100, 80, vec![adj("CO", "45", 20)]), line(50, 0, vec![adj("CO", "97", 50)])];
+        assert_eq!(status_after(&claim("1", 80, lines)), "partially_paid");
+        let lines = vec![line(100, 80, vec![adj("CO", "45", 20)]), line(50, 0, vec![adj("PR", "2", 50)])];
+        assert_eq!(status_after(&claim("1", 80, lines)), "paid");
+    }
+
+    #[test]
+    fn money_text_has_two_places_and_no_negative_zero() {
+        assert_eq!(money(Decimal::new(-0, 2)), "0.00");
+        assert_eq!(money(-Decimal::ZERO), "0.00");
+        assert_eq!(money(Decimal::new(125, 1)), "12.50");
+    }
+
+    #[test]
+    fn a_rate_without_modifier_applies_when_the_modifier_has_none() {
+        let mut t = ContractRateTable::default();
+        t.insert("P", "99213", None, Decimal::from(90));
+        t.insert("P", "99213", Some("25"), Decimal::from(95));
+        let d = NaiveDate::from_ymd_opt(2026, 11, 2).unwrap();
+        assert_eq!(t.allowed("P", "99213", Some("25"), d), Some(Decimal::from(95)));
+        assert_eq!(t.allowed("P", "99213", Some("59"), d), Some(Decimal::from(90)));
+        assert_eq!(t.allowed("Q", "99213", None, d), None);
     }
 }
