@@ -138,7 +138,7 @@ fn render(global: &GlobalArgs, reports: &[PostReport]) -> Result<()> {
                 t.unmatched_lines.into(),
                 t.underpayments.into(),
                 t.balanced.into(),
-                t.findings.len().into(),
+                t.finding_count.into(),
                 status.into(),
             ]);
             for f in &t.findings {

@@ -90,7 +90,7 @@ impl ContractRates for ContractRateTable {
 pub struct PostOptions {
     /// An allowed amount this much (or less) below the contract rate is not an underpayment.
     pub underpayment_tolerance: Decimal,
-    /// At most this many unmatched items and underpayments are kept in the [`PostReport`] (all are
+    /// At most this many findings (per payment), unmatched items and underpayments are kept in the [`PostReport`] (all are
     /// stored in the ledger).
     pub max_listed: usize,
 }
@@ -124,6 +124,9 @@ pub struct TransactionReport {
     pub unmatched_lines: u64,
     pub underpayments: u64,
     pub balanced: bool,
+    /// Number of findings (all are stored in `remittance_findings`).
+    pub finding_count: u64,
+    /// The findings, at most [`PostOptions::max_listed`].
     pub findings: Vec<Finding>,
     /// Set when this payment was already posted: the file it was posted from.
     pub already_posted_from: Option<String>,
@@ -211,6 +214,9 @@ pub fn post_835(
         return Ok(report);
     }
     let input = BufReader::with_capacity(1 << 18, File::open(path).map_err(io)?);
+    // A large posting touches many pages in one transaction: a 16 MiB page cache (SQLite's default
+    // is 2 MiB) spills less to the WAL while staying well inside the 64 MB memory budget.
+    ledger.conn().pragma_update(None, "cache_size", -16384).map_err(|e| ledger_err(e.into()))?;
     let tx = ledger.transaction().map_err(ledger_err)?;
     let posted_any = {
         let mut poster = Poster {
@@ -240,7 +246,7 @@ pub fn post_835(
 fn posted_transactions(ledger: &Ledger, sha256: &str) -> Result<Vec<TransactionReport>, LedgerError> {
     let mut stmt = ledger.conn().prepare(
         "SELECT payer_id, payer_name, trace_number, total_paid, payment_date, claim_count, matched_count,
-                unmatched_count, balanced, source_file
+                unmatched_count, balanced, source_file, finding_count
          FROM remittances WHERE sha256 = ?1 ORDER BY id",
     )?;
     let rows = stmt.query_map([sha256], |r| {
@@ -256,6 +262,7 @@ fn posted_transactions(ledger: &Ledger, sha256: &str) -> Result<Vec<TransactionR
             unmatched_lines: 0,
             underpayments: 0,
             balanced: r.get(8)?,
+            finding_count: r.get::<_, i64>(10)? as u64,
             findings: Vec::new(),
             already_posted_from: Some(r.get(9)?),
         })
@@ -369,6 +376,7 @@ impl Poster<'_, '_> {
             unmatched_lines: 0,
             underpayments: 0,
             balanced: true,
+            finding_count: 0,
             findings: Vec::new(),
             already_posted_from: earlier.clone(),
         });
@@ -421,7 +429,8 @@ impl Poster<'_, '_> {
         let tr = &mut self.report.transactions[cur.report_index];
         tr.claims = t.claim_count;
         tr.balanced = t.balanced();
-        tr.findings = t.findings.clone();
+        tr.finding_count = t.findings.len() as u64;
+        tr.findings = t.findings.iter().take(self.options.max_listed).cloned().collect();
         if cur.skip {
             return Ok(());
         }
