@@ -867,6 +867,37 @@ mod tests {
     }
 
     #[test]
+    fn events_stream_header_claims_trailer_per_transaction_across_envelopes() {
+        let st = |n: &str, trace: &str| {
+            format!(
+                "ST*835*{n}~BPR*I*10.00*C*CHK************20261201~TRN*1*{trace}*1~N1*PR*P~PER*BL*X~N1*PE*C~LX*1~\
+                 CLP*A{n}*1*10.00*10.00**12~CLP*B{n}*1*0*0**12~SE*9*{n}~"
+            )
+        };
+        let text = format!(
+            "{ISA}GS*HP*P*R*20261201*1200*1*X*005010X221A1~{}{}GE*2*1~IEA*1*000000001~\
+             {ISA}GS*HP*P*R*20261201*1200*2*X*005010X221A1~{}GE*1*2~IEA*1*000000001~",
+            st("0001", "T1"),
+            st("0002", "T2"),
+            st("0003", "T3")
+        );
+        let mut seen = Vec::new();
+        let summary = read_835(Path::new("t.835"), text.as_bytes(), |e| {
+            seen.push(match e {
+                RemitEvent::Header(h) => format!("H:{}", h.trace.number),
+                RemitEvent::Claim(c) => format!("C:{}", c.pcn),
+                RemitEvent::Trailer(t) => format!("T:{}:{}", t.claim_count, t.balanced()),
+            });
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(summary.transactions, 3);
+        assert_eq!(seen[..4], ["H:T1".to_string(), "C:A0001".into(), "C:B0001".into(), "T:2:true".into()]);
+        assert_eq!(seen.len(), 12);
+        assert_eq!(seen[8], "H:T3");
+    }
+
+    #[test]
     fn decimals_accept_a_leading_point() {
         assert_eq!(parse_decimal(".5"), Some(Decimal::new(5, 1)));
         assert_eq!(parse_decimal("-.5"), Some(Decimal::new(-5, 1)));
