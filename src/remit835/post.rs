@@ -217,6 +217,8 @@ pub fn post_835(
     // A large posting touches many pages in one transaction: a 16 MiB page cache (SQLite's default
     // is 2 MiB) spills less to the WAL while staying well inside the 64 MB memory budget.
     ledger.conn().pragma_update(None, "cache_size", -16384).map_err(|e| ledger_err(e.into()))?;
+    // Every statement of the per-claim path stays prepared (rusqlite keeps 16 by default).
+    ledger.conn().set_prepared_statement_cache_capacity(64);
     let tx = ledger.transaction().map_err(ledger_err)?;
     let posted_any = {
         let mut poster = Poster {
@@ -268,6 +270,27 @@ fn posted_transactions(ledger: &Ledger, sha256: &str) -> Result<Vec<TransactionR
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Rows per multi-row adjustment INSERT.
+const ADJUSTMENT_ROWS: usize = 8;
+
+/// `INSERT INTO remit_adjustments ... VALUES (...), (...)` for `rows` rows (1..=ADJUSTMENT_ROWS).
+fn adjustment_insert_sql(rows: usize) -> &'static str {
+    static SQL: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    let all = SQL.get_or_init(|| {
+        (1..=ADJUSTMENT_ROWS)
+            .map(|n| {
+                let values: Vec<&str> = vec!["(?, ?, ?, ?, ?, ?)"; n];
+                format!(
+                    "INSERT INTO remit_adjustments (claim_payment_id, service_payment_id, group_code, reason_code, \
+                     amount, quantity) VALUES {}",
+                    values.join(", ")
+                )
+            })
+            .collect()
+    });
+    &all[rows.clamp(1, ADJUSTMENT_ROWS) - 1]
 }
 
 /// Decimal text with two places; never "-0.00".
@@ -690,6 +713,7 @@ impl Poster<'_, '_> {
             self.adjustments(cp_id, Some(sp_id), &line.adjustments)?;
             self.remarks(cp_id, Some(sp_id), "LQ", &line.remark_codes)?;
             match hit {
+                Some(_) if line.paid.is_zero() => {}
                 Some((k, _)) => {
                     billed[k].paid += signed(line.paid);
                     self.tx
@@ -777,12 +801,19 @@ impl Poster<'_, '_> {
         if adjustments.is_empty() {
             return Ok(());
         }
-        let mut stmt = self.tx.prepare_cached(
-            "INSERT INTO remit_adjustments (claim_payment_id, service_payment_id, group_code, reason_code, amount,
-                quantity) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        )?;
-        for a in adjustments {
-            stmt.execute(params![cp_id, sp_id, a.group, a.reason, money(a.amount), a.quantity.map(|q| q.to_string())])?;
+        // One multi-row INSERT per CAS group of a line: fewer statements for the 100,000-claim file.
+        for chunk in adjustments.chunks(ADJUSTMENT_ROWS) {
+            let mut stmt = self.tx.prepare_cached(adjustment_insert_sql(chunk.len()))?;
+            let mut values: Vec<Box<dyn rusqlite::ToSql>> = Vec::with_capacity(chunk.len() * 6);
+            for a in chunk {
+                values.push(Box::new(cp_id));
+                values.push(Box::new(sp_id));
+                values.push(Box::new(a.group.clone()));
+                values.push(Box::new(a.reason.clone()));
+                values.push(Box::new(money(a.amount)));
+                values.push(Box::new(a.quantity.map(|q| q.to_string())));
+            }
+            stmt.execute(rusqlite::params_from_iter(values.iter()))?;
         }
         Ok(())
     }
