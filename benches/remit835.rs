@@ -11,7 +11,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use claimkit::ledger::Ledger;
-use claimkit::remit835::{NoContractRates, PostOptions, post_835};
+use claimkit::remit835::{NoContractRates, PostOptions, RemitEvent, post_835, read_835};
 use claimkit::x12::{Element, GroupHeader, InterchangeHeader, X12Writer};
 
 fn status_kib(key: &str) -> u64 {
@@ -134,6 +134,18 @@ fn main() {
         start.elapsed().as_secs_f64(),
         path.display()
     );
+    // Reading alone (tokenize, type, balance every claim), to compare with parse-only peers.
+    let start = Instant::now();
+    let mut read_claims = 0u64;
+    let input = std::io::BufReader::with_capacity(1 << 18, std::fs::File::open(&path).unwrap());
+    read_835(&path, input, |event| {
+        if let RemitEvent::Claim(_) = event {
+            read_claims += 1;
+        }
+        Ok(())
+    })
+    .unwrap();
+    println!("read and balanced {read_claims} claims (no posting) in {:.3} s", start.elapsed().as_secs_f64());
     let db = dir.path().join("bench.db");
     let mut ledger = Ledger::open(&db).unwrap();
     let start = Instant::now();
