@@ -273,7 +273,7 @@ fn posted_transactions(ledger: &Ledger, sha256: &str) -> Result<Vec<TransactionR
 }
 
 /// Rows per multi-row adjustment INSERT.
-const ADJUSTMENT_ROWS: usize = 8;
+const ADJUSTMENT_ROWS: usize = 16;
 
 /// `INSERT INTO remit_adjustments ... VALUES (...), (...)` for `rows` rows (1..=ADJUSTMENT_ROWS).
 fn adjustment_insert_sql(rows: usize) -> &'static str {
@@ -660,7 +660,9 @@ impl Poster<'_, '_> {
                 c.position.segment as i64
             ])?;
         let cp_id = self.tx.last_insert_rowid();
-        self.adjustments(cp_id, None, &c.adjustments)?;
+        // Claim and line adjustments go in together at the end of the claim (fewer statements).
+        let mut adjustments: Vec<(Option<i64>, &super::ClaimAdjustment)> =
+            c.adjustments.iter().map(|a| (None, a)).collect();
         for (source, info) in [("MIA", &c.inpatient), ("MOA", &c.outpatient)] {
             if let Some(info) = info {
                 self.remarks(cp_id, None, source, &info.remark_codes)?;
@@ -710,7 +712,7 @@ impl Poster<'_, '_> {
                     line.position.segment as i64
                 ])?;
             let sp_id = self.tx.last_insert_rowid();
-            self.adjustments(cp_id, Some(sp_id), &line.adjustments)?;
+            adjustments.extend(line.adjustments.iter().map(|a| (Some(sp_id), a)));
             self.remarks(cp_id, Some(sp_id), "LQ", &line.remark_codes)?;
             match hit {
                 Some(_) if line.paid.is_zero() => {}
@@ -740,6 +742,7 @@ impl Poster<'_, '_> {
                 }
             }
         }
+        self.adjustments(cp_id, &adjustments)?;
         let tr = &mut self.report.transactions[report_index];
         tr.unmatched_lines += unmatched_lines;
         tr.underpayments += underpaid;
@@ -795,19 +798,14 @@ impl Poster<'_, '_> {
     fn adjustments(
         &self,
         cp_id: i64,
-        sp_id: Option<i64>,
-        adjustments: &[super::ClaimAdjustment],
+        adjustments: &[(Option<i64>, &super::ClaimAdjustment)],
     ) -> Result<(), LedgerError> {
-        if adjustments.is_empty() {
-            return Ok(());
-        }
-        // One multi-row INSERT per CAS group of a line: fewer statements for the 100,000-claim file.
         for chunk in adjustments.chunks(ADJUSTMENT_ROWS) {
             let mut stmt = self.tx.prepare_cached(adjustment_insert_sql(chunk.len()))?;
             let mut values: Vec<Box<dyn rusqlite::ToSql>> = Vec::with_capacity(chunk.len() * 6);
-            for a in chunk {
+            for (sp_id, a) in chunk {
                 values.push(Box::new(cp_id));
-                values.push(Box::new(sp_id));
+                values.push(Box::new(*sp_id));
                 values.push(Box::new(a.group.clone()));
                 values.push(Box::new(a.reason.clone()));
                 values.push(Box::new(money(a.amount)));
