@@ -18,6 +18,7 @@ pub mod ledger;
 pub mod nightly;
 pub mod practice;
 pub mod progress;
+pub mod remit835;
 pub mod report;
 pub mod scrub;
 pub mod simulate;

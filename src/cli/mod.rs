@@ -15,6 +15,7 @@ mod correct;
 mod import;
 mod init;
 mod inspect;
+mod remit;
 mod report;
 mod scrub;
 mod simulate;
@@ -134,6 +135,8 @@ pub enum Command {
     Ack(ack::AckArgs),
     /// Answer an 837P as a payer would: write the 999, 277CA and 835 (for tests and demos).
     Simulate(simulate::SimulateArgs),
+    /// Post 835 remittances: balance, match claims and lines, record payments and adjustments.
+    Remit(remit::RemitArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -158,6 +161,7 @@ pub fn main() -> ExitCode {
         Command::Void(args) => correct::exec_void(&global, args),
         Command::Ack(args) => ack::exec(&global, args),
         Command::Simulate(args) => simulate::exec(&global, args),
+        Command::Remit(args) => remit::exec(&global, args),
     };
     match result {
         Ok(exit) => ExitCode::from(exit.code()),

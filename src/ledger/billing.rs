@@ -115,19 +115,20 @@ pub struct ClaimEvent<'a> {
 
 /// Appends an event to a claim's history.
 pub fn record_claim_event(tx: &Transaction<'_>, event: &ClaimEvent<'_>) -> Result<()> {
-    tx.execute(
+    // Cached: posting an 835 records one event per claim, 100,000 in one run.
+    tx.prepare_cached(
         "INSERT INTO claim_events (pcn, at, kind, status_after, amount, detail, source_file)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![
-            event.pcn,
-            now_timestamp(),
-            event.kind,
-            event.status_after,
-            event.amount,
-            event.detail,
-            event.source_file
-        ],
-    )?;
+    )?
+    .execute(params![
+        event.pcn,
+        now_timestamp(),
+        event.kind,
+        event.status_after,
+        event.amount,
+        event.detail,
+        event.source_file
+    ])?;
     Ok(())
 }
 

@@ -1,0 +1,995 @@
+//! Posting an 835 to the ledger: match every claim and line to what was billed, record payments,
+//! adjustments, remark codes, provider-level entries, findings, unmatched items and
+//! underpayments, and move each claim's status and net amounts. One transaction per file.
+//!
+//! Matching, in order (the first that finds a claim wins):
+//! 1. claim: `CLP01` = `claims.pcn`; `CLP07` = `claims.payer_claim_number` (latest claim);
+//!    patient (`NM1*QC`/`IL` NM109 = `claims.patient_id` or the encounter's member ID) + first date
+//!    of service (DTM*232 or earliest line date) + charge (`CLP03` = `claims.total_charge`), only
+//!    when exactly one claim fits;
+//! 2. line, within the matched claim: `REF*6R` = `claim_lines.line_control_number`; then the billed
+//!    code (SVC06 when the payer changed it, else SVC01) + modifiers + date + charge, each billed line
+//!    used once.
+//!
+//! Claim status after a posting (from this `CLP`):
+//! - `CLP02 = 22` → `reversed`; the amounts are subtracted (as negatives, whatever sign the payer
+//!   used), so a reversal followed by its correction nets to the corrected payment;
+//! - `CLP02` 19, 20, 21 → `forwarded`;
+//! - `CLP02 = 4` → `denied`;
+//! - paid 0 and no patient-responsibility (`PR`) adjustment → `denied` (paid 0 with `PR` only is a
+//!   processed claim the patient owes: `paid`);
+//! - paid > 0 with a line that paid 0 on a non-zero charge without `PR` → `partially_paid`;
+//! - otherwise `paid`.
+//!
+//! Idempotency: a file whose SHA-256 was posted before changes nothing ("already posted"); a
+//! transaction whose payer + `TRN02` + `BPR02` was posted from another file is skipped with a
+//! message naming that file.
+//!
+//! Expected vs paid: for each paid line (not reversals) the allowed amount is `AMT*B6`, or when the
+//! payer sent none, paid + the line's `PR` adjustments (charge minus contractual and other
+//! reductions). When [`ContractRates::allowed`] knows a rate and the allowed amount is below it by
+//! more than the tolerance, the line is an [`Underpayment`].
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use chrono::NaiveDate;
+use rusqlite::{OptionalExtension, Transaction, params};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use super::read::{RemitEvent, RemittanceTrailer, read_835};
+use super::{ClaimPayment, Finding, RemitError, RemittanceHeader, ServicePayment};
+use crate::ledger::billing::{ClaimEvent, record_claim_event};
+use crate::ledger::{Ledger, LedgerError, file_seen, now_timestamp, record_file, sha256_file};
+
+/// The processed_files kind of 835 files.
+pub const FILE_KIND: &str = "remit";
+
+/// Contracted rates (the practice's fee schedule per payer). The lead wires the real one in.
+pub trait ContractRates {
+    /// The contracted allowed amount for one unit of `code` (with `modifier`) on `date`, if known.
+    fn allowed(&self, payer_id: &str, code: &str, modifier: Option<&str>, date: NaiveDate) -> Option<Decimal>;
+}
+
+/// No fee schedule loaded: no underpayment is ever found.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoContractRates;
+
+impl ContractRates for NoContractRates {
+    fn allowed(&self, _: &str, _: &str, _: Option<&str>, _: NaiveDate) -> Option<Decimal> {
+        None
+    }
+}
+
+/// A simple in-memory fee schedule: (payer, code, modifier) → rate, any date. A rate for a code
+/// without modifier applies to every modifier that has none of its own.
+#[derive(Debug, Clone, Default)]
+pub struct ContractRateTable {
+    rates: HashMap<(String, String, String), Decimal>,
+}
+
+impl ContractRateTable {
+    pub fn insert(&mut self, payer_id: &str, code: &str, modifier: Option<&str>, rate: Decimal) {
+        self.rates.insert((payer_id.into(), code.into(), modifier.unwrap_or("").into()), rate);
+    }
+}
+
+impl ContractRates for ContractRateTable {
+    fn allowed(&self, payer_id: &str, code: &str, modifier: Option<&str>, _date: NaiveDate) -> Option<Decimal> {
+        let key = |m: &str| (payer_id.to_string(), code.to_string(), m.to_string());
+        modifier.and_then(|m| self.rates.get(&key(m))).or_else(|| self.rates.get(&key(""))).copied()
+    }
+}
+
+/// How to post.
+#[derive(Debug, Clone)]
+pub struct PostOptions {
+    /// An allowed amount this much (or less) below the contract rate is not an underpayment.
+    pub underpayment_tolerance: Decimal,
+    /// At most this many findings (per payment), unmatched items and underpayments are kept in the [`PostReport`] (all are
+    /// stored in the ledger).
+    pub max_listed: usize,
+}
+
+impl Default for PostOptions {
+    fn default() -> Self {
+        PostOptions { underpayment_tolerance: Decimal::new(100, 2), max_listed: 1000 }
+    }
+}
+
+/// What happened to the file as a whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PostOutcome {
+    Posted,
+    /// Same file content posted before, or every transaction in it was: nothing changed.
+    AlreadyPosted,
+}
+
+/// One 835 transaction set as posted (or skipped).
+#[derive(Debug, Clone, Serialize)]
+pub struct TransactionReport {
+    pub payer_id: String,
+    pub payer_name: String,
+    pub trace: String,
+    pub amount: Decimal,
+    pub payment_date: Option<NaiveDate>,
+    pub claims: u64,
+    pub matched_claims: u64,
+    pub unmatched_claims: u64,
+    pub unmatched_lines: u64,
+    pub underpayments: u64,
+    pub balanced: bool,
+    /// Number of findings (all are stored in `remittance_findings`).
+    pub finding_count: u64,
+    /// The findings, at most [`PostOptions::max_listed`].
+    pub findings: Vec<Finding>,
+    /// Set when this payment was already posted: the file it was posted from.
+    pub already_posted_from: Option<String>,
+}
+
+/// A claim or line of the 835 that matches nothing we billed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UnmatchedItem {
+    pub trace: String,
+    /// `claim` or `line`.
+    pub kind: &'static str,
+    pub clp01: String,
+    pub payer_claim_number: Option<String>,
+    /// SVC ordinal for lines.
+    pub line: Option<u32>,
+    pub procedure_code: Option<String>,
+    pub charge: Decimal,
+    pub paid: Decimal,
+    pub reason: String,
+}
+
+/// A paid line allowed below its contract rate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Underpayment {
+    pub trace: String,
+    pub pcn: String,
+    pub line_number: Option<i64>,
+    pub payer_id: String,
+    pub procedure_code: String,
+    pub modifier: Option<String>,
+    pub service_date: Option<NaiveDate>,
+    pub allowed: Decimal,
+    /// `AMT*B6` or `paid+PR`.
+    pub allowed_source: &'static str,
+    pub contract_rate: Decimal,
+    pub shortfall: Decimal,
+}
+
+/// The result of posting one file.
+#[derive(Debug, Clone, Serialize)]
+pub struct PostReport {
+    pub file: PathBuf,
+    pub sha256: String,
+    pub outcome: PostOutcome,
+    pub transactions: Vec<TransactionReport>,
+    pub unmatched: Vec<UnmatchedItem>,
+    pub unmatched_total: u64,
+    pub underpayments: Vec<Underpayment>,
+    pub underpayments_total: u64,
+}
+
+impl PostReport {
+    /// True when a biller must act: unbalanced, unmatched or underpaid.
+    pub fn needs_attention(&self) -> bool {
+        self.outcome == PostOutcome::Posted
+            && (self.unmatched_total > 0
+                || self.underpayments_total > 0
+                || self.transactions.iter().any(|t| t.already_posted_from.is_none() && !t.balanced))
+    }
+}
+
+/// Posts one 835 file in one transaction: all of it, or (on error) none of it.
+pub fn post_835(
+    ledger: &mut Ledger,
+    path: &Path,
+    rates: &dyn ContractRates,
+    options: &PostOptions,
+) -> Result<PostReport, RemitError> {
+    let io = |source| RemitError::Io { file: path.to_path_buf(), source };
+    let ledger_err = |source| RemitError::Ledger { file: path.to_path_buf(), source };
+    let sha256 = sha256_file(path).map_err(io)?;
+    let mut report = PostReport {
+        file: path.to_path_buf(),
+        sha256: sha256.clone(),
+        outcome: PostOutcome::Posted,
+        transactions: Vec::new(),
+        unmatched: Vec::new(),
+        unmatched_total: 0,
+        underpayments: Vec::new(),
+        underpayments_total: 0,
+    };
+    if file_seen(ledger.conn(), FILE_KIND, &sha256).map_err(ledger_err)? {
+        report.outcome = PostOutcome::AlreadyPosted;
+        report.transactions = posted_transactions(ledger, &sha256).map_err(ledger_err)?;
+        return Ok(report);
+    }
+    let input = BufReader::with_capacity(1 << 18, File::open(path).map_err(io)?);
+    // A large posting touches many pages in one transaction: a 16 MiB page cache (SQLite's default
+    // is 2 MiB) spills less to the WAL while staying well inside the 64 MB memory budget.
+    ledger.conn().pragma_update(None, "cache_size", -16384).map_err(|e| ledger_err(e.into()))?;
+    // Every statement of the per-claim path stays prepared (rusqlite keeps 16 by default).
+    ledger.conn().set_prepared_statement_cache_capacity(64);
+    let tx = ledger.transaction().map_err(ledger_err)?;
+    let posted_any = {
+        let mut poster = Poster {
+            tx: &tx,
+            file: path.display().to_string(),
+            sha256: &sha256,
+            rates,
+            options,
+            report: &mut report,
+            current: None,
+            posted_any: false,
+            now: now_timestamp(),
+        };
+        read_835(path, input, |event| poster.event(event).map_err(ledger_err))?;
+        poster.posted_any
+    };
+    if posted_any {
+        record_file(&tx, FILE_KIND, path, &sha256).map_err(ledger_err)?;
+        tx.commit().map_err(|e| ledger_err(e.into()))?;
+    } else {
+        report.outcome = PostOutcome::AlreadyPosted;
+    }
+    Ok(report)
+}
+
+/// The transactions a file posted earlier, for the "already posted" report.
+fn posted_transactions(ledger: &Ledger, sha256: &str) -> Result<Vec<TransactionReport>, LedgerError> {
+    let mut stmt = ledger.conn().prepare(
+        "SELECT payer_id, payer_name, trace_number, total_paid, payment_date, claim_count, matched_count,
+                unmatched_count, balanced, source_file, finding_count
+         FROM remittances WHERE sha256 = ?1 ORDER BY id",
+    )?;
+    let rows = stmt.query_map([sha256], |r| {
+        Ok(TransactionReport {
+            payer_id: r.get(0)?,
+            payer_name: r.get(1)?,
+            trace: r.get(2)?,
+            amount: Decimal::from_str(&r.get::<_, String>(3)?).unwrap_or_default(),
+            payment_date: r.get::<_, Option<String>>(4)?.and_then(|d| NaiveDate::from_str(&d).ok()),
+            claims: r.get::<_, i64>(5)? as u64,
+            matched_claims: r.get::<_, i64>(6)? as u64,
+            unmatched_claims: r.get::<_, i64>(7)? as u64,
+            unmatched_lines: 0,
+            underpayments: 0,
+            balanced: r.get(8)?,
+            finding_count: r.get::<_, i64>(10)? as u64,
+            findings: Vec::new(),
+            already_posted_from: Some(r.get(9)?),
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Rows per multi-row adjustment INSERT.
+const ADJUSTMENT_ROWS: usize = 16;
+
+/// `INSERT INTO remit_adjustments ... VALUES (...), (...)` for `rows` rows (1..=ADJUSTMENT_ROWS).
+fn adjustment_insert_sql(rows: usize) -> &'static str {
+    static SQL: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    let all = SQL.get_or_init(|| {
+        (1..=ADJUSTMENT_ROWS)
+            .map(|n| {
+                let values: Vec<&str> = vec!["(?, ?, ?, ?, ?, ?)"; n];
+                format!(
+                    "INSERT INTO remit_adjustments (claim_payment_id, service_payment_id, group_code, reason_code, \
+                     amount, quantity) VALUES {}",
+                    values.join(", ")
+                )
+            })
+            .collect()
+    });
+    &all[rows.clamp(1, ADJUSTMENT_ROWS) - 1]
+}
+
+/// Decimal text with two places; never "-0.00".
+fn money(d: Decimal) -> String {
+    let d = d.round_dp(2);
+    if d.is_zero() { "0.00".to_string() } else { format!("{:.2}", d) }
+}
+
+fn decimal(s: &str) -> Result<Decimal, LedgerError> {
+    Decimal::from_str(s.trim()).map_err(|_| LedgerError::Corrupt(format!("amount {s:?} is not a decimal")))
+}
+
+fn date_text(d: Option<NaiveDate>) -> Option<String> {
+    d.map(|d| d.to_string())
+}
+
+/// The status a claim is left in by this CLP (see the module docs).
+pub fn status_after(claim: &ClaimPayment) -> &'static str {
+    match claim.status.as_str() {
+        "22" => return "reversed",
+        "19" | "20" | "21" => return "forwarded",
+        "4" => return "denied",
+        _ => {}
+    }
+    let is_pr = |a: &super::ClaimAdjustment| a.group == "PR" && a.amount > Decimal::ZERO;
+    if claim.paid.is_zero() {
+        return if claim.all_adjustments().any(is_pr) { "paid" } else { "denied" };
+    }
+    let denied_line =
+        claim.lines.iter().any(|l| l.paid.is_zero() && !l.charge.is_zero() && !l.adjustments.iter().any(is_pr));
+    if denied_line { "partially_paid" } else { "paid" }
+}
+
+struct Current {
+    remittance_id: i64,
+    skip: bool,
+    payer_id: String,
+    trace: String,
+    report_index: usize,
+}
+
+struct MatchedClaim {
+    pcn: String,
+    payer_id: String,
+    paid: Decimal,
+    patient_responsibility: Decimal,
+    method: &'static str,
+}
+
+struct BilledLine {
+    line_number: i64,
+    control_number: String,
+    code: String,
+    modifiers: String,
+    charge: Decimal,
+    date: Option<NaiveDate>,
+    paid: Decimal,
+    used: bool,
+}
+
+struct Poster<'a, 't> {
+    tx: &'a Transaction<'t>,
+    file: String,
+    sha256: &'a str,
+    rates: &'a dyn ContractRates,
+    options: &'a PostOptions,
+    report: &'a mut PostReport,
+    current: Option<Current>,
+    posted_any: bool,
+    now: String,
+}
+
+impl Poster<'_, '_> {
+    fn event(&mut self, event: RemitEvent<'_>) -> Result<(), LedgerError> {
+        match event {
+            RemitEvent::Header(h) => self.header(h),
+            RemitEvent::Claim(c) => {
+                if self.current.as_ref().is_some_and(|c| !c.skip) {
+                    self.claim(c)?;
+                }
+                Ok(())
+            }
+            RemitEvent::Trailer(t) => self.trailer(t),
+        }
+    }
+
+    fn header(&mut self, h: &RemittanceHeader) -> Result<(), LedgerError> {
+        let payer_id = h.payer_id().to_string();
+        let amount = money(h.payment.amount);
+        let earlier: Option<String> = self
+            .tx
+            .prepare_cached(
+                "SELECT source_file FROM remittances WHERE payer_id = ?1 AND trace_number = ?2 AND total_paid = ?3",
+            )?
+            .query_row(params![payer_id, h.trace.number, amount], |r| r.get(0))
+            .optional()?;
+        self.report.transactions.push(TransactionReport {
+            payer_id: payer_id.clone(),
+            payer_name: h.payer.name.clone(),
+            trace: h.trace.number.clone(),
+            amount: h.payment.amount,
+            payment_date: h.payment.date,
+            claims: 0,
+            matched_claims: 0,
+            unmatched_claims: 0,
+            unmatched_lines: 0,
+            underpayments: 0,
+            balanced: true,
+            finding_count: 0,
+            findings: Vec::new(),
+            already_posted_from: earlier.clone(),
+        });
+        let report_index = self.report.transactions.len() - 1;
+        if earlier.is_some() {
+            self.current =
+                Some(Current { remittance_id: 0, skip: true, payer_id, trace: h.trace.number.clone(), report_index });
+            return Ok(());
+        }
+        self.tx
+            .prepare_cached(
+                "INSERT INTO remittances (source_file, sha256, isa13, gs06, st02, payer_id, payer_name, payee_name,
+                    payee_npi, payee_tin, trace_number, trace_originator, total_paid, credit_debit, method,
+                    payment_date, production_date, posted_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+            )?
+            .execute(params![
+                self.file,
+                self.sha256,
+                h.envelope.interchange_control,
+                h.envelope.group_control,
+                h.envelope.transaction_control,
+                payer_id,
+                h.payer.name,
+                h.payee.name,
+                h.payee.npi(),
+                h.payee.tin(),
+                h.trace.number,
+                h.trace.originator,
+                amount,
+                h.payment.credit_debit,
+                h.payment.method,
+                date_text(h.payment.date),
+                date_text(h.production_date),
+                self.now,
+            ])?;
+        self.posted_any = true;
+        self.current = Some(Current {
+            remittance_id: self.tx.last_insert_rowid(),
+            skip: false,
+            payer_id,
+            trace: h.trace.number.clone(),
+            report_index,
+        });
+        Ok(())
+    }
+
+    fn trailer(&mut self, t: &RemittanceTrailer) -> Result<(), LedgerError> {
+        let Some(cur) = self.current.take() else { return Ok(()) };
+        let tr = &mut self.report.transactions[cur.report_index];
+        tr.claims = t.claim_count;
+        tr.balanced = t.balanced();
+        tr.finding_count = t.findings.len() as u64;
+        tr.findings = t.findings.iter().take(self.options.max_listed).cloned().collect();
+        if cur.skip {
+            return Ok(());
+        }
+        let mut plb = self.tx.prepare_cached(
+            "INSERT INTO provider_adjustments (remittance_id, provider_id, fiscal_period_date, reason_code,
+                reference, amount, segment) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?;
+        for p in &t.provider_adjustments {
+            plb.execute(params![
+                cur.remittance_id,
+                p.provider_id,
+                date_text(p.fiscal_period_date),
+                p.reason,
+                p.reference,
+                money(p.amount),
+                p.position.segment as i64
+            ])?;
+        }
+        let mut fs = self.tx.prepare_cached(
+            "INSERT INTO remittance_findings (remittance_id, level, code, pcn, line_number, expected, actual,
+                message, segment, byte_offset) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        )?;
+        for f in &t.findings {
+            fs.execute(params![
+                cur.remittance_id,
+                f.level.as_str(),
+                f.code,
+                f.pcn,
+                f.line,
+                f.expected.map(money),
+                f.actual.map(money),
+                f.message,
+                f.at.segment as i64,
+                f.at.offset as i64
+            ])?;
+        }
+        self.tx
+            .prepare_cached(
+                "UPDATE remittances SET claim_count = ?2, matched_count = ?3, unmatched_count = ?4, balanced = ?5,
+                    finding_count = ?6 WHERE id = ?1",
+            )?
+            .execute(params![
+                cur.remittance_id,
+                tr.claims as i64,
+                tr.matched_claims as i64,
+                tr.unmatched_claims as i64,
+                tr.balanced,
+                t.findings.len() as i64
+            ])?;
+        Ok(())
+    }
+
+    fn find_claim(&self, c: &ClaimPayment) -> Result<Result<MatchedClaim, String>, LedgerError> {
+        let row = |method: &'static str| {
+            move |r: &rusqlite::Row<'_>| -> rusqlite::Result<(String, String, String, String, &'static str)> {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, method))
+            }
+        };
+        let mut found = None;
+        if !c.pcn.is_empty() {
+            found = self
+                .tx
+                .prepare_cached("SELECT pcn, payer_id, paid_amount, patient_responsibility FROM claims WHERE pcn = ?1")?
+                .query_row([&c.pcn], row("pcn"))
+                .optional()?;
+        }
+        if found.is_none()
+            && let Some(number) = c.payer_claim_number.as_deref()
+        {
+            found = self
+                .tx
+                .prepare_cached(
+                    "SELECT pcn, payer_id, paid_amount, patient_responsibility FROM claims
+                     WHERE payer_claim_number = ?1 ORDER BY submitted_at DESC, pcn DESC LIMIT 1",
+                )?
+                .query_row([number], row("payer_claim_number"))
+                .optional()?;
+        }
+        if found.is_none() {
+            let ids: Vec<&str> = [c.patient.as_ref(), c.insured.as_ref(), c.corrected_patient.as_ref()]
+                .into_iter()
+                .flatten()
+                .map(|n| n.id.as_str())
+                .filter(|id| !id.is_empty())
+                .collect();
+            let Some(dos) = c.first_date_of_service() else {
+                return Ok(Err("no claim with this CLP01 or CLP07, and no date of service to match on".into()));
+            };
+            if ids.is_empty() {
+                return Ok(Err("no claim with this CLP01 or CLP07, and no patient ID to match on".into()));
+            }
+            let mut stmt = self.tx.prepare_cached(
+                "SELECT c.pcn, c.payer_id, c.paid_amount, c.patient_responsibility, c.total_charge, c.patient_id,
+                        json_extract(e.encounter_json, '$.subscriber.member_id')
+                 FROM claims c JOIN encounters e ON e.id = c.encounter_id WHERE c.first_dos = ?1",
+            )?;
+            let mut rows = stmt.query([dos.to_string()])?;
+            let mut candidates = Vec::new();
+            while let Some(r) = rows.next()? {
+                let charge: String = r.get(4)?;
+                let patient: String = r.get(5)?;
+                let member: Option<String> = r.get(6).ok().flatten();
+                let id_fits = ids.iter().any(|id| *id == patient || Some(*id) == member.as_deref());
+                if id_fits && decimal(&charge)? == c.charge.abs() {
+                    candidates.push((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, "patient_date_charge"));
+                }
+            }
+            match candidates.len() {
+                0 => return Ok(Err("no claim with this CLP01, CLP07, or patient + date of service + charge".into())),
+                1 => found = candidates.pop(),
+                n => return Ok(Err(format!("{n} claims fit patient + date of service + charge; not guessing"))),
+            }
+        }
+        let Some((pcn, payer_id, paid, pr, method)) = found else {
+            return Ok(Err("no claim with this CLP01 or CLP07".into()));
+        };
+        Ok(Ok(MatchedClaim { pcn, payer_id, paid: decimal(&paid)?, patient_responsibility: decimal(&pr)?, method }))
+    }
+
+    fn billed_lines(&self, pcn: &str) -> Result<Vec<BilledLine>, LedgerError> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT line_number, line_control_number, procedure_code, modifiers, charge, date_of_service, paid_amount
+             FROM claim_lines WHERE pcn = ?1 ORDER BY line_number",
+        )?;
+        let mut rows = stmt.query([pcn])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            out.push(BilledLine {
+                line_number: r.get(0)?,
+                control_number: r.get(1)?,
+                code: r.get(2)?,
+                modifiers: r.get(3)?,
+                charge: decimal(&r.get::<_, String>(4)?)?,
+                date: NaiveDate::from_str(&r.get::<_, String>(5)?).ok(),
+                paid: decimal(&r.get::<_, String>(6)?)?,
+                used: false,
+            });
+        }
+        Ok(out)
+    }
+
+    fn match_line(
+        billed: &mut [BilledLine],
+        line: &ServicePayment,
+        claim_dos: Option<NaiveDate>,
+    ) -> Option<(usize, &'static str)> {
+        if let Some(lcn) = line.line_control_number.as_deref()
+            && let Some(i) = billed.iter().position(|b| !b.used && b.control_number == lcn)
+        {
+            billed[i].used = true;
+            return Some((i, "line_control_number"));
+        }
+        let p = line.billed_procedure();
+        let modifiers = p.modifiers.join(":");
+        let date = line.service_date.or(claim_dos);
+        let i = billed.iter().position(|b| {
+            !b.used
+                && b.code == p.code
+                && b.modifiers == modifiers
+                && b.charge == line.charge.abs()
+                && (date.is_none() || b.date.is_none() || b.date == date)
+        })?;
+        billed[i].used = true;
+        Some((i, "code_date_charge"))
+    }
+
+    fn claim(&mut self, c: &ClaimPayment) -> Result<(), LedgerError> {
+        let (remittance_id, payer_835, trace, report_index) = match &self.current {
+            Some(cur) => (cur.remittance_id, cur.payer_id.clone(), cur.trace.clone(), cur.report_index),
+            None => return Ok(()),
+        };
+        let matched = self.find_claim(c)?;
+        let reversal = c.is_reversal();
+        let signed = |d: Decimal| if reversal { -d.abs() } else { d };
+        let status = status_after(c);
+        let (matched_pcn, method) = match &matched {
+            Ok(m) => (Some(m.pcn.as_str()), Some(m.method)),
+            Err(_) => (None, None),
+        };
+        self.tx
+            .prepare_cached(
+                "INSERT INTO claim_payments (remittance_id, clp01, matched_pcn, match_method, status_code, charge,
+                    paid, patient_responsibility, filing_indicator, payer_claim_number, facility_type, frequency,
+                    statement_from, statement_to, received_date, claim_status_after, segment)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+            )?
+            .execute(params![
+                remittance_id,
+                c.pcn,
+                matched_pcn,
+                method,
+                c.status,
+                money(c.charge),
+                money(c.paid),
+                money(c.patient_responsibility),
+                c.filing_indicator,
+                c.payer_claim_number,
+                c.facility_type,
+                c.frequency,
+                date_text(c.statement_from),
+                date_text(c.statement_to),
+                date_text(c.received),
+                matched_pcn.map(|_| status),
+                c.position.segment as i64
+            ])?;
+        let cp_id = self.tx.last_insert_rowid();
+        // Claim and line adjustments go in together at the end of the claim (fewer statements).
+        let mut adjustments: Vec<(Option<i64>, &super::ClaimAdjustment)> =
+            c.adjustments.iter().map(|a| (None, a)).collect();
+        for (source, info) in [("MIA", &c.inpatient), ("MOA", &c.outpatient)] {
+            if let Some(info) = info {
+                self.remarks(cp_id, None, source, &info.remark_codes)?;
+            }
+        }
+        let mut billed = match &matched {
+            Ok(m) => self.billed_lines(&m.pcn)?,
+            Err(_) => Vec::new(),
+        };
+        let claim_dos = c.first_date_of_service();
+        let mut unmatched_lines = 0u64;
+        let mut underpaid = 0u64;
+        for (i, line) in c.lines.iter().enumerate() {
+            let hit = if matched.is_ok() { Self::match_line(&mut billed, line, claim_dos) } else { None };
+            let (line_number, line_method) = match hit {
+                Some((k, how)) => (Some(billed[k].line_number), Some(how)),
+                None => (None, None),
+            };
+            let p = &line.procedure;
+            self.tx
+                .prepare_cached(
+                    "INSERT INTO service_payments (claim_payment_id, ordinal, matched_pcn, matched_line_number,
+                        match_method, qualifier, procedure_code, modifiers, original_procedure_code, charge, paid,
+                        allowed, revenue_code, units_paid, original_units, service_date, service_date_to,
+                        line_control_number, segment)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+                )?
+                .execute(params![
+                    cp_id,
+                    i as i64 + 1,
+                    line_number.and(matched_pcn),
+                    line_number,
+                    line_method,
+                    p.qualifier,
+                    p.code,
+                    p.modifiers.join(":"),
+                    line.original_procedure.as_ref().map(|o| o.code.as_str()),
+                    money(line.charge),
+                    money(line.paid),
+                    line.allowed.map(money),
+                    line.revenue_code,
+                    line.units_paid.to_string(),
+                    line.original_units.map(|u| u.to_string()),
+                    date_text(line.service_date),
+                    date_text(line.service_date_to),
+                    line.line_control_number,
+                    line.position.segment as i64
+                ])?;
+            let sp_id = self.tx.last_insert_rowid();
+            adjustments.extend(line.adjustments.iter().map(|a| (Some(sp_id), a)));
+            self.remarks(cp_id, Some(sp_id), "LQ", &line.remark_codes)?;
+            match hit {
+                Some(_) if line.paid.is_zero() => {}
+                Some((k, _)) => {
+                    billed[k].paid += signed(line.paid);
+                    self.tx
+                        .prepare_cached("UPDATE claim_lines SET paid_amount = ?3 WHERE pcn = ?1 AND line_number = ?2")?
+                        .execute(params![matched_pcn, billed[k].line_number, money(billed[k].paid)])?;
+                }
+                None if matched.is_ok() => {
+                    unmatched_lines += 1;
+                    let reason = match &line.line_control_number {
+                        Some(_) => {
+                            "no billed line with this REF*6R, nor with the same code, modifiers, date and charge"
+                        }
+                        None => "no billed line with the same code, modifiers, date and charge (no REF*6R sent)",
+                    };
+                    self.unmatched(remittance_id, cp_id, Some(sp_id), &trace, c, Some((i, line)), reason)?;
+                }
+                None => {}
+            }
+            if !reversal && line.paid > Decimal::ZERO {
+                let payer = matched.as_ref().map(|m| m.payer_id.as_str()).unwrap_or(&payer_835);
+                let pcn = matched_pcn.unwrap_or(&c.pcn);
+                if self.underpayment(remittance_id, sp_id, &trace, payer, pcn, line_number, line, claim_dos)? {
+                    underpaid += 1;
+                }
+            }
+        }
+        self.adjustments(cp_id, &adjustments)?;
+        let tr = &mut self.report.transactions[report_index];
+        tr.unmatched_lines += unmatched_lines;
+        tr.underpayments += underpaid;
+        match matched {
+            Err(reason) => {
+                self.report.transactions[report_index].unmatched_claims += 1;
+                self.unmatched(remittance_id, cp_id, None, &trace, c, None, &reason)?;
+            }
+            Ok(m) => {
+                self.report.transactions[report_index].matched_claims += 1;
+                let paid = m.paid + signed(c.paid);
+                let pr = m.patient_responsibility + signed(c.patient_responsibility);
+                self.tx
+                    .prepare_cached(
+                        "UPDATE claims SET status = ?2, paid_amount = ?3, patient_responsibility = ?4,
+                            payer_claim_number = COALESCE(?5, payer_claim_number), updated_at = ?6 WHERE pcn = ?1",
+                    )?
+                    .execute(params![m.pcn, status, money(paid), money(pr), c.payer_claim_number, self.now])?;
+                let kind = match status {
+                    "reversed" => "reversal",
+                    "denied" => "denial",
+                    _ => "payment",
+                };
+                let mut carcs: Vec<String> =
+                    c.all_adjustments().map(|a| format!("{}-{} {}", a.group, a.reason, money(a.amount))).collect();
+                carcs.dedup();
+                let detail = format!(
+                    "835 trace {trace}: CLP02 {}, charge {}, paid {}, patient responsibility {}{}{}; claim paid now {}",
+                    c.status,
+                    money(c.charge),
+                    money(c.paid),
+                    money(c.patient_responsibility),
+                    c.payer_claim_number.as_deref().map(|n| format!(", payer claim {n}")).unwrap_or_default(),
+                    if carcs.is_empty() { String::new() } else { format!("; adjustments {}", carcs.join(", ")) },
+                    money(paid),
+                );
+                record_claim_event(
+                    self.tx,
+                    &ClaimEvent {
+                        pcn: &m.pcn,
+                        kind,
+                        status_after: Some(status),
+                        amount: Some(money(signed(c.paid))),
+                        detail,
+                        source_file: Some(&self.file),
+                    },
+                )?;
+            }
+        }
+        Ok(())
+    }
+
+    fn adjustments(
+        &self,
+        cp_id: i64,
+        adjustments: &[(Option<i64>, &super::ClaimAdjustment)],
+    ) -> Result<(), LedgerError> {
+        for chunk in adjustments.chunks(ADJUSTMENT_ROWS) {
+            let mut stmt = self.tx.prepare_cached(adjustment_insert_sql(chunk.len()))?;
+            let mut values: Vec<Box<dyn rusqlite::ToSql>> = Vec::with_capacity(chunk.len() * 6);
+            for (sp_id, a) in chunk {
+                values.push(Box::new(cp_id));
+                values.push(Box::new(*sp_id));
+                values.push(Box::new(a.group.clone()));
+                values.push(Box::new(a.reason.clone()));
+                values.push(Box::new(money(a.amount)));
+                values.push(Box::new(a.quantity.map(|q| q.to_string())));
+            }
+            stmt.execute(rusqlite::params_from_iter(values.iter()))?;
+        }
+        Ok(())
+    }
+
+    fn remarks(&self, cp_id: i64, sp_id: Option<i64>, source: &str, codes: &[String]) -> Result<(), LedgerError> {
+        if codes.is_empty() {
+            return Ok(());
+        }
+        let mut stmt = self.tx.prepare_cached(
+            "INSERT INTO remit_remark_codes (claim_payment_id, service_payment_id, source, code)
+             VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        for code in codes {
+            stmt.execute(params![cp_id, sp_id, source, code])?;
+        }
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn unmatched(
+        &mut self,
+        remittance_id: i64,
+        cp_id: i64,
+        sp_id: Option<i64>,
+        trace: &str,
+        c: &ClaimPayment,
+        line: Option<(usize, &ServicePayment)>,
+        reason: &str,
+    ) -> Result<(), LedgerError> {
+        let (kind, code, charge, paid) = match line {
+            Some((_, l)) => ("line", Some(l.procedure.code.clone()), l.charge, l.paid),
+            None => ("claim", None, c.charge, c.paid),
+        };
+        self.tx
+            .prepare_cached(
+                "INSERT INTO remit_unmatched (remittance_id, claim_payment_id, service_payment_id, kind, clp01,
+                    procedure_code, charge, paid, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?
+            .execute(params![remittance_id, cp_id, sp_id, kind, c.pcn, code, money(charge), money(paid), reason])?;
+        self.report.unmatched_total += 1;
+        if self.report.unmatched.len() < self.options.max_listed {
+            self.report.unmatched.push(UnmatchedItem {
+                trace: trace.to_string(),
+                kind,
+                clp01: c.pcn.clone(),
+                payer_claim_number: c.payer_claim_number.clone(),
+                line: line.map(|(i, _)| i as u32 + 1),
+                procedure_code: code,
+                charge,
+                paid,
+                reason: reason.to_string(),
+            });
+        }
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn underpayment(
+        &mut self,
+        remittance_id: i64,
+        sp_id: i64,
+        trace: &str,
+        payer_id: &str,
+        pcn: &str,
+        line_number: Option<i64>,
+        line: &ServicePayment,
+        claim_dos: Option<NaiveDate>,
+    ) -> Result<bool, LedgerError> {
+        let Some(date) = line.service_date.or(claim_dos) else { return Ok(false) };
+        let code = &line.procedure.code;
+        let modifier = line.procedure.modifiers.first().map(String::as_str);
+        let Some(rate) = self.rates.allowed(payer_id, code, modifier, date) else { return Ok(false) };
+        let (allowed, source) = match line.allowed {
+            Some(a) => (a, "AMT*B6"),
+            None => {
+                let pr: Decimal = line.adjustments.iter().filter(|a| a.group == "PR").map(|a| a.amount).sum();
+                (line.paid + pr, "paid+PR")
+            }
+        };
+        let shortfall = rate - allowed;
+        if shortfall <= self.options.underpayment_tolerance {
+            return Ok(false);
+        }
+        self.tx
+            .prepare_cached(
+                "INSERT INTO remit_underpayments (remittance_id, service_payment_id, pcn, line_number, payer_id,
+                    procedure_code, modifier, service_date, allowed, allowed_source, contract_rate, shortfall,
+                    tolerance, found_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+            )?
+            .execute(params![
+                remittance_id,
+                sp_id,
+                pcn,
+                line_number,
+                payer_id,
+                code,
+                modifier,
+                date.to_string(),
+                money(allowed),
+                source,
+                money(rate),
+                money(shortfall),
+                money(self.options.underpayment_tolerance),
+                self.now
+            ])?;
+        self.report.underpayments_total += 1;
+        if self.report.underpayments.len() < self.options.max_listed {
+            self.report.underpayments.push(Underpayment {
+                trace: trace.to_string(),
+                pcn: pcn.to_string(),
+                line_number,
+                payer_id: payer_id.to_string(),
+                procedure_code: code.clone(),
+                modifier: modifier.map(str::to_string),
+                service_date: Some(date),
+                allowed,
+                allowed_source: source,
+                contract_rate: rate,
+                shortfall,
+            });
+        }
+        Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::remit835::{ClaimAdjustment, ServicePayment};
+
+    fn adj(group: &str, reason: &str, amount: i64) -> ClaimAdjustment {
+        ClaimAdjustment { group: group.into(), reason: reason.into(), amount: Decimal::from(amount), quantity: None }
+    }
+
+    fn line(charge: i64, paid: i64, adjustments: Vec<ClaimAdjustment>) -> ServicePayment {
+        ServicePayment { charge: Decimal::from(charge), paid: Decimal::from(paid), adjustments, ..Default::default() }
+    }
+
+    fn claim(status: &str, paid: i64, lines: Vec<ServicePayment>) -> ClaimPayment {
+        ClaimPayment { status: status.into(), paid: Decimal::from(paid), lines, ..Default::default() }
+    }
+
+    #[test]
+    fn status_follows_clp02_first() {
+        assert_eq!(status_after(&claim("22", -80, vec![])), "reversed");
+        assert_eq!(status_after(&claim("19", 80, vec![])), "forwarded");
+        assert_eq!(status_after(&claim("4", 0, vec![])), "denied");
+    }
+
+    #[test]
+    fn a_zero_payment_is_a_denial_only_without_patient_responsibility() {
+        assert_eq!(status_after(&claim("1", 0, vec![line(100, 0, vec![adj("CO", "50", 100)])])), "denied");
+        assert_eq!(status_after(&claim("1", 0, vec![line(100, 0, vec![adj("PR", "1", 100)])])), "paid");
+    }
+
+    #[test]
+    fn a_paid_claim_with_a_denied_line_is_partially_paid() {
+        let lines = vec![line(100, 80, vec![adj("CO", "45", 20)]), line(50, 0, vec![adj("CO", "97", 50)])];
+        assert_eq!(status_after(&claim("1", 80, lines)), "partially_paid");
+        let lines = vec![line(100, 80, vec![adj("CO", "45", 20)]), line(50, 0, vec![adj("PR", "2", 50)])];
+        assert_eq!(status_after(&claim("1", 80, lines)), "paid");
+    }
+
+    #[test]
+    fn money_text_has_two_places_and_no_negative_zero() {
+        assert_eq!(money(Decimal::new(-0, 2)), "0.00");
+        assert_eq!(money(-Decimal::ZERO), "0.00");
+        assert_eq!(money(Decimal::new(125, 1)), "12.50");
+    }
+
+    #[test]
+    fn a_rate_without_modifier_applies_when_the_modifier_has_none() {
+        let mut t = ContractRateTable::default();
+        t.insert("P", "99213", None, Decimal::from(90));
+        t.insert("P", "99213", Some("25"), Decimal::from(95));
+        let d = NaiveDate::from_ymd_opt(2026, 11, 2).unwrap();
+        assert_eq!(t.allowed("P", "99213", Some("25"), d), Some(Decimal::from(95)));
+        assert_eq!(t.allowed("P", "99213", Some("59"), d), Some(Decimal::from(90)));
+        assert_eq!(t.allowed("Q", "99213", None, d), None);
+    }
+}
