@@ -12,9 +12,12 @@ mod build;
 mod claim;
 mod codes;
 mod correct;
+mod demo;
 mod import;
 mod init;
 mod inspect;
+mod nightly;
+mod progress;
 mod remit;
 mod report;
 mod scrub;
@@ -113,7 +116,11 @@ impl GlobalArgs {
 pub enum Command {
     /// Show the envelopes, transaction types, segments and loops of X12 files, and check them.
     Inspect(inspect::InspectArgs),
-    /// Reports for billers: claims, aging, payers.
+    /// The unattended nightly run: import, acknowledgments, remittances, scrub, build, archive.
+    Nightly(nightly::NightlyArgs),
+    /// The whole billing cycle on the built-in sample practice, in a fresh directory.
+    Demo(demo::DemoArgs),
+    /// Reports for billers: summary, claims, reconciliation, denials, aging, payers, worklist.
     Report(report::ReportArgs),
     /// One claim: `claim show PCN` prints its lines and whole history.
     Claim(claim::ClaimArgs),
@@ -150,6 +157,8 @@ pub fn main() -> ExitCode {
     let global = cli.global.clone();
     let result = match cli.command {
         Command::Inspect(args) => inspect::exec(&global, args),
+        Command::Nightly(args) => nightly::exec(&global, args),
+        Command::Demo(args) => demo::exec(&global, args),
         Command::Report(args) => report::exec(&global, args),
         Command::Claim(args) => claim::exec(&global, args),
         Command::Codes(args) => codes::exec(&global, args),

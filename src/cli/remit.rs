@@ -9,7 +9,8 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Result;
-use claimkit::remit835::{NoContractRates, PostOptions, PostOutcome, PostReport, post_835};
+use claimkit::codes::ImportKind;
+use claimkit::remit835::{ContractRates, NoContractRates, PostOptions, PostOutcome, PostReport, post_835};
 use claimkit::report::{OutputFormat, Table};
 use rust_decimal::Decimal;
 
@@ -28,10 +29,16 @@ pub struct RemitArgs {
 pub fn exec(global: &GlobalArgs, args: RemitArgs) -> Result<Exit> {
     let (_lock, mut ledger) = global.open_ledger_for_writing()?;
     let options = PostOptions { underpayment_tolerance: args.underpayment_tolerance, ..PostOptions::default() };
+    // The imported fee schedule, when there is one, is what each paid line is held against.
+    let fees = claimkit::ledger::codesets::load_imported_kinds(ledger.conn(), &[ImportKind::FeeSchedule])?.fees;
+    let rates: &dyn ContractRates = match &fees {
+        Some(schedule) => schedule,
+        None => &NoContractRates,
+    };
     let mut worst = Exit::Clean;
     let mut reports = Vec::new();
     for path in &args.files {
-        match post_835(&mut ledger, path, &NoContractRates, &options) {
+        match post_835(&mut ledger, path, rates, &options) {
             Ok(report) => {
                 if report.needs_attention() {
                     worst = worst.max(Exit::Findings);

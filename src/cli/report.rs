@@ -21,6 +21,12 @@ pub enum ReportName {
     Payers,
     /// The morning overview: unbilled and held encounters, claims by status, billed, paid, A/R.
     Summary,
+    /// Per 835 payment: billed, allowed, paid, patient responsibility, adjustments, balanced.
+    Reconciliation,
+    /// Denied lines by CARC/RARC, payer and procedure.
+    Denials,
+    /// Everything to act on (rejections, denials, underpayments, unmatched, no response), with the next step.
+    Worklist,
 }
 
 #[derive(Debug, Args)]
@@ -40,6 +46,9 @@ pub struct ReportArgs {
     /// Count ages to this date (default today).
     #[arg(long, value_name = "YYYY-MM-DD", env = "CLAIMKIT_TODAY")]
     pub as_of: Option<NaiveDate>,
+    /// Worklist: claims without any answer after this many days.
+    #[arg(long, value_name = "DAYS", default_value_t = 30)]
+    pub no_response_days: i64,
     /// Write the report to FILE instead of standard output (for `--format html`).
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -59,6 +68,9 @@ pub fn exec(global: &GlobalArgs, args: ReportArgs) -> Result<Exit> {
         ReportName::Aging => report::claims::aging_report(conn, &scope),
         ReportName::Payers => report::claims::payers_report(conn, &scope),
         ReportName::Summary => report::claims::summary_report(conn, &scope),
+        ReportName::Reconciliation => report::remittance::reconciliation_report(conn, &scope),
+        ReportName::Denials => report::remittance::denials_report(conn, &scope),
+        ReportName::Worklist => report::remittance::worklist_report(conn, &scope, args.no_response_days),
     }
     .context("reading the ledger")?;
     write_report(&built, global.format, args.output.as_ref())?;

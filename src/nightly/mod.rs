@@ -12,3 +12,6 @@
 //! claims, files or postings.
 
 pub mod inbox;
+mod run;
+
+pub use run::{InboxFileOutcome, NightlyError, NightlyOptions, NightlySummary, run};

@@ -85,6 +85,13 @@ impl ContractRates for ContractRateTable {
     }
 }
 
+/// The practice's imported fee schedule (`claimkit codes import fee-schedule`) is the contract.
+impl ContractRates for crate::codes::FeeSchedule {
+    fn allowed(&self, payer_id: &str, code: &str, modifier: Option<&str>, date: NaiveDate) -> Option<Decimal> {
+        crate::codes::FeeSchedule::allowed(self, payer_id, code, modifier, date)
+    }
+}
+
 /// How to post.
 #[derive(Debug, Clone)]
 pub struct PostOptions {

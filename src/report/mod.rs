@@ -5,6 +5,7 @@
 pub mod claims;
 mod document;
 pub mod html;
+pub mod remittance;
 mod scope;
 mod table;
 

@@ -1,0 +1,62 @@
+//! `claimkit demo [--dir DIR] [--as-of DATE]`: the whole billing cycle on the built-in sample
+//! practice, in a fresh directory: init, import CSV + FHIR + HL7, scrub, build, the simulated
+//! payer's 999/277CA/835, acknowledgments, remittances, and the morning reports.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use chrono::NaiveDate;
+use claimkit::demo;
+use claimkit::report::OutputFormat;
+
+use super::progress::TerminalProgress;
+use super::{Exit, GlobalArgs};
+
+#[derive(Debug, clap::Args)]
+pub struct DemoArgs {
+    /// The demo directory (created; rebuilt if an earlier demo made it).
+    #[arg(long, value_name = "DIR", default_value = "claimkit-demo")]
+    pub dir: PathBuf,
+    /// The date taken as today (default 2026-11-25, the day the sample data is written for).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub as_of: Option<NaiveDate>,
+}
+
+pub fn exec(global: &GlobalArgs, args: DemoArgs) -> Result<Exit> {
+    let today = args.as_of.unwrap_or_else(demo::sample_today);
+    global.note(format!("claimkit demo in {} (today = {today})", args.dir.display()));
+    let outcome = demo::run(&args.dir, today, &TerminalProgress::new(global)).context("demo")?;
+    let layout = &outcome.layout;
+    let heading = |text: String| {
+        if global.format == OutputFormat::Table && !global.quiet {
+            println!("\n== {text}\n");
+        }
+    };
+    heading("Night 1: import the EMR exports (CSV, FHIR, HL7), scrub, build 837P".into());
+    super::nightly::print_summary(global, &outcome.billing_night)?;
+    for answer in &outcome.payer {
+        heading(format!(
+            "The payer answers: {} claims: {} paid, {} denied, {} rejected by the 277CA{}",
+            answer.claims,
+            answer.paid.len(),
+            answer.denied.len(),
+            answer.rejected.len(),
+            answer.reversed.as_ref().map(|p| format!("; payment reversed and corrected for {p}")).unwrap_or_default()
+        ));
+    }
+    heading("Night 2: post the 999, 277CA and 835, bill secondary payers".into());
+    super::nightly::print_summary(global, &outcome.posting_night)?;
+    for report in &outcome.reports {
+        heading(format!("Report: {}", report.name));
+        report.render(global.format, &mut std::io::stdout().lock())?;
+    }
+    heading(format!(
+        "Where things are\nledger: {}\n837P files: {}\npayer files: {}\nHTML reports: {}\nlook at one claim: claimkit --db {} claim show PCN",
+        layout.db.display(),
+        layout.outbox.display(),
+        layout.payer.display(),
+        layout.reports.display(),
+        layout.db.display()
+    ));
+    Ok(Exit::Clean)
+}

@@ -1,0 +1,566 @@
+//! Reports over posted remittances and the biller's to-do list.
+//!
+//! - **reconciliation**: one row per 835 payment (BPR/TRN): what was billed, allowed, paid and
+//!   left to the patient, adjustments by CAS group, PLB items, and whether the payer's file
+//!   balanced. This is what the deposit is matched against.
+//! - **denials**: service lines (or line-less claims) the payer paid nothing on, by reason
+//!   (CARC with its group), remark code (RARC), payer and procedure.
+//! - **worklist**: everything someone must act on, with the next step.
+
+use std::collections::BTreeMap;
+
+use rusqlite::{Connection, params};
+use rust_decimal::Decimal;
+
+use super::document::{Chart, Report};
+use super::scope::{ReportScope, date, money};
+use super::table::{Cell, Table};
+
+/// `report reconciliation`: one row per payment.
+pub fn reconciliation_report(conn: &Connection, scope: &ReportScope) -> rusqlite::Result<Report> {
+    let mut t = Table::new(&[
+        ("payer_id", "Payer"),
+        ("trace_number", "Trace (TRN02)"),
+        ("payment_date", "Paid on"),
+        ("method", "Method"),
+        ("amount", "Amount (BPR02)"),
+        ("claims_matched", "Claims matched"),
+        ("claims_unmatched", "Unmatched"),
+        ("billed", "Billed"),
+        ("allowed", "Allowed"),
+        ("paid", "Paid"),
+        ("patient_responsibility", "Patient resp"),
+        ("adj_co", "CO"),
+        ("adj_pr", "PR"),
+        ("adj_oa", "OA"),
+        ("adj_pi", "PI"),
+        ("adj_cr", "CR"),
+        ("provider_adjustments", "PLB"),
+        ("balanced", "Balanced"),
+        ("source_file", "File"),
+    ])
+    .with_title("Remittances");
+    let mut stmt = conn.prepare_cached(
+        "SELECT r.id, r.payer_id, r.trace_number, COALESCE(r.payment_date, substr(r.posted_at, 1, 10)), r.method,
+                r.total_paid, r.matched_count, r.unmatched_count, r.balanced, r.source_file,
+                (SELECT COALESCE(group_concat(cp.charge, '|'), '') FROM claim_payments cp WHERE cp.remittance_id = r.id),
+                (SELECT COALESCE(group_concat(cp.paid, '|'), '') FROM claim_payments cp WHERE cp.remittance_id = r.id),
+                (SELECT COALESCE(group_concat(cp.patient_responsibility, '|'), '') FROM claim_payments cp
+                    WHERE cp.remittance_id = r.id),
+                (SELECT COALESCE(group_concat(sp.allowed, '|'), '') FROM service_payments sp
+                    JOIN claim_payments cp ON cp.id = sp.claim_payment_id
+                    WHERE cp.remittance_id = r.id AND sp.allowed IS NOT NULL),
+                (SELECT COALESCE(group_concat(a.group_code || '=' || a.amount, '|'), '') FROM remit_adjustments a
+                    JOIN claim_payments cp ON cp.id = a.claim_payment_id WHERE cp.remittance_id = r.id),
+                (SELECT COALESCE(group_concat(p.amount, '|'), '') FROM provider_adjustments p WHERE p.remittance_id = r.id)
+         FROM remittances r ORDER BY 4, r.id",
+    )?;
+    let sum = |list: String| -> rusqlite::Result<Decimal> {
+        list.split('|').filter(|s| !s.is_empty()).map(money).sum::<rusqlite::Result<Decimal>>()
+    };
+    let mut by_payer: BTreeMap<String, Decimal> = BTreeMap::new();
+    let rows = stmt.query_map([], |r| {
+        let payer: String = r.get(1)?;
+        let paid_on = date(&r.get::<_, String>(3)?)?;
+        let mut groups: BTreeMap<String, Decimal> = BTreeMap::new();
+        for pair in r.get::<_, String>(14)?.split('|').filter(|s| !s.is_empty()) {
+            if let Some((g, a)) = pair.split_once('=') {
+                *groups.entry(g.to_string()).or_default() += money(a)?;
+            }
+        }
+        let g = |k: &str| Cell::Money(groups.get(k).copied().unwrap_or_default());
+        let amount = money(&r.get::<_, String>(5)?)?;
+        Ok((
+            payer.clone(),
+            paid_on,
+            amount,
+            vec![
+                payer.into(),
+                Cell::Text(r.get(2)?),
+                paid_on.into(),
+                Cell::Text(r.get(4)?),
+                amount.into(),
+                Cell::Int(r.get(6)?),
+                Cell::Int(r.get(7)?),
+                sum(r.get(10)?)?.into(),
+                sum(r.get(13)?)?.into(),
+                sum(r.get(11)?)?.into(),
+                sum(r.get(12)?)?.into(),
+                g("CO"),
+                g("PR"),
+                g("OA"),
+                g("PI"),
+                g("CR"),
+                sum(r.get(15)?)?.into(),
+                Cell::Bool(r.get::<_, i64>(8)? != 0),
+                Cell::Text(r.get(9)?),
+            ],
+        ))
+    })?;
+    for row in rows {
+        let (payer, paid_on, amount, cells) = row?;
+        if scope.covers(paid_on) && scope.includes_payer(&payer) {
+            *by_payer.entry(payer).or_default() += amount;
+            t.push(cells);
+        }
+    }
+    let chart = Chart { title: "Payments received by payer".into(), bars: by_payer.into_iter().collect(), money: true };
+    Ok(Report::new("reconciliation", "Remittance reconciliation", scope.describe()).section(
+        "remittances",
+        t,
+        Some(chart),
+    ))
+}
+
+/// A denied service line (or a claim denied without lines), with its reasons.
+#[derive(Debug, Clone, PartialEq)]
+struct DeniedItem {
+    payer_id: String,
+    procedure_code: String,
+    charge: Decimal,
+    reasons: Vec<(String, String, Decimal)>,
+    remarks: Vec<String>,
+}
+
+fn denied_items(conn: &Connection, scope: &ReportScope) -> rusqlite::Result<Vec<DeniedItem>> {
+    // Lines paid nothing on a claim that is not a reversal.
+    let mut stmt = conn.prepare_cached(
+        "SELECT r.payer_id, COALESCE(r.payment_date, substr(r.posted_at, 1, 10)), sp.procedure_code, sp.charge, sp.id, cp.id
+         FROM service_payments sp
+         JOIN claim_payments cp ON cp.id = sp.claim_payment_id
+         JOIN remittances r ON r.id = cp.remittance_id
+         WHERE cp.status_code <> '22' AND CAST(sp.paid AS REAL) = 0 AND CAST(sp.charge AS REAL) > 0
+         UNION ALL
+         SELECT r.payer_id, COALESCE(r.payment_date, substr(r.posted_at, 1, 10)), '(claim)', cp.charge, NULL, cp.id
+         FROM claim_payments cp
+         JOIN remittances r ON r.id = cp.remittance_id
+         WHERE cp.status_code = '4' AND NOT EXISTS (SELECT 1 FROM service_payments sp WHERE sp.claim_payment_id = cp.id)",
+    )?;
+    let mut adjustments = conn.prepare_cached(
+        "SELECT group_code, reason_code, amount FROM remit_adjustments
+         WHERE claim_payment_id = ?1 AND (service_payment_id = ?2 OR (?2 IS NULL AND service_payment_id IS NULL))
+           AND group_code <> 'PR'",
+    )?;
+    let mut remarks = conn.prepare_cached(
+        "SELECT code FROM remit_remark_codes
+         WHERE claim_payment_id = ?1 AND (service_payment_id = ?2 OR service_payment_id IS NULL)",
+    )?;
+    let mut items = Vec::new();
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, Option<i64>>(4)?,
+            r.get::<_, i64>(5)?,
+        ))
+    })?;
+    for row in rows {
+        let (payer_id, paid_on, procedure_code, charge, line_id, claim_id) = row?;
+        if !scope.covers(date(&paid_on)?) || !scope.includes_payer(&payer_id) {
+            continue;
+        }
+        let reasons = adjustments
+            .query_map(params![claim_id, line_id], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, money(&r.get::<_, String>(2)?)?))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let remark_codes = remarks
+            .query_map(params![claim_id, line_id], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        items.push(DeniedItem { payer_id, procedure_code, charge: money(&charge)?, reasons, remarks: remark_codes });
+    }
+    Ok(items)
+}
+
+/// `report denials`: by reason, remark, payer and procedure, with counts and amounts.
+pub fn denials_report(conn: &Connection, scope: &ReportScope) -> rusqlite::Result<Report> {
+    let items = denied_items(conn, scope)?;
+    let mut by_reason: BTreeMap<(String, String), (i64, Decimal)> = BTreeMap::new();
+    let mut by_remark: BTreeMap<String, i64> = BTreeMap::new();
+    let mut by_payer: BTreeMap<String, (i64, Decimal)> = BTreeMap::new();
+    let mut by_code: BTreeMap<String, (i64, Decimal)> = BTreeMap::new();
+    for item in &items {
+        for (group, reason, amount) in &item.reasons {
+            let e = by_reason.entry((group.clone(), reason.clone())).or_default();
+            e.0 += 1;
+            e.1 += *amount;
+        }
+        for remark in &item.remarks {
+            *by_remark.entry(remark.clone()).or_default() += 1;
+        }
+        let p = by_payer.entry(item.payer_id.clone()).or_default();
+        p.0 += 1;
+        p.1 += item.charge;
+        let c = by_code.entry(item.procedure_code.clone()).or_default();
+        c.0 += 1;
+        c.1 += item.charge;
+    }
+    let mut reasons = Table::new(&[
+        ("group", "Group"),
+        ("carc", "CARC"),
+        ("label", "Meaning"),
+        ("count", "Denials"),
+        ("amount", "Amount"),
+    ])
+    .with_title("By reason (CARC)");
+    for ((group, reason), (n, amount)) in &by_reason {
+        reasons.push(vec![
+            group.clone().into(),
+            reason.clone().into(),
+            crate::codes::carc(reason).unwrap_or("").into(),
+            (*n).into(),
+            (*amount).into(),
+        ]);
+    }
+    let mut remarks =
+        Table::new(&[("rarc", "RARC"), ("label", "Meaning"), ("count", "Denials")]).with_title("By remark (RARC)");
+    for (code, n) in &by_remark {
+        remarks.push(vec![code.clone().into(), crate::codes::rarc(code).unwrap_or("").into(), (*n).into()]);
+    }
+    let mut payers = Table::new(&[("payer_id", "Payer"), ("count", "Denied lines"), ("amount", "Charges denied")])
+        .with_title("By payer");
+    for (payer, (n, amount)) in &by_payer {
+        payers.push(vec![payer.clone().into(), (*n).into(), (*amount).into()]);
+    }
+    let mut codes =
+        Table::new(&[("procedure_code", "Procedure"), ("count", "Denied lines"), ("amount", "Charges denied")])
+            .with_title("By procedure");
+    for (code, (n, amount)) in &by_code {
+        codes.push(vec![code.clone().into(), (*n).into(), (*amount).into()]);
+    }
+    let chart = Chart {
+        title: "Denied amount by reason".into(),
+        bars: by_reason.iter().map(|((g, r), (_, a))| (format!("{g}-{r}"), *a)).collect(),
+        money: true,
+    };
+    Ok(Report::new("denials", "Denials", format!("{}; {} denied line(s)", scope.describe(), items.len()))
+        .section("by_reason", reasons, Some(chart))
+        .section("by_remark", remarks, None)
+        .section("by_payer", payers, None)
+        .section("by_procedure", codes, None))
+}
+
+/// What to do about a denial, by its CARC.
+pub fn next_step_for_carc(carc: &str) -> &'static str {
+    match carc {
+        "16" => "add the missing or invalid information (see the remark code) and send a corrected claim (frequency 7)",
+        "18" => "duplicate: check the original claim's status before doing anything",
+        "22" | "23" => {
+            "bill the other payer first (coordination of benefits), then send this payer the secondary claim"
+        }
+        "27" | "26" => "coverage ended or not yet started: verify eligibility and bill the right payer or the patient",
+        "29" => "timely filing: appeal only with proof of timely submission, otherwise write off",
+        "31" | "33" | "140" => {
+            "patient or subscriber not identified: verify the member ID and demographics, then resubmit"
+        }
+        "50" | "56" | "57" => "medical necessity: appeal with the clinical documentation",
+        "96" | "204" => "non-covered service: bill the patient if an ABN/waiver is on file, otherwise write off",
+        "97" | "234" => "bundled: check NCCI edits; if the service was distinct, resubmit with 59/XE/XS/XP/XU",
+        "119" => "benefit maximum reached: bill secondary insurance or the patient",
+        "151" => "frequency or units exceeded: review units against MUE and the documentation; appeal if justified",
+        "167" | "11" => "diagnosis not covered or inconsistent: review coding and send a corrected claim",
+        "197" | "15" | "62" => "authorization missing: obtain retro-authorization and resubmit with REF*G1",
+        "4" | "5" | "6" | "7" | "8" | "9" | "10" => {
+            "coding inconsistency: correct modifier, place of service or age/sex coding and resubmit"
+        }
+        _ => "read the remark codes, correct and resubmit or appeal",
+    }
+}
+
+/// `report worklist`: everything to act on, with the next step.
+pub fn worklist_report(conn: &Connection, scope: &ReportScope, no_response_days: i64) -> rusqlite::Result<Report> {
+    let mut t = Table::new(&[
+        ("priority", "Priority"),
+        ("item", "What"),
+        ("reference", "Claim / reference"),
+        ("payer_id", "Payer"),
+        ("amount", "Amount"),
+        ("detail", "Detail"),
+        ("next_step", "Next step"),
+    ])
+    .with_title("Worklist");
+    let mut push = |priority: i64,
+                    item: &str,
+                    reference: String,
+                    payer: String,
+                    amount: Option<Decimal>,
+                    detail: String,
+                    next: &str| {
+        if scope.includes_payer(&payer) {
+            t.push(vec![
+                priority.into(),
+                item.into(),
+                reference.into(),
+                payer.into(),
+                amount.into(),
+                detail.into(),
+                next.into(),
+            ]);
+        }
+    };
+    let last_detail = "(SELECT e.detail FROM claim_events e WHERE e.pcn = c.pcn ORDER BY e.id DESC LIMIT 1)";
+
+    // Rejected by the clearinghouse or payer front end: never adjudicated.
+    let mut stmt = conn.prepare(&format!(
+        "SELECT c.pcn, c.payer_id, c.total_charge, {last_detail} FROM claims c WHERE c.status = 'rejected' ORDER BY c.pcn"
+    ))?;
+    for row in stmt.query_map([], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, Option<String>>(3)?))
+    })? {
+        let (pcn, payer, charge, detail) = row?;
+        push(
+            1,
+            "rejected claim",
+            pcn,
+            payer,
+            Some(money(&charge)?),
+            detail.unwrap_or_default(),
+            "fix the reported error in the EMR, re-import and rebuild (a rejected claim was never received)",
+        );
+    }
+
+    // Denied claims, with the main CARC.
+    let mut stmt = conn.prepare(
+        "SELECT c.pcn, c.payer_id, c.total_charge,
+                (SELECT a.reason_code FROM remit_adjustments a JOIN claim_payments cp ON cp.id = a.claim_payment_id
+                  WHERE cp.matched_pcn = c.pcn AND a.group_code <> 'PR' ORDER BY CAST(a.amount AS REAL) DESC LIMIT 1),
+                (SELECT group_concat(DISTINCT a.group_code || '-' || a.reason_code) FROM remit_adjustments a
+                  JOIN claim_payments cp ON cp.id = a.claim_payment_id WHERE cp.matched_pcn = c.pcn AND a.group_code <> 'PR')
+         FROM claims c WHERE c.status = 'denied' ORDER BY c.pcn",
+    )?;
+    for row in stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, Option<String>>(3)?,
+            r.get::<_, Option<String>>(4)?,
+        ))
+    })? {
+        let (pcn, payer, charge, carc, all) = row?;
+        let carc = carc.unwrap_or_default();
+        push(
+            1,
+            "denied claim",
+            pcn,
+            payer,
+            Some(money(&charge)?),
+            format!("denied: {}", all.unwrap_or_default()),
+            next_step_for_carc(&carc),
+        );
+    }
+
+    // Lines denied inside otherwise paid claims.
+    let mut stmt = conn.prepare(
+        "SELECT cp.matched_pcn, r.payer_id, sp.procedure_code, sp.charge,
+                (SELECT a.reason_code FROM remit_adjustments a WHERE a.service_payment_id = sp.id AND a.group_code <> 'PR'
+                  ORDER BY CAST(a.amount AS REAL) DESC LIMIT 1)
+         FROM service_payments sp JOIN claim_payments cp ON cp.id = sp.claim_payment_id
+         JOIN remittances r ON r.id = cp.remittance_id
+         JOIN claims c ON c.pcn = cp.matched_pcn
+         WHERE c.status IN ('paid', 'partially_paid') AND cp.status_code <> '22'
+           AND CAST(sp.paid AS REAL) = 0 AND CAST(sp.charge AS REAL) > 0",
+    )?;
+    for row in stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, Option<String>>(4)?,
+        ))
+    })? {
+        let (pcn, payer, code, charge, carc) = row?;
+        let carc = carc.unwrap_or_default();
+        push(
+            2,
+            "denied line",
+            pcn,
+            payer,
+            Some(money(&charge)?),
+            format!("{code} denied (CARC {carc})"),
+            next_step_for_carc(&carc),
+        );
+    }
+
+    // Underpayments against the fee schedule.
+    let mut stmt = conn.prepare(
+        "SELECT pcn, payer_id, procedure_code, allowed, contract_rate, shortfall FROM remit_underpayments ORDER BY id",
+    )?;
+    for row in stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, String>(4)?,
+            r.get::<_, String>(5)?,
+        ))
+    })? {
+        let (pcn, payer, code, allowed, rate, shortfall) = row?;
+        push(
+            2,
+            "underpayment",
+            pcn,
+            payer,
+            Some(money(&shortfall)?),
+            format!("{code}: allowed {allowed}, contract {rate}"),
+            "appeal the underpayment with the contract rate, or update the fee schedule if the contract changed",
+        );
+    }
+
+    // Remittance items that match nothing we billed.
+    let mut stmt = conn.prepare(
+        "SELECT u.kind, u.clp01, r.payer_id, u.paid, u.reason FROM remit_unmatched u
+         JOIN remittances r ON r.id = u.remittance_id WHERE u.resolved_at IS NULL ORDER BY u.id",
+    )?;
+    for row in stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, String>(4)?,
+        ))
+    })? {
+        let (kind, clp01, payer, paid, reason) = row?;
+        push(
+            2,
+            if kind == "claim" { "unmatched remittance claim" } else { "unmatched remittance line" },
+            clp01,
+            payer,
+            Some(money(&paid)?),
+            reason,
+            "find the claim the payer means (PCN may be altered) and post it by hand",
+        );
+    }
+
+    // Payer files that did not balance.
+    let mut stmt = conn.prepare(
+        "SELECT trace_number, payer_id, total_paid, source_file FROM remittances WHERE balanced = 0 ORDER BY id",
+    )?;
+    for row in stmt.query_map([], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?))
+    })? {
+        let (trace, payer, amount, file) = row?;
+        push(
+            2,
+            "unbalanced remittance",
+            trace,
+            payer,
+            Some(money(&amount)?),
+            format!("{file} does not balance"),
+            "posted as received: compare with the bank deposit and ask the payer for a corrected 835",
+        );
+    }
+
+    // Reversed and not yet corrected.
+    let mut stmt = conn.prepare(&format!(
+        "SELECT c.pcn, c.payer_id, c.total_charge, {last_detail} FROM claims c WHERE c.status = 'reversed' ORDER BY c.pcn"
+    ))?;
+    for row in stmt.query_map([], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, Option<String>>(3)?))
+    })? {
+        let (pcn, payer, charge, detail) = row?;
+        push(
+            2,
+            "payment reversed",
+            pcn,
+            payer,
+            Some(money(&charge)?),
+            detail.unwrap_or_default(),
+            "watch for the corrected payment; if none comes within 30 days, call the payer",
+        );
+    }
+
+    // No answer after N days.
+    let cutoff = scope.as_of - chrono::Duration::days(no_response_days);
+    let mut stmt = conn.prepare(
+        "SELECT pcn, payer_id, total_charge, substr(submitted_at, 1, 10), status FROM claims
+         WHERE status IN ('submitted', 'accepted') ORDER BY submitted_at, pcn",
+    )?;
+    for row in stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, String>(4)?,
+        ))
+    })? {
+        let (pcn, payer, charge, submitted, status) = row?;
+        let submitted_on = date(&submitted)?;
+        if submitted_on <= cutoff {
+            let days = (scope.as_of - submitted_on).num_days();
+            push(
+                3,
+                "no response",
+                pcn,
+                payer,
+                Some(money(&charge)?),
+                format!("{status} {days} days ago, no payment yet"),
+                "check claim status with the payer (276/277 or portal)",
+            );
+        }
+    }
+
+    // Encounters held by the scrubber, and import conflicts.
+    let mut stmt = conn.prepare(
+        "SELECT e.id, e.payer_id, e.total_charge,
+                (SELECT group_concat(DISTINCT f.rule_id) FROM scrub_findings f WHERE f.encounter_id = e.id AND f.severity = 'error')
+         FROM encounters e
+         WHERE e.scrub_status = 'error' AND e.scrubbed_hash = e.content_hash
+           AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.encounter_id = e.id) ORDER BY e.id",
+    )?;
+    for row in stmt.query_map([], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, Option<String>>(3)?))
+    })? {
+        let (id, payer, charge, rules) = row?;
+        push(
+            3,
+            "held encounter",
+            id,
+            payer,
+            Some(money(&charge)?),
+            format!("scrub errors: {}", rules.unwrap_or_default()),
+            "fix in the EMR and re-import (see `claimkit scrub --encounter ID`)",
+        );
+    }
+    let mut stmt = conn.prepare(
+        "SELECT ic.encounter_id, e.payer_id, ic.source_file FROM import_conflicts ic
+         JOIN encounters e ON e.id = ic.encounter_id ORDER BY ic.id",
+    )?;
+    for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))? {
+        let (id, payer, file) = row?;
+        push(
+            3,
+            "changed after billing",
+            id,
+            payer,
+            None,
+            format!("{file} changed the encounter after it was billed"),
+            "if the change matters, send a corrected claim (`claimkit correct PCN`) once the payer claim number is known",
+        );
+    }
+    let count = t.len();
+    Ok(Report::new(
+        "worklist",
+        "Worklist",
+        format!("{}; {count} item(s), no-response after {no_response_days} days", scope.describe()),
+    )
+    .section("worklist", t, None))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_common_denial_has_a_specific_next_step() {
+        for carc in ["16", "29", "50", "97", "197", "22"] {
+            assert_ne!(next_step_for_carc(carc), next_step_for_carc("999"), "CARC {carc}");
+        }
+    }
+}
