@@ -902,6 +902,44 @@ mod tests {
     }
 
     #[test]
+    fn an_in_memory_ledger_builds_too_and_records_the_claims() {
+        let mut ledger = Ledger::open_in_memory().unwrap();
+        let practice: Practice = toml::from_str(include_str!("../../tests/fixtures/claim837/practice.toml")).unwrap();
+        let encounters: Vec<Encounter> =
+            serde_json::from_str(include_str!("../../tests/fixtures/claim837/encounters.json")).unwrap();
+        {
+            let tx = ledger.transaction().unwrap();
+            crate::ledger::billing::save_practice(&tx, &practice, Path::new("p.toml"), "x").unwrap();
+            for e in &encounters {
+                let hash = e.content_hash();
+                tx.execute(
+                    "INSERT INTO encounters (id, payer_id, patient_id, total_charge, line_count, content_hash,
+                         encounter_json, source_format, source_file, source_locator, scrub_status, scrubbed_hash,
+                         imported_at, updated_at)
+                     VALUES (?1, ?2, ?3, '0', 1, ?4, ?5, 'csv', 'f', 'l', 'clean', ?4, 't', 't')",
+                    params![e.id, e.payer_id, e.patient.id, hash, serde_json::to_string(e).unwrap()],
+                )
+                .unwrap();
+            }
+            tx.commit().unwrap();
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let opts = BuildOptions { out_dir: dir.path().to_path_buf(), ..BuildOptions::default() };
+        let report = build(&mut ledger, &opts).unwrap();
+        assert_eq!(report.claims(), 3);
+        assert!(report.skipped.is_empty());
+        let recorded: i64 = ledger.conn().query_row("SELECT COUNT(*) FROM claims", [], |r| r.get(0)).unwrap();
+        assert_eq!(recorded, 3);
+        for b in &report.batches {
+            let mut sorted = b.pcns.clone();
+            sorted.sort();
+            assert_eq!(sorted, b.pcns, "claims go out in PCN order");
+            assert_eq!(crate::ledger::sha256_file(&b.path).unwrap(), b.sha256);
+        }
+        assert!(build(&mut ledger, &opts).unwrap().is_empty(), "a second build has nothing new");
+    }
+
+    #[test]
     fn building_without_a_practice_is_refused() {
         let mut ledger = Ledger::open_in_memory().unwrap();
         let err = build(&mut ledger, &BuildOptions::default()).unwrap_err();
