@@ -5,6 +5,10 @@
 //! (clearinghouse): one file per receiver, named `<receiver>-<ISA13>.837`, e.g.
 //! `CLEARINGHOUSE-000000042.837`.
 //!
+//! Claims go out in PCN order (the ledger's keys are then inserted in ascending order). One thread
+//! loads, plans and writes the X12 while another records what was written in the open transaction;
+//! a bounded channel between them keeps memory flat.
+//!
 //! **Crash safety.** The order of a build is:
 //! 1. allocate ISA13/GS06/ST02 and commit them at once (a number is never used twice, even after
 //!    a crash);
