@@ -5,6 +5,10 @@
 //! (clearinghouse): one file per receiver, named `<receiver>-<ISA13>.837`, e.g.
 //! `CLEARINGHOUSE-000000042.837`.
 //!
+//! Claims go out in PCN order (the ledger's keys are then inserted in ascending order). One thread
+//! loads, plans and writes the X12 while another records what was written in the open transaction;
+//! a bounded channel between them keeps memory flat.
+//!
 //! **Crash safety.** The order of a build is:
 //! 1. allocate ISA13/GS06/ST02 and commit them at once (a number is never used twice, even after
 //!    a crash);
@@ -195,6 +199,16 @@ pub fn build(ledger: &mut Ledger, opts: &BuildOptions) -> Result<BuildReport, Bu
                 }),
             }
         }
+    }
+    // Claims go out in PCN order: the ledger's claim, line and event keys are then inserted in
+    // ascending order, which keeps SQLite's B-tree inserts sequential instead of random.
+    for sources in groups.values_mut() {
+        sources.sort_by_cached_key(|s| match s {
+            Source::Stored(id) => {
+                super::patient_control_number(id, Responsibility::Primary, ClaimFrequency::Original, 1)
+            }
+            Source::Planned { claim, .. } => claim.pcn.clone(),
+        });
     }
     let mut report = emit(ledger, &practice, groups, opts)?;
     skipped.append(&mut report.skipped);
@@ -404,12 +418,18 @@ fn emit(
         planned.push((receiver, numbers, sources));
     }
     // 2. Files and rows; 3. commit. Files renamed into place are removed again on any failure.
+    // A large build touches many index pages: a bigger page cache (bounded, 64 MiB) for this run
+    // avoids spilling and re-reading them.
+    let cache_pages: i64 = ledger.conn().query_row("PRAGMA cache_size", [], |r| r.get(0)).unwrap_or(-2000);
+    let _ = ledger.conn().pragma_update(None, "cache_size", -65536);
     let mut written: Vec<PathBuf> = Vec::new();
     let result = (|| -> Result<(), BuildError> {
+        let mut encounters = EncounterSource::open(ledger, &planned)?;
         let tx = ledger.transaction()?;
         for (receiver, numbers, sources) in &planned {
+            let (skipped, written) = (&mut report.skipped, &mut written);
             if let Some(batch) =
-                write_batch(&tx, practice, receiver, numbers, sources, opts, at, &mut written, &mut report.skipped)?
+                write_batch(&tx, &mut encounters, practice, receiver, numbers, sources, opts, at, written, skipped)?
             {
                 report.batches.push(batch);
             }
@@ -419,6 +439,7 @@ fn emit(
         }
         Ok(())
     })();
+    let _ = ledger.conn().pragma_update(None, "cache_size", cache_pages);
     if let Err(e) = result {
         if !opts.dry_run {
             for path in &written {
@@ -428,6 +449,54 @@ fn emit(
         return Err(e);
     }
     Ok(report)
+}
+
+/// Where the producer reads stored encounters: its own read-only connection to the ledger file
+/// (WAL lets it read while the build's transaction writes), or, for an in-memory ledger, a copy of
+/// the few rows it needs.
+enum EncounterSource {
+    Connection(rusqlite::Connection),
+    Copied(std::collections::HashMap<String, (String, String)>),
+}
+
+impl EncounterSource {
+    fn open(ledger: &Ledger, planned: &[(Receiver, ControlNumbers, Vec<Source>)]) -> Result<Self, BuildError> {
+        if let Some(path) = ledger.path() {
+            let conn = rusqlite::Connection::open_with_flags(
+                path,
+                rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )
+            .map_err(|source| BuildError::Ledger(LedgerError::Open { path: path.to_path_buf(), source }))?;
+            conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(sql)?;
+            return Ok(EncounterSource::Connection(conn));
+        }
+        let mut rows = std::collections::HashMap::new();
+        let mut stmt =
+            ledger.conn().prepare("SELECT encounter_json, content_hash FROM encounters WHERE id = ?1").map_err(sql)?;
+        for (_, _, sources) in planned {
+            for s in sources {
+                if let Source::Stored(id) = s {
+                    let row = stmt.query_row([id], |r| Ok((r.get(0)?, r.get(1)?))).optional().map_err(sql)?;
+                    if let Some(row) = row {
+                        rows.insert(id.clone(), row);
+                    }
+                }
+            }
+        }
+        Ok(EncounterSource::Copied(rows))
+    }
+
+    fn load(&mut self, id: &str) -> Result<Option<(String, String)>, BuildError> {
+        match self {
+            EncounterSource::Connection(conn) => conn
+                .prepare_cached("SELECT encounter_json, content_hash FROM encounters WHERE id = ?1")
+                .map_err(sql)?
+                .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()
+                .map_err(sql),
+            EncounterSource::Copied(rows) => Ok(rows.get(id).cloned()),
+        }
+    }
 }
 
 /// Tees written bytes into a SHA-256 so the file need not be read again.
@@ -448,9 +517,93 @@ impl<W: Write> Write for HashingWriter<W> {
     }
 }
 
+/// What the ledger records of one written claim.
+struct ClaimRecord {
+    pcn: String,
+    encounter_id: String,
+    payer_id: String,
+    responsibility: &'static str,
+    frequency: ClaimFrequency,
+    replaces: Option<String>,
+    st02: String,
+    encounter_hash: String,
+    patient_id: String,
+    first_dos: String,
+    last_dos: String,
+    total_charge: String,
+    lines: Vec<LineRecord>,
+}
+
+struct LineRecord {
+    number: u32,
+    control_number: String,
+    procedure_code: String,
+    modifiers: String,
+    units: String,
+    charge: String,
+    date_of_service: String,
+    rendering_npi: Option<String>,
+}
+
+impl ClaimRecord {
+    fn new(claim: &Claim, st02: String, encounter_hash: String, replaces: Option<String>) -> Self {
+        let e = &claim.encounter;
+        let (first, last) = claim.dates_of_service();
+        let iso = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+        ClaimRecord {
+            pcn: claim.pcn.clone(),
+            encounter_id: e.id.clone(),
+            payer_id: claim.payer.id.clone(),
+            responsibility: claim.responsibility.code(),
+            frequency: claim.frequency,
+            replaces,
+            st02,
+            encounter_hash,
+            patient_id: e.patient.id.clone(),
+            first_dos: iso(first),
+            last_dos: iso(last),
+            total_charge: format!("{:.2}", claim.total_charge()),
+            lines: e
+                .lines
+                .iter()
+                .map(|line| LineRecord {
+                    number: line.number,
+                    control_number: claim.line_control_number(line),
+                    procedure_code: line.procedure.code.clone(),
+                    modifiers: line.procedure.modifiers.join(":"),
+                    units: line.units.normalize().to_string(),
+                    charge: format!("{:.2}", line.charge),
+                    date_of_service: line.date_of_service.to_string(),
+                    rendering_npi: line.rendering_npi.clone().or_else(|| e.rendering_npi.clone()),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// What the writing thread hands to the recording thread.
+enum Produced {
+    Claim(Box<ClaimRecord>),
+    Skipped(SkippedEncounter),
+}
+
+/// A written, fsynced temporary file.
+struct WrittenFile {
+    stats: super::BatchStats,
+    sha256: String,
+}
+
+/// Claims in flight between the two threads: enough to keep both busy, small enough that memory
+/// stays flat however large the batch.
+const IN_FLIGHT: usize = 1024;
+
+/// Writes one receiver's file and records its batch: one thread loads, plans and writes the claims
+/// (X12 to the temporary file), while this one inserts what was written into the transaction. The
+/// file is renamed into place only after both are done.
 #[allow(clippy::too_many_arguments)]
 fn write_batch(
     tx: &Transaction<'_>,
+    encounters: &mut EncounterSource,
     practice: &Practice,
     receiver: &Receiver,
     numbers: &ControlNumbers,
@@ -466,133 +619,170 @@ fn write_batch(
     if !opts.dry_run && path.exists() {
         return Err(BuildError::FileExists { path });
     }
+    let (sender, to) = partner_ids(practice, receiver);
+    let isa13 = format!("{:09}", numbers.interchange);
+    let now = now_timestamp();
+    tx.execute(
+        "INSERT INTO batches (receiver_id, path, sha256, isa13, gs06, st02_list, sender_id, receiver_isa_id, usage,
+             claim_count, total_charge, created_at)
+         VALUES (?1, ?2, '', ?3, ?4, '', ?5, ?6, ?7, 0, '0.00', ?8)",
+        params![
+            receiver.id,
+            path.display().to_string(),
+            isa13,
+            numbers.group.to_string(),
+            sender,
+            to,
+            receiver.usage.code().to_string(),
+            now
+        ],
+    )
+    .map_err(sql)?;
+    let batch_id = tx.last_insert_rowid();
+    let (send, receive) = std::sync::mpsc::sync_channel::<Produced>(IN_FLIGHT);
+    let mut pcns = Vec::with_capacity(sources.len());
+    let (produced, recorded) = std::thread::scope(|scope| {
+        let tmp = &tmp;
+        let producer = scope.spawn(move || produce(encounters, practice, receiver, numbers, sources, at, tmp, send));
+        let mut recorded = Ok(());
+        for item in receive.iter() {
+            match item {
+                Produced::Skipped(s) => skipped.push(s),
+                Produced::Claim(record) => {
+                    if let Err(e) = record_claim(tx, &record, batch_id, &path, &now) {
+                        recorded = Err(e);
+                        // Dropping the receiver stops the producer at its next claim.
+                        break;
+                    }
+                    pcns.push(record.pcn);
+                }
+            }
+        }
+        drop(receive);
+        let produced = producer.join().unwrap_or_else(|_| {
+            Err(BuildError::Io { path: tmp.clone(), source: std::io::Error::other("the writing thread panicked") })
+        });
+        (produced, recorded)
+    });
+    let file = match (produced, recorded) {
+        (Ok(Some(file)), Ok(())) => file,
+        (Ok(None), Ok(())) => {
+            // Every candidate was skipped: no file, no batch row.
+            let _ = std::fs::remove_file(&tmp);
+            tx.execute("DELETE FROM batches WHERE id = ?1", [batch_id]).map_err(sql)?;
+            return Ok(None);
+        }
+        (_, Err(e)) | (Err(e), _) => {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
+        }
+    };
     let io = |p: &Path| {
         let p = p.to_path_buf();
         move |source| BuildError::Io { path: p, source }
     };
-    let file = File::create(&tmp).map_err(io(&tmp))?;
-    let out = HashingWriter { inner: BufWriter::with_capacity(1 << 18, file), hasher: Sha256::new() };
-    let wrap = |source| BuildError::Write { path: tmp.clone(), source };
-    let result = (|| -> Result<Option<BatchSummary>, BuildError> {
-        let mut writer = Batch837Writer::new(out, practice, receiver, numbers, at).map_err(wrap)?;
-        let (sender, to) = partner_ids(practice, receiver);
-        let isa13 = format!("{:09}", numbers.interchange);
-        let now = now_timestamp();
-        tx.execute(
-            "INSERT INTO batches (receiver_id, path, sha256, isa13, gs06, st02_list, sender_id, receiver_isa_id, usage,
-                 claim_count, total_charge, created_at)
-             VALUES (?1, ?2, '', ?3, ?4, '', ?5, ?6, ?7, 0, '0.00', ?8)",
-            params![
-                receiver.id,
-                path.display().to_string(),
-                isa13,
-                numbers.group.to_string(),
-                sender,
-                to,
-                receiver.usage.code().to_string(),
-                now
-            ],
-        )
-        .map_err(sql)?;
-        let batch_id = tx.last_insert_rowid();
-        let mut load =
-            tx.prepare_cached("SELECT encounter_json, content_hash FROM encounters WHERE id = ?1").map_err(sql)?;
-        let mut pcns = Vec::with_capacity(sources.len());
-        for source in sources {
-            let (claim, encounter_hash, replaces) = match source {
-                Source::Stored(id) => {
-                    let (json, hash): (String, String) =
-                        load.query_row([id], |r| Ok((r.get(0)?, r.get(1)?))).map_err(sql)?;
-                    let encounter: Encounter = match serde_json::from_str(&json) {
-                        Ok(e) => e,
-                        Err(e) => {
-                            skipped.push(SkippedEncounter {
-                                encounter_id: id.clone(),
-                                reason: format!("the stored encounter cannot be read: {e}"),
-                            });
-                            continue;
-                        }
-                    };
-                    match Claim::plan(&encounter, practice, &ClaimRequest::default()) {
-                        Ok(claim) => (std::borrow::Cow::Owned(claim), hash, None),
-                        Err(e) => {
-                            skipped.push(SkippedEncounter { encounter_id: id.clone(), reason: e.to_string() });
-                            continue;
-                        }
-                    }
-                }
-                Source::Planned { claim, encounter_hash, replaces } => {
-                    (std::borrow::Cow::Borrowed(claim.as_ref()), encounter_hash.clone(), replaces.clone())
-                }
-            };
-            let st02 = writer.add(&claim).map_err(wrap)?;
-            record_claim(tx, &claim, batch_id, &st02, &encounter_hash, replaces.as_deref(), &path, &now)?;
-            pcns.push(claim.pcn.clone());
-        }
-        if writer.claims() == 0 {
-            return Ok(None);
-        }
-        let (out, stats) = writer.finish().map_err(wrap)?;
-        let HashingWriter { inner, hasher } = out;
-        let file = inner.into_inner().map_err(|e| BuildError::Io { path: tmp.clone(), source: e.into_error() })?;
-        file.sync_all().map_err(io(&tmp))?;
-        drop(file);
-        let sha256: String = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
-        std::fs::rename(&tmp, &path).map_err(io(&path))?;
-        written.push(path.clone());
-        sync_dir(&opts.out_dir).map_err(io(&opts.out_dir))?;
-        let total = format!("{:.2}", stats.total_charge);
-        tx.execute(
-            "UPDATE batches SET sha256 = ?1, st02_list = ?2, claim_count = ?3, total_charge = ?4 WHERE id = ?5",
-            params![sha256, stats.transactions.join(","), stats.claims as i64, total, batch_id],
-        )
-        .map_err(sql)?;
-        Ok(Some(BatchSummary {
-            receiver_id: receiver.id.clone(),
-            path: path.clone(),
-            sha256,
-            isa13,
-            gs06: numbers.group.to_string(),
-            st02: stats.transactions,
-            usage: receiver.usage.code(),
-            claims: stats.claims,
-            total_charge: stats.total_charge,
-            pcns,
-        }))
-    })();
-    match result {
-        Ok(Some(summary)) => Ok(Some(summary)),
-        Ok(None) => {
-            // Every candidate was skipped: no file, no batch row.
-            let _ = std::fs::remove_file(&tmp);
-            tx.execute(
-                "DELETE FROM batches WHERE receiver_id = ?1 AND isa13 = ?2 AND sha256 = ''",
-                params![receiver.id, format!("{:09}", numbers.interchange)],
-            )
-            .map_err(sql)?;
-            Ok(None)
-        }
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            Err(e)
-        }
+    if let Err(e) = std::fs::rename(&tmp, &path) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(io(&path)(e));
     }
+    written.push(path.clone());
+    sync_dir(&opts.out_dir).map_err(io(&opts.out_dir))?;
+    let stats = file.stats;
+    tx.execute(
+        "UPDATE batches SET sha256 = ?1, st02_list = ?2, claim_count = ?3, total_charge = ?4 WHERE id = ?5",
+        params![
+            file.sha256,
+            stats.transactions.join(","),
+            stats.claims as i64,
+            format!("{:.2}", stats.total_charge),
+            batch_id
+        ],
+    )
+    .map_err(sql)?;
+    Ok(Some(BatchSummary {
+        receiver_id: receiver.id.clone(),
+        path,
+        sha256: file.sha256,
+        isa13,
+        gs06: numbers.group.to_string(),
+        st02: stats.transactions,
+        usage: receiver.usage.code(),
+        claims: stats.claims,
+        total_charge: stats.total_charge,
+        pcns,
+    }))
 }
 
+/// The writing side of [`write_batch`]: loads, plans and writes every claim to `tmp`, hands each to
+/// the recorder, then flushes and fsyncs the file. `None` when no claim could be written.
 #[allow(clippy::too_many_arguments)]
+fn produce(
+    encounters: &mut EncounterSource,
+    practice: &Practice,
+    receiver: &Receiver,
+    numbers: &ControlNumbers,
+    sources: &[Source],
+    at: NaiveDateTime,
+    tmp: &Path,
+    send: std::sync::mpsc::SyncSender<Produced>,
+) -> Result<Option<WrittenFile>, BuildError> {
+    let io = |source| BuildError::Io { path: tmp.to_path_buf(), source };
+    let wrap = |source| BuildError::Write { path: tmp.to_path_buf(), source };
+    let file = File::create(tmp).map_err(io)?;
+    let out = HashingWriter { inner: BufWriter::with_capacity(1 << 18, file), hasher: Sha256::new() };
+    let mut writer = Batch837Writer::new(out, practice, receiver, numbers, at).map_err(wrap)?;
+    for source in sources {
+        let (claim, encounter_hash, replaces) = match source {
+            Source::Stored(id) => {
+                let skip = |reason: String| Produced::Skipped(SkippedEncounter { encounter_id: id.clone(), reason });
+                let Some((json, hash)) = encounters.load(id)? else {
+                    let _ = send.send(skip("the encounter is no longer in the ledger".into()));
+                    continue;
+                };
+                let encounter: Encounter = match serde_json::from_str(&json) {
+                    Ok(e) => e,
+                    Err(e) => {
+                        let _ = send.send(skip(format!("the stored encounter cannot be read: {e}")));
+                        continue;
+                    }
+                };
+                match Claim::plan(&encounter, practice, &ClaimRequest::default()) {
+                    Ok(claim) => (std::borrow::Cow::Owned(claim), hash, None),
+                    Err(e) => {
+                        let _ = send.send(skip(e.to_string()));
+                        continue;
+                    }
+                }
+            }
+            Source::Planned { claim, encounter_hash, replaces } => {
+                (std::borrow::Cow::Borrowed(claim.as_ref()), encounter_hash.clone(), replaces.clone())
+            }
+        };
+        let st02 = writer.add(&claim).map_err(wrap)?;
+        if send.send(Produced::Claim(Box::new(ClaimRecord::new(&claim, st02, encounter_hash, replaces)))).is_err() {
+            // The recorder failed and reported why; stop writing.
+            return Ok(None);
+        }
+    }
+    drop(send);
+    if writer.claims() == 0 {
+        return Ok(None);
+    }
+    let (out, stats) = writer.finish().map_err(wrap)?;
+    let HashingWriter { inner, hasher } = out;
+    let file = inner.into_inner().map_err(|e| io(e.into_error()))?;
+    file.sync_all().map_err(io)?;
+    let sha256 = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    Ok(Some(WrittenFile { stats, sha256 }))
+}
+
 fn record_claim(
     tx: &Transaction<'_>,
-    claim: &Claim,
+    claim: &ClaimRecord,
     batch_id: i64,
-    st02: &str,
-    encounter_hash: &str,
-    replaces: Option<&str>,
     path: &Path,
     now: &str,
 ) -> Result<(), BuildError> {
-    let e = &claim.encounter;
-    let (first, last) = claim.dates_of_service();
-    let iso = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
     tx.prepare_cached(
         "INSERT INTO claims (pcn, encounter_id, payer_id, responsibility, frequency, replaces_pcn, batch_id, st02,
              encounter_hash, patient_id, first_dos, last_dos, total_charge, status, submitted_at, updated_at)
@@ -601,18 +791,18 @@ fn record_claim(
     .map_err(sql)?
     .execute(params![
         claim.pcn,
-        e.id,
-        claim.payer.id,
-        claim.responsibility.code(),
+        claim.encounter_id,
+        claim.payer_id,
+        claim.responsibility,
         claim.frequency.code(),
-        replaces,
+        claim.replaces,
         batch_id,
-        st02,
-        encounter_hash,
-        e.patient.id,
-        iso(first),
-        iso(last),
-        format!("{:.2}", claim.total_charge()),
+        claim.st02,
+        claim.encounter_hash,
+        claim.patient_id,
+        claim.first_dos,
+        claim.last_dos,
+        claim.total_charge,
         now
     ])
     .map_err(sql)?;
@@ -623,19 +813,18 @@ fn record_claim(
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         )
         .map_err(sql)?;
-    for line in &e.lines {
-        let rendering = line.rendering_npi.as_deref().or(e.rendering_npi.as_deref());
+    for line in &claim.lines {
         line_stmt
             .execute(params![
                 claim.pcn,
                 line.number,
-                claim.line_control_number(line),
-                line.procedure.code,
-                line.procedure.modifiers.join(":"),
-                line.units.normalize().to_string(),
-                format!("{:.2}", line.charge),
-                line.date_of_service.to_string(),
-                rendering
+                line.control_number,
+                line.procedure_code,
+                line.modifiers,
+                line.units,
+                line.charge,
+                line.date_of_service,
+                line.rendering_npi
             ])
             .map_err(sql)?;
     }
@@ -658,12 +847,12 @@ fn record_claim(
             now,
             "submitted",
             "submitted",
-            format!("{:.2}", claim.total_charge()),
-            format!("{kind} claim to payer {} sent in {file} (ST02 {st02})", claim.payer.id),
+            claim.total_charge,
+            format!("{kind} claim to payer {} sent in {file} (ST02 {})", claim.payer_id, claim.st02),
             source
         ])
         .map_err(sql)?;
-    if let Some(old) = replaces {
+    if let Some(old) = &claim.replaces {
         let (kind, words) = match claim.frequency {
             ClaimFrequency::Void => ("voided", "void"),
             _ => ("corrected", "replacement"),
@@ -714,6 +903,44 @@ mod tests {
         let taken = allocate_envelope(ledger.conn_mut(), "S", "R", 2).unwrap();
         assert_eq!(taken, first, "the real build gets what the dry run showed");
         assert_eq!(peek_envelope(ledger.conn(), "S", "R", 1).unwrap().interchange, 2);
+    }
+
+    #[test]
+    fn an_in_memory_ledger_builds_too_and_records_the_claims() {
+        let mut ledger = Ledger::open_in_memory().unwrap();
+        let practice: Practice = toml::from_str(include_str!("../../tests/fixtures/claim837/practice.toml")).unwrap();
+        let encounters: Vec<Encounter> =
+            serde_json::from_str(include_str!("../../tests/fixtures/claim837/encounters.json")).unwrap();
+        {
+            let tx = ledger.transaction().unwrap();
+            crate::ledger::billing::save_practice(&tx, &practice, Path::new("p.toml"), "x").unwrap();
+            for e in &encounters {
+                let hash = e.content_hash();
+                tx.execute(
+                    "INSERT INTO encounters (id, payer_id, patient_id, total_charge, line_count, content_hash,
+                         encounter_json, source_format, source_file, source_locator, scrub_status, scrubbed_hash,
+                         imported_at, updated_at)
+                     VALUES (?1, ?2, ?3, '0', 1, ?4, ?5, 'csv', 'f', 'l', 'clean', ?4, 't', 't')",
+                    params![e.id, e.payer_id, e.patient.id, hash, serde_json::to_string(e).unwrap()],
+                )
+                .unwrap();
+            }
+            tx.commit().unwrap();
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let opts = BuildOptions { out_dir: dir.path().to_path_buf(), ..BuildOptions::default() };
+        let report = build(&mut ledger, &opts).unwrap();
+        assert_eq!(report.claims(), 3);
+        assert!(report.skipped.is_empty());
+        let recorded: i64 = ledger.conn().query_row("SELECT COUNT(*) FROM claims", [], |r| r.get(0)).unwrap();
+        assert_eq!(recorded, 3);
+        for b in &report.batches {
+            let mut sorted = b.pcns.clone();
+            sorted.sort();
+            assert_eq!(sorted, b.pcns, "claims go out in PCN order");
+            assert_eq!(crate::ledger::sha256_file(&b.path).unwrap(), b.sha256);
+        }
+        assert!(build(&mut ledger, &opts).unwrap().is_empty(), "a second build has nothing new");
     }
 
     #[test]
