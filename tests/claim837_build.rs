@@ -134,20 +134,26 @@ fn dry_run_writes_valid_test_files_and_records_nothing() {
 }
 
 #[test]
-fn only_encounters_scrubbed_clean_for_their_current_content_are_billed() {
+fn build_scrubs_first_and_bills_only_encounters_clean_for_their_current_content() {
     let dir = tempfile::tempdir().unwrap();
     let db = ledger_with(dir.path(), &[encounter("E1001")]);
     {
         let mut conn = rusqlite::Connection::open(&db).unwrap();
         let tx = conn.transaction().unwrap();
-        insert_encounter(&tx, &encounter("E1002"), "error");
+        // Marked clean by an old scrub, but its content now has a zero charge: the new scrub holds it.
+        let mut defective = encounter("E1002");
+        defective.lines[0].charge = rust_decimal::Decimal::ZERO;
+        insert_encounter(&tx, &defective, "clean");
+        // Scrubbed for other content (stale): scrubbed again now, found clean, billed.
         insert_encounter(&tx, &encounter("E1003"), "warning");
         tx.execute("UPDATE encounters SET scrubbed_hash = 'stale' WHERE id = 'E1003'", []).unwrap();
         tx.commit().unwrap();
     }
-    build(&db, &dir.path().join("outbox")).code(0);
-    assert_eq!(count(&db, "SELECT COUNT(*) FROM claims"), 1);
-    assert_eq!(count(&db, "SELECT COUNT(*) FROM claims WHERE encounter_id = 'E1001'"), 1);
+    // Exit 1: an encounter is held, which a biller must act on.
+    build(&db, &dir.path().join("outbox")).code(1);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM claims"), 2);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM claims WHERE encounter_id = 'E1002'"), 0);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM encounters WHERE id = 'E1002' AND scrub_status = 'error'"), 1);
 }
 
 #[test]
@@ -307,7 +313,7 @@ fn inspect_shows_each_built_claim_with_initials_unless_asked_for_data() {
     let claim = json(false);
     assert_eq!(claim["patient"], "G.T.");
     assert_eq!(claim["payer"], "Synthetic Commercial Health (COMM1)");
-    assert_eq!(claim["diagnoses"], serde_json::json!(["J06.9", "R50.9", "R05.1", "Z23.89"]));
+    assert_eq!(claim["diagnoses"], serde_json::json!(["J06.9", "R50.9", "R05.1", "Z23"]));
     assert_eq!(claim["lines"][2], "97110:GP:59 x2 90");
     assert_eq!(claim["total_charge"], "285.50");
     assert_eq!(json(true)["patient"], "Testsubscriber, Gamma Q");

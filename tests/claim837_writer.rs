@@ -101,7 +101,7 @@ fn originals_for_self_and_dependent_subscribers_pass_the_validator_and_read_back
     assert!(text.contains("DTP*472*RD8*20261105-20261107~"));
     assert!(text.contains("LIN**N4*00009330501~\nCTP****2*ML~"));
     assert!(text.contains("NM1*82*1*Chen*Li****XX*1679576722~\nPRV*PE*PXC*207R00000X~"));
-    assert!(text.contains("HI*ABK:J069*ABF:R509*ABF:R051*ABF:Z2389~"));
+    assert!(text.contains("HI*ABK:J069*ABF:R509*ABF:R051*ABF:Z23~"));
     let read = read_837p(std::fs::File::open(&path).unwrap()).unwrap();
     assert_eq!(read.len(), claims.len());
     for ((parsed, claim), st02) in read.iter().zip(&claims).zip(&st02s) {

@@ -200,6 +200,36 @@ pub fn build(ledger: &mut Ledger, opts: &BuildOptions) -> Result<BuildReport, Bu
             }
         }
     }
+    // Secondary claims: the primary payer has paid and the encounter names a second insurance.
+    for candidate in super::secondary::secondary_candidates(ledger.conn()).map_err(sql)? {
+        let id = candidate.encounter_id.clone();
+        let encounter: Encounter = serde_json::from_str(&candidate.encounter_json)
+            .map_err(|e| BuildError::BadEncounter { encounter: id.clone(), message: e.to_string() })?;
+        let secondary_payer = encounter.secondary.as_ref().map(|s| s.payer_id.clone()).unwrap_or_default();
+        if opts.payer.as_ref().is_some_and(|p| *p != secondary_payer) {
+            continue;
+        }
+        let Some(primary) =
+            super::secondary::primary_adjudication(ledger.conn(), &candidate.primary_pcn).map_err(sql)?
+        else {
+            continue;
+        };
+        let request = ClaimRequest {
+            responsibility: Responsibility::Secondary,
+            frequency: ClaimFrequency::Original,
+            original_claim_number: None,
+            sequence: 1,
+            primary: Some(primary),
+        };
+        match Claim::plan(&encounter, &practice, &request) {
+            Ok(claim) => groups.entry(claim.payer.receiver.clone()).or_default().push(Source::Planned {
+                claim: Box::new(claim),
+                encounter_hash: candidate.encounter_hash,
+                replaces: None,
+            }),
+            Err(e) => skipped.push(SkippedEncounter { encounter_id: id, reason: format!("secondary claim: {e}") }),
+        }
+    }
     // Claims go out in PCN order: the ledger's claim, line and event keys are then inserted in
     // ascending order, which keeps SQLite's B-tree inserts sequential instead of random.
     for sources in groups.values_mut() {

@@ -27,6 +27,7 @@
 pub mod build;
 mod cob;
 mod read;
+pub mod secondary;
 mod write;
 
 use chrono::NaiveDate;

@@ -3,9 +3,10 @@
 
 use std::path::PathBuf;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use claimkit::claim837::build::{BuildError, BuildOptions, BuildReport, build};
 use claimkit::report::{OutputFormat, Table};
+use claimkit::scrub::{CodeSetReference, ScrubError, ScrubOptions, run_scrub};
 
 use super::{Exit, GlobalArgs, InputError};
 
@@ -20,16 +21,36 @@ pub struct BuildArgs {
     /// Write the files (named *.dry-run.837, ISA15 T) but record nothing and use no control numbers.
     #[arg(long)]
     pub dry_run: bool,
+    /// The date taken as today by the scrub that runs first (timely filing, future dates).
+    #[arg(long, env = "CLAIMKIT_TODAY", value_name = "YYYY-MM-DD")]
+    pub as_of: Option<chrono::NaiveDate>,
 }
 
 pub fn exec(global: &GlobalArgs, args: BuildArgs) -> Result<Exit> {
     let (_lock, mut ledger) = global.open_ledger_for_writing()?;
+    // Scrub first, so only encounters that are clean as of now are billed.
+    let reference = CodeSetReference::new(
+        claimkit::ledger::codesets::load_imported(ledger.conn()).context("loading imported code sets")?,
+    );
+    let today = args.as_of.unwrap_or_else(|| chrono::Local::now().date_naive());
+    let scrubbed = match run_scrub(&mut ledger, &ScrubOptions { encounter: None, today, reference: &reference }) {
+        Ok(run) => run,
+        Err(ScrubError::NoPractice) => return Err(user_error(BuildError::NoPractice)),
+        Err(e) => return Err(e).context("scrub before build"),
+    };
+    if scrubbed.summary.held > 0 {
+        global.note(format!(
+            "{} encounter(s) held by scrub errors are not billed (see `claimkit scrub`)",
+            scrubbed.summary.held
+        ));
+    }
     let opts = BuildOptions { out_dir: args.out, payer: args.payer, dry_run: args.dry_run, as_of: None };
     let report = build(&mut ledger, &opts).map_err(user_error)?;
     if report.is_empty() && report.skipped.is_empty() {
         global.note("nothing to build: no clean, unbilled encounters (already billed claims are never sent twice)");
     }
-    render(global, &report)
+    let exit = render(global, &report)?;
+    Ok(if scrubbed.summary.held > 0 { exit.max(Exit::Findings) } else { exit })
 }
 
 /// Refusals the user can act on are input errors (exit 3); the rest are ours (exit 4).

@@ -92,7 +92,8 @@ pub fn insert_encounter(tx: &rusqlite::Transaction<'_>, e: &Encounter, scrub_sta
 
 pub fn claimkit() -> assert_cmd::Command {
     let mut cmd = assert_cmd::Command::cargo_bin("claimkit").unwrap();
-    cmd.env_remove("CLAIMKIT_DB");
+    // The fixture encounters are dated for 2026-11-25; `build` scrubs as of that day.
+    cmd.env_remove("CLAIMKIT_DB").env("CLAIMKIT_TODAY", "2026-11-25");
     cmd
 }
 
