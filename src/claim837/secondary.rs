@@ -58,9 +58,12 @@ fn decimal(text: &str) -> rusqlite::Result<Decimal> {
         .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
 }
 
+/// The posted CLP row: id, primary payer, paid, CLP07, payment date, posting time.
+type PostedPayment = (i64, String, String, Option<String>, Option<String>, String);
+
 /// What the primary payer did with claim `pcn`, from its posted 835; `None` when nothing is posted.
 pub fn primary_adjudication(conn: &Connection, pcn: &str) -> rusqlite::Result<Option<PrimaryAdjudication>> {
-    let payment: Option<(i64, String, String, Option<String>, Option<String>, String)> = conn
+    let payment: Option<PostedPayment> = conn
         .query_row(
             "SELECT cp.id, c.payer_id, cp.paid, cp.payer_claim_number, r.payment_date, r.posted_at
              FROM claim_payments cp JOIN claims c ON c.pcn = cp.matched_pcn
