@@ -10,7 +10,7 @@ use claimkit::demo;
 use claimkit::report::OutputFormat;
 
 use super::progress::TerminalProgress;
-use super::{Exit, GlobalArgs};
+use super::{Exit, GlobalArgs, InputError};
 
 #[derive(Debug, clap::Args)]
 pub struct DemoArgs {
@@ -25,8 +25,28 @@ pub struct DemoArgs {
 pub fn exec(global: &GlobalArgs, args: DemoArgs) -> Result<Exit> {
     let today = args.as_of.unwrap_or_else(demo::sample_today);
     global.note(format!("claimkit demo in {} (today = {today})", args.dir.display()));
-    let outcome = demo::run(&args.dir, today, &TerminalProgress::new(global)).context("demo")?;
+    let outcome = match demo::run(&args.dir, today, &TerminalProgress::new(global)) {
+        Ok(outcome) => outcome,
+        Err(e @ demo::DemoError::NotADemoDir(_)) => return Err(InputError(e.to_string()).into()),
+        Err(e) => return Err(e).context("demo"),
+    };
     let layout = &outcome.layout;
+    if global.format == OutputFormat::Json {
+        // One JSON document for scripts: both nights, the payer's answers, every report.
+        let reports: serde_json::Map<String, serde_json::Value> =
+            outcome.reports.iter().map(|r| (r.name.clone(), r.to_json())).collect();
+        let doc = serde_json::json!({
+            "dir": layout.root,
+            "ledger": layout.db,
+            "today": today,
+            "billing_night": outcome.billing_night,
+            "payer": outcome.payer,
+            "posting_night": outcome.posting_night,
+            "reports": reports,
+        });
+        println!("{}", serde_json::to_string_pretty(&doc)?);
+        return Ok(Exit::Clean);
+    }
     let heading = |text: String| {
         if global.format == OutputFormat::Table && !global.quiet {
             println!("\n== {text}\n");

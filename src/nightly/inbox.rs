@@ -32,7 +32,13 @@ pub fn classify(path: &Path) -> io::Result<InboxKind> {
         return Ok(InboxKind::Encounters);
     }
     let mut reader = SegmentReader::new(BufReader::new(File::open(path)?));
-    while let Ok(Some(seg)) = reader.next_segment() {
+    loop {
+        let seg = match reader.next_segment() {
+            Ok(Some(seg)) => seg,
+            Ok(None) => break,
+            // X12 that cannot be read: an input error for a person to look at.
+            Err(e) => return Err(io::Error::new(io::ErrorKind::InvalidData, e.to_string())),
+        };
         match seg.id() {
             "TA1" => return Ok(InboxKind::Acknowledgment),
             "ST" => {
@@ -119,6 +125,8 @@ mod tests {
         assert_eq!(classify(&ta1).unwrap(), InboxKind::Acknowledgment);
         assert_eq!(classify(&claims).unwrap(), InboxKind::OtherX12);
         assert_eq!(classify(&csv).unwrap(), InboxKind::Encounters);
+        let broken = write(dir.path(), "f.835", "ISA*00*garbage~");
+        assert_eq!(classify(&broken).unwrap_err().kind(), io::ErrorKind::InvalidData);
     }
 
     #[test]
