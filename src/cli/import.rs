@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use anyhow::Result;
-use claimkit::ingest::{ImportOptions, IngestError, Mapping, SourceFormat, import_file};
+use claimkit::ingest::{ImportOptions, IngestError, Mapping, SourceFormat, import_file_with_progress};
 use claimkit::report::Table;
 
 use super::{Exit, GlobalArgs, InputError};
@@ -40,8 +40,9 @@ pub fn exec(global: &GlobalArgs, args: ImportArgs) -> Result<Exit> {
         ("rejected", "Rejected"),
         ("status", "Status"),
     ]);
+    let progress = super::progress::TerminalProgress::new(global);
     for path in &args.files {
-        match import_file(&mut tx, path, &options) {
+        match import_file_with_progress(&mut tx, path, &options, &progress) {
             Ok(summary) => {
                 for e in &summary.errors {
                     eprintln!("claimkit: {}", e.render(global.show_data));

@@ -285,6 +285,34 @@ pub fn import_file(
     path: &Path,
     options: &ImportOptions,
 ) -> Result<FileSummary, IngestError> {
+    import_file_with_progress(tx, path, options, &crate::progress::Silent)
+}
+
+/// Counts encounters for a progress display as they go by.
+struct CountingSink<'a> {
+    inner: &'a mut dyn EncounterSink,
+    progress: &'a dyn crate::progress::Progress,
+}
+
+impl EncounterSink for CountingSink<'_> {
+    fn encounter(&mut self, encounter: Encounter) -> Result<(), IngestError> {
+        self.progress.advance(1);
+        self.inner.encounter(encounter)
+    }
+
+    fn reject(&mut self, errors: Vec<RecordError>) {
+        self.progress.advance(1);
+        self.inner.reject(errors)
+    }
+}
+
+/// [`import_file`], reporting each encounter read to `progress`.
+pub fn import_file_with_progress(
+    tx: &mut rusqlite::Transaction<'_>,
+    path: &Path,
+    options: &ImportOptions,
+    progress: &dyn crate::progress::Progress,
+) -> Result<FileSummary, IngestError> {
     let sha = crate::digest::sha256_file(path).map_err(|e| IngestError::io(path, e))?;
     let format = match options.format {
         Some(f) => f,
@@ -295,11 +323,15 @@ pub fn import_file(
     let mut summary = {
         let sp = tx.savepoint()?;
         let mut sink = store::StoreSink::new(&sp, format, &file_name)?;
-        match format {
-            SourceFormat::Csv => csv::read_csv_file(path, options.mapping.as_ref(), &mut sink)?,
-            SourceFormat::Fhir => fhir::read_fhir_file(path, &mut sink)?,
-            SourceFormat::Hl7v2 => hl7v2::read_hl7_file(path, &mut sink)?,
-        }
+        progress.start("import", None);
+        let mut counting = CountingSink { inner: &mut sink, progress };
+        let read = match format {
+            SourceFormat::Csv => csv::read_csv_file(path, options.mapping.as_ref(), &mut counting),
+            SourceFormat::Fhir => fhir::read_fhir_file(path, &mut counting),
+            SourceFormat::Hl7v2 => hl7v2::read_hl7_file(path, &mut counting),
+        };
+        progress.finish();
+        read?;
         let summary = sink.finish();
         sp.commit()?;
         summary

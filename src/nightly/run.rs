@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::inbox::{self, InboxKind};
 use crate::ack::post::post_ack_file;
 use crate::claim837::build::{BuildOptions, BuildReport, build};
-use crate::ingest::{ImportOptions, import_file};
+use crate::ingest::{ImportOptions, import_file_with_progress};
 use crate::ledger::{Ledger, LedgerError};
 use crate::progress::Progress;
 use crate::remit835::post::{ContractRates, PostOptions, PostOutcome, post_835};
@@ -111,10 +111,9 @@ pub fn run(
 
     // 1. Encounters from the EMR: one transaction per file.
     let encounter_files: Vec<PathBuf> = of_kind(InboxKind::Encounters).collect();
-    progress.start("import", Some(encounter_files.len() as u64));
     for path in encounter_files {
         let mut tx = ledger.transaction()?;
-        match import_file(&mut tx, &path, &ImportOptions::default()) {
+        match import_file_with_progress(&mut tx, &path, &ImportOptions::default(), progress) {
             Ok(s) => {
                 tx.commit().map_err(LedgerError::from)?;
                 summary.encounters_new += s.new;
@@ -142,9 +141,7 @@ pub fn run(
                 summary.files.push(outcome(&path, "encounters", "failed", e.to_string()));
             }
         }
-        progress.advance(1);
     }
-    progress.finish();
 
     // 2. Acknowledgments (999, TA1, 277CA).
     for path in of_kind(InboxKind::Acknowledgment) {
