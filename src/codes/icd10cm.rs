@@ -53,7 +53,7 @@ static EXCLUDES1: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/icd10cm_excl
 
 /// The Medicare Code Editor age groups; a code in a group is expected only for patients whose
 /// age (in years) falls in [`AgeGroup::years`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum AgeGroup {
     /// Age 0.
@@ -84,6 +84,12 @@ impl AgeGroup {
             AgeGroup::Maternity => "maternity",
             AgeGroup::Adult => "adult",
         }
+    }
+
+    /// True when `age` (whole years on the date of service) is in the group's range.
+    pub fn admits(self, age: u32) -> bool {
+        let (lo, hi) = self.years();
+        (u32::from(lo)..=u32::from(hi)).contains(&age)
     }
 }
 

@@ -576,21 +576,7 @@ impl Pending {
 mod tests {
     use super::*;
 
-    #[derive(Default)]
-    struct Collect {
-        encounters: Vec<Encounter>,
-        rejected: Vec<Vec<RecordError>>,
-    }
-
-    impl EncounterSink for Collect {
-        fn encounter(&mut self, e: Encounter) -> Result<(), IngestError> {
-            self.encounters.push(e);
-            Ok(())
-        }
-        fn reject(&mut self, errors: Vec<RecordError>) {
-            self.rejected.push(errors);
-        }
-    }
+    use crate::ingest::Collect;
 
     const HEADER: &str = "encounter_id,patient_id,patient_last,patient_first,patient_dob,payer_id,subscriber_id,date_of_service,procedure_code,modifiers,units,charge,diagnosis_codes,diagnosis_pointers,room\n";
 

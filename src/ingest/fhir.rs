@@ -576,21 +576,7 @@ fn address_of(p: &Value) -> Option<Address> {
 mod tests {
     use super::*;
 
-    #[derive(Default)]
-    struct Collect {
-        encounters: Vec<Encounter>,
-        rejected: Vec<Vec<RecordError>>,
-    }
-
-    impl EncounterSink for Collect {
-        fn encounter(&mut self, e: Encounter) -> Result<(), IngestError> {
-            self.encounters.push(e);
-            Ok(())
-        }
-        fn reject(&mut self, errors: Vec<RecordError>) {
-            self.rejected.push(errors);
-        }
-    }
+    use crate::ingest::Collect;
 
     fn bundle(net: &str) -> String {
         format!(

@@ -444,21 +444,7 @@ impl DftReader<'_> {
 mod tests {
     use super::*;
 
-    #[derive(Default)]
-    struct Collect {
-        encounters: Vec<Encounter>,
-        rejected: Vec<Vec<RecordError>>,
-    }
-
-    impl EncounterSink for Collect {
-        fn encounter(&mut self, e: Encounter) -> Result<(), IngestError> {
-            self.encounters.push(e);
-            Ok(())
-        }
-        fn reject(&mut self, errors: Vec<RecordError>) {
-            self.rejected.push(errors);
-        }
-    }
+    use crate::ingest::Collect;
 
     const DFT: &str = "MSH|^~\\&|EMR|MAPLE|CK|MAPLE|20261102||DFT^P03|1|P|2.4\r\
         PID|1||P1^^^M^MR||O'Neil^Ann||19600203|F|||1 Mill \\T\\ Main^^Springfield^IL^62704\r\

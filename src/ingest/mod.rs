@@ -341,6 +341,25 @@ pub fn import_file_with_progress(
     Ok(summary)
 }
 
+/// Collects what a reader produced, for the readers' unit tests.
+#[cfg(test)]
+#[derive(Default)]
+pub(crate) struct Collect {
+    pub encounters: Vec<Encounter>,
+    pub rejected: Vec<Vec<RecordError>>,
+}
+
+#[cfg(test)]
+impl EncounterSink for Collect {
+    fn encounter(&mut self, e: Encounter) -> Result<(), IngestError> {
+        self.encounters.push(e);
+        Ok(())
+    }
+    fn reject(&mut self, errors: Vec<RecordError>) {
+        self.rejected.push(errors);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -269,6 +269,130 @@ pub fn next_step_for_carc(carc: &str) -> &'static str {
     }
 }
 
+/// The rows of a query whose columns are all text (NULL read as empty).
+fn text_rows(conn: &Connection, sql: &str) -> rusqlite::Result<Vec<Vec<String>>> {
+    let mut stmt = conn.prepare(sql)?;
+    let n = stmt.column_count();
+    let rows =
+        stmt.query_map([], |r| (0..n).map(|i| Ok(r.get::<_, Option<String>>(i)?.unwrap_or_default())).collect())?;
+    rows.collect()
+}
+
+/// One kind of worklist item: the query that finds them (columns: reference, payer, amount, then
+/// whatever `describe` needs) and how to word it.
+struct WorkItem {
+    priority: i64,
+    what: &'static str,
+    sql: &'static str,
+    /// (detail, next step) from the row.
+    describe: fn(&[String]) -> (String, String),
+}
+
+const LAST_EVENT: &str = "(SELECT e.detail FROM claim_events e WHERE e.pcn = c.pcn ORDER BY e.id DESC LIMIT 1)";
+
+fn work_items() -> Vec<WorkItem> {
+    vec![
+        WorkItem {
+            priority: 1,
+            what: "rejected claim",
+            sql: "SELECT c.pcn, c.payer_id, c.total_charge, LAST_EVENT FROM claims c WHERE c.status = 'rejected' ORDER BY c.pcn",
+            describe: |r| {
+                (r[3].clone(), "fix the reported error in the EMR, re-import and rebuild (a rejected claim was never received)".into())
+            },
+        },
+        WorkItem {
+            priority: 1,
+            what: "denied claim",
+            sql: "SELECT c.pcn, c.payer_id, c.total_charge,
+                    (SELECT a.reason_code FROM remit_adjustments a JOIN claim_payments cp ON cp.id = a.claim_payment_id
+                      WHERE cp.matched_pcn = c.pcn AND a.group_code <> 'PR' ORDER BY CAST(a.amount AS REAL) DESC LIMIT 1),
+                    (SELECT group_concat(DISTINCT a.group_code || '-' || a.reason_code) FROM remit_adjustments a
+                      JOIN claim_payments cp ON cp.id = a.claim_payment_id WHERE cp.matched_pcn = c.pcn AND a.group_code <> 'PR')
+                  FROM claims c WHERE c.status = 'denied' ORDER BY c.pcn",
+            describe: |r| (format!("denied: {}", r[4]), next_step_for_carc(&r[3]).into()),
+        },
+        WorkItem {
+            priority: 2,
+            what: "denied line",
+            sql: "SELECT cp.matched_pcn, r.payer_id, sp.charge, sp.procedure_code,
+                    (SELECT a.reason_code FROM remit_adjustments a WHERE a.service_payment_id = sp.id AND a.group_code <> 'PR'
+                      ORDER BY CAST(a.amount AS REAL) DESC LIMIT 1)
+                  FROM service_payments sp JOIN claim_payments cp ON cp.id = sp.claim_payment_id
+                  JOIN remittances r ON r.id = cp.remittance_id
+                  JOIN claims c ON c.pcn = cp.matched_pcn
+                  WHERE c.status IN ('paid', 'partially_paid') AND cp.status_code <> '22'
+                    AND CAST(sp.paid AS REAL) = 0 AND CAST(sp.charge AS REAL) > 0",
+            describe: |r| (format!("{} denied (CARC {})", r[3], r[4]), next_step_for_carc(&r[4]).into()),
+        },
+        WorkItem {
+            priority: 2,
+            what: "underpayment",
+            sql: "SELECT pcn, payer_id, shortfall, procedure_code, allowed, contract_rate FROM remit_underpayments ORDER BY id",
+            describe: |r| {
+                (
+                    format!("{}: allowed {}, contract {}", r[3], r[4], r[5]),
+                    "appeal the underpayment with the contract rate, or update the fee schedule if the contract changed".into(),
+                )
+            },
+        },
+        WorkItem {
+            priority: 2,
+            what: "unmatched remittance item",
+            sql: "SELECT u.clp01, r.payer_id, u.paid, u.kind, u.reason FROM remit_unmatched u
+                  JOIN remittances r ON r.id = u.remittance_id WHERE u.resolved_at IS NULL ORDER BY u.id",
+            describe: |r| {
+                (
+                    format!("{}: {}", r[3], r[4]),
+                    "find the claim the payer means (the PCN may be altered) and post it by hand".into(),
+                )
+            },
+        },
+        WorkItem {
+            priority: 2,
+            what: "unbalanced remittance",
+            sql: "SELECT trace_number, payer_id, total_paid, source_file FROM remittances WHERE balanced = 0 ORDER BY id",
+            describe: |r| {
+                (
+                    format!("{} does not balance", r[3]),
+                    "posted as received: compare with the bank deposit and ask the payer for a corrected 835".into(),
+                )
+            },
+        },
+        WorkItem {
+            priority: 2,
+            what: "payment reversed",
+            sql: "SELECT c.pcn, c.payer_id, c.total_charge, LAST_EVENT FROM claims c WHERE c.status = 'reversed' ORDER BY c.pcn",
+            describe: |r| {
+                (r[3].clone(), "watch for the corrected payment; if none comes within 30 days, call the payer".into())
+            },
+        },
+        WorkItem {
+            priority: 3,
+            what: "held encounter",
+            sql: "SELECT e.id, e.payer_id, e.total_charge,
+                    (SELECT group_concat(DISTINCT f.rule_id) FROM scrub_findings f WHERE f.encounter_id = e.id AND f.severity = 'error')
+                  FROM encounters e
+                  WHERE e.scrub_status = 'error' AND e.scrubbed_hash = e.content_hash
+                    AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.encounter_id = e.id) ORDER BY e.id",
+            describe: |r| {
+                (format!("scrub errors: {}", r[3]), "fix in the EMR and re-import (see `claimkit scrub --encounter ID`)".into())
+            },
+        },
+        WorkItem {
+            priority: 3,
+            what: "changed after billing",
+            sql: "SELECT ic.encounter_id, e.payer_id, NULL, ic.source_file FROM import_conflicts ic
+                  JOIN encounters e ON e.id = ic.encounter_id ORDER BY ic.id",
+            describe: |r| {
+                (
+                    format!("{} changed the encounter after it was billed", r[3]),
+                    "if the change matters, send a corrected claim (`claimkit correct PCN`) once the payer claim number is known".into(),
+                )
+            },
+        },
+    ]
+}
+
 /// `report worklist`: everything to act on, with the next step.
 pub fn worklist_report(conn: &Connection, scope: &ReportScope, no_response_days: i64) -> rusqlite::Result<Report> {
     let mut t = Table::new(&[
@@ -281,268 +405,50 @@ pub fn worklist_report(conn: &Connection, scope: &ReportScope, no_response_days:
         ("next_step", "Next step"),
     ])
     .with_title("Worklist");
-    let mut push = |priority: i64,
-                    item: &str,
-                    reference: String,
-                    payer: String,
-                    amount: Option<Decimal>,
-                    detail: String,
-                    next: &str| {
-        if scope.includes_payer(&payer) {
+    let mut push = |priority: i64, what: &str, row: &[String], detail: String, next: String| -> rusqlite::Result<()> {
+        if scope.includes_payer(&row[1]) {
+            let amount = if row[2].is_empty() { Cell::Empty } else { Cell::Money(money(&row[2])?) };
             t.push(vec![
                 priority.into(),
-                item.into(),
-                reference.into(),
-                payer.into(),
-                amount.into(),
+                what.into(),
+                row[0].clone().into(),
+                row[1].clone().into(),
+                amount,
                 detail.into(),
                 next.into(),
             ]);
         }
+        Ok(())
     };
-    let last_detail = "(SELECT e.detail FROM claim_events e WHERE e.pcn = c.pcn ORDER BY e.id DESC LIMIT 1)";
-
-    // Rejected by the clearinghouse or payer front end: never adjudicated.
-    let mut stmt = conn.prepare(&format!(
-        "SELECT c.pcn, c.payer_id, c.total_charge, {last_detail} FROM claims c WHERE c.status = 'rejected' ORDER BY c.pcn"
-    ))?;
-    for row in stmt.query_map([], |r| {
-        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, Option<String>>(3)?))
-    })? {
-        let (pcn, payer, charge, detail) = row?;
-        push(
-            1,
-            "rejected claim",
-            pcn,
-            payer,
-            Some(money(&charge)?),
-            detail.unwrap_or_default(),
-            "fix the reported error in the EMR, re-import and rebuild (a rejected claim was never received)",
-        );
-    }
-
-    // Denied claims, with the main CARC.
-    let mut stmt = conn.prepare(
-        "SELECT c.pcn, c.payer_id, c.total_charge,
-                (SELECT a.reason_code FROM remit_adjustments a JOIN claim_payments cp ON cp.id = a.claim_payment_id
-                  WHERE cp.matched_pcn = c.pcn AND a.group_code <> 'PR' ORDER BY CAST(a.amount AS REAL) DESC LIMIT 1),
-                (SELECT group_concat(DISTINCT a.group_code || '-' || a.reason_code) FROM remit_adjustments a
-                  JOIN claim_payments cp ON cp.id = a.claim_payment_id WHERE cp.matched_pcn = c.pcn AND a.group_code <> 'PR')
-         FROM claims c WHERE c.status = 'denied' ORDER BY c.pcn",
-    )?;
-    for row in stmt.query_map([], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, String>(2)?,
-            r.get::<_, Option<String>>(3)?,
-            r.get::<_, Option<String>>(4)?,
-        ))
-    })? {
-        let (pcn, payer, charge, carc, all) = row?;
-        let carc = carc.unwrap_or_default();
-        push(
-            1,
-            "denied claim",
-            pcn,
-            payer,
-            Some(money(&charge)?),
-            format!("denied: {}", all.unwrap_or_default()),
-            next_step_for_carc(&carc),
-        );
-    }
-
-    // Lines denied inside otherwise paid claims.
-    let mut stmt = conn.prepare(
-        "SELECT cp.matched_pcn, r.payer_id, sp.procedure_code, sp.charge,
-                (SELECT a.reason_code FROM remit_adjustments a WHERE a.service_payment_id = sp.id AND a.group_code <> 'PR'
-                  ORDER BY CAST(a.amount AS REAL) DESC LIMIT 1)
-         FROM service_payments sp JOIN claim_payments cp ON cp.id = sp.claim_payment_id
-         JOIN remittances r ON r.id = cp.remittance_id
-         JOIN claims c ON c.pcn = cp.matched_pcn
-         WHERE c.status IN ('paid', 'partially_paid') AND cp.status_code <> '22'
-           AND CAST(sp.paid AS REAL) = 0 AND CAST(sp.charge AS REAL) > 0",
-    )?;
-    for row in stmt.query_map([], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, String>(2)?,
-            r.get::<_, String>(3)?,
-            r.get::<_, Option<String>>(4)?,
-        ))
-    })? {
-        let (pcn, payer, code, charge, carc) = row?;
-        let carc = carc.unwrap_or_default();
-        push(
-            2,
-            "denied line",
-            pcn,
-            payer,
-            Some(money(&charge)?),
-            format!("{code} denied (CARC {carc})"),
-            next_step_for_carc(&carc),
-        );
-    }
-
-    // Underpayments against the fee schedule.
-    let mut stmt = conn.prepare(
-        "SELECT pcn, payer_id, procedure_code, allowed, contract_rate, shortfall FROM remit_underpayments ORDER BY id",
-    )?;
-    for row in stmt.query_map([], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, String>(2)?,
-            r.get::<_, String>(3)?,
-            r.get::<_, String>(4)?,
-            r.get::<_, String>(5)?,
-        ))
-    })? {
-        let (pcn, payer, code, allowed, rate, shortfall) = row?;
-        push(
-            2,
-            "underpayment",
-            pcn,
-            payer,
-            Some(money(&shortfall)?),
-            format!("{code}: allowed {allowed}, contract {rate}"),
-            "appeal the underpayment with the contract rate, or update the fee schedule if the contract changed",
-        );
-    }
-
-    // Remittance items that match nothing we billed.
-    let mut stmt = conn.prepare(
-        "SELECT u.kind, u.clp01, r.payer_id, u.paid, u.reason FROM remit_unmatched u
-         JOIN remittances r ON r.id = u.remittance_id WHERE u.resolved_at IS NULL ORDER BY u.id",
-    )?;
-    for row in stmt.query_map([], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, String>(2)?,
-            r.get::<_, String>(3)?,
-            r.get::<_, String>(4)?,
-        ))
-    })? {
-        let (kind, clp01, payer, paid, reason) = row?;
-        push(
-            2,
-            if kind == "claim" { "unmatched remittance claim" } else { "unmatched remittance line" },
-            clp01,
-            payer,
-            Some(money(&paid)?),
-            reason,
-            "find the claim the payer means (PCN may be altered) and post it by hand",
-        );
-    }
-
-    // Payer files that did not balance.
-    let mut stmt = conn.prepare(
-        "SELECT trace_number, payer_id, total_paid, source_file FROM remittances WHERE balanced = 0 ORDER BY id",
-    )?;
-    for row in stmt.query_map([], |r| {
-        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?))
-    })? {
-        let (trace, payer, amount, file) = row?;
-        push(
-            2,
-            "unbalanced remittance",
-            trace,
-            payer,
-            Some(money(&amount)?),
-            format!("{file} does not balance"),
-            "posted as received: compare with the bank deposit and ask the payer for a corrected 835",
-        );
-    }
-
-    // Reversed and not yet corrected.
-    let mut stmt = conn.prepare(&format!(
-        "SELECT c.pcn, c.payer_id, c.total_charge, {last_detail} FROM claims c WHERE c.status = 'reversed' ORDER BY c.pcn"
-    ))?;
-    for row in stmt.query_map([], |r| {
-        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, Option<String>>(3)?))
-    })? {
-        let (pcn, payer, charge, detail) = row?;
-        push(
-            2,
-            "payment reversed",
-            pcn,
-            payer,
-            Some(money(&charge)?),
-            detail.unwrap_or_default(),
-            "watch for the corrected payment; if none comes within 30 days, call the payer",
-        );
-    }
-
-    // No answer after N days.
-    let cutoff = scope.as_of - chrono::Duration::days(no_response_days);
-    let mut stmt = conn.prepare(
-        "SELECT pcn, payer_id, total_charge, substr(submitted_at, 1, 10), status FROM claims
-         WHERE status IN ('submitted', 'accepted') ORDER BY submitted_at, pcn",
-    )?;
-    for row in stmt.query_map([], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, String>(2)?,
-            r.get::<_, String>(3)?,
-            r.get::<_, String>(4)?,
-        ))
-    })? {
-        let (pcn, payer, charge, submitted, status) = row?;
-        let submitted_on = date(&submitted)?;
-        if submitted_on <= cutoff {
-            let days = (scope.as_of - submitted_on).num_days();
-            push(
-                3,
-                "no response",
-                pcn,
-                payer,
-                Some(money(&charge)?),
-                format!("{status} {days} days ago, no payment yet"),
-                "check claim status with the payer (276/277 or portal)",
-            );
+    let mut items = work_items();
+    // Claims with no answer after N days go between the money items and the housekeeping.
+    let no_response = items.len() - 2;
+    for (i, item) in items.drain(..).enumerate() {
+        if i == no_response {
+            let cutoff = scope.as_of - chrono::Duration::days(no_response_days);
+            for row in text_rows(
+                conn,
+                "SELECT pcn, payer_id, total_charge, substr(submitted_at, 1, 10), status FROM claims
+                 WHERE status IN ('submitted', 'accepted') ORDER BY submitted_at, pcn",
+            )? {
+                let submitted_on = date(&row[3])?;
+                if submitted_on <= cutoff {
+                    let days = (scope.as_of - submitted_on).num_days();
+                    let detail = format!("{} {days} days ago, no payment yet", row[4]);
+                    push(
+                        3,
+                        "no response",
+                        &row,
+                        detail,
+                        "check claim status with the payer (276/277 or portal)".into(),
+                    )?;
+                }
+            }
         }
-    }
-
-    // Encounters held by the scrubber, and import conflicts.
-    let mut stmt = conn.prepare(
-        "SELECT e.id, e.payer_id, e.total_charge,
-                (SELECT group_concat(DISTINCT f.rule_id) FROM scrub_findings f WHERE f.encounter_id = e.id AND f.severity = 'error')
-         FROM encounters e
-         WHERE e.scrub_status = 'error' AND e.scrubbed_hash = e.content_hash
-           AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.encounter_id = e.id) ORDER BY e.id",
-    )?;
-    for row in stmt.query_map([], |r| {
-        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, Option<String>>(3)?))
-    })? {
-        let (id, payer, charge, rules) = row?;
-        push(
-            3,
-            "held encounter",
-            id,
-            payer,
-            Some(money(&charge)?),
-            format!("scrub errors: {}", rules.unwrap_or_default()),
-            "fix in the EMR and re-import (see `claimkit scrub --encounter ID`)",
-        );
-    }
-    let mut stmt = conn.prepare(
-        "SELECT ic.encounter_id, e.payer_id, ic.source_file FROM import_conflicts ic
-         JOIN encounters e ON e.id = ic.encounter_id ORDER BY ic.id",
-    )?;
-    for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))? {
-        let (id, payer, file) = row?;
-        push(
-            3,
-            "changed after billing",
-            id,
-            payer,
-            None,
-            format!("{file} changed the encounter after it was billed"),
-            "if the change matters, send a corrected claim (`claimkit correct PCN`) once the payer claim number is known",
-        );
+        for row in text_rows(conn, &item.sql.replace("LAST_EVENT", LAST_EVENT))? {
+            let (detail, next) = (item.describe)(&row);
+            push(item.priority, item.what, &row, detail, next)?;
+        }
     }
     let count = t.len();
     Ok(Report::new(

@@ -115,7 +115,7 @@ pub(crate) fn check(e: &Encounter, ctx: &ScrubContext<'_>, out: &mut Findings<'_
                 if let (Some(group), Some(age)) = (facts.age, age)
                     && !group.admits(age)
                 {
-                    let ages = match group.ages() {
+                    let ages = match group.years() {
                         (lo, hi) if lo == hi => format!("age {lo}"),
                         (lo, hi) => format!("ages {lo}-{hi}"),
                     };

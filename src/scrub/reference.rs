@@ -19,44 +19,8 @@ use chrono::NaiveDate;
 
 use crate::codes::{self, ImportedCodeSets};
 
-/// The Medicare Code Editor age groups: a diagnosis only plausible at some ages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum AgeGroup {
-    /// Age 0.
-    Newborn,
-    /// Ages 0 to 17.
-    Pediatric,
-    /// Ages 9 to 64.
-    Maternity,
-    /// Ages 15 to 124.
-    Adult,
-}
-
-impl AgeGroup {
-    /// The inclusive age range (in whole years on the date of service).
-    pub fn ages(self) -> (u32, u32) {
-        match self {
-            AgeGroup::Newborn => (0, 0),
-            AgeGroup::Pediatric => (0, 17),
-            AgeGroup::Maternity => (9, 64),
-            AgeGroup::Adult => (15, 124),
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            AgeGroup::Newborn => "newborn",
-            AgeGroup::Pediatric => "pediatric",
-            AgeGroup::Maternity => "maternity",
-            AgeGroup::Adult => "adult",
-        }
-    }
-
-    pub fn admits(self, age: u32) -> bool {
-        let (lo, hi) = self.ages();
-        (lo..=hi).contains(&age)
-    }
-}
+/// The Medicare Code Editor age groups, as the code-set module defines them.
+pub use crate::codes::AgeGroup;
 
 /// What the code editor knows about a billable diagnosis.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -173,24 +137,14 @@ impl CodeSetReference {
     }
 }
 
-fn age_group(a: codes::AgeGroup) -> AgeGroup {
-    match a {
-        codes::AgeGroup::Newborn => AgeGroup::Newborn,
-        codes::AgeGroup::Pediatric => AgeGroup::Pediatric,
-        codes::AgeGroup::Maternity => AgeGroup::Maternity,
-        codes::AgeGroup::Adult => AgeGroup::Adult,
-    }
-}
-
 impl CodeReference for CodeSetReference {
     fn icd10(&self, code: &str, on: NaiveDate) -> IcdVerdict {
         match codes::icd10cm().lookup(code, on) {
             codes::IcdLookup::Unknown => IcdVerdict::Unknown,
             codes::IcdLookup::Valid(c) if !c.billable => IcdVerdict::Header,
-            codes::IcdLookup::Valid(c) => IcdVerdict::Billable(IcdFacts {
-                manifestation: c.attributes.manifestation,
-                age: c.attributes.age.map(age_group),
-            }),
+            codes::IcdLookup::Valid(c) => {
+                IcdVerdict::Billable(IcdFacts { manifestation: c.attributes.manifestation, age: c.attributes.age })
+            }
             codes::IcdLookup::NotValidOn { .. } => {
                 let periods = codes::icd10cm().periods(code);
                 let valid_from = periods.iter().map(|p| p.valid_from).min().unwrap_or(on);
