@@ -32,7 +32,7 @@ pub struct ClaimRecord {
     pub paid: Decimal,
     pub patient_responsibility: Decimal,
     pub payer_claim_number: Option<String>,
-    /// The first time a payment was posted.
+    /// The first payment: the 835's payment date (BPR16), else when it was posted.
     pub first_paid_on: Option<NaiveDate>,
 }
 
@@ -56,7 +56,11 @@ pub fn load_claims(conn: &Connection, scope: &ReportScope) -> rusqlite::Result<V
     let mut stmt = conn.prepare_cached(
         "SELECT c.pcn, c.encounter_id, c.payer_id, c.responsibility, c.frequency, c.status, c.first_dos,
                 c.submitted_at, c.total_charge, c.paid_amount, c.patient_responsibility, c.payer_claim_number,
-                (SELECT MIN(e.at) FROM claim_events e WHERE e.pcn = c.pcn AND e.kind = 'payment')
+                COALESCE(
+                    (SELECT MIN(COALESCE(r.payment_date, substr(r.posted_at, 1, 10))) FROM claim_payments cp
+                       JOIN remittances r ON r.id = cp.remittance_id
+                      WHERE cp.matched_pcn = c.pcn AND cp.status_code <> '22'),
+                    (SELECT MIN(e.at) FROM claim_events e WHERE e.pcn = c.pcn AND e.kind = 'payment'))
          FROM claims c ORDER BY c.first_dos, c.pcn",
     )?;
     let rows = stmt.query_map([], |r| {
