@@ -814,8 +814,12 @@ fn produce(
     Ok(Some(WrittenFile { stats, sha256 }))
 }
 
-/// Claims per multi-row INSERT: one statement (and one B-tree descent per index page run) for
-/// many rows instead of one each. 64 claim rows of 14 parameters stay far below SQLite's limit.
+/// Claims per multi-row INSERT: one statement for many rows instead of one each. 64 claim rows of
+/// 15 parameters stay far below SQLite's limit.
+///
+/// The inserts are `INSERT OR FAIL` and the foreign keys deferred: a multi-row statement that may
+/// abort halfway needs a statement journal (a copy of every page it touches), which costs more than
+/// the batching saves. Any failure fails the whole build, whose transaction then rolls back.
 const ROWS_PER_INSERT: usize = 64;
 
 /// Buffers written claims and inserts them into the open transaction `ROWS_PER_INSERT` rows per
@@ -854,12 +858,12 @@ fn multi_row_insert(head: &str, per_row: usize, extra: &str, rows: usize) -> Str
 }
 
 const CLAIMS_HEAD: &str =
-    "INSERT INTO claims (pcn, encounter_id, payer_id, responsibility, frequency, replaces_pcn, batch_id,
+    "INSERT OR FAIL INTO claims (pcn, encounter_id, payer_id, responsibility, frequency, replaces_pcn, batch_id,
     st02, encounter_hash, patient_id, first_dos, last_dos, total_charge, submitted_at, updated_at, status)";
 const LINES_HEAD: &str =
-    "INSERT INTO claim_lines (pcn, line_number, line_control_number, procedure_code, modifiers, units,
+    "INSERT OR FAIL INTO claim_lines (pcn, line_number, line_control_number, procedure_code, modifiers, units,
     charge, date_of_service, rendering_npi)";
-const EVENTS_HEAD: &str = "INSERT INTO claim_events (pcn, at, kind, status_after, amount, detail, source_file)";
+const EVENTS_HEAD: &str = "INSERT OR FAIL INTO claim_events (pcn, at, kind, status_after, amount, detail, source_file)";
 
 impl<'t, 'c> ClaimRecorder<'t, 'c> {
     fn new(tx: &'t Transaction<'c>, batch_id: i64, path: &Path, now: &str) -> Self {

@@ -108,6 +108,8 @@ pub fn run_scrub(ledger: &mut Ledger, options: &ScrubOptions<'_>) -> Result<Scru
 
 fn scrub_in_transaction(ledger: &mut Ledger, options: &ScrubOptions<'_>) -> Result<ScrubRun, ScrubError> {
     let tx = ledger.transaction()?;
+    // Foreign keys stay on, checked once at commit instead of row by row.
+    tx.execute_batch("PRAGMA defer_foreign_keys = ON")?;
     let practice = billing::load_practice(&tx)?.ok_or(ScrubError::NoPractice)?;
     let billed = load_billed(&tx)?;
     let ctx = ScrubContext::new(&practice, options.reference, options.today, &billed);
@@ -227,7 +229,9 @@ const ENCOUNTERS_PER_WRITE: usize = 64;
 
 /// Findings and statuses of scrubbed encounters, written to the ledger a batch at a time: one
 /// multi-row DELETE/INSERT for the findings and one UPDATE for the statuses instead of a
-/// statement per encounter and finding.
+/// statement per encounter and finding. `OR FAIL`: a multi-row statement that may abort halfway
+/// needs a statement journal (a copy of every page it touches); any failure fails the whole run,
+/// whose transaction rolls back.
 #[derive(Default)]
 struct PendingWrites {
     findings: Vec<(String, Vec<StoredFinding>)>,
@@ -269,8 +273,8 @@ impl PendingWrites {
                     ]);
                 }
                 let sql = format!(
-                    "INSERT INTO scrub_findings (encounter_id, rule_id, severity, line_number, message, fix, scrubbed_at)
-                     VALUES {}",
+                    "INSERT OR FAIL INTO scrub_findings (encounter_id, rule_id, severity, line_number, message, fix,
+                         scrubbed_at) VALUES {}",
                     placeholders(7, chunk.len())
                 );
                 execute(tx, &sql, chunk.len() == FINDINGS_PER_INSERT, &values)?;
@@ -285,7 +289,7 @@ impl PendingWrites {
             }
             let sql = format!(
                 "WITH status (rid, scrub_status, scrubbed_hash) AS (VALUES {})
-                 UPDATE encounters SET scrub_status = status.scrub_status, scrubbed_hash = status.scrubbed_hash
+                 UPDATE OR FAIL encounters SET scrub_status = status.scrub_status, scrubbed_hash = status.scrubbed_hash
                  FROM status WHERE encounters.rowid = status.rid",
                 placeholders(3, self.statuses.len())
             );
