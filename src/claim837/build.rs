@@ -1074,6 +1074,91 @@ mod tests {
     }
 
     #[test]
+    fn a_build_larger_than_one_insert_batch_records_every_claim_line_and_event() {
+        let mut ledger = Ledger::open_in_memory().unwrap();
+        let practice: Practice = toml::from_str(include_str!("../../tests/fixtures/claim837/practice.toml")).unwrap();
+        let fixtures: Vec<Encounter> =
+            serde_json::from_str(include_str!("../../tests/fixtures/claim837/encounters.json")).unwrap();
+        // 2.5 batches of ROWS_PER_INSERT claims, so full (cached) and partial statements both run.
+        let count = ROWS_PER_INSERT * 5 / 2;
+        let mut expected_lines = 0;
+        {
+            let tx = ledger.transaction().unwrap();
+            crate::ledger::billing::save_practice(&tx, &practice, Path::new("p.toml"), "x").unwrap();
+            for i in 0..count {
+                let mut e = fixtures[i % fixtures.len()].clone();
+                e.id = format!("{}-{i:04}", e.id);
+                expected_lines += e.lines.len() as i64;
+                let hash = e.content_hash();
+                tx.execute(
+                    "INSERT INTO encounters (id, payer_id, patient_id, total_charge, line_count, content_hash,
+                         encounter_json, source_format, source_file, source_locator, scrub_status, scrubbed_hash,
+                         imported_at, updated_at)
+                     VALUES (?1, ?2, ?3, '0', 1, ?4, ?5, 'csv', 'f', 'l', 'clean', ?4, 't', 't')",
+                    params![e.id, e.payer_id, e.patient.id, hash, serde_json::to_string(&e).unwrap()],
+                )
+                .unwrap();
+            }
+            tx.commit().unwrap();
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let opts = BuildOptions { out_dir: dir.path().to_path_buf(), ..BuildOptions::default() };
+        let report = build(&mut ledger, &opts).unwrap();
+        assert_eq!(report.claims(), count);
+        let conn = ledger.conn();
+        let rows = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+        assert_eq!(rows("SELECT COUNT(*) FROM claims WHERE status = 'submitted'"), count as i64);
+        assert_eq!(rows("SELECT COUNT(*) FROM claim_lines"), expected_lines);
+        assert_eq!(rows("SELECT COUNT(*) FROM claim_events WHERE kind = 'submitted'"), count as i64);
+        assert_eq!(
+            rows("SELECT COUNT(*) FROM claims c WHERE NOT EXISTS (SELECT 1 FROM claim_lines l WHERE l.pcn = c.pcn)"),
+            0,
+            "every claim has its lines"
+        );
+        let recorded_pcns: i64 = report.batches.iter().map(|b| b.pcns.len() as i64).sum();
+        assert_eq!(recorded_pcns, count as i64);
+        assert!(build(&mut ledger, &opts).unwrap().is_empty(), "a second build has nothing new");
+    }
+
+    #[test]
+    fn a_failed_insert_rolls_back_the_whole_build_and_removes_its_files() {
+        let mut ledger = Ledger::open_in_memory().unwrap();
+        let practice: Practice = toml::from_str(include_str!("../../tests/fixtures/claim837/practice.toml")).unwrap();
+        let encounters: Vec<Encounter> =
+            serde_json::from_str(include_str!("../../tests/fixtures/claim837/encounters.json")).unwrap();
+        {
+            let tx = ledger.transaction().unwrap();
+            crate::ledger::billing::save_practice(&tx, &practice, Path::new("p.toml"), "x").unwrap();
+            for e in &encounters {
+                let hash = e.content_hash();
+                tx.execute(
+                    "INSERT INTO encounters (id, payer_id, patient_id, total_charge, line_count, content_hash,
+                         encounter_json, source_format, source_file, source_locator, scrub_status, scrubbed_hash,
+                         imported_at, updated_at)
+                     VALUES (?1, ?2, ?3, '0', 1, ?4, ?5, 'csv', 'f', 'l', 'clean', ?4, 't', 't')",
+                    params![e.id, e.payer_id, e.patient.id, hash, serde_json::to_string(e).unwrap()],
+                )
+                .unwrap();
+            }
+            // Every claim line insert fails, after the claims of the batch were inserted.
+            tx.execute_batch(
+                "CREATE TRIGGER refuse_lines BEFORE INSERT ON claim_lines BEGIN SELECT RAISE(FAIL, 'refused'); END",
+            )
+            .unwrap();
+            tx.commit().unwrap();
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let opts = BuildOptions { out_dir: dir.path().to_path_buf(), ..BuildOptions::default() };
+        assert!(build(&mut ledger, &opts).is_err());
+        let conn = ledger.conn();
+        let claims: i64 = conn.query_row("SELECT COUNT(*) FROM claims", [], |r| r.get(0)).unwrap();
+        let batches: i64 = conn.query_row("SELECT COUNT(*) FROM batches", [], |r| r.get(0)).unwrap();
+        assert_eq!((claims, batches), (0, 0), "nothing recorded");
+        let files: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert!(files.is_empty(), "no 837 file stays without its claims");
+    }
+
+    #[test]
     fn building_without_a_practice_is_refused() {
         let mut ledger = Ledger::open_in_memory().unwrap();
         let err = build(&mut ledger, &BuildOptions::default()).unwrap_err();

@@ -460,6 +460,35 @@ mod tests {
     }
 
     #[test]
+    fn a_run_larger_than_one_write_batch_stores_every_status_and_finding() {
+        // 2.5 write batches, so full (cached) and partial statements both run.
+        let count = ENCOUNTERS_PER_WRITE * 5 / 2;
+        let encounters: Vec<Encounter> = (0..count)
+            .map(|i| {
+                let mut e = clean_encounter();
+                e.id = format!("E{i:04}");
+                if i % 3 == 0 {
+                    e.lines[0].charge = Decimal::ZERO;
+                }
+                e
+            })
+            .collect();
+        let held = encounters.iter().filter(|e| e.lines[0].charge.is_zero()).count();
+        let mut ledger = ledger_with(&encounters);
+        let r = reference();
+        let run = run_scrub(&mut ledger, &options(&r)).unwrap();
+        assert_eq!((run.summary.encounters, run.summary.held), (count, held));
+        let rows = |ledger: &Ledger, sql: &str| -> i64 { ledger.conn().query_row(sql, [], |r| r.get(0)).unwrap() };
+        assert_eq!(rows(&ledger, "SELECT COUNT(*) FROM encounters WHERE scrubbed_hash = content_hash"), count as i64);
+        assert_eq!(rows(&ledger, "SELECT COUNT(*) FROM encounters WHERE scrub_status = 'error'"), held as i64);
+        let findings: usize = run.encounters.iter().map(|e| e.findings.len()).sum();
+        assert_eq!(rows(&ledger, "SELECT COUNT(*) FROM scrub_findings"), findings as i64);
+        let again = run_scrub(&mut ledger, &options(&r)).unwrap();
+        assert_eq!(again.summary.unchanged, count, "a second run changes nothing");
+        assert_eq!(rows(&ledger, "SELECT COUNT(*) FROM scrub_findings"), findings as i64);
+    }
+
+    #[test]
     fn a_later_run_refreshes_changed_messages_and_a_changed_import_is_rescrubbed() {
         let mut late = clean_encounter();
         for l in &mut late.lines {
