@@ -146,6 +146,8 @@ fn sql(e: rusqlite::Error) -> BuildError {
     BuildError::Ledger(LedgerError::Sql(e))
 }
 
+use sql as sql_err;
+
 /// A claim to put in a batch.
 enum Source {
     /// A candidate encounter, loaded and planned as an original primary claim while writing.
@@ -456,6 +458,8 @@ fn emit(
     let result = (|| -> Result<(), BuildError> {
         let mut encounters = EncounterSource::open(ledger, &planned)?;
         let tx = ledger.transaction()?;
+        // Foreign keys stay on, checked once at commit instead of row by row.
+        tx.execute_batch("PRAGMA defer_foreign_keys = ON").map_err(sql)?;
         for (receiver, numbers, sources) in &planned {
             let (skipped, written) = (&mut report.skipped, &mut written);
             if let Some(batch) =
@@ -674,21 +678,25 @@ fn write_batch(
     let (produced, recorded) = std::thread::scope(|scope| {
         let tmp = &tmp;
         let producer = scope.spawn(move || produce(encounters, practice, receiver, numbers, sources, at, tmp, send));
+        let mut recorder = ClaimRecorder::new(tx, batch_id, &path, &now);
         let mut recorded = Ok(());
         for item in receive.iter() {
             match item {
                 Produced::Skipped(s) => skipped.push(s),
                 Produced::Claim(record) => {
-                    if let Err(e) = record_claim(tx, &record, batch_id, &path, &now) {
+                    pcns.push(record.pcn.clone());
+                    if let Err(e) = recorder.push(*record) {
                         recorded = Err(e);
                         // Dropping the receiver stops the producer at its next claim.
                         break;
                     }
-                    pcns.push(record.pcn);
                 }
             }
         }
         drop(receive);
+        if recorded.is_ok() {
+            recorded = recorder.flush();
+        }
         let produced = producer.join().unwrap_or_else(|_| {
             Err(BuildError::Io { path: tmp.clone(), source: std::io::Error::other("the writing thread panicked") })
         });
@@ -806,100 +814,192 @@ fn produce(
     Ok(Some(WrittenFile { stats, sha256 }))
 }
 
-fn record_claim(
-    tx: &Transaction<'_>,
-    claim: &ClaimRecord,
+/// Claims per multi-row INSERT: one statement for many rows instead of one each. 64 claim rows of
+/// 15 parameters stay far below SQLite's limit.
+///
+/// The inserts are `INSERT OR FAIL` and the foreign keys deferred: a multi-row statement that may
+/// abort halfway needs a statement journal (a copy of every page it touches), which costs more than
+/// the batching saves. Any failure fails the whole build, whose transaction then rolls back.
+const ROWS_PER_INSERT: usize = 64;
+
+/// Buffers written claims and inserts them into the open transaction `ROWS_PER_INSERT` rows per
+/// statement (claims, then their lines, then their events).
+struct ClaimRecorder<'t, 'c> {
+    tx: &'t Transaction<'c>,
     batch_id: i64,
-    path: &Path,
-    now: &str,
-) -> Result<(), BuildError> {
-    tx.prepare_cached(
-        "INSERT INTO claims (pcn, encounter_id, payer_id, responsibility, frequency, replaces_pcn, batch_id, st02,
-             encounter_hash, patient_id, first_dos, last_dos, total_charge, status, submitted_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 'submitted', ?14, ?14)",
-    )
-    .map_err(sql)?
-    .execute(params![
-        claim.pcn,
-        claim.encounter_id,
-        claim.payer_id,
-        claim.responsibility,
-        claim.frequency.code(),
-        claim.replaces,
-        batch_id,
-        claim.st02,
-        claim.encounter_hash,
-        claim.patient_id,
-        claim.first_dos,
-        claim.last_dos,
-        claim.total_charge,
-        now
-    ])
-    .map_err(sql)?;
-    let mut line_stmt = tx
-        .prepare_cached(
-            "INSERT INTO claim_lines (pcn, line_number, line_control_number, procedure_code, modifiers, units, charge,
-                 date_of_service, rendering_npi)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        )
-        .map_err(sql)?;
-    for line in &claim.lines {
-        line_stmt
-            .execute(params![
-                claim.pcn,
-                line.number,
-                line.control_number,
-                line.procedure_code,
-                line.modifiers,
-                line.units,
-                line.charge,
-                line.date_of_service,
-                line.rendering_npi
-            ])
-            .map_err(sql)?;
+    file: String,
+    source: String,
+    now: String,
+    pending: Vec<ClaimRecord>,
+}
+
+/// `INSERT INTO table (columns) VALUES (?,?..),(?,?..)...` with `rows` rows of `per_row` parameters,
+/// `extra` appended to each row's placeholders (literal columns).
+fn multi_row_insert(head: &str, per_row: usize, extra: &str, rows: usize) -> String {
+    let mut row = String::from("(");
+    for k in 0..per_row {
+        if k > 0 {
+            row.push(',');
+        }
+        row.push('?');
     }
-    let file = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
-    let mut event = tx
-        .prepare_cached(
-            "INSERT INTO claim_events (pcn, at, kind, status_after, amount, detail, source_file)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        )
-        .map_err(sql)?;
-    let kind = match claim.frequency {
-        ClaimFrequency::Original => "original",
-        ClaimFrequency::Replacement => "replacement",
-        ClaimFrequency::Void => "void",
-    };
-    let source = path.display().to_string();
-    event
-        .execute(params![
-            claim.pcn,
-            now,
-            "submitted",
-            "submitted",
-            claim.total_charge,
-            format!("{kind} claim to payer {} sent in {file} (ST02 {})", claim.payer_id, claim.st02),
-            source
-        ])
-        .map_err(sql)?;
-    if let Some(old) = &claim.replaces {
-        let (kind, words) = match claim.frequency {
-            ClaimFrequency::Void => ("voided", "void"),
-            _ => ("corrected", "replacement"),
-        };
-        event
-            .execute(params![
-                old,
-                now,
-                kind,
-                None::<String>,
-                None::<String>,
-                format!("{words} claim {} sent in {file}", claim.pcn),
-                source
-            ])
-            .map_err(sql)?;
+    row.push_str(extra);
+    row.push(')');
+    let mut sql = String::with_capacity(head.len() + rows * (row.len() + 1));
+    sql.push_str(head);
+    sql.push_str(" VALUES ");
+    for r in 0..rows {
+        if r > 0 {
+            sql.push(',');
+        }
+        sql.push_str(&row);
     }
-    Ok(())
+    sql
+}
+
+const CLAIMS_HEAD: &str =
+    "INSERT OR FAIL INTO claims (pcn, encounter_id, payer_id, responsibility, frequency, replaces_pcn, batch_id,
+    st02, encounter_hash, patient_id, first_dos, last_dos, total_charge, submitted_at, updated_at, status)";
+const LINES_HEAD: &str =
+    "INSERT OR FAIL INTO claim_lines (pcn, line_number, line_control_number, procedure_code, modifiers, units,
+    charge, date_of_service, rendering_npi)";
+const EVENTS_HEAD: &str = "INSERT OR FAIL INTO claim_events (pcn, at, kind, status_after, amount, detail, source_file)";
+
+impl<'t, 'c> ClaimRecorder<'t, 'c> {
+    fn new(tx: &'t Transaction<'c>, batch_id: i64, path: &Path, now: &str) -> Self {
+        ClaimRecorder {
+            tx,
+            batch_id,
+            file: path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default(),
+            source: path.display().to_string(),
+            now: now.to_string(),
+            pending: Vec::with_capacity(ROWS_PER_INSERT),
+        }
+    }
+
+    fn push(&mut self, claim: ClaimRecord) -> Result<(), BuildError> {
+        self.pending.push(claim);
+        if self.pending.len() >= ROWS_PER_INSERT { self.flush() } else { Ok(()) }
+    }
+
+    /// Runs `sql` (cached when it is the full-size statement) with `values`.
+    fn insert(&self, sql: &str, full: bool, values: &[&dyn rusqlite::ToSql]) -> Result<(), BuildError> {
+        if full {
+            self.tx.prepare_cached(sql).map_err(sql_err)?.execute(values).map_err(sql_err)?;
+        } else {
+            self.tx.prepare(sql).map_err(sql_err)?.execute(values).map_err(sql_err)?;
+        }
+        Ok(())
+    }
+
+    /// Inserts every buffered claim with its lines and events.
+    fn flush(&mut self) -> Result<(), BuildError> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let pending = std::mem::take(&mut self.pending);
+        let frequencies: Vec<&str> = pending.iter().map(|c| c.frequency.code()).collect();
+        for (chunk, freqs) in pending.chunks(ROWS_PER_INSERT).zip(frequencies.chunks(ROWS_PER_INSERT)) {
+            let mut values: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(chunk.len() * 15);
+            for (c, freq) in chunk.iter().zip(freqs) {
+                values.extend_from_slice(&[
+                    &c.pcn as &dyn rusqlite::ToSql,
+                    &c.encounter_id,
+                    &c.payer_id,
+                    &c.responsibility,
+                    freq,
+                    &c.replaces,
+                    &self.batch_id,
+                    &c.st02,
+                    &c.encounter_hash,
+                    &c.patient_id,
+                    &c.first_dos,
+                    &c.last_dos,
+                    &c.total_charge,
+                    &self.now,
+                    &self.now,
+                ]);
+            }
+            let sql = multi_row_insert(CLAIMS_HEAD, 15, ",'submitted'", chunk.len());
+            self.insert(&sql, chunk.len() == ROWS_PER_INSERT, &values)?;
+        }
+        let lines: Vec<(&ClaimRecord, &LineRecord)> =
+            pending.iter().flat_map(|c| c.lines.iter().map(move |l| (c, l))).collect();
+        for chunk in lines.chunks(ROWS_PER_INSERT) {
+            let mut values: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(chunk.len() * 9);
+            for (c, l) in chunk {
+                values.extend_from_slice(&[
+                    &c.pcn as &dyn rusqlite::ToSql,
+                    &l.number,
+                    &l.control_number,
+                    &l.procedure_code,
+                    &l.modifiers,
+                    &l.units,
+                    &l.charge,
+                    &l.date_of_service,
+                    &l.rendering_npi,
+                ]);
+            }
+            let sql = multi_row_insert(LINES_HEAD, 9, "", chunk.len());
+            self.insert(&sql, chunk.len() == ROWS_PER_INSERT, &values)?;
+        }
+        // The `submitted` event of each claim, and for a replacement or void the event on the claim
+        // it replaces.
+        struct Event<'a> {
+            pcn: &'a str,
+            kind: &'static str,
+            status_after: Option<&'static str>,
+            amount: Option<&'a str>,
+            detail: String,
+        }
+        let mut events = Vec::with_capacity(pending.len());
+        for claim in &pending {
+            let kind = match claim.frequency {
+                ClaimFrequency::Original => "original",
+                ClaimFrequency::Replacement => "replacement",
+                ClaimFrequency::Void => "void",
+            };
+            events.push(Event {
+                pcn: &claim.pcn,
+                kind: "submitted",
+                status_after: Some("submitted"),
+                amount: Some(&claim.total_charge),
+                detail: format!("{kind} claim to payer {} sent in {} (ST02 {})", claim.payer_id, self.file, claim.st02),
+            });
+            if let Some(old) = &claim.replaces {
+                let (kind, words) = match claim.frequency {
+                    ClaimFrequency::Void => ("voided", "void"),
+                    _ => ("corrected", "replacement"),
+                };
+                events.push(Event {
+                    pcn: old,
+                    kind,
+                    status_after: None,
+                    amount: None,
+                    detail: format!("{words} claim {} sent in {}", claim.pcn, self.file),
+                });
+            }
+        }
+        for chunk in events.chunks(ROWS_PER_INSERT) {
+            let mut values: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(chunk.len() * 7);
+            for e in chunk {
+                values.extend_from_slice(&[
+                    &e.pcn as &dyn rusqlite::ToSql,
+                    &self.now,
+                    &e.kind,
+                    &e.status_after,
+                    &e.amount,
+                    &e.detail,
+                    &self.source,
+                ]);
+            }
+            let sql = multi_row_insert(EVENTS_HEAD, 7, "", chunk.len());
+            self.insert(&sql, chunk.len() == ROWS_PER_INSERT, &values)?;
+        }
+        self.pending = pending;
+        self.pending.clear();
+        Ok(())
+    }
 }
 
 #[cfg(unix)]
@@ -971,6 +1071,91 @@ mod tests {
             assert_eq!(crate::ledger::sha256_file(&b.path).unwrap(), b.sha256);
         }
         assert!(build(&mut ledger, &opts).unwrap().is_empty(), "a second build has nothing new");
+    }
+
+    #[test]
+    fn a_build_larger_than_one_insert_batch_records_every_claim_line_and_event() {
+        let mut ledger = Ledger::open_in_memory().unwrap();
+        let practice: Practice = toml::from_str(include_str!("../../tests/fixtures/claim837/practice.toml")).unwrap();
+        let fixtures: Vec<Encounter> =
+            serde_json::from_str(include_str!("../../tests/fixtures/claim837/encounters.json")).unwrap();
+        // 2.5 batches of ROWS_PER_INSERT claims, so full (cached) and partial statements both run.
+        let count = ROWS_PER_INSERT * 5 / 2;
+        let mut expected_lines = 0;
+        {
+            let tx = ledger.transaction().unwrap();
+            crate::ledger::billing::save_practice(&tx, &practice, Path::new("p.toml"), "x").unwrap();
+            for i in 0..count {
+                let mut e = fixtures[i % fixtures.len()].clone();
+                e.id = format!("{}-{i:04}", e.id);
+                expected_lines += e.lines.len() as i64;
+                let hash = e.content_hash();
+                tx.execute(
+                    "INSERT INTO encounters (id, payer_id, patient_id, total_charge, line_count, content_hash,
+                         encounter_json, source_format, source_file, source_locator, scrub_status, scrubbed_hash,
+                         imported_at, updated_at)
+                     VALUES (?1, ?2, ?3, '0', 1, ?4, ?5, 'csv', 'f', 'l', 'clean', ?4, 't', 't')",
+                    params![e.id, e.payer_id, e.patient.id, hash, serde_json::to_string(&e).unwrap()],
+                )
+                .unwrap();
+            }
+            tx.commit().unwrap();
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let opts = BuildOptions { out_dir: dir.path().to_path_buf(), ..BuildOptions::default() };
+        let report = build(&mut ledger, &opts).unwrap();
+        assert_eq!(report.claims(), count);
+        let conn = ledger.conn();
+        let rows = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+        assert_eq!(rows("SELECT COUNT(*) FROM claims WHERE status = 'submitted'"), count as i64);
+        assert_eq!(rows("SELECT COUNT(*) FROM claim_lines"), expected_lines);
+        assert_eq!(rows("SELECT COUNT(*) FROM claim_events WHERE kind = 'submitted'"), count as i64);
+        assert_eq!(
+            rows("SELECT COUNT(*) FROM claims c WHERE NOT EXISTS (SELECT 1 FROM claim_lines l WHERE l.pcn = c.pcn)"),
+            0,
+            "every claim has its lines"
+        );
+        let recorded_pcns: i64 = report.batches.iter().map(|b| b.pcns.len() as i64).sum();
+        assert_eq!(recorded_pcns, count as i64);
+        assert!(build(&mut ledger, &opts).unwrap().is_empty(), "a second build has nothing new");
+    }
+
+    #[test]
+    fn a_failed_insert_rolls_back_the_whole_build_and_removes_its_files() {
+        let mut ledger = Ledger::open_in_memory().unwrap();
+        let practice: Practice = toml::from_str(include_str!("../../tests/fixtures/claim837/practice.toml")).unwrap();
+        let encounters: Vec<Encounter> =
+            serde_json::from_str(include_str!("../../tests/fixtures/claim837/encounters.json")).unwrap();
+        {
+            let tx = ledger.transaction().unwrap();
+            crate::ledger::billing::save_practice(&tx, &practice, Path::new("p.toml"), "x").unwrap();
+            for e in &encounters {
+                let hash = e.content_hash();
+                tx.execute(
+                    "INSERT INTO encounters (id, payer_id, patient_id, total_charge, line_count, content_hash,
+                         encounter_json, source_format, source_file, source_locator, scrub_status, scrubbed_hash,
+                         imported_at, updated_at)
+                     VALUES (?1, ?2, ?3, '0', 1, ?4, ?5, 'csv', 'f', 'l', 'clean', ?4, 't', 't')",
+                    params![e.id, e.payer_id, e.patient.id, hash, serde_json::to_string(e).unwrap()],
+                )
+                .unwrap();
+            }
+            // Every claim line insert fails, after the claims of the batch were inserted.
+            tx.execute_batch(
+                "CREATE TRIGGER refuse_lines BEFORE INSERT ON claim_lines BEGIN SELECT RAISE(FAIL, 'refused'); END",
+            )
+            .unwrap();
+            tx.commit().unwrap();
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let opts = BuildOptions { out_dir: dir.path().to_path_buf(), ..BuildOptions::default() };
+        assert!(build(&mut ledger, &opts).is_err());
+        let conn = ledger.conn();
+        let claims: i64 = conn.query_row("SELECT COUNT(*) FROM claims", [], |r| r.get(0)).unwrap();
+        let batches: i64 = conn.query_row("SELECT COUNT(*) FROM batches", [], |r| r.get(0)).unwrap();
+        assert_eq!((claims, batches), (0, 0), "nothing recorded");
+        let files: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert!(files.is_empty(), "no 837 file stays without its claims");
     }
 
     #[test]

@@ -97,7 +97,19 @@ impl ScrubRun {
 /// Scrubs the encounters not yet billed (or `options.encounter`) and stores the results, in one
 /// transaction.
 pub fn run_scrub(ledger: &mut Ledger, options: &ScrubOptions<'_>) -> Result<ScrubRun, ScrubError> {
+    // A first run rewrites every encounter row (its status): a bigger page cache (bounded, 64 MiB)
+    // for this run keeps SQLite from spilling dirty pages to the WAL mid-transaction.
+    let cache_pages: i64 = ledger.conn().query_row("PRAGMA cache_size", [], |r| r.get(0)).unwrap_or(-2000);
+    let _ = ledger.conn().pragma_update(None, "cache_size", -65536);
+    let result = scrub_in_transaction(ledger, options);
+    let _ = ledger.conn().pragma_update(None, "cache_size", cache_pages);
+    result
+}
+
+fn scrub_in_transaction(ledger: &mut Ledger, options: &ScrubOptions<'_>) -> Result<ScrubRun, ScrubError> {
     let tx = ledger.transaction()?;
+    // Foreign keys stay on, checked once at commit instead of row by row.
+    tx.execute_batch("PRAGMA defer_foreign_keys = ON")?;
     let practice = billing::load_practice(&tx)?.ok_or(ScrubError::NoPractice)?;
     let billed = load_billed(&tx)?;
     let ctx = ScrubContext::new(&practice, options.reference, options.today, &billed);
@@ -119,6 +131,7 @@ pub fn run_scrub(ledger: &mut Ledger, options: &ScrubOptions<'_>) -> Result<Scru
             Some(id) => select.query([id])?,
             None => select.query([])?,
         };
+        let mut pending = PendingWrites::default();
         while let Some(row) = rows.next()? {
             let id: String = row.get(0)?;
             let content_hash: String = row.get(1)?;
@@ -138,12 +151,14 @@ pub fn run_scrub(ledger: &mut Ledger, options: &ScrubOptions<'_>) -> Result<Scru
             let findings_current = status_current
                 && stored_findings(&tx, &id)? == findings.iter().map(StoredFinding::of).collect::<Vec<_>>();
             if !findings_current {
-                replace_findings(&tx, &id, &findings, &scrubbed_at)?;
+                pending.replace_findings(id.clone(), &findings);
             }
             // The encounters row holds the whole encounter JSON: rewrite it only when the status changes.
             if !status_current {
-                tx.prepare_cached("UPDATE encounters SET scrub_status = ?2, scrubbed_hash = ?3 WHERE rowid = ?1")?
-                    .execute(params![rowid, status.as_str(), content_hash])?;
+                pending.set_status(rowid, status, content_hash);
+            }
+            if pending.is_full() {
+                pending.write(&tx, &scrubbed_at)?;
             }
             let up_to_date = findings_current;
             let s = &mut run.summary;
@@ -158,6 +173,7 @@ pub fn run_scrub(ledger: &mut Ledger, options: &ScrubOptions<'_>) -> Result<Scru
             s.unchanged += usize::from(up_to_date);
             run.encounters.push(EncounterScrub { id, status, findings, changed: !up_to_date });
         }
+        pending.write(&tx, &scrubbed_at)?;
     }
     if let Some(id) = &options.encounter
         && run.encounters.is_empty()
@@ -208,19 +224,98 @@ fn stored_findings(tx: &Transaction<'_>, encounter_id: &str) -> Result<Vec<Store
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-fn replace_findings(
-    tx: &Transaction<'_>,
-    encounter_id: &str,
-    findings: &[Finding],
-    scrubbed_at: &str,
-) -> Result<(), ScrubError> {
-    tx.prepare_cached("DELETE FROM scrub_findings WHERE encounter_id = ?1")?.execute([encounter_id])?;
-    let mut insert = tx.prepare_cached(
-        "INSERT INTO scrub_findings (encounter_id, rule_id, severity, line_number, message, fix, scrubbed_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    )?;
-    for f in findings {
-        insert.execute(params![encounter_id, f.rule_id, f.severity.as_str(), f.line, f.message, f.fix, scrubbed_at])?;
+/// Encounters scrubbed per batch of writes.
+const ENCOUNTERS_PER_WRITE: usize = 64;
+
+/// Findings and statuses of scrubbed encounters, written to the ledger a batch at a time: one
+/// multi-row DELETE/INSERT for the findings and one UPDATE for the statuses instead of a
+/// statement per encounter and finding. `OR FAIL`: a multi-row statement that may abort halfway
+/// needs a statement journal (a copy of every page it touches); any failure fails the whole run,
+/// whose transaction rolls back.
+#[derive(Default)]
+struct PendingWrites {
+    findings: Vec<(String, Vec<StoredFinding>)>,
+    statuses: Vec<(i64, EncounterVerdict, String)>,
+}
+
+impl PendingWrites {
+    fn replace_findings(&mut self, encounter_id: String, findings: &[Finding]) {
+        self.findings.push((encounter_id, findings.iter().map(StoredFinding::of).collect()));
+    }
+
+    fn set_status(&mut self, rowid: i64, status: EncounterVerdict, content_hash: String) {
+        self.statuses.push((rowid, status, content_hash));
+    }
+
+    fn is_full(&self) -> bool {
+        self.findings.len() >= ENCOUNTERS_PER_WRITE || self.statuses.len() >= ENCOUNTERS_PER_WRITE
+    }
+
+    fn write(&mut self, tx: &Transaction<'_>, scrubbed_at: &str) -> Result<(), ScrubError> {
+        if !self.findings.is_empty() {
+            let ids: Vec<&dyn rusqlite::ToSql> =
+                self.findings.iter().map(|(id, _)| id as &dyn rusqlite::ToSql).collect();
+            let sql = format!("DELETE FROM scrub_findings WHERE encounter_id IN ({})", placeholders(1, ids.len()));
+            execute(tx, &sql, ids.len() == ENCOUNTERS_PER_WRITE, &ids)?;
+            let rows: Vec<(&String, &StoredFinding)> =
+                self.findings.iter().flat_map(|(id, fs)| fs.iter().map(move |f| (id, f))).collect();
+            for chunk in rows.chunks(FINDINGS_PER_INSERT) {
+                let mut values: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(chunk.len() * 7);
+                for (id, f) in chunk {
+                    values.extend_from_slice(&[
+                        *id as &dyn rusqlite::ToSql,
+                        &f.rule_id,
+                        &f.severity,
+                        &f.line,
+                        &f.message,
+                        &f.fix,
+                        &scrubbed_at,
+                    ]);
+                }
+                let sql = format!(
+                    "INSERT OR FAIL INTO scrub_findings (encounter_id, rule_id, severity, line_number, message, fix,
+                         scrubbed_at) VALUES {}",
+                    placeholders(7, chunk.len())
+                );
+                execute(tx, &sql, chunk.len() == FINDINGS_PER_INSERT, &values)?;
+            }
+            self.findings.clear();
+        }
+        if !self.statuses.is_empty() {
+            let mut values: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(self.statuses.len() * 3);
+            let codes: Vec<&str> = self.statuses.iter().map(|(_, s, _)| s.as_str()).collect();
+            for ((rowid, _, hash), code) in self.statuses.iter().zip(&codes) {
+                values.extend_from_slice(&[rowid as &dyn rusqlite::ToSql, code, hash]);
+            }
+            let sql = format!(
+                "WITH status (rid, scrub_status, scrubbed_hash) AS (VALUES {})
+                 UPDATE OR FAIL encounters SET scrub_status = status.scrub_status, scrubbed_hash = status.scrubbed_hash
+                 FROM status WHERE encounters.rowid = status.rid",
+                placeholders(3, self.statuses.len())
+            );
+            execute(tx, &sql, self.statuses.len() == ENCOUNTERS_PER_WRITE, &values)?;
+            self.statuses.clear();
+        }
+        Ok(())
+    }
+}
+
+/// Findings per multi-row INSERT.
+const FINDINGS_PER_INSERT: usize = 64;
+
+/// `(?,?),(?,?)...`: `rows` groups of `per_row` placeholders; one group without parentheses when
+/// `per_row` is 1 (for `IN (...)`).
+fn placeholders(per_row: usize, rows: usize) -> String {
+    let row = if per_row == 1 { "?".to_string() } else { format!("({})", vec!["?"; per_row].join(",")) };
+    vec![row; rows].join(",")
+}
+
+/// Runs `sql`: cached when it is a full-size batch (the same text every time), prepared once otherwise.
+fn execute(tx: &Transaction<'_>, sql: &str, full: bool, values: &[&dyn rusqlite::ToSql]) -> Result<(), ScrubError> {
+    if full {
+        tx.prepare_cached(sql)?.execute(values)?;
+    } else {
+        tx.prepare(sql)?.execute(values)?;
     }
     Ok(())
 }
@@ -362,6 +457,35 @@ mod tests {
         let again = run_scrub(&mut ledger, &options(&r)).unwrap();
         assert_eq!(again.summary.unchanged, 2);
         assert!(again.encounters.iter().all(|e| !e.changed));
+    }
+
+    #[test]
+    fn a_run_larger_than_one_write_batch_stores_every_status_and_finding() {
+        // 2.5 write batches, so full (cached) and partial statements both run.
+        let count = ENCOUNTERS_PER_WRITE * 5 / 2;
+        let encounters: Vec<Encounter> = (0..count)
+            .map(|i| {
+                let mut e = clean_encounter();
+                e.id = format!("E{i:04}");
+                if i % 3 == 0 {
+                    e.lines[0].charge = Decimal::ZERO;
+                }
+                e
+            })
+            .collect();
+        let held = encounters.iter().filter(|e| e.lines[0].charge.is_zero()).count();
+        let mut ledger = ledger_with(&encounters);
+        let r = reference();
+        let run = run_scrub(&mut ledger, &options(&r)).unwrap();
+        assert_eq!((run.summary.encounters, run.summary.held), (count, held));
+        let rows = |ledger: &Ledger, sql: &str| -> i64 { ledger.conn().query_row(sql, [], |r| r.get(0)).unwrap() };
+        assert_eq!(rows(&ledger, "SELECT COUNT(*) FROM encounters WHERE scrubbed_hash = content_hash"), count as i64);
+        assert_eq!(rows(&ledger, "SELECT COUNT(*) FROM encounters WHERE scrub_status = 'error'"), held as i64);
+        let findings: usize = run.encounters.iter().map(|e| e.findings.len()).sum();
+        assert_eq!(rows(&ledger, "SELECT COUNT(*) FROM scrub_findings"), findings as i64);
+        let again = run_scrub(&mut ledger, &options(&r)).unwrap();
+        assert_eq!(again.summary.unchanged, count, "a second run changes nothing");
+        assert_eq!(rows(&ledger, "SELECT COUNT(*) FROM scrub_findings"), findings as i64);
     }
 
     #[test]
