@@ -158,6 +158,15 @@ enum Source {
 
 /// Bills every clean, unbilled encounter: writes one 837P per receiver and records the batches.
 pub fn build(ledger: &mut Ledger, opts: &BuildOptions) -> Result<BuildReport, BuildError> {
+    build_with_progress(ledger, opts, &crate::progress::Silent)
+}
+
+/// [`build`], reporting each claim written to `progress`.
+pub fn build_with_progress(
+    ledger: &mut Ledger,
+    opts: &BuildOptions,
+    progress: &dyn crate::progress::Progress,
+) -> Result<BuildReport, BuildError> {
     let practice = load_practice(ledger.conn())?.ok_or(BuildError::NoPractice)?;
     if let Some(p) = &opts.payer
         && practice.payer(p).is_none()
@@ -242,7 +251,11 @@ pub fn build(ledger: &mut Ledger, opts: &BuildOptions) -> Result<BuildReport, Bu
             Source::Planned { claim, .. } => claim.pcn.clone(),
         });
     }
-    let mut report = emit(ledger, &practice, groups, opts)?;
+    let total = groups.values().map(Vec::len).sum::<usize>() as u64;
+    progress.start("build", Some(total));
+    let report = emit(ledger, &practice, groups, opts, progress);
+    progress.finish();
+    let mut report = report?;
     skipped.append(&mut report.skipped);
     report.skipped = skipped;
     Ok(report)
@@ -336,7 +349,7 @@ fn resubmit(
         receiver,
         vec![Source::Planned { claim: Box::new(claim), encounter_hash, replaces: Some(pcn.to_string()) }],
     );
-    emit(ledger, &practice, groups, opts)
+    emit(ledger, &practice, groups, opts, &crate::progress::Silent)
 }
 
 /// The file name of a batch: `<receiver>-<ISA13>.837` (`.dry-run.837` for a dry run).
@@ -421,6 +434,7 @@ fn emit(
     practice: &Practice,
     groups: BTreeMap<String, Vec<Source>>,
     opts: &BuildOptions,
+    progress: &dyn crate::progress::Progress,
 ) -> Result<BuildReport, BuildError> {
     let mut report = BuildReport { dry_run: opts.dry_run, ..BuildReport::default() };
     if !opts.dry_run {
@@ -462,9 +476,19 @@ fn emit(
         tx.execute_batch("PRAGMA defer_foreign_keys = ON").map_err(sql)?;
         for (receiver, numbers, sources) in &planned {
             let (skipped, written) = (&mut report.skipped, &mut written);
-            if let Some(batch) =
-                write_batch(&tx, &mut encounters, practice, receiver, numbers, sources, opts, at, written, skipped)?
-            {
+            if let Some(batch) = write_batch(
+                &tx,
+                &mut encounters,
+                practice,
+                receiver,
+                numbers,
+                sources,
+                opts,
+                at,
+                written,
+                skipped,
+                progress,
+            )? {
                 report.batches.push(batch);
             }
         }
@@ -646,6 +670,7 @@ fn write_batch(
     at: NaiveDateTime,
     written: &mut Vec<PathBuf>,
     skipped: &mut Vec<SkippedEncounter>,
+    progress: &dyn crate::progress::Progress,
 ) -> Result<Option<BatchSummary>, BuildError> {
     let name = batch_file_name(&receiver.id, numbers.interchange, opts.dry_run);
     let path = opts.out_dir.join(&name);
@@ -684,6 +709,7 @@ fn write_batch(
             match item {
                 Produced::Skipped(s) => skipped.push(s),
                 Produced::Claim(record) => {
+                    progress.advance(1);
                     pcns.push(record.pcn.clone());
                     if let Err(e) = recorder.push(*record) {
                         recorded = Err(e);

@@ -4,9 +4,9 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use claimkit::claim837::build::{BuildError, BuildOptions, BuildReport, build};
+use claimkit::claim837::build::{BuildError, BuildOptions, BuildReport, build_with_progress};
 use claimkit::report::{OutputFormat, Table};
-use claimkit::scrub::{CodeSetReference, ScrubError, ScrubOptions, run_scrub};
+use claimkit::scrub::{CodeSetReference, ScrubError, ScrubOptions, run_scrub_with_progress};
 
 use super::{Exit, GlobalArgs, InputError};
 
@@ -33,7 +33,11 @@ pub fn exec(global: &GlobalArgs, args: BuildArgs) -> Result<Exit> {
         claimkit::ledger::codesets::load_imported(ledger.conn()).context("loading imported code sets")?,
     );
     let today = args.as_of.unwrap_or_else(|| chrono::Local::now().date_naive());
-    let scrubbed = match run_scrub(&mut ledger, &ScrubOptions { encounter: None, today, reference: &reference }) {
+    let scrubbed = match run_scrub_with_progress(
+        &mut ledger,
+        &ScrubOptions { encounter: None, today, reference: &reference },
+        &super::progress::TerminalProgress::new(global),
+    ) {
         Ok(run) => run,
         Err(ScrubError::NoPractice) => return Err(user_error(BuildError::NoPractice)),
         Err(e) => return Err(e).context("scrub before build"),
@@ -45,7 +49,8 @@ pub fn exec(global: &GlobalArgs, args: BuildArgs) -> Result<Exit> {
         ));
     }
     let opts = BuildOptions { out_dir: args.out, payer: args.payer, dry_run: args.dry_run, as_of: None };
-    let report = build(&mut ledger, &opts).map_err(user_error)?;
+    let report =
+        build_with_progress(&mut ledger, &opts, &super::progress::TerminalProgress::new(global)).map_err(user_error)?;
     if report.is_empty() && report.skipped.is_empty() {
         global.note("nothing to build: no clean, unbilled encounters (already billed claims are never sent twice)");
     }

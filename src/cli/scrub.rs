@@ -9,7 +9,7 @@ use std::io::{BufWriter, Write};
 use anyhow::{Context, Result};
 use chrono::NaiveDate;
 use claimkit::report::{Cell, OutputFormat, Table};
-use claimkit::scrub::{CodeSetReference, Finding, RULES, ScrubError, ScrubOptions, ScrubRun, run_scrub};
+use claimkit::scrub::{CodeSetReference, Finding, RULES, ScrubError, ScrubOptions, ScrubRun, run_scrub_with_progress};
 
 use super::{Exit, GlobalArgs, InputError};
 
@@ -44,7 +44,8 @@ pub fn exec(global: &GlobalArgs, args: ScrubArgs) -> Result<Exit> {
         claimkit::ledger::codesets::load_imported(ledger.conn()).context("loading imported code sets")?,
     );
     let options = ScrubOptions { encounter: args.encounter, today, reference: &reference };
-    let mut run = match run_scrub(&mut ledger, &options) {
+    let mut run = match run_scrub_with_progress(&mut ledger, &options, &super::progress::TerminalProgress::new(global))
+    {
         Ok(run) => run,
         Err(e @ (ScrubError::NoPractice | ScrubError::UnknownEncounter(_))) => {
             return Err(InputError(e.to_string()).into());

@@ -8,12 +8,12 @@ use serde::Serialize;
 
 use super::inbox::{self, InboxKind};
 use crate::ack::post::post_ack_file;
-use crate::claim837::build::{BuildOptions, BuildReport, build};
+use crate::claim837::build::{BuildOptions, BuildReport, build_with_progress};
 use crate::ingest::{ImportOptions, import_file_with_progress};
 use crate::ledger::{Ledger, LedgerError};
 use crate::progress::Progress;
 use crate::remit835::post::{ContractRates, PostOptions, PostOutcome, post_835};
-use crate::scrub::{CodeReference, ScrubOptions, ScrubSummary, run_scrub};
+use crate::scrub::{CodeReference, ScrubOptions, ScrubSummary, run_scrub_with_progress};
 
 /// What a nightly run is told.
 pub struct NightlyOptions<'a> {
@@ -202,10 +202,17 @@ pub fn run(
     }
 
     // 4. Scrub every unbilled encounter; 5. bill the clean ones (and secondary claims).
-    let scrub = run_scrub(ledger, &ScrubOptions { encounter: None, today: opts.today, reference: opts.reference })?;
+    let scrub = run_scrub_with_progress(
+        ledger,
+        &ScrubOptions { encounter: None, today: opts.today, reference: opts.reference },
+        progress,
+    )?;
     summary.scrub = Some(scrub.summary);
-    let built: BuildReport =
-        build(ledger, &BuildOptions { out_dir: opts.outbox.clone(), payer: None, dry_run: false, as_of: None })?;
+    let built: BuildReport = build_with_progress(
+        ledger,
+        &BuildOptions { out_dir: opts.outbox.clone(), payer: None, dry_run: false, as_of: None },
+        progress,
+    )?;
     summary.claims_built = built.claims();
     summary.batches_written = built.batches.iter().map(|b| b.path.clone()).collect();
     summary.encounters_not_billed = built.skipped.len();

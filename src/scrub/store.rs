@@ -97,16 +97,31 @@ impl ScrubRun {
 /// Scrubs the encounters not yet billed (or `options.encounter`) and stores the results, in one
 /// transaction.
 pub fn run_scrub(ledger: &mut Ledger, options: &ScrubOptions<'_>) -> Result<ScrubRun, ScrubError> {
+    run_scrub_with_progress(ledger, options, &crate::progress::Silent)
+}
+
+/// [`run_scrub`], reporting each encounter scrubbed to `progress`.
+pub fn run_scrub_with_progress(
+    ledger: &mut Ledger,
+    options: &ScrubOptions<'_>,
+    progress: &dyn crate::progress::Progress,
+) -> Result<ScrubRun, ScrubError> {
     // A first run rewrites every encounter row (its status): a bigger page cache (bounded, 64 MiB)
     // for this run keeps SQLite from spilling dirty pages to the WAL mid-transaction.
     let cache_pages: i64 = ledger.conn().query_row("PRAGMA cache_size", [], |r| r.get(0)).unwrap_or(-2000);
     let _ = ledger.conn().pragma_update(None, "cache_size", -65536);
-    let result = scrub_in_transaction(ledger, options);
+    progress.start("scrub", None);
+    let result = scrub_in_transaction(ledger, options, progress);
+    progress.finish();
     let _ = ledger.conn().pragma_update(None, "cache_size", cache_pages);
     result
 }
 
-fn scrub_in_transaction(ledger: &mut Ledger, options: &ScrubOptions<'_>) -> Result<ScrubRun, ScrubError> {
+fn scrub_in_transaction(
+    ledger: &mut Ledger,
+    options: &ScrubOptions<'_>,
+    progress: &dyn crate::progress::Progress,
+) -> Result<ScrubRun, ScrubError> {
     let tx = ledger.transaction()?;
     // Foreign keys stay on, checked once at commit instead of row by row.
     tx.execute_batch("PRAGMA defer_foreign_keys = ON")?;
@@ -145,6 +160,7 @@ fn scrub_in_transaction(ledger: &mut Ledger, options: &ScrubOptions<'_>) -> Resu
                 column: e.column(),
             })?;
             let findings = scrub_encounter(&encounter, &ctx);
+            progress.advance(1);
             let status = EncounterVerdict::of(&findings);
             let status_current = stored_status.as_deref() == Some(status.as_str())
                 && scrubbed_hash.as_deref() == Some(content_hash.as_str());
