@@ -30,20 +30,21 @@
 //! reductions). When [`ContractRates::allowed`] knows a rate and the allowed amount is below it by
 //! more than the tolerance, the line is an [`Underpayment`].
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use chrono::NaiveDate;
+use rusqlite::types::Value;
 use rusqlite::{OptionalExtension, Transaction, params};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+use super::batch::{RowBuffer, opt_text, text};
 use super::read::{RemitEvent, RemittanceTrailer, read_835};
 use super::{ClaimPayment, Finding, RemitError, RemittanceHeader, ServicePayment};
-use crate::ledger::billing::{ClaimEvent, record_claim_event};
 use crate::ledger::{Ledger, LedgerError, file_seen, now_timestamp, record_file, sha256_file};
 
 /// The processed_files kind of 835 files.
@@ -227,6 +228,7 @@ pub fn post_835(
     // Every statement of the per-claim path stays prepared (rusqlite keeps 16 by default).
     ledger.conn().set_prepared_statement_cache_capacity(64);
     let tx = ledger.transaction().map_err(ledger_err)?;
+    let pending = Pending::new(&tx).map_err(ledger_err)?;
     let posted_any = {
         let mut poster = Poster {
             tx: &tx,
@@ -238,8 +240,10 @@ pub fn post_835(
             current: None,
             posted_any: false,
             now: now_timestamp(),
+            pending,
         };
         read_835(path, input, |event| poster.event(event).map_err(ledger_err))?;
+        poster.flush().map_err(ledger_err)?;
         poster.posted_any
     };
     if posted_any {
@@ -279,27 +283,6 @@ fn posted_transactions(ledger: &Ledger, sha256: &str) -> Result<Vec<TransactionR
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// Rows per multi-row adjustment INSERT.
-const ADJUSTMENT_ROWS: usize = 16;
-
-/// `INSERT INTO remit_adjustments ... VALUES (...), (...)` for `rows` rows (1..=ADJUSTMENT_ROWS).
-fn adjustment_insert_sql(rows: usize) -> &'static str {
-    static SQL: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
-    let all = SQL.get_or_init(|| {
-        (1..=ADJUSTMENT_ROWS)
-            .map(|n| {
-                let values: Vec<&str> = vec!["(?, ?, ?, ?, ?, ?)"; n];
-                format!(
-                    "INSERT INTO remit_adjustments (claim_payment_id, service_payment_id, group_code, reason_code, \
-                     amount, quantity) VALUES {}",
-                    values.join(", ")
-                )
-            })
-            .collect()
-    });
-    &all[rows.clamp(1, ADJUSTMENT_ROWS) - 1]
-}
-
 /// Decimal text with two places; never "-0.00".
 fn money(d: Decimal) -> String {
     let d = d.round_dp(2);
@@ -329,6 +312,113 @@ pub fn status_after(claim: &ClaimPayment) -> &'static str {
     let denied_line =
         claim.lines.iter().any(|l| l.paid.is_zero() && !l.charge.is_zero() && !l.adjustments.iter().any(is_pr));
     if denied_line { "partially_paid" } else { "paid" }
+}
+
+/// Claims buffered before one flush: a flush every this many claims keeps memory flat.
+const CLAIMS_PER_FLUSH: usize = 512;
+
+/// Ledger writes not yet sent to SQLite, with the row ids they will get.
+struct Pending {
+    next_claim_payment_id: i64,
+    next_service_payment_id: i64,
+    claim_payments: RowBuffer,
+    service_payments: RowBuffer,
+    adjustments: RowBuffer,
+    remarks: RowBuffer,
+    unmatched: RowBuffer,
+    underpayments: RowBuffer,
+    line_updates: RowBuffer,
+    claim_updates: RowBuffer,
+    events: RowBuffer,
+    /// Claims with a buffered update: reading one of them again needs a flush first.
+    touched: HashSet<String>,
+    claims: usize,
+}
+
+impl Pending {
+    fn new(tx: &Transaction<'_>) -> Result<Self, LedgerError> {
+        let next = |table: &str| -> Result<i64, LedgerError> {
+            Ok(tx.query_row(&format!("SELECT COALESCE(MAX(id), 0) + 1 FROM {table}"), [], |r| r.get(0))?)
+        };
+        Ok(Pending {
+            next_claim_payment_id: next("claim_payments")?,
+            next_service_payment_id: next("service_payments")?,
+            claim_payments: RowBuffer::new(
+                "INSERT INTO claim_payments (id, remittance_id, clp01, matched_pcn, match_method, status_code, charge,
+                    paid, patient_responsibility, filing_indicator, payer_claim_number, facility_type, frequency,
+                    statement_from, statement_to, received_date, claim_status_after, segment) VALUES {values}",
+                18,
+            ),
+            service_payments: RowBuffer::new(
+                "INSERT INTO service_payments (id, claim_payment_id, ordinal, matched_pcn, matched_line_number,
+                    match_method, qualifier, procedure_code, modifiers, original_procedure_code, charge, paid,
+                    allowed, revenue_code, units_paid, original_units, service_date, service_date_to,
+                    line_control_number, segment) VALUES {values}",
+                20,
+            ),
+            adjustments: RowBuffer::new(
+                "INSERT INTO remit_adjustments (claim_payment_id, service_payment_id, group_code, reason_code,
+                    amount, quantity) VALUES {values}",
+                6,
+            ),
+            remarks: RowBuffer::new(
+                "INSERT INTO remit_remark_codes (claim_payment_id, service_payment_id, source, code) VALUES {values}",
+                4,
+            ),
+            unmatched: RowBuffer::new(
+                "INSERT INTO remit_unmatched (remittance_id, claim_payment_id, service_payment_id, kind, clp01,
+                    procedure_code, charge, paid, reason) VALUES {values}",
+                9,
+            ),
+            underpayments: RowBuffer::new(
+                "INSERT INTO remit_underpayments (remittance_id, service_payment_id, pcn, line_number, payer_id,
+                    procedure_code, modifier, service_date, allowed, allowed_source, contract_rate, shortfall,
+                    tolerance, found_at) VALUES {values}",
+                14,
+            ),
+            line_updates: RowBuffer::new(
+                "UPDATE claim_lines SET paid_amount = v.column3 FROM (VALUES {values}) AS v
+                 WHERE claim_lines.pcn = v.column1 AND claim_lines.line_number = v.column2",
+                3,
+            ),
+            claim_updates: RowBuffer::new(
+                "UPDATE claims SET status = v.column2, paid_amount = v.column3, patient_responsibility = v.column4,
+                    payer_claim_number = COALESCE(v.column5, claims.payer_claim_number), updated_at = v.column6
+                 FROM (VALUES {values}) AS v WHERE claims.pcn = v.column1",
+                6,
+            ),
+            events: RowBuffer::new(
+                "INSERT INTO claim_events (pcn, at, kind, status_after, amount, detail, source_file) VALUES {values}",
+                7,
+            ),
+            touched: HashSet::new(),
+            claims: 0,
+        })
+    }
+
+    fn is_empty(&self) -> bool {
+        self.claims == 0
+    }
+
+    /// Writes everything buffered, parents before children.
+    fn flush(&mut self, tx: &Transaction<'_>) -> Result<(), LedgerError> {
+        for buffer in [
+            &mut self.claim_payments,
+            &mut self.service_payments,
+            &mut self.adjustments,
+            &mut self.remarks,
+            &mut self.unmatched,
+            &mut self.underpayments,
+            &mut self.line_updates,
+            &mut self.claim_updates,
+            &mut self.events,
+        ] {
+            buffer.flush(tx)?;
+        }
+        self.touched.clear();
+        self.claims = 0;
+        Ok(())
+    }
 }
 
 struct Current {
@@ -368,9 +458,14 @@ struct Poster<'a, 't> {
     current: Option<Current>,
     posted_any: bool,
     now: String,
+    pending: Pending,
 }
 
 impl Poster<'_, '_> {
+    fn flush(&mut self) -> Result<(), LedgerError> {
+        self.pending.flush(self.tx)
+    }
+
     fn event(&mut self, event: RemitEvent<'_>) -> Result<(), LedgerError> {
         match event {
             RemitEvent::Header(h) => self.header(h),
@@ -455,6 +550,7 @@ impl Poster<'_, '_> {
     }
 
     fn trailer(&mut self, t: &RemittanceTrailer) -> Result<(), LedgerError> {
+        self.flush()?;
         let Some(cur) = self.current.take() else { return Ok(()) };
         let tr = &mut self.report.transactions[cur.report_index];
         tr.claims = t.claim_count;
@@ -513,7 +609,7 @@ impl Poster<'_, '_> {
         Ok(())
     }
 
-    fn find_claim(&self, c: &ClaimPayment) -> Result<Result<MatchedClaim, String>, LedgerError> {
+    fn find_claim(&mut self, c: &ClaimPayment) -> Result<Result<MatchedClaim, String>, LedgerError> {
         let row = |method: &'static str| {
             move |r: &rusqlite::Row<'_>| -> rusqlite::Result<(String, String, String, String, &'static str)> {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, method))
@@ -526,6 +622,10 @@ impl Poster<'_, '_> {
                 .prepare_cached("SELECT pcn, payer_id, paid_amount, patient_responsibility FROM claims WHERE pcn = ?1")?
                 .query_row([&c.pcn], row("pcn"))
                 .optional()?;
+        }
+        if found.is_none() && !self.pending.is_empty() {
+            // The other ways to match read payer claim numbers and amounts buffered postings may change.
+            self.flush()?;
         }
         if found.is_none()
             && let Some(number) = c.payer_claim_number.as_deref()
@@ -632,6 +732,10 @@ impl Poster<'_, '_> {
             Some(cur) => (cur.remittance_id, cur.payer_id.clone(), cur.trace.clone(), cur.report_index),
             None => return Ok(()),
         };
+        if self.pending.touched.contains(&c.pcn) || self.pending.claims >= CLAIMS_PER_FLUSH {
+            self.flush()?;
+        }
+        self.pending.claims += 1;
         let matched = self.find_claim(c)?;
         let reversal = c.is_reversal();
         let signed = |d: Decimal| if reversal { -d.abs() } else { d };
@@ -640,39 +744,34 @@ impl Poster<'_, '_> {
             Ok(m) => (Some(m.pcn.as_str()), Some(m.method)),
             Err(_) => (None, None),
         };
-        self.tx
-            .prepare_cached(
-                "INSERT INTO claim_payments (remittance_id, clp01, matched_pcn, match_method, status_code, charge,
-                    paid, patient_responsibility, filing_indicator, payer_claim_number, facility_type, frequency,
-                    statement_from, statement_to, received_date, claim_status_after, segment)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
-            )?
-            .execute(params![
-                remittance_id,
-                c.pcn,
-                matched_pcn,
-                method,
-                c.status,
-                money(c.charge),
-                money(c.paid),
-                money(c.patient_responsibility),
-                c.filing_indicator,
-                c.payer_claim_number,
-                c.facility_type,
-                c.frequency,
-                date_text(c.statement_from),
-                date_text(c.statement_to),
-                date_text(c.received),
-                matched_pcn.map(|_| status),
-                c.position.segment as i64
-            ])?;
-        let cp_id = self.tx.last_insert_rowid();
+        let cp_id = self.pending.next_claim_payment_id;
+        self.pending.next_claim_payment_id += 1;
+        self.pending.claim_payments.push([
+            Value::Integer(cp_id),
+            Value::Integer(remittance_id),
+            text(&c.pcn),
+            opt_text(matched_pcn),
+            opt_text(method),
+            text(&c.status),
+            Value::Text(money(c.charge)),
+            Value::Text(money(c.paid)),
+            Value::Text(money(c.patient_responsibility)),
+            text(&c.filing_indicator),
+            opt_text(c.payer_claim_number.as_deref()),
+            opt_text(c.facility_type.as_deref()),
+            opt_text(c.frequency.as_deref()),
+            Value::from(date_text(c.statement_from)),
+            Value::from(date_text(c.statement_to)),
+            Value::from(date_text(c.received)),
+            opt_text(matched_pcn.map(|_| status)),
+            Value::Integer(c.position.segment as i64),
+        ]);
         // Claim and line adjustments go in together at the end of the claim (fewer statements).
         let mut adjustments: Vec<(Option<i64>, &super::ClaimAdjustment)> =
             c.adjustments.iter().map(|a| (None, a)).collect();
         for (source, info) in [("MIA", &c.inpatient), ("MOA", &c.outpatient)] {
             if let Some(info) = info {
-                self.remarks(cp_id, None, source, &info.remark_codes)?;
+                self.remarks(cp_id, None, source, &info.remark_codes);
             }
         }
         let mut billed = match &matched {
@@ -689,45 +788,41 @@ impl Poster<'_, '_> {
                 None => (None, None),
             };
             let p = &line.procedure;
-            self.tx
-                .prepare_cached(
-                    "INSERT INTO service_payments (claim_payment_id, ordinal, matched_pcn, matched_line_number,
-                        match_method, qualifier, procedure_code, modifiers, original_procedure_code, charge, paid,
-                        allowed, revenue_code, units_paid, original_units, service_date, service_date_to,
-                        line_control_number, segment)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
-                )?
-                .execute(params![
-                    cp_id,
-                    i as i64 + 1,
-                    line_number.and(matched_pcn),
-                    line_number,
-                    line_method,
-                    p.qualifier,
-                    p.code,
-                    p.modifiers.join(":"),
-                    line.original_procedure.as_ref().map(|o| o.code.as_str()),
-                    money(line.charge),
-                    money(line.paid),
-                    line.allowed.map(money),
-                    line.revenue_code,
-                    line.units_paid.to_string(),
-                    line.original_units.map(|u| u.to_string()),
-                    date_text(line.service_date),
-                    date_text(line.service_date_to),
-                    line.line_control_number,
-                    line.position.segment as i64
-                ])?;
-            let sp_id = self.tx.last_insert_rowid();
+            let sp_id = self.pending.next_service_payment_id;
+            self.pending.next_service_payment_id += 1;
+            self.pending.service_payments.push([
+                Value::Integer(sp_id),
+                Value::Integer(cp_id),
+                Value::Integer(i as i64 + 1),
+                opt_text(line_number.and(matched_pcn)),
+                Value::from(line_number),
+                opt_text(line_method),
+                text(&p.qualifier),
+                text(&p.code),
+                Value::Text(p.modifiers.join(":")),
+                opt_text(line.original_procedure.as_ref().map(|o| o.code.as_str())),
+                Value::Text(money(line.charge)),
+                Value::Text(money(line.paid)),
+                Value::from(line.allowed.map(money)),
+                opt_text(line.revenue_code.as_deref()),
+                Value::Text(line.units_paid.to_string()),
+                Value::from(line.original_units.map(|u| u.to_string())),
+                Value::from(date_text(line.service_date)),
+                Value::from(date_text(line.service_date_to)),
+                opt_text(line.line_control_number.as_deref()),
+                Value::Integer(line.position.segment as i64),
+            ]);
             adjustments.extend(line.adjustments.iter().map(|a| (Some(sp_id), a)));
-            self.remarks(cp_id, Some(sp_id), "LQ", &line.remark_codes)?;
+            self.remarks(cp_id, Some(sp_id), "LQ", &line.remark_codes);
             match hit {
                 Some(_) if line.paid.is_zero() => {}
                 Some((k, _)) => {
                     billed[k].paid += signed(line.paid);
-                    self.tx
-                        .prepare_cached("UPDATE claim_lines SET paid_amount = ?3 WHERE pcn = ?1 AND line_number = ?2")?
-                        .execute(params![matched_pcn, billed[k].line_number, money(billed[k].paid)])?;
+                    self.pending.line_updates.push([
+                        opt_text(matched_pcn),
+                        Value::Integer(billed[k].line_number),
+                        Value::Text(money(billed[k].paid)),
+                    ]);
                 }
                 None if matched.is_ok() => {
                     unmatched_lines += 1;
@@ -749,7 +844,7 @@ impl Poster<'_, '_> {
                 }
             }
         }
-        self.adjustments(cp_id, &adjustments)?;
+        self.adjustments(cp_id, &adjustments);
         let tr = &mut self.report.transactions[report_index];
         tr.unmatched_lines += unmatched_lines;
         tr.underpayments += underpaid;
@@ -762,12 +857,15 @@ impl Poster<'_, '_> {
                 self.report.transactions[report_index].matched_claims += 1;
                 let paid = m.paid + signed(c.paid);
                 let pr = m.patient_responsibility + signed(c.patient_responsibility);
-                self.tx
-                    .prepare_cached(
-                        "UPDATE claims SET status = ?2, paid_amount = ?3, patient_responsibility = ?4,
-                            payer_claim_number = COALESCE(?5, payer_claim_number), updated_at = ?6 WHERE pcn = ?1",
-                    )?
-                    .execute(params![m.pcn, status, money(paid), money(pr), c.payer_claim_number, self.now])?;
+                self.pending.claim_updates.push([
+                    text(&m.pcn),
+                    text(status),
+                    Value::Text(money(paid)),
+                    Value::Text(money(pr)),
+                    opt_text(c.payer_claim_number.as_deref()),
+                    text(&self.now),
+                ]);
+                self.pending.touched.insert(m.pcn.clone());
                 let kind = match status {
                     "reversed" => "reversal",
                     "denied" => "denial",
@@ -786,55 +884,37 @@ impl Poster<'_, '_> {
                     if carcs.is_empty() { String::new() } else { format!("; adjustments {}", carcs.join(", ")) },
                     money(paid),
                 );
-                record_claim_event(
-                    self.tx,
-                    &ClaimEvent {
-                        pcn: &m.pcn,
-                        kind,
-                        status_after: Some(status),
-                        amount: Some(money(signed(c.paid))),
-                        detail,
-                        source_file: Some(&self.file),
-                    },
-                )?;
+                self.pending.events.push([
+                    text(&m.pcn),
+                    Value::Text(now_timestamp()),
+                    text(kind),
+                    text(status),
+                    Value::Text(money(signed(c.paid))),
+                    Value::Text(detail),
+                    text(&self.file),
+                ]);
             }
         }
         Ok(())
     }
 
-    fn adjustments(
-        &self,
-        cp_id: i64,
-        adjustments: &[(Option<i64>, &super::ClaimAdjustment)],
-    ) -> Result<(), LedgerError> {
-        for chunk in adjustments.chunks(ADJUSTMENT_ROWS) {
-            let mut stmt = self.tx.prepare_cached(adjustment_insert_sql(chunk.len()))?;
-            let mut values: Vec<Box<dyn rusqlite::ToSql>> = Vec::with_capacity(chunk.len() * 6);
-            for (sp_id, a) in chunk {
-                values.push(Box::new(cp_id));
-                values.push(Box::new(*sp_id));
-                values.push(Box::new(a.group.clone()));
-                values.push(Box::new(a.reason.clone()));
-                values.push(Box::new(money(a.amount)));
-                values.push(Box::new(a.quantity.map(|q| q.to_string())));
-            }
-            stmt.execute(rusqlite::params_from_iter(values.iter()))?;
+    fn adjustments(&mut self, cp_id: i64, adjustments: &[(Option<i64>, &super::ClaimAdjustment)]) {
+        for (sp_id, a) in adjustments {
+            self.pending.adjustments.push([
+                Value::Integer(cp_id),
+                Value::from(*sp_id),
+                text(&a.group),
+                text(&a.reason),
+                Value::Text(money(a.amount)),
+                Value::from(a.quantity.map(|q| q.to_string())),
+            ]);
         }
-        Ok(())
     }
 
-    fn remarks(&self, cp_id: i64, sp_id: Option<i64>, source: &str, codes: &[String]) -> Result<(), LedgerError> {
-        if codes.is_empty() {
-            return Ok(());
-        }
-        let mut stmt = self.tx.prepare_cached(
-            "INSERT INTO remit_remark_codes (claim_payment_id, service_payment_id, source, code)
-             VALUES (?1, ?2, ?3, ?4)",
-        )?;
+    fn remarks(&mut self, cp_id: i64, sp_id: Option<i64>, source: &str, codes: &[String]) {
         for code in codes {
-            stmt.execute(params![cp_id, sp_id, source, code])?;
+            self.pending.remarks.push([Value::Integer(cp_id), Value::from(sp_id), text(source), text(code)]);
         }
-        Ok(())
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -852,12 +932,17 @@ impl Poster<'_, '_> {
             Some((_, l)) => ("line", Some(l.procedure.code.clone()), l.charge, l.paid),
             None => ("claim", None, c.charge, c.paid),
         };
-        self.tx
-            .prepare_cached(
-                "INSERT INTO remit_unmatched (remittance_id, claim_payment_id, service_payment_id, kind, clp01,
-                    procedure_code, charge, paid, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            )?
-            .execute(params![remittance_id, cp_id, sp_id, kind, c.pcn, code, money(charge), money(paid), reason])?;
+        self.pending.unmatched.push([
+            Value::Integer(remittance_id),
+            Value::Integer(cp_id),
+            Value::from(sp_id),
+            text(kind),
+            text(&c.pcn),
+            Value::from(code.clone()),
+            Value::Text(money(charge)),
+            Value::Text(money(paid)),
+            text(reason),
+        ]);
         self.report.unmatched_total += 1;
         if self.report.unmatched.len() < self.options.max_listed {
             self.report.unmatched.push(UnmatchedItem {
@@ -902,28 +987,22 @@ impl Poster<'_, '_> {
         if shortfall <= self.options.underpayment_tolerance {
             return Ok(false);
         }
-        self.tx
-            .prepare_cached(
-                "INSERT INTO remit_underpayments (remittance_id, service_payment_id, pcn, line_number, payer_id,
-                    procedure_code, modifier, service_date, allowed, allowed_source, contract_rate, shortfall,
-                    tolerance, found_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-            )?
-            .execute(params![
-                remittance_id,
-                sp_id,
-                pcn,
-                line_number,
-                payer_id,
-                code,
-                modifier,
-                date.to_string(),
-                money(allowed),
-                source,
-                money(rate),
-                money(shortfall),
-                money(self.options.underpayment_tolerance),
-                self.now
-            ])?;
+        self.pending.underpayments.push([
+            Value::Integer(remittance_id),
+            Value::Integer(sp_id),
+            text(pcn),
+            Value::from(line_number),
+            text(payer_id),
+            text(code),
+            opt_text(modifier),
+            Value::Text(date.to_string()),
+            Value::Text(money(allowed)),
+            text(source),
+            Value::Text(money(rate)),
+            Value::Text(money(shortfall)),
+            Value::Text(money(self.options.underpayment_tolerance)),
+            text(&self.now),
+        ]);
         self.report.underpayments_total += 1;
         if self.report.underpayments.len() < self.options.max_listed {
             self.report.underpayments.push(Underpayment {
