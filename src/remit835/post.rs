@@ -242,7 +242,32 @@ pub fn post_835(
             now: now_timestamp(),
             pending,
         };
-        read_835(path, input, |event| poster.event(event).map_err(ledger_err))?;
+        // Reading (tokenize, type, balance) runs in its own thread and hands over whole claims
+        // through a bounded channel, so parsing overlaps the SQLite work and memory stays flat.
+        std::thread::scope(|scope| -> Result<(), RemitError> {
+            let (send, receive) = std::sync::mpsc::sync_channel::<OwnedEvent>(EVENTS_IN_FLIGHT);
+            let reader = scope.spawn(move || {
+                read_835(path, input, |event| {
+                    // The poster stopped (a ledger error, returned below): stop reading.
+                    send.send(OwnedEvent::from(event)).map_err(|_| RemitError::Io {
+                        file: path.to_path_buf(),
+                        source: std::io::Error::other("posting stopped"),
+                    })
+                })
+            });
+            let mut posted = Ok(());
+            for event in receive.iter() {
+                posted = poster.event(event.as_event());
+                if posted.is_err() {
+                    break;
+                }
+            }
+            drop(receive);
+            let read = reader.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            posted.map_err(ledger_err)?;
+            read?;
+            Ok(())
+        })?;
         poster.flush().map_err(ledger_err)?;
         poster.posted_any
     };
@@ -253,6 +278,36 @@ pub fn post_835(
         report.outcome = PostOutcome::AlreadyPosted;
     }
     Ok(report)
+}
+
+/// Claims read ahead of the poster at most (a few hundred KiB).
+const EVENTS_IN_FLIGHT: usize = 256;
+
+/// A [`RemitEvent`] that can cross to the posting thread.
+enum OwnedEvent {
+    Header(Box<RemittanceHeader>),
+    Claim(Box<ClaimPayment>),
+    Trailer(Box<RemittanceTrailer>),
+}
+
+impl From<RemitEvent<'_>> for OwnedEvent {
+    fn from(event: RemitEvent<'_>) -> Self {
+        match event {
+            RemitEvent::Header(h) => OwnedEvent::Header(Box::new(h.clone())),
+            RemitEvent::Claim(c) => OwnedEvent::Claim(Box::new(c.clone())),
+            RemitEvent::Trailer(t) => OwnedEvent::Trailer(Box::new(t.clone())),
+        }
+    }
+}
+
+impl OwnedEvent {
+    fn as_event(&self) -> RemitEvent<'_> {
+        match self {
+            OwnedEvent::Header(h) => RemitEvent::Header(h),
+            OwnedEvent::Claim(c) => RemitEvent::Claim(c),
+            OwnedEvent::Trailer(t) => RemitEvent::Trailer(t),
+        }
+    }
 }
 
 /// The transactions a file posted earlier, for the "already posted" report.
