@@ -490,6 +490,8 @@ struct MatchedClaim {
     paid: Decimal,
     patient_responsibility: Decimal,
     method: &'static str,
+    /// The billed lines when they were read with the claim (matched by `CLP01`).
+    lines: Option<Vec<BilledLine>>,
 }
 
 struct BilledLine {
@@ -501,6 +503,21 @@ struct BilledLine {
     date: Option<NaiveDate>,
     paid: Decimal,
     used: bool,
+}
+
+/// A billed line from `line_number, line_control_number, procedure_code, modifiers, charge,
+/// date_of_service, paid_amount` starting at column `at`.
+fn billed_line(r: &rusqlite::Row<'_>, at: usize) -> Result<BilledLine, LedgerError> {
+    Ok(BilledLine {
+        line_number: r.get(at)?,
+        control_number: r.get(at + 1)?,
+        code: r.get(at + 2)?,
+        modifiers: r.get(at + 3)?,
+        charge: decimal(&r.get::<_, String>(at + 4)?)?,
+        date: NaiveDate::from_str(&r.get::<_, String>(at + 5)?).ok(),
+        paid: decimal(&r.get::<_, String>(at + 6)?)?,
+        used: false,
+    })
 }
 
 struct Poster<'a, 't> {
@@ -672,11 +689,34 @@ impl Poster<'_, '_> {
         };
         let mut found = None;
         if !c.pcn.is_empty() {
-            found = self
-                .tx
-                .prepare_cached("SELECT pcn, payer_id, paid_amount, patient_responsibility FROM claims WHERE pcn = ?1")?
-                .query_row([&c.pcn], row("pcn"))
-                .optional()?;
+            // The claim and its billed lines in one statement (the common case: CLP01 = CLM01).
+            let mut stmt = self.tx.prepare_cached(
+                "SELECT c.pcn, c.payer_id, c.paid_amount, c.patient_responsibility, l.line_number,
+                        l.line_control_number, l.procedure_code, l.modifiers, l.charge, l.date_of_service,
+                        l.paid_amount
+                 FROM claims c LEFT JOIN claim_lines l ON l.pcn = c.pcn WHERE c.pcn = ?1 ORDER BY l.line_number",
+            )?;
+            let mut rows = stmt.query([&c.pcn])?;
+            let mut lines = Vec::new();
+            let mut claim = None;
+            while let Some(r) = rows.next()? {
+                if claim.is_none() {
+                    claim = Some(row("pcn")(r)?);
+                }
+                if r.get_ref(4)? != rusqlite::types::ValueRef::Null {
+                    lines.push(billed_line(r, 4)?);
+                }
+            }
+            if let Some((pcn, payer_id, paid, pr, method)) = claim {
+                return Ok(Ok(MatchedClaim {
+                    pcn,
+                    payer_id,
+                    paid: decimal(&paid)?,
+                    patient_responsibility: decimal(&pr)?,
+                    method,
+                    lines: Some(lines),
+                }));
+            }
         }
         if found.is_none() && !self.pending.is_empty() {
             // The other ways to match read payer claim numbers and amounts buffered postings may change.
@@ -732,7 +772,14 @@ impl Poster<'_, '_> {
         let Some((pcn, payer_id, paid, pr, method)) = found else {
             return Ok(Err("no claim with this CLP01 or CLP07".into()));
         };
-        Ok(Ok(MatchedClaim { pcn, payer_id, paid: decimal(&paid)?, patient_responsibility: decimal(&pr)?, method }))
+        Ok(Ok(MatchedClaim {
+            pcn,
+            payer_id,
+            paid: decimal(&paid)?,
+            patient_responsibility: decimal(&pr)?,
+            method,
+            lines: None,
+        }))
     }
 
     fn billed_lines(&self, pcn: &str) -> Result<Vec<BilledLine>, LedgerError> {
@@ -743,16 +790,7 @@ impl Poster<'_, '_> {
         let mut rows = stmt.query([pcn])?;
         let mut out = Vec::new();
         while let Some(r) = rows.next()? {
-            out.push(BilledLine {
-                line_number: r.get(0)?,
-                control_number: r.get(1)?,
-                code: r.get(2)?,
-                modifiers: r.get(3)?,
-                charge: decimal(&r.get::<_, String>(4)?)?,
-                date: NaiveDate::from_str(&r.get::<_, String>(5)?).ok(),
-                paid: decimal(&r.get::<_, String>(6)?)?,
-                used: false,
-            });
+            out.push(billed_line(r, 0)?);
         }
         Ok(out)
     }
@@ -791,7 +829,8 @@ impl Poster<'_, '_> {
             self.flush()?;
         }
         self.pending.claims += 1;
-        let matched = self.find_claim(c)?;
+        let mut matched = self.find_claim(c)?;
+        let prefetched_lines = matched.as_mut().ok().and_then(|m| m.lines.take());
         let reversal = c.is_reversal();
         let signed = |d: Decimal| if reversal { -d.abs() } else { d };
         let status = status_after(c);
@@ -830,7 +869,10 @@ impl Poster<'_, '_> {
             }
         }
         let mut billed = match &matched {
-            Ok(m) => self.billed_lines(&m.pcn)?,
+            Ok(m) => match prefetched_lines {
+                Some(lines) => lines,
+                None => self.billed_lines(&m.pcn)?,
+            },
             Err(_) => Vec::new(),
         };
         let claim_dos = c.first_date_of_service();
