@@ -246,24 +246,36 @@ pub fn post_835(
             now: now_timestamp(),
             pending,
         };
-        // Reading (tokenize, type, balance) runs in its own thread and hands over whole claims
-        // through a bounded channel, so parsing overlaps the SQLite work and memory stays flat.
+        // Reading (tokenize, type, balance) runs in its own thread and hands over whole claims, a
+        // few hundred at a time (one hand-over per claim costs more in thread wake-ups than it
+        // saves), through a bounded channel: parsing overlaps the SQLite work, memory stays flat.
         std::thread::scope(|scope| -> Result<(), RemitError> {
-            let (send, receive) = std::sync::mpsc::sync_channel::<OwnedEvent>(EVENTS_IN_FLIGHT);
+            let (send, receive) = std::sync::mpsc::sync_channel::<Vec<OwnedEvent>>(BATCHES_IN_FLIGHT);
             let reader = scope.spawn(move || {
-                read_835(path, input, |event| {
-                    // The poster stopped (a ledger error, returned below): stop reading.
-                    send.send(OwnedEvent::from(event)).map_err(|_| RemitError::Io {
-                        file: path.to_path_buf(),
-                        source: std::io::Error::other("posting stopped"),
-                    })
-                })
+                let stopped =
+                    || RemitError::Io { file: path.to_path_buf(), source: std::io::Error::other("posting stopped") };
+                let mut batch = Vec::with_capacity(EVENTS_PER_BATCH);
+                let read = read_835(path, input, |event| {
+                    batch.push(OwnedEvent::from(event));
+                    if batch.len() == EVENTS_PER_BATCH {
+                        let full = std::mem::replace(&mut batch, Vec::with_capacity(EVENTS_PER_BATCH));
+                        // The poster stopped (a ledger error, returned below): stop reading.
+                        send.send(full).map_err(|_| stopped())?;
+                    }
+                    Ok(())
+                });
+                if read.is_ok() && !batch.is_empty() {
+                    send.send(batch).map_err(|_| stopped())?;
+                }
+                read
             });
             let mut posted = Ok(());
-            for event in receive.iter() {
-                posted = poster.event(event.as_event());
-                if posted.is_err() {
-                    break;
+            'batches: for batch in receive.iter() {
+                for event in &batch {
+                    posted = poster.event(event.as_event());
+                    if posted.is_err() {
+                        break 'batches;
+                    }
                 }
             }
             drop(receive);
@@ -284,8 +296,10 @@ pub fn post_835(
     Ok(report)
 }
 
-/// Claims read ahead of the poster at most (a few hundred KiB).
-const EVENTS_IN_FLIGHT: usize = 256;
+/// Events (claims, headers, trailers) handed to the poster at once.
+const EVENTS_PER_BATCH: usize = 256;
+/// Batches read ahead of the poster at most (a few MiB).
+const BATCHES_IN_FLIGHT: usize = 2;
 
 /// A [`RemitEvent`] that can cross to the posting thread.
 enum OwnedEvent {
