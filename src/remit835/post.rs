@@ -30,21 +30,20 @@
 //! reductions). When [`ContractRates::allowed`] knows a rate and the allowed amount is below it by
 //! more than the tolerance, the line is an [`Underpayment`].
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use chrono::NaiveDate;
-use rusqlite::types::Value;
 use rusqlite::{OptionalExtension, Transaction, params};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use super::batch::{RowBuffer, opt_text, text};
 use super::read::{RemitEvent, RemittanceTrailer, read_835};
 use super::{ClaimPayment, Finding, RemitError, RemittanceHeader, ServicePayment};
+use crate::ledger::billing::{ClaimEvent, record_claim_event};
 use crate::ledger::{Ledger, LedgerError, file_seen, now_timestamp, record_file, sha256_file};
 
 /// The processed_files kind of 835 files.
@@ -228,11 +227,6 @@ pub fn post_835(
     // Every statement of the per-claim path stays prepared (rusqlite keeps 16 by default).
     ledger.conn().set_prepared_statement_cache_capacity(64);
     let tx = ledger.transaction().map_err(ledger_err)?;
-    // Foreign keys stay on; they are checked at COMMIT instead of after each statement, and the
-    // buffered statements are `OR FAIL` (any error rolls the whole file back anyway): together
-    // SQLite needs no statement journal for the multi-row statements, which halved their speed.
-    tx.pragma_update(None, "defer_foreign_keys", true).map_err(|e| ledger_err(e.into()))?;
-    let pending = Pending::new(&tx).map_err(ledger_err)?;
     let posted_any = {
         let mut poster = Poster {
             tx: &tx,
@@ -244,47 +238,8 @@ pub fn post_835(
             current: None,
             posted_any: false,
             now: now_timestamp(),
-            pending,
         };
-        // Reading (tokenize, type, balance) runs in its own thread and hands over whole claims, a
-        // few hundred at a time (one hand-over per claim costs more in thread wake-ups than it
-        // saves), through a bounded channel: parsing overlaps the SQLite work, memory stays flat.
-        std::thread::scope(|scope| -> Result<(), RemitError> {
-            let (send, receive) = std::sync::mpsc::sync_channel::<Vec<OwnedEvent>>(BATCHES_IN_FLIGHT);
-            let reader = scope.spawn(move || {
-                let stopped =
-                    || RemitError::Io { file: path.to_path_buf(), source: std::io::Error::other("posting stopped") };
-                let mut batch = Vec::with_capacity(EVENTS_PER_BATCH);
-                let read = read_835(path, input, |event| {
-                    batch.push(OwnedEvent::from(event));
-                    if batch.len() == EVENTS_PER_BATCH {
-                        let full = std::mem::replace(&mut batch, Vec::with_capacity(EVENTS_PER_BATCH));
-                        // The poster stopped (a ledger error, returned below): stop reading.
-                        send.send(full).map_err(|_| stopped())?;
-                    }
-                    Ok(())
-                });
-                if read.is_ok() && !batch.is_empty() {
-                    send.send(batch).map_err(|_| stopped())?;
-                }
-                read
-            });
-            let mut posted = Ok(());
-            'batches: for batch in receive.iter() {
-                for event in &batch {
-                    posted = poster.event(event.as_event());
-                    if posted.is_err() {
-                        break 'batches;
-                    }
-                }
-            }
-            drop(receive);
-            let read = reader.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            posted.map_err(ledger_err)?;
-            read?;
-            Ok(())
-        })?;
-        poster.flush().map_err(ledger_err)?;
+        read_835(path, input, |event| poster.event(event).map_err(ledger_err))?;
         poster.posted_any
     };
     if posted_any {
@@ -294,38 +249,6 @@ pub fn post_835(
         report.outcome = PostOutcome::AlreadyPosted;
     }
     Ok(report)
-}
-
-/// Events (claims, headers, trailers) handed to the poster at once.
-const EVENTS_PER_BATCH: usize = 256;
-/// Batches read ahead of the poster at most (a few MiB).
-const BATCHES_IN_FLIGHT: usize = 2;
-
-/// A [`RemitEvent`] that can cross to the posting thread.
-enum OwnedEvent {
-    Header(Box<RemittanceHeader>),
-    Claim(Box<ClaimPayment>),
-    Trailer(Box<RemittanceTrailer>),
-}
-
-impl From<RemitEvent<'_>> for OwnedEvent {
-    fn from(event: RemitEvent<'_>) -> Self {
-        match event {
-            RemitEvent::Header(h) => OwnedEvent::Header(Box::new(h.clone())),
-            RemitEvent::Claim(c) => OwnedEvent::Claim(Box::new(c.clone())),
-            RemitEvent::Trailer(t) => OwnedEvent::Trailer(Box::new(t.clone())),
-        }
-    }
-}
-
-impl OwnedEvent {
-    fn as_event(&self) -> RemitEvent<'_> {
-        match self {
-            OwnedEvent::Header(h) => RemitEvent::Header(h),
-            OwnedEvent::Claim(c) => RemitEvent::Claim(c),
-            OwnedEvent::Trailer(t) => RemitEvent::Trailer(t),
-        }
-    }
 }
 
 /// The transactions a file posted earlier, for the "already posted" report.
@@ -354,6 +277,27 @@ fn posted_transactions(ledger: &Ledger, sha256: &str) -> Result<Vec<TransactionR
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Rows per multi-row adjustment INSERT.
+const ADJUSTMENT_ROWS: usize = 16;
+
+/// `INSERT INTO remit_adjustments ... VALUES (...), (...)` for `rows` rows (1..=ADJUSTMENT_ROWS).
+fn adjustment_insert_sql(rows: usize) -> &'static str {
+    static SQL: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    let all = SQL.get_or_init(|| {
+        (1..=ADJUSTMENT_ROWS)
+            .map(|n| {
+                let values: Vec<&str> = vec!["(?, ?, ?, ?, ?, ?)"; n];
+                format!(
+                    "INSERT INTO remit_adjustments (claim_payment_id, service_payment_id, group_code, reason_code, \
+                     amount, quantity) VALUES {}",
+                    values.join(", ")
+                )
+            })
+            .collect()
+    });
+    &all[rows.clamp(1, ADJUSTMENT_ROWS) - 1]
 }
 
 /// Decimal text with two places; never "-0.00".
@@ -387,113 +331,6 @@ pub fn status_after(claim: &ClaimPayment) -> &'static str {
     if denied_line { "partially_paid" } else { "paid" }
 }
 
-/// Claims buffered before one flush: a flush every this many claims keeps memory flat.
-const CLAIMS_PER_FLUSH: usize = 512;
-
-/// Ledger writes not yet sent to SQLite, with the row ids they will get.
-struct Pending {
-    next_claim_payment_id: i64,
-    next_service_payment_id: i64,
-    claim_payments: RowBuffer,
-    service_payments: RowBuffer,
-    adjustments: RowBuffer,
-    remarks: RowBuffer,
-    unmatched: RowBuffer,
-    underpayments: RowBuffer,
-    line_updates: RowBuffer,
-    claim_updates: RowBuffer,
-    events: RowBuffer,
-    /// Claims with a buffered update: reading one of them again needs a flush first.
-    touched: HashSet<String>,
-    claims: usize,
-}
-
-impl Pending {
-    fn new(tx: &Transaction<'_>) -> Result<Self, LedgerError> {
-        let next = |table: &str| -> Result<i64, LedgerError> {
-            Ok(tx.query_row(&format!("SELECT COALESCE(MAX(id), 0) + 1 FROM {table}"), [], |r| r.get(0))?)
-        };
-        Ok(Pending {
-            next_claim_payment_id: next("claim_payments")?,
-            next_service_payment_id: next("service_payments")?,
-            claim_payments: RowBuffer::new(
-                "INSERT OR FAIL INTO claim_payments (id, remittance_id, clp01, matched_pcn, match_method, status_code, charge,
-                    paid, patient_responsibility, filing_indicator, payer_claim_number, facility_type, frequency,
-                    statement_from, statement_to, received_date, claim_status_after, segment) VALUES {values}",
-                18,
-            ),
-            service_payments: RowBuffer::new(
-                "INSERT OR FAIL INTO service_payments (id, claim_payment_id, ordinal, matched_pcn, matched_line_number,
-                    match_method, qualifier, procedure_code, modifiers, original_procedure_code, charge, paid,
-                    allowed, revenue_code, units_paid, original_units, service_date, service_date_to,
-                    line_control_number, segment) VALUES {values}",
-                20,
-            ),
-            adjustments: RowBuffer::new(
-                "INSERT OR FAIL INTO remit_adjustments (claim_payment_id, service_payment_id, group_code, reason_code,
-                    amount, quantity) VALUES {values}",
-                6,
-            ),
-            remarks: RowBuffer::new(
-                "INSERT OR FAIL INTO remit_remark_codes (claim_payment_id, service_payment_id, source, code) VALUES {values}",
-                4,
-            ),
-            unmatched: RowBuffer::new(
-                "INSERT OR FAIL INTO remit_unmatched (remittance_id, claim_payment_id, service_payment_id, kind, clp01,
-                    procedure_code, charge, paid, reason) VALUES {values}",
-                9,
-            ),
-            underpayments: RowBuffer::new(
-                "INSERT OR FAIL INTO remit_underpayments (remittance_id, service_payment_id, pcn, line_number, payer_id,
-                    procedure_code, modifier, service_date, allowed, allowed_source, contract_rate, shortfall,
-                    tolerance, found_at) VALUES {values}",
-                14,
-            ),
-            line_updates: RowBuffer::new(
-                "UPDATE OR FAIL claim_lines SET paid_amount = v.column3 FROM (VALUES {values}) AS v
-                 WHERE claim_lines.pcn = v.column1 AND claim_lines.line_number = v.column2",
-                3,
-            ),
-            claim_updates: RowBuffer::new(
-                "UPDATE OR FAIL claims SET status = v.column2, paid_amount = v.column3, patient_responsibility = v.column4,
-                    payer_claim_number = COALESCE(v.column5, claims.payer_claim_number), updated_at = v.column6
-                 FROM (VALUES {values}) AS v WHERE claims.pcn = v.column1",
-                6,
-            ),
-            events: RowBuffer::new(
-                "INSERT OR FAIL INTO claim_events (pcn, at, kind, status_after, amount, detail, source_file) VALUES {values}",
-                7,
-            ),
-            touched: HashSet::new(),
-            claims: 0,
-        })
-    }
-
-    fn is_empty(&self) -> bool {
-        self.claims == 0
-    }
-
-    /// Writes everything buffered, parents before children.
-    fn flush(&mut self, tx: &Transaction<'_>) -> Result<(), LedgerError> {
-        for buffer in [
-            &mut self.claim_payments,
-            &mut self.service_payments,
-            &mut self.adjustments,
-            &mut self.remarks,
-            &mut self.unmatched,
-            &mut self.underpayments,
-            &mut self.line_updates,
-            &mut self.claim_updates,
-            &mut self.events,
-        ] {
-            buffer.flush(tx)?;
-        }
-        self.touched.clear();
-        self.claims = 0;
-        Ok(())
-    }
-}
-
 struct Current {
     remittance_id: i64,
     skip: bool,
@@ -508,8 +345,6 @@ struct MatchedClaim {
     paid: Decimal,
     patient_responsibility: Decimal,
     method: &'static str,
-    /// The billed lines when they were read with the claim (matched by `CLP01`).
-    lines: Option<Vec<BilledLine>>,
 }
 
 struct BilledLine {
@@ -523,21 +358,6 @@ struct BilledLine {
     used: bool,
 }
 
-/// A billed line from `line_number, line_control_number, procedure_code, modifiers, charge,
-/// date_of_service, paid_amount` starting at column `at`.
-fn billed_line(r: &rusqlite::Row<'_>, at: usize) -> Result<BilledLine, LedgerError> {
-    Ok(BilledLine {
-        line_number: r.get(at)?,
-        control_number: r.get(at + 1)?,
-        code: r.get(at + 2)?,
-        modifiers: r.get(at + 3)?,
-        charge: decimal(&r.get::<_, String>(at + 4)?)?,
-        date: NaiveDate::from_str(&r.get::<_, String>(at + 5)?).ok(),
-        paid: decimal(&r.get::<_, String>(at + 6)?)?,
-        used: false,
-    })
-}
-
 struct Poster<'a, 't> {
     tx: &'a Transaction<'t>,
     file: String,
@@ -547,16 +367,10 @@ struct Poster<'a, 't> {
     report: &'a mut PostReport,
     current: Option<Current>,
     posted_any: bool,
-    /// One timestamp for every row of the posting (it lands as one transaction).
     now: String,
-    pending: Pending,
 }
 
 impl Poster<'_, '_> {
-    fn flush(&mut self) -> Result<(), LedgerError> {
-        self.pending.flush(self.tx)
-    }
-
     fn event(&mut self, event: RemitEvent<'_>) -> Result<(), LedgerError> {
         match event {
             RemitEvent::Header(h) => self.header(h),
@@ -641,7 +455,6 @@ impl Poster<'_, '_> {
     }
 
     fn trailer(&mut self, t: &RemittanceTrailer) -> Result<(), LedgerError> {
-        self.flush()?;
         let Some(cur) = self.current.take() else { return Ok(()) };
         let tr = &mut self.report.transactions[cur.report_index];
         tr.claims = t.claim_count;
@@ -700,7 +513,7 @@ impl Poster<'_, '_> {
         Ok(())
     }
 
-    fn find_claim(&mut self, c: &ClaimPayment) -> Result<Result<MatchedClaim, String>, LedgerError> {
+    fn find_claim(&self, c: &ClaimPayment) -> Result<Result<MatchedClaim, String>, LedgerError> {
         let row = |method: &'static str| {
             move |r: &rusqlite::Row<'_>| -> rusqlite::Result<(String, String, String, String, &'static str)> {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, method))
@@ -708,38 +521,11 @@ impl Poster<'_, '_> {
         };
         let mut found = None;
         if !c.pcn.is_empty() {
-            // The claim and its billed lines in one statement (the common case: CLP01 = CLM01).
-            let mut stmt = self.tx.prepare_cached(
-                "SELECT c.pcn, c.payer_id, c.paid_amount, c.patient_responsibility, l.line_number,
-                        l.line_control_number, l.procedure_code, l.modifiers, l.charge, l.date_of_service,
-                        l.paid_amount
-                 FROM claims c LEFT JOIN claim_lines l ON l.pcn = c.pcn WHERE c.pcn = ?1 ORDER BY l.line_number",
-            )?;
-            let mut rows = stmt.query([&c.pcn])?;
-            let mut lines = Vec::new();
-            let mut claim = None;
-            while let Some(r) = rows.next()? {
-                if claim.is_none() {
-                    claim = Some(row("pcn")(r)?);
-                }
-                if r.get_ref(4)? != rusqlite::types::ValueRef::Null {
-                    lines.push(billed_line(r, 4)?);
-                }
-            }
-            if let Some((pcn, payer_id, paid, pr, method)) = claim {
-                return Ok(Ok(MatchedClaim {
-                    pcn,
-                    payer_id,
-                    paid: decimal(&paid)?,
-                    patient_responsibility: decimal(&pr)?,
-                    method,
-                    lines: Some(lines),
-                }));
-            }
-        }
-        if found.is_none() && !self.pending.is_empty() {
-            // The other ways to match read payer claim numbers and amounts buffered postings may change.
-            self.flush()?;
+            found = self
+                .tx
+                .prepare_cached("SELECT pcn, payer_id, paid_amount, patient_responsibility FROM claims WHERE pcn = ?1")?
+                .query_row([&c.pcn], row("pcn"))
+                .optional()?;
         }
         if found.is_none()
             && let Some(number) = c.payer_claim_number.as_deref()
@@ -791,14 +577,7 @@ impl Poster<'_, '_> {
         let Some((pcn, payer_id, paid, pr, method)) = found else {
             return Ok(Err("no claim with this CLP01 or CLP07".into()));
         };
-        Ok(Ok(MatchedClaim {
-            pcn,
-            payer_id,
-            paid: decimal(&paid)?,
-            patient_responsibility: decimal(&pr)?,
-            method,
-            lines: None,
-        }))
+        Ok(Ok(MatchedClaim { pcn, payer_id, paid: decimal(&paid)?, patient_responsibility: decimal(&pr)?, method }))
     }
 
     fn billed_lines(&self, pcn: &str) -> Result<Vec<BilledLine>, LedgerError> {
@@ -809,7 +588,16 @@ impl Poster<'_, '_> {
         let mut rows = stmt.query([pcn])?;
         let mut out = Vec::new();
         while let Some(r) = rows.next()? {
-            out.push(billed_line(r, 0)?);
+            out.push(BilledLine {
+                line_number: r.get(0)?,
+                control_number: r.get(1)?,
+                code: r.get(2)?,
+                modifiers: r.get(3)?,
+                charge: decimal(&r.get::<_, String>(4)?)?,
+                date: NaiveDate::from_str(&r.get::<_, String>(5)?).ok(),
+                paid: decimal(&r.get::<_, String>(6)?)?,
+                used: false,
+            });
         }
         Ok(out)
     }
@@ -844,12 +632,7 @@ impl Poster<'_, '_> {
             Some(cur) => (cur.remittance_id, cur.payer_id.clone(), cur.trace.clone(), cur.report_index),
             None => return Ok(()),
         };
-        if self.pending.touched.contains(&c.pcn) || self.pending.claims >= CLAIMS_PER_FLUSH {
-            self.flush()?;
-        }
-        self.pending.claims += 1;
-        let mut matched = self.find_claim(c)?;
-        let prefetched_lines = matched.as_mut().ok().and_then(|m| m.lines.take());
+        let matched = self.find_claim(c)?;
         let reversal = c.is_reversal();
         let signed = |d: Decimal| if reversal { -d.abs() } else { d };
         let status = status_after(c);
@@ -857,41 +640,43 @@ impl Poster<'_, '_> {
             Ok(m) => (Some(m.pcn.as_str()), Some(m.method)),
             Err(_) => (None, None),
         };
-        let cp_id = self.pending.next_claim_payment_id;
-        self.pending.next_claim_payment_id += 1;
-        self.pending.claim_payments.push([
-            Value::Integer(cp_id),
-            Value::Integer(remittance_id),
-            text(&c.pcn),
-            opt_text(matched_pcn),
-            opt_text(method),
-            text(&c.status),
-            Value::Text(money(c.charge)),
-            Value::Text(money(c.paid)),
-            Value::Text(money(c.patient_responsibility)),
-            text(&c.filing_indicator),
-            opt_text(c.payer_claim_number.as_deref()),
-            opt_text(c.facility_type.as_deref()),
-            opt_text(c.frequency.as_deref()),
-            Value::from(date_text(c.statement_from)),
-            Value::from(date_text(c.statement_to)),
-            Value::from(date_text(c.received)),
-            opt_text(matched_pcn.map(|_| status)),
-            Value::Integer(c.position.segment as i64),
-        ]);
+        self.tx
+            .prepare_cached(
+                "INSERT INTO claim_payments (remittance_id, clp01, matched_pcn, match_method, status_code, charge,
+                    paid, patient_responsibility, filing_indicator, payer_claim_number, facility_type, frequency,
+                    statement_from, statement_to, received_date, claim_status_after, segment)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+            )?
+            .execute(params![
+                remittance_id,
+                c.pcn,
+                matched_pcn,
+                method,
+                c.status,
+                money(c.charge),
+                money(c.paid),
+                money(c.patient_responsibility),
+                c.filing_indicator,
+                c.payer_claim_number,
+                c.facility_type,
+                c.frequency,
+                date_text(c.statement_from),
+                date_text(c.statement_to),
+                date_text(c.received),
+                matched_pcn.map(|_| status),
+                c.position.segment as i64
+            ])?;
+        let cp_id = self.tx.last_insert_rowid();
         // Claim and line adjustments go in together at the end of the claim (fewer statements).
         let mut adjustments: Vec<(Option<i64>, &super::ClaimAdjustment)> =
             c.adjustments.iter().map(|a| (None, a)).collect();
         for (source, info) in [("MIA", &c.inpatient), ("MOA", &c.outpatient)] {
             if let Some(info) = info {
-                self.remarks(cp_id, None, source, &info.remark_codes);
+                self.remarks(cp_id, None, source, &info.remark_codes)?;
             }
         }
         let mut billed = match &matched {
-            Ok(m) => match prefetched_lines {
-                Some(lines) => lines,
-                None => self.billed_lines(&m.pcn)?,
-            },
+            Ok(m) => self.billed_lines(&m.pcn)?,
             Err(_) => Vec::new(),
         };
         let claim_dos = c.first_date_of_service();
@@ -904,41 +689,45 @@ impl Poster<'_, '_> {
                 None => (None, None),
             };
             let p = &line.procedure;
-            let sp_id = self.pending.next_service_payment_id;
-            self.pending.next_service_payment_id += 1;
-            self.pending.service_payments.push([
-                Value::Integer(sp_id),
-                Value::Integer(cp_id),
-                Value::Integer(i as i64 + 1),
-                opt_text(line_number.and(matched_pcn)),
-                Value::from(line_number),
-                opt_text(line_method),
-                text(&p.qualifier),
-                text(&p.code),
-                Value::Text(p.modifiers.join(":")),
-                opt_text(line.original_procedure.as_ref().map(|o| o.code.as_str())),
-                Value::Text(money(line.charge)),
-                Value::Text(money(line.paid)),
-                Value::from(line.allowed.map(money)),
-                opt_text(line.revenue_code.as_deref()),
-                Value::Text(line.units_paid.to_string()),
-                Value::from(line.original_units.map(|u| u.to_string())),
-                Value::from(date_text(line.service_date)),
-                Value::from(date_text(line.service_date_to)),
-                opt_text(line.line_control_number.as_deref()),
-                Value::Integer(line.position.segment as i64),
-            ]);
+            self.tx
+                .prepare_cached(
+                    "INSERT INTO service_payments (claim_payment_id, ordinal, matched_pcn, matched_line_number,
+                        match_method, qualifier, procedure_code, modifiers, original_procedure_code, charge, paid,
+                        allowed, revenue_code, units_paid, original_units, service_date, service_date_to,
+                        line_control_number, segment)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+                )?
+                .execute(params![
+                    cp_id,
+                    i as i64 + 1,
+                    line_number.and(matched_pcn),
+                    line_number,
+                    line_method,
+                    p.qualifier,
+                    p.code,
+                    p.modifiers.join(":"),
+                    line.original_procedure.as_ref().map(|o| o.code.as_str()),
+                    money(line.charge),
+                    money(line.paid),
+                    line.allowed.map(money),
+                    line.revenue_code,
+                    line.units_paid.to_string(),
+                    line.original_units.map(|u| u.to_string()),
+                    date_text(line.service_date),
+                    date_text(line.service_date_to),
+                    line.line_control_number,
+                    line.position.segment as i64
+                ])?;
+            let sp_id = self.tx.last_insert_rowid();
             adjustments.extend(line.adjustments.iter().map(|a| (Some(sp_id), a)));
-            self.remarks(cp_id, Some(sp_id), "LQ", &line.remark_codes);
+            self.remarks(cp_id, Some(sp_id), "LQ", &line.remark_codes)?;
             match hit {
                 Some(_) if line.paid.is_zero() => {}
                 Some((k, _)) => {
                     billed[k].paid += signed(line.paid);
-                    self.pending.line_updates.push([
-                        opt_text(matched_pcn),
-                        Value::Integer(billed[k].line_number),
-                        Value::Text(money(billed[k].paid)),
-                    ]);
+                    self.tx
+                        .prepare_cached("UPDATE claim_lines SET paid_amount = ?3 WHERE pcn = ?1 AND line_number = ?2")?
+                        .execute(params![matched_pcn, billed[k].line_number, money(billed[k].paid)])?;
                 }
                 None if matched.is_ok() => {
                     unmatched_lines += 1;
@@ -960,7 +749,7 @@ impl Poster<'_, '_> {
                 }
             }
         }
-        self.adjustments(cp_id, &adjustments);
+        self.adjustments(cp_id, &adjustments)?;
         let tr = &mut self.report.transactions[report_index];
         tr.unmatched_lines += unmatched_lines;
         tr.underpayments += underpaid;
@@ -973,15 +762,12 @@ impl Poster<'_, '_> {
                 self.report.transactions[report_index].matched_claims += 1;
                 let paid = m.paid + signed(c.paid);
                 let pr = m.patient_responsibility + signed(c.patient_responsibility);
-                self.pending.claim_updates.push([
-                    text(&m.pcn),
-                    text(status),
-                    Value::Text(money(paid)),
-                    Value::Text(money(pr)),
-                    opt_text(c.payer_claim_number.as_deref()),
-                    text(&self.now),
-                ]);
-                self.pending.touched.insert(m.pcn.clone());
+                self.tx
+                    .prepare_cached(
+                        "UPDATE claims SET status = ?2, paid_amount = ?3, patient_responsibility = ?4,
+                            payer_claim_number = COALESCE(?5, payer_claim_number), updated_at = ?6 WHERE pcn = ?1",
+                    )?
+                    .execute(params![m.pcn, status, money(paid), money(pr), c.payer_claim_number, self.now])?;
                 let kind = match status {
                     "reversed" => "reversal",
                     "denied" => "denial",
@@ -1000,37 +786,55 @@ impl Poster<'_, '_> {
                     if carcs.is_empty() { String::new() } else { format!("; adjustments {}", carcs.join(", ")) },
                     money(paid),
                 );
-                self.pending.events.push([
-                    text(&m.pcn),
-                    text(&self.now),
-                    text(kind),
-                    text(status),
-                    Value::Text(money(signed(c.paid))),
-                    Value::Text(detail),
-                    text(&self.file),
-                ]);
+                record_claim_event(
+                    self.tx,
+                    &ClaimEvent {
+                        pcn: &m.pcn,
+                        kind,
+                        status_after: Some(status),
+                        amount: Some(money(signed(c.paid))),
+                        detail,
+                        source_file: Some(&self.file),
+                    },
+                )?;
             }
         }
         Ok(())
     }
 
-    fn adjustments(&mut self, cp_id: i64, adjustments: &[(Option<i64>, &super::ClaimAdjustment)]) {
-        for (sp_id, a) in adjustments {
-            self.pending.adjustments.push([
-                Value::Integer(cp_id),
-                Value::from(*sp_id),
-                text(&a.group),
-                text(&a.reason),
-                Value::Text(money(a.amount)),
-                Value::from(a.quantity.map(|q| q.to_string())),
-            ]);
+    fn adjustments(
+        &self,
+        cp_id: i64,
+        adjustments: &[(Option<i64>, &super::ClaimAdjustment)],
+    ) -> Result<(), LedgerError> {
+        for chunk in adjustments.chunks(ADJUSTMENT_ROWS) {
+            let mut stmt = self.tx.prepare_cached(adjustment_insert_sql(chunk.len()))?;
+            let mut values: Vec<Box<dyn rusqlite::ToSql>> = Vec::with_capacity(chunk.len() * 6);
+            for (sp_id, a) in chunk {
+                values.push(Box::new(cp_id));
+                values.push(Box::new(*sp_id));
+                values.push(Box::new(a.group.clone()));
+                values.push(Box::new(a.reason.clone()));
+                values.push(Box::new(money(a.amount)));
+                values.push(Box::new(a.quantity.map(|q| q.to_string())));
+            }
+            stmt.execute(rusqlite::params_from_iter(values.iter()))?;
         }
+        Ok(())
     }
 
-    fn remarks(&mut self, cp_id: i64, sp_id: Option<i64>, source: &str, codes: &[String]) {
-        for code in codes {
-            self.pending.remarks.push([Value::Integer(cp_id), Value::from(sp_id), text(source), text(code)]);
+    fn remarks(&self, cp_id: i64, sp_id: Option<i64>, source: &str, codes: &[String]) -> Result<(), LedgerError> {
+        if codes.is_empty() {
+            return Ok(());
         }
+        let mut stmt = self.tx.prepare_cached(
+            "INSERT INTO remit_remark_codes (claim_payment_id, service_payment_id, source, code)
+             VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        for code in codes {
+            stmt.execute(params![cp_id, sp_id, source, code])?;
+        }
+        Ok(())
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -1048,17 +852,12 @@ impl Poster<'_, '_> {
             Some((_, l)) => ("line", Some(l.procedure.code.clone()), l.charge, l.paid),
             None => ("claim", None, c.charge, c.paid),
         };
-        self.pending.unmatched.push([
-            Value::Integer(remittance_id),
-            Value::Integer(cp_id),
-            Value::from(sp_id),
-            text(kind),
-            text(&c.pcn),
-            Value::from(code.clone()),
-            Value::Text(money(charge)),
-            Value::Text(money(paid)),
-            text(reason),
-        ]);
+        self.tx
+            .prepare_cached(
+                "INSERT INTO remit_unmatched (remittance_id, claim_payment_id, service_payment_id, kind, clp01,
+                    procedure_code, charge, paid, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?
+            .execute(params![remittance_id, cp_id, sp_id, kind, c.pcn, code, money(charge), money(paid), reason])?;
         self.report.unmatched_total += 1;
         if self.report.unmatched.len() < self.options.max_listed {
             self.report.unmatched.push(UnmatchedItem {
@@ -1103,22 +902,28 @@ impl Poster<'_, '_> {
         if shortfall <= self.options.underpayment_tolerance {
             return Ok(false);
         }
-        self.pending.underpayments.push([
-            Value::Integer(remittance_id),
-            Value::Integer(sp_id),
-            text(pcn),
-            Value::from(line_number),
-            text(payer_id),
-            text(code),
-            opt_text(modifier),
-            Value::Text(date.to_string()),
-            Value::Text(money(allowed)),
-            text(source),
-            Value::Text(money(rate)),
-            Value::Text(money(shortfall)),
-            Value::Text(money(self.options.underpayment_tolerance)),
-            text(&self.now),
-        ]);
+        self.tx
+            .prepare_cached(
+                "INSERT INTO remit_underpayments (remittance_id, service_payment_id, pcn, line_number, payer_id,
+                    procedure_code, modifier, service_date, allowed, allowed_source, contract_rate, shortfall,
+                    tolerance, found_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+            )?
+            .execute(params![
+                remittance_id,
+                sp_id,
+                pcn,
+                line_number,
+                payer_id,
+                code,
+                modifier,
+                date.to_string(),
+                money(allowed),
+                source,
+                money(rate),
+                money(shortfall),
+                money(self.options.underpayment_tolerance),
+                self.now
+            ])?;
         self.report.underpayments_total += 1;
         if self.report.underpayments.len() < self.options.max_listed {
             self.report.underpayments.push(Underpayment {
