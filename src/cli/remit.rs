@@ -10,7 +10,9 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use claimkit::codes::ImportKind;
-use claimkit::remit835::{ContractRates, NoContractRates, PostOptions, PostOutcome, PostReport, post_835};
+use claimkit::remit835::{
+    ContractRates, NoContractRates, PostOptions, PostOutcome, PostReport, post_835_with_progress,
+};
 use claimkit::report::{OutputFormat, Table};
 use rust_decimal::Decimal;
 
@@ -36,9 +38,10 @@ pub fn exec(global: &GlobalArgs, args: RemitArgs) -> Result<Exit> {
         None => &NoContractRates,
     };
     let mut worst = Exit::Clean;
+    let progress = super::progress::TerminalProgress::new(global);
     let mut reports = Vec::new();
     for path in &args.files {
-        match post_835(&mut ledger, path, rates, &options) {
+        match post_835_with_progress(&mut ledger, path, rates, &options, &progress) {
             Ok(report) => {
                 if report.needs_attention() {
                     worst = worst.max(Exit::Findings);

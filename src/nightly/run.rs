@@ -12,7 +12,7 @@ use crate::claim837::build::{BuildOptions, BuildReport, build_with_progress};
 use crate::ingest::{ImportOptions, import_file_with_progress};
 use crate::ledger::{Ledger, LedgerError};
 use crate::progress::Progress;
-use crate::remit835::post::{ContractRates, PostOptions, PostOutcome, post_835};
+use crate::remit835::post::{ContractRates, PostOptions, PostOutcome, post_835_with_progress};
 use crate::scrub::{CodeReference, ScrubOptions, ScrubSummary, run_scrub_with_progress};
 
 /// What a nightly run is told.
@@ -165,7 +165,7 @@ pub fn run(
 
     // 3. Remittances (835).
     for path in of_kind(InboxKind::Remittance) {
-        match post_835(ledger, &path, opts.rates, &opts.post) {
+        match post_835_with_progress(ledger, &path, opts.rates, &opts.post, progress) {
             Ok(r) => {
                 let paid = r.transactions.iter().map(|t| t.matched_claims as usize).sum::<usize>();
                 summary.remit_claims_matched += paid;

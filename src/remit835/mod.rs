@@ -31,7 +31,7 @@ mod read;
 pub use model::*;
 pub use post::{
     ContractRateTable, ContractRates, NoContractRates, PostOptions, PostOutcome, PostReport, TransactionReport,
-    Underpayment, UnmatchedItem, post_835,
+    Underpayment, UnmatchedItem, post_835, post_835_with_progress,
 };
 pub use read::{ReadSummary, RemitEvent, read_835, read_remittances};
 

@@ -202,6 +202,17 @@ pub fn post_835(
     rates: &dyn ContractRates,
     options: &PostOptions,
 ) -> Result<PostReport, RemitError> {
+    post_835_with_progress(ledger, path, rates, options, &crate::progress::Silent)
+}
+
+/// [`post_835`], reporting each claim payment read to `progress`.
+pub fn post_835_with_progress(
+    ledger: &mut Ledger,
+    path: &Path,
+    rates: &dyn ContractRates,
+    options: &PostOptions,
+    progress: &dyn crate::progress::Progress,
+) -> Result<PostReport, RemitError> {
     let io = |source| RemitError::Io { file: path.to_path_buf(), source };
     let ledger_err = |source| RemitError::Ledger { file: path.to_path_buf(), source };
     let sha256 = sha256_file(path).map_err(io)?;
@@ -239,7 +250,15 @@ pub fn post_835(
             posted_any: false,
             now: now_timestamp(),
         };
-        read_835(path, input, |event| poster.event(event).map_err(ledger_err))?;
+        progress.start("remit", None);
+        let read = read_835(path, input, |event| {
+            if matches!(event, RemitEvent::Claim(_)) {
+                progress.advance(1);
+            }
+            poster.event(event).map_err(ledger_err)
+        });
+        progress.finish();
+        read?;
         poster.posted_any
     };
     if posted_any {
