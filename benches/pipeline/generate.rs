@@ -139,9 +139,9 @@ const SCRUB_DIAGNOSES: &[&str] = &["E119", "I10", "E785", "J069", "M1711", "E116
 const SCRUB_PROCEDURES: &[(&str, &[&str])] =
     &[("99213", &[]), ("99214", &["25"]), ("36415", &[]), ("20610", &["RT"]), ("J1030", &[]), ("96372", &["59"])];
 
-/// "Today" for the scrub phase (timely filing, future dates).
+/// "Today" for the scrub phases (timely filing, future dates): after every generated date of service.
 pub fn scrub_today() -> NaiveDate {
-    NaiveDate::from_ymd_opt(2026, 11, 20).unwrap_or_default()
+    NaiveDate::from_ymd_opt(2026, 11, 25).unwrap_or_default()
 }
 
 /// A three-line encounter for the scrub phase; the code mix makes about one in ten fail a rule
@@ -162,9 +162,14 @@ pub fn scrub_encounter(i: u64) -> Encounter {
     encounter(i, "MCRB1", diagnoses, lines)
 }
 
+/// The practice the scrub phases check against.
+pub fn scrub_practice() -> Result<Practice> {
+    practice("tests/fixtures/scrub/practice.toml")
+}
+
 /// A ledger holding the scrub practice and `lines / 3` unscrubbed encounters (at least one).
 pub fn seed_scrub_ledger(db: &Path, lines: u64) -> Result<()> {
-    let practice = practice("tests/fixtures/scrub/practice.toml")?;
+    let practice = scrub_practice()?;
     let mut ledger = Ledger::open(db)?;
     let tx = ledger.transaction()?;
     billing::save_practice(&tx, &practice, Path::new("practice.toml"), "bench")?;
@@ -188,8 +193,9 @@ pub fn build_encounter(i: u64) -> Encounter {
     e
 }
 
-/// A ledger holding the 837 practice and `claims` encounters already scrubbed clean.
-pub fn seed_build_ledger(db: &Path, claims: u64) -> Result<()> {
+/// A ledger holding the 837 practice and `claims` encounters, already scrubbed clean when
+/// `scrubbed` (else never scrubbed, as after an import).
+pub fn seed_build_ledger(db: &Path, claims: u64, scrubbed: bool) -> Result<()> {
     let practice = practice("tests/fixtures/claim837/practice.toml")?;
     let mut ledger = Ledger::open(db)?;
     let tx = ledger.transaction()?;
@@ -199,7 +205,7 @@ pub fn seed_build_ledger(db: &Path, claims: u64) -> Result<()> {
             "INSERT INTO encounters (id, payer_id, patient_id, first_dos, last_dos, total_charge, line_count,
                  content_hash, encounter_json, source_format, source_file, source_locator, scrub_status,
                  scrubbed_hash, imported_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7, ?8, 'csv', 'bench.csv', 'line', 'clean', ?7, 't', 't')",
+             VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7, ?8, 'csv', 'bench.csv', 'line', ?9, ?10, 't', 't')",
         )?;
         for i in 0..claims {
             let e = build_encounter(i);
@@ -212,7 +218,9 @@ pub fn seed_build_ledger(db: &Path, claims: u64) -> Result<()> {
                 format!("{:.2}", e.total_charge()),
                 e.lines.len() as i64,
                 e.content_hash(),
-                serde_json::to_string(&e)?
+                serde_json::to_string(&e)?,
+                scrubbed.then_some("clean"),
+                scrubbed.then(|| e.content_hash())
             ])?;
         }
     }
