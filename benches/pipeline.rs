@@ -89,9 +89,13 @@ fn prepare(phase: &str, size: u64, dir: &Path) -> Result<()> {
     }
 }
 
+/// What a phase reports: items done, their unit, bytes read or written, and its own (wall, CPU)
+/// seconds when it times itself.
+type PhaseOutput = (u64, &'static str, u64, Option<(f64, f64)>);
+
 /// Runs one phase on the prepared inputs; returns (items, unit, bytes, and (wall, CPU) seconds
 /// when the phase times itself because it has set-up that is not part of the measure).
-fn run_phase(phase: &str, size: u64, dir: &Path) -> Result<(u64, &'static str, u64, Option<(f64, f64)>)> {
+fn run_phase(phase: &str, size: u64, dir: &Path) -> Result<PhaseOutput> {
     use claimkit::ledger::Ledger;
     match phase {
         "tokenize" => {
