@@ -24,26 +24,69 @@ fn practice(rel: &str) -> Result<Practice> {
     Ok(toml::from_str(&std::fs::read_to_string(manifest(rel))?)?)
 }
 
-/// An 837P of `claims` claims: the sample batch's envelope and first claim (two service lines)
-/// repeated. The trailer counts are not recomputed: the tokenizer does not check them.
+/// An 837P of `claims` claims written with `X12Writer` (it passes `x12-validate`): the sample
+/// batch's billing provider, then per claim one subscriber HL with a two-line claim modelled on
+/// the sample's first claim (unique claim and line control numbers).
 pub fn write_837(path: &Path, claims: u64) -> Result<()> {
-    let sample = std::fs::read_to_string(manifest("sample-data/x12/claim-batch.837"))?;
-    let lines: Vec<&str> = sample.lines().collect();
-    let (header, rest) = lines.split_at(13.min(lines.len()));
-    let claim: Vec<&str> = rest.iter().take(17).copied().collect();
-    let trailer = &lines[lines.len().saturating_sub(3)..];
-    let mut out = BufWriter::with_capacity(1 << 18, std::fs::File::create(path)?);
-    for l in header {
-        write!(out, "{l}\r\n")?;
-    }
-    for _ in 0..claims {
-        for l in &claim {
-            write!(out, "{l}\r\n")?;
+    use Element::{Composite, Text};
+    let out = BufWriter::with_capacity(1 << 18, std::fs::File::create(path)?);
+    let mut w = X12Writer::new(out).line_breaks(true);
+    w.begin_interchange(&InterchangeHeader::new("ZZ", "MAPLEFM001", "ZZ", "CLEARHOUSE01", "261120", "0915", 101, 'T'))?;
+    w.begin_group(&GroupHeader::new("HC", "MAPLEFM001", "CLEARHOUSE01", "20261120", "0915", 101, "005010X222A1"))?;
+    w.begin_transaction("837", "0001", "005010X222A1")?;
+    w.segment("BHT", &["0019", "00", "B101", "20261120", "0915", "CH"])?;
+    w.segment("NM1", &["41", "2", "MAPLE STREET FAMILY MEDICINE", "", "", "", "", "46", "MAPLEFM001"])?;
+    w.segment("PER", &["IC", "BILLING OFFICE", "TE", "2175550100"])?;
+    w.segment("NM1", &["40", "2", "SYNTHETIC CLEARINGHOUSE", "", "", "", "", "46", "CLEARHOUSE01"])?;
+    w.segment("HL", &["1", "", "20", "1"])?;
+    w.segment("PRV", &["BI", "PXC", "207Q00000X"])?;
+    w.segment("NM1", &["85", "2", "MAPLE STREET FAMILY MEDICINE", "", "", "", "", "XX", "1234567893"])?;
+    w.segment("N3", &["100 MAPLE ST"])?;
+    w.segment("N4", &["SPRINGFIELD", "IL", "627011234"])?;
+    w.segment("REF", &["EI", "123456789"])?;
+    for i in 0..claims {
+        let hl = (i + 2).to_string();
+        let claim_id = format!("CKT{i:012}");
+        let member = format!("1EG4TE5MK{:02}", i % 100);
+        w.segment("HL", &[&hl, "1", "22", "0"])?;
+        w.segment("SBR", &["P", "18", "", "", "", "", "", "", "MB"])?;
+        w.segment("NM1", &["IL", "1", "TESTPATIENT", "ALPHA", "", "", "", "MI", &member])?;
+        w.segment("N3", &["12 ELM ST"])?;
+        w.segment("N4", &["SPRINGFIELD", "IL", "627021111"])?;
+        w.segment("DMG", &["D8", "19480312", "F"])?;
+        w.segment("NM1", &["PR", "2", "MEDICARE PART B", "", "", "", "", "PI", "MCRB1"])?;
+        w.segment_elements(
+            "CLM",
+            &[
+                Text(&claim_id),
+                Text("143"),
+                Text(""),
+                Text(""),
+                Composite(vec!["11", "B", "1"]),
+                Text("Y"),
+                Text("A"),
+                Text("Y"),
+                Text("Y"),
+            ],
+        )?;
+        w.segment_elements("HI", &[Composite(vec!["ABK", "E119"]), Composite(vec!["ABF", "I10"])])?;
+        for (n, code, modifier, charge, pointers) in
+            [("1", "99213", "25", "125", vec!["1", "2"]), ("2", "36415", "", "18", vec!["1"])]
+        {
+            let procedure = if modifier.is_empty() { vec!["HC", code] } else { vec!["HC", code, modifier] };
+            let control = format!("{claim_id}0{n}");
+            w.segment("LX", &[n])?;
+            w.segment_elements(
+                "SV1",
+                &[Composite(procedure), Text(charge), Text("UN"), Text("1"), Text(""), Text(""), Composite(pointers)],
+            )?;
+            w.segment("DTP", &["472", "D8", "20261102"])?;
+            w.segment("REF", &["6R", &control])?;
         }
     }
-    for l in trailer {
-        write!(out, "{l}\r\n")?;
-    }
+    w.end_transaction()?;
+    w.end_group()?;
+    let mut out = w.end_interchange()?;
     out.flush()?;
     Ok(())
 }
