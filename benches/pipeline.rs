@@ -1,0 +1,411 @@
+//! The whole-pipeline benchmark: for each size it generates a seeded synthetic data set and
+//! measures, phase by phase, wall and CPU seconds, throughput and peak resident memory:
+//!
+//! | phase    | input (size N)                       | unit          |
+//! |----------|--------------------------------------|---------------|
+//! | tokenize | an 837P file of N claims             | segments, MB  |
+//! | import   | an encounter CSV of N service lines  | lines, MB     |
+//! | scrub-rules | N service lines through every rule, in memory (encounters generated first) | lines |
+//! | scrub    | N service lines (N/3 encounters) read from the ledger, scrubbed, findings stored | lines |
+//! | build    | N encounters scrubbed clean → 837P   | claims, MB out|
+//! | scrub-build | N unscrubbed encounters: scrub, then build (what `claimkit build` does) | claims, MB out |
+//! | read835  | an 835 of N claims, read and balanced| claims, MB    |
+//! | remit    | the same 835 posted to the ledger    | claims, MB    |
+//!
+//! Every phase runs in its own child process (this binary re-executed with
+//! `--phase NAME --size N --dir D`), after its inputs were written by another child
+//! (`--phase prepare-NAME`), so each peak RSS (VmHWM) is that phase's own.
+//!
+//! `cargo bench --bench pipeline -- [SIZES...] [--phases a,b] [--work DIR] [--peers-835 PATH]
+//! [--peers-claims N]` (default sizes `10000 100000`). `--peers-835` also writes an 835 of
+//! `--peers-claims` (default 20000) claims to PATH, times claimkit reading and posting it, and
+//! prints `peers-claimkit PHASE SECONDS` lines for `tools/bench/run.sh`.
+
+#[path = "pipeline/generate.rs"]
+mod generate;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use generate::Result;
+
+const PHASES: &[&str] = &["tokenize", "import", "scrub-rules", "scrub", "build", "scrub-build", "read835", "remit"];
+
+/// One phase's figures, as a child prints them on its `RESULT` line.
+#[derive(Debug, Clone)]
+struct Measure {
+    phase: String,
+    size: u64,
+    wall: f64,
+    cpu: f64,
+    items: u64,
+    unit: &'static str,
+    bytes: u64,
+    peak_kib: u64,
+}
+
+fn status_kib(key: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with(key)).map(str::to_string))
+        .and_then(|l| l.split_whitespace().nth(1).and_then(|n| n.parse().ok()))
+        .unwrap_or(0)
+}
+
+/// CPU seconds (user + system) used by this process: unlike wall time, not inflated by other
+/// processes competing for the cores. Assumes the usual 100 ticks per second.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after_name = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or("");
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+fn file_len(path: &Path) -> u64 {
+    std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Child side: prepare inputs, or run one phase and print its RESULT line.
+
+fn prepare(phase: &str, size: u64, dir: &Path) -> Result<()> {
+    match phase {
+        "tokenize" => generate::write_837(&dir.join("input.837"), size),
+        "import" => generate::write_csv(&dir.join("encounters.csv"), size),
+        "scrub-rules" => Ok(()),
+        "scrub" => generate::seed_scrub_ledger(&dir.join("scrub.db"), size),
+        "build" => generate::seed_build_ledger(&dir.join("build.db"), size, true),
+        "scrub-build" => generate::seed_build_ledger(&dir.join("scrub-build.db"), size, false),
+        "read835" => generate::write_835(&dir.join("remit.835"), size),
+        "remit" => {
+            if !dir.join("remit.835").exists() {
+                generate::write_835(&dir.join("remit.835"), size)?;
+            }
+            generate::seed_remit_ledger(&dir.join("remit.db"), size)
+        }
+        other => Err(format!("unknown phase {other}").into()),
+    }
+}
+
+/// What a phase reports: items done, their unit, bytes read or written, and its own (wall, CPU)
+/// seconds when it times itself.
+type PhaseOutput = (u64, &'static str, u64, Option<(f64, f64)>);
+
+/// Runs one phase on the prepared inputs; returns (items, unit, bytes, and (wall, CPU) seconds
+/// when the phase times itself because it has set-up that is not part of the measure).
+fn run_phase(phase: &str, size: u64, dir: &Path) -> Result<PhaseOutput> {
+    use claimkit::ledger::Ledger;
+    match phase {
+        "tokenize" => {
+            let path = dir.join("input.837");
+            let input = std::io::BufReader::with_capacity(1 << 16, std::fs::File::open(&path)?);
+            let mut reader = claimkit::x12::SegmentReader::new(input);
+            let mut segments = 0u64;
+            while let Some(seg) = reader.next_segment()? {
+                segments += 1;
+                std::hint::black_box(seg.element_count());
+            }
+            Ok((segments, "segments", file_len(&path), None))
+        }
+        "import" => {
+            let csv = dir.join("encounters.csv");
+            let mut ledger = Ledger::open(&dir.join("import.db"))?;
+            let mut tx = ledger.transaction()?;
+            let summary = claimkit::ingest::import_file(&mut tx, &csv, &claimkit::ingest::ImportOptions::default())?;
+            tx.commit()?;
+            if summary.new == 0 {
+                return Err("import stored no encounters".into());
+            }
+            Ok((size, "lines", file_len(&csv), None))
+        }
+        "scrub-rules" => {
+            use claimkit::scrub::{CodeSetReference, NoBilledClaims, ScrubContext, scrub_encounter};
+            let practice = generate::scrub_practice()?;
+            let reference = CodeSetReference::embedded_only();
+            let ctx = ScrubContext::new(&practice, &reference, generate::scrub_today(), &NoBilledClaims);
+            let encounters: Vec<_> = (0..(size / 3).max(1)).map(generate::scrub_encounter).collect();
+            // Parse the embedded code sets before the clock starts: that is start-up, not scrubbing.
+            std::hint::black_box(scrub_encounter(&encounters[0], &ctx));
+            let (start, cpu_start) = (Instant::now(), cpu_seconds());
+            let mut findings = 0usize;
+            for e in &encounters {
+                findings += scrub_encounter(e, &ctx).len();
+            }
+            let lines: usize = encounters.iter().map(|e| e.lines.len()).sum();
+            std::hint::black_box(findings);
+            Ok((lines as u64, "lines", 0, Some((start.elapsed().as_secs_f64(), cpu_seconds() - cpu_start))))
+        }
+        "scrub" => {
+            let mut ledger = Ledger::open(&dir.join("scrub.db"))?;
+            let reference = claimkit::scrub::CodeSetReference::embedded_only();
+            let options = claimkit::scrub::ScrubOptions {
+                encounter: None,
+                today: generate::scrub_today(),
+                reference: &reference,
+            };
+            let run = claimkit::scrub::run_scrub(&mut ledger, &options)?;
+            Ok((run.summary.service_lines as u64, "lines", 0, None))
+        }
+        "build" | "scrub-build" => {
+            use claimkit::claim837::build::{BuildOptions, build};
+            let mut ledger = Ledger::open(&dir.join(format!("{phase}.db")))?;
+            if phase == "scrub-build" {
+                let reference = claimkit::scrub::CodeSetReference::embedded_only();
+                let today = generate::scrub_today();
+                let options = claimkit::scrub::ScrubOptions { encounter: None, today, reference: &reference };
+                let run = claimkit::scrub::run_scrub(&mut ledger, &options)?;
+                if run.summary.held > 0 {
+                    return Err(format!("scrub held {} of {size} encounters", run.summary.held).into());
+                }
+            }
+            let opts = BuildOptions { out_dir: dir.join(format!("outbox-{phase}")), ..BuildOptions::default() };
+            let report = build(&mut ledger, &opts)?;
+            let bytes = report.batches.iter().map(|b| file_len(&b.path)).sum();
+            if report.claims() as u64 != size {
+                return Err(format!("built {} claims of {size}", report.claims()).into());
+            }
+            Ok((size, "claims", bytes, None))
+        }
+        "read835" => {
+            use claimkit::remit835::{RemitEvent, read_835};
+            let path = dir.join("remit.835");
+            let input = std::io::BufReader::with_capacity(1 << 18, std::fs::File::open(&path)?);
+            let mut claims = 0u64;
+            read_835(&path, input, |event| {
+                if let RemitEvent::Claim(_) = event {
+                    claims += 1;
+                }
+                Ok(())
+            })?;
+            Ok((claims, "claims", file_len(&path), None))
+        }
+        "remit" => {
+            use claimkit::remit835::{NoContractRates, PostOptions, post_835};
+            let path = dir.join("remit.835");
+            let mut ledger = Ledger::open(&dir.join("remit.db"))?;
+            let report = post_835(&mut ledger, &path, &NoContractRates, &PostOptions::default())?;
+            let matched: u64 = report.transactions.iter().map(|t| t.matched_claims).sum();
+            if matched != size || report.unmatched_total != 0 {
+                return Err(format!("matched {matched} claims of {size}").into());
+            }
+            Ok((matched, "claims", file_len(&path), None))
+        }
+        other => Err(format!("unknown phase {other}").into()),
+    }
+}
+
+fn child(phase: &str, size: u64, dir: &Path) -> Result<()> {
+    if let Some(target) = phase.strip_prefix("prepare-") {
+        return prepare(target, size, dir);
+    }
+    let cpu_start = cpu_seconds();
+    let start = Instant::now();
+    let (items, unit, bytes, own) = run_phase(phase, size, dir)?;
+    let (wall, cpu) = own.unwrap_or_else(|| (start.elapsed().as_secs_f64(), cpu_seconds() - cpu_start));
+    println!("RESULT\t{phase}\t{size}\t{wall:.6}\t{cpu:.2}\t{items}\t{unit}\t{bytes}\t{}", status_kib("VmHWM:"));
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parent side: spawn the children, collect, print.
+
+fn spawn(phase: &str, size: u64, dir: &Path) -> Result<Option<Measure>> {
+    let exe = std::env::current_exe()?;
+    let out = Command::new(exe)
+        .args(["--phase", phase, "--size", &size.to_string(), "--dir"])
+        .arg(dir)
+        .stderr(std::process::Stdio::inherit())
+        .output()?;
+    if !out.status.success() {
+        return Err(format!("phase {phase} (size {size}) failed: {}", out.status).into());
+    }
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let Some(line) = stdout.lines().find(|l| l.starts_with("RESULT\t")) else { return Ok(None) };
+    let f: Vec<&str> = line.split('\t').collect();
+    let num = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    let unit = match f.get(6).copied() {
+        Some("segments") => "segments",
+        Some("lines") => "lines",
+        _ => "claims",
+    };
+    Ok(Some(Measure {
+        phase: f.get(1).unwrap_or(&phase).to_string(),
+        size,
+        wall: num(3),
+        cpu: num(4),
+        items: num(5) as u64,
+        unit,
+        bytes: num(7) as u64,
+        peak_kib: num(8) as u64,
+    }))
+}
+
+fn measure(phase: &str, size: u64, dir: &Path) -> Result<Measure> {
+    let started = Instant::now();
+    spawn(&format!("prepare-{phase}"), size, dir)?;
+    eprintln!("  {phase} {size}: inputs ready in {:.1} s", started.elapsed().as_secs_f64());
+    let m = spawn(phase, size, dir)?.ok_or_else(|| format!("phase {phase} printed no RESULT line"))?;
+    eprintln!("  {phase} {size}: {:.3} s, peak {} MiB", m.wall, m.peak_kib / 1024);
+    Ok(m)
+}
+
+fn human(n: f64) -> String {
+    if n >= 1e6 {
+        format!("{:.2} M", n / 1e6)
+    } else if n >= 1e3 {
+        format!("{:.1} k", n / 1e3)
+    } else {
+        format!("{n:.0}")
+    }
+}
+
+fn table(rows: &[Measure]) {
+    println!("| phase | size | wall s | CPU s | throughput | MB/s | input/output MB | peak RSS MiB |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+    for m in rows {
+        let wall = m.wall.max(1e-9);
+        let mb = m.bytes as f64 / 1e6;
+        let mbps = if m.bytes > 0 { format!("{:.0}", mb / wall) } else { "—".into() };
+        let mbcol = if m.bytes > 0 { format!("{mb:.1}") } else { "—".into() };
+        println!(
+            "| {} | {} | {:.3} | {:.2} | {} {}/s | {} | {} | {:.1} |",
+            m.phase,
+            m.size,
+            m.wall,
+            m.cpu,
+            human(m.items as f64 / wall),
+            m.unit,
+            mbps,
+            mbcol,
+            m.peak_kib as f64 / 1024.0
+        );
+    }
+}
+
+fn machine() {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpuinfo
+        .lines()
+        .find(|l| l.starts_with("model name"))
+        .and_then(|l| l.split_once(':'))
+        .map(|(_, v)| v.trim().to_string())
+        .unwrap_or_else(|| "unknown".into());
+    let nproc = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
+    let mem = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|s| s.lines().next().map(|l| l.split_whitespace().nth(1).unwrap_or("0").to_string()))
+        .and_then(|k| k.parse::<u64>().ok())
+        .unwrap_or(0);
+    println!("- date: {}", chrono::Utc::now().format("%Y-%m-%d %H:%M UTC"));
+    println!("- CPU: {model}; nproc {nproc}; memory {:.1} GiB", mem as f64 / 1024.0 / 1024.0);
+    println!("- kernel: {}", std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default().trim());
+    loadavg("start");
+}
+
+fn loadavg(when: &str) {
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let first: Vec<&str> = load.split_whitespace().take(3).collect();
+    println!("- load average at {when}: {}", first.join(" "));
+}
+
+struct Args {
+    sizes: Vec<u64>,
+    phases: Vec<String>,
+    work: Option<PathBuf>,
+    peers_835: Option<PathBuf>,
+    peers_claims: u64,
+}
+
+fn parse_args(args: &[String]) -> Result<Args> {
+    let mut a = Args {
+        sizes: Vec::new(),
+        phases: PHASES.iter().map(|p| p.to_string()).collect(),
+        work: None,
+        peers_835: None,
+        peers_claims: 20_000,
+    };
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        let mut value = || it.next().cloned().ok_or_else(|| format!("{arg} needs a value"));
+        match arg.as_str() {
+            "--phases" => a.phases = value()?.split(',').map(str::to_string).collect(),
+            "--work" => a.work = Some(PathBuf::from(value()?)),
+            "--peers-835" => a.peers_835 = Some(PathBuf::from(value()?)),
+            "--peers-claims" => a.peers_claims = value()?.parse()?,
+            "--bench" => {} // cargo bench passes it to harness = false binaries
+            n => a.sizes.push(n.replace('_', "").parse().map_err(|_| format!("not a size: {n}"))?),
+        }
+    }
+    if a.sizes.is_empty() {
+        a.sizes = vec![10_000, 100_000];
+    }
+    if let Some(bad) = a.phases.iter().find(|p| !PHASES.contains(&p.as_str())) {
+        return Err(format!("unknown phase {bad}; phases: {}", PHASES.join(",")).into());
+    }
+    Ok(a)
+}
+
+fn parent(args: Args) -> Result<()> {
+    let work = match &args.work {
+        Some(w) => {
+            std::fs::create_dir_all(w)?;
+            tempfile::tempdir_in(w)?
+        }
+        None => tempfile::tempdir()?,
+    };
+    println!("## claimkit pipeline benchmark\n");
+    machine();
+    println!();
+    let mut rows = Vec::new();
+    for &size in &args.sizes {
+        let dir = work.path().join(size.to_string());
+        std::fs::create_dir_all(&dir)?;
+        for phase in &args.phases {
+            rows.push(measure(phase, size, &dir)?);
+        }
+        std::fs::remove_dir_all(&dir)?;
+    }
+    table(&rows);
+    if let Some(keep) = &args.peers_835 {
+        let size = args.peers_claims;
+        let dir = work.path().join(format!("peers-{size}"));
+        std::fs::create_dir_all(&dir)?;
+        let read = measure("read835", size, &dir)?;
+        let post = measure("remit", size, &dir)?;
+        if let Some(parent) = keep.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::copy(dir.join("remit.835"), keep)?;
+        println!(
+            "\n### The 835 kept for the Python peers ({size} claims, {:.1} MB): {}\n",
+            read.bytes as f64 / 1e6,
+            keep.display()
+        );
+        table(&[read.clone(), post.clone()]);
+        println!();
+        println!("peers-claimkit read835 {:.6}", read.wall);
+        println!("peers-claimkit remit {:.6}", post.wall);
+    }
+    println!();
+    loadavg("end");
+    Ok(())
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = if let Some(i) = args.iter().position(|a| a == "--phase") {
+        let get = |flag: &str| args.iter().position(|a| a == flag).and_then(|j| args.get(j + 1));
+        match (args.get(i + 1), get("--size").and_then(|s| s.parse().ok()), get("--dir")) {
+            (Some(phase), Some(size), Some(dir)) => child(phase, size, Path::new(dir)),
+            _ => Err("usage: pipeline --phase NAME --size N --dir DIR".into()),
+        }
+    } else {
+        parse_args(&args).and_then(parent)
+    };
+    if let Err(e) = result {
+        eprintln!("pipeline: {e}");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,362 @@
+//! Seeded synthetic inputs for the pipeline bench: every generator is a pure function of its size,
+//! so two runs of the same size measure the same bytes. No real patients, no CPT descriptors.
+
+use std::io::{BufWriter, Write};
+use std::path::Path;
+
+use chrono::NaiveDate;
+use claimkit::encounter::{
+    Address, ClaimFrequency, Diagnosis, Encounter, Patient, PersonName, Procedure, Relationship, ServiceLine, Sex,
+    SourceRef, Subscriber,
+};
+use claimkit::ledger::{Ledger, billing};
+use claimkit::practice::Practice;
+use claimkit::x12::{Element, GroupHeader, InterchangeHeader, X12Writer};
+use rust_decimal::Decimal;
+
+pub type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+fn manifest(rel: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
+fn practice(rel: &str) -> Result<Practice> {
+    Ok(toml::from_str(&std::fs::read_to_string(manifest(rel))?)?)
+}
+
+/// An 837P of `claims` claims written with `X12Writer` (it passes `x12-validate`): the sample
+/// batch's billing provider, then per claim one subscriber HL with a two-line claim modelled on
+/// the sample's first claim (unique claim and line control numbers).
+pub fn write_837(path: &Path, claims: u64) -> Result<()> {
+    use Element::{Composite, Text};
+    let out = BufWriter::with_capacity(1 << 18, std::fs::File::create(path)?);
+    let mut w = X12Writer::new(out).line_breaks(true);
+    w.begin_interchange(&InterchangeHeader::new("ZZ", "MAPLEFM001", "ZZ", "CLEARHOUSE01", "261120", "0915", 101, 'T'))?;
+    w.begin_group(&GroupHeader::new("HC", "MAPLEFM001", "CLEARHOUSE01", "20261120", "0915", 101, "005010X222A1"))?;
+    w.begin_transaction("837", "0001", "005010X222A1")?;
+    w.segment("BHT", &["0019", "00", "B101", "20261120", "0915", "CH"])?;
+    w.segment("NM1", &["41", "2", "MAPLE STREET FAMILY MEDICINE", "", "", "", "", "46", "MAPLEFM001"])?;
+    w.segment("PER", &["IC", "BILLING OFFICE", "TE", "2175550100"])?;
+    w.segment("NM1", &["40", "2", "SYNTHETIC CLEARINGHOUSE", "", "", "", "", "46", "CLEARHOUSE01"])?;
+    w.segment("HL", &["1", "", "20", "1"])?;
+    w.segment("PRV", &["BI", "PXC", "207Q00000X"])?;
+    w.segment("NM1", &["85", "2", "MAPLE STREET FAMILY MEDICINE", "", "", "", "", "XX", "1234567893"])?;
+    w.segment("N3", &["100 MAPLE ST"])?;
+    w.segment("N4", &["SPRINGFIELD", "IL", "627011234"])?;
+    w.segment("REF", &["EI", "123456789"])?;
+    for i in 0..claims {
+        let hl = (i + 2).to_string();
+        let claim_id = format!("CKT{i:012}");
+        let member = format!("1EG4TE5MK{:02}", i % 100);
+        w.segment("HL", &[&hl, "1", "22", "0"])?;
+        w.segment("SBR", &["P", "18", "", "", "", "", "", "", "MB"])?;
+        w.segment("NM1", &["IL", "1", "TESTPATIENT", "ALPHA", "", "", "", "MI", &member])?;
+        w.segment("N3", &["12 ELM ST"])?;
+        w.segment("N4", &["SPRINGFIELD", "IL", "627021111"])?;
+        w.segment("DMG", &["D8", "19480312", "F"])?;
+        w.segment("NM1", &["PR", "2", "MEDICARE PART B", "", "", "", "", "PI", "MCRB1"])?;
+        w.segment_elements(
+            "CLM",
+            &[
+                Text(&claim_id),
+                Text("143"),
+                Text(""),
+                Text(""),
+                Composite(vec!["11", "B", "1"]),
+                Text("Y"),
+                Text("A"),
+                Text("Y"),
+                Text("Y"),
+            ],
+        )?;
+        w.segment_elements("HI", &[Composite(vec!["ABK", "E119"]), Composite(vec!["ABF", "I10"])])?;
+        for (n, code, modifier, charge, pointers) in
+            [("1", "99213", "25", "125", vec!["1", "2"]), ("2", "36415", "", "18", vec!["1"])]
+        {
+            let procedure = if modifier.is_empty() { vec!["HC", code] } else { vec!["HC", code, modifier] };
+            let control = format!("{claim_id}0{n}");
+            w.segment("LX", &[n])?;
+            w.segment_elements(
+                "SV1",
+                &[Composite(procedure), Text(charge), Text("UN"), Text("1"), Text(""), Text(""), Composite(pointers)],
+            )?;
+            w.segment("DTP", &["472", "D8", "20261102"])?;
+            w.segment("REF", &["6R", &control])?;
+        }
+    }
+    w.end_transaction()?;
+    w.end_group()?;
+    let mut out = w.end_interchange()?;
+    out.flush()?;
+    Ok(())
+}
+
+/// An encounter CSV of `lines` service lines: the sample encounters repeated, every copy with new
+/// encounter IDs (`E1001-17`).
+pub fn write_csv(path: &Path, lines: u64) -> Result<()> {
+    let sample = std::fs::read_to_string(manifest("sample-data/encounters.csv"))?;
+    let mut rows = sample.lines();
+    let header = rows.next().ok_or("empty sample CSV")?;
+    let body: Vec<(&str, &str)> = rows.filter_map(|r| r.split_once(',')).collect();
+    let mut out = BufWriter::with_capacity(1 << 18, std::fs::File::create(path)?);
+    writeln!(out, "{header}")?;
+    let (mut written, mut copy) = (0u64, 0u64);
+    'outer: loop {
+        for (id, rest) in &body {
+            if written >= lines {
+                break 'outer;
+            }
+            writeln!(out, "{id}-{copy},{rest}")?;
+            written += 1;
+        }
+        copy += 1;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+fn address(i: u64) -> Address {
+    Address {
+        line1: format!("{} Elm St", i % 900 + 1),
+        line2: None,
+        city: "Springfield".into(),
+        state: "IL".into(),
+        zip: "627021111".into(),
+    }
+}
+
+fn service_line(n: u32, dos: NaiveDate, code: &str, modifiers: &[&str], charge: i64, pointers: Vec<u8>) -> ServiceLine {
+    ServiceLine {
+        number: n,
+        source: SourceRef::default(),
+        date_of_service: dos,
+        date_of_service_to: None,
+        procedure: Procedure { code: code.into(), modifiers: modifiers.iter().map(|m| m.to_string()).collect() },
+        units: Decimal::ONE,
+        charge: Decimal::new(charge, 2),
+        diagnosis_pointers: pointers,
+        place_of_service: None,
+        rendering_npi: None,
+        drug: None,
+    }
+}
+
+fn encounter(i: u64, payer: &str, diagnoses: Vec<Diagnosis>, lines: Vec<ServiceLine>) -> Encounter {
+    let name = PersonName { last: format!("Testpatient{}", i % 977), first: "Alpha".into(), middle: None };
+    Encounter {
+        id: format!("E{i:08}"),
+        source: SourceRef { file: "bench.csv".into(), locator: format!("line {i}") },
+        patient: Patient {
+            id: format!("P{i:08}"),
+            name: name.clone(),
+            dob: NaiveDate::from_ymd_opt(1950, 1, 1),
+            sex: Sex::Female,
+            address: Some(address(i)),
+        },
+        relationship: Relationship::SelfInsured,
+        subscriber: Subscriber {
+            member_id: format!("1EG4TE5MK{:02}", i % 100),
+            name,
+            dob: NaiveDate::from_ymd_opt(1950, 1, 1),
+            sex: Sex::Female,
+            address: Some(address(i)),
+            group_number: None,
+        },
+        payer_id: payer.into(),
+        secondary: None,
+        rendering_npi: Some("1234567893".into()),
+        referring: None,
+        facility: None,
+        place_of_service: "11".into(),
+        diagnoses,
+        lines,
+        prior_authorization: None,
+        onset_date: None,
+        frequency: ClaimFrequency::Original,
+        original_claim_number: None,
+        notes: Default::default(),
+    }
+}
+
+const SCRUB_DIAGNOSES: &[&str] = &["E119", "I10", "E785", "J069", "M1711", "E1165", "R051", "M5450", "E11", "G63"];
+const SCRUB_PROCEDURES: &[(&str, &[&str])] =
+    &[("99213", &[]), ("99214", &["25"]), ("36415", &[]), ("20610", &["RT"]), ("J1030", &[]), ("96372", &["59"])];
+
+/// "Today" for the scrub phases (timely filing, future dates): after every generated date of service.
+pub fn scrub_today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 25).unwrap_or_default()
+}
+
+/// A three-line encounter for the scrub phase; the code mix makes about one in ten fail a rule
+/// (unspecified or non-billable diagnoses, modifier pairs).
+pub fn scrub_encounter(i: u64) -> Encounter {
+    let dos = NaiveDate::from_ymd_opt(2026, 6, 1).unwrap_or_default() + chrono::Days::new(i % 150);
+    let lines = (0..3u64)
+        .map(|k| {
+            let (code, mods) = SCRUB_PROCEDURES[((i + k) as usize) % SCRUB_PROCEDURES.len()];
+            service_line(k as u32 + 1, dos, code, mods, 12500, vec![1, 2])
+        })
+        .collect();
+    let d = SCRUB_DIAGNOSES.len() as u64;
+    let diagnoses = vec![
+        Diagnosis::new(SCRUB_DIAGNOSES[(i % d) as usize]),
+        Diagnosis::new(SCRUB_DIAGNOSES[((i + 3) % d) as usize]),
+    ];
+    encounter(i, "MCRB1", diagnoses, lines)
+}
+
+/// The practice the scrub phases check against.
+pub fn scrub_practice() -> Result<Practice> {
+    practice("tests/fixtures/scrub/practice.toml")
+}
+
+/// A ledger holding the scrub practice and `lines / 3` unscrubbed encounters (at least one).
+pub fn seed_scrub_ledger(db: &Path, lines: u64) -> Result<()> {
+    let practice = scrub_practice()?;
+    let mut ledger = Ledger::open(db)?;
+    let tx = ledger.transaction()?;
+    billing::save_practice(&tx, &practice, Path::new("practice.toml"), "bench")?;
+    for i in 0..(lines / 3).max(1) {
+        claimkit::scrub::store::insert_encounter_for_test(&tx, &scrub_encounter(i))?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// A clean two-line encounter for the build phase (one in three to the commercial payer).
+pub fn build_encounter(i: u64) -> Encounter {
+    let dos = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap_or_default() + chrono::Days::new(i % 20);
+    let lines = vec![
+        service_line(1, dos, "99213", &["25"], 12500, vec![1, 2]),
+        service_line(2, dos, "36415", &[], 1800, vec![1]),
+    ];
+    let payer = if i.is_multiple_of(3) { "COMM1" } else { "MCRB1" };
+    let mut e = encounter(i, payer, vec![Diagnosis::new("E11.9"), Diagnosis::new("I10")], lines);
+    e.rendering_npi = None;
+    e
+}
+
+/// A ledger holding the 837 practice and `claims` encounters, already scrubbed clean when
+/// `scrubbed` (else never scrubbed, as after an import).
+pub fn seed_build_ledger(db: &Path, claims: u64, scrubbed: bool) -> Result<()> {
+    let practice = practice("tests/fixtures/claim837/practice.toml")?;
+    let mut ledger = Ledger::open(db)?;
+    let tx = ledger.transaction()?;
+    billing::save_practice(&tx, &practice, Path::new("practice.toml"), "bench")?;
+    {
+        let mut insert = tx.prepare_cached(
+            "INSERT INTO encounters (id, payer_id, patient_id, first_dos, last_dos, total_charge, line_count,
+                 content_hash, encounter_json, source_format, source_file, source_locator, scrub_status,
+                 scrubbed_hash, imported_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7, ?8, 'csv', 'bench.csv', 'line', ?9, ?10, 't', 't')",
+        )?;
+        for i in 0..claims {
+            let e = build_encounter(i);
+            let first = e.first_date_of_service().map(|d| d.to_string()).unwrap_or_default();
+            insert.execute(rusqlite::params![
+                e.id,
+                e.payer_id,
+                e.patient.id,
+                first,
+                format!("{:.2}", e.total_charge()),
+                e.lines.len() as i64,
+                e.content_hash(),
+                serde_json::to_string(&e)?,
+                scrubbed.then_some("clean"),
+                scrubbed.then(|| e.content_hash())
+            ])?;
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+fn pcn(i: u64) -> String {
+    format!("CKB{i:09}")
+}
+
+/// An 835 paying `claims` claims (two service lines each, contractual and patient-responsibility
+/// adjustments), written with `X12Writer`; it balances and matches [`seed_remit_ledger`].
+pub fn write_835(path: &Path, claims: u64) -> Result<()> {
+    let out = BufWriter::with_capacity(1 << 18, std::fs::File::create(path)?);
+    let mut w = X12Writer::new(out).line_breaks(true);
+    w.begin_interchange(&InterchangeHeader::new("ZZ", "SYNPAYER", "ZZ", "SYNCLINIC", "261201", "1200", 9001, 'T'))?;
+    w.begin_group(&GroupHeader::new("HP", "SYNPAYER", "SYNCLINIC", "20261201", "1200", 9001, "005010X221A1"))?;
+    w.begin_transaction("835", "0001", "")?;
+    let total = format!("{}.00", 110 * claims);
+    w.segment("BPR", &["I", &total, "C", "CHK", "", "", "", "", "", "", "", "", "", "", "", "20261201"])?;
+    w.segment("TRN", &["1", "BENCH-TRACE-1", "1512345678"])?;
+    w.segment("DTM", &["405", "20261201"])?;
+    w.segment("N1", &["PR", "SYNTHETIC HEALTH PLAN"])?;
+    w.segment("N3", &["1 EXAMPLE WAY"])?;
+    w.segment("N4", &["SPRINGFIELD", "IL", "627010001"])?;
+    w.segment("REF", &["2U", "SYNPAY1"])?;
+    w.segment("PER", &["BL", "EDI HELP DESK", "TE", "5555550100"])?;
+    w.segment("N1", &["PE", "SYNTHETIC CLINIC", "XX", "1234567893"])?;
+    w.segment("REF", &["TJ", "123456789"])?;
+    for i in 0..claims {
+        if i % 1000 == 0 {
+            w.segment("LX", &[&(i / 1000 + 1).to_string()])?;
+        }
+        let pcn = pcn(i);
+        let payer_claim = format!("PAY{i:09}");
+        let member = format!("MB{i:09}");
+        w.segment("CLP", &[&pcn, "1", "150.00", "110.00", "20.00", "12", &payer_claim, "11", "1"])?;
+        w.segment("NM1", &["QC", "1", "SYNTHETIC", "PATIENT", "", "", "", "MI", &member])?;
+        w.segment("DTM", &["232", "20261102"])?;
+        for (k, code, charge, paid, co, pr, reason, allowed) in [
+            (1, "99213", "100.00", "80.00", "10.00", "10.00", "2", "90.00"),
+            (2, "36415", "50.00", "30.00", "10.00", "10.00", "1", "40.00"),
+        ] {
+            w.segment_elements(
+                "SVC",
+                &[Element::Composite(vec!["HC", code]), charge.into(), paid.into(), "".into(), "1".into()],
+            )?;
+            w.segment("DTM", &["472", "20261102"])?;
+            w.segment("CAS", &["CO", "45", co])?;
+            w.segment("CAS", &["PR", reason, pr])?;
+            w.segment("REF", &["6R", &format!("{pcn}-{k}")])?;
+            w.segment("AMT", &["B6", allowed])?;
+        }
+    }
+    w.end_transaction()?;
+    w.end_group()?;
+    let mut out = w.end_interchange()?;
+    out.flush()?;
+    Ok(())
+}
+
+/// A ledger holding the `claims` accepted claims (two lines each) that [`write_835`] pays.
+pub fn seed_remit_ledger(db: &Path, claims: u64) -> Result<()> {
+    let mut ledger = Ledger::open(db)?;
+    let tx = ledger.transaction()?;
+    {
+        let mut enc = tx.prepare_cached(
+            "INSERT INTO encounters (id, payer_id, patient_id, first_dos, last_dos, total_charge, line_count,
+                content_hash, encounter_json, source_format, source_file, source_locator, imported_at, updated_at)
+             VALUES (?1, 'PAYER1', ?2, '2026-11-02', '2026-11-02', '150.00', 2, 'h', '{}', 'csv', 'bench.csv',
+                '1', 't', 't')",
+        )?;
+        let mut claim = tx.prepare_cached(
+            "INSERT INTO claims (pcn, encounter_id, payer_id, responsibility, frequency, encounter_hash,
+                patient_id, first_dos, last_dos, total_charge, status, submitted_at, updated_at)
+             VALUES (?1, ?2, 'PAYER1', 'P', '1', 'h', ?3, '2026-11-02', '2026-11-02', '150.00', 'accepted',
+                '2026-11-10T00:00:00Z', 't')",
+        )?;
+        let mut line = tx.prepare_cached(
+            "INSERT INTO claim_lines (pcn, line_number, line_control_number, procedure_code, modifiers, units,
+                charge, date_of_service) VALUES (?1, ?2, ?3, ?4, '', '1', ?5, '2026-11-02')",
+        )?;
+        for i in 0..claims {
+            let pcn = pcn(i);
+            let encounter = format!("E{i}");
+            let patient = format!("P{i}");
+            enc.execute(rusqlite::params![encounter, patient])?;
+            claim.execute(rusqlite::params![pcn, encounter, patient])?;
+            line.execute(rusqlite::params![pcn, 1, format!("{pcn}-1"), "99213", "100.00"])?;
+            line.execute(rusqlite::params![pcn, 2, format!("{pcn}-2"), "36415", "50.00"])?;
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}
