@@ -1061,28 +1061,32 @@ mod tests {
         assert_eq!(peek_envelope(ledger.conn(), "S", "R", 1).unwrap().interchange, 2);
     }
 
-    #[test]
-    fn an_in_memory_ledger_builds_too_and_records_the_claims() {
+    /// An in-memory ledger with the fixture practice and encounters, scrubbed clean.
+    fn fixture_ledger() -> Ledger {
         let mut ledger = Ledger::open_in_memory().unwrap();
         let practice: Practice = toml::from_str(include_str!("../../tests/fixtures/claim837/practice.toml")).unwrap();
         let encounters: Vec<Encounter> =
             serde_json::from_str(include_str!("../../tests/fixtures/claim837/encounters.json")).unwrap();
-        {
-            let tx = ledger.transaction().unwrap();
-            crate::ledger::billing::save_practice(&tx, &practice, Path::new("p.toml"), "x").unwrap();
-            for e in &encounters {
-                let hash = e.content_hash();
-                tx.execute(
-                    "INSERT INTO encounters (id, payer_id, patient_id, total_charge, line_count, content_hash,
-                         encounter_json, source_format, source_file, source_locator, scrub_status, scrubbed_hash,
-                         imported_at, updated_at)
-                     VALUES (?1, ?2, ?3, '0', 1, ?4, ?5, 'csv', 'f', 'l', 'clean', ?4, 't', 't')",
-                    params![e.id, e.payer_id, e.patient.id, hash, serde_json::to_string(e).unwrap()],
-                )
-                .unwrap();
-            }
-            tx.commit().unwrap();
+        let tx = ledger.transaction().unwrap();
+        crate::ledger::billing::save_practice(&tx, &practice, Path::new("p.toml"), "x").unwrap();
+        for e in &encounters {
+            let hash = e.content_hash();
+            tx.execute(
+                "INSERT INTO encounters (id, payer_id, patient_id, total_charge, line_count, content_hash,
+                     encounter_json, source_format, source_file, source_locator, scrub_status, scrubbed_hash,
+                     imported_at, updated_at)
+                 VALUES (?1, ?2, ?3, '0', 1, ?4, ?5, 'csv', 'f', 'l', 'clean', ?4, 't', 't')",
+                params![e.id, e.payer_id, e.patient.id, hash, serde_json::to_string(e).unwrap()],
+            )
+            .unwrap();
         }
+        tx.commit().unwrap();
+        ledger
+    }
+
+    #[test]
+    fn an_in_memory_ledger_builds_too_and_records_the_claims() {
+        let mut ledger = fixture_ledger();
         let dir = tempfile::tempdir().unwrap();
         let opts = BuildOptions { out_dir: dir.path().to_path_buf(), ..BuildOptions::default() };
         let report = build(&mut ledger, &opts).unwrap();
@@ -1148,24 +1152,9 @@ mod tests {
 
     #[test]
     fn a_failed_insert_rolls_back_the_whole_build_and_removes_its_files() {
-        let mut ledger = Ledger::open_in_memory().unwrap();
-        let practice: Practice = toml::from_str(include_str!("../../tests/fixtures/claim837/practice.toml")).unwrap();
-        let encounters: Vec<Encounter> =
-            serde_json::from_str(include_str!("../../tests/fixtures/claim837/encounters.json")).unwrap();
+        let mut ledger = fixture_ledger();
         {
             let tx = ledger.transaction().unwrap();
-            crate::ledger::billing::save_practice(&tx, &practice, Path::new("p.toml"), "x").unwrap();
-            for e in &encounters {
-                let hash = e.content_hash();
-                tx.execute(
-                    "INSERT INTO encounters (id, payer_id, patient_id, total_charge, line_count, content_hash,
-                         encounter_json, source_format, source_file, source_locator, scrub_status, scrubbed_hash,
-                         imported_at, updated_at)
-                     VALUES (?1, ?2, ?3, '0', 1, ?4, ?5, 'csv', 'f', 'l', 'clean', ?4, 't', 't')",
-                    params![e.id, e.payer_id, e.patient.id, hash, serde_json::to_string(e).unwrap()],
-                )
-                .unwrap();
-            }
             // Every claim line insert fails, after the claims of the batch were inserted.
             tx.execute_batch(
                 "CREATE TRIGGER refuse_lines BEFORE INSERT ON claim_lines BEGIN SELECT RAISE(FAIL, 'refused'); END",
