@@ -257,3 +257,68 @@ fn a_nightly_run_killed_at_any_point_then_rerun_bills_every_claim_exactly_once()
     // The encounters were imported once, whatever the interruptions.
     assert_eq!(count(&db, "SELECT COUNT(*) FROM encounters"), 50);
 }
+
+#[test]
+fn the_cycle_command_by_command_reaches_the_demo_totals() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("ledger.db");
+    let run = |args: &[&str]| {
+        let mut cmd = claimkit();
+        cmd.arg("--db").arg(&db).env("CLAIMKIT_TODAY", "2026-11-25").args(args);
+        cmd
+    };
+    let sample = |p: &str| repo().join("sample-data").join(p).display().to_string();
+    run(&["init", "--practice", &sample("practice.toml")]).assert().success();
+    for (kind, file) in [
+        ("cpt", "codesets/cpt.csv"),
+        ("hcpcs", "codesets/hcpcs.csv"),
+        ("ncci-ptp", "codesets/ncci-ptp-practitioner.txt"),
+        ("mue", "codesets/mue.csv"),
+        ("fee-schedule", "codesets/fee-schedule.csv"),
+    ] {
+        run(&["codes", "import", kind, &sample(file)]).assert().success();
+    }
+    run(&["import", &sample("encounters.csv"), &sample("encounters.fhir.json"), &sample("encounters.hl7")])
+        .assert()
+        .success();
+    let outbox = dir.path().join("outbox");
+    // 14 encounters are held by the scrub: findings, exit 1.
+    run(&["build", "--out", outbox.to_str().unwrap()]).assert().code(1);
+    let batch = files_with(&outbox, "837").remove(0);
+    let payer = dir.path().join("payer");
+    run(&["simulate", "--from", batch.to_str().unwrap(), "--out", payer.to_str().unwrap()]).assert().success();
+    // One claim rejected by the 277CA: exit 1.
+    let acks: Vec<String> = [files_with(&payer, "999"), files_with(&payer, "277ca")]
+        .concat()
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    run(&[&["ack"], &acks.iter().map(String::as_str).collect::<Vec<_>>()[..]].concat()).assert().code(1);
+    // Underpayments against the fee schedule: exit 1.
+    let remit = files_with(&payer, "835").remove(0);
+    run(&["remit", remit.to_str().unwrap()]).assert().code(1);
+    // Posting the same 835 again changes nothing.
+    let again = run(&["--format", "json", "remit", remit.to_str().unwrap()]).output().unwrap();
+    assert!(String::from_utf8_lossy(&again.stdout).contains("already_posted"));
+    // The secondary payer is billed once the primary has paid.
+    run(&["build", "--out", outbox.to_str().unwrap()]).assert().code(1);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM claims WHERE responsibility = 'S'"), 2);
+
+    let out = run(&["--format", "json", "report", "reconciliation"]).output().unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let amounts: Vec<(String, String)> = report["sections"]["remittances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["payer_id"].as_str().unwrap().to_string(), r["amount"].as_str().unwrap().to_string()))
+        .collect();
+    assert_eq!(
+        amounts,
+        [
+            ("ACME1".to_string(), "1160.08".to_string()),
+            ("MCRB1".into(), "961.52".into()),
+            ("MCD01".into(), "414.10".into())
+        ]
+    );
+    validate(&files_with(&outbox, "837"));
+}
