@@ -96,3 +96,11 @@ fn claim_show_prints_the_history_and_unknown_pcns_are_input_errors() {
         .stdout(predicate::str::contains("payment").and(predicate::str::contains("era.835")));
     claimkit(&db).args(["claim", "show", "NOPE"]).assert().code(3).stderr(predicate::str::contains("NOPE"));
 }
+
+#[test]
+fn a_report_on_a_ledger_that_does_not_exist_is_an_input_error_and_creates_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("typo.db");
+    claimkit(&db).args(["report", "summary"]).assert().code(3).stderr(predicate::str::contains("no ledger at"));
+    assert!(!db.exists());
+}

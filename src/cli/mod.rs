@@ -93,9 +93,17 @@ pub struct GlobalArgs {
 
 #[allow(dead_code)] // used by the ledger commands
 impl GlobalArgs {
-    /// Opens the ledger for reading.
-    pub fn open_ledger(&self) -> Result<Ledger, LedgerError> {
-        Ledger::open(&self.db)
+    /// Opens an existing ledger for reading; a missing one is an input error (exit 3) rather than
+    /// a new empty ledger created by a report.
+    pub fn open_ledger(&self) -> anyhow::Result<Ledger> {
+        if !self.db.exists() {
+            return Err(InputError(format!(
+                "no ledger at {} (give --db or CLAIMKIT_DB, or start one with `claimkit init`)",
+                self.db.display()
+            ))
+            .into());
+        }
+        Ok(Ledger::open(&self.db)?)
     }
 
     /// Takes the run lock, then opens the ledger for writing.
