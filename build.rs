@@ -27,31 +27,11 @@ use std::path::Path;
 use flate2::Compression;
 use flate2::write::DeflateEncoder;
 
-/// MCE attribute names, in bit order (bit 31 marks a billable row). Keep in sync with
-/// `src/codes/icd10cm.rs`.
-const ATTRIBUTES: &[&str] = &[
-    "adult",
-    "pediatric",
-    "newborn",
-    "maternity",
-    "manifestation",
-    "unacceptable",
-    "ecodepdx",
-    "unspecified",
-    "male",
-    "female",
-    "qadm",
-    "diabtypeI",
-    "delout",
-    "ncov6",
-    "ncov_z302",
-    "clintrial",
-    "reqsdx",
-    "wrngproc",
-];
-const BILLABLE_BIT: u32 = 1 << 31;
+#[path = "src/codes/icd10cm_format.rs"]
+mod icd10cm_format;
+use icd10cm_format::{ATTRIBUTE_NAMES as ATTRIBUTES, BILLABLE_BIT, NO_END};
+
 const TITLE_BLOCK: usize = 256;
-const NO_END: u16 = 0xFFFF;
 
 const SMALL_TABLES: &[&str] =
     &["pos", "modifiers", "carc", "rarc", "cas_group", "claim_frequency", "claim_filing_indicator"];
@@ -59,6 +39,7 @@ const SMALL_TABLES: &[&str] =
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-changed=codesets");
+    println!("cargo:rerun-if-changed=src/codes/icd10cm_format.rs");
     let manifest = std::env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR");
     let out_dir = std::env::var("OUT_DIR").expect("OUT_DIR");
     let codesets = Path::new(&manifest).join("codesets");

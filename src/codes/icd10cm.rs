@@ -13,27 +13,8 @@ use std::sync::OnceLock;
 
 use chrono::NaiveDate;
 
-/// MCE attribute names in bit order; must match `ATTRIBUTES` in `build.rs`.
-const ATTRIBUTE_NAMES: &[&str] = &[
-    "adult",
-    "pediatric",
-    "newborn",
-    "maternity",
-    "manifestation",
-    "unacceptable",
-    "ecodepdx",
-    "unspecified",
-    "male",
-    "female",
-    "qadm",
-    "diabtypeI",
-    "delout",
-    "ncov6",
-    "ncov_z302",
-    "clintrial",
-    "reqsdx",
-    "wrngproc",
-];
+use super::icd10cm_format::{ATTRIBUTE_NAMES, BILLABLE_BIT, NO_END};
+
 const BIT_ADULT: u32 = 1;
 const BIT_PEDIATRIC: u32 = 1 << 1;
 const BIT_NEWBORN: u32 = 1 << 2;
@@ -44,8 +25,6 @@ const BIT_ECODEPDX: u32 = 1 << 6;
 const BIT_UNSPECIFIED: u32 = 1 << 7;
 const BIT_MALE: u32 = 1 << 8;
 const BIT_FEMALE: u32 = 1 << 9;
-const BILLABLE_BIT: u32 = 1 << 31;
-const NO_END: u16 = 0xFFFF;
 
 static DIRECTORY: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/icd10cm_directory.bin"));
 static BLOCKS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/icd10cm_blocks.bin"));

@@ -18,6 +18,7 @@
 //! This module knows nothing of the database: `ledger::codesets` stores and loads imports.
 
 mod icd10cm;
+mod icd10cm_format;
 pub mod import;
 mod imported;
 mod lookup;
