@@ -918,57 +918,68 @@ impl<'t, 'c> ClaimRecorder<'t, 'c> {
         Ok(())
     }
 
+    /// Inserts `items` into the table of `head`, [`ROWS_PER_INSERT`] rows per statement; `row`
+    /// appends one item's `width` values.
+    fn insert_rows<'v, T>(
+        &'v self,
+        head: &str,
+        width: usize,
+        tail: &str,
+        items: &'v [T],
+        row: impl Fn(&'v T, &mut Vec<&'v dyn rusqlite::ToSql>),
+    ) -> Result<(), BuildError> {
+        for chunk in items.chunks(ROWS_PER_INSERT) {
+            let mut values: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(chunk.len() * width);
+            for item in chunk {
+                row(item, &mut values);
+            }
+            let sql = multi_row_insert(head, width, tail, chunk.len());
+            self.insert(&sql, chunk.len() == ROWS_PER_INSERT, &values)?;
+        }
+        Ok(())
+    }
+
     /// Inserts every buffered claim with its lines and events.
     fn flush(&mut self) -> Result<(), BuildError> {
         if self.pending.is_empty() {
             return Ok(());
         }
         let pending = std::mem::take(&mut self.pending);
-        let frequencies: Vec<&str> = pending.iter().map(|c| c.frequency.code()).collect();
-        for (chunk, freqs) in pending.chunks(ROWS_PER_INSERT).zip(frequencies.chunks(ROWS_PER_INSERT)) {
-            let mut values: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(chunk.len() * 15);
-            for (c, freq) in chunk.iter().zip(freqs) {
-                values.extend_from_slice(&[
-                    &c.pcn as &dyn rusqlite::ToSql,
-                    &c.encounter_id,
-                    &c.payer_id,
-                    &c.responsibility,
-                    freq,
-                    &c.replaces,
-                    &self.batch_id,
-                    &c.st02,
-                    &c.encounter_hash,
-                    &c.patient_id,
-                    &c.first_dos,
-                    &c.last_dos,
-                    &c.total_charge,
-                    &self.now,
-                    &self.now,
-                ]);
-            }
-            let sql = multi_row_insert(CLAIMS_HEAD, 15, ",'submitted'", chunk.len());
-            self.insert(&sql, chunk.len() == ROWS_PER_INSERT, &values)?;
-        }
+        let claims: Vec<(&ClaimRecord, &str)> = pending.iter().map(|c| (c, c.frequency.code())).collect();
+        self.insert_rows(CLAIMS_HEAD, 15, ",'submitted'", &claims, |(c, freq), v| {
+            v.extend_from_slice(&[
+                &c.pcn as &dyn rusqlite::ToSql,
+                &c.encounter_id,
+                &c.payer_id,
+                &c.responsibility,
+                freq,
+                &c.replaces,
+                &self.batch_id,
+                &c.st02,
+                &c.encounter_hash,
+                &c.patient_id,
+                &c.first_dos,
+                &c.last_dos,
+                &c.total_charge,
+                &self.now,
+                &self.now,
+            ])
+        })?;
         let lines: Vec<(&ClaimRecord, &LineRecord)> =
             pending.iter().flat_map(|c| c.lines.iter().map(move |l| (c, l))).collect();
-        for chunk in lines.chunks(ROWS_PER_INSERT) {
-            let mut values: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(chunk.len() * 9);
-            for (c, l) in chunk {
-                values.extend_from_slice(&[
-                    &c.pcn as &dyn rusqlite::ToSql,
-                    &l.number,
-                    &l.control_number,
-                    &l.procedure_code,
-                    &l.modifiers,
-                    &l.units,
-                    &l.charge,
-                    &l.date_of_service,
-                    &l.rendering_npi,
-                ]);
-            }
-            let sql = multi_row_insert(LINES_HEAD, 9, "", chunk.len());
-            self.insert(&sql, chunk.len() == ROWS_PER_INSERT, &values)?;
-        }
+        self.insert_rows(LINES_HEAD, 9, "", &lines, |(c, l), v| {
+            v.extend_from_slice(&[
+                &c.pcn as &dyn rusqlite::ToSql,
+                &l.number,
+                &l.control_number,
+                &l.procedure_code,
+                &l.modifiers,
+                &l.units,
+                &l.charge,
+                &l.date_of_service,
+                &l.rendering_npi,
+            ])
+        })?;
         // The `submitted` event of each claim, and for a replacement or void the event on the claim
         // it replaces.
         struct Event<'a> {
@@ -1006,22 +1017,17 @@ impl<'t, 'c> ClaimRecorder<'t, 'c> {
                 });
             }
         }
-        for chunk in events.chunks(ROWS_PER_INSERT) {
-            let mut values: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(chunk.len() * 7);
-            for e in chunk {
-                values.extend_from_slice(&[
-                    &e.pcn as &dyn rusqlite::ToSql,
-                    &self.now,
-                    &e.kind,
-                    &e.status_after,
-                    &e.amount,
-                    &e.detail,
-                    &self.source,
-                ]);
-            }
-            let sql = multi_row_insert(EVENTS_HEAD, 7, "", chunk.len());
-            self.insert(&sql, chunk.len() == ROWS_PER_INSERT, &values)?;
-        }
+        self.insert_rows(EVENTS_HEAD, 7, "", &events, |e, v| {
+            v.extend_from_slice(&[
+                &e.pcn as &dyn rusqlite::ToSql,
+                &self.now,
+                &e.kind,
+                &e.status_after,
+                &e.amount,
+                &e.detail,
+                &self.source,
+            ])
+        })?;
         self.pending = pending;
         self.pending.clear();
         Ok(())

@@ -290,18 +290,8 @@ impl Parser<'_> {
                 "" | "3" => {}
                 // Continuation of the long description of the code above.
                 "4" => {
-                    match out.last_mut() {
-                        Some(prev) if prev.code == code => {
-                            let more = rec.get(desc_i);
-                            let d = prev.descriptor.get_or_insert_with(String::new);
-                            if !more.is_empty() {
-                                if !d.is_empty() {
-                                    d.push(' ');
-                                }
-                                d.push_str(more);
-                            }
-                        }
-                        _ => return self.err(format!("continuation row for {code} follows no {code} row")),
+                    if !continue_descriptor(&mut out, code, rec.get(desc_i)) {
+                        return self.err(format!("continuation row for {code} follows no {code} row"));
                     }
                     continue;
                 }
@@ -352,17 +342,8 @@ impl Parser<'_> {
             match recid {
                 "3" => {}
                 "4" => {
-                    match out.last_mut() {
-                        Some(prev) if prev.code == code => {
-                            let d = prev.descriptor.get_or_insert_with(String::new);
-                            if !long.is_empty() {
-                                if !d.is_empty() {
-                                    d.push(' ');
-                                }
-                                d.push_str(long);
-                            }
-                        }
-                        _ => return self.err(format!("continuation record for {code} follows no {code} record")),
+                    if !continue_descriptor(&mut out, code, long) {
+                        return self.err(format!("continuation record for {code} follows no {code} record"));
                     }
                     continue;
                 }
@@ -555,6 +536,24 @@ pub fn parse_date(text: &str) -> Option<NaiveDate> {
         .or_else(|_| NaiveDate::parse_from_str(t, "%m/%d/%Y"))
         .ok()
         .or_else(|| (t.len() == 8).then(|| NaiveDate::parse_from_str(t, "%Y%m%d").ok()).flatten())
+}
+
+/// A HCPCS record id 4 continues the long description of the code just read: appends `more` to
+/// it. False when the previous entry is not that code.
+fn continue_descriptor(out: &mut [ProcedureEntry], code: ProcedureCode, more: &str) -> bool {
+    match out.last_mut() {
+        Some(prev) if prev.code == code => {
+            let d = prev.descriptor.get_or_insert_with(String::new);
+            if !more.is_empty() {
+                if !d.is_empty() {
+                    d.push(' ');
+                }
+                d.push_str(more);
+            }
+            true
+        }
+        _ => false,
+    }
 }
 
 #[cfg(test)]

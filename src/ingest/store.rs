@@ -60,6 +60,23 @@ pub fn store_encounter(conn: &Connection, encounter: &Encounter, format: SourceF
     let first_dos = encounter.first_date_of_service().map(|d| d.to_string());
     let last_dos = encounter.last_date_of_service().map(|d| d.to_string());
     let total = super::money(encounter.total_charge()).to_string();
+    let line_count = encounter.lines.len() as i64;
+    // ?1..?13 of both the INSERT and the UPDATE below.
+    let row = params![
+        encounter.id,
+        encounter.payer_id,
+        encounter.patient.id,
+        first_dos,
+        last_dos,
+        total,
+        line_count,
+        hash,
+        json,
+        format.as_str(),
+        encounter.source.file,
+        encounter.source.locator,
+        now
+    ];
     match existing {
         None => {
             conn.prepare_cached(
@@ -67,21 +84,7 @@ pub fn store_encounter(conn: &Connection, encounter: &Encounter, format: SourceF
                      content_hash, encounter_json, source_format, source_file, source_locator, imported_at, updated_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)",
             )?
-            .execute(params![
-                encounter.id,
-                encounter.payer_id,
-                encounter.patient.id,
-                first_dos,
-                last_dos,
-                total,
-                encounter.lines.len() as i64,
-                hash,
-                json,
-                format.as_str(),
-                encounter.source.file,
-                encounter.source.locator,
-                now
-            ])?;
+            .execute(row)?;
             Ok(Outcome::New)
         }
         Some(old) if old == hash => Ok(Outcome::Unchanged),
@@ -114,21 +117,7 @@ pub fn store_encounter(conn: &Connection, encounter: &Encounter, format: SourceF
                      scrub_status = NULL, scrubbed_hash = NULL
                  WHERE id = ?1",
             )?
-            .execute(params![
-                encounter.id,
-                encounter.payer_id,
-                encounter.patient.id,
-                first_dos,
-                last_dos,
-                total,
-                encounter.lines.len() as i64,
-                hash,
-                json,
-                format.as_str(),
-                encounter.source.file,
-                encounter.source.locator,
-                now
-            ])?;
+            .execute(row)?;
             Ok(Outcome::Updated)
         }
     }
