@@ -205,7 +205,7 @@ fn a_failure_after_a_file_is_in_place_removes_it_and_records_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let db = ledger_with(dir.path(), &encounters());
     let out = dir.path().join("outbox");
-    // A line control number that the MEDICARE-EDI batch (written second) will collide with.
+    // A claim number that the MEDICARE-EDI batch (written second) will collide with.
     let pcn = claimkit::claim837::patient_control_number(
         "E1003",
         claimkit::claim837::Responsibility::Primary,
@@ -217,10 +217,8 @@ fn a_failure_after_a_file_is_in_place_removes_it_and_records_nothing() {
         conn.execute_batch(&format!(
             "INSERT INTO claims (pcn, encounter_id, payer_id, responsibility, frequency, encounter_hash, patient_id,
                  first_dos, last_dos, total_charge, status, submitted_at, updated_at)
-             VALUES ('XOTHER', 'E1001', 'GAP1', 'S', '1', 'h', 'P1001', '2026-11-02', '2026-11-02', '1.00',
-                 'submitted', 't', 't');
-             INSERT INTO claim_lines (pcn, line_number, line_control_number, procedure_code, modifiers, units, charge,
-                 date_of_service) VALUES ('XOTHER', 1, '{pcn}01', '99213', '', '1', '1.00', '2026-11-02');"
+             VALUES ('{pcn}', 'E1001', 'GAP1', 'S', '1', 'h', 'P1001', '2026-11-02', '2026-11-02', '1.00',
+                 'submitted', 't', 't');"
         ))
         .unwrap();
     }

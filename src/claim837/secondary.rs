@@ -16,7 +16,7 @@
 use std::str::FromStr;
 
 use chrono::NaiveDate;
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension};
 use rust_decimal::Decimal;
 
 use super::cob::{Adjustment, LineAdjudication, PrimaryAdjudication};
@@ -82,30 +82,28 @@ pub fn primary_adjudication(conn: &Connection, pcn: &str) -> rusqlite::Result<Op
         .or(posted_at.get(..10))
         .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
         .unwrap_or(NaiveDate::MIN);
-    let adjustments = |line: Option<i64>| -> rusqlite::Result<Vec<Adjustment>> {
-        let mut stmt = conn.prepare_cached(
-            "SELECT group_code, reason_code, amount FROM remit_adjustments
-             WHERE claim_payment_id = ?1 AND service_payment_id IS ?2 ORDER BY id",
-        )?;
-        let rows = stmt.query_map(params![payment_id, line], |r| {
-            Ok(Adjustment { group: r.get(0)?, reason: r.get(1)?, amount: decimal(&r.get::<_, String>(2)?)? })
-        })?;
-        rows.collect()
+    let adjustments = |json: &str| -> rusqlite::Result<Vec<Adjustment>> {
+        let packed = crate::remit835::unpack_adjustments(json)
+            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))?;
+        Ok(packed.into_iter().map(|a| Adjustment { group: a.group, reason: a.reason, amount: a.amount }).collect())
     };
+    let claim_adjustments: String =
+        conn.query_row("SELECT adjustments FROM claim_payments WHERE id = ?1", [payment_id], |r| r.get(0))?;
     let mut lines = Vec::new();
     let mut stmt = conn.prepare_cached(
-        "SELECT id, matched_line_number, paid, service_date FROM service_payments
-         WHERE claim_payment_id = ?1 AND matched_line_number IS NOT NULL ORDER BY ordinal",
+        "SELECT j.value ->> 'matched_line_number', j.value ->> 'paid', j.value -> 'adjustments'
+         FROM claim_payments cp, json_each(cp.service_lines) j
+         WHERE cp.id = ?1 AND j.value ->> 'matched_line_number' IS NOT NULL ORDER BY j.value ->> 'ordinal'",
     )?;
     let rows = stmt.query_map([payment_id], |r| {
-        Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?, r.get::<_, Option<String>>(3)?))
+        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?))
     })?;
     for row in rows {
-        let (line_id, number, line_paid, _service_date) = row?;
+        let (number, line_paid, line_adjustments) = row?;
         lines.push(LineAdjudication {
             line_number: number as u32,
             paid: decimal(&line_paid)?,
-            adjustments: adjustments(Some(line_id))?,
+            adjustments: adjustments(line_adjustments.as_deref().unwrap_or("[]"))?,
             adjudication_date: adjudicated_on,
         });
     }
@@ -113,7 +111,7 @@ pub fn primary_adjudication(conn: &Connection, pcn: &str) -> rusqlite::Result<Op
         payer_id,
         payer_claim_number,
         paid: decimal(&paid)?,
-        claim_adjustments: adjustments(None)?,
+        claim_adjustments: adjustments(&claim_adjustments)?,
         lines,
     }))
 }

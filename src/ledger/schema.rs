@@ -14,6 +14,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (2, "billing", include_str!("migrations/0002_billing.sql")),
     (3, "code_imports", include_str!("migrations/0003_code_imports.sql")),
     (4, "remittances", include_str!("migrations/0004_remittances.sql")),
+    (5, "lean_postings", include_str!("migrations/0005_lean_postings.sql")),
     (6, "acks", include_str!("migrations/0006_acks.sql")),
 ];
 

@@ -30,8 +30,8 @@ mod read;
 
 pub use model::*;
 pub use post::{
-    ContractRateTable, ContractRates, NoContractRates, PostOptions, PostOutcome, PostReport, TransactionReport,
-    Underpayment, UnmatchedItem, post_835, post_835_with_progress,
+    ContractRateTable, ContractRates, NoContractRates, PostOptions, PostOutcome, PostReport, StoredAdjustment,
+    TransactionReport, Underpayment, UnmatchedItem, post_835, post_835_with_progress, unpack_adjustments,
 };
 pub use read::{ReadSummary, RemitEvent, read_835, read_remittances};
 

@@ -298,25 +298,109 @@ fn posted_transactions(ledger: &Ledger, sha256: &str) -> Result<Vec<TransactionR
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// Rows per multi-row adjustment INSERT.
-const ADJUSTMENT_ROWS: usize = 16;
+/// Where a service line of a posted claim payment is: its remittance, claim payment and SVC position.
+#[derive(Debug, Clone, Copy)]
+struct LineAt {
+    remittance_id: i64,
+    claim_payment_id: i64,
+    ordinal: usize,
+}
 
-/// `INSERT INTO remit_adjustments ... VALUES (...), (...)` for `rows` rows (1..=ADJUSTMENT_ROWS).
-fn adjustment_insert_sql(rows: usize) -> &'static str {
-    static SQL: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
-    let all = SQL.get_or_init(|| {
-        (1..=ADJUSTMENT_ROWS)
-            .map(|n| {
-                let values: Vec<&str> = vec!["(?, ?, ?, ?, ?, ?)"; n];
-                format!(
-                    "INSERT INTO remit_adjustments (claim_payment_id, service_payment_id, group_code, reason_code, \
-                     amount, quantity) VALUES {}",
-                    values.join(", ")
-                )
-            })
-            .collect()
-    });
-    &all[rows.clamp(1, ADJUSTMENT_ROWS) - 1]
+/// One CAS triple as stored in `claim_payments.adjustments` and a service line's `adjustments`:
+/// `["CO", "45", "20.00", null]` (group, CARC, amount, quantity).
+struct PackedAdjustment<'a>(&'a super::ClaimAdjustment);
+
+impl<'a> PackedAdjustment<'a> {
+    fn of(a: &'a super::ClaimAdjustment) -> Self {
+        PackedAdjustment(a)
+    }
+}
+
+impl Serialize for PackedAdjustment<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        (&self.0.group, &self.0.reason, money(self.0.amount), self.0.quantity.map(|q| q.to_string())).serialize(s)
+    }
+}
+
+/// One SVC loop as stored in `claim_payments.service_lines` (the `service_payments` view reads it
+/// back as a row with the same column names).
+#[derive(Serialize)]
+struct PostedLine<'a> {
+    ordinal: usize,
+    matched_line_number: Option<i64>,
+    match_method: Option<&'static str>,
+    qualifier: &'a str,
+    procedure_code: &'a str,
+    modifiers: String,
+    original_procedure_code: Option<&'a str>,
+    charge: String,
+    paid: String,
+    allowed: Option<String>,
+    revenue_code: Option<&'a str>,
+    units_paid: String,
+    original_units: Option<String>,
+    service_date: Option<NaiveDate>,
+    service_date_to: Option<NaiveDate>,
+    line_control_number: Option<&'a str>,
+    segment: u64,
+    adjustments: Vec<PackedAdjustment<'a>>,
+    remark_codes: &'a [String],
+}
+
+impl<'a> PostedLine<'a> {
+    fn new(ordinal: usize, line: &'a ServicePayment, hit: Option<(i64, &'static str)>) -> Self {
+        let p = &line.procedure;
+        PostedLine {
+            ordinal,
+            matched_line_number: hit.map(|(n, _)| n),
+            match_method: hit.map(|(_, how)| how),
+            qualifier: &p.qualifier,
+            procedure_code: &p.code,
+            modifiers: p.modifiers.join(":"),
+            original_procedure_code: line.original_procedure.as_ref().map(|o| o.code.as_str()),
+            charge: money(line.charge),
+            paid: money(line.paid),
+            allowed: line.allowed.map(money),
+            revenue_code: line.revenue_code.as_deref(),
+            units_paid: line.units_paid.to_string(),
+            original_units: line.original_units.map(|u| u.to_string()),
+            service_date: line.service_date,
+            service_date_to: line.service_date_to,
+            line_control_number: line.line_control_number.as_deref(),
+            segment: line.position.segment as u64,
+            adjustments: line.adjustments.iter().map(PackedAdjustment::of).collect(),
+            remark_codes: &line.remark_codes,
+        }
+    }
+}
+
+/// JSON text of a packed column.
+fn packed<T: Serialize + ?Sized>(value: &T) -> Result<String, LedgerError> {
+    serde_json::to_string(value).map_err(|e| LedgerError::Corrupt(format!("cannot pack a posting: {e}")))
+}
+
+/// One adjustment read back from a packed `adjustments` column (see migration 5).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredAdjustment {
+    pub group: String,
+    pub reason: String,
+    pub amount: Decimal,
+    pub quantity: Option<Decimal>,
+}
+
+/// The adjustments of a packed `adjustments` column: `[["CO","45","20.00",null], ...]`.
+pub fn unpack_adjustments(json: &str) -> Result<Vec<StoredAdjustment>, serde_json::Error> {
+    let rows: Vec<(String, String, Decimal, Option<Decimal>)> = serde_json::from_str(json)?;
+    Ok(rows.into_iter().map(|(group, reason, amount, quantity)| StoredAdjustment { group, reason, amount, quantity }).collect())
+}
+
+/// True when the billed modifiers (`25:59`) are `sent`, in order.
+fn modifiers_equal(billed: &str, sent: &[String]) -> bool {
+    if billed.is_empty() {
+        return sent.is_empty();
+    }
+    let mut parts = billed.split(':');
+    sent.iter().all(|m| parts.next() == Some(m.as_str())) && parts.next().is_none()
 }
 
 /// Decimal text with two places; never "-0.00".
@@ -373,7 +457,6 @@ struct BilledLine {
     modifiers: String,
     charge: Decimal,
     date: Option<NaiveDate>,
-    paid: Decimal,
     used: bool,
 }
 
@@ -601,7 +684,7 @@ impl Poster<'_, '_> {
 
     fn billed_lines(&self, pcn: &str) -> Result<Vec<BilledLine>, LedgerError> {
         let mut stmt = self.tx.prepare_cached(
-            "SELECT line_number, line_control_number, procedure_code, modifiers, charge, date_of_service, paid_amount
+            "SELECT line_number, line_control_number, procedure_code, modifiers, charge, date_of_service
              FROM claim_lines WHERE pcn = ?1 ORDER BY line_number",
         )?;
         let mut rows = stmt.query([pcn])?;
@@ -614,7 +697,6 @@ impl Poster<'_, '_> {
                 modifiers: r.get(3)?,
                 charge: decimal(&r.get::<_, String>(4)?)?,
                 date: NaiveDate::from_str(&r.get::<_, String>(5)?).ok(),
-                paid: decimal(&r.get::<_, String>(6)?)?,
                 used: false,
             });
         }
@@ -633,12 +715,11 @@ impl Poster<'_, '_> {
             return Some((i, "line_control_number"));
         }
         let p = line.billed_procedure();
-        let modifiers = p.modifiers.join(":");
         let date = line.service_date.or(claim_dos);
         let i = billed.iter().position(|b| {
             !b.used
                 && b.code == p.code
-                && b.modifiers == modifiers
+                && modifiers_equal(&b.modifiers, &p.modifiers)
                 && b.charge == line.charge.abs()
                 && (date.is_none() || b.date.is_none() || b.date == date)
         })?;
@@ -659,12 +740,43 @@ impl Poster<'_, '_> {
             Ok(m) => (Some(m.pcn.as_str()), Some(m.method)),
             Err(_) => (None, None),
         };
+        let mut billed = match &matched {
+            Ok(m) => self.billed_lines(&m.pcn)?,
+            Err(_) => Vec::new(),
+        };
+        let claim_dos = c.first_date_of_service();
+        // Match every line first: the lines are stored with the claim payment, in its row.
+        let hits: Vec<Option<(i64, &'static str)>> = c
+            .lines
+            .iter()
+            .map(|line| {
+                if matched.is_ok() {
+                    Self::match_line(&mut billed, line, claim_dos).map(|(k, how)| (billed[k].line_number, how))
+                } else {
+                    None
+                }
+            })
+            .collect();
+        let mut lines_json = Vec::with_capacity(256 * c.lines.len() + 2);
+        serde_json::to_writer(
+            &mut lines_json,
+            &c.lines.iter().zip(&hits).enumerate().map(|(i, (line, hit))| PostedLine::new(i + 1, line, *hit)).collect::<Vec<_>>(),
+        )
+        .map_err(|e| LedgerError::Corrupt(format!("service lines of claim payment {}: {e}", c.pcn)))?;
+        let claim_adjustments: Vec<PackedAdjustment<'_>> = c.adjustments.iter().map(PackedAdjustment::of).collect();
+        let mut claim_remarks: Vec<(&str, &str)> = Vec::new();
+        for (source, info) in [("MIA", &c.inpatient), ("MOA", &c.outpatient)] {
+            if let Some(info) = info {
+                claim_remarks.extend(info.remark_codes.iter().map(|code| (source, code.as_str())));
+            }
+        }
         self.tx
             .prepare_cached(
                 "INSERT INTO claim_payments (remittance_id, clp01, matched_pcn, match_method, status_code, charge,
                     paid, patient_responsibility, filing_indicator, payer_claim_number, facility_type, frequency,
-                    statement_from, statement_to, received_date, claim_status_after, segment)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+                    statement_from, statement_to, received_date, claim_status_after, segment, adjustments,
+                    remark_codes, service_lines)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
             )?
             .execute(params![
                 remittance_id,
@@ -683,92 +795,34 @@ impl Poster<'_, '_> {
                 date_text(c.statement_to),
                 date_text(c.received),
                 matched_pcn.map(|_| status),
-                c.position.segment as i64
+                c.position.segment as i64,
+                packed(&claim_adjustments)?,
+                packed(&claim_remarks)?,
+                // serde_json writes UTF-8.
+                std::str::from_utf8(&lines_json).unwrap_or("[]"),
             ])?;
         let cp_id = self.tx.last_insert_rowid();
-        // Claim and line adjustments go in together at the end of the claim (fewer statements).
-        let mut adjustments: Vec<(Option<i64>, &super::ClaimAdjustment)> =
-            c.adjustments.iter().map(|a| (None, a)).collect();
-        for (source, info) in [("MIA", &c.inpatient), ("MOA", &c.outpatient)] {
-            if let Some(info) = info {
-                self.remarks(cp_id, None, source, &info.remark_codes)?;
-            }
-        }
-        let mut billed = match &matched {
-            Ok(m) => self.billed_lines(&m.pcn)?,
-            Err(_) => Vec::new(),
-        };
-        let claim_dos = c.first_date_of_service();
         let mut unmatched_lines = 0u64;
         let mut underpaid = 0u64;
-        for (i, line) in c.lines.iter().enumerate() {
-            let hit = if matched.is_ok() { Self::match_line(&mut billed, line, claim_dos) } else { None };
-            let (line_number, line_method) = match hit {
-                Some((k, how)) => (Some(billed[k].line_number), Some(how)),
-                None => (None, None),
-            };
-            let p = &line.procedure;
-            self.tx
-                .prepare_cached(
-                    "INSERT INTO service_payments (claim_payment_id, ordinal, matched_pcn, matched_line_number,
-                        match_method, qualifier, procedure_code, modifiers, original_procedure_code, charge, paid,
-                        allowed, revenue_code, units_paid, original_units, service_date, service_date_to,
-                        line_control_number, segment)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
-                )?
-                .execute(params![
-                    cp_id,
-                    i as i64 + 1,
-                    line_number.and(matched_pcn),
-                    line_number,
-                    line_method,
-                    p.qualifier,
-                    p.code,
-                    p.modifiers.join(":"),
-                    line.original_procedure.as_ref().map(|o| o.code.as_str()),
-                    money(line.charge),
-                    money(line.paid),
-                    line.allowed.map(money),
-                    line.revenue_code,
-                    line.units_paid.to_string(),
-                    line.original_units.map(|u| u.to_string()),
-                    date_text(line.service_date),
-                    date_text(line.service_date_to),
-                    line.line_control_number,
-                    line.position.segment as i64
-                ])?;
-            let sp_id = self.tx.last_insert_rowid();
-            adjustments.extend(line.adjustments.iter().map(|a| (Some(sp_id), a)));
-            self.remarks(cp_id, Some(sp_id), "LQ", &line.remark_codes)?;
-            match hit {
-                Some(_) if line.paid.is_zero() => {}
-                Some((k, _)) => {
-                    billed[k].paid += signed(line.paid);
-                    self.tx
-                        .prepare_cached("UPDATE claim_lines SET paid_amount = ?3 WHERE pcn = ?1 AND line_number = ?2")?
-                        .execute(params![matched_pcn, billed[k].line_number, money(billed[k].paid)])?;
-                }
-                None if matched.is_ok() => {
-                    unmatched_lines += 1;
-                    let reason = match &line.line_control_number {
-                        Some(_) => {
-                            "no billed line with this REF*6R, nor with the same code, modifiers, date and charge"
-                        }
-                        None => "no billed line with the same code, modifiers, date and charge (no REF*6R sent)",
-                    };
-                    self.unmatched(remittance_id, cp_id, Some(sp_id), &trace, c, Some((i, line)), reason)?;
-                }
-                None => {}
+        for (i, (line, hit)) in c.lines.iter().zip(&hits).enumerate() {
+            let line_number = hit.map(|(n, _)| n);
+            if hit.is_none() && matched.is_ok() {
+                unmatched_lines += 1;
+                let reason = match &line.line_control_number {
+                    Some(_) => "no billed line with this REF*6R, nor with the same code, modifiers, date and charge",
+                    None => "no billed line with the same code, modifiers, date and charge (no REF*6R sent)",
+                };
+                self.unmatched(remittance_id, cp_id, Some(i + 1), &trace, c, Some((i, line)), reason)?;
             }
             if !reversal && line.paid > Decimal::ZERO {
                 let payer = matched.as_ref().map(|m| m.payer_id.as_str()).unwrap_or(&payer_835);
                 let pcn = matched_pcn.unwrap_or(&c.pcn);
-                if self.underpayment(remittance_id, sp_id, &trace, payer, pcn, line_number, line, claim_dos)? {
+                let at = LineAt { remittance_id, claim_payment_id: cp_id, ordinal: i + 1 };
+                if self.underpayment(at, &trace, payer, pcn, line_number, line, claim_dos)? {
                     underpaid += 1;
                 }
             }
         }
-        self.adjustments(cp_id, &adjustments)?;
         let tr = &mut self.report.transactions[report_index];
         tr.unmatched_lines += unmatched_lines;
         tr.underpayments += underpaid;
@@ -821,47 +875,12 @@ impl Poster<'_, '_> {
         Ok(())
     }
 
-    fn adjustments(
-        &self,
-        cp_id: i64,
-        adjustments: &[(Option<i64>, &super::ClaimAdjustment)],
-    ) -> Result<(), LedgerError> {
-        for chunk in adjustments.chunks(ADJUSTMENT_ROWS) {
-            let mut stmt = self.tx.prepare_cached(adjustment_insert_sql(chunk.len()))?;
-            let mut values: Vec<Box<dyn rusqlite::ToSql>> = Vec::with_capacity(chunk.len() * 6);
-            for (sp_id, a) in chunk {
-                values.push(Box::new(cp_id));
-                values.push(Box::new(*sp_id));
-                values.push(Box::new(a.group.clone()));
-                values.push(Box::new(a.reason.clone()));
-                values.push(Box::new(money(a.amount)));
-                values.push(Box::new(a.quantity.map(|q| q.to_string())));
-            }
-            stmt.execute(rusqlite::params_from_iter(values.iter()))?;
-        }
-        Ok(())
-    }
-
-    fn remarks(&self, cp_id: i64, sp_id: Option<i64>, source: &str, codes: &[String]) -> Result<(), LedgerError> {
-        if codes.is_empty() {
-            return Ok(());
-        }
-        let mut stmt = self.tx.prepare_cached(
-            "INSERT INTO remit_remark_codes (claim_payment_id, service_payment_id, source, code)
-             VALUES (?1, ?2, ?3, ?4)",
-        )?;
-        for code in codes {
-            stmt.execute(params![cp_id, sp_id, source, code])?;
-        }
-        Ok(())
-    }
-
     #[allow(clippy::too_many_arguments)]
     fn unmatched(
         &mut self,
         remittance_id: i64,
         cp_id: i64,
-        sp_id: Option<i64>,
+        line_ordinal: Option<usize>,
         trace: &str,
         c: &ClaimPayment,
         line: Option<(usize, &ServicePayment)>,
@@ -873,10 +892,10 @@ impl Poster<'_, '_> {
         };
         self.tx
             .prepare_cached(
-                "INSERT INTO remit_unmatched (remittance_id, claim_payment_id, service_payment_id, kind, clp01,
+                "INSERT INTO remit_unmatched (remittance_id, claim_payment_id, line_ordinal, kind, clp01,
                     procedure_code, charge, paid, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )?
-            .execute(params![remittance_id, cp_id, sp_id, kind, c.pcn, code, money(charge), money(paid), reason])?;
+            .execute(params![remittance_id, cp_id, line_ordinal.map(|o| o as i64), kind, c.pcn, code, money(charge), money(paid), reason])?;
         self.report.unmatched_total += 1;
         if self.report.unmatched.len() < self.options.max_listed {
             self.report.unmatched.push(UnmatchedItem {
@@ -897,8 +916,7 @@ impl Poster<'_, '_> {
     #[allow(clippy::too_many_arguments)]
     fn underpayment(
         &mut self,
-        remittance_id: i64,
-        sp_id: i64,
+        at: LineAt,
         trace: &str,
         payer_id: &str,
         pcn: &str,
@@ -923,13 +941,15 @@ impl Poster<'_, '_> {
         }
         self.tx
             .prepare_cached(
-                "INSERT INTO remit_underpayments (remittance_id, service_payment_id, pcn, line_number, payer_id,
-                    procedure_code, modifier, service_date, allowed, allowed_source, contract_rate, shortfall,
-                    tolerance, found_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                "INSERT INTO remit_underpayments (remittance_id, claim_payment_id, line_ordinal, pcn, line_number,
+                    payer_id, procedure_code, modifier, service_date, allowed, allowed_source, contract_rate,
+                    shortfall, tolerance, found_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
             )?
             .execute(params![
-                remittance_id,
-                sp_id,
+                at.remittance_id,
+                at.claim_payment_id,
+                at.ordinal as i64,
                 pcn,
                 line_number,
                 payer_id,

@@ -377,9 +377,10 @@ pub fn claim_history(conn: &Connection, pcn: &str) -> rusqlite::Result<Option<Re
     ])
     .with_title("Service lines");
     let mut stmt = conn.prepare_cached(
-        "SELECT line_number, line_control_number, procedure_code, modifiers, units, date_of_service, charge, paid_amount
+        "SELECT line_number, line_control_number, procedure_code, modifiers, units, date_of_service, charge
          FROM claim_lines WHERE pcn = ?1 ORDER BY line_number",
     )?;
+    let paid = crate::ledger::billing::line_paid_amounts(conn, pcn)?;
     let rows = stmt.query_map([pcn], |r| {
         Ok(vec![
             Cell::Int(r.get(0)?),
@@ -389,7 +390,7 @@ pub fn claim_history(conn: &Connection, pcn: &str) -> rusqlite::Result<Option<Re
             Cell::Text(r.get(4)?),
             Cell::Text(r.get(5)?),
             Cell::Money(money(&r.get::<_, String>(6)?)?),
-            Cell::Money(money(&r.get::<_, String>(7)?)?),
+            Cell::Money(paid.get(&r.get::<_, i64>(0)?).copied().unwrap_or_default()),
         ])
     })?;
     for row in rows {

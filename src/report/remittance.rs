@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use rusqlite::{Connection, params};
+use rusqlite::Connection;
 use rust_decimal::Decimal;
 
 use super::document::{Chart, Report};
@@ -47,11 +47,14 @@ pub fn reconciliation_report(conn: &Connection, scope: &ReportScope) -> rusqlite
                 (SELECT COALESCE(group_concat(cp.paid, '|'), '') FROM claim_payments cp WHERE cp.remittance_id = r.id),
                 (SELECT COALESCE(group_concat(cp.patient_responsibility, '|'), '') FROM claim_payments cp
                     WHERE cp.remittance_id = r.id),
-                (SELECT COALESCE(group_concat(sp.allowed, '|'), '') FROM service_payments sp
-                    JOIN claim_payments cp ON cp.id = sp.claim_payment_id
-                    WHERE cp.remittance_id = r.id AND sp.allowed IS NOT NULL),
-                (SELECT COALESCE(group_concat(a.group_code || '=' || a.amount, '|'), '') FROM remit_adjustments a
-                    JOIN claim_payments cp ON cp.id = a.claim_payment_id WHERE cp.remittance_id = r.id),
+                (SELECT COALESCE(group_concat(j.value ->> 'allowed', '|'), '')
+                    FROM claim_payments cp, json_each(cp.service_lines) j
+                    WHERE cp.remittance_id = r.id AND j.value ->> 'allowed' IS NOT NULL),
+                (SELECT COALESCE(group_concat(a.value ->> 0 || '=' || (a.value ->> 2), '|'), '') FROM (
+                    SELECT a.value FROM claim_payments cp, json_each(cp.adjustments) a WHERE cp.remittance_id = r.id
+                    UNION ALL
+                    SELECT a.value FROM claim_payments cp, json_each(cp.service_lines) j,
+                        json_each(j.value, '$.adjustments') a WHERE cp.remittance_id = r.id) a),
                 (SELECT COALESCE(group_concat(p.amount, '|'), '') FROM provider_adjustments p WHERE p.remittance_id = r.id)
          FROM remittances r ORDER BY 4, r.id",
     )?;
@@ -125,26 +128,21 @@ struct DeniedItem {
 fn denied_items(conn: &Connection, scope: &ReportScope) -> rusqlite::Result<Vec<DeniedItem>> {
     // Lines paid nothing on a claim that is not a reversal.
     let mut stmt = conn.prepare_cached(
-        "SELECT r.payer_id, COALESCE(r.payment_date, substr(r.posted_at, 1, 10)), sp.procedure_code, sp.charge, sp.id, cp.id
-         FROM service_payments sp
-         JOIN claim_payments cp ON cp.id = sp.claim_payment_id
-         JOIN remittances r ON r.id = cp.remittance_id
-         WHERE cp.status_code <> '22' AND CAST(sp.paid AS REAL) = 0 AND CAST(sp.charge AS REAL) > 0
+        "SELECT r.payer_id, COALESCE(r.payment_date, substr(r.posted_at, 1, 10)), j.value ->> 'procedure_code',
+                j.value ->> 'charge', j.value -> 'adjustments', j.value -> 'remark_codes', cp.remark_codes
+         FROM claim_payments cp
+         JOIN remittances r ON r.id = cp.remittance_id, json_each(cp.service_lines) j
+         WHERE cp.status_code <> '22' AND CAST(j.value ->> 'paid' AS REAL) = 0 AND CAST(j.value ->> 'charge' AS REAL) > 0
          UNION ALL
-         SELECT r.payer_id, COALESCE(r.payment_date, substr(r.posted_at, 1, 10)), '(claim)', cp.charge, NULL, cp.id
+         SELECT r.payer_id, COALESCE(r.payment_date, substr(r.posted_at, 1, 10)), '(claim)', cp.charge, cp.adjustments,
+                '[]', cp.remark_codes
          FROM claim_payments cp
          JOIN remittances r ON r.id = cp.remittance_id
-         WHERE cp.status_code = '4' AND NOT EXISTS (SELECT 1 FROM service_payments sp WHERE sp.claim_payment_id = cp.id)",
+         WHERE cp.status_code = '4' AND json_array_length(cp.service_lines) = 0",
     )?;
-    let mut adjustments = conn.prepare_cached(
-        "SELECT group_code, reason_code, amount FROM remit_adjustments
-         WHERE claim_payment_id = ?1 AND (service_payment_id = ?2 OR (?2 IS NULL AND service_payment_id IS NULL))
-           AND group_code <> 'PR'",
-    )?;
-    let mut remarks = conn.prepare_cached(
-        "SELECT code FROM remit_remark_codes
-         WHERE claim_payment_id = ?1 AND (service_payment_id = ?2 OR service_payment_id IS NULL)",
-    )?;
+    let unpack = |e: Box<dyn std::error::Error + Send + Sync>| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e)
+    };
     let mut items = Vec::new();
     let rows = stmt.query_map([], |r| {
         Ok((
@@ -152,24 +150,28 @@ fn denied_items(conn: &Connection, scope: &ReportScope) -> rusqlite::Result<Vec<
             r.get::<_, String>(1)?,
             r.get::<_, String>(2)?,
             r.get::<_, String>(3)?,
-            r.get::<_, Option<i64>>(4)?,
-            r.get::<_, i64>(5)?,
+            r.get::<_, String>(4)?,
+            r.get::<_, String>(5)?,
+            r.get::<_, String>(6)?,
         ))
     })?;
     for row in rows {
-        let (payer_id, paid_on, procedure_code, charge, line_id, claim_id) = row?;
+        let (payer_id, paid_on, procedure_code, charge, adjustments, line_remarks, claim_remarks) = row?;
         if !scope.covers(date(&paid_on)?) || !scope.includes_payer(&payer_id) {
             continue;
         }
-        let reasons = adjustments
-            .query_map(params![claim_id, line_id], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, money(&r.get::<_, String>(2)?)?))
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        let remark_codes = remarks
-            .query_map(params![claim_id, line_id], |r| r.get::<_, String>(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        items.push(DeniedItem { payer_id, procedure_code, charge: money(&charge)?, reasons, remarks: remark_codes });
+        let reasons = crate::remit835::unpack_adjustments(&adjustments)
+            .map_err(|e| unpack(Box::new(e)))?
+            .into_iter()
+            .filter(|a| a.group != "PR")
+            .map(|a| (a.group, a.reason, a.amount))
+            .collect();
+        // Claim-level remarks (MIA/MOA) first, then the line's own (LQ).
+        let claim_remarks: Vec<(String, String)> =
+            serde_json::from_str(&claim_remarks).map_err(|e| unpack(Box::new(e)))?;
+        let line_remarks: Vec<String> = serde_json::from_str(&line_remarks).map_err(|e| unpack(Box::new(e)))?;
+        let remarks = claim_remarks.into_iter().map(|(_, code)| code).chain(line_remarks).collect();
+        items.push(DeniedItem { payer_id, procedure_code, charge: money(&charge)?, reasons, remarks });
     }
     Ok(items)
 }
@@ -289,6 +291,10 @@ struct WorkItem {
 }
 
 const LAST_EVENT: &str = "(SELECT e.detail FROM claim_events e WHERE e.pcn = c.pcn ORDER BY e.id DESC LIMIT 1)";
+/// Every adjustment (claim and line level) posted to claim `c`, one JSON `[group, CARC, amount, quantity]` per row.
+const CLAIM_ADJUSTMENTS: &str = "(SELECT a.value FROM claim_payments cp, json_each(cp.adjustments) a WHERE cp.matched_pcn = c.pcn
+    UNION ALL SELECT a.value FROM claim_payments cp, json_each(cp.service_lines) j, json_each(j.value, '$.adjustments') a
+    WHERE cp.matched_pcn = c.pcn)";
 
 fn work_items() -> Vec<WorkItem> {
     vec![
@@ -304,24 +310,23 @@ fn work_items() -> Vec<WorkItem> {
             priority: 1,
             what: "denied claim",
             sql: "SELECT c.pcn, c.payer_id, c.total_charge,
-                    (SELECT a.reason_code FROM remit_adjustments a JOIN claim_payments cp ON cp.id = a.claim_payment_id
-                      WHERE cp.matched_pcn = c.pcn AND a.group_code <> 'PR' ORDER BY CAST(a.amount AS REAL) DESC LIMIT 1),
-                    (SELECT group_concat(DISTINCT a.group_code || '-' || a.reason_code) FROM remit_adjustments a
-                      JOIN claim_payments cp ON cp.id = a.claim_payment_id WHERE cp.matched_pcn = c.pcn AND a.group_code <> 'PR')
+                    (SELECT a.value ->> 1 FROM CLAIM_ADJUSTMENTS a WHERE a.value ->> 0 <> 'PR'
+                      ORDER BY CAST(a.value ->> 2 AS REAL) DESC LIMIT 1),
+                    (SELECT group_concat(DISTINCT (a.value ->> 0) || '-' || (a.value ->> 1)) FROM CLAIM_ADJUSTMENTS a
+                      WHERE a.value ->> 0 <> 'PR')
                   FROM claims c WHERE c.status = 'denied' ORDER BY c.pcn",
             describe: |r| (format!("denied: {}", r[4]), next_step_for_carc(&r[3]).into()),
         },
         WorkItem {
             priority: 2,
             what: "denied line",
-            sql: "SELECT cp.matched_pcn, r.payer_id, sp.charge, sp.procedure_code,
-                    (SELECT a.reason_code FROM remit_adjustments a WHERE a.service_payment_id = sp.id AND a.group_code <> 'PR'
-                      ORDER BY CAST(a.amount AS REAL) DESC LIMIT 1)
-                  FROM service_payments sp JOIN claim_payments cp ON cp.id = sp.claim_payment_id
-                  JOIN remittances r ON r.id = cp.remittance_id
-                  JOIN claims c ON c.pcn = cp.matched_pcn
+            sql: "SELECT cp.matched_pcn, r.payer_id, j.value ->> 'charge', j.value ->> 'procedure_code',
+                    (SELECT a.value ->> 1 FROM json_each(j.value, '$.adjustments') a WHERE a.value ->> 0 <> 'PR'
+                      ORDER BY CAST(a.value ->> 2 AS REAL) DESC LIMIT 1)
+                  FROM claim_payments cp JOIN remittances r ON r.id = cp.remittance_id
+                  JOIN claims c ON c.pcn = cp.matched_pcn, json_each(cp.service_lines) j
                   WHERE c.status IN ('paid', 'partially_paid') AND cp.status_code <> '22'
-                    AND CAST(sp.paid AS REAL) = 0 AND CAST(sp.charge AS REAL) > 0",
+                    AND CAST(j.value ->> 'paid' AS REAL) = 0 AND CAST(j.value ->> 'charge' AS REAL) > 0",
             describe: |r| (format!("{} denied (CARC {})", r[3], r[4]), next_step_for_carc(&r[4]).into()),
         },
         WorkItem {
@@ -445,7 +450,7 @@ pub fn worklist_report(conn: &Connection, scope: &ReportScope, no_response_days:
                 }
             }
         }
-        for row in text_rows(conn, &item.sql.replace("LAST_EVENT", LAST_EVENT))? {
+        for row in text_rows(conn, &item.sql.replace("LAST_EVENT", LAST_EVENT).replace("CLAIM_ADJUSTMENTS", CLAIM_ADJUSTMENTS))? {
             let (detail, next) = (item.describe)(&row);
             push(item.priority, item.what, &row, detail, next)?;
         }
