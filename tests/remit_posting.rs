@@ -178,11 +178,11 @@ fn remit_posting_sets_status_net_amounts_and_events() {
     post(&mut ledger, "paid.835");
     assert_eq!(claim(&ledger, "CK1001"), ("paid".into(), "110.00".into(), "20.00".into()));
     assert_eq!(claim(&ledger, "CK1004"), ("denied".into(), "0.00".into(), "0.00".into()));
-    let detail = text(&ledger, "SELECT detail FROM claim_events WHERE pcn = 'CK1004' AND kind = 'denial'");
+    let detail = text(&ledger, "SELECT detail FROM claim_history WHERE pcn = 'CK1004' AND kind = 'denial'");
     assert!(detail.contains("CO-50 90.00"), "{detail}");
     let event: (String, String) = ledger
         .conn()
-        .query_row("SELECT kind, amount FROM claim_events WHERE pcn = 'CK1001'", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row("SELECT kind, amount FROM claim_history WHERE pcn = 'CK1001'", [], |r| Ok((r.get(0)?, r.get(1)?)))
         .unwrap();
     assert_eq!(event, ("payment".into(), "110.00".into()));
     assert_eq!(count(&ledger, "SELECT COUNT(*) FROM remit_adjustments"), 7);
@@ -225,7 +225,7 @@ fn remit_reversal_then_correction_in_one_file_nets_to_new_payment() {
     assert_eq!(paid.values().copied().collect::<Vec<_>>(), [dec("90.00")]);
     let kinds: Vec<(String, String)> = ledger
         .conn()
-        .prepare("SELECT kind, amount FROM claim_events WHERE pcn = 'CK1005' ORDER BY id")
+        .prepare("SELECT kind, amount FROM claim_history WHERE pcn = 'CK1005' ORDER BY seq, sub")
         .unwrap()
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
         .unwrap()
@@ -254,7 +254,7 @@ fn remit_reversal_then_correction_in_separate_files_nets_to_new_payment() {
 fn remit_posting_the_same_file_twice_changes_nothing_the_second_time() {
     let mut ledger = seeded_ledger();
     assert_eq!(post(&mut ledger, "paid.835").outcome, PostOutcome::Posted);
-    let tables = ["remittances", "claim_payments", "service_payments", "remit_adjustments", "claim_events"];
+    let tables = ["remittances", "claim_payments", "service_payments", "remit_adjustments", "claim_history"];
     let before: Vec<i64> = tables.iter().map(|t| count(&ledger, &format!("SELECT COUNT(*) FROM {t}"))).collect();
     let again = post(&mut ledger, "paid.835");
     assert_eq!(again.outcome, PostOutcome::AlreadyPosted);

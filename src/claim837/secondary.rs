@@ -91,9 +91,9 @@ pub fn primary_adjudication(conn: &Connection, pcn: &str) -> rusqlite::Result<Op
         conn.query_row("SELECT adjustments FROM claim_payments WHERE id = ?1", [payment_id], |r| r.get(0))?;
     let mut lines = Vec::new();
     let mut stmt = conn.prepare_cached(
-        "SELECT j.value ->> 'matched_line_number', j.value ->> 'paid', j.value -> 'adjustments'
+        "SELECT j.value ->> 1, j.value ->> 8, j.value -> 17
          FROM claim_payments cp, json_each(cp.service_lines) j
-         WHERE cp.id = ?1 AND j.value ->> 'matched_line_number' IS NOT NULL ORDER BY j.value ->> 'ordinal'",
+         WHERE cp.id = ?1 AND j.value ->> 1 IS NOT NULL ORDER BY j.value ->> 0",
     )?;
     let rows = stmt.query_map([payment_id], |r| {
         Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?))

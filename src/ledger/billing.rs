@@ -170,9 +170,9 @@ pub fn line_paid_amounts(
     pcn: &str,
 ) -> rusqlite::Result<std::collections::BTreeMap<i64, rust_decimal::Decimal>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT j.value ->> 'matched_line_number', cp.status_code, j.value ->> 'paid'
+        "SELECT j.value ->> 1, cp.status_code, j.value ->> 8
          FROM claim_payments cp, json_each(cp.service_lines) j
-         WHERE cp.matched_pcn = ?1 AND j.value ->> 'matched_line_number' IS NOT NULL",
+         WHERE cp.matched_pcn = ?1 AND j.value ->> 1 IS NOT NULL",
     )?;
     let mut paid = std::collections::BTreeMap::new();
     let mut rows = stmt.query([pcn])?;

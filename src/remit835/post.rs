@@ -43,7 +43,6 @@ use serde::Serialize;
 
 use super::read::{RemitEvent, RemittanceTrailer, read_835};
 use super::{ClaimPayment, Finding, RemitError, RemittanceHeader, ServicePayment};
-use crate::ledger::billing::{ClaimEvent, record_claim_event};
 use crate::ledger::{Ledger, LedgerError, file_seen, now_timestamp, record_file, sha256_file};
 
 /// The processed_files kind of 835 files.
@@ -249,6 +248,10 @@ pub fn post_835_with_progress(
             current: None,
             posted_any: false,
             now: now_timestamp(),
+            by_payer_number: None,
+            event_seq: tx
+                .query_row("SELECT COALESCE(MAX(id), 0) FROM claim_events", [], |r| r.get(0))
+                .map_err(|e| ledger_err(e.into()))?,
         };
         progress.start("remit", None);
         let read = read_835(path, input, |event| {
@@ -322,9 +325,8 @@ impl Serialize for PackedAdjustment<'_> {
     }
 }
 
-/// One SVC loop as stored in `claim_payments.service_lines` (the `service_payments` view reads it
-/// back as a row with the same column names).
-#[derive(Serialize)]
+/// One SVC loop as stored in `claim_payments.service_lines`: a positional array (layout in
+/// migration 5; the `service_payments` view reads it back as a row).
 struct PostedLine<'a> {
     ordinal: usize,
     matched_line_number: Option<i64>,
@@ -374,6 +376,33 @@ impl<'a> PostedLine<'a> {
     }
 }
 
+impl Serialize for PostedLine<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = s.serialize_seq(Some(19))?;
+        seq.serialize_element(&self.ordinal)?;
+        seq.serialize_element(&self.matched_line_number)?;
+        seq.serialize_element(&self.match_method)?;
+        seq.serialize_element(self.qualifier)?;
+        seq.serialize_element(self.procedure_code)?;
+        seq.serialize_element(&self.modifiers)?;
+        seq.serialize_element(&self.original_procedure_code)?;
+        seq.serialize_element(&self.charge)?;
+        seq.serialize_element(&self.paid)?;
+        seq.serialize_element(&self.allowed)?;
+        seq.serialize_element(&self.revenue_code)?;
+        seq.serialize_element(&self.units_paid)?;
+        seq.serialize_element(&self.original_units)?;
+        seq.serialize_element(&self.service_date)?;
+        seq.serialize_element(&self.service_date_to)?;
+        seq.serialize_element(&self.line_control_number)?;
+        seq.serialize_element(&self.segment)?;
+        seq.serialize_element(&self.adjustments)?;
+        seq.serialize_element(self.remark_codes)?;
+        seq.end()
+    }
+}
+
 /// JSON text of a packed column.
 fn packed<T: Serialize + ?Sized>(value: &T) -> Result<String, LedgerError> {
     serde_json::to_string(value).map_err(|e| LedgerError::Corrupt(format!("cannot pack a posting: {e}")))
@@ -391,7 +420,10 @@ pub struct StoredAdjustment {
 /// The adjustments of a packed `adjustments` column: `[["CO","45","20.00",null], ...]`.
 pub fn unpack_adjustments(json: &str) -> Result<Vec<StoredAdjustment>, serde_json::Error> {
     let rows: Vec<(String, String, Decimal, Option<Decimal>)> = serde_json::from_str(json)?;
-    Ok(rows.into_iter().map(|(group, reason, amount, quantity)| StoredAdjustment { group, reason, amount, quantity }).collect())
+    Ok(rows
+        .into_iter()
+        .map(|(group, reason, amount, quantity)| StoredAdjustment { group, reason, amount, quantity })
+        .collect())
 }
 
 /// True when the billed modifiers (`25:59`) are `sent`, in order.
@@ -405,8 +437,44 @@ fn modifiers_equal(billed: &str, sent: &[String]) -> bool {
 
 /// Decimal text with two places; never "-0.00".
 fn money(d: Decimal) -> String {
-    let d = d.round_dp(2);
-    if d.is_zero() { "0.00".to_string() } else { format!("{:.2}", d) }
+    let mut out = String::with_capacity(16);
+    push_money(&mut out, d);
+    out
+}
+
+/// Appends `d` rounded to cents as `-123.45` (never `-0.00`), without the formatting machinery:
+/// posting formats several amounts per claim.
+fn push_money(out: &mut String, d: Decimal) {
+    let mut r = d.round_dp(2);
+    r.rescale(2);
+    let m = r.mantissa();
+    if m == 0 {
+        out.push_str("0.00");
+        return;
+    }
+    if m < 0 {
+        out.push('-');
+    }
+    let m = m.unsigned_abs();
+    let whole = m / 100;
+    let cents = (m % 100) as u8;
+    let mut digits = [0u8; 40];
+    let mut n = 0;
+    let mut w = whole;
+    loop {
+        digits[n] = b'0' + (w % 10) as u8;
+        n += 1;
+        w /= 10;
+        if w == 0 {
+            break;
+        }
+    }
+    for &b in digits[..n].iter().rev() {
+        out.push(b as char);
+    }
+    out.push('.');
+    out.push((b'0' + cents / 10) as char);
+    out.push((b'0' + cents % 10) as char);
 }
 
 fn decimal(s: &str) -> Result<Decimal, LedgerError> {
@@ -470,6 +538,10 @@ struct Poster<'a, 't> {
     current: Option<Current>,
     posted_any: bool,
     now: String,
+    /// CLP07 → (submitted_at, pcn), read on first need (see `claims_by_payer_number`).
+    by_payer_number: Option<HashMap<String, (String, String)>>,
+    /// The newest claim_events id before this posting (orders its history entries; migration 5).
+    event_seq: i64,
 }
 
 impl Poster<'_, '_> {
@@ -615,7 +687,7 @@ impl Poster<'_, '_> {
         Ok(())
     }
 
-    fn find_claim(&self, c: &ClaimPayment) -> Result<Result<MatchedClaim, String>, LedgerError> {
+    fn find_claim(&mut self, c: &ClaimPayment) -> Result<Result<MatchedClaim, String>, LedgerError> {
         let row = |method: &'static str| {
             move |r: &rusqlite::Row<'_>| -> rusqlite::Result<(String, String, String, String, &'static str)> {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, method))
@@ -631,14 +703,12 @@ impl Poster<'_, '_> {
         }
         if found.is_none()
             && let Some(number) = c.payer_claim_number.as_deref()
+            && let Some(pcn) = self.claims_by_payer_number()?.get(number).map(|(_, pcn)| pcn.clone())
         {
             found = self
                 .tx
-                .prepare_cached(
-                    "SELECT pcn, payer_id, paid_amount, patient_responsibility FROM claims
-                     WHERE payer_claim_number = ?1 ORDER BY submitted_at DESC, pcn DESC LIMIT 1",
-                )?
-                .query_row([number], row("payer_claim_number"))
+                .prepare_cached("SELECT pcn, payer_id, paid_amount, patient_responsibility FROM claims WHERE pcn = ?1")?
+                .query_row([&pcn], row("payer_claim_number"))
                 .optional()?;
         }
         if found.is_none() {
@@ -680,6 +750,88 @@ impl Poster<'_, '_> {
             return Ok(Err("no claim with this CLP01 or CLP07".into()));
         };
         Ok(Ok(MatchedClaim { pcn, payer_id, paid: decimal(&paid)?, patient_responsibility: decimal(&pr)?, method }))
+    }
+
+    /// Claims by the payer's claim number (CLP07 / REF*1K), the latest claim (by submission time,
+    /// then PCN) for each: read from the ledger once, on the first claim whose CLP01 matches
+    /// nothing, then kept up to date by this posting.
+    /// The history entry of a matched claim payment: the amount it moved (negative for a reversal)
+    /// and what happened, in words (no patient data).
+    fn history_entry(&self, c: &ClaimPayment, m: &MatchedClaim, trace: &str) -> (String, String) {
+        let reversal = c.is_reversal();
+        let signed = |d: Decimal| if reversal { -d.abs() } else { d };
+        let mut detail = String::with_capacity(160);
+        detail.push_str("835 trace ");
+        detail.push_str(trace);
+        detail.push_str(": CLP02 ");
+        detail.push_str(&c.status);
+        detail.push_str(", charge ");
+        push_money(&mut detail, c.charge);
+        detail.push_str(", paid ");
+        push_money(&mut detail, c.paid);
+        detail.push_str(", patient responsibility ");
+        push_money(&mut detail, c.patient_responsibility);
+        if let Some(n) = &c.payer_claim_number {
+            detail.push_str(", payer claim ");
+            detail.push_str(n);
+        }
+        let mut previous: Option<(&str, &str, Decimal)> = None;
+        for a in c.all_adjustments() {
+            let this = (a.group.as_str(), a.reason.as_str(), a.amount.round_dp(2));
+            if previous == Some(this) {
+                continue;
+            }
+            detail.push_str(if previous.is_none() { "; adjustments " } else { ", " });
+            detail.push_str(&a.group);
+            detail.push('-');
+            detail.push_str(&a.reason);
+            detail.push(' ');
+            push_money(&mut detail, a.amount);
+            previous = Some(this);
+        }
+        detail.push_str("; claim paid now ");
+        push_money(&mut detail, m.paid + signed(c.paid));
+        (money(signed(c.paid)), detail)
+    }
+
+    fn claims_by_payer_number(&mut self) -> Result<&HashMap<String, (String, String)>, LedgerError> {
+        if self.by_payer_number.is_none() {
+            let mut map: HashMap<String, (String, String)> = HashMap::new();
+            let mut stmt = self.tx.prepare(
+                "SELECT payer_claim_number, submitted_at, pcn FROM claims WHERE payer_claim_number IS NOT NULL",
+            )?;
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                let (number, key) = (r.get::<_, String>(0)?, (r.get::<_, String>(1)?, r.get::<_, String>(2)?));
+                match map.get(&number) {
+                    Some(existing) if *existing >= key => {}
+                    _ => {
+                        map.insert(number, key);
+                    }
+                }
+            }
+            self.by_payer_number = Some(map);
+        }
+        Ok(self.by_payer_number.get_or_insert_with(HashMap::new))
+    }
+
+    /// Keeps the CLP07 map (when it was read) in step with a payer claim number just recorded.
+    fn note_payer_number(&mut self, pcn: &str, number: &str) -> Result<(), LedgerError> {
+        if self.by_payer_number.is_none() {
+            return Ok(());
+        }
+        let submitted: String =
+            self.tx.prepare_cached("SELECT submitted_at FROM claims WHERE pcn = ?1")?.query_row([pcn], |r| r.get(0))?;
+        let key = (submitted, pcn.to_string());
+        if let Some(map) = self.by_payer_number.as_mut() {
+            match map.get(number) {
+                Some(existing) if *existing >= key => {}
+                _ => {
+                    map.insert(number.to_string(), key);
+                }
+            }
+        }
+        Ok(())
     }
 
     fn billed_lines(&self, pcn: &str) -> Result<Vec<BilledLine>, LedgerError> {
@@ -760,9 +912,23 @@ impl Poster<'_, '_> {
         let mut lines_json = Vec::with_capacity(256 * c.lines.len() + 2);
         serde_json::to_writer(
             &mut lines_json,
-            &c.lines.iter().zip(&hits).enumerate().map(|(i, (line, hit))| PostedLine::new(i + 1, line, *hit)).collect::<Vec<_>>(),
+            &c.lines
+                .iter()
+                .zip(&hits)
+                .enumerate()
+                .map(|(i, (line, hit))| PostedLine::new(i + 1, line, *hit))
+                .collect::<Vec<_>>(),
         )
         .map_err(|e| LedgerError::Corrupt(format!("service lines of claim payment {}: {e}", c.pcn)))?;
+        // The claim's history entry, stored with the payment (claim_history reads it back).
+        let event = match &matched {
+            Ok(m) => Some(self.history_entry(c, m, &trace)),
+            Err(_) => None,
+        };
+        let (event_amount, event_detail) = match &event {
+            Some((amount, detail)) => (Some(amount.as_str()), Some(detail.as_str())),
+            None => (None, None),
+        };
         let claim_adjustments: Vec<PackedAdjustment<'_>> = c.adjustments.iter().map(PackedAdjustment::of).collect();
         let mut claim_remarks: Vec<(&str, &str)> = Vec::new();
         for (source, info) in [("MIA", &c.inpatient), ("MOA", &c.outpatient)] {
@@ -775,8 +941,9 @@ impl Poster<'_, '_> {
                 "INSERT INTO claim_payments (remittance_id, clp01, matched_pcn, match_method, status_code, charge,
                     paid, patient_responsibility, filing_indicator, payer_claim_number, facility_type, frequency,
                     statement_from, statement_to, received_date, claim_status_after, segment, adjustments,
-                    remark_codes, service_lines)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
+                    remark_codes, service_lines, event_seq, event_amount, event_detail)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
+                    ?21, ?22, ?23)",
             )?
             .execute(params![
                 remittance_id,
@@ -800,6 +967,9 @@ impl Poster<'_, '_> {
                 packed(&claim_remarks)?,
                 // serde_json writes UTF-8.
                 std::str::from_utf8(&lines_json).unwrap_or("[]"),
+                event.as_ref().map(|_| self.event_seq),
+                event_amount,
+                event_detail,
             ])?;
         let cp_id = self.tx.last_insert_rowid();
         let mut unmatched_lines = 0u64;
@@ -841,35 +1011,9 @@ impl Poster<'_, '_> {
                             payer_claim_number = COALESCE(?5, payer_claim_number), updated_at = ?6 WHERE pcn = ?1",
                     )?
                     .execute(params![m.pcn, status, money(paid), money(pr), c.payer_claim_number, self.now])?;
-                let kind = match status {
-                    "reversed" => "reversal",
-                    "denied" => "denial",
-                    _ => "payment",
-                };
-                let mut carcs: Vec<String> =
-                    c.all_adjustments().map(|a| format!("{}-{} {}", a.group, a.reason, money(a.amount))).collect();
-                carcs.dedup();
-                let detail = format!(
-                    "835 trace {trace}: CLP02 {}, charge {}, paid {}, patient responsibility {}{}{}; claim paid now {}",
-                    c.status,
-                    money(c.charge),
-                    money(c.paid),
-                    money(c.patient_responsibility),
-                    c.payer_claim_number.as_deref().map(|n| format!(", payer claim {n}")).unwrap_or_default(),
-                    if carcs.is_empty() { String::new() } else { format!("; adjustments {}", carcs.join(", ")) },
-                    money(paid),
-                );
-                record_claim_event(
-                    self.tx,
-                    &ClaimEvent {
-                        pcn: &m.pcn,
-                        kind,
-                        status_after: Some(status),
-                        amount: Some(money(signed(c.paid))),
-                        detail,
-                        source_file: Some(&self.file),
-                    },
-                )?;
+                if let Some(number) = c.payer_claim_number.as_deref() {
+                    self.note_payer_number(&m.pcn, number)?;
+                }
             }
         }
         Ok(())
@@ -895,7 +1039,17 @@ impl Poster<'_, '_> {
                 "INSERT INTO remit_unmatched (remittance_id, claim_payment_id, line_ordinal, kind, clp01,
                     procedure_code, charge, paid, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )?
-            .execute(params![remittance_id, cp_id, line_ordinal.map(|o| o as i64), kind, c.pcn, code, money(charge), money(paid), reason])?;
+            .execute(params![
+                remittance_id,
+                cp_id,
+                line_ordinal.map(|o| o as i64),
+                kind,
+                c.pcn,
+                code,
+                money(charge),
+                money(paid),
+                reason
+            ])?;
         self.report.unmatched_total += 1;
         if self.report.unmatched.len() < self.options.max_listed {
             self.report.unmatched.push(UnmatchedItem {
@@ -1026,6 +1180,43 @@ mod tests {
         assert_eq!(money(Decimal::new(-0, 2)), "0.00");
         assert_eq!(money(-Decimal::ZERO), "0.00");
         assert_eq!(money(Decimal::new(125, 1)), "12.50");
+        assert_eq!(money(Decimal::new(-4, 3)), "0.00");
+    }
+
+    #[test]
+    fn money_text_is_the_decimal_rounded_to_cents() {
+        for text in [
+            "0",
+            "7",
+            "-7",
+            "0.5",
+            "-0.05",
+            "12.345",
+            "12.355",
+            "-12.345",
+            "123456789.999",
+            "79228162514264337593543950.335",
+            "0.004",
+            "1e-28",
+        ] {
+            let d = Decimal::from_str(text).or_else(|_| Decimal::from_scientific(text)).unwrap();
+            let r = d.round_dp(2);
+            let expected = if r.is_zero() { "0.00".to_string() } else { format!("{r:.2}") };
+            assert_eq!(money(d), expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn billed_modifiers_compare_in_order_and_in_full() {
+        let m = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(modifiers_equal("", &m(&[])));
+        assert!(modifiers_equal("25", &m(&["25"])));
+        assert!(modifiers_equal("25:59", &m(&["25", "59"])));
+        assert!(!modifiers_equal("25:59", &m(&["59", "25"])));
+        assert!(!modifiers_equal("25:59", &m(&["25"])));
+        assert!(!modifiers_equal("25", &m(&["25", "59"])));
+        assert!(!modifiers_equal("", &m(&["25"])));
+        assert!(!modifiers_equal("25", &m(&[])));
     }
 
     #[test]

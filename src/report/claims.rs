@@ -407,7 +407,7 @@ pub fn claim_history(conn: &Connection, pcn: &str) -> rusqlite::Result<Option<Re
     ])
     .with_title("History");
     let mut stmt = conn.prepare_cached(
-        "SELECT at, kind, status_after, amount, detail, source_file FROM claim_events WHERE pcn = ?1 ORDER BY id",
+        "SELECT at, kind, status_after, amount, detail, source_file FROM claim_history WHERE pcn = ?1 ORDER BY seq, sub",
     )?;
     let rows = stmt.query_map(params![pcn], |r| {
         Ok(vec![

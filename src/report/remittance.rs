@@ -47,14 +47,14 @@ pub fn reconciliation_report(conn: &Connection, scope: &ReportScope) -> rusqlite
                 (SELECT COALESCE(group_concat(cp.paid, '|'), '') FROM claim_payments cp WHERE cp.remittance_id = r.id),
                 (SELECT COALESCE(group_concat(cp.patient_responsibility, '|'), '') FROM claim_payments cp
                     WHERE cp.remittance_id = r.id),
-                (SELECT COALESCE(group_concat(j.value ->> 'allowed', '|'), '')
+                (SELECT COALESCE(group_concat(j.value ->> 9, '|'), '')
                     FROM claim_payments cp, json_each(cp.service_lines) j
-                    WHERE cp.remittance_id = r.id AND j.value ->> 'allowed' IS NOT NULL),
+                    WHERE cp.remittance_id = r.id AND j.value ->> 9 IS NOT NULL),
                 (SELECT COALESCE(group_concat(a.value ->> 0 || '=' || (a.value ->> 2), '|'), '') FROM (
                     SELECT a.value FROM claim_payments cp, json_each(cp.adjustments) a WHERE cp.remittance_id = r.id
                     UNION ALL
                     SELECT a.value FROM claim_payments cp, json_each(cp.service_lines) j,
-                        json_each(j.value, '$.adjustments') a WHERE cp.remittance_id = r.id) a),
+                        json_each(j.value, '$[17]') a WHERE cp.remittance_id = r.id) a),
                 (SELECT COALESCE(group_concat(p.amount, '|'), '') FROM provider_adjustments p WHERE p.remittance_id = r.id)
          FROM remittances r ORDER BY 4, r.id",
     )?;
@@ -128,11 +128,11 @@ struct DeniedItem {
 fn denied_items(conn: &Connection, scope: &ReportScope) -> rusqlite::Result<Vec<DeniedItem>> {
     // Lines paid nothing on a claim that is not a reversal.
     let mut stmt = conn.prepare_cached(
-        "SELECT r.payer_id, COALESCE(r.payment_date, substr(r.posted_at, 1, 10)), j.value ->> 'procedure_code',
-                j.value ->> 'charge', j.value -> 'adjustments', j.value -> 'remark_codes', cp.remark_codes
+        "SELECT r.payer_id, COALESCE(r.payment_date, substr(r.posted_at, 1, 10)), j.value ->> 4,
+                j.value ->> 7, j.value -> 17, j.value -> 18, cp.remark_codes
          FROM claim_payments cp
          JOIN remittances r ON r.id = cp.remittance_id, json_each(cp.service_lines) j
-         WHERE cp.status_code <> '22' AND CAST(j.value ->> 'paid' AS REAL) = 0 AND CAST(j.value ->> 'charge' AS REAL) > 0
+         WHERE cp.status_code <> '22' AND CAST(j.value ->> 8 AS REAL) = 0 AND CAST(j.value ->> 7 AS REAL) > 0
          UNION ALL
          SELECT r.payer_id, COALESCE(r.payment_date, substr(r.posted_at, 1, 10)), '(claim)', cp.charge, cp.adjustments,
                 '[]', cp.remark_codes
@@ -290,10 +290,12 @@ struct WorkItem {
     describe: fn(&[String]) -> (String, String),
 }
 
-const LAST_EVENT: &str = "(SELECT e.detail FROM claim_events e WHERE e.pcn = c.pcn ORDER BY e.id DESC LIMIT 1)";
+const LAST_EVENT: &str =
+    "(SELECT e.detail FROM claim_history e WHERE e.pcn = c.pcn ORDER BY e.seq DESC, e.sub DESC LIMIT 1)";
 /// Every adjustment (claim and line level) posted to claim `c`, one JSON `[group, CARC, amount, quantity]` per row.
-const CLAIM_ADJUSTMENTS: &str = "(SELECT a.value FROM claim_payments cp, json_each(cp.adjustments) a WHERE cp.matched_pcn = c.pcn
-    UNION ALL SELECT a.value FROM claim_payments cp, json_each(cp.service_lines) j, json_each(j.value, '$.adjustments') a
+const CLAIM_ADJUSTMENTS: &str =
+    "(SELECT a.value FROM claim_payments cp, json_each(cp.adjustments) a WHERE cp.matched_pcn = c.pcn
+    UNION ALL SELECT a.value FROM claim_payments cp, json_each(cp.service_lines) j, json_each(j.value, '$[17]') a
     WHERE cp.matched_pcn = c.pcn)";
 
 fn work_items() -> Vec<WorkItem> {
@@ -320,13 +322,13 @@ fn work_items() -> Vec<WorkItem> {
         WorkItem {
             priority: 2,
             what: "denied line",
-            sql: "SELECT cp.matched_pcn, r.payer_id, j.value ->> 'charge', j.value ->> 'procedure_code',
-                    (SELECT a.value ->> 1 FROM json_each(j.value, '$.adjustments') a WHERE a.value ->> 0 <> 'PR'
+            sql: "SELECT cp.matched_pcn, r.payer_id, j.value ->> 7, j.value ->> 4,
+                    (SELECT a.value ->> 1 FROM json_each(j.value, '$[17]') a WHERE a.value ->> 0 <> 'PR'
                       ORDER BY CAST(a.value ->> 2 AS REAL) DESC LIMIT 1)
                   FROM claim_payments cp JOIN remittances r ON r.id = cp.remittance_id
                   JOIN claims c ON c.pcn = cp.matched_pcn, json_each(cp.service_lines) j
                   WHERE c.status IN ('paid', 'partially_paid') AND cp.status_code <> '22'
-                    AND CAST(j.value ->> 'paid' AS REAL) = 0 AND CAST(j.value ->> 'charge' AS REAL) > 0",
+                    AND CAST(j.value ->> 8 AS REAL) = 0 AND CAST(j.value ->> 7 AS REAL) > 0",
             describe: |r| (format!("{} denied (CARC {})", r[3], r[4]), next_step_for_carc(&r[4]).into()),
         },
         WorkItem {
@@ -450,7 +452,10 @@ pub fn worklist_report(conn: &Connection, scope: &ReportScope, no_response_days:
                 }
             }
         }
-        for row in text_rows(conn, &item.sql.replace("LAST_EVENT", LAST_EVENT).replace("CLAIM_ADJUSTMENTS", CLAIM_ADJUSTMENTS))? {
+        for row in text_rows(
+            conn,
+            &item.sql.replace("LAST_EVENT", LAST_EVENT).replace("CLAIM_ADJUSTMENTS", CLAIM_ADJUSTMENTS),
+        )? {
             let (detail, next) = (item.describe)(&row);
             push(item.priority, item.what, &row, detail, next)?;
         }

@@ -12,10 +12,23 @@
 --    them back as rows, for reports and ad-hoc SQL.
 --      claim_payments.adjustments    [["CO","45","20.00",null], ...]    group, CARC, amount, quantity
 --      claim_payments.remark_codes   [["MOA","MA130"], ...]             source, RARC
---      claim_payments.service_lines  [{"ordinal":1, "procedure_code":"99213", "charge":"100.00", ...,
---                                      "adjustments":[["CO","45","20.00",null]], "remark_codes":["N130"]}]
--- 3. Indexes no query needs while billing: claims_status (reports scan), and claims by payer claim
---    number only where one is known.
+--      claim_payments.service_lines  one array per SVC, by position (compact: a 100,000-claim 835 is
+--                                    tens of MB less to write than with named keys):
+--        [0 ordinal, 1 matched_line_number, 2 match_method, 3 qualifier, 4 procedure_code, 5 modifiers,
+--         6 original_procedure_code, 7 charge, 8 paid, 9 allowed, 10 revenue_code, 11 units_paid,
+--         12 original_units, 13 service_date, 14 service_date_to, 15 line_control_number, 16 segment,
+--         17 adjustments [[group, CARC, amount, quantity], ...], 18 remark_codes [RARC, ...]]
+--        e.g. [1,1,"line_control_number","HC","99213","25",null,"125.00","80.00","100.00",null,"1",null,
+--              "2026-11-01",null,"K7Q...01",12,[["CO","45","25.00",null]],[]]
+-- 3. A posted claim's history entry (payment, denial, reversal) is its claim payment row
+--    (event_seq, event_amount, event_detail) instead of a claim_events row of its own: the view
+--    claim_history is claim_events and those entries, in order (seq, sub). event_seq is the newest
+--    claim_events id when the 835 was posted, so a payment sorts after every event recorded before
+--    it and before every event recorded after it. Postings made before this migration keep their
+--    claim_events rows (their claim payments have no event_detail).
+-- 4. Indexes no query needs while billing or posting: claims_status (reports scan) and
+--    claims_payer_claim_number (an 835 claim whose CLP01 matches nothing is looked up by CLP07 in a
+--    map the posting builds once, on the first such claim).
 
 CREATE TABLE claim_lines_v5 (
     pcn TEXT NOT NULL REFERENCES claims (pcn),
@@ -38,30 +51,27 @@ ALTER TABLE claim_lines_v5 RENAME TO claim_lines;
 
 DROP INDEX claims_status;
 DROP INDEX claims_payer_claim_number;
-CREATE INDEX claims_payer_claim_number ON claims (payer_claim_number) WHERE payer_claim_number IS NOT NULL;
 
 ALTER TABLE claim_payments ADD COLUMN adjustments TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE claim_payments ADD COLUMN remark_codes TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE claim_payments ADD COLUMN service_lines TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE claim_payments ADD COLUMN event_seq INTEGER;
+ALTER TABLE claim_payments ADD COLUMN event_amount TEXT;
+ALTER TABLE claim_payments ADD COLUMN event_detail TEXT;
 
 UPDATE claim_payments SET
     adjustments = (SELECT json_group_array(json_array(a.group_code, a.reason_code, a.amount, a.quantity) ORDER BY a.id)
                    FROM remit_adjustments a WHERE a.claim_payment_id = claim_payments.id AND a.service_payment_id IS NULL),
     remark_codes = (SELECT json_group_array(json_array(m.source, m.code) ORDER BY m.id)
                     FROM remit_remark_codes m WHERE m.claim_payment_id = claim_payments.id AND m.service_payment_id IS NULL),
-    service_lines = (SELECT json_group_array(json_object(
-                        'ordinal', sp.ordinal, 'matched_line_number', sp.matched_line_number,
-                        'match_method', sp.match_method, 'qualifier', sp.qualifier, 'procedure_code', sp.procedure_code,
-                        'modifiers', sp.modifiers, 'original_procedure_code', sp.original_procedure_code,
-                        'charge', sp.charge, 'paid', sp.paid, 'allowed', sp.allowed, 'revenue_code', sp.revenue_code,
-                        'units_paid', sp.units_paid, 'original_units', sp.original_units,
-                        'service_date', sp.service_date, 'service_date_to', sp.service_date_to,
-                        'line_control_number', sp.line_control_number, 'segment', sp.segment,
-                        'adjustments', (SELECT json_group_array(json_array(a.group_code, a.reason_code, a.amount, a.quantity)
-                                            ORDER BY a.id)
-                                        FROM remit_adjustments a WHERE a.service_payment_id = sp.id),
-                        'remark_codes', (SELECT json_group_array(m.code ORDER BY m.id)
-                                         FROM remit_remark_codes m WHERE m.service_payment_id = sp.id)
+    service_lines = (SELECT json_group_array(json_array(
+                        sp.ordinal, sp.matched_line_number, sp.match_method, sp.qualifier, sp.procedure_code,
+                        sp.modifiers, sp.original_procedure_code, sp.charge, sp.paid, sp.allowed, sp.revenue_code,
+                        sp.units_paid, sp.original_units, sp.service_date, sp.service_date_to, sp.line_control_number,
+                        sp.segment,
+                        (SELECT json_group_array(json_array(a.group_code, a.reason_code, a.amount, a.quantity) ORDER BY a.id)
+                         FROM remit_adjustments a WHERE a.service_payment_id = sp.id),
+                        (SELECT json_group_array(m.code ORDER BY m.id) FROM remit_remark_codes m WHERE m.service_payment_id = sp.id)
                      ) ORDER BY sp.ordinal)
                      FROM service_payments sp WHERE sp.claim_payment_id = claim_payments.id);
 
@@ -122,16 +132,16 @@ DROP TABLE service_payments;
 -- The packed rows read back as rows. A service line's id is claim_payment_id * 1000 + ordinal (an
 -- 835 claim has at most 999 SVC loops).
 CREATE VIEW service_payments AS
-SELECT cp.id * 1000 + (j.value ->> 'ordinal') AS id, cp.id AS claim_payment_id, j.value ->> 'ordinal' AS ordinal,
-    CASE WHEN j.value ->> 'matched_line_number' IS NOT NULL THEN cp.matched_pcn END AS matched_pcn,
-    j.value ->> 'matched_line_number' AS matched_line_number, j.value ->> 'match_method' AS match_method,
-    j.value ->> 'qualifier' AS qualifier, j.value ->> 'procedure_code' AS procedure_code,
-    j.value ->> 'modifiers' AS modifiers, j.value ->> 'original_procedure_code' AS original_procedure_code,
-    j.value ->> 'charge' AS charge, j.value ->> 'paid' AS paid, j.value ->> 'allowed' AS allowed,
-    j.value ->> 'revenue_code' AS revenue_code, j.value ->> 'units_paid' AS units_paid,
-    j.value ->> 'original_units' AS original_units, j.value ->> 'service_date' AS service_date,
-    j.value ->> 'service_date_to' AS service_date_to, j.value ->> 'line_control_number' AS line_control_number,
-    j.value ->> 'segment' AS segment
+SELECT cp.id * 1000 + (j.value ->> 0) AS id, cp.id AS claim_payment_id, j.value ->> 0 AS ordinal,
+    CASE WHEN j.value ->> 1 IS NOT NULL THEN cp.matched_pcn END AS matched_pcn,
+    j.value ->> 1 AS matched_line_number, j.value ->> 2 AS match_method,
+    j.value ->> 3 AS qualifier, j.value ->> 4 AS procedure_code,
+    j.value ->> 5 AS modifiers, j.value ->> 6 AS original_procedure_code,
+    j.value ->> 7 AS charge, j.value ->> 8 AS paid, j.value ->> 9 AS allowed,
+    j.value ->> 10 AS revenue_code, j.value ->> 11 AS units_paid,
+    j.value ->> 12 AS original_units, j.value ->> 13 AS service_date,
+    j.value ->> 14 AS service_date_to, j.value ->> 15 AS line_control_number,
+    j.value ->> 16 AS segment
 FROM claim_payments cp, json_each(cp.service_lines) j;
 
 CREATE VIEW remit_adjustments AS
@@ -139,12 +149,22 @@ SELECT cp.id AS claim_payment_id, NULL AS service_payment_id, a.value ->> 0 AS g
     a.value ->> 2 AS amount, a.value ->> 3 AS quantity
 FROM claim_payments cp, json_each(cp.adjustments) a
 UNION ALL
-SELECT cp.id, cp.id * 1000 + (j.value ->> 'ordinal'), a.value ->> 0, a.value ->> 1, a.value ->> 2, a.value ->> 3
-FROM claim_payments cp, json_each(cp.service_lines) j, json_each(j.value, '$.adjustments') a;
+SELECT cp.id, cp.id * 1000 + (j.value ->> 0), a.value ->> 0, a.value ->> 1, a.value ->> 2, a.value ->> 3
+FROM claim_payments cp, json_each(cp.service_lines) j, json_each(j.value, '$[17]') a;
 
 CREATE VIEW remit_remark_codes AS
 SELECT cp.id AS claim_payment_id, NULL AS service_payment_id, m.value ->> 0 AS source, m.value ->> 1 AS code
 FROM claim_payments cp, json_each(cp.remark_codes) m
 UNION ALL
-SELECT cp.id, cp.id * 1000 + (j.value ->> 'ordinal'), 'LQ', m.value
-FROM claim_payments cp, json_each(cp.service_lines) j, json_each(j.value, '$.remark_codes') m;
+SELECT cp.id, cp.id * 1000 + (j.value ->> 0), 'LQ', m.value
+FROM claim_payments cp, json_each(cp.service_lines) j, json_each(j.value, '$[18]') m;
+
+CREATE VIEW claim_history AS
+SELECT e.id AS seq, 0 AS sub, e.pcn, e.at, e.kind, e.status_after, e.amount, e.detail, e.source_file
+FROM claim_events e
+UNION ALL
+SELECT cp.event_seq, cp.id, cp.matched_pcn, r.posted_at,
+    CASE cp.claim_status_after WHEN 'reversed' THEN 'reversal' WHEN 'denied' THEN 'denial' ELSE 'payment' END,
+    cp.claim_status_after, cp.event_amount, cp.event_detail, r.source_file
+FROM claim_payments cp JOIN remittances r ON r.id = cp.remittance_id
+WHERE cp.matched_pcn IS NOT NULL AND cp.event_detail IS NOT NULL;
