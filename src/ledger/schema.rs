@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 
 use super::{LedgerError, Result};
 
@@ -45,19 +45,50 @@ pub(super) fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
         stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?
     };
     for (version, name, sql) in MIGRATIONS.iter().filter(|m| !applied.contains(&m.0)) {
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        // Another process may have migrated while we waited for the write lock.
-        let done: i64 =
-            tx.query_row("SELECT COUNT(*) FROM schema_migrations WHERE version = ?1", [version], |r| r.get(0))?;
-        if done == 0 {
-            tx.execute_batch(sql)?;
-            tx.execute(
-                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
-                rusqlite::params![version, name, super::now_timestamp()],
-            )?;
+        // A migration that rebuilds a table other tables reference runs with foreign keys off (the
+        // only way SQLite lets a parent table be replaced), and proves them intact before commit.
+        let rebuilds_parents = sql.starts_with(FOREIGN_KEYS_OFF);
+        let enforced: bool = conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0))?;
+        if rebuilds_parents {
+            conn.execute_batch("PRAGMA foreign_keys = OFF")?;
         }
-        tx.commit()?;
+        let result = apply(conn, *version, name, sql, rebuilds_parents);
+        if rebuilds_parents && enforced {
+            conn.execute_batch("PRAGMA foreign_keys = ON")?;
+        }
+        result?;
     }
+    Ok(())
+}
+
+/// The first line of a migration that must run with foreign keys off.
+const FOREIGN_KEYS_OFF: &str = "-- claimkit: foreign-keys-off";
+
+fn apply(conn: &mut Connection, version: i64, name: &str, sql: &str, check_foreign_keys: bool) -> Result<()> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    // Another process may have migrated while we waited for the write lock.
+    let done: i64 =
+        tx.query_row("SELECT COUNT(*) FROM schema_migrations WHERE version = ?1", [version], |r| r.get(0))?;
+    if done == 0 {
+        tx.execute_batch(sql)?;
+        if check_foreign_keys {
+            let broken: Option<String> = tx
+                .query_row("SELECT \"table\" || ' -> ' || parent FROM pragma_foreign_key_check LIMIT 1", [], |r| {
+                    r.get(0)
+                })
+                .optional()?;
+            if let Some(which) = broken {
+                return Err(LedgerError::Corrupt(format!(
+                    "migration {version} ({name}) would leave a broken reference ({which}); nothing was changed"
+                )));
+            }
+        }
+        tx.execute(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
+            rusqlite::params![version, name, super::now_timestamp()],
+        )?;
+    }
+    tx.commit()?;
     Ok(())
 }
 

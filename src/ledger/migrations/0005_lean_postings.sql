@@ -1,3 +1,4 @@
+-- claimkit: foreign-keys-off (tables that other tables reference are rebuilt; checked before commit)
 -- Fewer B-tree writes per claim billed and per claim paid (issues 5 and 6: 100,000 claims built in
 -- seconds, a 100,000-claim 835 posted in seconds).
 --
@@ -26,7 +27,11 @@
 --    claim_events id when the 835 was posted, so a payment sorts after every event recorded before
 --    it and before every event recorded after it. Postings made before this migration keep their
 --    claim_events rows (their claim payments have no event_detail).
--- 4. Indexes no query needs while billing or posting: claims_status (reports scan) and
+-- 4. claims and claim_payments are rebuilt: claims clustered on pcn (WITHOUT ROWID: a lookup by
+--    PCN is one B-tree search, not index then table), and every CHECK written as `x = 'a' OR ...`
+--    instead of `x IN ('a', 'b', 'c')`: SQLite builds a temporary index for an IN list of three or
+--    more values each time a statement runs, i.e. for every claim billed or paid.
+-- 5. Indexes no query needs while billing or posting: claims_status (reports scan) and
 --    claims_payer_claim_number (an 835 claim whose CLP01 matches nothing is looked up by CLP07 in a
 --    map the posting builds once, on the first such claim).
 
@@ -49,21 +54,82 @@ FROM claim_lines;
 DROP TABLE claim_lines;
 ALTER TABLE claim_lines_v5 RENAME TO claim_lines;
 
-DROP INDEX claims_status;
-DROP INDEX claims_payer_claim_number;
+CREATE TABLE claims_v5 (
+    pcn TEXT NOT NULL PRIMARY KEY,
+    encounter_id TEXT NOT NULL REFERENCES encounters (id),
+    payer_id TEXT NOT NULL,
+    -- P primary, S secondary, T tertiary (SBR01 of the payer billed)
+    responsibility TEXT NOT NULL CHECK (responsibility = 'P' OR responsibility = 'S' OR responsibility = 'T'),
+    frequency TEXT NOT NULL CHECK (frequency = '1' OR frequency = '7' OR frequency = '8'),
+    replaces_pcn TEXT REFERENCES claims (pcn),   -- for 7/8: the claim corrected or voided
+    batch_id INTEGER REFERENCES batches (id),
+    st02 TEXT,                          -- the transaction set carrying the claim
+    encounter_hash TEXT NOT NULL,       -- encounter content_hash that was billed
+    patient_id TEXT NOT NULL,
+    first_dos TEXT NOT NULL,
+    last_dos TEXT NOT NULL,
+    total_charge TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status = 'submitted' OR status = 'accepted' OR status = 'rejected' OR status = 'paid'
+        OR status = 'partially_paid' OR status = 'denied' OR status = 'reversed' OR status = 'forwarded'
+        OR status = 'voided'),
+    payer_claim_number TEXT,            -- from 277CA REF*1K or 835 CLP07
+    paid_amount TEXT NOT NULL DEFAULT '0.00',       -- net of all postings so far
+    patient_responsibility TEXT NOT NULL DEFAULT '0.00',
+    submitted_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+) WITHOUT ROWID;
+INSERT INTO claims_v5 (pcn, encounter_id, payer_id, responsibility, frequency, replaces_pcn, batch_id, st02,
+    encounter_hash, patient_id, first_dos, last_dos, total_charge, status, payer_claim_number, paid_amount,
+    patient_responsibility, submitted_at, updated_at)
+SELECT pcn, encounter_id, payer_id, responsibility, frequency, replaces_pcn, batch_id, st02, encounter_hash, patient_id,
+    first_dos, last_dos, total_charge, status, payer_claim_number, paid_amount, patient_responsibility, submitted_at,
+    updated_at
+FROM claims;
+DROP TABLE claims;
+ALTER TABLE claims_v5 RENAME TO claims;
+CREATE INDEX claims_encounter ON claims (encounter_id);
+CREATE INDEX claims_first_dos ON claims (first_dos);
 
-ALTER TABLE claim_payments ADD COLUMN adjustments TEXT NOT NULL DEFAULT '[]';
-ALTER TABLE claim_payments ADD COLUMN remark_codes TEXT NOT NULL DEFAULT '[]';
-ALTER TABLE claim_payments ADD COLUMN service_lines TEXT NOT NULL DEFAULT '[]';
-ALTER TABLE claim_payments ADD COLUMN event_seq INTEGER;
-ALTER TABLE claim_payments ADD COLUMN event_amount TEXT;
-ALTER TABLE claim_payments ADD COLUMN event_detail TEXT;
+CREATE TABLE claim_payments_v5 (
+    id INTEGER PRIMARY KEY,
+    remittance_id INTEGER NOT NULL REFERENCES remittances (id),
+    clp01 TEXT NOT NULL,
+    matched_pcn TEXT REFERENCES claims (pcn),
+    match_method TEXT CHECK (match_method = 'pcn' OR match_method = 'payer_claim_number'
+        OR match_method = 'patient_date_charge'),
+    status_code TEXT NOT NULL,          -- CLP02
+    charge TEXT NOT NULL,
+    paid TEXT NOT NULL,
+    patient_responsibility TEXT NOT NULL,
+    filing_indicator TEXT NOT NULL,
+    payer_claim_number TEXT,            -- CLP07
+    facility_type TEXT,
+    frequency TEXT,
+    statement_from TEXT,
+    statement_to TEXT,
+    received_date TEXT,
+    claim_status_after TEXT,            -- claims.status this posting left
+    segment INTEGER NOT NULL,
+    adjustments TEXT NOT NULL DEFAULT '[]',
+    remark_codes TEXT NOT NULL DEFAULT '[]',
+    service_lines TEXT NOT NULL DEFAULT '[]',
+    event_seq INTEGER,
+    event_amount TEXT,
+    event_detail TEXT
+);
+INSERT INTO claim_payments_v5 (id, remittance_id, clp01, matched_pcn, match_method, status_code, charge, paid,
+    patient_responsibility, filing_indicator, payer_claim_number, facility_type, frequency, statement_from,
+    statement_to, received_date, claim_status_after, segment)
+SELECT id, remittance_id, clp01, matched_pcn, match_method, status_code, charge, paid, patient_responsibility,
+    filing_indicator, payer_claim_number, facility_type, frequency, statement_from, statement_to, received_date,
+    claim_status_after, segment
+FROM claim_payments;
 
-UPDATE claim_payments SET
+UPDATE claim_payments_v5 SET
     adjustments = (SELECT json_group_array(json_array(a.group_code, a.reason_code, a.amount, a.quantity) ORDER BY a.id)
-                   FROM remit_adjustments a WHERE a.claim_payment_id = claim_payments.id AND a.service_payment_id IS NULL),
+                   FROM remit_adjustments a WHERE a.claim_payment_id = claim_payments_v5.id AND a.service_payment_id IS NULL),
     remark_codes = (SELECT json_group_array(json_array(m.source, m.code) ORDER BY m.id)
-                    FROM remit_remark_codes m WHERE m.claim_payment_id = claim_payments.id AND m.service_payment_id IS NULL),
+                    FROM remit_remark_codes m WHERE m.claim_payment_id = claim_payments_v5.id AND m.service_payment_id IS NULL),
     service_lines = (SELECT json_group_array(json_array(
                         sp.ordinal, sp.matched_line_number, sp.match_method, sp.qualifier, sp.procedure_code,
                         sp.modifiers, sp.original_procedure_code, sp.charge, sp.paid, sp.allowed, sp.revenue_code,
@@ -73,7 +139,7 @@ UPDATE claim_payments SET
                          FROM remit_adjustments a WHERE a.service_payment_id = sp.id),
                         (SELECT json_group_array(m.code ORDER BY m.id) FROM remit_remark_codes m WHERE m.service_payment_id = sp.id)
                      ) ORDER BY sp.ordinal)
-                     FROM service_payments sp WHERE sp.claim_payment_id = claim_payments.id);
+                     FROM service_payments sp WHERE sp.claim_payment_id = claim_payments_v5.id);
 
 -- Unmatched items and underpayments name their service line by its position in the claim payment.
 CREATE TABLE remit_unmatched_v5 (
@@ -128,6 +194,10 @@ CREATE INDEX remit_underpayments_remittance ON remit_underpayments (remittance_i
 DROP TABLE remit_adjustments;
 DROP TABLE remit_remark_codes;
 DROP TABLE service_payments;
+DROP TABLE claim_payments;
+ALTER TABLE claim_payments_v5 RENAME TO claim_payments;
+CREATE INDEX claim_payments_remittance ON claim_payments (remittance_id);
+CREATE INDEX claim_payments_pcn ON claim_payments (matched_pcn);
 
 -- The packed rows read back as rows. A service line's id is claim_payment_id * 1000 + ordinal (an
 -- 835 claim has at most 999 SVC loops).
