@@ -132,6 +132,30 @@ pub fn record_claim_event(tx: &Transaction<'_>, event: &ClaimEvent<'_>) -> Resul
     Ok(())
 }
 
+/// What each billed line of claim `pcn` was paid, net of every 835 posted to it: line number →
+/// the sum of the matched service lines' SVC03, a reversal (CLP02 22) counting negative whatever
+/// sign the payer used. Lines paid nothing are absent.
+pub fn line_paid_amounts(
+    conn: &rusqlite::Connection,
+    pcn: &str,
+) -> rusqlite::Result<std::collections::BTreeMap<i64, rust_decimal::Decimal>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT j.value ->> 1, cp.status_code, j.value ->> 8
+         FROM claim_payments cp, json_each(cp.service_lines) j
+         WHERE cp.matched_pcn = ?1 AND j.value ->> 1 IS NOT NULL",
+    )?;
+    let mut paid = std::collections::BTreeMap::new();
+    let mut rows = stmt.query([pcn])?;
+    while let Some(r) = rows.next()? {
+        let text: String = r.get(2)?;
+        let amount = <rust_decimal::Decimal as std::str::FromStr>::from_str(text.trim())
+            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(2, rusqlite::types::Type::Text, Box::new(e)))?;
+        let signed = if r.get::<_, String>(1)? == "22" { -amount.abs() } else { amount };
+        *paid.entry(r.get::<_, i64>(0)?).or_default() += signed;
+    }
+    Ok(paid)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -160,28 +184,4 @@ mod tests {
         tx.commit().unwrap();
         assert_eq!(load_practice(ledger.conn()).unwrap(), Some(practice()));
     }
-}
-
-/// What each billed line of claim `pcn` was paid, net of every 835 posted to it: line number →
-/// the sum of the matched service lines' SVC03, a reversal (CLP02 22) counting negative whatever
-/// sign the payer used. Lines paid nothing are absent.
-pub fn line_paid_amounts(
-    conn: &rusqlite::Connection,
-    pcn: &str,
-) -> rusqlite::Result<std::collections::BTreeMap<i64, rust_decimal::Decimal>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT j.value ->> 1, cp.status_code, j.value ->> 8
-         FROM claim_payments cp, json_each(cp.service_lines) j
-         WHERE cp.matched_pcn = ?1 AND j.value ->> 1 IS NOT NULL",
-    )?;
-    let mut paid = std::collections::BTreeMap::new();
-    let mut rows = stmt.query([pcn])?;
-    while let Some(r) = rows.next()? {
-        let text: String = r.get(2)?;
-        let amount = <rust_decimal::Decimal as std::str::FromStr>::from_str(text.trim())
-            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(2, rusqlite::types::Type::Text, Box::new(e)))?;
-        let signed = if r.get::<_, String>(1)? == "22" { -amount.abs() } else { amount };
-        *paid.entry(r.get::<_, i64>(0)?).or_default() += signed;
-    }
-    Ok(paid)
 }

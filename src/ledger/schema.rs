@@ -121,6 +121,134 @@ mod tests {
         assert_eq!(applied, MIGRATIONS.len() as i64);
     }
 
+    /// A ledger written before migration 5: postings as one row per line, adjustment and remark.
+    fn ledger_before_lean_postings() -> Connection {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("PRAGMA foreign_keys = ON").unwrap();
+        conn.execute_batch("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
+            .unwrap();
+        for (version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 < 5) {
+            conn.execute_batch(sql).unwrap();
+            conn.execute("INSERT INTO schema_migrations VALUES (?1, ?2, 't')", rusqlite::params![version, name])
+                .unwrap();
+        }
+        conn.execute_batch(
+            "INSERT INTO encounters (id, payer_id, patient_id, total_charge, line_count, content_hash, encounter_json,
+                 source_format, source_file, source_locator, imported_at, updated_at)
+             VALUES ('E1', 'P1', 'PAT1', '150.00', 2, 'h', '{}', 'csv', 'e.csv', 'line 2', 't', 't');
+             INSERT INTO claims (pcn, encounter_id, payer_id, responsibility, frequency, encounter_hash, patient_id,
+                 first_dos, last_dos, total_charge, status, payer_claim_number, paid_amount, submitted_at, updated_at)
+             VALUES ('C1', 'E1', 'P1', 'P', '1', 'h', 'PAT1', '2026-11-01', '2026-11-01', '150.00', 'partially_paid',
+                 'PCN77', '80.00', '2026-11-02T00:00:00Z', 't');
+             INSERT INTO claim_lines (pcn, line_number, line_control_number, procedure_code, modifiers, units, charge,
+                 date_of_service, paid_amount)
+             VALUES ('C1', 1, 'C101', '99213', '25', '1', '100.00', '2026-11-01', '80.00'),
+                    ('C1', 2, 'C102', '36415', '', '1', '50.00', '2026-11-01', '0.00');
+             INSERT INTO claim_events (pcn, at, kind, status_after, amount, detail, source_file)
+             VALUES ('C1', '2026-11-02T00:00:00Z', 'submitted', 'submitted', NULL, 'batch 1', 'out.837'),
+                    ('C1', '2026-11-09T00:00:00Z', 'payment', 'partially_paid', '80.00', 'paid', 'in.835');
+             INSERT INTO remittances (id, source_file, sha256, isa13, gs06, st02, payer_id, payer_name, payee_name,
+                 trace_number, trace_originator, total_paid, credit_debit, method, posted_at)
+             VALUES (1, 'in.835', 'x', '1', '1', '0001', 'P1', 'Payer', 'Clinic', 'T1', '1', '80.00', 'C', 'ACH', 't');
+             INSERT INTO claim_payments (id, remittance_id, clp01, matched_pcn, match_method, status_code, charge, paid,
+                 patient_responsibility, filing_indicator, payer_claim_number, claim_status_after, segment)
+             VALUES (7, 1, 'C1', 'C1', 'pcn', '1', '150.00', '80.00', '0.00', '12', 'PCN77', 'partially_paid', 20);
+             INSERT INTO service_payments (id, claim_payment_id, ordinal, matched_pcn, matched_line_number,
+                 match_method, qualifier, procedure_code, modifiers, charge, paid, allowed, units_paid, service_date,
+                 line_control_number, segment)
+             VALUES (31, 7, 1, 'C1', 1, 'line_control_number', 'HC', '99213', '25', '100.00', '80.00', '80.00', '1',
+                     '2026-11-01', 'C101', 24),
+                    (32, 7, 2, 'C1', 2, 'line_control_number', 'HC', '36415', '', '50.00', '0.00', NULL, '1',
+                     '2026-11-01', 'C102', 30);
+             INSERT INTO remit_adjustments (claim_payment_id, service_payment_id, group_code, reason_code, amount, quantity)
+             VALUES (7, NULL, 'OA', '23', '0.00', NULL), (7, 31, 'CO', '45', '20.00', NULL),
+                    (7, 32, 'CO', '97', '50.00', '1');
+             INSERT INTO remit_remark_codes (claim_payment_id, service_payment_id, source, code)
+             VALUES (7, NULL, 'MOA', 'MA130'), (7, 32, 'LQ', 'M80');
+             INSERT INTO remit_unmatched (remittance_id, claim_payment_id, service_payment_id, kind, clp01,
+                 procedure_code, charge, paid, reason)
+             VALUES (1, 7, 32, 'line', 'C1', '36415', '50.00', '0.00', 'test');
+             INSERT INTO remit_underpayments (remittance_id, service_payment_id, pcn, line_number, payer_id,
+                 procedure_code, service_date, allowed, allowed_source, contract_rate, shortfall, tolerance, found_at)
+             VALUES (1, 31, 'C1', 1, 'P1', '99213', '2026-11-01', '80.00', 'AMT*B6', '95.00', '15.00', '1.00', 't');",
+        )
+        .unwrap();
+        conn
+    }
+
+    #[test]
+    fn lean_postings_keep_every_posted_fact_of_an_older_ledger() {
+        let mut conn = ledger_before_lean_postings();
+        migrate(&mut conn, Path::new(":memory:")).unwrap();
+        let rows = |sql: &str| -> Vec<String> {
+            let mut stmt = conn.prepare(sql).unwrap();
+            let n = stmt.column_count();
+            stmt.query_map([], |r| {
+                Ok((0..n)
+                    .map(|i| match r.get_ref(i).unwrap() {
+                        rusqlite::types::ValueRef::Null => "NULL".to_string(),
+                        rusqlite::types::ValueRef::Integer(v) => v.to_string(),
+                        rusqlite::types::ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
+                        other => format!("{other:?}"),
+                    })
+                    .collect::<Vec<_>>()
+                    .join("|"))
+            })
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+        };
+        assert_eq!(
+            rows(
+                "SELECT id, claim_payment_id, ordinal, matched_pcn, matched_line_number, procedure_code, modifiers,
+                         charge, paid, allowed, line_control_number, segment FROM service_payments ORDER BY id"
+            ),
+            ["7001|7|1|C1|1|99213|25|100.00|80.00|80.00|C101|24", "7002|7|2|C1|2|36415||50.00|0.00|NULL|C102|30"]
+        );
+        assert_eq!(
+            rows(
+                "SELECT claim_payment_id, service_payment_id, group_code, reason_code, amount, quantity
+                  FROM remit_adjustments ORDER BY service_payment_id"
+            ),
+            ["7|NULL|OA|23|0.00|NULL", "7|7001|CO|45|20.00|NULL", "7|7002|CO|97|50.00|1"]
+        );
+        assert_eq!(
+            rows("SELECT service_payment_id, source, code FROM remit_remark_codes ORDER BY code"),
+            ["7002|LQ|M80", "NULL|MOA|MA130"]
+        );
+        assert_eq!(rows("SELECT claim_payment_id, line_ordinal, reason FROM remit_unmatched"), ["7|2|test"]);
+        assert_eq!(rows("SELECT claim_payment_id, line_ordinal, shortfall FROM remit_underpayments"), ["7|1|15.00"]);
+        assert_eq!(
+            rows("SELECT pcn, line_number, line_control_number FROM claim_lines ORDER BY line_number"),
+            ["C1|1|C101", "C1|2|C102"]
+        );
+        assert_eq!(
+            rows("SELECT pcn, status, paid_amount, payer_claim_number FROM claims"),
+            ["C1|partially_paid|80.00|PCN77"]
+        );
+        assert_eq!(
+            rows("SELECT kind, amount FROM claim_history WHERE pcn = 'C1' ORDER BY seq, sub"),
+            ["submitted|NULL", "payment|80.00"]
+        );
+        let paid = crate::ledger::billing::line_paid_amounts(&conn, "C1").unwrap();
+        assert_eq!(paid.get(&1).map(|d| d.to_string()), Some("80.00".to_string()));
+        assert!(rows("PRAGMA foreign_key_check").is_empty());
+        assert_eq!(rows("PRAGMA foreign_keys"), ["1"], "foreign keys are enforced again after the migration");
+    }
+
+    #[test]
+    fn a_migration_that_would_break_a_reference_changes_nothing() {
+        let mut conn = ledger_before_lean_postings();
+        // A claim line whose claim is gone: only possible with foreign keys off, as a damaged ledger.
+        conn.execute_batch("PRAGMA foreign_keys = OFF; DELETE FROM claims; PRAGMA foreign_keys = ON").unwrap();
+        let err = migrate(&mut conn, Path::new(":memory:")).unwrap_err();
+        assert!(err.to_string().contains("broken reference"), "{err}");
+        let version: i64 = conn.query_row("SELECT MAX(version) FROM schema_migrations", [], |r| r.get(0)).unwrap();
+        assert_eq!(version, 4);
+        let lines: i64 = conn.query_row("SELECT COUNT(*) FROM service_payments", [], |r| r.get(0)).unwrap();
+        assert_eq!(lines, 2, "the old tables are untouched");
+    }
+
     #[test]
     fn every_migration_applies_to_an_empty_ledger() {
         crate::ledger::Ledger::open_in_memory().unwrap();

@@ -252,6 +252,8 @@ pub fn post_835_with_progress(
             event_seq: tx
                 .query_row("SELECT COALESCE(MAX(id), 0) FROM claim_events", [], |r| r.get(0))
                 .map_err(|e| ledger_err(e.into()))?,
+            statements: PostingStatements::prepare(&tx).map_err(|e| ledger_err(e.into()))?,
+            buffers: PackedColumns::default(),
         };
         progress.start("remit", None);
         let read = read_835(path, input, |event| {
@@ -309,103 +311,209 @@ struct LineAt {
     ordinal: usize,
 }
 
-/// One CAS triple as stored in `claim_payments.adjustments` and a service line's `adjustments`:
-/// `["CO", "45", "20.00", null]` (group, CARC, amount, quantity).
-struct PackedAdjustment<'a>(&'a super::ClaimAdjustment);
+/// Writers of the packed JSON columns of `claim_payments` (layout in migration 5). Posting writes
+/// one row per claim, so these append to reused buffers instead of building values to serialize.
+mod packed {
+    use super::{ClaimPayment, Decimal, NaiveDate, ServicePayment, push_money};
+    use crate::remit835::ClaimAdjustment;
 
-impl<'a> PackedAdjustment<'a> {
-    fn of(a: &'a super::ClaimAdjustment) -> Self {
-        PackedAdjustment(a)
+    /// Appends `s` as a JSON string (quoted, escaped).
+    pub(super) fn string(out: &mut String, s: &str) {
+        out.push('"');
+        push_escaped(out, s);
+        out.push('"');
     }
-}
 
-impl Serialize for PackedAdjustment<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        (&self.0.group, &self.0.reason, money(self.0.amount), self.0.quantity.map(|q| q.to_string())).serialize(s)
-    }
-}
-
-/// One SVC loop as stored in `claim_payments.service_lines`: a positional array (layout in
-/// migration 5; the `service_payments` view reads it back as a row).
-struct PostedLine<'a> {
-    ordinal: usize,
-    matched_line_number: Option<i64>,
-    match_method: Option<&'static str>,
-    qualifier: &'a str,
-    procedure_code: &'a str,
-    modifiers: String,
-    original_procedure_code: Option<&'a str>,
-    charge: String,
-    paid: String,
-    allowed: Option<String>,
-    revenue_code: Option<&'a str>,
-    units_paid: String,
-    original_units: Option<String>,
-    service_date: Option<NaiveDate>,
-    service_date_to: Option<NaiveDate>,
-    line_control_number: Option<&'a str>,
-    segment: u64,
-    adjustments: Vec<PackedAdjustment<'a>>,
-    remark_codes: &'a [String],
-}
-
-impl<'a> PostedLine<'a> {
-    fn new(ordinal: usize, line: &'a ServicePayment, hit: Option<(i64, &'static str)>) -> Self {
-        let p = &line.procedure;
-        PostedLine {
-            ordinal,
-            matched_line_number: hit.map(|(n, _)| n),
-            match_method: hit.map(|(_, how)| how),
-            qualifier: &p.qualifier,
-            procedure_code: &p.code,
-            modifiers: p.modifiers.join(":"),
-            original_procedure_code: line.original_procedure.as_ref().map(|o| o.code.as_str()),
-            charge: money(line.charge),
-            paid: money(line.paid),
-            allowed: line.allowed.map(money),
-            revenue_code: line.revenue_code.as_deref(),
-            units_paid: line.units_paid.to_string(),
-            original_units: line.original_units.map(|u| u.to_string()),
-            service_date: line.service_date,
-            service_date_to: line.service_date_to,
-            line_control_number: line.line_control_number.as_deref(),
-            segment: line.position.segment as u64,
-            adjustments: line.adjustments.iter().map(PackedAdjustment::of).collect(),
-            remark_codes: &line.remark_codes,
+    /// Appends `s` escaped for the inside of a JSON string.
+    fn push_escaped(out: &mut String, s: &str) {
+        for ch in s.chars() {
+            match ch {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                c if (c as u32) < 0x20 => {
+                    const HEX: &[u8; 16] = b"0123456789abcdef";
+                    out.push_str("\\u00");
+                    out.push(HEX[(c as usize) >> 4] as char);
+                    out.push(HEX[(c as usize) & 15] as char);
+                }
+                c => out.push(c),
+            }
         }
     }
-}
 
-impl Serialize for PostedLine<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeSeq;
-        let mut seq = s.serialize_seq(Some(19))?;
-        seq.serialize_element(&self.ordinal)?;
-        seq.serialize_element(&self.matched_line_number)?;
-        seq.serialize_element(&self.match_method)?;
-        seq.serialize_element(self.qualifier)?;
-        seq.serialize_element(self.procedure_code)?;
-        seq.serialize_element(&self.modifiers)?;
-        seq.serialize_element(&self.original_procedure_code)?;
-        seq.serialize_element(&self.charge)?;
-        seq.serialize_element(&self.paid)?;
-        seq.serialize_element(&self.allowed)?;
-        seq.serialize_element(&self.revenue_code)?;
-        seq.serialize_element(&self.units_paid)?;
-        seq.serialize_element(&self.original_units)?;
-        seq.serialize_element(&self.service_date)?;
-        seq.serialize_element(&self.service_date_to)?;
-        seq.serialize_element(&self.line_control_number)?;
-        seq.serialize_element(&self.segment)?;
-        seq.serialize_element(&self.adjustments)?;
-        seq.serialize_element(self.remark_codes)?;
-        seq.end()
+    fn opt_string(out: &mut String, s: Option<&str>) {
+        match s {
+            Some(s) => string(out, s),
+            None => out.push_str("null"),
+        }
     }
-}
 
-/// JSON text of a packed column.
-fn packed<T: Serialize + ?Sized>(value: &T) -> Result<String, LedgerError> {
-    serde_json::to_string(value).map_err(|e| LedgerError::Corrupt(format!("cannot pack a posting: {e}")))
+    fn amount(out: &mut String, d: Decimal) {
+        out.push('"');
+        push_money(out, d);
+        out.push('"');
+    }
+
+    fn opt_amount(out: &mut String, d: Option<Decimal>) {
+        match d {
+            Some(d) => amount(out, d),
+            None => out.push_str("null"),
+        }
+    }
+
+    /// A quantity or unit count as sent (`1`, `2.5`).
+    fn opt_number_text(out: &mut String, d: Option<Decimal>) {
+        match d {
+            Some(d) => {
+                out.push('"');
+                out.push_str(&d.to_string());
+                out.push('"');
+            }
+            None => out.push_str("null"),
+        }
+    }
+
+    fn opt_date(out: &mut String, d: Option<NaiveDate>) {
+        use chrono::Datelike;
+        match d {
+            Some(d) => {
+                out.push('"');
+                let (y, m, day) = (d.year().max(0) as u64, d.month() as u64, d.day() as u64);
+                for (value, width) in [(y, 4), (m, 2), (day, 2)] {
+                    if width == 2 {
+                        out.push('-');
+                    }
+                    let text = value.to_string();
+                    for _ in text.len()..width {
+                        out.push('0');
+                    }
+                    out.push_str(&text);
+                }
+                out.push('"');
+            }
+            None => out.push_str("null"),
+        }
+    }
+
+    fn integer(out: &mut String, n: u64) {
+        let mut digits = [0u8; 20];
+        let (mut i, mut n) = (digits.len(), n);
+        loop {
+            i -= 1;
+            digits[i] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        out.extend(digits[i..].iter().map(|&b| b as char));
+    }
+
+    /// `[["CO","45","20.00",null], ...]`: group, CARC, amount, quantity.
+    pub(super) fn adjustments<'a>(out: &mut String, all: impl Iterator<Item = &'a ClaimAdjustment>) {
+        out.push('[');
+        for (k, a) in all.enumerate() {
+            if k > 0 {
+                out.push(',');
+            }
+            out.push('[');
+            string(out, &a.group);
+            out.push(',');
+            string(out, &a.reason);
+            out.push(',');
+            amount(out, a.amount);
+            out.push(',');
+            opt_number_text(out, a.quantity);
+            out.push(']');
+        }
+        out.push(']');
+    }
+
+    /// `[["MOA","MA130"], ...]`: the claim's MIA and MOA remark codes.
+    pub(super) fn claim_remarks(out: &mut String, c: &ClaimPayment) {
+        out.push('[');
+        let mut first = true;
+        for (source, info) in [("MIA", &c.inpatient), ("MOA", &c.outpatient)] {
+            for code in info.iter().flat_map(|i| i.remark_codes.iter()) {
+                if !first {
+                    out.push(',');
+                }
+                first = false;
+                out.push('[');
+                string(out, source);
+                out.push(',');
+                string(out, code);
+                out.push(']');
+            }
+        }
+        out.push(']');
+    }
+
+    /// One array per SVC (positions 0-18, see migration 5).
+    pub(super) fn service_lines(out: &mut String, lines: &[ServicePayment], hits: &[Option<(i64, &'static str)>]) {
+        out.push('[');
+        for (i, (line, hit)) in lines.iter().zip(hits).enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            let p = &line.procedure;
+            out.push('[');
+            integer(out, i as u64 + 1);
+            out.push(',');
+            match hit {
+                Some((number, how)) => {
+                    integer(out, (*number).max(0) as u64);
+                    out.push(',');
+                    string(out, how);
+                }
+                None => out.push_str("null,null"),
+            }
+            out.push(',');
+            string(out, &p.qualifier);
+            out.push(',');
+            string(out, &p.code);
+            out.push_str(",\"");
+            for (k, m) in p.modifiers.iter().enumerate() {
+                if k > 0 {
+                    out.push(':');
+                }
+                push_escaped(out, m);
+            }
+            out.push_str("\",");
+            opt_string(out, line.original_procedure.as_ref().map(|o| o.code.as_str()));
+            out.push(',');
+            amount(out, line.charge);
+            out.push(',');
+            amount(out, line.paid);
+            out.push(',');
+            opt_amount(out, line.allowed);
+            out.push(',');
+            opt_string(out, line.revenue_code.as_deref());
+            out.push(',');
+            opt_number_text(out, Some(line.units_paid));
+            out.push(',');
+            opt_number_text(out, line.original_units);
+            out.push(',');
+            opt_date(out, line.service_date);
+            out.push(',');
+            opt_date(out, line.service_date_to);
+            out.push(',');
+            opt_string(out, line.line_control_number.as_deref());
+            out.push(',');
+            integer(out, line.position.segment);
+            out.push(',');
+            adjustments(out, line.adjustments.iter());
+            out.push_str(",[");
+            for (k, code) in line.remark_codes.iter().enumerate() {
+                if k > 0 {
+                    out.push(',');
+                }
+                string(out, code);
+            }
+            out.push_str("]]");
+        }
+        out.push(']');
+    }
 }
 
 /// One adjustment read back from a packed `adjustments` column (see migration 5).
@@ -445,9 +553,17 @@ fn money(d: Decimal) -> String {
 /// Appends `d` rounded to cents as `-123.45` (never `-0.00`), without the formatting machinery:
 /// posting formats several amounts per claim.
 fn push_money(out: &mut String, d: Decimal) {
-    let mut r = d.round_dp(2);
-    r.rescale(2);
-    let m = r.mantissa();
+    // Amounts in an 835 have at most two places: scale them to cents directly; round the rest.
+    let m = match d.scale() {
+        0 => d.mantissa() * 100,
+        1 => d.mantissa() * 10,
+        2 => d.mantissa(),
+        _ => {
+            let mut r = d.round_dp(2);
+            r.rescale(2);
+            r.mantissa()
+        }
+    };
     if m == 0 {
         out.push_str("0.00");
         return;
@@ -542,6 +658,57 @@ struct Poster<'a, 't> {
     by_payer_number: Option<HashMap<String, (String, String)>>,
     /// The newest claim_events id before this posting (orders its history entries; migration 5).
     event_seq: i64,
+    statements: PostingStatements<'a>,
+    buffers: PackedColumns,
+}
+
+/// The statements run for every claim, prepared once per posting.
+struct PostingStatements<'c> {
+    claim_by_pcn: rusqlite::Statement<'c>,
+    billed_lines: rusqlite::Statement<'c>,
+    insert_payment: rusqlite::Statement<'c>,
+    update_claim: rusqlite::Statement<'c>,
+}
+
+impl<'c> PostingStatements<'c> {
+    fn prepare(conn: &'c rusqlite::Connection) -> rusqlite::Result<Self> {
+        Ok(PostingStatements {
+            claim_by_pcn: conn
+                .prepare("SELECT pcn, payer_id, paid_amount, patient_responsibility FROM claims WHERE pcn = ?1")?,
+            billed_lines: conn.prepare(
+                "SELECT line_number, line_control_number, procedure_code, modifiers, charge, date_of_service
+                 FROM claim_lines WHERE pcn = ?1 ORDER BY line_number",
+            )?,
+            insert_payment: conn.prepare(
+                "INSERT INTO claim_payments (remittance_id, clp01, matched_pcn, match_method, status_code, charge,
+                    paid, patient_responsibility, filing_indicator, payer_claim_number, facility_type, frequency,
+                    statement_from, statement_to, received_date, claim_status_after, segment, adjustments,
+                    remark_codes, service_lines, event_seq, event_amount, event_detail)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
+                    ?21, ?22, ?23)",
+            )?,
+            update_claim: conn.prepare(
+                "UPDATE claims SET status = ?2, paid_amount = ?3, patient_responsibility = ?4,
+                    payer_claim_number = COALESCE(?5, payer_claim_number), updated_at = ?6 WHERE pcn = ?1",
+            )?,
+        })
+    }
+}
+
+/// Reused text buffers for one claim payment's packed columns.
+#[derive(Default)]
+struct PackedColumns {
+    lines: String,
+    adjustments: String,
+    remarks: String,
+}
+
+impl PackedColumns {
+    fn clear(&mut self) {
+        self.lines.clear();
+        self.adjustments.clear();
+        self.remarks.clear();
+    }
 }
 
 impl Poster<'_, '_> {
@@ -695,21 +862,13 @@ impl Poster<'_, '_> {
         };
         let mut found = None;
         if !c.pcn.is_empty() {
-            found = self
-                .tx
-                .prepare_cached("SELECT pcn, payer_id, paid_amount, patient_responsibility FROM claims WHERE pcn = ?1")?
-                .query_row([&c.pcn], row("pcn"))
-                .optional()?;
+            found = self.statements.claim_by_pcn.query_row([&c.pcn], row("pcn")).optional()?;
         }
         if found.is_none()
             && let Some(number) = c.payer_claim_number.as_deref()
             && let Some(pcn) = self.claims_by_payer_number()?.get(number).map(|(_, pcn)| pcn.clone())
         {
-            found = self
-                .tx
-                .prepare_cached("SELECT pcn, payer_id, paid_amount, patient_responsibility FROM claims WHERE pcn = ?1")?
-                .query_row([&pcn], row("payer_claim_number"))
-                .optional()?;
+            found = self.statements.claim_by_pcn.query_row([&pcn], row("payer_claim_number")).optional()?;
         }
         if found.is_none() {
             let ids: Vec<&str> = [c.patient.as_ref(), c.insured.as_ref(), c.corrected_patient.as_ref()]
@@ -834,12 +993,8 @@ impl Poster<'_, '_> {
         Ok(())
     }
 
-    fn billed_lines(&self, pcn: &str) -> Result<Vec<BilledLine>, LedgerError> {
-        let mut stmt = self.tx.prepare_cached(
-            "SELECT line_number, line_control_number, procedure_code, modifiers, charge, date_of_service
-             FROM claim_lines WHERE pcn = ?1 ORDER BY line_number",
-        )?;
-        let mut rows = stmt.query([pcn])?;
+    fn billed_lines(&mut self, pcn: &str) -> Result<Vec<BilledLine>, LedgerError> {
+        let mut rows = self.statements.billed_lines.query([pcn])?;
         let mut out = Vec::new();
         while let Some(r) = rows.next()? {
             out.push(BilledLine {
@@ -909,17 +1064,11 @@ impl Poster<'_, '_> {
                 }
             })
             .collect();
-        let mut lines_json = Vec::with_capacity(256 * c.lines.len() + 2);
-        serde_json::to_writer(
-            &mut lines_json,
-            &c.lines
-                .iter()
-                .zip(&hits)
-                .enumerate()
-                .map(|(i, (line, hit))| PostedLine::new(i + 1, line, *hit))
-                .collect::<Vec<_>>(),
-        )
-        .map_err(|e| LedgerError::Corrupt(format!("service lines of claim payment {}: {e}", c.pcn)))?;
+        let mut buffers = std::mem::take(&mut self.buffers);
+        buffers.clear();
+        packed::service_lines(&mut buffers.lines, &c.lines, &hits);
+        packed::adjustments(&mut buffers.adjustments, c.adjustments.iter());
+        packed::claim_remarks(&mut buffers.remarks, c);
         // The claim's history entry, stored with the payment (claim_history reads it back).
         let event = match &matched {
             Ok(m) => Some(self.history_entry(c, m, &trace)),
@@ -929,48 +1078,32 @@ impl Poster<'_, '_> {
             Some((amount, detail)) => (Some(amount.as_str()), Some(detail.as_str())),
             None => (None, None),
         };
-        let claim_adjustments: Vec<PackedAdjustment<'_>> = c.adjustments.iter().map(PackedAdjustment::of).collect();
-        let mut claim_remarks: Vec<(&str, &str)> = Vec::new();
-        for (source, info) in [("MIA", &c.inpatient), ("MOA", &c.outpatient)] {
-            if let Some(info) = info {
-                claim_remarks.extend(info.remark_codes.iter().map(|code| (source, code.as_str())));
-            }
-        }
-        self.tx
-            .prepare_cached(
-                "INSERT INTO claim_payments (remittance_id, clp01, matched_pcn, match_method, status_code, charge,
-                    paid, patient_responsibility, filing_indicator, payer_claim_number, facility_type, frequency,
-                    statement_from, statement_to, received_date, claim_status_after, segment, adjustments,
-                    remark_codes, service_lines, event_seq, event_amount, event_detail)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
-                    ?21, ?22, ?23)",
-            )?
-            .execute(params![
-                remittance_id,
-                c.pcn,
-                matched_pcn,
-                method,
-                c.status,
-                money(c.charge),
-                money(c.paid),
-                money(c.patient_responsibility),
-                c.filing_indicator,
-                c.payer_claim_number,
-                c.facility_type,
-                c.frequency,
-                date_text(c.statement_from),
-                date_text(c.statement_to),
-                date_text(c.received),
-                matched_pcn.map(|_| status),
-                c.position.segment as i64,
-                packed(&claim_adjustments)?,
-                packed(&claim_remarks)?,
-                // serde_json writes UTF-8.
-                std::str::from_utf8(&lines_json).unwrap_or("[]"),
-                event.as_ref().map(|_| self.event_seq),
-                event_amount,
-                event_detail,
-            ])?;
+        self.statements.insert_payment.execute(params![
+            remittance_id,
+            c.pcn,
+            matched_pcn,
+            method,
+            c.status,
+            money(c.charge),
+            money(c.paid),
+            money(c.patient_responsibility),
+            c.filing_indicator,
+            c.payer_claim_number,
+            c.facility_type,
+            c.frequency,
+            date_text(c.statement_from),
+            date_text(c.statement_to),
+            date_text(c.received),
+            matched_pcn.map(|_| status),
+            c.position.segment as i64,
+            buffers.adjustments,
+            buffers.remarks,
+            buffers.lines,
+            event.as_ref().map(|_| self.event_seq),
+            event_amount,
+            event_detail,
+        ])?;
+        self.buffers = buffers;
         let cp_id = self.tx.last_insert_rowid();
         let mut unmatched_lines = 0u64;
         let mut underpaid = 0u64;
@@ -1005,12 +1138,14 @@ impl Poster<'_, '_> {
                 self.report.transactions[report_index].matched_claims += 1;
                 let paid = m.paid + signed(c.paid);
                 let pr = m.patient_responsibility + signed(c.patient_responsibility);
-                self.tx
-                    .prepare_cached(
-                        "UPDATE claims SET status = ?2, paid_amount = ?3, patient_responsibility = ?4,
-                            payer_claim_number = COALESCE(?5, payer_claim_number), updated_at = ?6 WHERE pcn = ?1",
-                    )?
-                    .execute(params![m.pcn, status, money(paid), money(pr), c.payer_claim_number, self.now])?;
+                self.statements.update_claim.execute(params![
+                    m.pcn,
+                    status,
+                    money(paid),
+                    money(pr),
+                    c.payer_claim_number,
+                    self.now
+                ])?;
                 if let Some(number) = c.payer_claim_number.as_deref() {
                     self.note_payer_number(&m.pcn, number)?;
                 }
@@ -1204,6 +1339,39 @@ mod tests {
             let expected = if r.is_zero() { "0.00".to_string() } else { format!("{r:.2}") };
             assert_eq!(money(d), expected, "{text}");
         }
+    }
+
+    #[test]
+    fn packed_service_lines_are_json_with_every_field_in_place() {
+        let mut line = line(100, 80, vec![adj("CO", "45", 15), adj("PR", "2", 5)]);
+        line.procedure.qualifier = "HC".into();
+        line.procedure.code = "99213".into();
+        line.procedure.modifiers = vec!["25".into(), "59".into()];
+        line.units_paid = Decimal::ONE;
+        line.service_date = NaiveDate::from_ymd_opt(2026, 3, 4);
+        line.line_control_number = Some("ODD\"REF\\6R\u{1}".into());
+        line.remark_codes = vec!["N130".into()];
+        let mut out = String::new();
+        packed::service_lines(&mut out, &[line.clone(), line], &[Some((2, "line_control_number")), None]);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let first = &v[0];
+        assert_eq!(first[0], 1);
+        assert_eq!(first[1], 2);
+        assert_eq!(first[2], "line_control_number");
+        assert_eq!(first[4], "99213");
+        assert_eq!(first[5], "25:59");
+        assert_eq!(first[7], "100.00");
+        assert_eq!(first[8], "80.00");
+        assert_eq!(first[11], "1");
+        assert_eq!(first[13], "2026-03-04");
+        assert_eq!(first[15], "ODD\"REF\\6R\u{1}");
+        assert_eq!(first[17][0], serde_json::json!(["CO", "45", "15.00", null]));
+        assert_eq!(first[18][0], "N130");
+        assert_eq!(v[1][0], 2);
+        assert!(v[1][1].is_null() && v[1][2].is_null());
+        let adjustments = unpack_adjustments(&first[17].to_string()).unwrap();
+        assert_eq!(adjustments[1].amount, Decimal::new(500, 2));
+        assert_eq!(adjustments[0].group, "CO");
     }
 
     #[test]
