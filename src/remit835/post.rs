@@ -632,6 +632,7 @@ struct MatchedClaim {
     paid: Decimal,
     patient_responsibility: Decimal,
     method: &'static str,
+    lines: Vec<BilledLine>,
 }
 
 struct BilledLine {
@@ -664,22 +665,23 @@ struct Poster<'a, 't> {
 
 /// The statements run for every claim, prepared once per posting.
 struct PostingStatements<'c> {
-    claim_by_pcn: rusqlite::Statement<'c>,
-    billed_lines: rusqlite::Statement<'c>,
+    claim_with_lines: rusqlite::Statement<'c>,
     insert_payment: rusqlite::Statement<'c>,
     update_claim: rusqlite::Statement<'c>,
 }
 
 impl<'c> PostingStatements<'c> {
     fn prepare(conn: &'c rusqlite::Connection) -> rusqlite::Result<Self> {
+        // Persistent: kept for the whole file, so SQLite keeps them out of its small per-connection
+        // allocator (lookaside), which the steps of each statement then use.
+        let prepare = |sql: &str| conn.prepare_with_flags(sql, rusqlite::PrepFlags::SQLITE_PREPARE_PERSISTENT);
         Ok(PostingStatements {
-            claim_by_pcn: conn
-                .prepare("SELECT pcn, payer_id, paid_amount, patient_responsibility FROM claims WHERE pcn = ?1")?,
-            billed_lines: conn.prepare(
-                "SELECT line_number, line_control_number, procedure_code, modifiers, charge, date_of_service
-                 FROM claim_lines WHERE pcn = ?1 ORDER BY line_number",
+            claim_with_lines: prepare(
+                "SELECT c.pcn, c.payer_id, c.paid_amount, c.patient_responsibility, l.line_number,
+                        l.line_control_number, l.procedure_code, l.modifiers, l.charge, l.date_of_service
+                 FROM claims c LEFT JOIN claim_lines l ON l.pcn = c.pcn WHERE c.pcn = ?1 ORDER BY l.line_number",
             )?,
-            insert_payment: conn.prepare(
+            insert_payment: prepare(
                 "INSERT INTO claim_payments (remittance_id, clp01, matched_pcn, match_method, status_code, charge,
                     paid, patient_responsibility, filing_indicator, payer_claim_number, facility_type, frequency,
                     statement_from, statement_to, received_date, claim_status_after, segment, adjustments,
@@ -687,7 +689,7 @@ impl<'c> PostingStatements<'c> {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
                     ?21, ?22, ?23)",
             )?,
-            update_claim: conn.prepare(
+            update_claim: prepare(
                 "UPDATE claims SET status = ?2, paid_amount = ?3, patient_responsibility = ?4,
                     payer_claim_number = COALESCE(?5, payer_claim_number), updated_at = ?6 WHERE pcn = ?1",
             )?,
@@ -855,60 +857,88 @@ impl Poster<'_, '_> {
     }
 
     fn find_claim(&mut self, c: &ClaimPayment) -> Result<Result<MatchedClaim, String>, LedgerError> {
-        let row = |method: &'static str| {
-            move |r: &rusqlite::Row<'_>| -> rusqlite::Result<(String, String, String, String, &'static str)> {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, method))
-            }
-        };
-        let mut found = None;
-        if !c.pcn.is_empty() {
-            found = self.statements.claim_by_pcn.query_row([&c.pcn], row("pcn")).optional()?;
-        }
-        if found.is_none()
-            && let Some(number) = c.payer_claim_number.as_deref()
-            && let Some(pcn) = self.claims_by_payer_number()?.get(number).map(|(_, pcn)| pcn.clone())
+        if !c.pcn.is_empty()
+            && let Some(claim) = self.claim_with_lines(&c.pcn, "pcn")?
         {
-            found = self.statements.claim_by_pcn.query_row([&pcn], row("payer_claim_number")).optional()?;
+            return Ok(Ok(claim));
         }
-        if found.is_none() {
-            let ids: Vec<&str> = [c.patient.as_ref(), c.insured.as_ref(), c.corrected_patient.as_ref()]
-                .into_iter()
-                .flatten()
-                .map(|n| n.id.as_str())
-                .filter(|id| !id.is_empty())
-                .collect();
-            let Some(dos) = c.first_date_of_service() else {
-                return Ok(Err("no claim with this CLP01 or CLP07, and no date of service to match on".into()));
-            };
-            if ids.is_empty() {
-                return Ok(Err("no claim with this CLP01 or CLP07, and no patient ID to match on".into()));
-            }
+        if let Some(number) = c.payer_claim_number.as_deref()
+            && let Some(pcn) = self.claims_by_payer_number()?.get(number).map(|(_, pcn)| pcn.clone())
+            && let Some(claim) = self.claim_with_lines(&pcn, "payer_claim_number")?
+        {
+            return Ok(Ok(claim));
+        }
+        let ids: Vec<&str> = [c.patient.as_ref(), c.insured.as_ref(), c.corrected_patient.as_ref()]
+            .into_iter()
+            .flatten()
+            .map(|n| n.id.as_str())
+            .filter(|id| !id.is_empty())
+            .collect();
+        let Some(dos) = c.first_date_of_service() else {
+            return Ok(Err("no claim with this CLP01 or CLP07, and no date of service to match on".into()));
+        };
+        if ids.is_empty() {
+            return Ok(Err("no claim with this CLP01 or CLP07, and no patient ID to match on".into()));
+        }
+        let mut candidates: Vec<String> = Vec::new();
+        {
             let mut stmt = self.tx.prepare_cached(
-                "SELECT c.pcn, c.payer_id, c.paid_amount, c.patient_responsibility, c.total_charge, c.patient_id,
-                        json_extract(e.encounter_json, '$.subscriber.member_id')
+                "SELECT c.pcn, c.total_charge, c.patient_id, json_extract(e.encounter_json, '$.subscriber.member_id')
                  FROM claims c JOIN encounters e ON e.id = c.encounter_id WHERE c.first_dos = ?1",
             )?;
             let mut rows = stmt.query([dos.to_string()])?;
-            let mut candidates = Vec::new();
             while let Some(r) = rows.next()? {
-                let charge: String = r.get(4)?;
-                let patient: String = r.get(5)?;
-                let member: Option<String> = r.get(6).ok().flatten();
+                let charge: String = r.get(1)?;
+                let patient: String = r.get(2)?;
+                let member: Option<String> = r.get(3).ok().flatten();
                 let id_fits = ids.iter().any(|id| *id == patient || Some(*id) == member.as_deref());
                 if id_fits && decimal(&charge)? == c.charge.abs() {
-                    candidates.push((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, "patient_date_charge"));
+                    candidates.push(r.get(0)?);
                 }
             }
-            match candidates.len() {
-                0 => return Ok(Err("no claim with this CLP01, CLP07, or patient + date of service + charge".into())),
-                1 => found = candidates.pop(),
-                n => return Ok(Err(format!("{n} claims fit patient + date of service + charge; not guessing"))),
-            }
         }
-        let Some((pcn, payer_id, paid, pr, method)) = found else {
-            return Ok(Err("no claim with this CLP01 or CLP07".into()));
+        let pcn = match candidates.len() {
+            0 => return Ok(Err("no claim with this CLP01, CLP07, or patient + date of service + charge".into())),
+            1 => candidates.remove(0),
+            n => return Ok(Err(format!("{n} claims fit patient + date of service + charge; not guessing"))),
         };
-        Ok(Ok(MatchedClaim { pcn, payer_id, paid: decimal(&paid)?, patient_responsibility: decimal(&pr)?, method }))
+        Ok(self.claim_with_lines(&pcn, "patient_date_charge")?.ok_or_else(|| "the claim matched is gone".to_string()))
+    }
+
+    /// Claim `pcn` with its billed lines (one statement), or `None` when it is not in the ledger.
+    fn claim_with_lines(&mut self, pcn: &str, method: &'static str) -> Result<Option<MatchedClaim>, LedgerError> {
+        let mut rows = self.statements.claim_with_lines.query([pcn])?;
+        let text = |r: &rusqlite::Row<'_>, i: usize| -> Result<String, LedgerError> {
+            Ok(r.get_ref(i)?
+                .as_str()
+                .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e)))?
+                .to_string())
+        };
+        let mut claim: Option<MatchedClaim> = None;
+        while let Some(r) = rows.next()? {
+            let claim = match &mut claim {
+                Some(claim) => claim,
+                None => claim.insert(MatchedClaim {
+                    pcn: r.get(0)?,
+                    payer_id: r.get(1)?,
+                    paid: decimal(&text(r, 2)?)?,
+                    patient_responsibility: decimal(&text(r, 3)?)?,
+                    method,
+                    lines: Vec::new(),
+                }),
+            };
+            let Some(line_number) = r.get::<_, Option<i64>>(4)? else { continue };
+            claim.lines.push(BilledLine {
+                line_number,
+                control_number: r.get(5)?,
+                code: r.get(6)?,
+                modifiers: r.get(7)?,
+                charge: decimal(&text(r, 8)?)?,
+                date: NaiveDate::from_str(&text(r, 9)?).ok(),
+                used: false,
+            });
+        }
+        Ok(claim)
     }
 
     /// Claims by the payer's claim number (CLP07 / REF*1K), the latest claim (by submission time,
@@ -993,23 +1023,6 @@ impl Poster<'_, '_> {
         Ok(())
     }
 
-    fn billed_lines(&mut self, pcn: &str) -> Result<Vec<BilledLine>, LedgerError> {
-        let mut rows = self.statements.billed_lines.query([pcn])?;
-        let mut out = Vec::new();
-        while let Some(r) = rows.next()? {
-            out.push(BilledLine {
-                line_number: r.get(0)?,
-                control_number: r.get(1)?,
-                code: r.get(2)?,
-                modifiers: r.get(3)?,
-                charge: decimal(&r.get::<_, String>(4)?)?,
-                date: NaiveDate::from_str(&r.get::<_, String>(5)?).ok(),
-                used: false,
-            });
-        }
-        Ok(out)
-    }
-
     fn match_line(
         billed: &mut [BilledLine],
         line: &ServicePayment,
@@ -1039,7 +1052,11 @@ impl Poster<'_, '_> {
             Some(cur) => (cur.remittance_id, cur.payer_id.clone(), cur.trace.clone(), cur.report_index),
             None => return Ok(()),
         };
-        let matched = self.find_claim(c)?;
+        let mut matched = self.find_claim(c)?;
+        let mut billed = match &mut matched {
+            Ok(m) => std::mem::take(&mut m.lines),
+            Err(_) => Vec::new(),
+        };
         let reversal = c.is_reversal();
         let signed = |d: Decimal| if reversal { -d.abs() } else { d };
         let status = status_after(c);
@@ -1047,10 +1064,7 @@ impl Poster<'_, '_> {
             Ok(m) => (Some(m.pcn.as_str()), Some(m.method)),
             Err(_) => (None, None),
         };
-        let mut billed = match &matched {
-            Ok(m) => self.billed_lines(&m.pcn)?,
-            Err(_) => Vec::new(),
-        };
+
         let claim_dos = c.first_date_of_service();
         // Match every line first: the lines are stored with the claim payment, in its row.
         let hits: Vec<Option<(i64, &'static str)>> = c
