@@ -685,9 +685,9 @@ impl<'c> PostingStatements<'c> {
                 "INSERT INTO claim_payments (remittance_id, clp01, matched_pcn, match_method, status_code, charge,
                     paid, patient_responsibility, filing_indicator, payer_claim_number, facility_type, frequency,
                     statement_from, statement_to, received_date, claim_status_after, segment, adjustments,
-                    remark_codes, service_lines, event_seq, event_amount, event_detail)
+                    remark_codes, service_lines, event_seq, claim_paid_after)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
-                    ?21, ?22, ?23)",
+                    ?21, ?22)",
             )?,
             update_claim: prepare(
                 "UPDATE claims SET status = ?2, paid_amount = ?3, patient_responsibility = ?4,
@@ -944,45 +944,6 @@ impl Poster<'_, '_> {
     /// Claims by the payer's claim number (CLP07 / REF*1K), the latest claim (by submission time,
     /// then PCN) for each: read from the ledger once, on the first claim whose CLP01 matches
     /// nothing, then kept up to date by this posting.
-    /// The history entry of a matched claim payment: the amount it moved (negative for a reversal)
-    /// and what happened, in words (no patient data).
-    fn history_entry(&self, c: &ClaimPayment, m: &MatchedClaim, trace: &str) -> (String, String) {
-        let reversal = c.is_reversal();
-        let signed = |d: Decimal| if reversal { -d.abs() } else { d };
-        let mut detail = String::with_capacity(160);
-        detail.push_str("835 trace ");
-        detail.push_str(trace);
-        detail.push_str(": CLP02 ");
-        detail.push_str(&c.status);
-        detail.push_str(", charge ");
-        push_money(&mut detail, c.charge);
-        detail.push_str(", paid ");
-        push_money(&mut detail, c.paid);
-        detail.push_str(", patient responsibility ");
-        push_money(&mut detail, c.patient_responsibility);
-        if let Some(n) = &c.payer_claim_number {
-            detail.push_str(", payer claim ");
-            detail.push_str(n);
-        }
-        let mut previous: Option<(&str, &str, Decimal)> = None;
-        for a in c.all_adjustments() {
-            let this = (a.group.as_str(), a.reason.as_str(), a.amount.round_dp(2));
-            if previous == Some(this) {
-                continue;
-            }
-            detail.push_str(if previous.is_none() { "; adjustments " } else { ", " });
-            detail.push_str(&a.group);
-            detail.push('-');
-            detail.push_str(&a.reason);
-            detail.push(' ');
-            push_money(&mut detail, a.amount);
-            previous = Some(this);
-        }
-        detail.push_str("; claim paid now ");
-        push_money(&mut detail, m.paid + signed(c.paid));
-        (money(signed(c.paid)), detail)
-    }
-
     fn claims_by_payer_number(&mut self) -> Result<&HashMap<String, (String, String)>, LedgerError> {
         if self.by_payer_number.is_none() {
             let mut map: HashMap<String, (String, String)> = HashMap::new();
@@ -1083,14 +1044,10 @@ impl Poster<'_, '_> {
         packed::service_lines(&mut buffers.lines, &c.lines, &hits);
         packed::adjustments(&mut buffers.adjustments, c.adjustments.iter());
         packed::claim_remarks(&mut buffers.remarks, c);
-        // The claim's history entry, stored with the payment (claim_history reads it back).
-        let event = match &matched {
-            Ok(m) => Some(self.history_entry(c, m, &trace)),
+        // The claim's history entry is this row (the view claim_history words it).
+        let paid_after = match &matched {
+            Ok(m) => Some(money(m.paid + signed(c.paid))),
             Err(_) => None,
-        };
-        let (event_amount, event_detail) = match &event {
-            Some((amount, detail)) => (Some(amount.as_str()), Some(detail.as_str())),
-            None => (None, None),
         };
         self.statements.insert_payment.execute(params![
             remittance_id,
@@ -1113,9 +1070,8 @@ impl Poster<'_, '_> {
             buffers.adjustments,
             buffers.remarks,
             buffers.lines,
-            event.as_ref().map(|_| self.event_seq),
-            event_amount,
-            event_detail,
+            paid_after.as_ref().map(|_| self.event_seq),
+            paid_after,
         ])?;
         self.buffers = buffers;
         let cp_id = self.tx.last_insert_rowid();

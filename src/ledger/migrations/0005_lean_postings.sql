@@ -21,12 +21,13 @@
 --         17 adjustments [[group, CARC, amount, quantity], ...], 18 remark_codes [RARC, ...]]
 --        e.g. [1,1,"line_control_number","HC","99213","25",null,"125.00","80.00","100.00",null,"1",null,
 --              "2026-11-01",null,"K7Q...01",12,[["CO","45","25.00",null]],[]]
--- 3. A posted claim's history entry (payment, denial, reversal) is its claim payment row
---    (event_seq, event_amount, event_detail) instead of a claim_events row of its own: the view
---    claim_history is claim_events and those entries, in order (seq, sub). event_seq is the newest
+-- 3. A posted claim's history entry (payment, denial, reversal) is its claim payment row instead
+--    of a claim_events row of its own: the view claim_history is claim_events and those entries
+--    (amount and wording made from the row), in order (seq, sub). event_seq is the newest
 --    claim_events id when the 835 was posted, so a payment sorts after every event recorded before
---    it and before every event recorded after it. Postings made before this migration keep their
---    claim_events rows (their claim payments have no event_detail).
+--    it and before every event recorded after it; claim_paid_after is the claim's net paid amount
+--    the posting left. Postings made before this migration keep their claim_events rows (their
+--    claim payments have no event_seq).
 -- 4. claims and claim_payments are rebuilt: claims clustered on pcn (WITHOUT ROWID: a lookup by
 --    PCN is one B-tree search, not index then table), and every CHECK written as `x = 'a' OR ...`
 --    instead of `x IN ('a', 'b', 'c')`: SQLite builds a temporary index for an IN list of three or
@@ -113,9 +114,8 @@ CREATE TABLE claim_payments_v5 (
     adjustments TEXT NOT NULL DEFAULT '[]',
     remark_codes TEXT NOT NULL DEFAULT '[]',
     service_lines TEXT NOT NULL DEFAULT '[]',
-    event_seq INTEGER,
-    event_amount TEXT,
-    event_detail TEXT
+    event_seq INTEGER,                  -- see 3. above; NULL for an unmatched claim
+    claim_paid_after TEXT
 );
 INSERT INTO claim_payments_v5 (id, remittance_id, clp01, matched_pcn, match_method, status_code, charge, paid,
     patient_responsibility, filing_indicator, payer_claim_number, facility_type, frequency, statement_from,
@@ -235,6 +235,17 @@ FROM claim_events e
 UNION ALL
 SELECT cp.event_seq, cp.id, cp.matched_pcn, r.posted_at,
     CASE cp.claim_status_after WHEN 'reversed' THEN 'reversal' WHEN 'denied' THEN 'denial' ELSE 'payment' END,
-    cp.claim_status_after, cp.event_amount, cp.event_detail, r.source_file
+    cp.claim_status_after,
+    CASE WHEN cp.status_code = '22' AND cp.paid <> '0.00' THEN '-' || ltrim(cp.paid, '-') ELSE cp.paid END,
+    '835 trace ' || r.trace_number || ': CLP02 ' || cp.status_code || ', charge ' || cp.charge || ', paid ' || cp.paid
+        || ', patient responsibility ' || cp.patient_responsibility
+        || COALESCE(', payer claim ' || cp.payer_claim_number, '')
+        || COALESCE('; adjustments ' || (
+            SELECT group_concat((a.value ->> 0) || '-' || (a.value ->> 1) || ' ' || (a.value ->> 2), ', ')
+            FROM (SELECT a.value FROM json_each(cp.adjustments) a
+                  UNION ALL
+                  SELECT a.value FROM json_each(cp.service_lines) j, json_each(j.value, '$[17]') a) a), '')
+        || '; claim paid now ' || cp.claim_paid_after,
+    r.source_file
 FROM claim_payments cp JOIN remittances r ON r.id = cp.remittance_id
-WHERE cp.matched_pcn IS NOT NULL AND cp.event_detail IS NOT NULL;
+WHERE cp.matched_pcn IS NOT NULL AND cp.event_seq IS NOT NULL;
