@@ -138,7 +138,13 @@ const ELEMENT_SLOTS: usize = 25;
 /// One segment split into its elements once (element 0 is the segment ID), so that reading
 /// element `n` does not rescan the segment.
 struct Elements<'a> {
-    slots: [&'a [u8]; ELEMENT_SLOTS],
+    raw: &'a [u8],
+    /// The whole segment as text when it is valid UTF-8 (nearly always), so elements need no
+    /// checking of their own.
+    text: Option<&'a str>,
+    /// Where each element ends in `raw`; the next one starts one byte later.
+    ends: [u32; ELEMENT_SLOTS],
+    count: usize,
     seps: Separators,
     at: Position,
 }
@@ -147,43 +153,64 @@ impl<'a> Elements<'a> {
     fn split(seg: &Segment<'a>) -> Self {
         let raw = seg.raw();
         let seps = seg.separators();
-        let mut slots: [&'a [u8]; ELEMENT_SLOTS] = [&[]; ELEMENT_SLOTS];
-        let mut n = 0;
-        let mut from = 0;
+        let mut ends = [0; ELEMENT_SLOTS];
+        let mut count = 0;
         for (i, b) in raw.iter().enumerate() {
             if *b == seps.element {
-                slots[n] = &raw[from..i];
-                from = i + 1;
-                n += 1;
-                if n == ELEMENT_SLOTS {
+                ends[count] = i as u32;
+                count += 1;
+                if count == ELEMENT_SLOTS {
                     break;
                 }
             }
         }
-        if n < ELEMENT_SLOTS {
-            slots[n] = &raw[from..];
+        if count < ELEMENT_SLOTS {
+            ends[count] = raw.len() as u32;
+            count += 1;
         }
-        Elements { slots, seps, at: seg.position() }
+        Elements { raw, text: std::str::from_utf8(raw).ok(), ends, count, seps, at: seg.position() }
+    }
+
+    fn span(&self, n: usize) -> Option<std::ops::Range<usize>> {
+        if n >= self.count {
+            return None;
+        }
+        let start = if n == 0 { 0 } else { self.ends[n - 1] as usize + 1 };
+        Some(start..self.ends[n] as usize)
     }
 
     /// The segment ID as bytes (`b"CLP"`).
     fn id(&self) -> &'a [u8] {
-        self.slots[0]
+        self.raw(0)
     }
 
     /// The segment ID as text, for messages (validated ASCII by the segment reader).
     fn id_text(&self) -> Cow<'a, str> {
-        String::from_utf8_lossy(self.slots[0])
+        String::from_utf8_lossy(self.id())
     }
 
     /// Element `n` exactly as sent; empty when absent.
     fn raw(&self, n: usize) -> &'a [u8] {
-        self.slots.get(n).copied().unwrap_or_default()
+        self.span(n).and_then(|r| self.raw.get(r)).unwrap_or_default()
     }
 
     /// Element `n` as text without surrounding white space.
     fn text(&self, n: usize) -> Cow<'a, str> {
-        trimmed(self.raw(n))
+        let Some(span) = self.span(n) else { return Cow::Borrowed("") };
+        // `get` is None where a separator is not ASCII and so may cut a character in two.
+        match self.text.and_then(|t| t.get(span.clone())) {
+            Some(t) => Cow::Borrowed(trim(t)),
+            None => trimmed(self.raw.get(span).unwrap_or_default()),
+        }
+    }
+
+    /// Element `n` as text, white space kept.
+    fn untrimmed(&self, n: usize) -> Cow<'a, str> {
+        let Some(span) = self.span(n) else { return Cow::Borrowed("") };
+        match self.text.and_then(|t| t.get(span.clone())) {
+            Some(t) => Cow::Borrowed(t),
+            None => String::from_utf8_lossy(self.raw.get(span).unwrap_or_default()),
+        }
     }
 
     fn string(&self, n: usize) -> String {
@@ -210,43 +237,37 @@ fn is_space(b: u8) -> bool {
     matches!(b, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ')
 }
 
+/// `str::trim`, with a shortcut for the usual element that has nothing to trim.
+fn trim(s: &str) -> &str {
+    match (s.as_bytes().first(), s.as_bytes().last()) {
+        (Some(&first), Some(&last)) if first.is_ascii() && last.is_ascii() && !is_space(first) && !is_space(last) => s,
+        _ => s.trim(),
+    }
+}
+
 /// An element as text, trimmed like `str::trim` (borrowed unless it is not valid UTF-8).
 fn trimmed(e: &[u8]) -> Cow<'_, str> {
-    let start = e.iter().position(|b| !is_space(*b)).unwrap_or(e.len());
-    let end = e.iter().rposition(|b| !is_space(*b)).map_or(start, |i| i + 1);
-    let t = &e[start..end];
-    match (t.first(), t.last()) {
-        (None, _) => return Cow::Borrowed(""),
-        // With ASCII at both ends no Unicode white space is left to trim.
-        (Some(first), Some(last)) if first.is_ascii() && last.is_ascii() => {
-            if let Ok(s) = std::str::from_utf8(t) {
-                return Cow::Borrowed(s);
-            }
-        }
-        _ => {}
-    }
     match String::from_utf8_lossy(e) {
-        Cow::Borrowed(s) => Cow::Borrowed(s.trim()),
+        Cow::Borrowed(s) => Cow::Borrowed(trim(s)),
         Cow::Owned(s) => Cow::Owned(s.trim().to_string()),
     }
 }
 
-/// Overwrites `dst` with the trimmed text of `e`, keeping its buffer.
-fn put(dst: &mut String, e: &[u8]) {
+/// Overwrites `dst` with `text`, keeping its buffer.
+fn put(dst: &mut String, text: &str) {
     dst.clear();
-    dst.push_str(&trimmed(e));
+    dst.push_str(text);
 }
 
-/// Like [`put`] for an optional element: `None` when it is absent or blank.
-fn put_opt(dst: &mut Option<String>, e: &[u8]) {
-    let t = trimmed(e);
+/// Like [`put`] for an optional element: `None` when it is blank.
+fn put_opt(dst: &mut Option<String>, t: &str) {
     if t.is_empty() {
         *dst = None;
     } else if let Some(s) = dst {
         s.clear();
-        s.push_str(&t);
+        s.push_str(t);
     } else {
-        *dst = Some(t.into_owned());
+        *dst = Some(t.to_string());
     }
 }
 
@@ -394,9 +415,9 @@ impl Spares {
         self.strings.extend(s);
     }
 
-    fn string(&mut self, e: &[u8]) -> String {
+    fn string(&mut self, text: &str) -> String {
         let mut s = self.strings.pop().unwrap_or_default();
-        put(&mut s, e);
+        put(&mut s, text);
         s
     }
 
@@ -477,14 +498,14 @@ impl State {
     ) -> Result<(), RemitError> {
         match seg.id() {
             b"ISA" => {
-                put(&mut self.isa06, seg.raw(6));
-                put(&mut self.isa08, seg.raw(8));
-                put(&mut self.isa13, seg.raw(13));
+                put(&mut self.isa06, &seg.text(6));
+                put(&mut self.isa08, &seg.text(8));
+                put(&mut self.isa13, &seg.text(13));
                 return Ok(());
             }
             b"GS" => {
-                put(&mut self.gs06, seg.raw(6));
-                put(&mut self.gs08, seg.raw(8));
+                put(&mut self.gs06, &seg.text(6));
+                put(&mut self.gs08, &seg.text(8));
                 return Ok(());
             }
             b"GE" | b"IEA" | b"TA1" => return Ok(()),
@@ -568,8 +589,8 @@ impl State {
     fn clp(&mut self, seg: &Elements<'_>) {
         let claim = &mut self.claim;
         self.spares.keep_claim(claim);
-        put(&mut claim.pcn, seg.raw(1));
-        put(&mut claim.status, seg.raw(2));
+        put(&mut claim.pcn, &seg.text(1));
+        put(&mut claim.status, &seg.text(2));
         claim.position = seg.at;
         self.claim_open = true;
         let mut notes =
@@ -580,10 +601,10 @@ impl State {
         claim.charge = charge;
         claim.paid = paid;
         claim.patient_responsibility = patient_responsibility;
-        put(&mut claim.filing_indicator, seg.raw(6));
-        put_opt(&mut claim.payer_claim_number, seg.raw(7));
-        put_opt(&mut claim.facility_type, seg.raw(8));
-        put_opt(&mut claim.frequency, seg.raw(9));
+        put(&mut claim.filing_indicator, &seg.text(6));
+        put_opt(&mut claim.payer_claim_number, &seg.text(7));
+        put_opt(&mut claim.facility_type, &seg.text(8));
+        put_opt(&mut claim.frequency, &seg.text(9));
     }
 
     fn header_segment(&mut self, seg: &Elements<'_>) {
@@ -707,12 +728,12 @@ impl State {
             }
             b"NM1" => {
                 let mut name = spares.names.pop().unwrap_or_default();
-                put(&mut name.entity, seg.raw(1));
-                put(&mut name.last, seg.raw(3));
-                put(&mut name.first, seg.raw(4));
-                put(&mut name.middle, seg.raw(5));
-                put(&mut name.id_qualifier, seg.raw(8));
-                put(&mut name.id, seg.raw(9));
+                put(&mut name.entity, &seg.text(1));
+                put(&mut name.last, &seg.text(3));
+                put(&mut name.first, &seg.text(4));
+                put(&mut name.middle, &seg.text(5));
+                put(&mut name.id_qualifier, &seg.text(8));
+                put(&mut name.id, &seg.text(9));
                 let slot = match name.entity.as_str() {
                     "QC" => &mut claim.patient,
                     "IL" => &mut claim.insured,
@@ -744,14 +765,14 @@ impl State {
                 let qualifier = seg.text(1);
                 match claim.lines.last_mut() {
                     Some(line) if qualifier == "6R" => {
-                        let value = spares.string(seg.raw(2));
+                        let value = spares.string(&seg.text(2));
                         spares.keep_string(line.line_control_number.replace(value));
                     }
                     line => {
                         let mut r = spares.references.pop().unwrap_or_default();
                         r.qualifier.clear();
                         r.qualifier.push_str(&qualifier);
-                        put(&mut r.value, seg.raw(2));
+                        put(&mut r.value, &seg.text(2));
                         match line {
                             Some(line) => line.references.push(r),
                             None => claim.references.push(r),
@@ -968,7 +989,7 @@ fn svc(seg: &Elements<'_>, notes: &mut Notes<'_>, line_no: u32, spares: &mut Spa
         line.original_procedure = Some(original);
     }
     line.original_units = notes.amount(seg, 7, false);
-    put_opt(&mut line.revenue_code, seg.raw(4));
+    put_opt(&mut line.revenue_code, &seg.text(4));
     line.service_date = None;
     line.service_date_to = None;
     line.allowed = None;
@@ -983,7 +1004,7 @@ fn procedure(seg: &Elements<'_>, n: usize, notes: &mut Notes<'_>, line_no: u32, 
     if e.is_empty() {
         return false;
     }
-    let raw = String::from_utf8_lossy(e);
+    let raw = seg.untrimmed(n);
     let component = seg.seps.component;
     let declared = component as char;
     let mut foreign = None;
@@ -1004,19 +1025,19 @@ fn procedure(seg: &Elements<'_>, n: usize, notes: &mut Notes<'_>, line_no: u32, 
         }
     }
     match foreign {
-        Some(c) => fill_procedure(out, raw.split(c).map(Cow::Borrowed)),
+        Some(c) => fill_procedure(out, raw.split(c)),
+        // Text split at an ASCII separator is the bytes split there, each part read as text.
+        None if component.is_ascii() => fill_procedure(out, raw.split(declared)),
         None => fill_procedure(out, e.split(|b| *b == component).map(String::from_utf8_lossy)),
     }
     true
 }
 
-fn fill_procedure<'p>(out: &mut ProcedureId, mut parts: impl Iterator<Item = Cow<'p, str>>) {
-    out.qualifier.clear();
-    out.qualifier.push_str(parts.next().as_deref().unwrap_or_default().trim());
-    out.code.clear();
-    out.code.push_str(parts.next().as_deref().unwrap_or_default().trim());
+fn fill_procedure<S: AsRef<str>>(out: &mut ProcedureId, mut parts: impl Iterator<Item = S>) {
+    put(&mut out.qualifier, parts.next().as_ref().map_or("", |p| trim(p.as_ref())));
+    put(&mut out.code, parts.next().as_ref().map_or("", |p| trim(p.as_ref())));
     out.modifiers.clear();
-    out.modifiers.extend(parts.take(4).map(|m| m.trim().to_string()).filter(|m| !m.is_empty()));
+    out.modifiers.extend(parts.take(4).map(|m| trim(m.as_ref()).to_string()).filter(|m| !m.is_empty()));
 }
 
 #[cfg(test)]
@@ -1274,5 +1295,28 @@ mod tests {
         assert!(l.original_procedure.is_none() && l.line_control_number.is_none() && l.allowed.is_none());
         assert!(l.adjustments.is_empty() && l.remark_codes.is_empty() && l.service_date.is_none());
         assert_eq!(r[0].claims[0].lines[0].line_control_number.as_deref(), Some("CK1-1"));
+    }
+
+    #[test]
+    fn split_elements_read_like_the_segment_accessors() {
+        let odd = Separators { element: 0xA7, repetition: None, component: 0xB6, segment: b'~' };
+        let cases: [(&[u8], Separators); 5] = [
+            (b"SVC*HC:99213:25*100.00* 80.00 **1", Separators::default()),
+            (b"NM1*QC*1*CAF\xc3\xa9*\xc2\xa0ANN\xc2\xa0****MI*\xff1", Separators::default()),
+            (b"CAS*CO*45*1*2*3*4*5*6*7*8*9*10*11*12*13*14*15*16*17*18*19*20*21*22*23*24*25*26", Separators::default()),
+            (b"SVC\xa7HC\xb699213\xa7\xc3\xa910", odd),
+            (b"LX", Separators::default()),
+        ];
+        for (raw, seps) in cases {
+            let seg = Segment::new(raw, seps, Position::default());
+            let split = Elements::split(&seg);
+            assert_eq!(split.id(), seg.id().as_bytes());
+            for n in 0..ELEMENT_SLOTS {
+                assert_eq!(split.raw(n), seg.element(n), "{raw:?} {n}");
+                assert_eq!(split.text(n), seg.text(n).trim(), "{raw:?} {n}");
+                assert_eq!(split.untrimmed(n), seg.text(n), "{raw:?} {n}");
+                assert_eq!(split.component(n, 2), seg.component_text(n, 2).trim(), "{raw:?} {n}");
+            }
+        }
     }
 }

@@ -236,7 +236,13 @@ impl<R: Read> SegmentReader<R> {
 }
 
 fn check_segment_id(raw: &[u8], element_sep: u8) -> Result<(), SyntaxError> {
-    let id = &raw[..memchr::memchr(element_sep, raw).unwrap_or(raw.len())];
+    // A valid ID ends within the first four bytes, so only they are looked at unless it is bad.
+    let id_len = match raw.iter().take(4).position(|b| *b == element_sep) {
+        Some(len) => len,
+        None if raw.len() <= 3 => raw.len(),
+        None => memchr::memchr(element_sep, raw).unwrap_or(raw.len()),
+    };
+    let id = &raw[..id_len];
     let ok = (2..=3).contains(&id.len())
         && id.iter().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
         && id[0].is_ascii_uppercase();
@@ -357,6 +363,26 @@ mod tests {
         for text in ["ISA", "ISA*", "  ISA"] {
             let err = read_segments(text.as_bytes(), |_| {}).unwrap_err();
             assert!(matches!(err, X12Error::Syntax { kind: SyntaxError::InterchangeHeaderWidth { .. }, .. }), "{text}");
+        }
+    }
+
+    #[test]
+    fn segment_ids_are_two_or_three_capitals_or_digits_starting_with_a_capital() {
+        for good in [&b"GS"[..], b"GS*HC", b"NM1*QC", b"N1", b"N3*X", b"SE*1"] {
+            assert_eq!(check_segment_id(good, b'*'), Ok(()), "{good:?}");
+        }
+        for (bad, shown) in [
+            (&b"G"[..], "G"),
+            (b"G*1", "G"),
+            (b"GSXX*1", "GSXX"),
+            (b"GSXX", "GSXX"),
+            (b"1GS*1", "1GS"),
+            (b"gs*1", "gs"),
+            (b"*IC*X", ""),
+            (b"TOOLONGID*1", "TOOLONGI"),
+            (b"N\xff*1", "N?"),
+        ] {
+            assert_eq!(check_segment_id(bad, b'*'), Err(SyntaxError::BadSegmentId { id: shown.into() }), "{bad:?}");
         }
     }
 
