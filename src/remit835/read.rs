@@ -136,12 +136,10 @@ enum HeaderLoop {
 const ELEMENT_SLOTS: usize = 25;
 
 /// One segment split into its elements once (element 0 is the segment ID), so that reading
-/// element `n` does not rescan the segment.
+/// element `n` does not rescan the segment. Elements stay bytes until they are kept as text:
+/// qualifiers are compared, and amounts and dates parsed, as bytes.
 struct Elements<'a> {
     raw: &'a [u8],
-    /// The whole segment as text when it is valid UTF-8 (nearly always), so elements need no
-    /// checking of their own.
-    text: Option<&'a str>,
     /// Where each element ends in `raw`; the next one starts one byte later.
     ends: [u32; ELEMENT_SLOTS],
     count: usize,
@@ -168,15 +166,7 @@ impl<'a> Elements<'a> {
             ends[count] = raw.len() as u32;
             count += 1;
         }
-        Elements { raw, text: std::str::from_utf8(raw).ok(), ends, count, seps, at: seg.position() }
-    }
-
-    fn span(&self, n: usize) -> Option<std::ops::Range<usize>> {
-        if n >= self.count {
-            return None;
-        }
-        let start = if n == 0 { 0 } else { self.ends[n - 1] as usize + 1 };
-        Some(start..self.ends[n] as usize)
+        Elements { raw, ends, count, seps, at: seg.position() }
     }
 
     /// The segment ID as bytes (`b"CLP"`).
@@ -191,26 +181,47 @@ impl<'a> Elements<'a> {
 
     /// Element `n` exactly as sent; empty when absent.
     fn raw(&self, n: usize) -> &'a [u8] {
-        self.span(n).and_then(|r| self.raw.get(r)).unwrap_or_default()
+        if n >= self.count {
+            return &[];
+        }
+        let start = if n == 0 { 0 } else { self.ends[n - 1] as usize + 1 };
+        self.raw.get(start..self.ends[n] as usize).unwrap_or_default()
+    }
+
+    /// Element `n` without surrounding white space, as bytes; `None` when it starts or ends with
+    /// a non-ASCII byte, where only [`Elements::text`] trims as `str::trim` does.
+    fn trimmed_bytes(&self, n: usize) -> Option<&'a [u8]> {
+        let e = self.raw(n);
+        let start = e.iter().position(|b| !is_space(*b)).unwrap_or(e.len());
+        let end = e.iter().rposition(|b| !is_space(*b)).map_or(start, |i| i + 1);
+        let t = &e[start..end];
+        match (t.first(), t.last()) {
+            (Some(first), Some(last)) if !first.is_ascii() || !last.is_ascii() => None,
+            _ => Some(t),
+        }
     }
 
     /// Element `n` as text without surrounding white space.
     fn text(&self, n: usize) -> Cow<'a, str> {
-        let Some(span) = self.span(n) else { return Cow::Borrowed("") };
-        // `get` is None where a separator is not ASCII and so may cut a character in two.
-        match self.text.and_then(|t| t.get(span.clone())) {
-            Some(t) => Cow::Borrowed(trim(t)),
-            None => trimmed(self.raw.get(span).unwrap_or_default()),
+        if let Some(t) = self.trimmed_bytes(n)
+            && let Ok(s) = std::str::from_utf8(t)
+        {
+            return Cow::Borrowed(s);
+        }
+        trimmed(self.raw(n))
+    }
+
+    /// True when element `n`, trimmed, is `expected`.
+    fn text_is(&self, n: usize, expected: &str) -> bool {
+        match self.trimmed_bytes(n) {
+            Some(t) => t == expected.as_bytes(),
+            None => self.text(n) == expected,
         }
     }
 
     /// Element `n` as text, white space kept.
     fn untrimmed(&self, n: usize) -> Cow<'a, str> {
-        let Some(span) = self.span(n) else { return Cow::Borrowed("") };
-        match self.text.and_then(|t| t.get(span.clone())) {
-            Some(t) => Cow::Borrowed(t),
-            None => String::from_utf8_lossy(self.raw.get(span).unwrap_or_default()),
-        }
+        String::from_utf8_lossy(self.raw(n))
     }
 
     fn string(&self, n: usize) -> String {
@@ -272,7 +283,11 @@ fn put_opt(dst: &mut Option<String>, t: &str) {
 }
 
 fn parse_date(s: &str) -> Option<NaiveDate> {
-    let b = s.as_bytes();
+    parse_date_bytes(s.as_bytes())
+}
+
+/// `CCYYMMDD`, by hand: this runs for every date of every claim.
+fn parse_date_bytes(b: &[u8]) -> Option<NaiveDate> {
     if b.len() != 8 || !b.iter().all(u8::is_ascii_digit) {
         return None;
     }
@@ -316,7 +331,7 @@ fn fast_decimal(s: &[u8]) -> Option<Decimal> {
 }
 
 fn parse_decimal(s: &str) -> Option<Decimal> {
-    let s = s.trim();
+    let s = trim(s);
     if s.is_empty() {
         return None;
     }
@@ -360,8 +375,15 @@ impl Notes<'_> {
 
     /// A money element: required ones that are missing or not numbers become findings and zero.
     fn amount(&mut self, seg: &Elements<'_>, n: usize, required: bool) -> Option<Decimal> {
-        let t = seg.text(n);
-        if t.is_empty() {
+        let fast = seg.trimmed_bytes(n);
+        if let Some(d) = fast.and_then(fast_decimal) {
+            return Some(d);
+        }
+        let blank = match fast {
+            Some(t) => t.is_empty(),
+            None => seg.text(n).is_empty(),
+        };
+        if blank {
             if required {
                 self.note(
                     "AMOUNT-MISSING",
@@ -373,7 +395,7 @@ impl Notes<'_> {
             }
             return None;
         }
-        match parse_decimal(&t) {
+        match parse_decimal(&seg.text(n)) {
             Some(d) => Some(d),
             None => {
                 self.note(
@@ -388,11 +410,17 @@ impl Notes<'_> {
     }
 
     fn date(&mut self, seg: &Elements<'_>, n: usize) -> Option<NaiveDate> {
-        let t = seg.text(n);
-        if t.is_empty() {
-            return None;
-        }
-        let d = parse_date(&t);
+        let d = match seg.trimmed_bytes(n) {
+            Some([]) => return None,
+            Some(t) => parse_date_bytes(t),
+            None => {
+                let t = seg.text(n);
+                if t.is_empty() {
+                    return None;
+                }
+                parse_date(&t)
+            }
+        };
         if d.is_none() {
             self.note("DATE-INVALID", seg.at, format!("{}{n:02} is not a valid CCYYMMDD date", seg.id_text()), None);
         }
@@ -513,7 +541,7 @@ impl State {
                 if self.mode != Mode::Outside {
                     return Err(Self::structure(file, seg, "ST inside an open transaction set (missing SE)"));
                 }
-                if seg.text(1) != "835" {
+                if !seg.text_is(1, "835") {
                     self.mode = Mode::Other;
                     summary.other_transactions += 1;
                     return Ok(());
@@ -1318,5 +1346,19 @@ mod tests {
                 assert_eq!(split.component(n, 2), seg.component_text(n, 2).trim(), "{raw:?} {n}");
             }
         }
+    }
+
+    #[test]
+    fn money_dates_and_qualifiers_are_trimmed_like_text_unicode_spaces_included() {
+        let r = remit(&format!(
+            "{HEAD}CLP*CK1*1* 100.00\u{a0}*\u{a0}80.00*20.00*12~DTM*\u{a0}232 *\u{a0}20261101\u{a0}~\
+             SVC*HC:99213*100.00*80.00~REF*\u{2003}6R*L1~CAS*PR*2*\u{a0}20.00~"
+        ));
+        let c = &r[0].claims[0];
+        assert_eq!((c.charge, c.paid), (Decimal::new(10000, 2), Decimal::new(8000, 2)));
+        assert_eq!(c.statement_from, NaiveDate::from_ymd_opt(2026, 11, 1));
+        assert_eq!(c.lines[0].line_control_number.as_deref(), Some("L1"));
+        assert_eq!(c.lines[0].adjustments[0].amount, Decimal::new(2000, 2));
+        assert!(r[0].findings.is_empty(), "{:?}", r[0].findings);
     }
 }

@@ -235,23 +235,33 @@ impl<R: Read> SegmentReader<R> {
     }
 }
 
+/// Runs for every segment: a valid ID ends within the first four bytes, so only they are looked
+/// at unless the ID is bad.
+#[inline]
 fn check_segment_id(raw: &[u8], element_sep: u8) -> Result<(), SyntaxError> {
-    // A valid ID ends within the first four bytes, so only they are looked at unless it is bad.
-    let id_len = match raw.iter().take(4).position(|b| *b == element_sep) {
-        Some(len) => len,
-        None if raw.len() <= 3 => raw.len(),
-        None => memchr::memchr(element_sep, raw).unwrap_or(raw.len()),
-    };
-    let id = &raw[..id_len];
-    let ok = (2..=3).contains(&id.len())
-        && id.iter().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
-        && id[0].is_ascii_uppercase();
-    if ok {
-        Ok(())
-    } else {
-        let shown: String = id.iter().take(8).map(|b| if b.is_ascii_graphic() { *b as char } else { '?' }).collect();
-        Err(SyntaxError::BadSegmentId { id: shown })
+    let id_char = |b: &u8| b.is_ascii_uppercase() || b.is_ascii_digit();
+    if let [first, second, rest @ ..] = raw
+        && first.is_ascii_uppercase()
+        && id_char(second)
+    {
+        let ok = match rest {
+            [] => true,
+            [sep, ..] if *sep == element_sep => true,
+            [third] => id_char(third),
+            [third, sep, ..] => id_char(third) && *sep == element_sep,
+        };
+        if ok {
+            return Ok(());
+        }
     }
+    Err(bad_segment_id(raw, element_sep))
+}
+
+#[cold]
+fn bad_segment_id(raw: &[u8], element_sep: u8) -> SyntaxError {
+    let id = &raw[..memchr::memchr(element_sep, raw).unwrap_or(raw.len())];
+    let shown: String = id.iter().take(8).map(|b| if b.is_ascii_graphic() { *b as char } else { '?' }).collect();
+    SyntaxError::BadSegmentId { id: shown }
 }
 
 /// Calls `f` for every segment of an in-memory file.
@@ -368,7 +378,7 @@ mod tests {
 
     #[test]
     fn segment_ids_are_two_or_three_capitals_or_digits_starting_with_a_capital() {
-        for good in [&b"GS"[..], b"GS*HC", b"NM1*QC", b"N1", b"N3*X", b"SE*1"] {
+        for good in [&b"GS"[..], b"GS*HC", b"NM1*QC", b"N1", b"N3*X", b"SE*1", b"ISA", b"GS*", b"NM1*"] {
             assert_eq!(check_segment_id(good, b'*'), Ok(()), "{good:?}");
         }
         for (bad, shown) in [
@@ -381,6 +391,9 @@ mod tests {
             (b"*IC*X", ""),
             (b"TOOLONGID*1", "TOOLONGI"),
             (b"N\xff*1", "N?"),
+            (b"NM1X", "NM1X"),
+            (b"", ""),
+            (b"N1\xff", "N1?"),
         ] {
             assert_eq!(check_segment_id(bad, b'*'), Err(SyntaxError::BadSegmentId { id: shown.into() }), "{bad:?}");
         }
