@@ -136,10 +136,13 @@ enum HeaderLoop {
 const ELEMENT_SLOTS: usize = 25;
 
 /// One segment split into its elements once (element 0 is the segment ID), so that reading
-/// element `n` does not rescan the segment. Elements stay bytes until they are kept as text:
-/// qualifiers are compared, and amounts and dates parsed, as bytes.
+/// element `n` does not rescan the segment. Qualifiers are compared, and amounts and dates
+/// parsed, as bytes.
 struct Elements<'a> {
     raw: &'a [u8],
+    /// The whole segment as text when it is valid UTF-8 (nearly always), so that its elements
+    /// need no checking of their own.
+    text: Option<&'a str>,
     /// Where each element ends in `raw`; the next one starts one byte later.
     ends: [u32; ELEMENT_SLOTS],
     count: usize,
@@ -166,7 +169,23 @@ impl<'a> Elements<'a> {
             ends[count] = raw.len() as u32;
             count += 1;
         }
-        Elements { raw, ends, count, seps, at: seg.position() }
+        // This runs for every segment, and on a short segment `is_ascii` costs a fraction of
+        // `from_utf8`; X12 is ASCII in practice.
+        let text = if raw.is_ascii() {
+            // SAFETY: every byte is ASCII, and ASCII is valid UTF-8.
+            Some(unsafe { std::str::from_utf8_unchecked(raw) })
+        } else {
+            std::str::from_utf8(raw).ok()
+        };
+        Elements { raw, text, ends, count, seps, at: seg.position() }
+    }
+
+    fn span(&self, n: usize) -> Option<std::ops::Range<usize>> {
+        if n >= self.count {
+            return None;
+        }
+        let start = if n == 0 { 0 } else { self.ends[n - 1] as usize + 1 };
+        Some(start..self.ends[n] as usize)
     }
 
     /// The segment ID as bytes (`b"CLP"`).
@@ -181,17 +200,22 @@ impl<'a> Elements<'a> {
 
     /// Element `n` exactly as sent; empty when absent.
     fn raw(&self, n: usize) -> &'a [u8] {
-        if n >= self.count {
-            return &[];
-        }
-        let start = if n == 0 { 0 } else { self.ends[n - 1] as usize + 1 };
-        self.raw.get(start..self.ends[n] as usize).unwrap_or_default()
+        self.span(n).and_then(|r| self.raw.get(r)).unwrap_or_default()
     }
 
     /// Element `n` without surrounding white space, as bytes; `None` when it starts or ends with
     /// a non-ASCII byte, where only [`Elements::text`] trims as `str::trim` does.
     fn trimmed_bytes(&self, n: usize) -> Option<&'a [u8]> {
         let e = self.raw(n);
+        match (e.first(), e.last()) {
+            (None, _) => return Some(e),
+            (Some(first), Some(last))
+                if first.is_ascii() && last.is_ascii() && !is_space(*first) && !is_space(*last) =>
+            {
+                return Some(e);
+            }
+            _ => {}
+        }
         let start = e.iter().position(|b| !is_space(*b)).unwrap_or(e.len());
         let end = e.iter().rposition(|b| !is_space(*b)).map_or(start, |i| i + 1);
         let t = &e[start..end];
@@ -201,14 +225,22 @@ impl<'a> Elements<'a> {
         }
     }
 
+    /// Element `n` as text, white space kept.
+    fn untrimmed(&self, n: usize) -> Cow<'a, str> {
+        let Some(span) = self.span(n) else { return Cow::Borrowed("") };
+        // `get` is None where a separator is not ASCII and so may cut a character in two.
+        match self.text.and_then(|t| t.get(span.clone())) {
+            Some(t) => Cow::Borrowed(t),
+            None => String::from_utf8_lossy(self.raw.get(span).unwrap_or_default()),
+        }
+    }
+
     /// Element `n` as text without surrounding white space.
     fn text(&self, n: usize) -> Cow<'a, str> {
-        if let Some(t) = self.trimmed_bytes(n)
-            && let Ok(s) = std::str::from_utf8(t)
-        {
-            return Cow::Borrowed(s);
+        match self.untrimmed(n) {
+            Cow::Borrowed(t) => Cow::Borrowed(trim(t)),
+            Cow::Owned(t) => Cow::Owned(t.trim().to_string()),
         }
-        trimmed(self.raw(n))
     }
 
     /// True when element `n`, trimmed, is `expected`.
@@ -217,11 +249,6 @@ impl<'a> Elements<'a> {
             Some(t) => t == expected.as_bytes(),
             None => self.text(n) == expected,
         }
-    }
-
-    /// Element `n` as text, white space kept.
-    fn untrimmed(&self, n: usize) -> Cow<'a, str> {
-        String::from_utf8_lossy(self.raw(n))
     }
 
     fn string(&self, n: usize) -> String {
