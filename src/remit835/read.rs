@@ -156,22 +156,45 @@ impl<'a> Elements<'a> {
         let seps = seg.separators();
         let mut ends = [0; ELEMENT_SLOTS];
         let mut count = 0;
-        for (i, b) in raw.iter().enumerate() {
-            if *b == seps.element {
-                ends[count] = i as u32;
+        // Eight bytes at a time: a segment is a few words long, and separators are frequent. The
+        // same pass sees whether the segment is ASCII.
+        let pattern = u64::from_ne_bytes([seps.element; 8]);
+        let mut high_bits = 0;
+        let mut words = raw.chunks_exact(8);
+        let mut at = 0;
+        'words: for word in &mut words {
+            let Ok(word) = <[u8; 8]>::try_from(word) else { break };
+            let word = u64::from_le_bytes(word);
+            high_bits |= word;
+            let mut hits = zero_bytes(word ^ pattern);
+            while hits != 0 {
+                ends[count] = (at + hits.trailing_zeros() as usize / 8) as u32;
                 count += 1;
                 if count == ELEMENT_SLOTS {
-                    break;
+                    break 'words;
+                }
+                hits &= hits - 1;
+            }
+            at += 8;
+        }
+        let ascii = if count < ELEMENT_SLOTS {
+            for (i, b) in words.remainder().iter().enumerate() {
+                high_bits |= u64::from(*b);
+                if *b == seps.element && count < ELEMENT_SLOTS {
+                    ends[count] = (at + i) as u32;
+                    count += 1;
                 }
             }
-        }
-        if count < ELEMENT_SLOTS {
-            ends[count] = raw.len() as u32;
-            count += 1;
-        }
-        // This runs for every segment, and on a short segment `is_ascii` costs a fraction of
-        // `from_utf8`; X12 is ASCII in practice.
-        let text = if raw.is_ascii() {
+            if count < ELEMENT_SLOTS {
+                ends[count] = raw.len() as u32;
+                count += 1;
+            }
+            high_bits & 0x8080_8080_8080_8080 == 0
+        } else {
+            // The words loop stopped at the last slot without seeing every byte.
+            raw.is_ascii()
+        };
+        let text = if ascii {
             // SAFETY: every byte is ASCII, and ASCII is valid UTF-8.
             Some(unsafe { std::str::from_utf8_unchecked(raw) })
         } else {
@@ -180,6 +203,7 @@ impl<'a> Elements<'a> {
         Elements { raw, text, ends, count, seps, at: seg.position() }
     }
 
+    #[inline]
     fn span(&self, n: usize) -> Option<std::ops::Range<usize>> {
         if n >= self.count {
             return None;
@@ -189,6 +213,7 @@ impl<'a> Elements<'a> {
     }
 
     /// The segment ID as bytes (`b"CLP"`).
+    #[inline]
     fn id(&self) -> &'a [u8] {
         self.raw(0)
     }
@@ -199,12 +224,14 @@ impl<'a> Elements<'a> {
     }
 
     /// Element `n` exactly as sent; empty when absent.
+    #[inline]
     fn raw(&self, n: usize) -> &'a [u8] {
         self.span(n).and_then(|r| self.raw.get(r)).unwrap_or_default()
     }
 
     /// Element `n` without surrounding white space, as bytes; `None` when it starts or ends with
     /// a non-ASCII byte, where only [`Elements::text`] trims as `str::trim` does.
+    #[inline]
     fn trimmed_bytes(&self, n: usize) -> Option<&'a [u8]> {
         let e = self.raw(n);
         match (e.first(), e.last()) {
@@ -225,25 +252,38 @@ impl<'a> Elements<'a> {
         }
     }
 
+    /// Element `n` cut out of the segment's text: `None` when the segment is not valid UTF-8 or
+    /// a separator that is not ASCII would cut a character in two.
+    #[inline]
+    fn str(&self, n: usize) -> Option<&'a str> {
+        let text = self.text?;
+        if n >= self.count {
+            return Some("");
+        }
+        let start = if n == 0 { 0 } else { self.ends[n - 1] as usize + 1 };
+        text.get(start..self.ends[n] as usize)
+    }
+
     /// Element `n` as text, white space kept.
+    #[inline]
     fn untrimmed(&self, n: usize) -> Cow<'a, str> {
-        let Some(span) = self.span(n) else { return Cow::Borrowed("") };
-        // `get` is None where a separator is not ASCII and so may cut a character in two.
-        match self.text.and_then(|t| t.get(span.clone())) {
+        match self.str(n) {
             Some(t) => Cow::Borrowed(t),
-            None => String::from_utf8_lossy(self.raw.get(span).unwrap_or_default()),
+            None => String::from_utf8_lossy(self.raw(n)),
         }
     }
 
     /// Element `n` as text without surrounding white space.
+    #[inline]
     fn text(&self, n: usize) -> Cow<'a, str> {
-        match self.untrimmed(n) {
-            Cow::Borrowed(t) => Cow::Borrowed(trim(t)),
-            Cow::Owned(t) => Cow::Owned(t.trim().to_string()),
+        match self.str(n) {
+            Some(t) => Cow::Borrowed(trim(t)),
+            None => trimmed(self.raw(n)),
         }
     }
 
     /// True when element `n`, trimmed, is `expected`.
+    #[inline]
     fn text_is(&self, n: usize, expected: &str) -> bool {
         match self.trimmed_bytes(n) {
             Some(t) => t == expected.as_bytes(),
@@ -270,12 +310,19 @@ impl<'a> Elements<'a> {
     }
 }
 
+/// The high bit of each byte of `x` that is zero, and no other bit.
+fn zero_bytes(x: u64) -> u64 {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    !(((x & LOW7) + LOW7) | x | LOW7)
+}
+
 /// White space as `str::trim` sees it, among ASCII bytes.
 fn is_space(b: u8) -> bool {
     matches!(b, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ')
 }
 
 /// `str::trim`, with a shortcut for the usual element that has nothing to trim.
+#[inline]
 fn trim(s: &str) -> &str {
     match (s.as_bytes().first(), s.as_bytes().last()) {
         (Some(&first), Some(&last)) if first.is_ascii() && last.is_ascii() && !is_space(first) && !is_space(last) => s,
@@ -284,6 +331,7 @@ fn trim(s: &str) -> &str {
 }
 
 /// An element as text, trimmed like `str::trim` (borrowed unless it is not valid UTF-8).
+#[cold]
 fn trimmed(e: &[u8]) -> Cow<'_, str> {
     match String::from_utf8_lossy(e) {
         Cow::Borrowed(s) => Cow::Borrowed(trim(s)),
@@ -813,8 +861,10 @@ impl State {
             }
             b"SVC" => {
                 let line_no = claim.lines.len() as u32 + 1;
-                let line = svc(seg, &mut notes, line_no, spares);
-                claim.lines.push(line);
+                claim.lines.push(spares.lines.pop().unwrap_or_default());
+                if let Some(line) = claim.lines.last_mut() {
+                    svc(seg, &mut notes, line_no, line);
+                }
             }
             b"REF" => {
                 let qualifier = seg.text(1);
@@ -1003,6 +1053,9 @@ fn cas(seg: &Elements<'_>, notes: &mut Notes<'_>, out: &mut Vec<ClaimAdjustment>
     let group = seg.text(1);
     for k in 0..6 {
         let base = 2 + k * 3;
+        if base >= seg.count {
+            break;
+        }
         let reason = seg.text(base);
         if reason.is_empty() {
             continue;
@@ -1020,9 +1073,8 @@ fn cas(seg: &Elements<'_>, notes: &mut Notes<'_>, out: &mut Vec<ClaimAdjustment>
     }
 }
 
-/// `SVC`: one service line, in a (possibly reused) [`ServicePayment`].
-fn svc(seg: &Elements<'_>, notes: &mut Notes<'_>, line_no: u32, spares: &mut Spares) -> ServicePayment {
-    let mut line = spares.lines.pop().unwrap_or_default();
+/// `SVC`: one service line, into a new or reused (emptied) [`ServicePayment`].
+fn svc(seg: &Elements<'_>, notes: &mut Notes<'_>, line_no: u32, line: &mut ServicePayment) {
     if !procedure(seg, 1, notes, line_no, &mut line.procedure) {
         line.procedure.qualifier.clear();
         line.procedure.code.clear();
@@ -1049,7 +1101,6 @@ fn svc(seg: &Elements<'_>, notes: &mut Notes<'_>, line_no: u32, spares: &mut Spa
     line.service_date_to = None;
     line.allowed = None;
     line.position = seg.at;
-    line
 }
 
 /// Reads SVC01/SVC06 into `out` (false when the element is empty), noticing a composite written
@@ -1387,5 +1438,30 @@ mod tests {
         assert_eq!(c.lines[0].line_control_number.as_deref(), Some("L1"));
         assert_eq!(c.lines[0].adjustments[0].amount, Decimal::new(2000, 2));
         assert!(r[0].findings.is_empty(), "{:?}", r[0].findings);
+    }
+
+    #[test]
+    fn splitting_eight_bytes_at_a_time_finds_every_element_of_any_segment() {
+        // A fixed pseudo-random walk over bytes that matter: separators, letters, spaces, UTF-8.
+        let alphabet = [b'*', b'*', b'*', b'*', b'A', b'1', b' ', b':', b'.', 0xC3, 0xA9, 0xFF];
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        for len in 0..80 {
+            for _ in 0..20 {
+                let mut raw = b"CAS".to_vec();
+                for _ in 0..len {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    raw.push(alphabet[(state % alphabet.len() as u64) as usize]);
+                }
+                let seg = Segment::new(&raw, Separators::default(), Position::default());
+                let split = Elements::split(&seg);
+                assert_eq!(split.text.is_some(), std::str::from_utf8(&raw).is_ok(), "{raw:?}");
+                for n in 0..ELEMENT_SLOTS {
+                    assert_eq!(split.raw(n), seg.element(n), "{raw:?} {n}");
+                    assert_eq!(split.text(n), seg.text(n).trim(), "{raw:?} {n}");
+                }
+            }
+        }
     }
 }
