@@ -203,6 +203,7 @@ impl<'a> Elements<'a> {
         Elements { raw, text, ends, count, seps, at: seg.position() }
     }
 
+    /// Where element `n` lies in `raw`; `None` when the segment has fewer elements.
     #[inline]
     fn span(&self, n: usize) -> Option<std::ops::Range<usize>> {
         if n >= self.count {
@@ -257,11 +258,10 @@ impl<'a> Elements<'a> {
     #[inline]
     fn str(&self, n: usize) -> Option<&'a str> {
         let text = self.text?;
-        if n >= self.count {
-            return Some("");
+        match self.span(n) {
+            Some(span) => text.get(span),
+            None => Some(""),
         }
-        let start = if n == 0 { 0 } else { self.ends[n - 1] as usize + 1 };
-        text.get(start..self.ends[n] as usize)
     }
 
     /// Element `n` as text, white space kept.
@@ -311,6 +311,7 @@ impl<'a> Elements<'a> {
 }
 
 /// The high bit of each byte of `x` that is zero, and no other bit.
+#[inline]
 fn zero_bytes(x: u64) -> u64 {
     const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
     !(((x & LOW7) + LOW7) | x | LOW7)
@@ -374,35 +375,40 @@ fn parse_date_bytes(b: &[u8]) -> Option<NaiveDate> {
 /// The common money shapes (`80`, `80.00`, `-5.00`, `0012.50`) straight to a `Decimal` with the
 /// scale as written; `None` for anything else, which [`parse_decimal`] then reads the general way.
 fn fast_decimal(s: &[u8]) -> Option<Decimal> {
-    let (negative, digits) = match s.split_first() {
-        Some((b'-', rest)) => (true, rest),
+    let (negative, digits) = match s {
+        [b'-', rest @ ..] => (true, rest),
         _ => (false, s),
     };
     // 18 characters fit an i64 whatever they are.
-    if digits.is_empty() || digits.len() > 18 {
+    if digits.len() > 18 {
         return None;
     }
-    let mut mantissa: i64 = 0;
-    let mut whole_digits = 0;
-    let mut scale: Option<u32> = None;
+    let (whole, fraction) = match digits.iter().position(|b| *b == b'.') {
+        Some(point) => (&digits[..point], &digits[point + 1..]),
+        None => (digits, &digits[digits.len()..]),
+    };
+    // `.5` and `5.` are left to the general parser.
+    if whole.is_empty() || (fraction.is_empty() && whole.len() < digits.len()) {
+        return None;
+    }
+    let mantissa = append_digits(append_digits(0, whole)?, fraction)?;
+    // So is negative zero.
+    if negative && mantissa == 0 {
+        return None;
+    }
+    Some(Decimal::new(if negative { -mantissa } else { mantissa }, fraction.len() as u32))
+}
+
+/// `mantissa` followed by the decimal digits `digits`; `None` at anything else.
+fn append_digits(mut mantissa: i64, digits: &[u8]) -> Option<i64> {
     for b in digits {
-        match (b, scale.as_mut()) {
-            (b'0'..=b'9', fraction) => {
-                mantissa = mantissa * 10 + i64::from(b - b'0');
-                match fraction {
-                    Some(places) => *places += 1,
-                    None => whole_digits += 1,
-                }
-            }
-            (b'.', None) => scale = Some(0),
-            _ => return None,
+        let digit = b.wrapping_sub(b'0');
+        if digit > 9 {
+            return None;
         }
+        mantissa = mantissa * 10 + i64::from(digit);
     }
-    // `.5`, `5.` and negative zero are left to the general parser.
-    if whole_digits == 0 || scale == Some(0) || (negative && mantissa == 0) {
-        return None;
-    }
-    Some(Decimal::new(if negative { -mantissa } else { mantissa }, scale.unwrap_or(0)))
+    Some(mantissa)
 }
 
 fn parse_decimal(s: &str) -> Option<Decimal> {
