@@ -988,8 +988,11 @@ impl State {
 
     fn balance_claim(&mut self) {
         let claim = &self.claim;
+        let mut line_adjustments = Decimal::ZERO;
         for (i, line) in claim.lines.iter().enumerate() {
-            let expected = line.charge - line.total_adjustments();
+            let adjusted = line.total_adjustments();
+            line_adjustments += adjusted;
+            let expected = line.charge - adjusted;
             if expected != line.paid {
                 self.trailer.findings.push(Finding {
                     level: FindingLevel::Line,
@@ -1003,7 +1006,7 @@ impl State {
                         "line {}: charge {} minus adjustments {} is {}, but SVC03 paid is {}",
                         i + 1,
                         line.charge,
-                        line.total_adjustments(),
+                        adjusted,
                         expected,
                         line.paid
                     ),
@@ -1011,7 +1014,8 @@ impl State {
                 });
             }
         }
-        let adjustments = claim.total_adjustments();
+        // ClaimPayment::total_adjustments, with the line sums above (same order of additions).
+        let adjustments = claim.adjustments.iter().map(|a| a.amount).sum::<Decimal>() + line_adjustments;
         let expected = claim.charge - adjustments;
         if expected != claim.paid {
             self.trailer.findings.push(Finding {
@@ -1136,10 +1140,11 @@ fn procedure(seg: &Elements<'_>, n: usize, notes: &mut Notes<'_>, line_no: u32, 
             );
         }
     }
+    // A char predicate rather than a char: on a handful of bytes it beats the memchr search.
     match foreign {
-        Some(c) => fill_procedure(out, raw.split(c)),
+        Some(c) => fill_procedure(out, raw.split(|ch: char| ch == c)),
         // Text split at an ASCII separator is the bytes split there, each part read as text.
-        None if component.is_ascii() => fill_procedure(out, raw.split(declared)),
+        None if component.is_ascii() => fill_procedure(out, raw.split(|ch: char| ch == declared)),
         None => fill_procedure(out, e.split(|b| *b == component).map(String::from_utf8_lossy)),
     }
     true
