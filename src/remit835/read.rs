@@ -1140,11 +1140,12 @@ fn procedure(seg: &Elements<'_>, n: usize, notes: &mut Notes<'_>, line_no: u32, 
             );
         }
     }
-    // A char predicate rather than a char: on a handful of bytes it beats the memchr search.
+    // `[c]` rather than `c`: a char-by-char search, which on a handful of bytes beats the memchr
+    // one a lone char gets.
     match foreign {
-        Some(c) => fill_procedure(out, raw.split(|ch: char| ch == c)),
+        Some(c) => fill_procedure(out, raw.split([c])),
         // Text split at an ASCII separator is the bytes split there, each part read as text.
-        None if component.is_ascii() => fill_procedure(out, raw.split(|ch: char| ch == declared)),
+        None if component.is_ascii() => fill_procedure(out, raw.split([declared])),
         None => fill_procedure(out, e.split(|b| *b == component).map(String::from_utf8_lossy)),
     }
     true
