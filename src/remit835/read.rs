@@ -584,14 +584,13 @@ struct State {
 }
 
 impl State {
-    fn finding(&mut self, code: &'static str, at: Position, message: String) {
-        Notes { findings: &mut self.trailer.findings, trace: &self.header.trace.number, pcn: None }
-            .note(code, at, message, None);
-    }
-
-    /// Notes for the header (no claim is open there).
+    /// Notes for the header and the trailer, where no claim is open.
     fn header_notes(&mut self) -> Notes<'_> {
         Notes { findings: &mut self.trailer.findings, trace: &self.header.trace.number, pcn: None }
+    }
+
+    fn finding(&mut self, code: &'static str, at: Position, message: String) {
+        self.header_notes().note(code, at, message, None);
     }
 
     fn structure(file: &Path, seg: &Elements<'_>, problem: impl Into<String>) -> RemitError {
