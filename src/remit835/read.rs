@@ -1,7 +1,14 @@
 //! Streaming 835 reader: one [`RemitEvent::Claim`] per `CLP` loop, so memory stays flat however
 //! many claims a payment carries. Balancing is checked as claims go by and reported with the
 //! transaction's [`RemitEvent::Trailer`].
+//!
+//! A remittance of 100,000 claims is tens of megabytes, so the reader works on the segment's bytes:
+//! each segment is split into its elements once, qualifiers are compared as bytes, money and
+//! `CCYYMMDD` dates have a fast path (`CAS*CO*45*10.00`: the `10.00` becomes a `Decimal` without a
+//! string), and the open claim with its service lines is reused from one `CLP` to the next, so
+//! reading a claim allocates nothing once the first few claims have been read.
 
+use std::borrow::Cow;
 use std::io::Read;
 use std::path::Path;
 use std::str::FromStr;
@@ -11,7 +18,7 @@ use rust_decimal::Decimal;
 
 use super::RemitError;
 use super::model::*;
-use crate::x12::{Position, Segment, SegmentReader};
+use crate::x12::{Position, Segment, SegmentReader, Separators};
 
 /// What the reader hands over, in file order, for each 835 transaction set.
 #[derive(Debug)]
@@ -67,7 +74,7 @@ pub fn read_835<R: Read>(
             Ok(None) => break,
             Err(source) => return Err(RemitError::Syntax { file: file.to_path_buf(), source }),
         };
-        st.segment(file, &seg, &mut summary, &mut on)?;
+        st.segment(file, &Elements::split(&seg), &mut summary, &mut on)?;
     }
     summary.segments = reader.segments_read();
     if st.mode != Mode::Outside {
@@ -125,45 +132,292 @@ enum HeaderLoop {
     Payee,
 }
 
-#[derive(Default)]
-struct State {
-    mode: Mode,
-    isa13: String,
-    isa06: String,
-    isa08: String,
-    gs06: String,
-    gs08: String,
-    header: RemittanceHeader,
-    header_loop: HeaderLoop,
-    header_sent: bool,
-    claim: Option<ClaimPayment>,
-    /// CLP01 of the open claim, for findings raised while it is being read.
-    current_pcn: Option<String>,
-    trailer: RemittanceTrailer,
-    bpr_at: Position,
+/// Elements kept per segment: the 835 reads nothing past MIA24.
+const ELEMENT_SLOTS: usize = 25;
+
+/// One segment split into its elements once (element 0 is the segment ID), so that reading
+/// element `n` does not rescan the segment. Qualifiers are compared, and amounts and dates
+/// parsed, as bytes.
+struct Elements<'a> {
+    raw: &'a [u8],
+    /// The whole segment as text when it is valid UTF-8 (nearly always), so that its elements
+    /// need no checking of their own.
+    text: Option<&'a str>,
+    /// Where each element ends in `raw`; the next one starts one byte later.
+    ends: [u32; ELEMENT_SLOTS],
+    count: usize,
+    seps: Separators,
+    at: Position,
 }
 
-fn text(seg: &Segment<'_>, n: usize) -> String {
-    seg.text(n).trim().to_string()
+impl<'a> Elements<'a> {
+    fn split(seg: &Segment<'a>) -> Self {
+        let raw = seg.raw();
+        let seps = seg.separators();
+        let mut ends = [0; ELEMENT_SLOTS];
+        let mut count = 0;
+        // Eight bytes at a time: a segment is a few words long, and separators are frequent. The
+        // same pass sees whether the segment is ASCII.
+        let pattern = u64::from_ne_bytes([seps.element; 8]);
+        let mut high_bits = 0;
+        let mut words = raw.chunks_exact(8);
+        let mut at = 0;
+        'words: for word in &mut words {
+            let Ok(word) = <[u8; 8]>::try_from(word) else { break };
+            let word = u64::from_le_bytes(word);
+            high_bits |= word;
+            let mut hits = zero_bytes(word ^ pattern);
+            while hits != 0 {
+                ends[count] = (at + hits.trailing_zeros() as usize / 8) as u32;
+                count += 1;
+                if count == ELEMENT_SLOTS {
+                    break 'words;
+                }
+                hits &= hits - 1;
+            }
+            at += 8;
+        }
+        let ascii = if count < ELEMENT_SLOTS {
+            for (i, b) in words.remainder().iter().enumerate() {
+                high_bits |= u64::from(*b);
+                if *b == seps.element && count < ELEMENT_SLOTS {
+                    ends[count] = (at + i) as u32;
+                    count += 1;
+                }
+            }
+            if count < ELEMENT_SLOTS {
+                ends[count] = raw.len() as u32;
+                count += 1;
+            }
+            high_bits & 0x8080_8080_8080_8080 == 0
+        } else {
+            // The words loop stopped at the last slot without seeing every byte.
+            raw.is_ascii()
+        };
+        let text = if ascii {
+            // SAFETY: every byte is ASCII, and ASCII is valid UTF-8.
+            Some(unsafe { std::str::from_utf8_unchecked(raw) })
+        } else {
+            std::str::from_utf8(raw).ok()
+        };
+        Elements { raw, text, ends, count, seps, at: seg.position() }
+    }
+
+    /// Where element `n` lies in `raw`; `None` when the segment has fewer elements.
+    #[inline]
+    fn span(&self, n: usize) -> Option<std::ops::Range<usize>> {
+        if n >= self.count {
+            return None;
+        }
+        let start = if n == 0 { 0 } else { self.ends[n - 1] as usize + 1 };
+        Some(start..self.ends[n] as usize)
+    }
+
+    /// The segment ID as bytes (`b"CLP"`).
+    #[inline]
+    fn id(&self) -> &'a [u8] {
+        self.raw(0)
+    }
+
+    /// The segment ID as text, for messages (validated ASCII by the segment reader).
+    fn id_text(&self) -> Cow<'a, str> {
+        String::from_utf8_lossy(self.id())
+    }
+
+    /// Element `n` exactly as sent; empty when absent.
+    #[inline]
+    fn raw(&self, n: usize) -> &'a [u8] {
+        self.span(n).and_then(|r| self.raw.get(r)).unwrap_or_default()
+    }
+
+    /// Element `n` without surrounding white space, as bytes; `None` when it starts or ends with
+    /// a non-ASCII byte, where only [`Elements::text`] trims as `str::trim` does.
+    #[inline]
+    fn trimmed_bytes(&self, n: usize) -> Option<&'a [u8]> {
+        let e = self.raw(n);
+        match (e.first(), e.last()) {
+            (None, _) => return Some(e),
+            (Some(first), Some(last))
+                if first.is_ascii() && last.is_ascii() && !is_space(*first) && !is_space(*last) =>
+            {
+                return Some(e);
+            }
+            _ => {}
+        }
+        let start = e.iter().position(|b| !is_space(*b)).unwrap_or(e.len());
+        let end = e.iter().rposition(|b| !is_space(*b)).map_or(start, |i| i + 1);
+        let t = &e[start..end];
+        match (t.first(), t.last()) {
+            (Some(first), Some(last)) if !first.is_ascii() || !last.is_ascii() => None,
+            _ => Some(t),
+        }
+    }
+
+    /// Element `n` cut out of the segment's text: `None` when the segment is not valid UTF-8 or
+    /// a separator that is not ASCII would cut a character in two.
+    #[inline]
+    fn str(&self, n: usize) -> Option<&'a str> {
+        let text = self.text?;
+        match self.span(n) {
+            Some(span) => text.get(span),
+            None => Some(""),
+        }
+    }
+
+    /// Element `n` as text, white space kept.
+    #[inline]
+    fn untrimmed(&self, n: usize) -> Cow<'a, str> {
+        match self.str(n) {
+            Some(t) => Cow::Borrowed(t),
+            None => String::from_utf8_lossy(self.raw(n)),
+        }
+    }
+
+    /// Element `n` as text without surrounding white space.
+    #[inline]
+    fn text(&self, n: usize) -> Cow<'a, str> {
+        match self.str(n) {
+            Some(t) => Cow::Borrowed(trim(t)),
+            None => trimmed(self.raw(n)),
+        }
+    }
+
+    /// True when element `n`, trimmed, is `expected`.
+    #[inline]
+    fn text_is(&self, n: usize, expected: &str) -> bool {
+        match self.trimmed_bytes(n) {
+            Some(t) => t == expected.as_bytes(),
+            None => self.text(n) == expected,
+        }
+    }
+
+    fn string(&self, n: usize) -> String {
+        self.text(n).into_owned()
+    }
+
+    fn opt(&self, n: usize) -> Option<String> {
+        let t = self.text(n);
+        if t.is_empty() { None } else { Some(t.into_owned()) }
+    }
+
+    /// Component `k` (1-based) of element `n` as text without surrounding white space.
+    fn component(&self, n: usize, k: usize) -> Cow<'a, str> {
+        let c = self.seps.component;
+        match k.checked_sub(1).and_then(|k| self.raw(n).split(|b| *b == c).nth(k)) {
+            Some(part) => trimmed(part),
+            None => Cow::Borrowed(""),
+        }
+    }
 }
 
-fn opt(seg: &Segment<'_>, n: usize) -> Option<String> {
-    let t = seg.text(n);
-    let t = t.trim();
-    if t.is_empty() { None } else { Some(t.to_string()) }
+/// The high bit of each byte of `x` that is zero, and no other bit.
+#[inline]
+fn zero_bytes(x: u64) -> u64 {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    !(((x & LOW7) + LOW7) | x | LOW7)
+}
+
+/// White space as `str::trim` sees it, among ASCII bytes.
+fn is_space(b: u8) -> bool {
+    matches!(b, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ')
+}
+
+/// `str::trim`, with a shortcut for the usual element that has nothing to trim.
+#[inline]
+fn trim(s: &str) -> &str {
+    match (s.as_bytes().first(), s.as_bytes().last()) {
+        (Some(&first), Some(&last)) if first.is_ascii() && last.is_ascii() && !is_space(first) && !is_space(last) => s,
+        _ => s.trim(),
+    }
+}
+
+/// An element as text, trimmed like `str::trim` (borrowed unless it is not valid UTF-8).
+#[cold]
+fn trimmed(e: &[u8]) -> Cow<'_, str> {
+    match String::from_utf8_lossy(e) {
+        Cow::Borrowed(s) => Cow::Borrowed(trim(s)),
+        Cow::Owned(s) => Cow::Owned(s.trim().to_string()),
+    }
+}
+
+/// Overwrites `dst` with `text`, keeping its buffer.
+fn put(dst: &mut String, text: &str) {
+    dst.clear();
+    dst.push_str(text);
+}
+
+/// Like [`put`] for an optional element: `None` when it is blank.
+fn put_opt(dst: &mut Option<String>, t: &str) {
+    if t.is_empty() {
+        *dst = None;
+    } else if let Some(s) = dst {
+        s.clear();
+        s.push_str(t);
+    } else {
+        *dst = Some(t.to_string());
+    }
 }
 
 fn parse_date(s: &str) -> Option<NaiveDate> {
-    if s.len() != 8 || !s.bytes().all(|b| b.is_ascii_digit()) {
+    parse_date_bytes(s.as_bytes())
+}
+
+/// `CCYYMMDD`, by hand: this runs for every date of every claim.
+fn parse_date_bytes(b: &[u8]) -> Option<NaiveDate> {
+    if b.len() != 8 || !b.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    NaiveDate::parse_from_str(s, "%Y%m%d").ok()
+    let num = |r: std::ops::Range<usize>| b[r].iter().fold(0u32, |n, d| n * 10 + u32::from(d - b'0'));
+    let year = i32::try_from(num(0..4)).ok()?;
+    NaiveDate::from_ymd_opt(year, num(4..6), num(6..8))
+}
+
+/// The common money shapes (`80`, `80.00`, `-5.00`, `0012.50`) straight to a `Decimal` with the
+/// scale as written; `None` for anything else, which [`parse_decimal`] then reads the general way.
+fn fast_decimal(s: &[u8]) -> Option<Decimal> {
+    let (negative, digits) = match s {
+        [b'-', rest @ ..] => (true, rest),
+        _ => (false, s),
+    };
+    // 18 characters fit an i64 whatever they are.
+    if digits.len() > 18 {
+        return None;
+    }
+    let (whole, fraction) = match digits.iter().position(|b| *b == b'.') {
+        Some(point) => (&digits[..point], &digits[point + 1..]),
+        None => (digits, &digits[digits.len()..]),
+    };
+    // `.5` and `5.` are left to the general parser.
+    if whole.is_empty() || (fraction.is_empty() && whole.len() < digits.len()) {
+        return None;
+    }
+    let mantissa = append_digits(append_digits(0, whole)?, fraction)?;
+    // So is negative zero.
+    if negative && mantissa == 0 {
+        return None;
+    }
+    Some(Decimal::new(if negative { -mantissa } else { mantissa }, fraction.len() as u32))
+}
+
+/// `mantissa` followed by the decimal digits `digits`; `None` at anything else.
+fn append_digits(mut mantissa: i64, digits: &[u8]) -> Option<i64> {
+    for b in digits {
+        let digit = b.wrapping_sub(b'0');
+        if digit > 9 {
+            return None;
+        }
+        mantissa = mantissa * 10 + i64::from(digit);
+    }
+    Some(mantissa)
 }
 
 fn parse_decimal(s: &str) -> Option<Decimal> {
-    let s = s.trim();
+    let s = trim(s);
     if s.is_empty() {
         return None;
+    }
+    if let Some(d) = fast_decimal(s.as_bytes()) {
+        return Some(d);
     }
     Decimal::from_str(s).ok().or_else(|| {
         // X12 R type allows a leading '.' or '-.'.
@@ -178,21 +432,20 @@ fn parse_decimal(s: &str) -> Option<Decimal> {
     })
 }
 
-impl State {
-    fn finding(
-        &mut self,
-        level: FindingLevel,
-        code: &'static str,
-        at: Position,
-        message: String,
-        pcn: Option<String>,
-        line: Option<u32>,
-    ) {
-        self.trailer.findings.push(Finding {
-            level,
+/// File-level findings raised while reading elements, tagged with the open trace and claim.
+struct Notes<'s> {
+    findings: &'s mut Vec<Finding>,
+    trace: &'s str,
+    pcn: Option<&'s str>,
+}
+
+impl Notes<'_> {
+    fn note(&mut self, code: &'static str, at: Position, message: String, line: Option<u32>) {
+        self.findings.push(Finding {
+            level: FindingLevel::File,
             code,
-            trace: self.header.trace.number.clone(),
-            pcn,
+            trace: self.trace.to_string(),
+            pcn: self.pcn.map(str::to_string),
             line,
             expected: None,
             actual: None,
@@ -202,34 +455,34 @@ impl State {
     }
 
     /// A money element: required ones that are missing or not numbers become findings and zero.
-    fn amount(&mut self, seg: &Segment<'_>, n: usize, required: bool) -> Option<Decimal> {
-        let t = seg.text(n);
-        let t = t.trim();
-        if t.is_empty() {
+    fn amount(&mut self, seg: &Elements<'_>, n: usize, required: bool) -> Option<Decimal> {
+        let fast = seg.trimmed_bytes(n);
+        if let Some(d) = fast.and_then(fast_decimal) {
+            return Some(d);
+        }
+        let blank = match fast {
+            Some(t) => t.is_empty(),
+            None => seg.text(n).is_empty(),
+        };
+        if blank {
             if required {
-                let pcn = self.current_pcn.clone();
-                self.finding(
-                    FindingLevel::File,
+                self.note(
                     "AMOUNT-MISSING",
-                    seg.position(),
-                    format!("{}{n:02} is required and missing; read as 0", seg.id()),
-                    pcn,
+                    seg.at,
+                    format!("{}{n:02} is required and missing; read as 0", seg.id_text()),
                     None,
                 );
                 return Some(Decimal::ZERO);
             }
             return None;
         }
-        match parse_decimal(t) {
+        match parse_decimal(&seg.text(n)) {
             Some(d) => Some(d),
             None => {
-                let pcn = self.current_pcn.clone();
-                self.finding(
-                    FindingLevel::File,
+                self.note(
                     "AMOUNT-INVALID",
-                    seg.position(),
-                    format!("{}{n:02} is not a number; read as 0", seg.id()),
-                    pcn,
+                    seg.at,
+                    format!("{}{n:02} is not a number; read as 0", seg.id_text()),
                     None,
                 );
                 Some(Decimal::ZERO)
@@ -237,57 +490,138 @@ impl State {
         }
     }
 
-    fn date(&mut self, seg: &Segment<'_>, n: usize) -> Option<NaiveDate> {
-        let t = seg.text(n);
-        let t = t.trim();
-        if t.is_empty() {
-            return None;
-        }
-        let d = parse_date(t);
+    fn date(&mut self, seg: &Elements<'_>, n: usize) -> Option<NaiveDate> {
+        let d = match seg.trimmed_bytes(n) {
+            Some([]) => return None,
+            Some(t) => parse_date_bytes(t),
+            None => {
+                let t = seg.text(n);
+                if t.is_empty() {
+                    return None;
+                }
+                parse_date(&t)
+            }
+        };
         if d.is_none() {
-            let pcn = self.current_pcn.clone();
-            self.finding(
-                FindingLevel::File,
-                "DATE-INVALID",
-                seg.position(),
-                format!("{}{n:02} is not a valid CCYYMMDD date", seg.id()),
-                pcn,
-                None,
-            );
+            self.note("DATE-INVALID", seg.at, format!("{}{n:02} is not a valid CCYYMMDD date", seg.id_text()), None);
         }
         d
     }
+}
 
-    fn structure(file: &Path, seg: &Segment<'_>, problem: impl Into<String>) -> RemitError {
-        RemitError::Structure { file: file.to_path_buf(), at: seg.position(), problem: problem.into() }
+/// Parts of earlier claims kept for the next ones, so their strings' buffers are reused.
+#[derive(Default)]
+struct Spares {
+    lines: Vec<ServicePayment>,
+    adjustments: Vec<ClaimAdjustment>,
+    names: Vec<PersonName>,
+    references: Vec<Reference>,
+    strings: Vec<String>,
+}
+
+impl Spares {
+    fn keep_string(&mut self, s: Option<String>) {
+        self.strings.extend(s);
+    }
+
+    fn string(&mut self, text: &str) -> String {
+        let mut s = self.strings.pop().unwrap_or_default();
+        put(&mut s, text);
+        s
+    }
+
+    fn keep_line(&mut self, mut line: ServicePayment) {
+        self.adjustments.append(&mut line.adjustments);
+        self.references.append(&mut line.references);
+        line.amounts.clear();
+        line.quantities.clear();
+        line.remark_codes.clear();
+        self.keep_string(line.line_control_number.take());
+        self.lines.push(line);
+    }
+
+    /// Empties `claim` for the next `CLP`, keeping its parts.
+    fn keep_claim(&mut self, claim: &mut ClaimPayment) {
+        self.adjustments.append(&mut claim.adjustments);
+        for name in
+            [&mut claim.patient, &mut claim.insured, &mut claim.corrected_patient, &mut claim.rendering_provider]
+        {
+            self.names.extend(name.take());
+        }
+        self.names.append(&mut claim.other_names);
+        claim.inpatient = None;
+        claim.outpatient = None;
+        self.references.append(&mut claim.references);
+        claim.statement_from = None;
+        claim.statement_to = None;
+        claim.received = None;
+        claim.dates.clear();
+        claim.amounts.clear();
+        claim.quantities.clear();
+        for line in claim.lines.drain(..) {
+            self.keep_line(line);
+        }
+    }
+}
+
+#[derive(Default)]
+struct State {
+    mode: Mode,
+    isa13: String,
+    isa06: String,
+    isa08: String,
+    gs06: String,
+    gs08: String,
+    header: RemittanceHeader,
+    header_loop: HeaderLoop,
+    header_sent: bool,
+    /// The claim being read (valid while `claim_open`); kept between claims to reuse its buffers.
+    claim: ClaimPayment,
+    claim_open: bool,
+    trailer: RemittanceTrailer,
+    bpr_at: Position,
+    spares: Spares,
+}
+
+impl State {
+    /// Notes for the header and the trailer, where no claim is open.
+    fn header_notes(&mut self) -> Notes<'_> {
+        Notes { findings: &mut self.trailer.findings, trace: &self.header.trace.number, pcn: None }
+    }
+
+    fn finding(&mut self, code: &'static str, at: Position, message: String) {
+        self.header_notes().note(code, at, message, None);
+    }
+
+    fn structure(file: &Path, seg: &Elements<'_>, problem: impl Into<String>) -> RemitError {
+        RemitError::Structure { file: file.to_path_buf(), at: seg.at, problem: problem.into() }
     }
 
     fn segment(
         &mut self,
         file: &Path,
-        seg: &Segment<'_>,
+        seg: &Elements<'_>,
         summary: &mut ReadSummary,
         on: &mut impl FnMut(RemitEvent<'_>) -> Result<(), RemitError>,
     ) -> Result<(), RemitError> {
-        let id = seg.id();
-        match id {
-            "ISA" => {
-                self.isa06 = seg.trimmed(6);
-                self.isa08 = seg.trimmed(8);
-                self.isa13 = seg.trimmed(13);
+        match seg.id() {
+            b"ISA" => {
+                put(&mut self.isa06, &seg.text(6));
+                put(&mut self.isa08, &seg.text(8));
+                put(&mut self.isa13, &seg.text(13));
                 return Ok(());
             }
-            "GS" => {
-                self.gs06 = seg.trimmed(6);
-                self.gs08 = seg.trimmed(8);
+            b"GS" => {
+                put(&mut self.gs06, &seg.text(6));
+                put(&mut self.gs08, &seg.text(8));
                 return Ok(());
             }
-            "GE" | "IEA" | "TA1" => return Ok(()),
-            "ST" => {
+            b"GE" | b"IEA" | b"TA1" => return Ok(()),
+            b"ST" => {
                 if self.mode != Mode::Outside {
                     return Err(Self::structure(file, seg, "ST inside an open transaction set (missing SE)"));
                 }
-                if seg.trimmed(1) != "835" {
+                if !seg.text_is(1, "835") {
                     self.mode = Mode::Other;
                     summary.other_transactions += 1;
                     return Ok(());
@@ -300,68 +634,54 @@ impl State {
                         receiver_id: self.isa08.clone(),
                         group_control: self.gs06.clone(),
                         version: self.gs08.clone(),
-                        transaction_control: seg.trimmed(2),
+                        transaction_control: seg.string(2),
                     },
-                    position: seg.position(),
+                    position: seg.at,
                     ..RemittanceHeader::default()
                 };
                 self.header_loop = HeaderLoop::Top;
                 self.header_sent = false;
-                self.claim = None;
+                self.claim_open = false;
                 self.trailer = RemittanceTrailer::default();
-                self.bpr_at = seg.position();
+                self.bpr_at = seg.at;
                 return Ok(());
             }
             _ => {}
         }
         match self.mode {
             Mode::Outside => {
-                return Err(Self::structure(file, seg, format!("segment {id} outside a transaction set")));
+                return Err(Self::structure(file, seg, format!("segment {} outside a transaction set", seg.id_text())));
             }
             Mode::Other => {
-                if id == "SE" {
+                if seg.id() == b"SE" {
                     self.mode = Mode::Outside;
                 }
                 return Ok(());
             }
             Mode::Header | Mode::Detail => {}
         }
-        match id {
-            "SE" => {
+        match seg.id() {
+            b"SE" => {
                 self.flush_claim(on)?;
                 self.send_header(on)?;
-                self.balance_transaction(seg.position());
+                self.balance_transaction(seg.at);
                 on(RemitEvent::Trailer(&self.trailer))?;
                 summary.transactions += 1;
                 summary.claims += self.trailer.claim_count;
                 self.mode = Mode::Outside;
             }
-            "LX" | "TS3" | "TS2" => {
+            b"LX" | b"TS3" | b"TS2" => {
                 self.flush_claim(on)?;
                 self.send_header(on)?;
                 self.mode = Mode::Detail;
             }
-            "CLP" => {
+            b"CLP" => {
                 self.flush_claim(on)?;
                 self.send_header(on)?;
                 self.mode = Mode::Detail;
-                let mut claim = ClaimPayment {
-                    pcn: text(seg, 1),
-                    status: text(seg, 2),
-                    position: seg.position(),
-                    ..ClaimPayment::default()
-                };
-                self.current_pcn = Some(claim.pcn.clone());
-                claim.charge = self.amount(seg, 3, true).unwrap_or_default();
-                claim.paid = self.amount(seg, 4, true).unwrap_or_default();
-                claim.patient_responsibility = self.amount(seg, 5, false).unwrap_or_default();
-                claim.filing_indicator = text(seg, 6);
-                claim.payer_claim_number = opt(seg, 7);
-                claim.facility_type = opt(seg, 8);
-                claim.frequency = opt(seg, 9);
-                self.claim = Some(claim);
+                self.clp(seg);
             }
-            "PLB" => {
+            b"PLB" => {
                 self.flush_claim(on)?;
                 self.send_header(on)?;
                 self.mode = Mode::Detail;
@@ -373,72 +693,81 @@ impl State {
         Ok(())
     }
 
-    fn header_segment(&mut self, seg: &Segment<'_>) {
+    /// Opens a claim: the reused [`ClaimPayment`] is emptied and filled from the `CLP`.
+    fn clp(&mut self, seg: &Elements<'_>) {
+        let claim = &mut self.claim;
+        self.spares.keep_claim(claim);
+        put(&mut claim.pcn, &seg.text(1));
+        put(&mut claim.status, &seg.text(2));
+        claim.position = seg.at;
+        self.claim_open = true;
+        let mut notes =
+            Notes { findings: &mut self.trailer.findings, trace: &self.header.trace.number, pcn: Some(&claim.pcn) };
+        let charge = notes.amount(seg, 3, true).unwrap_or_default();
+        let paid = notes.amount(seg, 4, true).unwrap_or_default();
+        let patient_responsibility = notes.amount(seg, 5, false).unwrap_or_default();
+        claim.charge = charge;
+        claim.paid = paid;
+        claim.patient_responsibility = patient_responsibility;
+        put(&mut claim.filing_indicator, &seg.text(6));
+        put_opt(&mut claim.payer_claim_number, &seg.text(7));
+        put_opt(&mut claim.facility_type, &seg.text(8));
+        put_opt(&mut claim.frequency, &seg.text(9));
+    }
+
+    fn header_segment(&mut self, seg: &Elements<'_>) {
         match seg.id() {
-            "BPR" => {
-                self.bpr_at = seg.position();
-                let amount = self.amount(seg, 2, true).unwrap_or_default();
+            b"BPR" => {
+                self.bpr_at = seg.at;
+                let amount = self.header_notes().amount(seg, 2, true).unwrap_or_default();
                 let p = &mut self.header.payment;
-                p.handling = text(seg, 1);
+                p.handling = seg.string(1);
                 p.amount = amount;
-                p.credit_debit = text(seg, 3);
-                p.method = text(seg, 4);
-                p.format = opt(seg, 5);
-                let bpr16 = text(seg, 16);
-                let bpr15 = text(seg, 15);
+                p.credit_debit = seg.string(3);
+                p.method = seg.string(4);
+                p.format = seg.opt(5);
+                let bpr16 = seg.text(16);
+                let bpr15 = seg.text(15);
                 if bpr16.is_empty() {
                     if let Some(d) = parse_date(&bpr15) {
                         self.header.payment.date = Some(d);
                         self.finding(
-                            FindingLevel::File,
                             "BPR16-MISSING",
-                            seg.position(),
+                            seg.at,
                             "BPR16 (payment date) is missing; a date was found in BPR15 (an account number \
                              element) and used as the payment date"
                                 .into(),
-                            None,
-                            None,
                         );
                     } else {
-                        self.finding(
-                            FindingLevel::File,
-                            "BPR16-MISSING",
-                            seg.position(),
-                            "BPR16 (payment date) is missing".into(),
-                            None,
-                            None,
-                        );
+                        self.finding("BPR16-MISSING", seg.at, "BPR16 (payment date) is missing".into());
                     }
                 } else {
                     self.header.payment.date = parse_date(&bpr16);
                     if self.header.payment.date.is_none() {
                         self.finding(
-                            FindingLevel::File,
                             "BPR16-INVALID",
-                            seg.position(),
+                            seg.at,
                             "BPR16 (payment date) is not a valid CCYYMMDD date; the payment has no date".into(),
-                            None,
-                            None,
                         );
                     }
                 }
             }
-            "TRN" => {
+            b"TRN" => {
                 self.header.trace =
-                    Trace { number: text(seg, 2), originator: text(seg, 3), originator_supplemental: opt(seg, 4) };
+                    Trace { number: seg.string(2), originator: seg.string(3), originator_supplemental: seg.opt(4) };
                 // Findings raised before TRN (BPR) belong to this trace too.
-                let trace = self.header.trace.number.clone();
+                let trace = &self.header.trace.number;
                 for f in &mut self.trailer.findings {
-                    f.trace.clone_from(&trace);
+                    f.trace.clone_from(trace);
                 }
             }
-            "DTM" if seg.text(1) == "405" => self.header.production_date = self.date(seg, 2),
-            "N1" => {
+            b"DTM" if seg.raw(1) == b"405" => self.header.production_date = self.header_notes().date(seg, 2),
+            b"N1" => {
                 let party = Party {
-                    entity: text(seg, 1),
-                    name: text(seg, 2),
-                    id_qualifier: opt(seg, 3),
-                    id: opt(seg, 4),
+                    entity: seg.string(1),
+                    name: seg.string(2),
+                    id_qualifier: seg.opt(3),
+                    id: seg.opt(4),
                     ..Party::default()
                 };
                 match party.entity.as_str() {
@@ -452,11 +781,11 @@ impl State {
                     }
                 }
             }
-            "N3" | "N4" | "REF" | "PER" | "RDM" => {
+            b"N3" | b"N4" | b"REF" | b"PER" | b"RDM" => {
                 let party = match self.header_loop {
                     HeaderLoop::Top => {
-                        if seg.id() == "REF" {
-                            self.header.references.push(Reference { qualifier: text(seg, 1), value: text(seg, 2) });
+                        if seg.id() == b"REF" {
+                            self.header.references.push(Reference { qualifier: seg.string(1), value: seg.string(2) });
                         }
                         return;
                     }
@@ -464,22 +793,22 @@ impl State {
                     HeaderLoop::Payee => &mut self.header.payee,
                 };
                 match seg.id() {
-                    "N3" => {
-                        party.street.extend(opt(seg, 1));
-                        party.street.extend(opt(seg, 2));
+                    b"N3" => {
+                        party.street.extend(seg.opt(1));
+                        party.street.extend(seg.opt(2));
                     }
-                    "N4" => {
-                        party.city = opt(seg, 1);
-                        party.state = opt(seg, 2);
-                        party.zip = opt(seg, 3);
+                    b"N4" => {
+                        party.city = seg.opt(1);
+                        party.state = seg.opt(2);
+                        party.zip = seg.opt(3);
                     }
-                    "REF" => party.references.push(Reference { qualifier: text(seg, 1), value: text(seg, 2) }),
-                    "PER" => party.contacts.push(Contact {
-                        function: text(seg, 1),
-                        name: opt(seg, 2),
+                    b"REF" => party.references.push(Reference { qualifier: seg.string(1), value: seg.string(2) }),
+                    b"PER" => party.contacts.push(Contact {
+                        function: seg.string(1),
+                        name: seg.opt(2),
                         numbers: [(3, 4), (5, 6), (7, 8)]
                             .iter()
-                            .filter_map(|(q, v)| Some((opt(seg, *q)?, text(seg, *v))))
+                            .filter_map(|(q, v)| Some((seg.opt(*q)?, seg.string(*v))))
                             .collect(),
                     }),
                     _ => {}
@@ -489,202 +818,143 @@ impl State {
         }
     }
 
-    fn detail_segment(&mut self, seg: &Segment<'_>) {
-        let Some(mut claim) = self.claim.take() else {
+    fn detail_segment(&mut self, seg: &Elements<'_>) {
+        if !self.claim_open {
             // Segments between LX/TS3 and the first CLP, or after PLB: nothing to attach.
             return;
-        };
+        }
+        let State { claim, trailer, header, spares, .. } = self;
+        let mut notes = Notes { findings: &mut trailer.findings, trace: &header.trace.number, pcn: Some(&claim.pcn) };
         let in_line = !claim.lines.is_empty();
         match seg.id() {
-            "CAS" => {
-                let adjustments = self.cas(seg);
-                match claim.lines.last_mut() {
-                    Some(line) => line.adjustments.extend(adjustments),
-                    None => claim.adjustments.extend(adjustments),
-                }
-            }
-            "NM1" => {
-                let name = PersonName {
-                    entity: text(seg, 1),
-                    last: text(seg, 3),
-                    first: text(seg, 4),
-                    middle: text(seg, 5),
-                    id_qualifier: text(seg, 8),
-                    id: text(seg, 9),
+            b"CAS" => {
+                let adjustments = match claim.lines.last_mut() {
+                    Some(line) => &mut line.adjustments,
+                    None => &mut claim.adjustments,
                 };
-                match name.entity.as_str() {
-                    "QC" => claim.patient = Some(name),
-                    "IL" => claim.insured = Some(name),
-                    "74" => claim.corrected_patient = Some(name),
-                    "82" => claim.rendering_provider = Some(name),
-                    _ => claim.other_names.push(name),
-                }
+                cas(seg, &mut notes, adjustments, spares);
             }
-            "MIA" => {
-                let elements: Vec<String> = (1..=24).map(|n| text(seg, n)).collect();
-                let remark_codes = [5, 20, 21, 22, 23].iter().filter_map(|n| opt(seg, *n)).collect();
+            b"NM1" => {
+                let mut name = spares.names.pop().unwrap_or_default();
+                put(&mut name.entity, &seg.text(1));
+                put(&mut name.last, &seg.text(3));
+                put(&mut name.first, &seg.text(4));
+                put(&mut name.middle, &seg.text(5));
+                put(&mut name.id_qualifier, &seg.text(8));
+                put(&mut name.id, &seg.text(9));
+                let slot = match name.entity.as_str() {
+                    "QC" => &mut claim.patient,
+                    "IL" => &mut claim.insured,
+                    "74" => &mut claim.corrected_patient,
+                    "82" => &mut claim.rendering_provider,
+                    _ => {
+                        claim.other_names.push(name);
+                        return;
+                    }
+                };
+                spares.names.extend(slot.replace(name));
+            }
+            b"MIA" => {
+                let elements: Vec<String> = (1..=24).map(|n| seg.string(n)).collect();
+                let remark_codes = [5, 20, 21, 22, 23].iter().filter_map(|n| seg.opt(*n)).collect();
                 claim.inpatient = Some(AdjudicationInfo { elements, remark_codes });
             }
-            "MOA" => {
-                let elements: Vec<String> = (1..=9).map(|n| text(seg, n)).collect();
-                let remark_codes = (3..=7).filter_map(|n| opt(seg, n)).collect();
+            b"MOA" => {
+                let elements: Vec<String> = (1..=9).map(|n| seg.string(n)).collect();
+                let remark_codes = (3..=7).filter_map(|n| seg.opt(n)).collect();
                 claim.outpatient = Some(AdjudicationInfo { elements, remark_codes });
             }
-            "SVC" => {
-                let line = self.svc(seg, &claim);
-                claim.lines.push(line);
-            }
-            "REF" => {
-                let r = Reference { qualifier: text(seg, 1), value: text(seg, 2) };
-                match claim.lines.last_mut() {
-                    Some(line) if r.qualifier == "6R" => line.line_control_number = Some(r.value),
-                    Some(line) => line.references.push(r),
-                    None => claim.references.push(r),
+            b"SVC" => {
+                let line_no = claim.lines.len() as u32 + 1;
+                claim.lines.push(spares.lines.pop().unwrap_or_default());
+                if let Some(line) = claim.lines.last_mut() {
+                    svc(seg, &mut notes, line_no, line);
                 }
             }
-            "DTM" => {
-                let qualifier = text(seg, 1);
-                let date = self.date(seg, 2);
-                if let Some(date) = date {
-                    match (claim.lines.last_mut(), qualifier.as_str()) {
+            b"REF" => {
+                let qualifier = seg.text(1);
+                match claim.lines.last_mut() {
+                    Some(line) if qualifier == "6R" => {
+                        let value = spares.string(&seg.text(2));
+                        spares.keep_string(line.line_control_number.replace(value));
+                    }
+                    line => {
+                        let mut r = spares.references.pop().unwrap_or_default();
+                        r.qualifier.clear();
+                        r.qualifier.push_str(&qualifier);
+                        put(&mut r.value, &seg.text(2));
+                        match line {
+                            Some(line) => line.references.push(r),
+                            None => claim.references.push(r),
+                        }
+                    }
+                }
+            }
+            b"DTM" => {
+                let qualifier = seg.text(1);
+                if let Some(date) = notes.date(seg, 2) {
+                    match (claim.lines.last_mut(), qualifier.as_ref()) {
                         (Some(line), "472" | "150") => line.service_date = Some(date),
                         (Some(line), "151") => line.service_date_to = Some(date),
                         (Some(_), _) => {}
                         (None, "232") => claim.statement_from = Some(date),
                         (None, "233") => claim.statement_to = Some(date),
                         (None, "050") => claim.received = Some(date),
-                        (None, _) => claim.dates.push(QualifiedDate { qualifier, date }),
+                        (None, _) => claim.dates.push(QualifiedDate { qualifier: qualifier.into_owned(), date }),
                     }
                 }
             }
-            "AMT" | "QTY" => {
-                let amount = self.amount(seg, 2, true).unwrap_or_default();
-                let qa = QualifiedAmount { qualifier: text(seg, 1), amount };
-                match (claim.lines.last_mut(), seg.id()) {
-                    (Some(line), "AMT") if qa.qualifier == "B6" => line.allowed = Some(qa.amount),
-                    (Some(line), "AMT") => line.amounts.push(qa),
-                    (Some(line), _) => line.quantities.push(qa),
-                    (None, "AMT") => claim.amounts.push(qa),
-                    (None, _) => claim.quantities.push(qa),
+            id @ (b"AMT" | b"QTY") => {
+                let amount = notes.amount(seg, 2, true).unwrap_or_default();
+                let qualifier = seg.text(1);
+                let amt = id == b"AMT";
+                match claim.lines.last_mut() {
+                    Some(line) if amt && qualifier == "B6" => line.allowed = Some(amount),
+                    Some(line) => {
+                        let qa = QualifiedAmount { qualifier: qualifier.into_owned(), amount };
+                        if amt { line.amounts.push(qa) } else { line.quantities.push(qa) }
+                    }
+                    None => {
+                        let qa = QualifiedAmount { qualifier: qualifier.into_owned(), amount };
+                        if amt { claim.amounts.push(qa) } else { claim.quantities.push(qa) }
+                    }
                 }
             }
-            "LQ" if in_line => {
+            b"LQ" if in_line => {
                 if let Some(line) = claim.lines.last_mut() {
-                    let code = text(seg, 2);
-                    match seg.text(1).as_ref() {
-                        "RX" => line.remark_codes.push(format!("RX:{code}")),
+                    let code = seg.string(2);
+                    match seg.raw(1) {
+                        b"RX" => line.remark_codes.push(format!("RX:{code}")),
                         _ => line.remark_codes.push(code),
                     }
                 }
             }
             _ => {}
         }
-        self.claim = Some(claim);
     }
 
-    fn cas(&mut self, seg: &Segment<'_>) -> Vec<ClaimAdjustment> {
-        let group = text(seg, 1);
-        let mut out = Vec::new();
-        for k in 0..6 {
-            let base = 2 + k * 3;
-            let reason = text(seg, base);
-            if reason.is_empty() {
-                continue;
-            }
-            let amount = self.amount(seg, base + 1, true).unwrap_or_default();
-            let quantity = self.amount(seg, base + 2, false);
-            out.push(ClaimAdjustment { group: group.clone(), reason, amount, quantity });
-        }
-        out
-    }
-
-    /// Splits SVC01/SVC06, noticing a composite written with another separator than ISA16.
-    fn procedure(&mut self, seg: &Segment<'_>, n: usize, claim: &ClaimPayment) -> Option<ProcedureId> {
-        let raw = seg.text(n);
-        if raw.is_empty() {
-            return None;
-        }
-        let declared = seg.separators().component as char;
-        let mut parts: Vec<String> = seg.components(n).map(|c| String::from_utf8_lossy(c).trim().to_string()).collect();
-        if parts.len() == 1 {
-            let foreign = [':', '>', '|', '^', '\\', '!']
-                .into_iter()
-                .find(|c| *c != declared && raw.contains(*c) && raw.split(*c).next().is_some_and(|q| q.len() == 2));
-            if let Some(c) = foreign {
-                self.finding(
-                    FindingLevel::File,
-                    "COMPOSITE-SEPARATOR",
-                    seg.position(),
-                    format!(
-                        "SVC{n:02} separates its components with '{c}' but the interchange declares '{declared}' \
-                         (ISA16); read with '{c}'"
-                    ),
-                    Some(claim.pcn.clone()),
-                    Some(claim.lines.len() as u32 + 1),
-                );
-                parts = raw.split(c).map(|p| p.trim().to_string()).collect();
-            }
-        }
-        let mut it = parts.into_iter();
-        let qualifier = it.next().unwrap_or_default();
-        let code = it.next().unwrap_or_default();
-        let modifiers: Vec<String> = it.take(4).filter(|m| !m.is_empty()).collect();
-        Some(ProcedureId { qualifier, code, modifiers })
-    }
-
-    fn svc(&mut self, seg: &Segment<'_>, claim: &ClaimPayment) -> ServicePayment {
-        let line_no = claim.lines.len() as u32 + 1;
-        let procedure = self.procedure(seg, 1, claim).unwrap_or_default();
-        if procedure.code.is_empty() {
-            self.finding(
-                FindingLevel::File,
-                "SVC01-NO-CODE",
-                seg.position(),
-                "SVC01 has no procedure code (SVC01-2); the line cannot be matched by code".into(),
-                Some(claim.pcn.clone()),
-                Some(line_no),
-            );
-        }
-        let charge = self.amount(seg, 2, true).unwrap_or_default();
-        let paid = self.amount(seg, 3, true).unwrap_or_default();
-        let units_paid = self.amount(seg, 5, false).unwrap_or(Decimal::ONE);
-        let original_procedure = self.procedure(seg, 6, claim);
-        let original_units = self.amount(seg, 7, false);
-        ServicePayment {
-            procedure,
-            charge,
-            paid,
-            revenue_code: opt(seg, 4),
-            units_paid,
-            original_procedure,
-            original_units,
-            position: seg.position(),
-            ..ServicePayment::default()
-        }
-    }
-
-    fn plb(&mut self, seg: &Segment<'_>) {
-        let provider_id = text(seg, 1);
-        let fiscal_period_date = self.date(seg, 2);
+    fn plb(&mut self, seg: &Elements<'_>) {
+        let provider_id = seg.string(1);
+        let mut notes = Notes { findings: &mut self.trailer.findings, trace: &self.header.trace.number, pcn: None };
+        let fiscal_period_date = notes.date(seg, 2);
         for k in 0..6 {
             let n = 3 + k * 2;
-            let reason = seg.component_text(n, 1).trim().to_string();
+            let reason = seg.component(n, 1);
             if reason.is_empty() {
                 continue;
             }
             let reference = {
-                let r = seg.component_text(n, 2);
-                let r = r.trim();
-                if r.is_empty() { None } else { Some(r.to_string()) }
+                let r = seg.component(n, 2);
+                if r.is_empty() { None } else { Some(r.into_owned()) }
             };
-            let amount = self.amount(seg, n + 1, true).unwrap_or_default();
+            let amount = notes.amount(seg, n + 1, true).unwrap_or_default();
             self.trailer.provider_adjustments.push(ProviderAdjustment {
                 provider_id: provider_id.clone(),
                 fiscal_period_date,
-                reason,
+                reason: reason.into_owned(),
                 reference,
                 amount,
-                position: seg.position(),
+                position: seg.at,
             });
         }
     }
@@ -696,29 +966,32 @@ impl State {
         self.header_sent = true;
         if !self.header.payer.contacts.iter().any(|c| c.function == "BL") {
             self.finding(
-                FindingLevel::File,
                 "PER-BL-MISSING",
                 self.header.position,
                 "the payer's technical contact (PER*BL, loop 1000A) is required by 005010X221A1 and missing".into(),
-                None,
-                None,
             );
         }
         on(RemitEvent::Header(&self.header))
     }
 
     fn flush_claim(&mut self, on: &mut impl FnMut(RemitEvent<'_>) -> Result<(), RemitError>) -> Result<(), RemitError> {
-        let Some(claim) = self.claim.take() else { return Ok(()) };
-        self.current_pcn = None;
-        self.balance_claim(&claim);
+        if !self.claim_open {
+            return Ok(());
+        }
+        self.claim_open = false;
+        self.balance_claim();
         self.trailer.claim_count += 1;
-        self.trailer.claims_paid += claim.paid;
-        on(RemitEvent::Claim(&claim))
+        self.trailer.claims_paid += self.claim.paid;
+        on(RemitEvent::Claim(&self.claim))
     }
 
-    fn balance_claim(&mut self, claim: &ClaimPayment) {
+    fn balance_claim(&mut self) {
+        let claim = &self.claim;
+        let mut line_adjustments = Decimal::ZERO;
         for (i, line) in claim.lines.iter().enumerate() {
-            let expected = line.charge - line.total_adjustments();
+            let adjusted = line.total_adjustments();
+            line_adjustments += adjusted;
+            let expected = line.charge - adjusted;
             if expected != line.paid {
                 self.trailer.findings.push(Finding {
                     level: FindingLevel::Line,
@@ -732,7 +1005,7 @@ impl State {
                         "line {}: charge {} minus adjustments {} is {}, but SVC03 paid is {}",
                         i + 1,
                         line.charge,
-                        line.total_adjustments(),
+                        adjusted,
                         expected,
                         line.paid
                     ),
@@ -740,7 +1013,8 @@ impl State {
                 });
             }
         }
-        let adjustments = claim.total_adjustments();
+        // ClaimPayment::total_adjustments, with the line sums above (same order of additions).
+        let adjustments = claim.adjustments.iter().map(|a| a.amount).sum::<Decimal>() + line_adjustments;
         let expected = claim.charge - adjustments;
         if expected != claim.paid {
             self.trailer.findings.push(Finding {
@@ -781,6 +1055,106 @@ impl State {
             });
         }
     }
+}
+
+/// `CAS`: up to six (reason, amount, quantity) triplets under one group code.
+fn cas(seg: &Elements<'_>, notes: &mut Notes<'_>, out: &mut Vec<ClaimAdjustment>, spares: &mut Spares) {
+    let group = seg.text(1);
+    for k in 0..6 {
+        let base = 2 + k * 3;
+        if base >= seg.count {
+            break;
+        }
+        let reason = seg.text(base);
+        if reason.is_empty() {
+            continue;
+        }
+        let amount = notes.amount(seg, base + 1, true).unwrap_or_default();
+        let quantity = notes.amount(seg, base + 2, false);
+        let mut adjustment = spares.adjustments.pop().unwrap_or_default();
+        adjustment.group.clear();
+        adjustment.group.push_str(&group);
+        adjustment.reason.clear();
+        adjustment.reason.push_str(&reason);
+        adjustment.amount = amount;
+        adjustment.quantity = quantity;
+        out.push(adjustment);
+    }
+}
+
+/// `SVC`: one service line, into a new or reused (emptied) [`ServicePayment`].
+fn svc(seg: &Elements<'_>, notes: &mut Notes<'_>, line_no: u32, line: &mut ServicePayment) {
+    if !procedure(seg, 1, notes, line_no, &mut line.procedure) {
+        line.procedure.qualifier.clear();
+        line.procedure.code.clear();
+        line.procedure.modifiers.clear();
+    }
+    if line.procedure.code.is_empty() {
+        notes.note(
+            "SVC01-NO-CODE",
+            seg.at,
+            "SVC01 has no procedure code (SVC01-2); the line cannot be matched by code".into(),
+            Some(line_no),
+        );
+    }
+    line.charge = notes.amount(seg, 2, true).unwrap_or_default();
+    line.paid = notes.amount(seg, 3, true).unwrap_or_default();
+    line.units_paid = notes.amount(seg, 5, false).unwrap_or(Decimal::ONE);
+    let mut original = line.original_procedure.take().unwrap_or_default();
+    if procedure(seg, 6, notes, line_no, &mut original) {
+        line.original_procedure = Some(original);
+    }
+    line.original_units = notes.amount(seg, 7, false);
+    put_opt(&mut line.revenue_code, &seg.text(4));
+    line.service_date = None;
+    line.service_date_to = None;
+    line.allowed = None;
+    line.position = seg.at;
+}
+
+/// Reads SVC01/SVC06 into `out` (false when the element is empty), noticing a composite written
+/// with another separator than ISA16.
+fn procedure(seg: &Elements<'_>, n: usize, notes: &mut Notes<'_>, line_no: u32, out: &mut ProcedureId) -> bool {
+    let e = seg.raw(n);
+    if e.is_empty() {
+        return false;
+    }
+    let raw = seg.untrimmed(n);
+    let component = seg.seps.component;
+    let declared = component as char;
+    let mut foreign = None;
+    if !e.contains(&component) {
+        foreign = [':', '>', '|', '^', '\\', '!']
+            .into_iter()
+            .find(|c| *c != declared && raw.contains(*c) && raw.split(*c).next().is_some_and(|q| q.len() == 2));
+        if let Some(c) = foreign {
+            notes.note(
+                "COMPOSITE-SEPARATOR",
+                seg.at,
+                format!(
+                    "SVC{n:02} separates its components with '{c}' but the interchange declares '{declared}' \
+                     (ISA16); read with '{c}'"
+                ),
+                Some(line_no),
+            );
+        }
+    }
+    // `[c]` rather than `c`: a char-by-char search, which on a handful of bytes beats the memchr
+    // one a lone char gets.
+    match foreign {
+        Some(c) => fill_procedure(out, raw.split([c])),
+        // Text split at an ASCII separator is the bytes split there, each part read as text.
+        None if component.is_ascii() => fill_procedure(out, raw.split([declared])),
+        None => fill_procedure(out, e.split(|b| *b == component).map(String::from_utf8_lossy)),
+    }
+    true
+}
+
+fn fill_procedure<S: AsRef<str>>(out: &mut ProcedureId, mut parts: impl Iterator<Item = S>) {
+    put(&mut out.qualifier, parts.next().as_ref().map_or("", |p| trim(p.as_ref())));
+    put(&mut out.code, parts.next().as_ref().map_or("", |p| trim(p.as_ref())));
+    out.modifiers.clear();
+    out.modifiers.extend(parts.take(4).map(|m| trim(m.as_ref()).to_string()).filter(|m| !m.is_empty()));
 }
 
 #[cfg(test)]
@@ -902,5 +1276,203 @@ mod tests {
         assert_eq!(parse_decimal(".5"), Some(Decimal::new(5, 1)));
         assert_eq!(parse_decimal("-.5"), Some(Decimal::new(-5, 1)));
         assert_eq!(parse_decimal("x"), None);
+    }
+
+    /// Every amount as it was read before the fast path.
+    fn general_decimal(s: &str) -> Option<Decimal> {
+        let s = s.trim();
+        Decimal::from_str(s).ok().or_else(|| {
+            let fixed = if let Some(rest) = s.strip_prefix("-.") {
+                format!("-0.{rest}")
+            } else {
+                format!("0.{}", s.strip_prefix('.')?)
+            };
+            Decimal::from_str(&fixed).ok()
+        })
+    }
+
+    #[test]
+    fn fast_amounts_equal_the_general_parser_down_to_the_scale() {
+        for s in [
+            "0",
+            "00",
+            "7",
+            "80",
+            "80.0",
+            "80.00",
+            "100.00",
+            "-5.00",
+            "-5",
+            "0012.3400",
+            "-0012.5",
+            "0.01",
+            "-0.01",
+            "123456789012345.67",
+            "9999999999999999.9",
+            "999999999999999999",
+            "-999999999999999999",
+            "1.000000000000000",
+        ] {
+            let fast = fast_decimal(s.as_bytes()).unwrap_or_else(|| panic!("{s} takes the fast path"));
+            let general = general_decimal(s).unwrap();
+            assert_eq!((fast, fast.scale(), fast.to_string()), (general, general.scale(), general.to_string()), "{s}");
+            assert_eq!(parse_decimal(s), Some(general), "{s}");
+        }
+    }
+
+    #[test]
+    fn amounts_outside_the_fast_path_are_read_as_before() {
+        for s in [
+            "-0",
+            "-0.00",
+            "+5",
+            "1_000",
+            "1e5",
+            "5.",
+            ".",
+            "-.",
+            ".5",
+            "-.25",
+            "1234567890123456789",
+            "0.0000000000000000001",
+        ] {
+            assert_eq!(fast_decimal(s.as_bytes()), None, "{s}");
+            let before = general_decimal(s);
+            let now = parse_decimal(s);
+            assert_eq!(now.map(|d| (d.scale(), d.to_string())), before.map(|d| (d.scale(), d.to_string())), "{s}");
+        }
+    }
+
+    #[test]
+    fn invalid_amounts_are_rejected_by_both_paths() {
+        for s in ["", "-", "abc", "1,000.00", "12-", "--5", "1.2.3", "1 0", ".x", "-.-"] {
+            assert_eq!(fast_decimal(s.as_bytes()), None, "{s}");
+            assert_eq!(parse_decimal(s), None, "{s}");
+            assert_eq!(general_decimal(s), None, "{s}");
+        }
+    }
+
+    #[test]
+    fn an_invalid_amount_is_the_same_finding_as_before() {
+        let r = remit(&format!("{HEAD}CLP*CK1*1*1O0.00*80.00**12~CAS*CO*45*~"));
+        let found: Vec<_> = r[0].findings.iter().map(|f| (f.code, f.message.as_str(), f.pcn.as_deref())).collect();
+        assert!(found.contains(&("AMOUNT-INVALID", "CLP03 is not a number; read as 0", Some("CK1"))), "{found:?}");
+        assert!(
+            found.contains(&("AMOUNT-MISSING", "CAS03 is required and missing; read as 0", Some("CK1"))),
+            "{found:?}"
+        );
+        assert_eq!(r[0].claims[0].charge, Decimal::ZERO);
+    }
+
+    #[test]
+    fn ccyymmdd_dates_are_read_like_chrono_reads_them() {
+        for s in [
+            "20261102",
+            "20240229",
+            "20250229",
+            "20261301",
+            "20260001",
+            "20260100",
+            "20261231",
+            "00000101",
+            "99991231",
+            "2026110",
+            "202611021",
+            "2026-1-1",
+            "2026110x",
+            "",
+        ] {
+            let chrono = NaiveDate::parse_from_str(s, "%Y%m%d").ok().filter(|_| s.len() == 8);
+            assert_eq!(parse_date(s), chrono, "{s}");
+        }
+    }
+
+    #[test]
+    fn elements_are_trimmed_like_str_trim() {
+        for e in
+            [&b" CK1 "[..], b"\t\x0bA B\r", b"", b"   ", b"\xc2\xa0NBSP\xc2\xa0", b"caf\xc3\xa9", b"bad\xff", b"\xff"]
+        {
+            let before = String::from_utf8_lossy(e).trim().to_string();
+            assert_eq!(trimmed(e), before, "{e:?}");
+        }
+    }
+
+    #[test]
+    fn a_claim_after_a_full_one_starts_empty() {
+        let r = remit(&format!(
+            "{HEAD}CLP*CK1*1*100.00*80.00*20.00*12*PCN9~NM1*QC*1*DOE*JANE****MI*M1~DTM*232*20261101~REF*EA*X~\
+             SVC*HC:99213:25*100.00*80.00**1*HC:99212~DTM*472*20261101~CAS*PR*2*20.00~REF*6R*CK1-1~AMT*B6*100.00~\
+             LQ*HE*N130~CLP*CK2*4*0*0**12~SVC*HC:99214*0*0~"
+        ));
+        let c = &r[0].claims[1];
+        assert_eq!((c.pcn.as_str(), c.payer_claim_number.as_ref()), ("CK2", None));
+        assert!(c.patient.is_none() && c.statement_from.is_none() && c.references.is_empty());
+        let l = &c.lines[0];
+        assert_eq!(l.procedure.modifiers, Vec::<String>::new());
+        assert!(l.original_procedure.is_none() && l.line_control_number.is_none() && l.allowed.is_none());
+        assert!(l.adjustments.is_empty() && l.remark_codes.is_empty() && l.service_date.is_none());
+        assert_eq!(r[0].claims[0].lines[0].line_control_number.as_deref(), Some("CK1-1"));
+    }
+
+    #[test]
+    fn split_elements_read_like_the_segment_accessors() {
+        let odd = Separators { element: 0xA7, repetition: None, component: 0xB6, segment: b'~' };
+        let cases: [(&[u8], Separators); 5] = [
+            (b"SVC*HC:99213:25*100.00* 80.00 **1", Separators::default()),
+            (b"NM1*QC*1*CAF\xc3\xa9*\xc2\xa0ANN\xc2\xa0****MI*\xff1", Separators::default()),
+            (b"CAS*CO*45*1*2*3*4*5*6*7*8*9*10*11*12*13*14*15*16*17*18*19*20*21*22*23*24*25*26", Separators::default()),
+            (b"SVC\xa7HC\xb699213\xa7\xc3\xa910", odd),
+            (b"LX", Separators::default()),
+        ];
+        for (raw, seps) in cases {
+            let seg = Segment::new(raw, seps, Position::default());
+            let split = Elements::split(&seg);
+            assert_eq!(split.id(), seg.id().as_bytes());
+            for n in 0..ELEMENT_SLOTS {
+                assert_eq!(split.raw(n), seg.element(n), "{raw:?} {n}");
+                assert_eq!(split.text(n), seg.text(n).trim(), "{raw:?} {n}");
+                assert_eq!(split.untrimmed(n), seg.text(n), "{raw:?} {n}");
+                assert_eq!(split.component(n, 2), seg.component_text(n, 2).trim(), "{raw:?} {n}");
+            }
+        }
+    }
+
+    #[test]
+    fn money_dates_and_qualifiers_are_trimmed_like_text_unicode_spaces_included() {
+        let r = remit(&format!(
+            "{HEAD}CLP*CK1*1* 100.00\u{a0}*\u{a0}80.00*20.00*12~DTM*\u{a0}232 *\u{a0}20261101\u{a0}~\
+             SVC*HC:99213*100.00*80.00~REF*\u{2003}6R*L1~CAS*PR*2*\u{a0}20.00~"
+        ));
+        let c = &r[0].claims[0];
+        assert_eq!((c.charge, c.paid), (Decimal::new(10000, 2), Decimal::new(8000, 2)));
+        assert_eq!(c.statement_from, NaiveDate::from_ymd_opt(2026, 11, 1));
+        assert_eq!(c.lines[0].line_control_number.as_deref(), Some("L1"));
+        assert_eq!(c.lines[0].adjustments[0].amount, Decimal::new(2000, 2));
+        assert!(r[0].findings.is_empty(), "{:?}", r[0].findings);
+    }
+
+    #[test]
+    fn splitting_eight_bytes_at_a_time_finds_every_element_of_any_segment() {
+        // A fixed pseudo-random walk over bytes that matter: separators, letters, spaces, UTF-8.
+        let alphabet = [b'*', b'*', b'*', b'*', b'A', b'1', b' ', b':', b'.', 0xC3, 0xA9, 0xFF];
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        for len in 0..80 {
+            for _ in 0..20 {
+                let mut raw = b"CAS".to_vec();
+                for _ in 0..len {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    raw.push(alphabet[(state % alphabet.len() as u64) as usize]);
+                }
+                let seg = Segment::new(&raw, Separators::default(), Position::default());
+                let split = Elements::split(&seg);
+                assert_eq!(split.text.is_some(), std::str::from_utf8(&raw).is_ok(), "{raw:?}");
+                for n in 0..ELEMENT_SLOTS {
+                    assert_eq!(split.raw(n), seg.element(n), "{raw:?} {n}");
+                    assert_eq!(split.text(n), seg.text(n).trim(), "{raw:?} {n}");
+                }
+            }
+        }
     }
 }

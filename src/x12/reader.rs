@@ -214,7 +214,7 @@ impl<R: Read> SegmentReader<R> {
         };
         let mut searched = 0;
         loop {
-            if let Some(i) = memchr::memchr(seps.segment, &self.buf[self.start + searched..self.end]) {
+            if let Some(i) = find_byte(seps.segment, &self.buf[self.start + searched..self.end]) {
                 let seg_end = self.start + searched + i;
                 return Ok((self.start, seg_end, seg_end + 1));
             }
@@ -235,17 +235,60 @@ impl<R: Read> SegmentReader<R> {
     }
 }
 
-fn check_segment_id(raw: &[u8], element_sep: u8) -> Result<(), SyntaxError> {
-    let id = &raw[..memchr::memchr(element_sep, raw).unwrap_or(raw.len())];
-    let ok = (2..=3).contains(&id.len())
-        && id.iter().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
-        && id[0].is_ascii_uppercase();
-    if ok {
-        Ok(())
-    } else {
-        let shown: String = id.iter().take(8).map(|b| if b.is_ascii_graphic() { *b as char } else { '?' }).collect();
-        Err(SyntaxError::BadSegmentId { id: shown })
+/// `memchr` with a head start: most segments end within a few words, where looking at eight
+/// bytes at a time finds the terminator before `memchr` would have set up its vector search.
+#[inline]
+fn find_byte(needle: u8, haystack: &[u8]) -> Option<usize> {
+    const HEAD_WORDS: usize = 8;
+    let pattern = u64::from_ne_bytes([needle; 8]);
+    let mut scanned = 0;
+    for word in haystack.chunks_exact(8).take(HEAD_WORDS) {
+        let Ok(word) = <[u8; 8]>::try_from(word) else { break };
+        let hits = zero_bytes(u64::from_le_bytes(word) ^ pattern);
+        if hits != 0 {
+            return Some(scanned + hits.trailing_zeros() as usize / 8);
+        }
+        scanned += 8;
     }
+    let rest = &haystack[scanned..];
+    let found = if rest.len() < 16 { rest.iter().position(|b| *b == needle) } else { memchr::memchr(needle, rest) };
+    found.map(|i| scanned + i)
+}
+
+/// The high bit of each byte of `x` that is zero, and no other bit.
+#[inline]
+fn zero_bytes(x: u64) -> u64 {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    !(((x & LOW7) + LOW7) | x | LOW7)
+}
+
+/// Runs for every segment: a valid ID ends within the first four bytes, so only they are looked
+/// at unless the ID is bad.
+#[inline]
+fn check_segment_id(raw: &[u8], element_sep: u8) -> Result<(), SyntaxError> {
+    let id_char = |b: &u8| b.is_ascii_uppercase() || b.is_ascii_digit();
+    if let [first, second, rest @ ..] = raw
+        && first.is_ascii_uppercase()
+        && id_char(second)
+    {
+        let ok = match rest {
+            [] => true,
+            [sep, ..] if *sep == element_sep => true,
+            [third] => id_char(third),
+            [third, sep, ..] => id_char(third) && *sep == element_sep,
+        };
+        if ok {
+            return Ok(());
+        }
+    }
+    Err(bad_segment_id(raw, element_sep))
+}
+
+#[cold]
+fn bad_segment_id(raw: &[u8], element_sep: u8) -> SyntaxError {
+    let id = &raw[..memchr::memchr(element_sep, raw).unwrap_or(raw.len())];
+    let shown: String = id.iter().take(8).map(|b| if b.is_ascii_graphic() { *b as char } else { '?' }).collect();
+    SyntaxError::BadSegmentId { id: shown }
 }
 
 /// Calls `f` for every segment of an in-memory file.
@@ -357,6 +400,49 @@ mod tests {
         for text in ["ISA", "ISA*", "  ISA"] {
             let err = read_segments(text.as_bytes(), |_| {}).unwrap_err();
             assert!(matches!(err, X12Error::Syntax { kind: SyntaxError::InterchangeHeaderWidth { .. }, .. }), "{text}");
+        }
+    }
+
+    #[test]
+    fn segment_ids_are_two_or_three_capitals_or_digits_starting_with_a_capital() {
+        for good in [&b"GS"[..], b"GS*HC", b"NM1*QC", b"N1", b"N3*X", b"SE*1", b"ISA", b"GS*", b"NM1*"] {
+            assert_eq!(check_segment_id(good, b'*'), Ok(()), "{good:?}");
+        }
+        for (bad, shown) in [
+            (&b"G"[..], "G"),
+            (b"G*1", "G"),
+            (b"GSXX*1", "GSXX"),
+            (b"GSXX", "GSXX"),
+            (b"1GS*1", "1GS"),
+            (b"gs*1", "gs"),
+            (b"*IC*X", ""),
+            (b"TOOLONGID*1", "TOOLONGI"),
+            (b"N\xff*1", "N?"),
+            (b"NM1X", "NM1X"),
+            (b"", ""),
+            (b"N1\xff", "N1?"),
+        ] {
+            assert_eq!(check_segment_id(bad, b'*'), Err(SyntaxError::BadSegmentId { id: shown.into() }), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn the_word_at_a_time_search_finds_what_memchr_finds() {
+        for len in 0..200 {
+            for at in [0, 1, 7, 8, 9, 15, 16, 63, 64, 65, 71, 72, 100, 199] {
+                let mut hay = vec![b'A'; len];
+                if at < len {
+                    hay[at] = b'~';
+                }
+                if at + 3 < len {
+                    hay[at + 3] = b'~';
+                }
+                for b in hay.iter_mut().step_by(5) {
+                    *b ^= 0x80;
+                }
+                assert_eq!(find_byte(b'~', &hay), memchr::memchr(b'~', &hay), "{len} {at}");
+                assert_eq!(find_byte(b'~' ^ 0x80, &hay), memchr::memchr(b'~' ^ 0x80, &hay), "{len} {at}");
+            }
         }
     }
 
