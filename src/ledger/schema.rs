@@ -15,6 +15,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (3, "code_imports", include_str!("migrations/0003_code_imports.sql")),
     (4, "remittances", include_str!("migrations/0004_remittances.sql")),
     (6, "acks", include_str!("migrations/0006_acks.sql")),
+    (7, "build_speed", include_str!("migrations/0007_build_speed.sql")),
 ];
 
 pub fn latest_version() -> i64 {
