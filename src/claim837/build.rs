@@ -582,11 +582,16 @@ fn open_reader(ledger: &Ledger) -> Result<Option<rusqlite::Connection>, BuildErr
     )
     .map_err(|source| BuildError::Ledger(LedgerError::Open { path: path.to_path_buf(), source }))?;
     conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(sql)?;
+    // Enough to keep the encounters' ID index and the status index in memory while the rows
+    // themselves are read in PCN order (bounded: the same however many claims).
+    conn.pragma_update(None, "cache_size", READER_CACHE_KIB).map_err(sql)?;
     Ok(Some(conn))
 }
 
 /// SQLite page cache during a build, in KiB (negative: `PRAGMA cache_size` takes KiB that way).
-const BUILD_CACHE_KIB: i64 = -16384;
+const BUILD_CACHE_KIB: i64 = -32768;
+/// The reading connection's page cache, in KiB.
+const READER_CACHE_KIB: i64 = -8192;
 
 /// Tees written bytes into a SHA-256 so the file need not be read again.
 struct HashingWriter<W> {

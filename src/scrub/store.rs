@@ -165,7 +165,9 @@ fn scrub_in_transaction(
         // The result in force: the encounter_scrubs row, else the old encounters columns.
         const COLUMNS: &str = "SELECT e.id, e.content_hash, e.encounter_json,
                 CASE WHEN s.encounter_id IS NULL THEN e.scrub_status ELSE s.scrub_status END,
-                CASE WHEN s.encounter_id IS NULL THEN e.scrubbed_hash ELSE s.scrubbed_hash END
+                CASE WHEN s.encounter_id IS NULL THEN e.scrubbed_hash ELSE s.scrubbed_hash END,
+                s.encounter_id IS NOT NULL,
+                EXISTS (SELECT 1 FROM scrub_findings f WHERE f.encounter_id = e.id)
              FROM encounters e LEFT JOIN encounter_scrubs s ON s.encounter_id = e.id";
         let mut select = match &options.encounter {
             Some(_) => tx.prepare(&format!("{COLUMNS} WHERE e.id = ?1"))?,
@@ -191,17 +193,20 @@ fn scrub_in_transaction(
             })?;
             let stored_status = optional_text(row, 3)?;
             let scrubbed_hash = optional_text(row, 4)?;
+            let has_status_row: bool = row.get(5)?;
+            let has_findings: bool = row.get(6)?;
             let findings = scrub_encounter(&encounter, &ctx);
             progress.advance(1);
             let status = EncounterVerdict::of(&findings);
             let status_current = stored_status == Some(status.as_str()) && scrubbed_hash == Some(content_hash);
             let findings_current = status_current
                 && stored_findings(&tx, &id)? == findings.iter().map(StoredFinding::of).collect::<Vec<_>>();
-            if !findings_current {
-                pending.replace_findings(id.clone(), &findings);
+            // Only what changed is written, and only what is stored is deleted.
+            if !findings_current && (has_findings || !findings.is_empty()) {
+                pending.replace_findings(id.clone(), has_findings, &findings);
             }
             if !status_current {
-                pending.set_status(&encounter, status, content_hash.to_string());
+                pending.set_status(&encounter, has_status_row, status, content_hash.to_string());
             }
             if pending.is_full() {
                 pending.write(&tx, &scrubbed_at)?;
@@ -280,30 +285,51 @@ const ENCOUNTERS_PER_WRITE: usize = 64;
 #[derive(Default)]
 struct PendingWrites {
     findings: Vec<(String, Vec<StoredFinding>)>,
+    /// Encounters whose stored findings are to be deleted.
+    stale_findings: Vec<String>,
     /// (encounter ID, status, content hash scrubbed, primary CLM01, payer ID).
     statuses: Vec<(String, EncounterVerdict, String, String, String)>,
+    /// Encounters whose `encounter_scrubs` row is to be replaced.
+    stale_statuses: Vec<String>,
 }
 
 impl PendingWrites {
-    fn replace_findings(&mut self, encounter_id: String, findings: &[Finding]) {
-        self.findings.push((encounter_id, findings.iter().map(StoredFinding::of).collect()));
+    fn replace_findings(&mut self, encounter_id: String, stored: bool, findings: &[Finding]) {
+        if stored {
+            self.stale_findings.push(encounter_id.clone());
+        }
+        if !findings.is_empty() {
+            self.findings.push((encounter_id, findings.iter().map(StoredFinding::of).collect()));
+        }
     }
 
-    fn set_status(&mut self, encounter: &Encounter, status: EncounterVerdict, content_hash: String) {
+    fn set_status(&mut self, encounter: &Encounter, stored: bool, status: EncounterVerdict, content_hash: String) {
+        if stored {
+            self.stale_statuses.push(encounter.id.clone());
+        }
         let pcn = patient_control_number(&encounter.id, Responsibility::Primary, ClaimFrequency::Original, 1);
         self.statuses.push((encounter.id.clone(), status, content_hash, pcn, encounter.payer_id.clone()));
     }
 
     fn is_full(&self) -> bool {
-        self.findings.len() >= ENCOUNTERS_PER_WRITE || self.statuses.len() >= ENCOUNTERS_PER_WRITE
+        [self.findings.len(), self.stale_findings.len(), self.statuses.len(), self.stale_statuses.len()]
+            .iter()
+            .any(|n| *n >= ENCOUNTERS_PER_WRITE)
     }
 
     fn write(&mut self, tx: &Transaction<'_>, scrubbed_at: &str) -> Result<(), ScrubError> {
+        for (ids, table) in
+            [(&mut self.stale_findings, "scrub_findings"), (&mut self.stale_statuses, "encounter_scrubs")]
+        {
+            if ids.is_empty() {
+                continue;
+            }
+            let values: Vec<&dyn rusqlite::ToSql> = ids.iter().map(|id| id as &dyn rusqlite::ToSql).collect();
+            let sql = format!("DELETE FROM {table} WHERE encounter_id IN ({})", placeholders(1, values.len()));
+            execute(tx, &sql, values.len() == ENCOUNTERS_PER_WRITE, &values)?;
+            ids.clear();
+        }
         if !self.findings.is_empty() {
-            let ids: Vec<&dyn rusqlite::ToSql> =
-                self.findings.iter().map(|(id, _)| id as &dyn rusqlite::ToSql).collect();
-            let sql = format!("DELETE FROM scrub_findings WHERE encounter_id IN ({})", placeholders(1, ids.len()));
-            execute(tx, &sql, ids.len() == ENCOUNTERS_PER_WRITE, &ids)?;
             let rows: Vec<(&String, &StoredFinding)> =
                 self.findings.iter().flat_map(|(id, fs)| fs.iter().map(move |f| (id, f))).collect();
             for chunk in rows.chunks(FINDINGS_PER_INSERT) {
@@ -331,10 +357,6 @@ impl PendingWrites {
         if !self.statuses.is_empty() {
             // One narrow row per encounter (never the wide encounters row, which holds the JSON).
             let full = self.statuses.len() == ENCOUNTERS_PER_WRITE;
-            let ids: Vec<&dyn rusqlite::ToSql> =
-                self.statuses.iter().map(|(id, ..)| id as &dyn rusqlite::ToSql).collect();
-            let sql = format!("DELETE FROM encounter_scrubs WHERE encounter_id IN ({})", placeholders(1, ids.len()));
-            execute(tx, &sql, full, &ids)?;
             let codes: Vec<&str> = self.statuses.iter().map(|(_, s, ..)| s.as_str()).collect();
             let mut values: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(self.statuses.len() * 6);
             for ((id, _, hash, pcn, payer), code) in self.statuses.iter().zip(&codes) {
