@@ -152,53 +152,38 @@ fn scrub_in_transaction(
     progress: &dyn crate::progress::Progress,
     each: &mut dyn FnMut(EncounterScrub),
 ) -> Result<ScrubRun, ScrubError> {
+    let path = ledger.path().map(std::path::Path::to_path_buf);
     let tx = ledger.transaction()?;
     // Foreign keys stay on, checked once at commit instead of row by row.
     tx.execute_batch("PRAGMA defer_foreign_keys = ON")?;
     let practice = billing::load_practice(&tx)?.ok_or(ScrubError::NoPractice)?;
+    // A whole run on a ledger file reads on a connection of its own (opened once this run holds
+    // the write lock, so it reads what this run starts from).
+    let reader = match (&path, &options.encounter) {
+        (Some(path), None) => Some(open_reader(path)?),
+        _ => None,
+    };
     let billed = load_billed(&tx)?;
     let ctx = ScrubContext::new(&practice, options.reference, options.today, &billed);
     let mut run = ScrubRun { encounters: Vec::new(), not_checked: Vec::new(), summary: ScrubSummary::default() };
     let scrubbed_at = now_timestamp();
     let mut seen = false;
     {
-        // The result in force: the encounter_scrubs row, else the old encounters columns.
-        const COLUMNS: &str = "SELECT e.id, e.content_hash, e.encounter_json,
-                CASE WHEN s.encounter_id IS NULL THEN e.scrub_status ELSE s.scrub_status END,
-                CASE WHEN s.encounter_id IS NULL THEN e.scrubbed_hash ELSE s.scrubbed_hash END,
-                s.encounter_id IS NOT NULL,
-                EXISTS (SELECT 1 FROM scrub_findings f WHERE f.encounter_id = e.id)
-             FROM encounters e LEFT JOIN encounter_scrubs s ON s.encounter_id = e.id";
-        let mut select = match &options.encounter {
-            Some(_) => tx.prepare(&format!("{COLUMNS} WHERE e.id = ?1"))?,
-            // Table order: the wide rows are read once, front to back.
-            None => tx.prepare(&format!(
-                "{COLUMNS} WHERE NOT EXISTS (SELECT 1 FROM claims c WHERE c.encounter_id = e.id) ORDER BY e.rowid"
-            ))?,
-        };
-        let mut rows = match &options.encounter {
-            Some(id) => select.query([id])?,
-            None => select.query([])?,
-        };
         let mut pending = PendingWrites::default();
-        while let Some(row) = rows.next()? {
+        let mut process = |row: StoredRow| -> Result<(), ScrubError> {
             seen = true;
-            let id: String = row.get(0)?;
-            let content_hash = text(row, 1)?;
-            // Parsed straight from SQLite's buffer: no copy of the JSON.
-            let encounter: Encounter = serde_json::from_str(text(row, 2)?).map_err(|e| ScrubError::BadEncounter {
+            let StoredRow { id, content_hash, encounter, stored_status, scrubbed_hash, has_status_row, has_findings } =
+                row;
+            let encounter = encounter.map_err(|(line, column)| ScrubError::BadEncounter {
                 encounter_id: id.clone(),
-                line: e.line(),
-                column: e.column(),
+                line,
+                column,
             })?;
-            let stored_status = optional_text(row, 3)?;
-            let scrubbed_hash = optional_text(row, 4)?;
-            let has_status_row: bool = row.get(5)?;
-            let has_findings: bool = row.get(6)?;
             let findings = scrub_encounter(&encounter, &ctx);
             progress.advance(1);
             let status = EncounterVerdict::of(&findings);
-            let status_current = stored_status == Some(status.as_str()) && scrubbed_hash == Some(content_hash);
+            let status_current = stored_status.as_deref() == Some(status.as_str())
+                && scrubbed_hash.as_deref() == Some(content_hash.as_str());
             let findings_current = status_current
                 && stored_findings(&tx, &id)? == findings.iter().map(StoredFinding::of).collect::<Vec<_>>();
             // Only what changed is written, and only what is stored is deleted.
@@ -206,7 +191,7 @@ fn scrub_in_transaction(
                 pending.replace_findings(id.clone(), has_findings, &findings);
             }
             if !status_current {
-                pending.set_status(&encounter, has_status_row, status, content_hash.to_string());
+                pending.set_status(&encounter, has_status_row, status, content_hash);
             }
             if pending.is_full() {
                 pending.write(&tx, &scrubbed_at)?;
@@ -223,6 +208,44 @@ fn scrub_in_transaction(
             s.held += usize::from(status.is_held());
             s.unchanged += usize::from(up_to_date);
             each(EncounterScrub { id, status, findings, changed: !up_to_date });
+            Ok(())
+        };
+        match reader {
+            // One thread reads and parses the stored encounters (its own connection: WAL lets it
+            // read the ledger as committed before this run while this one writes) while this one
+            // scrubs them and writes the results; a bounded channel keeps memory flat.
+            Some(conn) => {
+                let (send, receive) = std::sync::mpsc::sync_channel::<StoredRow>(ROWS_IN_FLIGHT);
+                std::thread::scope(|scope| {
+                    // Only a whole run (no single encounter) reads on its own connection.
+                    let reader = scope.spawn(move || read_stored(&conn, None, &mut |row| send.send(row).is_ok()));
+                    let mut processed = Ok(());
+                    for row in receive.iter() {
+                        processed = process(row);
+                        if processed.is_err() {
+                            break;
+                        }
+                    }
+                    drop(receive);
+                    let read = reader.join().unwrap_or_else(|_| {
+                        Err(ScrubError::Ledger(LedgerError::Corrupt("the reading thread panicked".into())))
+                    });
+                    processed.and(read)
+                })?;
+            }
+            None => {
+                let mut failed = None;
+                read_stored(&tx, options.encounter.as_deref(), &mut |row| match process(row) {
+                    Ok(()) => true,
+                    Err(e) => {
+                        failed = Some(e);
+                        false
+                    }
+                })?;
+                if let Some(e) = failed {
+                    return Err(e);
+                }
+            }
         }
         pending.write(&tx, &scrubbed_at)?;
     }
@@ -234,6 +257,66 @@ fn scrub_in_transaction(
     run.not_checked = ctx.not_checked();
     tx.commit()?;
     Ok(run)
+}
+
+/// Encounters read ahead of the scrub.
+const ROWS_IN_FLIGHT: usize = 256;
+
+/// A stored encounter and the scrub result in force for it.
+struct StoredRow {
+    id: String,
+    content_hash: String,
+    /// The encounter, or where its JSON is unreadable (line, column).
+    encounter: Result<Encounter, (usize, usize)>,
+    stored_status: Option<String>,
+    scrubbed_hash: Option<String>,
+    /// An `encounter_scrubs` row exists (to be replaced).
+    has_status_row: bool,
+    /// Findings are stored (to be replaced).
+    has_findings: bool,
+}
+
+/// Reads encounter `only` (billed or not), or every encounter without a claim, in table order,
+/// handing each to `each` until it answers false.
+fn read_stored(
+    conn: &rusqlite::Connection,
+    only: Option<&str>,
+    each: &mut dyn FnMut(StoredRow) -> bool,
+) -> Result<(), ScrubError> {
+    // The result in force: the encounter_scrubs row, else the old encounters columns.
+    const COLUMNS: &str = "SELECT e.id, e.content_hash, e.encounter_json,
+            CASE WHEN s.encounter_id IS NULL THEN e.scrub_status ELSE s.scrub_status END,
+            CASE WHEN s.encounter_id IS NULL THEN e.scrubbed_hash ELSE s.scrubbed_hash END,
+            s.encounter_id IS NOT NULL,
+            EXISTS (SELECT 1 FROM scrub_findings f WHERE f.encounter_id = e.id)
+         FROM encounters e LEFT JOIN encounter_scrubs s ON s.encounter_id = e.id";
+    let mut select = match only {
+        Some(_) => conn.prepare(&format!("{COLUMNS} WHERE e.id = ?1"))?,
+        // Table order: the wide rows are read once, front to back.
+        None => conn.prepare(&format!(
+            "{COLUMNS} WHERE NOT EXISTS (SELECT 1 FROM claims c WHERE c.encounter_id = e.id) ORDER BY e.rowid"
+        ))?,
+    };
+    let mut rows = match only {
+        Some(id) => select.query([id])?,
+        None => select.query([])?,
+    };
+    while let Some(row) = rows.next()? {
+        let stored = StoredRow {
+            id: row.get(0)?,
+            content_hash: row.get(1)?,
+            // Parsed straight from SQLite's buffer: no copy of the JSON.
+            encounter: serde_json::from_str(text(row, 2)?).map_err(|e| (e.line(), e.column())),
+            stored_status: row.get(3)?,
+            scrubbed_hash: row.get(4)?,
+            has_status_row: row.get(5)?,
+            has_findings: row.get(6)?,
+        };
+        if !each(stored) {
+            break;
+        }
+    }
+    Ok(())
 }
 
 /// A finding as the ledger keeps it.
@@ -373,6 +456,17 @@ impl PendingWrites {
         }
         Ok(())
     }
+}
+
+/// A read-only connection to the ledger file at `path`.
+fn open_reader(path: &std::path::Path) -> Result<rusqlite::Connection, ScrubError> {
+    let conn = rusqlite::Connection::open_with_flags(
+        path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|source| ScrubError::Ledger(LedgerError::Open { path: path.to_path_buf(), source }))?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    Ok(conn)
 }
 
 /// Column `i` of `row` as text borrowed from SQLite's buffer.
