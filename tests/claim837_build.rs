@@ -153,7 +153,13 @@ fn build_scrubs_first_and_bills_only_encounters_clean_for_their_current_content(
     build(&db, &dir.path().join("outbox")).code(1);
     assert_eq!(count(&db, "SELECT COUNT(*) FROM claims"), 2);
     assert_eq!(count(&db, "SELECT COUNT(*) FROM claims WHERE encounter_id = 'E1002'"), 0);
-    assert_eq!(count(&db, "SELECT COUNT(*) FROM encounters WHERE id = 'E1002' AND scrub_status = 'error'"), 1);
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM encounter_scrub_state WHERE encounter_id = 'E1002' AND scrub_status = 'error'"
+        ),
+        1
+    );
 }
 
 #[test]

@@ -141,7 +141,8 @@ fn scrubbing_twice_changes_nothing_the_second_time_and_says_so() {
     let held: i64 = ledger
         .conn()
         .query_row(
-            "SELECT COUNT(*) FROM encounters WHERE scrub_status = 'error' AND scrubbed_hash = content_hash",
+            "SELECT COUNT(*) FROM encounters e JOIN encounter_scrub_state s ON s.encounter_id = e.id
+             WHERE s.scrub_status = 'error' AND s.scrubbed_hash = e.content_hash",
             [],
             |r| r.get(0),
         )

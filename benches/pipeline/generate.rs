@@ -250,6 +250,10 @@ pub fn seed_build_ledger(db: &Path, claims: u64, scrubbed: bool) -> Result<()> {
                  scrubbed_hash, imported_at, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7, ?8, 'csv', 'bench.csv', 'line', ?9, ?10, 't', 't')",
         )?;
+        let mut insert_status = tx.prepare_cached(
+            "INSERT INTO encounter_scrubs (encounter_id, scrub_status, scrubbed_hash, primary_pcn, payer_id, scrubbed_at)
+             VALUES (?1, 'clean', ?2, ?3, ?4, 't')",
+        )?;
         for i in 0..claims {
             let e = build_encounter(i);
             let first = e.first_date_of_service().map(|d| d.to_string()).unwrap_or_default();
@@ -262,9 +266,23 @@ pub fn seed_build_ledger(db: &Path, claims: u64, scrubbed: bool) -> Result<()> {
                 e.lines.len() as i64,
                 e.content_hash(),
                 serde_json::to_string(&e)?,
-                scrubbed.then_some("clean"),
-                scrubbed.then(|| e.content_hash())
+                None::<&str>,
+                None::<String>
             ])?;
+            if scrubbed {
+                // What a clean scrub leaves: the encounter's narrow status row.
+                insert_status.execute(rusqlite::params![
+                    e.id,
+                    e.content_hash(),
+                    claimkit::claim837::patient_control_number(
+                        &e.id,
+                        claimkit::claim837::Responsibility::Primary,
+                        claimkit::encounter::ClaimFrequency::Original,
+                        1
+                    ),
+                    e.payer_id
+                ])?;
+            }
         }
     }
     tx.commit()?;

@@ -5,9 +5,11 @@
 //! (clearinghouse): one file per receiver, named `<receiver>-<ISA13>.837`, e.g.
 //! `CLEARINGHOUSE-000000042.837`.
 //!
-//! Claims go out in PCN order (the ledger's keys are then inserted in ascending order). One thread
-//! loads, plans and writes the X12 while another records what was written in the open transaction;
-//! a bounded channel between them keeps memory flat.
+//! Claims go out in PCN order (the ledger's keys are then inserted in ascending order): the scrub
+//! stored each encounter's primary CLM01 beside its status (`encounter_scrubs.primary_pcn`), so the
+//! build streams its candidates from one query in that order, and each is read, planned, written
+//! and recorded before the next is read. Nothing is held per claim: memory stays flat however many
+//! claims a build writes.
 //!
 //! **Crash safety.** The order of a build is:
 //! 1. allocate ISA13/GS06/ST02 and commit them at once (a number is never used twice, even after
@@ -78,8 +80,6 @@ pub struct BatchSummary {
     pub usage: char,
     pub claims: usize,
     pub total_charge: Decimal,
-    /// The CLM01 of every claim in the file, in file order.
-    pub pcns: Vec<String>,
 }
 
 /// An encounter that could not be billed, and why (no patient data).
@@ -148,13 +148,47 @@ fn sql(e: rusqlite::Error) -> BuildError {
 
 use sql as sql_err;
 
-/// A claim to put in a batch.
-enum Source {
-    /// A candidate encounter, loaded and planned as an original primary claim while writing.
-    Stored(String),
-    /// A claim planned beforehand (corrections and voids).
-    Planned { claim: Box<Claim>, encounter_hash: String, replaces: Option<String> },
+/// A claim planned beforehand (secondary claims, corrections and voids).
+struct PlannedClaim {
+    claim: Box<Claim>,
+    encounter_hash: String,
+    replaces: Option<String>,
 }
+
+/// What goes into one receiver's file: the clean encounters of its payers still unbilled (read
+/// from the ledger while writing, in PCN order, never held in memory), then claims planned
+/// beforehand.
+#[derive(Default)]
+struct BatchPlan {
+    /// The practice's payers sent through this receiver (a JSON array, bound for `json_each`), or
+    /// `None` when the batch carries only planned claims.
+    stored_payers: Option<String>,
+    /// How many stored encounters the batch may carry (an upper bound: the transaction sets are
+    /// allocated from it before anything is read).
+    stored: usize,
+    planned: Vec<PlannedClaim>,
+}
+
+impl BatchPlan {
+    fn claims(&self) -> usize {
+        self.stored + self.planned.len()
+    }
+}
+
+/// The clean, unbilled encounters, as the build reads them. An encounter's scrub result is its
+/// `encounter_scrubs` row (for its current content), or, when it has none, the older
+/// `encounters.scrub_status` columns. `?1`: the payer IDs (JSON array) to bill.
+const SCRUBBED_CANDIDATES: &str = "
+    FROM encounter_scrubs s CROSS JOIN encounters e ON e.id = s.encounter_id
+    WHERE s.scrub_status IN ('clean', 'warning') AND s.scrubbed_hash = e.content_hash
+      AND e.payer_id IN (SELECT value FROM json_each(?1))
+      AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.encounter_id = e.id AND c.responsibility = 'P')";
+const OLD_STATUS_CANDIDATES: &str = "
+    FROM encounters e
+    WHERE e.scrub_status IS NOT NULL AND e.scrub_status IN ('clean', 'warning') AND e.scrubbed_hash = e.content_hash
+      AND NOT EXISTS (SELECT 1 FROM encounter_scrubs s WHERE s.encounter_id = e.id)
+      AND e.payer_id IN (SELECT value FROM json_each(?1))
+      AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.encounter_id = e.id AND c.responsibility = 'P')";
 
 /// Bills every clean, unbilled encounter: writes one 837P per receiver and records the batches.
 pub fn build(ledger: &mut Ledger, opts: &BuildOptions) -> Result<BuildReport, BuildError> {
@@ -173,43 +207,77 @@ pub fn build_with_progress(
     {
         return Err(BuildError::UnknownPayer(p.clone()));
     }
+    let wanted = |payer: &str| opts.payer.as_deref().is_none_or(|p| p == payer);
     let mut skipped = Vec::new();
-    let mut groups: BTreeMap<String, Vec<Source>> = BTreeMap::new();
-    {
-        let mut stmt = ledger
-            .conn()
-            .prepare(
-                "SELECT e.id, e.payer_id FROM encounters e
-                 WHERE e.scrub_status IN ('clean', 'warning') AND e.scrubbed_hash = e.content_hash
-                   AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.encounter_id = e.id AND c.responsibility = 'P')
-                   AND (?1 IS NULL OR e.payer_id = ?1)
-                 ORDER BY e.id",
+    let mut plans: BTreeMap<String, BatchPlan> = BTreeMap::new();
+    // The payers each receiver bills, and every payer a claim can be sent to.
+    let mut billable: Vec<&str> = Vec::new();
+    for payer in practice.payers.iter().filter(|p| practice.receiver(&p.receiver).is_some()) {
+        billable.push(&payer.id);
+        if wanted(&payer.id) {
+            plans.entry(payer.receiver.clone()).or_default();
+        }
+    }
+    let conn = ledger.conn();
+    for (receiver, plan) in plans.iter_mut() {
+        let payers: Vec<&str> = practice
+            .payers
+            .iter()
+            .filter(|p| p.receiver == *receiver && wanted(&p.id))
+            .map(|p| p.id.as_str())
+            .collect();
+        let payers = serde_json::to_string(&payers).unwrap_or_else(|_| "[]".into());
+        // An upper bound read from the narrow rows alone (the encounters are read once, while
+        // writing): a re-import after the scrub makes a row stale, and a stale row is not billed.
+        let scrubbed: i64 = conn
+            .query_row(
+                "SELECT COUNT(*) FROM encounter_scrubs s
+                 WHERE s.scrub_status IN ('clean', 'warning') AND s.payer_id IN (SELECT value FROM json_each(?1))
+                   AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.encounter_id = s.encounter_id AND c.responsibility = 'P')",
+                [&payers],
+                |r| r.get(0),
             )
             .map_err(sql)?;
-        let rows = stmt
-            .query_map([opts.payer.as_deref()], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+        let old: i64 = conn
+            .query_row(&format!("SELECT COUNT(*) {OLD_STATUS_CANDIDATES}"), [&payers], |r| r.get(0))
             .map_err(sql)?;
-        for row in rows {
-            let (id, payer_id) = row.map_err(sql)?;
-            match practice.payer(&payer_id) {
-                Some(payer) if practice.receiver(&payer.receiver).is_some() => {
-                    groups.entry(payer.receiver.clone()).or_default().push(Source::Stored(id));
+        plan.stored = (scrubbed + old) as usize;
+        plan.stored_payers = Some(payers);
+    }
+    // Clean encounters whose payer or receiver is not configured: reported, not billed.
+    {
+        let billable = serde_json::to_string(&billable).unwrap_or_else(|_| "[]".into());
+        let unbillable = |from: &str| {
+            let not_billable = "e.payer_id NOT IN (SELECT value FROM json_each(?1))";
+            let from = from.replace("e.payer_id IN (SELECT value FROM json_each(?1))", not_billable);
+            // The narrow rows' own payer first: only those encounters are read.
+            let from = from.replace(
+                "WHERE s.scrub_status",
+                "WHERE s.payer_id NOT IN (SELECT value FROM json_each(?1)) AND s.scrub_status",
+            );
+            format!("SELECT e.id, e.payer_id {from}")
+        };
+        for from in [SCRUBBED_CANDIDATES, OLD_STATUS_CANDIDATES] {
+            let mut stmt = conn.prepare(&format!("{} ORDER BY e.id", unbillable(from))).map_err(sql)?;
+            let rows =
+                stmt.query_map([&billable], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))).map_err(sql)?;
+            for row in rows {
+                let (id, payer_id) = row.map_err(sql)?;
+                if !wanted(&payer_id) {
+                    continue;
                 }
-                Some(payer) => skipped.push(SkippedEncounter {
-                    reason: ClaimError::UnknownReceiver {
+                let reason = match practice.payer(&payer_id) {
+                    Some(payer) => ClaimError::UnknownReceiver {
                         encounter: id.clone(),
                         payer: payer_id.clone(),
                         receiver: payer.receiver.clone(),
-                    }
-                    .to_string(),
-                    encounter_id: id,
-                }),
-                None => skipped.push(SkippedEncounter {
-                    reason: ClaimError::UnknownPayer { encounter: id.clone(), payer: payer_id }.to_string(),
-                    encounter_id: id,
-                }),
+                    },
+                    None => ClaimError::UnknownPayer { encounter: id.clone(), payer: payer_id },
+                };
+                skipped.push(SkippedEncounter { reason: reason.to_string(), encounter_id: id });
             }
         }
+        skipped.sort_by(|a, b| a.encounter_id.cmp(&b.encounter_id));
     }
     // Secondary claims: the primary payer has paid and the encounter names a second insurance.
     for candidate in super::secondary::secondary_candidates(ledger.conn()).map_err(sql)? {
@@ -232,8 +300,8 @@ pub fn build_with_progress(
             sequence: 1,
             primary: Some(primary),
         };
-        match Claim::plan(&encounter, &practice, &request) {
-            Ok(claim) => groups.entry(claim.payer.receiver.clone()).or_default().push(Source::Planned {
+        match Claim::plan_owned(encounter, &practice, &request) {
+            Ok(claim) => plans.entry(claim.payer.receiver.clone()).or_default().planned.push(PlannedClaim {
                 claim: Box::new(claim),
                 encounter_hash: candidate.encounter_hash,
                 replaces: None,
@@ -242,18 +310,15 @@ pub fn build_with_progress(
         }
     }
     // Claims go out in PCN order: the ledger's claim, line and event keys are then inserted in
-    // ascending order, which keeps SQLite's B-tree inserts sequential instead of random.
-    for sources in groups.values_mut() {
-        sources.sort_by_cached_key(|s| match s {
-            Source::Stored(id) => {
-                super::patient_control_number(id, Responsibility::Primary, ClaimFrequency::Original, 1)
-            }
-            Source::Planned { claim, .. } => claim.pcn.clone(),
-        });
+    // ascending order, which keeps SQLite's B-tree inserts sequential instead of random. Stored
+    // encounters are read in primary PCN order (`P1...`), then the planned secondary claims
+    // (`S1...`) follow.
+    for plan in plans.values_mut() {
+        plan.planned.sort_by(|a, b| a.claim.pcn.cmp(&b.claim.pcn));
     }
-    let total = groups.values().map(Vec::len).sum::<usize>() as u64;
+    let total = plans.values().map(BatchPlan::claims).sum::<usize>() as u64;
     progress.start("build", Some(total));
-    let report = emit(ledger, &practice, groups, opts, progress);
+    let report = emit(ledger, &practice, plans, opts, progress);
     progress.finish();
     let mut report = report?;
     skipped.append(&mut report.skipped);
@@ -342,14 +407,17 @@ fn resubmit(
         sequence: earlier as u32 + 1,
         primary: None,
     };
-    let claim = Claim::plan(&encounter, &practice, &request)?;
+    let claim = Claim::plan_owned(encounter, &practice, &request)?;
     let receiver = claim.payer.receiver.clone();
-    let mut groups = BTreeMap::new();
-    groups.insert(
+    let mut plans = BTreeMap::new();
+    plans.insert(
         receiver,
-        vec![Source::Planned { claim: Box::new(claim), encounter_hash, replaces: Some(pcn.to_string()) }],
+        BatchPlan {
+            planned: vec![PlannedClaim { claim: Box::new(claim), encounter_hash, replaces: Some(pcn.to_string()) }],
+            ..BatchPlan::default()
+        },
     );
-    emit(ledger, &practice, groups, opts, &crate::progress::Silent)
+    emit(ledger, &practice, plans, opts, &crate::progress::Silent)
 }
 
 /// The file name of a batch: `<receiver>-<ISA13>.837` (`.dry-run.837` for a dry run).
@@ -428,11 +496,11 @@ fn set_aside_unrecorded(conn: &rusqlite::Connection, dir: &Path) -> Result<Vec<P
     Ok(moved)
 }
 
-/// Writes one batch per receiver group and records them all in one transaction.
+/// Writes one batch per receiver and records them all in one transaction.
 fn emit(
     ledger: &mut Ledger,
     practice: &Practice,
-    groups: BTreeMap<String, Vec<Source>>,
+    plans: BTreeMap<String, BatchPlan>,
     opts: &BuildOptions,
     progress: &dyn crate::progress::Progress,
 ) -> Result<BuildReport, BuildError> {
@@ -440,56 +508,50 @@ fn emit(
     if !opts.dry_run {
         report.unrecorded_files = set_aside_unrecorded(ledger.conn(), &opts.out_dir)?;
     }
-    let groups: Vec<(String, Vec<Source>)> = groups.into_iter().filter(|(_, s)| !s.is_empty()).collect();
-    if groups.is_empty() {
+    let plans: Vec<(String, BatchPlan)> = plans.into_iter().filter(|(_, p)| p.claims() > 0).collect();
+    if plans.is_empty() {
         return Ok(report);
     }
     std::fs::create_dir_all(&opts.out_dir).map_err(|source| BuildError::Io { path: opts.out_dir.clone(), source })?;
     let at = opts.as_of.unwrap_or_else(|| chrono::Utc::now().naive_utc());
     // 1. Control numbers, committed before anything is written.
-    let mut planned = Vec::with_capacity(groups.len());
-    for (receiver_id, sources) in groups {
+    let mut batches = Vec::with_capacity(plans.len());
+    for (receiver_id, plan) in plans {
         let Some(receiver) = practice.receiver(&receiver_id) else { continue };
         let mut receiver = receiver.clone();
         if opts.dry_run {
             receiver.usage = Usage::Test;
         }
         let (sender, to) = partner_ids(practice, &receiver);
-        let sets = sources.len().div_ceil(CLAIMS_PER_TRANSACTION) as u64;
+        let sets = plan.claims().div_ceil(CLAIMS_PER_TRANSACTION) as u64;
         let numbers = if opts.dry_run {
             peek_envelope(ledger.conn(), sender, to, sets)?
         } else {
             allocate_envelope(ledger.conn_mut(), sender, to, sets)?
         };
-        planned.push((receiver, numbers, sources));
+        batches.push((receiver, numbers, plan));
     }
     // 2. Files and rows; 3. commit. Files renamed into place are removed again on any failure.
-    // A large build touches many index pages: a bigger page cache (bounded, 64 MiB) for this run
-    // avoids spilling and re-reading them.
+    // A bounded page cache a little above the default (the same however large the build) holds
+    // the index pages the inserts touch.
+    // Every multi-row INSERT into a table with (immediate) foreign keys keeps a statement journal
+    // (so it can be undone alone); in memory, not in a temporary file.
     let cache_pages: i64 = ledger.conn().query_row("PRAGMA cache_size", [], |r| r.get(0)).unwrap_or(-2000);
-    let _ = ledger.conn().pragma_update(None, "cache_size", -65536);
+    let temp_store: i64 = ledger.conn().query_row("PRAGMA temp_store", [], |r| r.get(0)).unwrap_or(0);
+    let _ = ledger.conn().pragma_update(None, "cache_size", BUILD_CACHE_KIB);
+    let _ = ledger.conn().pragma_update(None, "temp_store", "MEMORY");
     let mut written: Vec<PathBuf> = Vec::new();
     let result = (|| -> Result<(), BuildError> {
-        let mut encounters = EncounterSource::open(ledger, &planned)?;
+        let mut reader = open_reader(ledger)?;
         let tx = ledger.transaction()?;
         // Foreign keys stay on, checked once at commit instead of row by row.
         tx.execute_batch("PRAGMA defer_foreign_keys = ON").map_err(sql)?;
-        for (receiver, numbers, sources) in &planned {
-            let (skipped, written) = (&mut report.skipped, &mut written);
-            if let Some(batch) = write_batch(
-                &tx,
-                &mut encounters,
-                practice,
-                receiver,
-                numbers,
-                sources,
-                opts,
-                at,
-                written,
-                skipped,
-                progress,
-            )? {
-                report.batches.push(batch);
+        for (receiver, numbers, plan) in &batches {
+            let batch = BatchTarget { practice, receiver, numbers, opts, at };
+            let reader = reader.as_mut();
+            if let Some(summary) = write_batch(&tx, reader, &batch, plan, &mut written, &mut report.skipped, progress)?
+            {
+                report.batches.push(summary);
             }
         }
         if !opts.dry_run {
@@ -498,6 +560,7 @@ fn emit(
         Ok(())
     })();
     let _ = ledger.conn().pragma_update(None, "cache_size", cache_pages);
+    let _ = ledger.conn().pragma_update(None, "temp_store", temp_store);
     if let Err(e) = result {
         if !opts.dry_run {
             for path in &written {
@@ -509,53 +572,26 @@ fn emit(
     Ok(report)
 }
 
-/// Where the producer reads stored encounters: its own read-only connection to the ledger file
-/// (WAL lets it read while the build's transaction writes), or, for an in-memory ledger, a copy of
-/// the few rows it needs.
-enum EncounterSource {
-    Connection(rusqlite::Connection),
-    Copied(std::collections::HashMap<String, (String, String)>),
+/// A read-only connection of its own to the ledger file, for the thread that reads and writes
+/// the claims; `None` for an in-memory ledger (one thread then does everything).
+fn open_reader(ledger: &Ledger) -> Result<Option<rusqlite::Connection>, BuildError> {
+    let Some(path) = ledger.path() else { return Ok(None) };
+    let conn = rusqlite::Connection::open_with_flags(
+        path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|source| BuildError::Ledger(LedgerError::Open { path: path.to_path_buf(), source }))?;
+    conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(sql)?;
+    // Enough to keep the encounters' ID index and the status index in memory while the rows
+    // themselves are read in PCN order (bounded: the same however many claims).
+    conn.pragma_update(None, "cache_size", READER_CACHE_KIB).map_err(sql)?;
+    Ok(Some(conn))
 }
 
-impl EncounterSource {
-    fn open(ledger: &Ledger, planned: &[(Receiver, ControlNumbers, Vec<Source>)]) -> Result<Self, BuildError> {
-        if let Some(path) = ledger.path() {
-            let conn = rusqlite::Connection::open_with_flags(
-                path,
-                rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-            )
-            .map_err(|source| BuildError::Ledger(LedgerError::Open { path: path.to_path_buf(), source }))?;
-            conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(sql)?;
-            return Ok(EncounterSource::Connection(conn));
-        }
-        let mut rows = std::collections::HashMap::new();
-        let mut stmt =
-            ledger.conn().prepare("SELECT encounter_json, content_hash FROM encounters WHERE id = ?1").map_err(sql)?;
-        for (_, _, sources) in planned {
-            for s in sources {
-                if let Source::Stored(id) = s {
-                    let row = stmt.query_row([id], |r| Ok((r.get(0)?, r.get(1)?))).optional().map_err(sql)?;
-                    if let Some(row) = row {
-                        rows.insert(id.clone(), row);
-                    }
-                }
-            }
-        }
-        Ok(EncounterSource::Copied(rows))
-    }
-
-    fn load(&mut self, id: &str) -> Result<Option<(String, String)>, BuildError> {
-        match self {
-            EncounterSource::Connection(conn) => conn
-                .prepare_cached("SELECT encounter_json, content_hash FROM encounters WHERE id = ?1")
-                .map_err(sql)?
-                .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
-                .optional()
-                .map_err(sql),
-            EncounterSource::Copied(rows) => Ok(rows.get(id).cloned()),
-        }
-    }
-}
+/// SQLite page cache during a build, in KiB (negative: `PRAGMA cache_size` takes KiB that way).
+const BUILD_CACHE_KIB: i64 = -32768;
+/// The reading connection's page cache, in KiB.
+const READER_CACHE_KIB: i64 = -8192;
 
 /// Tees written bytes into a SHA-256 so the file need not be read again.
 struct HashingWriter<W> {
@@ -604,74 +640,68 @@ struct LineRecord {
 }
 
 impl ClaimRecord {
-    fn new(claim: &Claim, st02: String, encounter_hash: String, replaces: Option<String>) -> Self {
-        let e = &claim.encounter;
+    /// The record of `claim`, taking its strings (the claim is written and not needed again).
+    fn new(claim: Claim, st02: String, encounter_hash: String, replaces: Option<String>) -> Self {
         let (first, last) = claim.dates_of_service();
         let iso = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+        let total_charge = format!("{:.2}", claim.total_charge());
+        let Claim { pcn, responsibility, frequency, encounter, payer, .. } = claim;
+        let claim_rendering = encounter.rendering_npi;
+        let lines = encounter
+            .lines
+            .into_iter()
+            .map(|line| LineRecord {
+                number: line.number,
+                control_number: super::line_control_number(&pcn, line.number),
+                modifiers: line.procedure.modifiers.join(":"),
+                procedure_code: line.procedure.code,
+                units: line.units.normalize().to_string(),
+                charge: format!("{:.2}", line.charge),
+                date_of_service: line.date_of_service.to_string(),
+                rendering_npi: line.rendering_npi.or_else(|| claim_rendering.clone()),
+            })
+            .collect();
         ClaimRecord {
-            pcn: claim.pcn.clone(),
-            encounter_id: e.id.clone(),
-            payer_id: claim.payer.id.clone(),
-            responsibility: claim.responsibility.code(),
-            frequency: claim.frequency,
+            pcn,
+            encounter_id: encounter.id,
+            payer_id: payer.id,
+            responsibility: responsibility.code(),
+            frequency,
             replaces,
             st02,
             encounter_hash,
-            patient_id: e.patient.id.clone(),
+            patient_id: encounter.patient.id,
             first_dos: iso(first),
             last_dos: iso(last),
-            total_charge: format!("{:.2}", claim.total_charge()),
-            lines: e
-                .lines
-                .iter()
-                .map(|line| LineRecord {
-                    number: line.number,
-                    control_number: claim.line_control_number(line),
-                    procedure_code: line.procedure.code.clone(),
-                    modifiers: line.procedure.modifiers.join(":"),
-                    units: line.units.normalize().to_string(),
-                    charge: format!("{:.2}", line.charge),
-                    date_of_service: line.date_of_service.to_string(),
-                    rendering_npi: line.rendering_npi.clone().or_else(|| e.rendering_npi.clone()),
-                })
-                .collect(),
+            total_charge,
+            lines,
         }
     }
 }
 
-/// What the writing thread hands to the recording thread.
-enum Produced {
-    Claim(Box<ClaimRecord>),
-    Skipped(SkippedEncounter),
+/// Where one batch goes and with what envelope.
+struct BatchTarget<'a> {
+    practice: &'a Practice,
+    receiver: &'a Receiver,
+    numbers: &'a ControlNumbers,
+    opts: &'a BuildOptions,
+    at: NaiveDateTime,
 }
 
-/// A written, fsynced temporary file.
-struct WrittenFile {
-    stats: super::BatchStats,
-    sha256: String,
-}
-
-/// Claims in flight between the two threads: enough to keep both busy, small enough that memory
-/// stays flat however large the batch.
-const IN_FLIGHT: usize = 1024;
-
-/// Writes one receiver's file and records its batch: one thread loads, plans and writes the claims
-/// (X12 to the temporary file), while this one inserts what was written into the transaction. The
-/// file is renamed into place only after both are done.
-#[allow(clippy::too_many_arguments)]
+/// Writes one receiver's file and records its batch, claim by claim: each clean encounter is read
+/// from the ledger (in PCN order), planned, written to the temporary file and recorded in the open
+/// transaction; nothing accumulates but a few buffered rows. The file is renamed into place once
+/// every claim is written and fsynced.
 fn write_batch(
     tx: &Transaction<'_>,
-    encounters: &mut EncounterSource,
-    practice: &Practice,
-    receiver: &Receiver,
-    numbers: &ControlNumbers,
-    sources: &[Source],
-    opts: &BuildOptions,
-    at: NaiveDateTime,
+    reader: Option<&mut rusqlite::Connection>,
+    target: &BatchTarget<'_>,
+    plan: &BatchPlan,
     written: &mut Vec<PathBuf>,
     skipped: &mut Vec<SkippedEncounter>,
     progress: &dyn crate::progress::Progress,
 ) -> Result<Option<BatchSummary>, BuildError> {
+    let BatchTarget { practice, receiver, numbers, opts, .. } = *target;
     let name = batch_file_name(&receiver.id, numbers.interchange, opts.dry_run);
     let path = opts.out_dir.join(&name);
     let tmp = opts.out_dir.join(format!(".{name}.tmp"));
@@ -698,45 +728,70 @@ fn write_batch(
     )
     .map_err(sql)?;
     let batch_id = tx.last_insert_rowid();
-    let (send, receive) = std::sync::mpsc::sync_channel::<Produced>(IN_FLIGHT);
-    let mut pcns = Vec::with_capacity(sources.len());
-    let (produced, recorded) = std::thread::scope(|scope| {
-        let tmp = &tmp;
-        let producer = scope.spawn(move || produce(encounters, practice, receiver, numbers, sources, at, tmp, send));
-        let mut recorder = ClaimRecorder::new(tx, batch_id, &path, &now);
-        let mut recorded = Ok(());
-        for item in receive.iter() {
-            match item {
-                Produced::Skipped(s) => skipped.push(s),
-                Produced::Claim(record) => {
-                    progress.advance(1);
-                    pcns.push(record.pcn.clone());
-                    if let Err(e) = recorder.push(*record) {
-                        recorded = Err(e);
-                        // Dropping the receiver stops the producer at its next claim.
-                        break;
+    let mut recorder = ClaimRecorder::new(tx, batch_id, &path, &now);
+    let produced = match reader {
+        // One thread: read, plan and write each claim, then record it, on the ledger's connection.
+        None => {
+            let mut sink = |item: Produced| -> Result<bool, BuildError> {
+                match item {
+                    Produced::Claim(record) => {
+                        progress.advance(1);
+                        recorder.push(*record)?;
+                    }
+                    Produced::Skipped(s) => skipped.push(s),
+                }
+                Ok(true)
+            };
+            produce(tx, target, plan, &tmp, &mut sink).and_then(|file| recorder.flush().map(|()| file))
+        }
+        // Two threads: this one records in the transaction while the other reads (its own
+        // connection: WAL lets it read the committed ledger while this one writes), plans and
+        // writes the X12; a bounded channel between them keeps memory flat.
+        Some(conn) => {
+            let (send, receive) = std::sync::mpsc::sync_channel::<Produced>(IN_FLIGHT);
+            std::thread::scope(|scope| {
+                let tmp = &tmp;
+                let producer = scope.spawn(move || {
+                    let mut sink = |item: Produced| Ok(send.send(item).is_ok());
+                    produce(conn, target, plan, tmp, &mut sink)
+                });
+                let mut recorded = Ok(());
+                for item in receive.iter() {
+                    match item {
+                        Produced::Skipped(s) => skipped.push(s),
+                        Produced::Claim(record) => {
+                            progress.advance(1);
+                            if let Err(e) = recorder.push(*record) {
+                                recorded = Err(e);
+                                // Dropping the receiver stops the producer at its next claim.
+                                break;
+                            }
+                        }
                     }
                 }
-            }
+                drop(receive);
+                if recorded.is_ok() {
+                    recorded = recorder.flush();
+                }
+                let produced = producer.join().unwrap_or_else(|_| {
+                    Err(BuildError::Io {
+                        path: tmp.clone(),
+                        source: std::io::Error::other("the writing thread panicked"),
+                    })
+                });
+                recorded.and(produced)
+            })
         }
-        drop(receive);
-        if recorded.is_ok() {
-            recorded = recorder.flush();
-        }
-        let produced = producer.join().unwrap_or_else(|_| {
-            Err(BuildError::Io { path: tmp.clone(), source: std::io::Error::other("the writing thread panicked") })
-        });
-        (produced, recorded)
-    });
-    let file = match (produced, recorded) {
-        (Ok(Some(file)), Ok(())) => file,
-        (Ok(None), Ok(())) => {
+    };
+    let file = match produced {
+        Ok(Some(file)) => file,
+        Ok(None) => {
             // Every candidate was skipped: no file, no batch row.
             let _ = std::fs::remove_file(&tmp);
             tx.execute("DELETE FROM batches WHERE id = ?1", [batch_id]).map_err(sql)?;
             return Ok(None);
         }
-        (_, Err(e)) | (Err(e), _) => {
+        Err(e) => {
             let _ = std::fs::remove_file(&tmp);
             return Err(e);
         }
@@ -773,63 +828,82 @@ fn write_batch(
         usage: receiver.usage.code(),
         claims: stats.claims,
         total_charge: stats.total_charge,
-        pcns,
     }))
 }
 
-/// The writing side of [`write_batch`]: loads, plans and writes every claim to `tmp`, hands each to
-/// the recorder, then flushes and fsyncs the file. `None` when no claim could be written.
-#[allow(clippy::too_many_arguments)]
+/// What the writing side hands to the recording side.
+enum Produced {
+    Claim(Box<ClaimRecord>),
+    Skipped(SkippedEncounter),
+}
+
+/// Claims in flight between the two threads: enough to keep both busy, small enough that memory
+/// stays flat however large the batch.
+const IN_FLIGHT: usize = 1024;
+
+/// The writing side of [`write_batch`]: reads the batch's clean encounters from `conn` (in PCN
+/// order), plans and writes each claim to `tmp`, then the planned claims, and hands each to `sink`
+/// (which answers false to stop); then flushes and fsyncs the file. `None` when no claim was
+/// written.
 fn produce(
-    encounters: &mut EncounterSource,
-    practice: &Practice,
-    receiver: &Receiver,
-    numbers: &ControlNumbers,
-    sources: &[Source],
-    at: NaiveDateTime,
+    conn: &rusqlite::Connection,
+    target: &BatchTarget<'_>,
+    plan: &BatchPlan,
     tmp: &Path,
-    send: std::sync::mpsc::SyncSender<Produced>,
+    sink: &mut dyn FnMut(Produced) -> Result<bool, BuildError>,
 ) -> Result<Option<WrittenFile>, BuildError> {
+    let BatchTarget { practice, receiver, numbers, at, .. } = *target;
     let io = |source| BuildError::Io { path: tmp.to_path_buf(), source };
     let wrap = |source| BuildError::Write { path: tmp.to_path_buf(), source };
     let file = File::create(tmp).map_err(io)?;
     let out = HashingWriter { inner: BufWriter::with_capacity(1 << 18, file), hasher: Sha256::new() };
     let mut writer = Batch837Writer::new(out, practice, receiver, numbers, at).map_err(wrap)?;
-    for source in sources {
-        let (claim, encounter_hash, replaces) = match source {
-            Source::Stored(id) => {
-                let skip = |reason: String| Produced::Skipped(SkippedEncounter { encounter_id: id.clone(), reason });
-                let Some((json, hash)) = encounters.load(id)? else {
-                    let _ = send.send(skip("the encounter is no longer in the ledger".into()));
-                    continue;
-                };
-                let encounter: Encounter = match serde_json::from_str(&json) {
-                    Ok(e) => e,
-                    Err(e) => {
-                        let _ = send.send(skip(format!("the stored encounter cannot be read: {e}")));
-                        continue;
+    let mut add = |sink: &mut dyn FnMut(Produced) -> Result<bool, BuildError>,
+                   claim: Claim,
+                   encounter_hash: String,
+                   replaces: Option<String>|
+     -> Result<bool, BuildError> {
+        let st02 = writer.add(&claim).map_err(wrap)?;
+        sink(Produced::Claim(Box::new(ClaimRecord::new(claim, st02, encounter_hash, replaces))))
+    };
+    let mut go_on = true;
+    if let Some(payers) = &plan.stored_payers {
+        for (from, order) in [(SCRUBBED_CANDIDATES, "ORDER BY s.primary_pcn"), (OLD_STATUS_CANDIDATES, "")] {
+            if !go_on {
+                break;
+            }
+            let mut stmt =
+                conn.prepare(&format!("SELECT e.id, e.encounter_json, e.content_hash {from} {order}")).map_err(sql)?;
+            let mut rows = stmt.query([payers]).map_err(sql)?;
+            while let Some(row) = rows.next().map_err(sql)? {
+                let id = text(row, 0)?;
+                let skip =
+                    |reason: String| Produced::Skipped(SkippedEncounter { encounter_id: id.to_string(), reason });
+                // Parsed straight from SQLite's buffer: no copy of the JSON.
+                let planned = match serde_json::from_str::<Encounter>(text(row, 1)?) {
+                    Ok(encounter) => {
+                        Claim::plan_owned(encounter, practice, &ClaimRequest::default()).map_err(|e| e.to_string())
                     }
+                    Err(e) => Err(format!("the stored encounter cannot be read: {e}")),
                 };
-                match Claim::plan(&encounter, practice, &ClaimRequest::default()) {
-                    Ok(claim) => (std::borrow::Cow::Owned(claim), hash, None),
-                    Err(e) => {
-                        let _ = send.send(skip(e.to_string()));
-                        continue;
-                    }
+                go_on = match planned {
+                    Ok(claim) => add(sink, claim, text(row, 2)?.to_string(), None)?,
+                    Err(reason) => sink(skip(reason))?,
+                };
+                if !go_on {
+                    break;
                 }
             }
-            Source::Planned { claim, encounter_hash, replaces } => {
-                (std::borrow::Cow::Borrowed(claim.as_ref()), encounter_hash.clone(), replaces.clone())
-            }
-        };
-        let st02 = writer.add(&claim).map_err(wrap)?;
-        if send.send(Produced::Claim(Box::new(ClaimRecord::new(&claim, st02, encounter_hash, replaces)))).is_err() {
-            // The recorder failed and reported why; stop writing.
-            return Ok(None);
         }
     }
-    drop(send);
-    if writer.claims() == 0 {
+    for p in &plan.planned {
+        if !go_on {
+            break;
+        }
+        go_on = add(sink, p.claim.as_ref().clone(), p.encounter_hash.clone(), p.replaces.clone())?;
+    }
+    if !go_on || writer.claims() == 0 {
+        // Stopped by the recorder (which reports why), or nothing to write.
         return Ok(None);
     }
     let (out, stats) = writer.finish().map_err(wrap)?;
@@ -838,6 +912,22 @@ fn produce(
     file.sync_all().map_err(io)?;
     let sha256 = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
     Ok(Some(WrittenFile { stats, sha256 }))
+}
+
+/// Column `i` of `row` as text borrowed from SQLite's buffer.
+fn text<'r>(row: &'r rusqlite::Row<'_>, i: usize) -> Result<&'r str, BuildError> {
+    row.get_ref(i)
+        .and_then(|v| {
+            v.as_str()
+                .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e)))
+        })
+        .map_err(sql)
+}
+
+/// A written, fsynced temporary file.
+struct WrittenFile {
+    stats: super::BatchStats,
+    sha256: String,
 }
 
 /// Claims per multi-row INSERT: one statement for many rows instead of one each. 64 claim rows of
@@ -1067,6 +1157,12 @@ mod tests {
         assert_eq!(peek_envelope(ledger.conn(), "S", "R", 1).unwrap().interchange, 2);
     }
 
+    /// The CLM01s of an 837P file, in file order.
+    fn file_pcns(path: &Path) -> Vec<String> {
+        let claims = super::super::read_837p(File::open(path).unwrap()).unwrap();
+        claims.into_iter().map(|c| c.pcn).collect()
+    }
+
     /// An in-memory ledger with the fixture practice and encounters, scrubbed clean.
     fn fixture_ledger() -> Ledger {
         let mut ledger = Ledger::open_in_memory().unwrap();
@@ -1076,18 +1172,81 @@ mod tests {
         let tx = ledger.transaction().unwrap();
         crate::ledger::billing::save_practice(&tx, &practice, Path::new("p.toml"), "x").unwrap();
         for e in &encounters {
-            let hash = e.content_hash();
-            tx.execute(
-                "INSERT INTO encounters (id, payer_id, patient_id, total_charge, line_count, content_hash,
-                     encounter_json, source_format, source_file, source_locator, scrub_status, scrubbed_hash,
-                     imported_at, updated_at)
-                 VALUES (?1, ?2, ?3, '0', 1, ?4, ?5, 'csv', 'f', 'l', 'clean', ?4, 't', 't')",
-                params![e.id, e.payer_id, e.patient.id, hash, serde_json::to_string(e).unwrap()],
-            )
-            .unwrap();
+            insert_scrubbed(&tx, e, Scrubbed::Clean);
         }
         tx.commit().unwrap();
         ledger
+    }
+
+    /// Where an encounter's clean scrub result is kept.
+    #[derive(Clone, Copy)]
+    enum Scrubbed {
+        /// An `encounter_scrubs` row, as the scrub writes it.
+        Clean,
+        /// Only the older `encounters.scrub_status` columns (a ledger scrubbed before migration 7).
+        CleanInOldColumns,
+    }
+
+    /// Inserts `e` as ingest does, scrubbed clean for its content as `how` says.
+    fn insert_scrubbed(tx: &Transaction<'_>, e: &Encounter, how: Scrubbed) {
+        let hash = e.content_hash();
+        let old = matches!(how, Scrubbed::CleanInOldColumns);
+        tx.execute(
+            "INSERT INTO encounters (id, payer_id, patient_id, total_charge, line_count, content_hash,
+                 encounter_json, source_format, source_file, source_locator, scrub_status, scrubbed_hash,
+                 imported_at, updated_at)
+             VALUES (?1, ?2, ?3, '0', 1, ?4, ?5, 'csv', 'f', 'l', ?6, ?7, 't', 't')",
+            params![
+                e.id,
+                e.payer_id,
+                e.patient.id,
+                hash,
+                serde_json::to_string(e).unwrap(),
+                old.then_some("clean"),
+                old.then_some(&hash)
+            ],
+        )
+        .unwrap();
+        if !old {
+            let pcn = super::super::patient_control_number(&e.id, Responsibility::Primary, ClaimFrequency::Original, 1);
+            tx.execute(
+                "INSERT INTO encounter_scrubs (encounter_id, scrub_status, scrubbed_hash, primary_pcn, payer_id, scrubbed_at)
+                 VALUES (?1, 'clean', ?2, ?3, ?4, 't')",
+                params![e.id, hash, pcn, e.payer_id],
+            )
+            .unwrap();
+        }
+    }
+
+    #[test]
+    fn encounters_scrubbed_clean_before_the_narrow_status_table_are_billed_once() {
+        let mut ledger = Ledger::open_in_memory().unwrap();
+        let practice: Practice = toml::from_str(include_str!("../../tests/fixtures/claim837/practice.toml")).unwrap();
+        let encounters: Vec<Encounter> =
+            serde_json::from_str(include_str!("../../tests/fixtures/claim837/encounters.json")).unwrap();
+        let tx = ledger.transaction().unwrap();
+        crate::ledger::billing::save_practice(&tx, &practice, Path::new("p.toml"), "x").unwrap();
+        insert_scrubbed(&tx, &encounters[0], Scrubbed::CleanInOldColumns);
+        insert_scrubbed(&tx, &encounters[1], Scrubbed::Clean);
+        // Clean in the old columns, but a newer scrub (the narrow row) held it: not billed.
+        insert_scrubbed(&tx, &encounters[2], Scrubbed::CleanInOldColumns);
+        tx.execute(
+            "INSERT INTO encounter_scrubs (encounter_id, scrub_status, scrubbed_hash, primary_pcn, payer_id, scrubbed_at)
+             SELECT id, 'error', content_hash, 'P1X', payer_id, 't' FROM encounters WHERE id = ?1",
+            [&encounters[2].id],
+        )
+        .unwrap();
+        tx.commit().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let opts = BuildOptions { out_dir: dir.path().to_path_buf(), ..BuildOptions::default() };
+        let report = build(&mut ledger, &opts).unwrap();
+        assert_eq!(report.claims(), 2);
+        let billed: Vec<String> = {
+            let mut stmt = ledger.conn().prepare("SELECT encounter_id FROM claims ORDER BY encounter_id").unwrap();
+            stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+        };
+        assert_eq!(billed, [encounters[0].id.clone(), encounters[1].id.clone()]);
+        assert!(build(&mut ledger, &opts).unwrap().is_empty(), "a second build has nothing new");
     }
 
     #[test]
@@ -1101,9 +1260,10 @@ mod tests {
         let recorded: i64 = ledger.conn().query_row("SELECT COUNT(*) FROM claims", [], |r| r.get(0)).unwrap();
         assert_eq!(recorded, 3);
         for b in &report.batches {
-            let mut sorted = b.pcns.clone();
+            let pcns = file_pcns(&b.path);
+            let mut sorted = pcns.clone();
             sorted.sort();
-            assert_eq!(sorted, b.pcns, "claims go out in PCN order");
+            assert_eq!(sorted, pcns, "claims go out in PCN order");
             assert_eq!(crate::ledger::sha256_file(&b.path).unwrap(), b.sha256);
         }
         assert!(build(&mut ledger, &opts).unwrap().is_empty(), "a second build has nothing new");
@@ -1125,15 +1285,7 @@ mod tests {
                 let mut e = fixtures[i % fixtures.len()].clone();
                 e.id = format!("{}-{i:04}", e.id);
                 expected_lines += e.lines.len() as i64;
-                let hash = e.content_hash();
-                tx.execute(
-                    "INSERT INTO encounters (id, payer_id, patient_id, total_charge, line_count, content_hash,
-                         encounter_json, source_format, source_file, source_locator, scrub_status, scrubbed_hash,
-                         imported_at, updated_at)
-                     VALUES (?1, ?2, ?3, '0', 1, ?4, ?5, 'csv', 'f', 'l', 'clean', ?4, 't', 't')",
-                    params![e.id, e.payer_id, e.patient.id, hash, serde_json::to_string(&e).unwrap()],
-                )
-                .unwrap();
+                insert_scrubbed(&tx, &e, Scrubbed::Clean);
             }
             tx.commit().unwrap();
         }
@@ -1151,8 +1303,15 @@ mod tests {
             0,
             "every claim has its lines"
         );
-        let recorded_pcns: i64 = report.batches.iter().map(|b| b.pcns.len() as i64).sum();
-        assert_eq!(recorded_pcns, count as i64);
+        let mut written = 0;
+        for b in &report.batches {
+            let pcns = file_pcns(&b.path);
+            let mut sorted = pcns.clone();
+            sorted.sort();
+            assert_eq!(sorted, pcns, "claims go out in PCN order");
+            written += pcns.len();
+        }
+        assert_eq!(written, count);
         assert!(build(&mut ledger, &opts).unwrap().is_empty(), "a second build has nothing new");
     }
 

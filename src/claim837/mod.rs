@@ -132,6 +132,17 @@ pub struct OtherPayer {
     pub adjudication: PrimaryAdjudication,
 }
 
+/// What planning finds besides the encounter itself.
+struct Planned {
+    original_claim_number: Option<String>,
+    payer: Payer,
+    member_id: String,
+    other_payer: Option<OtherPayer>,
+    rendering: Option<RenderingProvider>,
+    line_rendering: Vec<(u32, RenderingProvider)>,
+    facility: Option<ServiceFacility>,
+}
+
 /// A claim ready to write: the encounter, the payer billed and its identity.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Claim {
@@ -159,12 +170,45 @@ pub struct Claim {
 impl Claim {
     /// Plans the claim for `encounter` as `request` asks, checking what the 837P cannot carry.
     pub fn plan(encounter: &Encounter, practice: &Practice, request: &ClaimRequest) -> Result<Claim, ClaimError> {
-        let mut encounter = encounter.clone();
+        Claim::plan_owned(encounter.clone(), practice, request)
+    }
+
+    /// [`Claim::plan`] taking the encounter by value: the claim keeps it, nothing is copied (a
+    /// build plans every claim from an encounter it has just read and needs no other copy).
+    pub fn plan_owned(
+        mut encounter: Encounter,
+        practice: &Practice,
+        request: &ClaimRequest,
+    ) -> Result<Claim, ClaimError> {
         // LX01 counts from 1 without gaps; the line numbers of the claim are its LX numbers.
         for (i, line) in encounter.lines.iter_mut().enumerate() {
             line.number = i as u32 + 1;
         }
-        let encounter = &encounter;
+        let planned = Claim::check_and_resolve(&encounter, practice, request)?;
+        let Planned { original_claim_number, payer, member_id, other_payer, rendering, line_rendering, facility } =
+            planned;
+        let sequence = request.sequence.max(1);
+        Ok(Claim {
+            pcn: patient_control_number(&encounter.id, request.responsibility, request.frequency, sequence),
+            responsibility: request.responsibility,
+            frequency: request.frequency,
+            original_claim_number,
+            encounter,
+            payer,
+            member_id,
+            rendering,
+            line_rendering,
+            facility,
+            other_payer,
+        })
+    }
+
+    /// Everything [`Claim::plan_owned`] checks and looks up, from the renumbered encounter.
+    fn check_and_resolve(
+        encounter: &Encounter,
+        practice: &Practice,
+        request: &ClaimRequest,
+    ) -> Result<Planned, ClaimError> {
         let enc = || encounter.id.clone();
         if let Some(field) = field_with_separator(encounter) {
             return Err(ClaimError::SeparatorInData { encounter: enc(), field });
@@ -238,20 +282,7 @@ impl Claim {
             }
         }
         let facility = encounter.facility.clone().filter(|f| f.address != practice.billing_provider.address);
-        let sequence = request.sequence.max(1);
-        Ok(Claim {
-            pcn: patient_control_number(&encounter.id, request.responsibility, request.frequency, sequence),
-            responsibility: request.responsibility,
-            frequency: request.frequency,
-            original_claim_number,
-            encounter: encounter.clone(),
-            payer,
-            member_id,
-            rendering,
-            line_rendering,
-            facility,
-            other_payer,
-        })
+        Ok(Planned { original_claim_number, payer, member_id, other_payer, rendering, line_rendering, facility })
     }
 
     /// CLM02: the sum of the line charges (SV102).

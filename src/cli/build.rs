@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use claimkit::claim837::build::{BuildError, BuildOptions, BuildReport, build_with_progress};
 use claimkit::report::{OutputFormat, Table};
-use claimkit::scrub::{CodeSetReference, ScrubError, ScrubOptions, run_scrub_with_progress};
+use claimkit::scrub::{CodeSetReference, ScrubError, ScrubOptions, run_scrub_each};
 
 use super::{Exit, GlobalArgs, InputError};
 
@@ -33,10 +33,11 @@ pub fn exec(global: &GlobalArgs, args: BuildArgs) -> Result<Exit> {
         claimkit::ledger::codesets::load_imported(ledger.conn()).context("loading imported code sets")?,
     );
     let today = args.as_of.unwrap_or_else(|| chrono::Local::now().date_naive());
-    let scrubbed = match run_scrub_with_progress(
+    let scrubbed = match run_scrub_each(
         &mut ledger,
         &ScrubOptions { encounter: None, today, reference: &reference },
         &super::progress::TerminalProgress::new(global),
+        &mut |_| {},
     ) {
         Ok(run) => run,
         Err(ScrubError::NoPractice) => return Err(user_error(BuildError::NoPractice)),

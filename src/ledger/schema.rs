@@ -16,6 +16,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (4, "remittances", include_str!("migrations/0004_remittances.sql")),
     (5, "lean_postings", include_str!("migrations/0005_lean_postings.sql")),
     (6, "acks", include_str!("migrations/0006_acks.sql")),
+    (7, "build_speed", include_str!("migrations/0007_build_speed.sql")),
 ];
 
 pub fn latest_version() -> i64 {

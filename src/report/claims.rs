@@ -279,9 +279,9 @@ pub fn summary_report(conn: &Connection, scope: &ReportScope) -> rusqlite::Resul
     let claims = load_claims(conn, scope)?;
     let (encounters, held, unscrubbed): (i64, i64, i64) = conn.query_row(
         "SELECT COUNT(*),
-                COALESCE(SUM(scrub_status = 'error' AND scrubbed_hash = content_hash), 0),
-                COALESCE(SUM(scrub_status IS NULL OR scrubbed_hash IS NOT content_hash), 0)
-         FROM encounters e
+                COALESCE(SUM(s.scrub_status = 'error' AND s.scrubbed_hash = e.content_hash), 0),
+                COALESCE(SUM(s.scrub_status IS NULL OR s.scrubbed_hash IS NOT e.content_hash), 0)
+         FROM encounters e JOIN encounter_scrub_state s ON s.encounter_id = e.id
          WHERE (?1 IS NULL OR e.payer_id = ?1)
            AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.encounter_id = e.id)",
         [scope.payer.as_deref()],

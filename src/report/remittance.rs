@@ -378,8 +378,8 @@ fn work_items() -> Vec<WorkItem> {
             what: "held encounter",
             sql: "SELECT e.id, e.payer_id, e.total_charge,
                     (SELECT group_concat(DISTINCT f.rule_id) FROM scrub_findings f WHERE f.encounter_id = e.id AND f.severity = 'error')
-                  FROM encounters e
-                  WHERE e.scrub_status = 'error' AND e.scrubbed_hash = e.content_hash
+                  FROM encounters e JOIN encounter_scrub_state s ON s.encounter_id = e.id
+                  WHERE s.scrub_status = 'error' AND s.scrubbed_hash = e.content_hash
                     AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.encounter_id = e.id) ORDER BY e.id",
             describe: |r| {
                 (format!("scrub errors: {}", r[3]), "fix in the EMR and re-import (see `claimkit scrub --encounter ID`)".into())

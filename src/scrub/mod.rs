@@ -40,7 +40,10 @@ use serde::Serialize;
 
 pub use duplicate::{BilledClaims, ClaimFingerprint, NoBilledClaims};
 pub use reference::{CodeReference, CodeSetReference, CodeTable, TestReference};
-pub use store::{EncounterScrub, ScrubError, ScrubOptions, ScrubRun, ScrubSummary, run_scrub, run_scrub_with_progress};
+pub use store::{
+    EncounterScrub, ScrubError, ScrubOptions, ScrubRun, ScrubSummary, run_scrub, run_scrub_each,
+    run_scrub_with_progress,
+};
 
 use crate::encounter::Encounter;
 use crate::practice::{Practice, RuleSetting};

@@ -1,15 +1,20 @@
 //! The scrub run over the ledger: scrub every encounter not yet billed (or one), and keep each
 //! encounter's findings and status.
 //!
-//! In one transaction, each scrubbed encounter's `scrub_findings` rows are replaced and
-//! `encounters.scrub_status` / `scrubbed_hash` set, so a later step knows the status belongs to
-//! the content it checked (a changed re-import clears it). An encounter whose findings, status
-//! and content are what the last scrub stored is left untouched: a second run changes nothing and
-//! says so.
+//! In one transaction, each scrubbed encounter's `scrub_findings` rows are replaced and its
+//! `encounter_scrubs` row (status, the content hash it belongs to, and the CLM01 its primary claim
+//! will get) written, so a later step knows the status belongs to the content it checked (a
+//! changed re-import makes it stale). The row is narrow on purpose: the wide `encounters` row
+//! (which holds the encounter JSON) is only read. An encounter without an `encounter_scrubs` row
+//! falls back to the older `encounters.scrub_status` / `scrubbed_hash` columns; the view
+//! `encounter_scrub_state` gives the result in force. An encounter whose findings, status and
+//! content are what the last scrub stored is left untouched: a second run changes nothing and says
+//! so.
 //!
 //! ```text
-//! encounters:     E1001  content_hash=ab12..  scrub_status=error  scrubbed_hash=ab12..
-//! scrub_findings: E1001  ICD-NOT-BILLABLE  error  NULL  "diagnosis E11 is a category..."
+//! encounters:       E1001  content_hash=ab12..
+//! encounter_scrubs: E1001  scrub_status=error  scrubbed_hash=ab12..  primary_pcn=P1K3V9T2D8Q4M7Z0A
+//! scrub_findings:   E1001  ICD-NOT-BILLABLE  error  NULL  "diagnosis E11 is a category..."
 //! ```
 
 use chrono::NaiveDate;
@@ -19,7 +24,8 @@ use serde::Serialize;
 
 use super::duplicate::{BilledFingerprints, ClaimFingerprint, FingerprintLine};
 use super::{CodeReference, EncounterVerdict, Finding, ScrubContext, scrub_encounter};
-use crate::encounter::Encounter;
+use crate::claim837::{Responsibility, patient_control_number};
+use crate::encounter::{ClaimFrequency, Encounter};
 use crate::ledger::{Ledger, LedgerError, billing, now_timestamp};
 
 /// Why a scrub run could not be done.
@@ -106,58 +112,72 @@ pub fn run_scrub_with_progress(
     options: &ScrubOptions<'_>,
     progress: &dyn crate::progress::Progress,
 ) -> Result<ScrubRun, ScrubError> {
-    // A first run rewrites every encounter row (its status): a bigger page cache (bounded, 64 MiB)
-    // for this run keeps SQLite from spilling dirty pages to the WAL mid-transaction.
+    let mut encounters = Vec::new();
+    let mut run = run_scrub_each(ledger, options, progress, &mut |e| encounters.push(e))?;
+    encounters.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+    run.encounters = encounters;
+    Ok(run)
+}
+
+/// [`run_scrub_with_progress`] handing each scrubbed encounter to `each` (in table order) instead
+/// of keeping them all: the returned run's `encounters` is empty and memory stays flat however
+/// many encounters are scrubbed (`claimkit build` needs only the counts).
+pub fn run_scrub_each(
+    ledger: &mut Ledger,
+    options: &ScrubOptions<'_>,
+    progress: &dyn crate::progress::Progress,
+    each: &mut dyn FnMut(EncounterScrub),
+) -> Result<ScrubRun, ScrubError> {
+    // The status rows are narrow, but a first run inserts one per encounter into two B-trees: a
+    // bounded page cache a little above the default keeps SQLite from spilling them mid-run.
+    // Multi-row INSERTs into tables with foreign keys keep a statement journal: in memory.
     let cache_pages: i64 = ledger.conn().query_row("PRAGMA cache_size", [], |r| r.get(0)).unwrap_or(-2000);
-    let _ = ledger.conn().pragma_update(None, "cache_size", -65536);
+    let temp_store: i64 = ledger.conn().query_row("PRAGMA temp_store", [], |r| r.get(0)).unwrap_or(0);
+    let _ = ledger.conn().pragma_update(None, "cache_size", SCRUB_CACHE_KIB);
+    let _ = ledger.conn().pragma_update(None, "temp_store", "MEMORY");
     progress.start("scrub", None);
-    let result = scrub_in_transaction(ledger, options, progress);
+    let result = scrub_in_transaction(ledger, options, progress, each);
     progress.finish();
     let _ = ledger.conn().pragma_update(None, "cache_size", cache_pages);
+    let _ = ledger.conn().pragma_update(None, "temp_store", temp_store);
     result
 }
+
+/// SQLite page cache during a run, in KiB (negative: `PRAGMA cache_size` takes KiB that way).
+const SCRUB_CACHE_KIB: i64 = -16384;
 
 fn scrub_in_transaction(
     ledger: &mut Ledger,
     options: &ScrubOptions<'_>,
     progress: &dyn crate::progress::Progress,
+    each: &mut dyn FnMut(EncounterScrub),
 ) -> Result<ScrubRun, ScrubError> {
+    let path = ledger.path().map(std::path::Path::to_path_buf);
     let tx = ledger.transaction()?;
     // Foreign keys stay on, checked once at commit instead of row by row.
     tx.execute_batch("PRAGMA defer_foreign_keys = ON")?;
     let practice = billing::load_practice(&tx)?.ok_or(ScrubError::NoPractice)?;
+    // A whole run on a ledger file reads on a connection of its own (opened once this run holds
+    // the write lock, so it reads what this run starts from).
+    let reader = match (&path, &options.encounter) {
+        (Some(path), None) => Some(open_reader(path)?),
+        _ => None,
+    };
     let billed = load_billed(&tx)?;
     let ctx = ScrubContext::new(&practice, options.reference, options.today, &billed);
     let mut run = ScrubRun { encounters: Vec::new(), not_checked: Vec::new(), summary: ScrubSummary::default() };
     let scrubbed_at = now_timestamp();
+    let mut seen = false;
     {
-        let mut select = match &options.encounter {
-            Some(_) => tx.prepare(
-                "SELECT id, content_hash, encounter_json, scrub_status, scrubbed_hash, rowid FROM encounters WHERE id = ?1",
-            )?,
-            None => tx.prepare(
-                // Table order, so the status updates walk the table's pages once, in order.
-                "SELECT e.id, e.content_hash, e.encounter_json, e.scrub_status, e.scrubbed_hash, e.rowid
-                 FROM encounters e
-                 WHERE NOT EXISTS (SELECT 1 FROM claims c WHERE c.encounter_id = e.id) ORDER BY e.rowid",
-            )?,
-        };
-        let mut rows = match &options.encounter {
-            Some(id) => select.query([id])?,
-            None => select.query([])?,
-        };
         let mut pending = PendingWrites::default();
-        while let Some(row) = rows.next()? {
-            let id: String = row.get(0)?;
-            let content_hash: String = row.get(1)?;
-            let json: String = row.get(2)?;
-            let stored_status: Option<String> = row.get(3)?;
-            let scrubbed_hash: Option<String> = row.get(4)?;
-            let rowid: i64 = row.get(5)?;
-            let encounter: Encounter = serde_json::from_str(&json).map_err(|e| ScrubError::BadEncounter {
+        let mut process = |row: StoredRow| -> Result<(), ScrubError> {
+            seen = true;
+            let StoredRow { id, content_hash, encounter, stored_status, scrubbed_hash, has_status_row, has_findings } =
+                row;
+            let encounter = encounter.map_err(|(line, column)| ScrubError::BadEncounter {
                 encounter_id: id.clone(),
-                line: e.line(),
-                column: e.column(),
+                line,
+                column,
             })?;
             let findings = scrub_encounter(&encounter, &ctx);
             progress.advance(1);
@@ -166,12 +186,12 @@ fn scrub_in_transaction(
                 && scrubbed_hash.as_deref() == Some(content_hash.as_str());
             let findings_current = status_current
                 && stored_findings(&tx, &id)? == findings.iter().map(StoredFinding::of).collect::<Vec<_>>();
-            if !findings_current {
-                pending.replace_findings(id.clone(), &findings);
+            // Only what changed is written, and only what is stored is deleted.
+            if !findings_current && (has_findings || !findings.is_empty()) {
+                pending.replace_findings(id.clone(), has_findings, &findings);
             }
-            // The encounters row holds the whole encounter JSON: rewrite it only when the status changes.
             if !status_current {
-                pending.set_status(rowid, status, content_hash);
+                pending.set_status(&encounter, has_status_row, status, content_hash);
             }
             if pending.is_full() {
                 pending.write(&tx, &scrubbed_at)?;
@@ -187,19 +207,116 @@ fn scrub_in_transaction(
             }
             s.held += usize::from(status.is_held());
             s.unchanged += usize::from(up_to_date);
-            run.encounters.push(EncounterScrub { id, status, findings, changed: !up_to_date });
+            each(EncounterScrub { id, status, findings, changed: !up_to_date });
+            Ok(())
+        };
+        match reader {
+            // One thread reads and parses the stored encounters (its own connection: WAL lets it
+            // read the ledger as committed before this run while this one writes) while this one
+            // scrubs them and writes the results; a bounded channel keeps memory flat.
+            Some(conn) => {
+                let (send, receive) = std::sync::mpsc::sync_channel::<StoredRow>(ROWS_IN_FLIGHT);
+                std::thread::scope(|scope| {
+                    // Only a whole run (no single encounter) reads on its own connection.
+                    let reader = scope.spawn(move || read_stored(&conn, None, &mut |row| send.send(row).is_ok()));
+                    let mut processed = Ok(());
+                    for row in receive.iter() {
+                        processed = process(row);
+                        if processed.is_err() {
+                            break;
+                        }
+                    }
+                    drop(receive);
+                    let read = reader.join().unwrap_or_else(|_| {
+                        Err(ScrubError::Ledger(LedgerError::Corrupt("the reading thread panicked".into())))
+                    });
+                    processed.and(read)
+                })?;
+            }
+            None => {
+                let mut failed = None;
+                read_stored(&tx, options.encounter.as_deref(), &mut |row| match process(row) {
+                    Ok(()) => true,
+                    Err(e) => {
+                        failed = Some(e);
+                        false
+                    }
+                })?;
+                if let Some(e) = failed {
+                    return Err(e);
+                }
+            }
         }
         pending.write(&tx, &scrubbed_at)?;
     }
     if let Some(id) = &options.encounter
-        && run.encounters.is_empty()
+        && !seen
     {
         return Err(ScrubError::UnknownEncounter(id.clone()));
     }
     run.not_checked = ctx.not_checked();
     tx.commit()?;
-    run.encounters.sort_unstable_by(|a, b| a.id.cmp(&b.id));
     Ok(run)
+}
+
+/// Encounters read ahead of the scrub.
+const ROWS_IN_FLIGHT: usize = 256;
+
+/// A stored encounter and the scrub result in force for it.
+struct StoredRow {
+    id: String,
+    content_hash: String,
+    /// The encounter, or where its JSON is unreadable (line, column).
+    encounter: Result<Encounter, (usize, usize)>,
+    stored_status: Option<String>,
+    scrubbed_hash: Option<String>,
+    /// An `encounter_scrubs` row exists (to be replaced).
+    has_status_row: bool,
+    /// Findings are stored (to be replaced).
+    has_findings: bool,
+}
+
+/// Reads encounter `only` (billed or not), or every encounter without a claim, in table order,
+/// handing each to `each` until it answers false.
+fn read_stored(
+    conn: &rusqlite::Connection,
+    only: Option<&str>,
+    each: &mut dyn FnMut(StoredRow) -> bool,
+) -> Result<(), ScrubError> {
+    // The result in force: the encounter_scrubs row, else the old encounters columns.
+    const COLUMNS: &str = "SELECT e.id, e.content_hash, e.encounter_json,
+            CASE WHEN s.encounter_id IS NULL THEN e.scrub_status ELSE s.scrub_status END,
+            CASE WHEN s.encounter_id IS NULL THEN e.scrubbed_hash ELSE s.scrubbed_hash END,
+            s.encounter_id IS NOT NULL,
+            EXISTS (SELECT 1 FROM scrub_findings f WHERE f.encounter_id = e.id)
+         FROM encounters e LEFT JOIN encounter_scrubs s ON s.encounter_id = e.id";
+    let mut select = match only {
+        Some(_) => conn.prepare(&format!("{COLUMNS} WHERE e.id = ?1"))?,
+        // Table order: the wide rows are read once, front to back.
+        None => conn.prepare(&format!(
+            "{COLUMNS} WHERE NOT EXISTS (SELECT 1 FROM claims c WHERE c.encounter_id = e.id) ORDER BY e.rowid"
+        ))?,
+    };
+    let mut rows = match only {
+        Some(id) => select.query([id])?,
+        None => select.query([])?,
+    };
+    while let Some(row) = rows.next()? {
+        let stored = StoredRow {
+            id: row.get(0)?,
+            content_hash: row.get(1)?,
+            // Parsed straight from SQLite's buffer: no copy of the JSON.
+            encounter: serde_json::from_str(text(row, 2)?).map_err(|e| (e.line(), e.column())),
+            stored_status: row.get(3)?,
+            scrubbed_hash: row.get(4)?,
+            has_status_row: row.get(5)?,
+            has_findings: row.get(6)?,
+        };
+        if !each(stored) {
+            break;
+        }
+    }
+    Ok(())
 }
 
 /// A finding as the ledger keeps it.
@@ -251,28 +368,51 @@ const ENCOUNTERS_PER_WRITE: usize = 64;
 #[derive(Default)]
 struct PendingWrites {
     findings: Vec<(String, Vec<StoredFinding>)>,
-    statuses: Vec<(i64, EncounterVerdict, String)>,
+    /// Encounters whose stored findings are to be deleted.
+    stale_findings: Vec<String>,
+    /// (encounter ID, status, content hash scrubbed, primary CLM01, payer ID).
+    statuses: Vec<(String, EncounterVerdict, String, String, String)>,
+    /// Encounters whose `encounter_scrubs` row is to be replaced.
+    stale_statuses: Vec<String>,
 }
 
 impl PendingWrites {
-    fn replace_findings(&mut self, encounter_id: String, findings: &[Finding]) {
-        self.findings.push((encounter_id, findings.iter().map(StoredFinding::of).collect()));
+    fn replace_findings(&mut self, encounter_id: String, stored: bool, findings: &[Finding]) {
+        if stored {
+            self.stale_findings.push(encounter_id.clone());
+        }
+        if !findings.is_empty() {
+            self.findings.push((encounter_id, findings.iter().map(StoredFinding::of).collect()));
+        }
     }
 
-    fn set_status(&mut self, rowid: i64, status: EncounterVerdict, content_hash: String) {
-        self.statuses.push((rowid, status, content_hash));
+    fn set_status(&mut self, encounter: &Encounter, stored: bool, status: EncounterVerdict, content_hash: String) {
+        if stored {
+            self.stale_statuses.push(encounter.id.clone());
+        }
+        let pcn = patient_control_number(&encounter.id, Responsibility::Primary, ClaimFrequency::Original, 1);
+        self.statuses.push((encounter.id.clone(), status, content_hash, pcn, encounter.payer_id.clone()));
     }
 
     fn is_full(&self) -> bool {
-        self.findings.len() >= ENCOUNTERS_PER_WRITE || self.statuses.len() >= ENCOUNTERS_PER_WRITE
+        [self.findings.len(), self.stale_findings.len(), self.statuses.len(), self.stale_statuses.len()]
+            .iter()
+            .any(|n| *n >= ENCOUNTERS_PER_WRITE)
     }
 
     fn write(&mut self, tx: &Transaction<'_>, scrubbed_at: &str) -> Result<(), ScrubError> {
+        for (ids, table) in
+            [(&mut self.stale_findings, "scrub_findings"), (&mut self.stale_statuses, "encounter_scrubs")]
+        {
+            if ids.is_empty() {
+                continue;
+            }
+            let values: Vec<&dyn rusqlite::ToSql> = ids.iter().map(|id| id as &dyn rusqlite::ToSql).collect();
+            let sql = format!("DELETE FROM {table} WHERE encounter_id IN ({})", placeholders(1, values.len()));
+            execute(tx, &sql, values.len() == ENCOUNTERS_PER_WRITE, &values)?;
+            ids.clear();
+        }
         if !self.findings.is_empty() {
-            let ids: Vec<&dyn rusqlite::ToSql> =
-                self.findings.iter().map(|(id, _)| id as &dyn rusqlite::ToSql).collect();
-            let sql = format!("DELETE FROM scrub_findings WHERE encounter_id IN ({})", placeholders(1, ids.len()));
-            execute(tx, &sql, ids.len() == ENCOUNTERS_PER_WRITE, &ids)?;
             let rows: Vec<(&String, &StoredFinding)> =
                 self.findings.iter().flat_map(|(id, fs)| fs.iter().map(move |f| (id, f))).collect();
             for chunk in rows.chunks(FINDINGS_PER_INSERT) {
@@ -298,22 +438,47 @@ impl PendingWrites {
             self.findings.clear();
         }
         if !self.statuses.is_empty() {
-            let mut values: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(self.statuses.len() * 3);
-            let codes: Vec<&str> = self.statuses.iter().map(|(_, s, _)| s.as_str()).collect();
-            for ((rowid, _, hash), code) in self.statuses.iter().zip(&codes) {
-                values.extend_from_slice(&[rowid as &dyn rusqlite::ToSql, code, hash]);
+            // One narrow row per encounter (never the wide encounters row, which holds the JSON).
+            let full = self.statuses.len() == ENCOUNTERS_PER_WRITE;
+            let codes: Vec<&str> = self.statuses.iter().map(|(_, s, ..)| s.as_str()).collect();
+            let mut values: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(self.statuses.len() * 6);
+            for ((id, _, hash, pcn, payer), code) in self.statuses.iter().zip(&codes) {
+                values.extend_from_slice(&[id as &dyn rusqlite::ToSql, code, hash, pcn, payer, &scrubbed_at]);
             }
             let sql = format!(
-                "WITH status (rid, scrub_status, scrubbed_hash) AS (VALUES {})
-                 UPDATE OR FAIL encounters SET scrub_status = status.scrub_status, scrubbed_hash = status.scrubbed_hash
-                 FROM status WHERE encounters.rowid = status.rid",
-                placeholders(3, self.statuses.len())
+                "INSERT OR FAIL INTO encounter_scrubs (encounter_id, scrub_status, scrubbed_hash, primary_pcn, payer_id,
+                     scrubbed_at)
+                 VALUES {}",
+                placeholders(6, self.statuses.len())
             );
-            execute(tx, &sql, self.statuses.len() == ENCOUNTERS_PER_WRITE, &values)?;
+            execute(tx, &sql, full, &values)?;
             self.statuses.clear();
         }
         Ok(())
     }
+}
+
+/// A read-only connection to the ledger file at `path`.
+fn open_reader(path: &std::path::Path) -> Result<rusqlite::Connection, ScrubError> {
+    let conn = rusqlite::Connection::open_with_flags(
+        path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|source| ScrubError::Ledger(LedgerError::Open { path: path.to_path_buf(), source }))?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    Ok(conn)
+}
+
+/// Column `i` of `row` as text borrowed from SQLite's buffer.
+fn text<'r>(row: &'r rusqlite::Row<'_>, i: usize) -> rusqlite::Result<&'r str> {
+    optional_text(row, i)?.ok_or(rusqlite::Error::InvalidColumnType(i, "NULL".into(), rusqlite::types::Type::Null))
+}
+
+/// Column `i` of `row` as text borrowed from SQLite's buffer, `None` when NULL.
+fn optional_text<'r>(row: &'r rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Option<&'r str>> {
+    row.get_ref(i)?
+        .as_str_or_null()
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e)))
 }
 
 /// Findings per multi-row INSERT.
@@ -428,7 +593,9 @@ pub fn insert_encounter_for_test(tx: &Transaction<'_>, e: &Encounter) -> Result<
 pub fn scrub_status(ledger: &Ledger, encounter_id: &str) -> Result<Option<String>, ScrubError> {
     Ok(ledger
         .conn()
-        .query_row("SELECT scrub_status FROM encounters WHERE id = ?1", [encounter_id], |r| r.get(0))
+        .query_row("SELECT scrub_status FROM encounter_scrub_state WHERE encounter_id = ?1", [encounter_id], |r| {
+            r.get(0)
+        })
         .optional()?
         .flatten())
 }
@@ -495,8 +662,20 @@ mod tests {
         let run = run_scrub(&mut ledger, &options(&r)).unwrap();
         assert_eq!((run.summary.encounters, run.summary.held), (count, held));
         let rows = |ledger: &Ledger, sql: &str| -> i64 { ledger.conn().query_row(sql, [], |r| r.get(0)).unwrap() };
-        assert_eq!(rows(&ledger, "SELECT COUNT(*) FROM encounters WHERE scrubbed_hash = content_hash"), count as i64);
-        assert_eq!(rows(&ledger, "SELECT COUNT(*) FROM encounters WHERE scrub_status = 'error'"), held as i64);
+        assert_eq!(
+            rows(
+                &ledger,
+                "SELECT COUNT(*) FROM encounter_scrubs s JOIN encounters e ON e.id = s.encounter_id
+                 WHERE s.scrubbed_hash = e.content_hash"
+            ),
+            count as i64
+        );
+        assert_eq!(rows(&ledger, "SELECT COUNT(*) FROM encounter_scrubs WHERE scrub_status = 'error'"), held as i64);
+        assert_eq!(
+            rows(&ledger, "SELECT COUNT(*) FROM encounters WHERE scrub_status IS NOT NULL"),
+            0,
+            "the wide encounter rows are not rewritten"
+        );
         let findings: usize = run.encounters.iter().map(|e| e.findings.len()).sum();
         assert_eq!(rows(&ledger, "SELECT COUNT(*) FROM scrub_findings"), findings as i64);
         let again = run_scrub(&mut ledger, &options(&r)).unwrap();
@@ -526,7 +705,8 @@ mod tests {
         let run = run_scrub(&mut ledger, &next_day).unwrap();
         assert_eq!(run.summary.unchanged, 0);
         assert_eq!(scrub_status(&ledger, "E1001").unwrap().as_deref(), Some("error"));
-        let hash: String = ledger.conn().query_row("SELECT scrubbed_hash FROM encounters", [], |r| r.get(0)).unwrap();
+        let hash: String =
+            ledger.conn().query_row("SELECT scrubbed_hash FROM encounter_scrub_state", [], |r| r.get(0)).unwrap();
         assert_eq!(hash, "new");
     }
 
