@@ -7,9 +7,9 @@
 //!    patient (`NM1*QC`/`IL` NM109 = `claims.patient_id` or the encounter's member ID) + first date
 //!    of service (DTM*232 or earliest line date) + charge (`CLP03` = `claims.total_charge`), only
 //!    when exactly one claim fits;
-//! 2. line, within the matched claim: `REF*6R` = `claim_lines.line_control_number`; then the billed
-//!    code (SVC06 when the payer changed it, else SVC01) + modifiers + date + charge, each billed line
-//!    used once.
+//! 2. line, within the matched claim: `REF*6R` = `claim_lines.line_control_number` for every SVC
+//!    first; then, for the SVCs left, the billed code (SVC06 when the payer changed it, else SVC01) +
+//!    modifiers + date + charge among the billed lines left; each billed line used once.
 //!
 //! Claim status after a posting (from this `CLP`):
 //! - `CLP02 = 22` → `reversed`; the amounts are subtracted (as negatives, whatever sign the payer
@@ -683,6 +683,7 @@ struct Poster<'a, 't> {
 /// The statements run for every claim, prepared once per posting.
 struct PostingStatements<'c> {
     claim_with_lines: rusqlite::Statement<'c>,
+    billed_line_details: rusqlite::Statement<'c>,
     insert_payment: rusqlite::Statement<'c>,
     update_claim: rusqlite::Statement<'c>,
 }
@@ -694,9 +695,11 @@ impl<'c> PostingStatements<'c> {
         let prepare = |sql: &str| conn.prepare_with_flags(sql, rusqlite::PrepFlags::SQLITE_PREPARE_PERSISTENT);
         Ok(PostingStatements {
             claim_with_lines: prepare(
-                "SELECT c.pcn, c.payer_id, c.paid_amount, c.patient_responsibility, l.line_number,
-                        l.line_control_number, l.procedure_code, l.modifiers, l.charge, l.date_of_service
+                "SELECT c.pcn, c.payer_id, c.paid_amount, c.patient_responsibility, l.line_number, l.line_control_number
                  FROM claims c LEFT JOIN claim_lines l ON l.pcn = c.pcn WHERE c.pcn = ?1 ORDER BY l.line_number",
+            )?,
+            billed_line_details: prepare(
+                "SELECT line_number, procedure_code, modifiers, charge, date_of_service FROM claim_lines WHERE pcn = ?1",
             )?,
             insert_payment: prepare(
                 "INSERT INTO claim_payments (remittance_id, clp01, matched_pcn, match_method, status_code, charge,
@@ -945,13 +948,14 @@ impl Poster<'_, '_> {
                 }),
             };
             let Some(line_number) = r.get::<_, Option<i64>>(4)? else { continue };
+            // Code, modifiers, charge and date are read only when an SVC needs them (no REF*6R match).
             claim.lines.push(BilledLine {
                 line_number,
                 control_number: r.get(5)?,
-                code: r.get(6)?,
-                modifiers: r.get(7)?,
-                charge: decimal(&text(r, 8)?)?,
-                date: iso_date(r.get_ref(9)?.as_str().unwrap_or("")),
+                code: String::new(),
+                modifiers: String::new(),
+                charge: Decimal::ZERO,
+                date: None,
                 used: false,
             });
         }
@@ -1001,17 +1005,20 @@ impl Poster<'_, '_> {
         Ok(())
     }
 
-    fn match_line(
+    /// The billed line whose REF*6R the SVC echoes (each billed line used once).
+    fn match_line_control_number(billed: &mut [BilledLine], line: &ServicePayment) -> Option<usize> {
+        let lcn = line.line_control_number.as_deref()?;
+        let i = billed.iter().position(|b| !b.used && b.control_number == lcn)?;
+        billed[i].used = true;
+        Some(i)
+    }
+
+    /// The billed line with the same code, modifiers, charge and date (each billed line used once).
+    fn match_line_details(
         billed: &mut [BilledLine],
         line: &ServicePayment,
         claim_dos: Option<NaiveDate>,
-    ) -> Option<(usize, &'static str)> {
-        if let Some(lcn) = line.line_control_number.as_deref()
-            && let Some(i) = billed.iter().position(|b| !b.used && b.control_number == lcn)
-        {
-            billed[i].used = true;
-            return Some((i, "line_control_number"));
-        }
+    ) -> Option<usize> {
         let p = line.billed_procedure();
         let date = line.service_date.or(claim_dos);
         let i = billed.iter().position(|b| {
@@ -1022,7 +1029,49 @@ impl Poster<'_, '_> {
                 && (date.is_none() || b.date.is_none() || b.date == date)
         })?;
         billed[i].used = true;
-        Some((i, "code_date_charge"))
+        Some(i)
+    }
+
+    /// Matches the SVCs of a claim payment to the billed lines: by REF*6R first, then the lines
+    /// left by code + modifiers + charge + date (read from the ledger only when needed).
+    fn match_lines(
+        &mut self,
+        pcn: &str,
+        billed: &mut [BilledLine],
+        lines: &[ServicePayment],
+        claim_dos: Option<NaiveDate>,
+    ) -> Result<Vec<Option<(i64, &'static str)>>, LedgerError> {
+        let mut hits: Vec<Option<(i64, &'static str)>> = lines
+            .iter()
+            .map(|line| {
+                Self::match_line_control_number(billed, line).map(|k| (billed[k].line_number, "line_control_number"))
+            })
+            .collect();
+        if hits.iter().all(Option::is_some) {
+            return Ok(hits);
+        }
+        self.billed_line_details(pcn, billed)?;
+        for (hit, line) in hits.iter_mut().zip(lines) {
+            if hit.is_none() {
+                *hit = Self::match_line_details(billed, line, claim_dos)
+                    .map(|k| (billed[k].line_number, "code_date_charge"));
+            }
+        }
+        Ok(hits)
+    }
+
+    /// Fills in the code, modifiers, charge and date of the billed lines of claim `pcn`.
+    fn billed_line_details(&mut self, pcn: &str, billed: &mut [BilledLine]) -> Result<(), LedgerError> {
+        let mut rows = self.statements.billed_line_details.query([pcn])?;
+        while let Some(r) = rows.next()? {
+            let number: i64 = r.get(0)?;
+            let Some(b) = billed.iter_mut().find(|b| b.line_number == number) else { continue };
+            b.code = r.get(1)?;
+            b.modifiers = r.get(2)?;
+            b.charge = decimal(&r.get::<_, String>(3)?)?;
+            b.date = iso_date(r.get_ref(4)?.as_str().unwrap_or(""));
+        }
+        Ok(())
     }
 
     fn claim(&mut self, c: &ClaimPayment) -> Result<(), LedgerError> {
@@ -1045,17 +1094,13 @@ impl Poster<'_, '_> {
 
         let claim_dos = c.first_date_of_service();
         // Match every line first: the lines are stored with the claim payment, in its row.
-        let hits: Vec<Option<(i64, &'static str)>> = c
-            .lines
-            .iter()
-            .map(|line| {
-                if matched.is_ok() {
-                    Self::match_line(&mut billed, line, claim_dos).map(|(k, how)| (billed[k].line_number, how))
-                } else {
-                    None
-                }
-            })
-            .collect();
+        let hits = match &matched {
+            Ok(m) => {
+                let pcn = m.pcn.clone();
+                self.match_lines(&pcn, &mut billed, &c.lines, claim_dos)?
+            }
+            Err(_) => vec![None; c.lines.len()],
+        };
         let mut buffers = std::mem::take(&mut self.buffers);
         buffers.clear();
         packed::service_lines(&mut buffers.lines, &c.lines, &hits);
