@@ -249,7 +249,7 @@ pub fn post_835_with_progress(
             current: None,
             posted_any: false,
             now: now_timestamp(),
-            by_payer_number: None,
+            payer_number_index: false,
             event_seq: tx
                 .query_row("SELECT COALESCE(MAX(id), 0) FROM claim_events", [], |r| r.get(0))
                 .map_err(|e| ledger_err(e.into()))?,
@@ -265,6 +265,9 @@ pub fn post_835_with_progress(
         });
         progress.finish();
         read?;
+        if poster.payer_number_index {
+            tx.execute_batch(&format!("DROP INDEX {PAYER_NUMBER_INDEX}")).map_err(|e| ledger_err(e.into()))?;
+        }
         poster.posted_any
     };
     if posted_any {
@@ -303,6 +306,9 @@ fn posted_transactions(ledger: &Ledger, sha256: &str) -> Result<Vec<TransactionR
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
+
+/// The index on claims.payer_claim_number a posting makes while it needs it.
+const PAYER_NUMBER_INDEX: &str = "claims_payer_claim_number_posting";
 
 /// Where a service line of a posted claim payment is: its remittance, claim payment and SVC position.
 #[derive(Debug, Clone, Copy)]
@@ -672,8 +678,8 @@ struct Poster<'a, 't> {
     current: Option<Current>,
     posted_any: bool,
     now: String,
-    /// CLP07 → (submitted_at, pcn), read on first need (see `claims_by_payer_number`).
-    by_payer_number: Option<HashMap<String, (String, String)>>,
+    /// True once the CLP07 lookup index exists in this transaction (see `claim_by_payer_number`).
+    payer_number_index: bool,
     /// The newest claim_events id before this posting (orders its history entries; migration 5).
     event_seq: i64,
     statements: PostingStatements<'a>,
@@ -883,7 +889,7 @@ impl Poster<'_, '_> {
             return Ok(Ok(claim));
         }
         if let Some(number) = c.payer_claim_number.as_deref()
-            && let Some(pcn) = self.claims_by_payer_number()?.get(number).map(|(_, pcn)| pcn.clone())
+            && let Some(pcn) = self.claim_by_payer_number(number)?
             && let Some(claim) = self.claim_with_lines(&pcn, "payer_claim_number")?
         {
             return Ok(Ok(claim));
@@ -962,47 +968,25 @@ impl Poster<'_, '_> {
         Ok(claim)
     }
 
-    /// Claims by the payer's claim number (CLP07 / REF*1K), the latest claim (by submission time,
-    /// then PCN) for each: read from the ledger once, on the first claim whose CLP01 matches
-    /// nothing, then kept up to date by this posting.
-    fn claims_by_payer_number(&mut self) -> Result<&HashMap<String, (String, String)>, LedgerError> {
-        if self.by_payer_number.is_none() {
-            let mut map: HashMap<String, (String, String)> = HashMap::new();
-            let mut stmt = self.tx.prepare(
-                "SELECT payer_claim_number, submitted_at, pcn FROM claims WHERE payer_claim_number IS NOT NULL",
-            )?;
-            let mut rows = stmt.query([])?;
-            while let Some(r) = rows.next()? {
-                let (number, key) = (r.get::<_, String>(0)?, (r.get::<_, String>(1)?, r.get::<_, String>(2)?));
-                match map.get(&number) {
-                    Some(existing) if *existing >= key => {}
-                    _ => {
-                        map.insert(number, key);
-                    }
-                }
-            }
-            self.by_payer_number = Some(map);
+    /// The latest claim (by submission time, then PCN) with this payer claim number (CLP07 /
+    /// REF*1K). Looked up through an index made on the first claim whose CLP01 matches nothing and
+    /// dropped before the posting commits: while every CLP01 matches (the usual case) no claim
+    /// update pays for maintaining it, and memory stays bounded whatever the ledger size.
+    fn claim_by_payer_number(&mut self, number: &str) -> Result<Option<String>, LedgerError> {
+        if !self.payer_number_index {
+            self.tx.execute_batch(&format!(
+                "CREATE INDEX IF NOT EXISTS {PAYER_NUMBER_INDEX} ON claims (payer_claim_number)
+                 WHERE payer_claim_number IS NOT NULL"
+            ))?;
+            self.payer_number_index = true;
         }
-        Ok(self.by_payer_number.get_or_insert_with(HashMap::new))
-    }
-
-    /// Keeps the CLP07 map (when it was read) in step with a payer claim number just recorded.
-    fn note_payer_number(&mut self, pcn: &str, number: &str) -> Result<(), LedgerError> {
-        if self.by_payer_number.is_none() {
-            return Ok(());
-        }
-        let submitted: String =
-            self.tx.prepare_cached("SELECT submitted_at FROM claims WHERE pcn = ?1")?.query_row([pcn], |r| r.get(0))?;
-        let key = (submitted, pcn.to_string());
-        if let Some(map) = self.by_payer_number.as_mut() {
-            match map.get(number) {
-                Some(existing) if *existing >= key => {}
-                _ => {
-                    map.insert(number.to_string(), key);
-                }
-            }
-        }
-        Ok(())
+        Ok(self
+            .tx
+            .prepare_cached(
+                "SELECT pcn FROM claims WHERE payer_claim_number = ?1 ORDER BY submitted_at DESC, pcn DESC LIMIT 1",
+            )?
+            .query_row([number], |r| r.get(0))
+            .optional()?)
     }
 
     /// The billed line whose REF*6R the SVC echoes (each billed line used once).
@@ -1178,9 +1162,6 @@ impl Poster<'_, '_> {
                     c.payer_claim_number,
                     self.now
                 ])?;
-                if let Some(number) = c.payer_claim_number.as_deref() {
-                    self.note_payer_number(&m.pcn, number)?;
-                }
             }
         }
         Ok(())
