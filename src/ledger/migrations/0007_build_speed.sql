@@ -17,8 +17,9 @@ CREATE TABLE encounter_scrubs (
     payer_id TEXT NOT NULL,             -- encounters.payer_id of the content scrubbed
     scrubbed_at TEXT NOT NULL
 ) WITHOUT ROWID;
--- build streams clean candidates in CLM01 order (claims' keys are then inserted in order).
-CREATE INDEX encounter_scrubs_pcn ON encounter_scrubs (primary_pcn);
+-- build streams clean candidates in CLM01 order (claims' keys are then inserted in order),
+-- reading this index alone (it covers the status and hash the build checks).
+CREATE INDEX encounter_scrubs_pcn ON encounter_scrubs (primary_pcn, scrub_status, scrubbed_hash);
 -- build finds the encounters still scrubbed only through the old columns without reading the table.
 CREATE INDEX encounters_old_scrub_status ON encounters (scrub_status) WHERE scrub_status IS NOT NULL;
 
