@@ -591,7 +591,7 @@ fn open_reader(ledger: &Ledger) -> Result<Option<rusqlite::Connection>, BuildErr
 /// SQLite page cache during a build, in KiB (negative: `PRAGMA cache_size` takes KiB that way).
 const BUILD_CACHE_KIB: i64 = -32768;
 /// The reading connection's page cache, in KiB.
-const READER_CACHE_KIB: i64 = -8192;
+const READER_CACHE_KIB: i64 = -16384;
 
 /// Tees written bytes into a SHA-256 so the file need not be read again.
 struct HashingWriter<W> {

@@ -8,14 +8,17 @@
 -- written before this migration, or by tools that set them directly). The view
 -- encounter_scrub_state gives the result in force for every encounter.
 CREATE TABLE encounter_scrubs (
-    encounter_id TEXT PRIMARY KEY REFERENCES encounters (id) ON DELETE CASCADE,
+    -- No foreign key on purpose: every reader joins encounters (a row whose encounter is gone is
+    -- never used), and without one a multi-row INSERT needs no statement journal.
+    encounter_id TEXT PRIMARY KEY,
     scrub_status TEXT NOT NULL CHECK (scrub_status IN ('clean', 'warning', 'error')),
     scrubbed_hash TEXT NOT NULL,        -- content_hash the scrub_status belongs to
     primary_pcn TEXT NOT NULL,          -- CLM01 of the encounter's original primary claim
     payer_id TEXT NOT NULL,             -- encounters.payer_id of the content scrubbed
     scrubbed_at TEXT NOT NULL
 ) WITHOUT ROWID;
--- build streams clean candidates in CLM01 order (claims' keys are then inserted in order).
+-- build streams clean candidates in CLM01 order (claims' keys are then inserted in order),
+-- reading this index alone (it covers the status and hash the build checks).
 CREATE INDEX encounter_scrubs_pcn ON encounter_scrubs (primary_pcn, scrub_status, scrubbed_hash);
 -- build finds the encounters still scrubbed only through the old columns without reading the table.
 CREATE INDEX encounters_old_scrub_status ON encounters (scrub_status) WHERE scrub_status IS NOT NULL;
