@@ -13,7 +13,7 @@ use crate::ingest::{ImportOptions, import_file_with_progress};
 use crate::ledger::{Ledger, LedgerError};
 use crate::progress::Progress;
 use crate::remit835::post::{ContractRates, PostOptions, PostOutcome, post_835_with_progress};
-use crate::scrub::{CodeReference, ScrubOptions, ScrubSummary, run_scrub_with_progress};
+use crate::scrub::{CodeReference, ScrubOptions, ScrubSummary, run_scrub_each};
 
 /// What a nightly run is told.
 pub struct NightlyOptions<'a> {
@@ -202,10 +202,12 @@ pub fn run(
     }
 
     // 4. Scrub every unbilled encounter; 5. bill the clean ones (and secondary claims).
-    let scrub = run_scrub_with_progress(
+    // Only the totals are reported: encounters are not kept (memory stays flat however many).
+    let scrub = run_scrub_each(
         ledger,
         &ScrubOptions { encounter: None, today: opts.today, reference: opts.reference },
         progress,
+        &mut |_| {},
     )?;
     summary.scrub = Some(scrub.summary);
     let built: BuildReport = build_with_progress(
