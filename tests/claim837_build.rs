@@ -63,7 +63,7 @@ fn build_writes_one_valid_file_per_receiver_and_records_every_claim_as_submitted
     }
     assert_eq!(count(&db, "SELECT COUNT(*) FROM claims WHERE responsibility = 'P' AND frequency = '1'"), 3);
     assert_eq!(count(&db, "SELECT COUNT(*) FROM claim_lines"), 7);
-    assert_eq!(count(&db, "SELECT COUNT(*) FROM claim_events WHERE kind = 'submitted'"), 3);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM claim_history WHERE kind = 'submitted'"), 3);
     // The production receiver gets ISA15 P, the test one T.
     let medicare = std::fs::read_to_string(&files[1]).unwrap();
     assert!(medicare.lines().next().unwrap().ends_with("*P*:~"));

@@ -1070,8 +1070,8 @@ impl<'t, 'c> ClaimRecorder<'t, 'c> {
                 &l.rendering_npi,
             ])
         })?;
-        // The `submitted` event of each claim, and for a replacement or void the event on the claim
-        // it replaces.
+        // For a replacement or void, the event on the claim it replaces. (A claim's own `submitted`
+        // entry is its claims row: the view claim_history words it, migration 7.)
         struct Event<'a> {
             pcn: &'a str,
             kind: &'static str,
@@ -1081,18 +1081,6 @@ impl<'t, 'c> ClaimRecorder<'t, 'c> {
         }
         let mut events = Vec::with_capacity(pending.len());
         for claim in &pending {
-            let kind = match claim.frequency {
-                ClaimFrequency::Original => "original",
-                ClaimFrequency::Replacement => "replacement",
-                ClaimFrequency::Void => "void",
-            };
-            events.push(Event {
-                pcn: &claim.pcn,
-                kind: "submitted",
-                status_after: Some("submitted"),
-                amount: Some(&claim.total_charge),
-                detail: format!("{kind} claim to payer {} sent in {} (ST02 {})", claim.payer_id, self.file, claim.st02),
-            });
             if let Some(old) = &claim.replaces {
                 let (kind, words) = match claim.frequency {
                     ClaimFrequency::Void => ("voided", "void"),
@@ -1297,7 +1285,7 @@ mod tests {
         let rows = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
         assert_eq!(rows("SELECT COUNT(*) FROM claims WHERE status = 'submitted'"), count as i64);
         assert_eq!(rows("SELECT COUNT(*) FROM claim_lines"), expected_lines);
-        assert_eq!(rows("SELECT COUNT(*) FROM claim_events WHERE kind = 'submitted'"), count as i64);
+        assert_eq!(rows("SELECT COUNT(*) FROM claim_history WHERE kind = 'submitted'"), count as i64);
         assert_eq!(
             rows("SELECT COUNT(*) FROM claims c WHERE NOT EXISTS (SELECT 1 FROM claim_lines l WHERE l.pcn = c.pcn)"),
             0,

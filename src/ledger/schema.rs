@@ -141,12 +141,21 @@ mod tests {
                  first_dos, last_dos, total_charge, status, payer_claim_number, paid_amount, submitted_at, updated_at)
              VALUES ('C1', 'E1', 'P1', 'P', '1', 'h', 'PAT1', '2026-11-01', '2026-11-01', '150.00', 'partially_paid',
                  'PCN77', '80.00', '2026-11-02T00:00:00Z', 't');
+             INSERT INTO batches (id, receiver_id, path, sha256, isa13, gs06, st02_list, sender_id, receiver_isa_id,
+                 usage, claim_count, total_charge, created_at)
+             VALUES (1, 'CH', '/out/CH-000000001.837', 'x', '000000001', '1', '0001', 'S', 'R', 'T', 1, '20.00', 't');
+             INSERT INTO claims (pcn, encounter_id, payer_id, responsibility, frequency, batch_id, st02, encounter_hash,
+                 patient_id, first_dos, last_dos, total_charge, status, submitted_at, updated_at)
+             VALUES ('C2', 'E1', 'P1', 'P', '1', 1, '0001', 'h', 'PAT1', '2026-11-01', '2026-11-01', '20.00',
+                 'submitted', '2026-11-03T00:00:00Z', 't');
              INSERT INTO claim_lines (pcn, line_number, line_control_number, procedure_code, modifiers, units, charge,
                  date_of_service, paid_amount)
              VALUES ('C1', 1, 'C101', '99213', '25', '1', '100.00', '2026-11-01', '80.00'),
                     ('C1', 2, 'C102', '36415', '', '1', '50.00', '2026-11-01', '0.00');
              INSERT INTO claim_events (pcn, at, kind, status_after, amount, detail, source_file)
-             VALUES ('C1', '2026-11-02T00:00:00Z', 'submitted', 'submitted', NULL, 'batch 1', 'out.837'),
+             VALUES ('C2', '2026-11-03T00:00:00Z', 'submitted', 'submitted', '20.00',
+                     'original claim to payer P1 sent in CH-000000001.837 (ST02 0001)', '/out/CH-000000001.837'),
+                    ('C1', '2026-11-02T00:00:00Z', 'submitted', 'submitted', NULL, 'batch 1', 'out.837'),
                     ('C1', '2026-11-09T00:00:00Z', 'payment', 'partially_paid', '80.00', 'paid', 'in.835');
              INSERT INTO remittances (id, source_file, sha256, isa13, gs06, st02, payer_id, payer_name, payee_name,
                  trace_number, trace_originator, total_paid, credit_debit, method, posted_at)
@@ -224,12 +233,19 @@ mod tests {
             ["C1|1|C101", "C1|2|C102"]
         );
         assert_eq!(
-            rows("SELECT pcn, status, paid_amount, payer_claim_number FROM claims"),
-            ["C1|partially_paid|80.00|PCN77"]
+            rows("SELECT pcn, status, paid_amount, payer_claim_number FROM claims ORDER BY pcn"),
+            ["C1|partially_paid|80.00|PCN77", "C2|submitted|0.00|NULL"]
         );
         assert_eq!(
             rows("SELECT kind, amount FROM claim_history WHERE pcn = 'C1' ORDER BY seq, sub"),
             ["submitted|NULL", "payment|80.00"]
+        );
+        // A billed claim's `submitted` entry now comes from its claims row, worded as it was stored.
+        assert_eq!(
+            rows("SELECT seq, at, kind, amount, detail, source_file FROM claim_history WHERE pcn = 'C2'"),
+            [
+                "0|2026-11-03T00:00:00Z|submitted|20.00|original claim to payer P1 sent in CH-000000001.837 (ST02 0001)|/out/CH-000000001.837"
+            ]
         );
         let paid = crate::ledger::billing::line_paid_amounts(&conn, "C1").unwrap();
         assert_eq!(paid.get(&1).map(|d| d.to_string()), Some("80.00".to_string()));
