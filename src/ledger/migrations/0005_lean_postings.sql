@@ -22,8 +22,8 @@
 --        e.g. [1,1,"line_control_number","HC","99213","25",null,"125.00","80.00","100.00",null,"1",null,
 --              "2026-11-01",null,"K7Q...01",12,[["CO","45","25.00",null]],[]]
 -- 3. A posted claim's history entry (payment, denial, reversal) is its claim payment row instead
---    of a claim_events row of its own: the view claim_history is claim_events and those entries
---    (amount and wording made from the row), in order (seq, sub). event_seq is the newest
+--    of a claim_events row of its own: the view claim_history (migration 7) is claim_events and
+--    those entries (amount and wording made from the row), in order (seq, sub). event_seq is the newest
 --    claim_events id when the 835 was posted, so a payment sorts after every event recorded before
 --    it and before every event recorded after it; claim_paid_after is the claim's net paid amount
 --    the posting left. Postings made before this migration keep their claim_events rows (their
@@ -229,23 +229,4 @@ UNION ALL
 SELECT cp.id, cp.id * 1000 + (j.value ->> 0), 'LQ', m.value
 FROM claim_payments cp, json_each(cp.service_lines) j, json_each(j.value, '$[18]') m;
 
-CREATE VIEW claim_history AS
-SELECT e.id AS seq, 0 AS sub, e.pcn, e.at, e.kind, e.status_after, e.amount, e.detail, e.source_file
-FROM claim_events e
-UNION ALL
-SELECT cp.event_seq, cp.id, cp.matched_pcn, r.posted_at,
-    CASE cp.claim_status_after WHEN 'reversed' THEN 'reversal' WHEN 'denied' THEN 'denial' ELSE 'payment' END,
-    cp.claim_status_after,
-    CASE WHEN cp.status_code = '22' AND cp.paid <> '0.00' THEN '-' || ltrim(cp.paid, '-') ELSE cp.paid END,
-    '835 trace ' || r.trace_number || ': CLP02 ' || cp.status_code || ', charge ' || cp.charge || ', paid ' || cp.paid
-        || ', patient responsibility ' || cp.patient_responsibility
-        || COALESCE(', payer claim ' || cp.payer_claim_number, '')
-        || COALESCE('; adjustments ' || (
-            SELECT group_concat((a.value ->> 0) || '-' || (a.value ->> 1) || ' ' || (a.value ->> 2), ', ')
-            FROM (SELECT a.value FROM json_each(cp.adjustments) a
-                  UNION ALL
-                  SELECT a.value FROM json_each(cp.service_lines) j, json_each(j.value, '$[17]') a) a), '')
-        || '; claim paid now ' || cp.claim_paid_after,
-    r.source_file
-FROM claim_payments cp JOIN remittances r ON r.id = cp.remittance_id
-WHERE cp.matched_pcn IS NOT NULL AND cp.event_seq IS NOT NULL;
+-- claim_history (3. above) is defined by migration 7, which adds the submissions to it.

@@ -32,12 +32,12 @@ CREATE VIEW encounter_scrub_state (encounter_id, scrub_status, scrubbed_hash) AS
     FROM encounters e LEFT JOIN encounter_scrubs s ON s.encounter_id = e.id;
 
 -- (2) A claim's `submitted` history entry is its claims row (with its batch), not a claim_events
--- row of its own: the build writes one row less per claim. claim_history (migration 5) gains the
--- entries, worded as the build worded them, first in each claim's history (seq 0); the stored
--- ones of claims with a batch are removed so none shows twice.
+-- row of its own: the build writes one row less per claim. claim_history is a claim's whole
+-- history: these entries (worded as the build worded them, first: seq 0), its claim_events rows,
+-- and its claim payments' entries (migration 5, 3.). The stored submissions of claims with a batch
+-- are removed so none shows twice.
 DELETE FROM claim_events
 WHERE kind = 'submitted' AND pcn IN (SELECT pcn FROM claims WHERE batch_id IS NOT NULL);
-DROP VIEW claim_history;
 CREATE VIEW claim_history AS
 SELECT 0 AS seq, 0 AS sub, c.pcn, c.submitted_at AS at, 'submitted' AS kind, 'submitted' AS status_after,
     c.total_charge AS amount,
