@@ -249,7 +249,7 @@ pub fn post_835_with_progress(
             current: None,
             posted_any: false,
             now: now_timestamp(),
-            payer_number_index: false,
+            lookup_indexes: Vec::new(),
             event_seq: tx
                 .query_row("SELECT COALESCE(MAX(id), 0) FROM claim_events", [], |r| r.get(0))
                 .map_err(|e| ledger_err(e.into()))?,
@@ -265,8 +265,8 @@ pub fn post_835_with_progress(
         });
         progress.finish();
         read?;
-        if poster.payer_number_index {
-            tx.execute_batch(&format!("DROP INDEX {PAYER_NUMBER_INDEX}")).map_err(|e| ledger_err(e.into()))?;
+        for index in &poster.lookup_indexes {
+            tx.execute_batch(index.drop_sql()).map_err(|e| ledger_err(e.into()))?;
         }
         poster.posted_any
     };
@@ -307,8 +307,37 @@ fn posted_transactions(ledger: &Ledger, sha256: &str) -> Result<Vec<TransactionR
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// The index on claims.payer_claim_number a posting makes while it needs it.
-const PAYER_NUMBER_INDEX: &str = "claims_payer_claim_number_posting";
+/// An index on claims that only the fallback matches of a posting need (a CLP whose CLP01 matches
+/// no claim): made on the first such claim and dropped before the posting commits, so that billing
+/// and every posting whose CLP01s all match pay nothing to keep it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LookupIndex {
+    /// CLP07 = claims.payer_claim_number.
+    PayerClaimNumber,
+    /// Patient + first date of service + charge: claims by first_dos.
+    FirstDateOfService,
+}
+
+impl LookupIndex {
+    fn create_sql(self) -> &'static str {
+        match self {
+            LookupIndex::PayerClaimNumber => {
+                "CREATE INDEX IF NOT EXISTS claims_payer_claim_number_posting ON claims (payer_claim_number)
+                 WHERE payer_claim_number IS NOT NULL"
+            }
+            LookupIndex::FirstDateOfService => {
+                "CREATE INDEX IF NOT EXISTS claims_first_dos_posting ON claims (first_dos)"
+            }
+        }
+    }
+
+    fn drop_sql(self) -> &'static str {
+        match self {
+            LookupIndex::PayerClaimNumber => "DROP INDEX claims_payer_claim_number_posting",
+            LookupIndex::FirstDateOfService => "DROP INDEX claims_first_dos_posting",
+        }
+    }
+}
 
 /// Where a service line of a posted claim payment is: its remittance, claim payment and SVC position.
 #[derive(Debug, Clone, Copy)]
@@ -678,8 +707,8 @@ struct Poster<'a, 't> {
     current: Option<Current>,
     posted_any: bool,
     now: String,
-    /// True once the CLP07 lookup index exists in this transaction (see `claim_by_payer_number`).
-    payer_number_index: bool,
+    /// The fallback lookup indexes made in this transaction (see `LookupIndex`).
+    lookup_indexes: Vec<LookupIndex>,
     /// The newest claim_events id before this posting (orders its history entries; migration 5).
     event_seq: i64,
     statements: PostingStatements<'a>,
@@ -907,6 +936,7 @@ impl Poster<'_, '_> {
             return Ok(Err("no claim with this CLP01 or CLP07, and no patient ID to match on".into()));
         }
         let mut candidates: Vec<String> = Vec::new();
+        self.ensure_lookup_index(LookupIndex::FirstDateOfService)?;
         {
             let mut stmt = self.tx.prepare_cached(
                 "SELECT c.pcn, c.total_charge, c.patient_id, json_extract(e.encounter_json, '$.subscriber.member_id')
@@ -968,18 +998,21 @@ impl Poster<'_, '_> {
         Ok(claim)
     }
 
+    /// Makes the index a fallback lookup needs, once per posting (dropped before commit).
+    fn ensure_lookup_index(&mut self, index: LookupIndex) -> Result<(), LedgerError> {
+        if !self.lookup_indexes.contains(&index) {
+            self.tx.execute_batch(index.create_sql())?;
+            self.lookup_indexes.push(index);
+        }
+        Ok(())
+    }
+
     /// The latest claim (by submission time, then PCN) with this payer claim number (CLP07 /
     /// REF*1K). Looked up through an index made on the first claim whose CLP01 matches nothing and
     /// dropped before the posting commits: while every CLP01 matches (the usual case) no claim
     /// update pays for maintaining it, and memory stays bounded whatever the ledger size.
     fn claim_by_payer_number(&mut self, number: &str) -> Result<Option<String>, LedgerError> {
-        if !self.payer_number_index {
-            self.tx.execute_batch(&format!(
-                "CREATE INDEX IF NOT EXISTS {PAYER_NUMBER_INDEX} ON claims (payer_claim_number)
-                 WHERE payer_claim_number IS NOT NULL"
-            ))?;
-            self.payer_number_index = true;
-        }
+        self.ensure_lookup_index(LookupIndex::PayerClaimNumber)?;
         Ok(self
             .tx
             .prepare_cached(

@@ -66,3 +66,8 @@ SELECT cp.event_seq, cp.id, cp.matched_pcn, r.posted_at,
     r.source_file
 FROM claim_payments cp JOIN remittances r ON r.id = cp.remittance_id
 WHERE cp.matched_pcn IS NOT NULL AND cp.event_seq IS NOT NULL;
+
+-- (3) claims by first date of service are looked up only by an 835 claim whose CLP01 and CLP07
+-- match nothing (patient + date + charge): the posting makes that index when it needs it and drops
+-- it before commit, instead of every claim billed adding an entry to it.
+DROP INDEX claims_first_dos;
