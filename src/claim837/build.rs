@@ -1152,11 +1152,16 @@ mod tests {
     }
 
     /// An in-memory ledger with the fixture practice and encounters, scrubbed clean.
+    /// The practice and encounters of tests/fixtures/claim837.
+    fn fixture_practice_and_encounters() -> (Practice, Vec<Encounter>) {
+        let practice = toml::from_str(include_str!("../../tests/fixtures/claim837/practice.toml")).unwrap();
+        let encounters = serde_json::from_str(include_str!("../../tests/fixtures/claim837/encounters.json")).unwrap();
+        (practice, encounters)
+    }
+
     fn fixture_ledger() -> Ledger {
         let mut ledger = Ledger::open_in_memory().unwrap();
-        let practice: Practice = toml::from_str(include_str!("../../tests/fixtures/claim837/practice.toml")).unwrap();
-        let encounters: Vec<Encounter> =
-            serde_json::from_str(include_str!("../../tests/fixtures/claim837/encounters.json")).unwrap();
+        let (practice, encounters) = fixture_practice_and_encounters();
         let tx = ledger.transaction().unwrap();
         crate::ledger::billing::save_practice(&tx, &practice, Path::new("p.toml"), "x").unwrap();
         for e in &encounters {
@@ -1209,9 +1214,7 @@ mod tests {
     #[test]
     fn encounters_scrubbed_clean_before_the_narrow_status_table_are_billed_once() {
         let mut ledger = Ledger::open_in_memory().unwrap();
-        let practice: Practice = toml::from_str(include_str!("../../tests/fixtures/claim837/practice.toml")).unwrap();
-        let encounters: Vec<Encounter> =
-            serde_json::from_str(include_str!("../../tests/fixtures/claim837/encounters.json")).unwrap();
+        let (practice, encounters) = fixture_practice_and_encounters();
         let tx = ledger.transaction().unwrap();
         crate::ledger::billing::save_practice(&tx, &practice, Path::new("p.toml"), "x").unwrap();
         insert_scrubbed(&tx, &encounters[0], Scrubbed::CleanInOldColumns);
@@ -1260,9 +1263,7 @@ mod tests {
     #[test]
     fn a_build_larger_than_one_insert_batch_records_every_claim_line_and_event() {
         let mut ledger = Ledger::open_in_memory().unwrap();
-        let practice: Practice = toml::from_str(include_str!("../../tests/fixtures/claim837/practice.toml")).unwrap();
-        let fixtures: Vec<Encounter> =
-            serde_json::from_str(include_str!("../../tests/fixtures/claim837/encounters.json")).unwrap();
+        let (practice, fixtures) = fixture_practice_and_encounters();
         // 2.5 batches of ROWS_PER_INSERT claims, so full (cached) and partial statements both run.
         let count = ROWS_PER_INSERT * 5 / 2;
         let mut expected_lines = 0;
