@@ -13,11 +13,8 @@
 //! primary claim that is not itself a reversal (so a reversal followed by its correction yields
 //! the corrected amounts).
 
-use std::str::FromStr;
-
 use chrono::NaiveDate;
 use rusqlite::{Connection, OptionalExtension};
-use rust_decimal::Decimal;
 
 use super::cob::{Adjustment, LineAdjudication, PrimaryAdjudication};
 
@@ -53,10 +50,7 @@ pub fn secondary_candidates(conn: &Connection) -> rusqlite::Result<Vec<Secondary
     rows.collect()
 }
 
-fn decimal(text: &str) -> rusqlite::Result<Decimal> {
-    Decimal::from_str(text.trim())
-        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
-}
+use crate::ledger::stored_decimal as decimal;
 
 /// The posted CLP row: id, primary payer, paid, CLP07, payment date, posting time.
 type PostedPayment = (i64, String, String, Option<String>, Option<String>, String);
@@ -83,8 +77,7 @@ pub fn primary_adjudication(conn: &Connection, pcn: &str) -> rusqlite::Result<Op
         .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
         .unwrap_or(NaiveDate::MIN);
     let adjustments = |json: &str| -> rusqlite::Result<Vec<Adjustment>> {
-        let packed = crate::remit835::unpack_adjustments(json)
-            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))?;
+        let packed = crate::remit835::unpack_adjustments(json)?;
         Ok(packed.into_iter().map(|a| Adjustment { group: a.group, reason: a.reason, amount: a.amount }).collect())
     };
     let claim_adjustments: String =

@@ -147,9 +147,7 @@ pub fn line_paid_amounts(
     let mut paid = std::collections::BTreeMap::new();
     let mut rows = stmt.query([pcn])?;
     while let Some(r) = rows.next()? {
-        let text: String = r.get(2)?;
-        let amount = <rust_decimal::Decimal as std::str::FromStr>::from_str(text.trim())
-            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(2, rusqlite::types::Type::Text, Box::new(e)))?;
+        let amount = super::stored_decimal(&r.get::<_, String>(2)?)?;
         let signed = if r.get::<_, String>(1)? == "22" { -amount.abs() } else { amount };
         *paid.entry(r.get::<_, i64>(0)?).or_default() += signed;
     }

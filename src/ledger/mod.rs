@@ -165,6 +165,18 @@ pub fn now_timestamp() -> String {
 
 pub use crate::digest::{sha256_file, sha256_hex};
 
+/// Reads an amount the ledger stores as text (`"80.00"`); a malformed value is a corrupt ledger.
+pub(crate) fn stored_decimal(text: &str) -> rusqlite::Result<rust_decimal::Decimal> {
+    <rust_decimal::Decimal as std::str::FromStr>::from_str(text.trim())
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
+}
+
+/// Reads a packed JSON column (migration 5); a malformed value is a corrupt ledger.
+pub(crate) fn stored_json<T: serde::de::DeserializeOwned>(text: &str) -> rusqlite::Result<T> {
+    serde_json::from_str(text)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -566,8 +566,8 @@ pub struct StoredAdjustment {
 }
 
 /// The adjustments of a packed `adjustments` column: `[["CO","45","20.00",null], ...]`.
-pub fn unpack_adjustments(json: &str) -> Result<Vec<StoredAdjustment>, serde_json::Error> {
-    let rows: Vec<(String, String, Decimal, Option<Decimal>)> = serde_json::from_str(json)?;
+pub fn unpack_adjustments(json: &str) -> rusqlite::Result<Vec<StoredAdjustment>> {
+    let rows: Vec<(String, String, Decimal, Option<Decimal>)> = crate::ledger::stored_json(json)?;
     Ok(rows
         .into_iter()
         .map(|(group, reason, amount, quantity)| StoredAdjustment { group, reason, amount, quantity })
@@ -964,12 +964,6 @@ impl Poster<'_, '_> {
     /// Claim `pcn` with its billed lines (one statement), or `None` when it is not in the ledger.
     fn claim_with_lines(&mut self, pcn: &str, method: &'static str) -> Result<Option<MatchedClaim>, LedgerError> {
         let mut rows = self.statements.claim_with_lines.query([pcn])?;
-        let text = |r: &rusqlite::Row<'_>, i: usize| -> Result<String, LedgerError> {
-            Ok(r.get_ref(i)?
-                .as_str()
-                .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e)))?
-                .to_string())
-        };
         let mut claim: Option<MatchedClaim> = None;
         while let Some(r) = rows.next()? {
             let claim = match &mut claim {
@@ -977,8 +971,8 @@ impl Poster<'_, '_> {
                 None => claim.insert(MatchedClaim {
                     pcn: r.get(0)?,
                     payer_id: r.get(1)?,
-                    paid: decimal(&text(r, 2)?)?,
-                    patient_responsibility: decimal(&text(r, 3)?)?,
+                    paid: decimal(&r.get::<_, String>(2)?)?,
+                    patient_responsibility: decimal(&r.get::<_, String>(3)?)?,
                     method,
                     lines: Vec::new(),
                 }),

@@ -140,9 +140,6 @@ fn denied_items(conn: &Connection, scope: &ReportScope) -> rusqlite::Result<Vec<
          JOIN remittances r ON r.id = cp.remittance_id
          WHERE cp.status_code = '4' AND json_array_length(cp.service_lines) = 0",
     )?;
-    let unpack = |e: Box<dyn std::error::Error + Send + Sync>| {
-        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e)
-    };
     let mut items = Vec::new();
     let rows = stmt.query_map([], |r| {
         Ok((
@@ -160,16 +157,14 @@ fn denied_items(conn: &Connection, scope: &ReportScope) -> rusqlite::Result<Vec<
         if !scope.covers(date(&paid_on)?) || !scope.includes_payer(&payer_id) {
             continue;
         }
-        let reasons = crate::remit835::unpack_adjustments(&adjustments)
-            .map_err(|e| unpack(Box::new(e)))?
+        let reasons = crate::remit835::unpack_adjustments(&adjustments)?
             .into_iter()
             .filter(|a| a.group != "PR")
             .map(|a| (a.group, a.reason, a.amount))
             .collect();
         // Claim-level remarks (MIA/MOA) first, then the line's own (LQ).
-        let claim_remarks: Vec<(String, String)> =
-            serde_json::from_str(&claim_remarks).map_err(|e| unpack(Box::new(e)))?;
-        let line_remarks: Vec<String> = serde_json::from_str(&line_remarks).map_err(|e| unpack(Box::new(e)))?;
+        let claim_remarks: Vec<(String, String)> = crate::ledger::stored_json(&claim_remarks)?;
+        let line_remarks: Vec<String> = crate::ledger::stored_json(&line_remarks)?;
         let remarks = claim_remarks.into_iter().map(|(_, code)| code).chain(line_remarks).collect();
         items.push(DeniedItem { payer_id, procedure_code, charge: money(&charge)?, reasons, remarks });
     }

@@ -1,8 +1,6 @@
 //! What a report covers: a date range (on the date of service, or the payment date for
 //! remittance reports), one payer or all, and the "as of" date ages are counted to.
 
-use std::str::FromStr;
-
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
@@ -47,8 +45,7 @@ impl ReportScope {
 
 /// Reads a decimal stored as text in the ledger; a malformed value is a corrupt ledger.
 pub(crate) fn money(text: &str) -> rusqlite::Result<Decimal> {
-    Decimal::from_str(text.trim())
-        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
+    crate::ledger::stored_decimal(text)
 }
 
 /// Reads an ISO date stored as text in the ledger.
@@ -60,6 +57,7 @@ pub(crate) fn date(text: &str) -> rusqlite::Result<NaiveDate> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::str::FromStr;
 
     #[test]
     fn scope_filters_dates_inclusively_and_payers_exactly() {
