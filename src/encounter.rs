@@ -107,6 +107,7 @@ pub struct Patient {
     /// The practice's patient ID (account number / MRN).
     pub id: String,
     pub name: PersonName,
+    #[serde(default, deserialize_with = "crate::dates::serde_iso::optional_date")]
     pub dob: Option<NaiveDate>,
     pub sex: Sex,
     pub address: Option<Address>,
@@ -118,6 +119,7 @@ pub struct Subscriber {
     /// Member ID on the insurance card (a Medicare MBI for Medicare).
     pub member_id: String,
     pub name: PersonName,
+    #[serde(default, deserialize_with = "crate::dates::serde_iso::optional_date")]
     pub dob: Option<NaiveDate>,
     pub sex: Sex,
     pub address: Option<Address>,
@@ -229,7 +231,9 @@ pub struct ServiceLine {
     pub number: u32,
     /// Where the line was read (CSV line, FT1 segment...).
     pub source: SourceRef,
+    #[serde(deserialize_with = "crate::dates::serde_iso::date")]
     pub date_of_service: NaiveDate,
+    #[serde(default, deserialize_with = "crate::dates::serde_iso::optional_date")]
     pub date_of_service_to: Option<NaiveDate>,
     pub procedure: Procedure,
     pub units: Decimal,
@@ -264,6 +268,7 @@ pub struct Encounter {
     pub diagnoses: Vec<Diagnosis>,
     pub lines: Vec<ServiceLine>,
     pub prior_authorization: Option<String>,
+    #[serde(default, deserialize_with = "crate::dates::serde_iso::optional_date")]
     pub onset_date: Option<NaiveDate>,
     pub frequency: ClaimFrequency,
     /// The payer's claim control number of the claim a replacement or void refers to (REF*F8).

@@ -133,7 +133,7 @@ fn number(seg: &Segment<'_>, n: usize) -> Option<Decimal> {
 }
 
 fn date8(s: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(s.trim(), "%Y%m%d").ok()
+    crate::dates::parse_ccyymmdd(s.trim())
 }
 
 /// DTP date or date range (`D8` / `RD8`).

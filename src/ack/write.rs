@@ -53,8 +53,8 @@ pub fn money_text(d: Decimal) -> String {
     d.round_dp(2).normalize().to_string()
 }
 
-pub(crate) fn d8(d: NaiveDate) -> String {
-    d.format("%Y%m%d").to_string()
+pub(crate) fn d8(d: NaiveDate) -> crate::dates::DateText {
+    crate::dates::d8(d)
 }
 
 /// Writes a 999 interchange: one `ST*999` per acknowledged functional group.
@@ -111,7 +111,7 @@ fn stc<W: Write>(w: &mut X12Writer<W>, s: &StatusInfo) -> Result<(), WriteError>
             None => Element::Text(""),
         }
     }
-    let date = s.date.map(d8).unwrap_or_default();
+    let date = s.date.map(|d| d8(d).to_string()).unwrap_or_default();
     let amount = s.amount.map(money_text).unwrap_or_default();
     w.segment_elements(
         "STC",

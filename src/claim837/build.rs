@@ -49,6 +49,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::{Batch837Writer, CLAIMS_PER_TRANSACTION, Claim, ClaimError, ClaimRequest, Responsibility};
+use crate::dates::DateText;
 use crate::encounter::{ClaimFrequency, Encounter};
 use crate::ledger::{ControlNumbers, Ledger, LedgerError, allocate_envelope, billing::load_practice, now_timestamp};
 use crate::practice::{Practice, Receiver, Usage};
@@ -145,8 +146,6 @@ pub enum BuildError {
 fn sql(e: rusqlite::Error) -> BuildError {
     BuildError::Ledger(LedgerError::Sql(e))
 }
-
-use sql as sql_err;
 
 /// A claim planned beforehand (secondary claims, corrections and voids).
 struct PlannedClaim {
@@ -622,8 +621,8 @@ struct ClaimRecord {
     st02: String,
     encounter_hash: String,
     patient_id: String,
-    first_dos: String,
-    last_dos: String,
+    first_dos: DateText,
+    last_dos: DateText,
     total_charge: String,
     lines: Vec<LineRecord>,
 }
@@ -635,7 +634,7 @@ struct LineRecord {
     modifiers: String,
     units: String,
     charge: String,
-    date_of_service: String,
+    date_of_service: DateText,
     rendering_npi: Option<String>,
 }
 
@@ -643,7 +642,7 @@ impl ClaimRecord {
     /// The record of `claim`, taking its strings (the claim is written and not needed again).
     fn new(claim: Claim, st02: String, encounter_hash: String, replaces: Option<String>) -> Self {
         let (first, last) = claim.dates_of_service();
-        let iso = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+        let iso = |d: Option<chrono::NaiveDate>| d.map(crate::dates::iso).unwrap_or_default();
         let total_charge = format!("{:.2}", claim.total_charge());
         let Claim { pcn, responsibility, frequency, encounter, payer, .. } = claim;
         let claim_rendering = encounter.rendering_npi;
@@ -657,7 +656,7 @@ impl ClaimRecord {
                 procedure_code: line.procedure.code,
                 units: line.units.normalize().to_string(),
                 charge: format!("{:.2}", line.charge),
-                date_of_service: line.date_of_service.to_string(),
+                date_of_service: crate::dates::iso(line.date_of_service),
                 rendering_npi: line.rendering_npi.or_else(|| claim_rendering.clone()),
             })
             .collect();
@@ -947,39 +946,65 @@ struct ClaimRecorder<'t, 'c> {
     source: String,
     now: String,
     pending: Vec<ClaimRecord>,
+    /// The full-size statements, prepared on first use and kept for the batch.
+    full: [Option<rusqlite::Statement<'t>>; 3],
 }
 
-/// `INSERT INTO table (columns) VALUES (?,?..),(?,?..)...` with `rows` rows of `per_row` parameters,
-/// `extra` appended to each row's placeholders (literal columns).
-fn multi_row_insert(head: &str, per_row: usize, extra: &str, rows: usize) -> String {
-    let mut row = String::from("(");
-    for k in 0..per_row {
-        if k > 0 {
-            row.push(',');
-        }
-        row.push('?');
-    }
-    row.push_str(extra);
-    row.push(')');
-    let mut sql = String::with_capacity(head.len() + rows * (row.len() + 1));
-    sql.push_str(head);
-    sql.push_str(" VALUES ");
-    for r in 0..rows {
-        if r > 0 {
-            sql.push(',');
-        }
-        sql.push_str(&row);
-    }
-    sql
+/// One table's multi-row INSERT: its head, and one row's values as a template in which `#` is
+/// the row's next parameter and `?1`/`?2` are the batch ID and the time, bound once per statement.
+struct RowInsert {
+    head: &'static str,
+    row: &'static str,
 }
 
-const CLAIMS_HEAD: &str =
-    "INSERT OR FAIL INTO claims (pcn, encounter_id, payer_id, responsibility, frequency, replaces_pcn, batch_id,
-    st02, encounter_hash, patient_id, first_dos, last_dos, total_charge, submitted_at, updated_at, status)";
-const LINES_HEAD: &str =
-    "INSERT OR FAIL INTO claim_lines (pcn, line_number, line_control_number, procedure_code, modifiers, units,
-    charge, date_of_service, rendering_npi)";
-const EVENTS_HEAD: &str = "INSERT OR FAIL INTO claim_events (pcn, at, kind, status_after, amount, detail, source_file)";
+impl RowInsert {
+    /// Parameters of one row (its `#`s).
+    fn width(&self) -> usize {
+        self.row.bytes().filter(|b| *b == b'#').count()
+    }
+
+    /// The statement for `rows` rows: `head VALUES (..),(..)` with numbered parameters, the row
+    /// values from `?3` on.
+    fn sql(&self, rows: usize) -> String {
+        let mut sql = String::with_capacity(self.head.len() + rows * (self.row.len() + 4 * self.width() + 1));
+        sql.push_str(self.head);
+        sql.push_str(" VALUES ");
+        let mut next = SHARED_PARAMETERS + 1;
+        for r in 0..rows {
+            if r > 0 {
+                sql.push(',');
+            }
+            for ch in self.row.chars() {
+                if ch == '#' {
+                    sql.push('?');
+                    sql.push_str(&next.to_string());
+                    next += 1;
+                } else {
+                    sql.push(ch);
+                }
+            }
+        }
+        sql
+    }
+}
+
+/// `?1` (the batch ID) and `?2` (the time), bound once per statement for all its rows.
+const SHARED_PARAMETERS: usize = 2;
+
+const CLAIMS: RowInsert = RowInsert {
+    head: "INSERT OR FAIL INTO claims (pcn, encounter_id, payer_id, responsibility, frequency, replaces_pcn, batch_id,
+    st02, encounter_hash, patient_id, first_dos, last_dos, total_charge, submitted_at, updated_at, status)",
+    row: "(#,#,#,#,#,#,?1,#,#,#,#,#,#,?2,?2,'submitted')",
+};
+const LINES: RowInsert = RowInsert {
+    head: "INSERT OR FAIL INTO claim_lines (pcn, line_number, line_control_number, procedure_code, modifiers, units,
+    charge, date_of_service, rendering_npi)",
+    row: "(#,#,#,#,#,#,#,#,#)",
+};
+const EVENTS: RowInsert = RowInsert {
+    head: "INSERT OR FAIL INTO claim_events (pcn, at, kind, status_after, amount, detail, source_file)",
+    row: "(#,?2,#,#,#,#,#)",
+};
 
 impl<'t, 'c> ClaimRecorder<'t, 'c> {
     fn new(tx: &'t Transaction<'c>, batch_id: i64, path: &Path, now: &str) -> Self {
@@ -990,6 +1015,7 @@ impl<'t, 'c> ClaimRecorder<'t, 'c> {
             source: path.display().to_string(),
             now: now.to_string(),
             pending: Vec::with_capacity(ROWS_PER_INSERT),
+            full: [None, None, None],
         }
     }
 
@@ -998,33 +1024,40 @@ impl<'t, 'c> ClaimRecorder<'t, 'c> {
         if self.pending.len() >= ROWS_PER_INSERT { self.flush() } else { Ok(()) }
     }
 
-    /// Runs `sql` (cached when it is the full-size statement) with `values`.
-    fn insert(&self, sql: &str, full: bool, values: &[&dyn rusqlite::ToSql]) -> Result<(), BuildError> {
-        if full {
-            self.tx.prepare_cached(sql).map_err(sql_err)?.execute(values).map_err(sql_err)?;
-        } else {
-            self.tx.prepare(sql).map_err(sql_err)?.execute(values).map_err(sql_err)?;
-        }
-        Ok(())
-    }
-
-    /// Inserts `items` into the table of `head`, [`ROWS_PER_INSERT`] rows per statement; `row`
-    /// appends one item's `width` values.
-    fn insert_rows<'v, T>(
-        &'v self,
-        head: &str,
-        width: usize,
-        tail: &str,
-        items: &'v [T],
-        row: impl Fn(&'v T, &mut Vec<&'v dyn rusqlite::ToSql>),
+    /// Inserts `items` into `table` ([`ROWS_PER_INSERT`] rows per statement; `slot` keeps its
+    /// full-size statement); `row` appends one item's values.
+    fn insert_rows<T>(
+        &mut self,
+        table: &RowInsert,
+        slot: usize,
+        items: &[T],
+        row: impl for<'v> Fn(&'v T, &mut Vec<&'v dyn rusqlite::ToSql>),
     ) -> Result<(), BuildError> {
+        let width = table.width();
+        let batch_id = self.batch_id;
+        let now = self.now.clone();
         for chunk in items.chunks(ROWS_PER_INSERT) {
-            let mut values: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(chunk.len() * width);
+            let mut values: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(SHARED_PARAMETERS + chunk.len() * width);
+            values.push(&batch_id);
+            values.push(&now);
             for item in chunk {
                 row(item, &mut values);
             }
-            let sql = multi_row_insert(head, width, tail, chunk.len());
-            self.insert(&sql, chunk.len() == ROWS_PER_INSERT, &values)?;
+            if chunk.len() == ROWS_PER_INSERT {
+                if self.full[slot].is_none() {
+                    let text = table.sql(ROWS_PER_INSERT);
+                    let stmt = self
+                        .tx
+                        .prepare_with_flags(&text, rusqlite::PrepFlags::SQLITE_PREPARE_PERSISTENT)
+                        .map_err(sql)?;
+                    self.full[slot] = Some(stmt);
+                }
+                if let Some(stmt) = self.full[slot].as_mut() {
+                    stmt.execute(&values[..]).map_err(sql)?;
+                }
+            } else {
+                self.tx.prepare(&table.sql(chunk.len())).map_err(sql)?.execute(&values[..]).map_err(sql)?;
+            }
         }
         Ok(())
     }
@@ -1036,7 +1069,7 @@ impl<'t, 'c> ClaimRecorder<'t, 'c> {
         }
         let pending = std::mem::take(&mut self.pending);
         let claims: Vec<(&ClaimRecord, &str)> = pending.iter().map(|c| (c, c.frequency.code())).collect();
-        self.insert_rows(CLAIMS_HEAD, 15, ",'submitted'", &claims, |(c, freq), v| {
+        self.insert_rows(&CLAIMS, 0, &claims, |(c, freq), v| {
             v.extend_from_slice(&[
                 &c.pcn as &dyn rusqlite::ToSql,
                 &c.encounter_id,
@@ -1044,20 +1077,17 @@ impl<'t, 'c> ClaimRecorder<'t, 'c> {
                 &c.responsibility,
                 freq,
                 &c.replaces,
-                &self.batch_id,
                 &c.st02,
                 &c.encounter_hash,
                 &c.patient_id,
                 &c.first_dos,
                 &c.last_dos,
                 &c.total_charge,
-                &self.now,
-                &self.now,
             ])
         })?;
         let lines: Vec<(&ClaimRecord, &LineRecord)> =
             pending.iter().flat_map(|c| c.lines.iter().map(move |l| (c, l))).collect();
-        self.insert_rows(LINES_HEAD, 9, "", &lines, |(c, l), v| {
+        self.insert_rows(&LINES, 1, &lines, |(c, l), v| {
             v.extend_from_slice(&[
                 &c.pcn as &dyn rusqlite::ToSql,
                 &l.number,
@@ -1095,17 +1125,20 @@ impl<'t, 'c> ClaimRecorder<'t, 'c> {
                 });
             }
         }
-        self.insert_rows(EVENTS_HEAD, 7, "", &events, |e, v| {
+        let source = self.source.clone();
+        self.insert_rows(&EVENTS, 2, &events, |e, v| {
             v.extend_from_slice(&[
                 &e.pcn as &dyn rusqlite::ToSql,
-                &self.now,
                 &e.kind,
                 &e.status_after,
                 &e.amount,
                 &e.detail,
-                &self.source,
+                &source,
             ])
         })?;
+        drop(claims);
+        drop(lines);
+        drop(events);
         self.pending = pending;
         self.pending.clear();
         Ok(())

@@ -53,7 +53,7 @@ impl<'p, W: Write> Batch837Writer<'p, W> {
         at: NaiveDateTime,
     ) -> Result<Self, WriteError> {
         let mut w = X12Writer::new(out).line_breaks(true);
-        let date8 = at.format("%Y%m%d").to_string();
+        let date8 = crate::dates::d8(at.date());
         let time4 = at.format("%H%M").to_string();
         let sender = practice.submitter.interchange_id();
         let to = receiver.interchange_id();
@@ -77,7 +77,7 @@ impl<'p, W: Write> Batch837Writer<'p, W> {
             numbers: numbers.clone(),
             in_transaction: 0,
             hl: 0,
-            date8,
+            date8: date8.to_string(),
             time4,
             stats: BatchStats::default(),
         })
@@ -189,7 +189,7 @@ impl<'p, W: Write> Batch837Writer<'p, W> {
             self.address(a)?;
         }
         if self_insured && let Some(dob) = e.subscriber.dob {
-            self.seg("DMG", &["D8", &dob.format("%Y%m%d").to_string(), e.subscriber.sex.code()])?;
+            self.seg("DMG", &["D8", &crate::dates::d8(dob), e.subscriber.sex.code()])?;
         }
         // 2010BB payer.
         self.seg("NM1", &["PR", "2", &claim.payer.name, "", "", "", "", "PI", &claim.payer.id])?;
@@ -206,7 +206,7 @@ impl<'p, W: Write> Batch837Writer<'p, W> {
                 self.address(a)?;
             }
             if let Some(dob) = p.dob {
-                self.seg("DMG", &["D8", &dob.format("%Y%m%d").to_string(), p.sex.code()])?;
+                self.seg("DMG", &["D8", &crate::dates::d8(dob), p.sex.code()])?;
             }
         }
         self.claim_information(claim)?;
@@ -234,7 +234,7 @@ impl<'p, W: Write> Batch837Writer<'p, W> {
             ],
         )?;
         if let Some(onset) = e.onset_date {
-            self.seg("DTP", &["431", "D8", &onset.format("%Y%m%d").to_string()])?;
+            self.seg("DTP", &["431", "D8", &crate::dates::d8(onset)])?;
         }
         if let Some(auth) = &e.prior_authorization {
             self.seg("REF", &["G1", auth])?;
@@ -318,9 +318,9 @@ impl<'p, W: Write> Batch837Writer<'p, W> {
                 Element::Composite(pointers.iter().map(String::as_str).collect()),
             ],
         )?;
-        let from = line.date_of_service.format("%Y%m%d").to_string();
+        let from = crate::dates::d8(line.date_of_service);
         match line.date_of_service_to.filter(|to| *to != line.date_of_service) {
-            Some(to) => self.seg("DTP", &["472", "RD8", &format!("{from}-{}", to.format("%Y%m%d"))])?,
+            Some(to) => self.seg("DTP", &["472", "RD8", &format!("{from}-{}", crate::dates::d8(to))])?,
             None => self.seg("DTP", &["472", "D8", &from])?,
         }
         self.seg("REF", &["6R", &claim.line_control_number(line)])?;
@@ -345,7 +345,7 @@ impl<'p, W: Write> Batch837Writer<'p, W> {
                 ],
             )?;
             self.cas(&adj.adjustments)?;
-            self.seg("DTP", &["573", "D8", &adj.adjudication_date.format("%Y%m%d").to_string()])?;
+            self.seg("DTP", &["573", "D8", &crate::dates::d8(adj.adjudication_date)])?;
         }
         Ok(())
     }

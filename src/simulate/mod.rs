@@ -800,9 +800,7 @@ fn money(d: Decimal) -> String {
     crate::ack::money_text(d)
 }
 
-fn d8(d: NaiveDate) -> String {
-    d.format("%Y%m%d").to_string()
-}
+use crate::dates::d8;
 
 /// Reads `from` (an 837P) and writes `<stem>.999`, `<stem>.277ca` and `<stem>.835` into `out_dir`.
 pub fn simulate_files(
