@@ -643,7 +643,7 @@ impl ClaimRecord {
     fn new(claim: Claim, st02: String, encounter_hash: String, replaces: Option<String>) -> Self {
         let (first, last) = claim.dates_of_service();
         let iso = |d: Option<chrono::NaiveDate>| d.map(crate::dates::iso).unwrap_or_default();
-        let total_charge = format!("{:.2}", claim.total_charge());
+        let total_charge = crate::ledger::money_text(claim.total_charge());
         let Claim { pcn, responsibility, frequency, encounter, payer, .. } = claim;
         let claim_rendering = encounter.rendering_npi;
         let lines = encounter
@@ -654,8 +654,8 @@ impl ClaimRecord {
                 control_number: super::line_control_number(&pcn, line.number),
                 modifiers: line.procedure.modifiers.join(":"),
                 procedure_code: line.procedure.code,
-                units: line.units.normalize().to_string(),
-                charge: format!("{:.2}", line.charge),
+                units: super::x12_decimal(line.units),
+                charge: crate::ledger::money_text(line.charge),
                 date_of_service: crate::dates::iso(line.date_of_service),
                 rendering_npi: line.rendering_npi.or_else(|| claim_rendering.clone()),
             })
@@ -812,7 +812,7 @@ fn write_batch(
             file.sha256,
             stats.transactions.join(","),
             stats.claims as i64,
-            format!("{:.2}", stats.total_charge),
+            crate::ledger::money_text(stats.total_charge),
             batch_id
         ],
     )

@@ -177,9 +177,92 @@ pub(crate) fn stored_json<T: serde::de::DeserializeOwned>(text: &str) -> rusqlit
         .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
 }
 
+/// rust_decimal::Decimal text with two places; never "-0.00".
+pub fn money_text(d: rust_decimal::Decimal) -> String {
+    let mut out = String::with_capacity(16);
+    push_money_text(&mut out, d);
+    out
+}
+
+/// Appends `d` rounded to cents as `-123.45` (never `-0.00`), without the formatting machinery:
+/// posting formats several amounts per claim.
+pub(crate) fn push_money_text(out: &mut String, d: rust_decimal::Decimal) {
+    // Amounts in an 835 have at most two places: scale them to cents directly; round the rest.
+    let m = match d.scale() {
+        0 => d.mantissa() * 100,
+        1 => d.mantissa() * 10,
+        2 => d.mantissa(),
+        _ => {
+            let mut r = d.round_dp(2);
+            r.rescale(2);
+            r.mantissa()
+        }
+    };
+    if m == 0 {
+        out.push_str("0.00");
+        return;
+    }
+    if m < 0 {
+        out.push('-');
+    }
+    let m = m.unsigned_abs();
+    let whole = m / 100;
+    let cents = (m % 100) as u8;
+    let mut digits = [0u8; 40];
+    let mut n = 0;
+    let mut w = whole;
+    loop {
+        digits[n] = b'0' + (w % 10) as u8;
+        n += 1;
+        w /= 10;
+        if w == 0 {
+            break;
+        }
+    }
+    for &b in digits[..n].iter().rev() {
+        out.push(b as char);
+    }
+    out.push('.');
+    out.push((b'0' + cents / 10) as char);
+    out.push((b'0' + cents % 10) as char);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rust_decimal::Decimal;
+    use std::str::FromStr;
+
+    #[test]
+    fn money_text_has_two_places_and_no_negative_zero() {
+        assert_eq!(money_text(Decimal::new(-0, 2)), "0.00");
+        assert_eq!(money_text(-Decimal::ZERO), "0.00");
+        assert_eq!(money_text(Decimal::new(125, 1)), "12.50");
+        assert_eq!(money_text(Decimal::new(-4, 3)), "0.00");
+    }
+
+    #[test]
+    fn money_text_is_the_decimal_rounded_to_cents() {
+        for text in [
+            "0",
+            "7",
+            "-7",
+            "0.5",
+            "-0.05",
+            "12.345",
+            "12.355",
+            "-12.345",
+            "123456789.999",
+            "79228162514264337593543950.335",
+            "0.004",
+            "1e-28",
+        ] {
+            let d = Decimal::from_str(text).or_else(|_| Decimal::from_scientific(text)).unwrap();
+            let r = d.round_dp(2);
+            let expected = if r.is_zero() { "0.00".to_string() } else { format!("{r:.2}") };
+            assert_eq!(money_text(d), expected, "{text}");
+        }
+    }
 
     #[test]
     fn a_new_ledger_is_private_wal_and_migrated() {

@@ -43,6 +43,7 @@ use serde::Serialize;
 
 use super::read::{RemitEvent, RemittanceTrailer, read_835};
 use super::{ClaimPayment, Finding, RemitError, RemittanceHeader, ServicePayment};
+use crate::ledger::money_text;
 use crate::ledger::{Ledger, LedgerError, file_seen, now_timestamp, record_file, sha256_file};
 
 /// The processed_files kind of 835 files.
@@ -350,7 +351,8 @@ struct LineAt {
 /// Writers of the packed JSON columns of `claim_payments` (layout in migration 5). Posting writes
 /// one row per claim, so these append to reused buffers instead of building values to serialize.
 mod packed {
-    use super::{ClaimPayment, Decimal, NaiveDate, ServicePayment, push_money};
+    use super::{ClaimPayment, Decimal, NaiveDate, ServicePayment};
+    use crate::ledger::push_money_text;
     use crate::remit835::ClaimAdjustment;
 
     /// Appends `s` as a JSON string (quoted, escaped).
@@ -390,7 +392,7 @@ mod packed {
 
     fn amount(out: &mut String, d: Decimal) {
         out.push('"');
-        push_money(out, d);
+        push_money_text(out, d);
         out.push('"');
     }
 
@@ -572,56 +574,6 @@ fn modifiers_equal(billed: &str, sent: &[String]) -> bool {
     sent.iter().all(|m| parts.next() == Some(m.as_str())) && parts.next().is_none()
 }
 
-/// Decimal text with two places; never "-0.00".
-fn money(d: Decimal) -> String {
-    let mut out = String::with_capacity(16);
-    push_money(&mut out, d);
-    out
-}
-
-/// Appends `d` rounded to cents as `-123.45` (never `-0.00`), without the formatting machinery:
-/// posting formats several amounts per claim.
-fn push_money(out: &mut String, d: Decimal) {
-    // Amounts in an 835 have at most two places: scale them to cents directly; round the rest.
-    let m = match d.scale() {
-        0 => d.mantissa() * 100,
-        1 => d.mantissa() * 10,
-        2 => d.mantissa(),
-        _ => {
-            let mut r = d.round_dp(2);
-            r.rescale(2);
-            r.mantissa()
-        }
-    };
-    if m == 0 {
-        out.push_str("0.00");
-        return;
-    }
-    if m < 0 {
-        out.push('-');
-    }
-    let m = m.unsigned_abs();
-    let whole = m / 100;
-    let cents = (m % 100) as u8;
-    let mut digits = [0u8; 40];
-    let mut n = 0;
-    let mut w = whole;
-    loop {
-        digits[n] = b'0' + (w % 10) as u8;
-        n += 1;
-        w /= 10;
-        if w == 0 {
-            break;
-        }
-    }
-    for &b in digits[..n].iter().rev() {
-        out.push(b as char);
-    }
-    out.push('.');
-    out.push((b'0' + cents / 10) as char);
-    out.push((b'0' + cents % 10) as char);
-}
-
 fn decimal(s: &str) -> Result<Decimal, LedgerError> {
     Decimal::from_str(s.trim()).map_err(|_| LedgerError::Corrupt(format!("amount {s:?} is not a decimal")))
 }
@@ -761,7 +713,7 @@ impl Poster<'_, '_> {
 
     fn header(&mut self, h: &RemittanceHeader) -> Result<(), LedgerError> {
         let payer_id = h.payer_id().to_string();
-        let amount = money(h.payment.amount);
+        let amount = money_text(h.payment.amount);
         let earlier: Option<String> = self
             .tx
             .prepare_cached(
@@ -850,7 +802,7 @@ impl Poster<'_, '_> {
                 date_text(p.fiscal_period_date),
                 p.reason,
                 p.reference,
-                money(p.amount),
+                money_text(p.amount),
                 p.position.segment as i64
             ])?;
         }
@@ -865,8 +817,8 @@ impl Poster<'_, '_> {
                 f.code,
                 f.pcn,
                 f.line,
-                f.expected.map(money),
-                f.actual.map(money),
+                f.expected.map(money_text),
+                f.actual.map(money_text),
                 f.message,
                 f.at.segment as i64,
                 f.at.offset as i64
@@ -1096,7 +1048,7 @@ impl Poster<'_, '_> {
         packed::claim_remarks(&mut buffers.remarks, c);
         // The claim's history entry is this row (the view claim_history words it).
         let paid_after = match &matched {
-            Ok(m) => Some(money(m.paid + signed(c.paid))),
+            Ok(m) => Some(money_text(m.paid + signed(c.paid))),
             Err(_) => None,
         };
         self.statements.insert_payment.execute(params![
@@ -1105,9 +1057,9 @@ impl Poster<'_, '_> {
             matched_pcn,
             method,
             c.status,
-            money(c.charge),
-            money(c.paid),
-            money(c.patient_responsibility),
+            money_text(c.charge),
+            money_text(c.paid),
+            money_text(c.patient_responsibility),
             c.filing_indicator,
             c.payer_claim_number,
             c.facility_type,
@@ -1161,8 +1113,8 @@ impl Poster<'_, '_> {
                 self.statements.update_claim.execute(params![
                     m.pcn,
                     status,
-                    money(paid),
-                    money(pr),
+                    money_text(paid),
+                    money_text(pr),
                     c.payer_claim_number,
                     self.now
                 ])?;
@@ -1198,8 +1150,8 @@ impl Poster<'_, '_> {
                 kind,
                 c.pcn,
                 code,
-                money(charge),
-                money(paid),
+                money_text(charge),
+                money_text(paid),
                 reason
             ])?;
         self.report.unmatched_total += 1;
@@ -1262,11 +1214,11 @@ impl Poster<'_, '_> {
                 code,
                 modifier,
                 date.to_string(),
-                money(allowed),
+                money_text(allowed),
                 source,
-                money(rate),
-                money(shortfall),
-                money(self.options.underpayment_tolerance),
+                money_text(rate),
+                money_text(shortfall),
+                money_text(self.options.underpayment_tolerance),
                 self.now
             ])?;
         self.report.underpayments_total += 1;
@@ -1325,37 +1277,6 @@ mod tests {
         assert_eq!(status_after(&claim("1", 80, lines)), "partially_paid");
         let lines = vec![line(100, 80, vec![adj("CO", "45", 20)]), line(50, 0, vec![adj("PR", "2", 50)])];
         assert_eq!(status_after(&claim("1", 80, lines)), "paid");
-    }
-
-    #[test]
-    fn money_text_has_two_places_and_no_negative_zero() {
-        assert_eq!(money(Decimal::new(-0, 2)), "0.00");
-        assert_eq!(money(-Decimal::ZERO), "0.00");
-        assert_eq!(money(Decimal::new(125, 1)), "12.50");
-        assert_eq!(money(Decimal::new(-4, 3)), "0.00");
-    }
-
-    #[test]
-    fn money_text_is_the_decimal_rounded_to_cents() {
-        for text in [
-            "0",
-            "7",
-            "-7",
-            "0.5",
-            "-0.05",
-            "12.345",
-            "12.355",
-            "-12.345",
-            "123456789.999",
-            "79228162514264337593543950.335",
-            "0.004",
-            "1e-28",
-        ] {
-            let d = Decimal::from_str(text).or_else(|_| Decimal::from_scientific(text)).unwrap();
-            let r = d.round_dp(2);
-            let expected = if r.is_zero() { "0.00".to_string() } else { format!("{r:.2}") };
-            assert_eq!(money(d), expected, "{text}");
-        }
     }
 
     #[test]

@@ -578,7 +578,7 @@ pub fn insert_encounter_for_test(tx: &Transaction<'_>, e: &Encounter) -> Result<
         e.patient.id,
         e.first_date_of_service().map(|d| d.to_string()),
         e.last_date_of_service().map(|d| d.to_string()),
-        format!("{:.2}", e.total_charge()),
+        crate::ledger::money_text(e.total_charge()),
         e.lines.len() as i64,
         e.content_hash(),
         json,
