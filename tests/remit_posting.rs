@@ -331,3 +331,55 @@ fn remit_a_file_cut_off_mid_transaction_posts_nothing() {
     assert_eq!(count(&ledger, "SELECT COUNT(*) FROM remittances"), 0);
     assert_eq!(claim(&ledger, "CK1001").1, "0.00");
 }
+
+/// paid.835's envelope and header with `claims` unmatched one-line claims, cut off after the
+/// last claim when `cut`, else closed with correct trailers.
+fn many_claims_835(claims: usize, cut: bool) -> String {
+    let full = std::fs::read_to_string(remit_fixture("paid.835")).unwrap();
+    let head = &full[..full.find("LX*1~").unwrap()];
+    let mut body = String::from("LX*1~");
+    for i in 0..claims {
+        body.push_str(&format!(
+            "CLP*NOSUCH{i}*1*10.00*10.00**12*NOPAYER{i}*11*1~NM1*QC*1*ZULU*TEST****MI*Z{i}~\
+             SVC*HC:99213*10.00*10.00**1~DTM*472*20261102~"
+        ));
+    }
+    if cut {
+        return format!("{head}{body}");
+    }
+    let st_to_se = head[head.find("ST*835").unwrap()..].matches('~').count() + body.matches('~').count() + 1;
+    format!("{head}{body}SE*{st_to_se}*0001~GE*1*101~IEA*1*000000101~")
+}
+
+#[test]
+fn remit_a_long_file_cut_off_after_many_claims_posts_none_of_them() {
+    // Far more claims than the reading thread hands over at a time: the posting thread has
+    // posted many of them into the transaction when the reader finds the file cut off.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cut-long.835");
+    std::fs::write(&path, many_claims_835(1500, true)).unwrap();
+    let mut ledger = seeded_ledger();
+    let err = post_835(&mut ledger, &path, &NoContractRates, &PostOptions::default()).unwrap_err();
+    assert!(err.to_string().contains("no SE"), "{err}");
+    for table in ["remittances", "claim_payments", "remit_unmatched", "processed_files"] {
+        assert_eq!(count(&ledger, &format!("SELECT COUNT(*) FROM {table}")), 0, "{table}");
+    }
+}
+
+#[test]
+fn remit_a_long_file_posts_every_claim_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("long.835");
+    std::fs::write(&path, many_claims_835(1500, false)).unwrap();
+    let mut ledger = seeded_ledger();
+    let report = post_835(&mut ledger, &path, &NoContractRates, &PostOptions::default()).unwrap();
+    assert_eq!(report.transactions[0].claims, 1500);
+    assert_eq!(report.unmatched_total, 1500);
+    assert_eq!(count(&ledger, "SELECT COUNT(*) FROM claim_payments"), 1500);
+    // In file order: CLP01 NOSUCH<n> is the n-th claim payment row.
+    let out_of_order = count(
+        &ledger,
+        "SELECT COUNT(*) FROM claim_payments WHERE clp01 <> 'NOSUCH' || (id - (SELECT MIN(id) FROM claim_payments))",
+    );
+    assert_eq!(out_of_order, 0);
+}

@@ -258,12 +258,7 @@ pub fn post_835_with_progress(
             buffers: PackedColumns::default(),
         };
         progress.start("remit", None);
-        let read = read_835(path, input, |event| {
-            if matches!(event, RemitEvent::Claim(_)) {
-                progress.advance(1);
-            }
-            poster.event(event).map_err(ledger_err)
-        });
+        let read = read_and_post(path, input, &mut poster, progress);
         progress.finish();
         read?;
         for index in &poster.lookup_indexes {
@@ -278,6 +273,100 @@ pub fn post_835_with_progress(
         report.outcome = PostOutcome::AlreadyPosted;
     }
     Ok(report)
+}
+
+/// What the reading thread hands to the posting one: the reader's events, owned.
+enum ReadEvent {
+    Header(Box<RemittanceHeader>),
+    Claim(Box<ClaimPayment>),
+    Trailer(Box<RemittanceTrailer>),
+}
+
+/// Events per hand-over from the reading thread to the posting one, and hand-overs in flight: a
+/// few thousand claims at most, so memory stays flat whatever the file size.
+const EVENTS_PER_CHUNK: usize = 128;
+const CHUNKS_IN_FLIGHT: usize = 2;
+
+/// Reads the 835 on a thread of its own while this one posts what was read, so that reading and
+/// posting overlap. Posted claims go back to the reading thread, which refills them for later
+/// claims: their buffers are reused, and freed by the thread that made them.
+fn read_and_post(
+    path: &Path,
+    input: BufReader<File>,
+    poster: &mut Poster<'_, '_>,
+    progress: &dyn crate::progress::Progress,
+) -> Result<(), RemitError> {
+    use std::sync::mpsc::sync_channel;
+    let (send, receive) = sync_channel::<Vec<ReadEvent>>(CHUNKS_IN_FLIGHT);
+    let (give_back, given_back) = sync_channel::<Vec<Box<ClaimPayment>>>(CHUNKS_IN_FLIGHT + 2);
+    std::thread::scope(|scope| {
+        let reader = scope.spawn(move || {
+            let mut chunk = Vec::with_capacity(EVENTS_PER_CHUNK);
+            let mut spares: Vec<Box<ClaimPayment>> = Vec::new();
+            read_835(path, input, |event| {
+                chunk.push(match event {
+                    RemitEvent::Header(h) => ReadEvent::Header(Box::new(h.clone())),
+                    RemitEvent::Claim(c) => {
+                        if spares.is_empty()
+                            && let Ok(back) = given_back.try_recv()
+                        {
+                            spares = back;
+                        }
+                        // The claim moves into a spare's box; the spare's parts stay with the reader.
+                        let mut boxed = spares.pop().unwrap_or_default();
+                        std::mem::swap(c, &mut *boxed);
+                        ReadEvent::Claim(boxed)
+                    }
+                    RemitEvent::Trailer(t) => ReadEvent::Trailer(Box::new(t.clone())),
+                });
+                if chunk.len() >= EVENTS_PER_CHUNK {
+                    let full = std::mem::replace(&mut chunk, Vec::with_capacity(EVENTS_PER_CHUNK));
+                    // The posting side stopped (it reports why).
+                    send.send(full).map_err(|_| RemitError::Io {
+                        file: path.to_path_buf(),
+                        source: std::io::Error::other("posting stopped"),
+                    })?;
+                }
+                Ok(())
+            })?;
+            if !chunk.is_empty() {
+                let _ = send.send(chunk);
+            }
+            Ok::<(), RemitError>(())
+        });
+        let mut posted = Ok(());
+        'chunks: for chunk in receive.iter() {
+            let mut done = Vec::with_capacity(chunk.len());
+            for event in chunk {
+                let result = match event {
+                    ReadEvent::Header(h) => poster.event(RemitEvent::Header(&h)),
+                    ReadEvent::Claim(mut c) => {
+                        progress.advance(1);
+                        let result = poster.event(RemitEvent::Claim(&mut c));
+                        done.push(c);
+                        result
+                    }
+                    ReadEvent::Trailer(t) => poster.event(RemitEvent::Trailer(&t)),
+                };
+                if let Err(e) = result {
+                    posted = Err(RemitError::Ledger { file: path.to_path_buf(), source: e });
+                    break 'chunks;
+                }
+            }
+            // When the reader has enough spares already, these are simply dropped.
+            let _ = give_back.try_send(done);
+        }
+        // Dropping the receiver stops the reader at its next hand-over.
+        drop(receive);
+        let read = reader.join().unwrap_or_else(|_| {
+            Err(RemitError::Io {
+                file: path.to_path_buf(),
+                source: std::io::Error::other("the reading thread panicked"),
+            })
+        });
+        // A posting error is the cause when both failed.
+        posted.and(read)
+    })
 }
 
 /// The transactions a file posted earlier, for the "already posted" report.

@@ -25,8 +25,9 @@ use crate::x12::{Position, Segment, SegmentReader, Separators};
 pub enum RemitEvent<'a> {
     /// Payment, trace, payer and payee: before the first claim.
     Header(&'a RemittanceHeader),
-    /// One claim with its service lines.
-    Claim(&'a ClaimPayment),
+    /// One claim with its service lines. The receiver may take it (`std::mem::replace` it with an
+    /// empty or an earlier claim): the reader reuses whatever is left there for the next `CLP`.
+    Claim(&'a mut ClaimPayment),
     /// End of the transaction set (`SE`): provider adjustments and every finding of the set.
     Trailer(&'a RemittanceTrailer),
 }
@@ -968,7 +969,7 @@ impl State {
         self.balance_claim();
         self.trailer.claim_count += 1;
         self.trailer.claims_paid += self.claim.paid;
-        on(RemitEvent::Claim(&self.claim))
+        on(RemitEvent::Claim(&mut self.claim))
     }
 
     fn balance_claim(&mut self) {
