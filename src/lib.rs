@@ -25,3 +25,10 @@ pub mod report;
 pub mod scrub;
 pub mod simulate;
 pub mod x12;
+
+/// jemalloc rather than the C library's allocator: the build and the posting allocate and free
+/// many small strings per claim, often freed by another thread than the one that made them, where
+/// glibc's allocator spends a tenth of the run (docs/benchmarks.md).
+#[cfg(all(unix, not(target_env = "musl")))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
