@@ -747,23 +747,36 @@ fn write_batch(
         // connection: WAL lets it read the committed ledger while this one writes), plans and
         // writes the X12; a bounded channel between them keeps memory flat.
         Some(conn) => {
-            let (send, receive) = std::sync::mpsc::sync_channel::<Produced>(IN_FLIGHT);
+            let (send, receive) = std::sync::mpsc::sync_channel::<Vec<Produced>>(CHUNKS_IN_FLIGHT);
             std::thread::scope(|scope| {
                 let tmp = &tmp;
                 let producer = scope.spawn(move || {
-                    let mut sink = |item: Produced| Ok(send.send(item).is_ok());
-                    produce(conn, target, plan, tmp, &mut sink)
+                    let mut chunk = Vec::with_capacity(CHUNK);
+                    let mut sink = |item: Produced| {
+                        chunk.push(item);
+                        if chunk.len() < CHUNK {
+                            return Ok(true);
+                        }
+                        Ok(send.send(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK))).is_ok())
+                    };
+                    let produced = produce(conn, target, plan, tmp, &mut sink);
+                    if produced.is_ok() && !chunk.is_empty() {
+                        let _ = send.send(chunk);
+                    }
+                    produced
                 });
                 let mut recorded = Ok(());
-                for item in receive.iter() {
-                    match item {
-                        Produced::Skipped(s) => skipped.push(s),
-                        Produced::Claim(record) => {
-                            progress.advance(1);
-                            if let Err(e) = recorder.push(*record) {
-                                recorded = Err(e);
-                                // Dropping the receiver stops the producer at its next claim.
-                                break;
+                'chunks: for chunk in receive.iter() {
+                    for item in chunk {
+                        match item {
+                            Produced::Skipped(s) => skipped.push(s),
+                            Produced::Claim(record) => {
+                                progress.advance(1);
+                                if let Err(e) = recorder.push(*record) {
+                                    recorded = Err(e);
+                                    // Dropping the receiver stops the producer at its next chunk.
+                                    break 'chunks;
+                                }
                             }
                         }
                     }
@@ -836,9 +849,10 @@ enum Produced {
     Skipped(SkippedEncounter),
 }
 
-/// Claims in flight between the two threads: enough to keep both busy, small enough that memory
-/// stays flat however large the batch.
-const IN_FLIGHT: usize = 1024;
+/// Written claims handed from the writing thread to the recording one at a time, and hand-overs
+/// in flight: cheap hand-overs, and memory that stays flat however large the batch.
+const CHUNK: usize = 64;
+const CHUNKS_IN_FLIGHT: usize = 16;
 
 /// The writing side of [`write_batch`]: reads the batch's clean encounters from `conn` (in PCN
 /// order), plans and writes each claim to `tmp`, then the planned claims, and hands each to `sink`
