@@ -351,15 +351,22 @@ fn many_claims_835(claims: usize, cut: bool) -> String {
     format!("{head}{body}SE*{st_to_se}*0001~GE*1*101~IEA*1*000000101~")
 }
 
+/// Posts [`many_claims_835`] of 1,500 claims into the seeded ledger.
+fn post_many_claims(cut: bool) -> (Ledger, Result<PostReport, RemitError>) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("long.835");
+    std::fs::write(&path, many_claims_835(1500, cut)).unwrap();
+    let mut ledger = seeded_ledger();
+    let posted = post_835(&mut ledger, &path, &NoContractRates, &PostOptions::default());
+    (ledger, posted)
+}
+
 #[test]
 fn remit_a_long_file_cut_off_after_many_claims_posts_none_of_them() {
     // Far more claims than the reading thread hands over at a time: the posting thread has
     // posted many of them into the transaction when the reader finds the file cut off.
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("cut-long.835");
-    std::fs::write(&path, many_claims_835(1500, true)).unwrap();
-    let mut ledger = seeded_ledger();
-    let err = post_835(&mut ledger, &path, &NoContractRates, &PostOptions::default()).unwrap_err();
+    let (ledger, posted) = post_many_claims(true);
+    let err = posted.unwrap_err();
     assert!(err.to_string().contains("no SE"), "{err}");
     for table in ["remittances", "claim_payments", "remit_unmatched", "processed_files"] {
         assert_eq!(count(&ledger, &format!("SELECT COUNT(*) FROM {table}")), 0, "{table}");
@@ -368,11 +375,8 @@ fn remit_a_long_file_cut_off_after_many_claims_posts_none_of_them() {
 
 #[test]
 fn remit_a_long_file_posts_every_claim_in_order() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("long.835");
-    std::fs::write(&path, many_claims_835(1500, false)).unwrap();
-    let mut ledger = seeded_ledger();
-    let report = post_835(&mut ledger, &path, &NoContractRates, &PostOptions::default()).unwrap();
+    let (ledger, posted) = post_many_claims(false);
+    let report = posted.unwrap();
     assert_eq!(report.transactions[0].claims, 1500);
     assert_eq!(report.unmatched_total, 1500);
     assert_eq!(count(&ledger, "SELECT COUNT(*) FROM claim_payments"), 1500);
