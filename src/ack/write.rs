@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use super::{ClaimAckTransaction, GroupAck, Party, StatusCode, StatusInfo};
+use crate::dates::d8;
 use crate::x12::{Element, GroupHeader, InterchangeHeader, WriteError, X12Writer};
 
 /// The envelope of an acknowledgment file we write: sender is the clearinghouse or payer.
@@ -51,10 +52,6 @@ impl AckEnvelope {
 /// Money as X12 writes it: at most two decimals, no trailing zeros (`143`, `12.5`).
 pub fn money_text(d: Decimal) -> String {
     d.round_dp(2).normalize().to_string()
-}
-
-pub(crate) fn d8(d: NaiveDate) -> crate::dates::DateText {
-    crate::dates::d8(d)
 }
 
 /// Writes a 999 interchange: one `ST*999` per acknowledged functional group.

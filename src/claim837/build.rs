@@ -51,7 +51,9 @@ use sha2::{Digest, Sha256};
 use super::{Batch837Writer, CLAIMS_PER_TRANSACTION, Claim, ClaimError, ClaimRequest, Responsibility};
 use crate::dates::DateText;
 use crate::encounter::{ClaimFrequency, Encounter};
-use crate::ledger::{ControlNumbers, Ledger, LedgerError, allocate_envelope, billing::load_practice, now_timestamp};
+use crate::ledger::{
+    ControlNumbers, Ledger, LedgerError, allocate_envelope, billing::load_practice, now_timestamp, stored_text,
+};
 use crate::practice::{Practice, Receiver, Usage};
 use crate::x12::WriteError;
 
@@ -889,18 +891,18 @@ fn produce(
                 conn.prepare(&format!("SELECT e.id, e.encounter_json, e.content_hash {from} {order}")).map_err(sql)?;
             let mut rows = stmt.query([payers]).map_err(sql)?;
             while let Some(row) = rows.next().map_err(sql)? {
-                let id = text(row, 0)?;
+                let id = stored_text(row, 0).map_err(sql)?;
                 let skip =
                     |reason: String| Produced::Skipped(SkippedEncounter { encounter_id: id.to_string(), reason });
                 // Parsed straight from SQLite's buffer: no copy of the JSON.
-                let planned = match serde_json::from_str::<Encounter>(text(row, 1)?) {
+                let planned = match serde_json::from_str::<Encounter>(stored_text(row, 1).map_err(sql)?) {
                     Ok(encounter) => {
                         Claim::plan_owned(encounter, practice, &ClaimRequest::default()).map_err(|e| e.to_string())
                     }
                     Err(e) => Err(format!("the stored encounter cannot be read: {e}")),
                 };
                 go_on = match planned {
-                    Ok(claim) => add(sink, claim, text(row, 2)?.to_string(), None)?,
+                    Ok(claim) => add(sink, claim, stored_text(row, 2).map_err(sql)?.to_string(), None)?,
                     Err(reason) => sink(skip(reason))?,
                 };
                 if !go_on {
@@ -925,16 +927,6 @@ fn produce(
     file.sync_all().map_err(io)?;
     let sha256 = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
     Ok(Some(WrittenFile { stats, sha256 }))
-}
-
-/// Column `i` of `row` as text borrowed from SQLite's buffer.
-fn text<'r>(row: &'r rusqlite::Row<'_>, i: usize) -> Result<&'r str, BuildError> {
-    row.get_ref(i)
-        .and_then(|v| {
-            v.as_str()
-                .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e)))
-        })
-        .map_err(sql)
 }
 
 /// A written, fsynced temporary file.

@@ -171,6 +171,15 @@ pub(crate) fn stored_decimal(text: &str) -> rusqlite::Result<rust_decimal::Decim
         .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
 }
 
+/// Column `i` of `row` as text borrowed from SQLite's buffer (no copy); NULL or a value that is not
+/// text is a corrupt ledger.
+pub(crate) fn stored_text<'r>(row: &'r rusqlite::Row<'_>, i: usize) -> rusqlite::Result<&'r str> {
+    row.get_ref(i)?
+        .as_str_or_null()
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e)))?
+        .ok_or(rusqlite::Error::InvalidColumnType(i, "NULL".into(), rusqlite::types::Type::Null))
+}
+
 /// Reads a packed JSON column (migration 5); a malformed value is a corrupt ledger.
 pub(crate) fn stored_json<T: serde::de::DeserializeOwned>(text: &str) -> rusqlite::Result<T> {
     serde_json::from_str(text)
@@ -182,6 +191,21 @@ pub fn money_text(d: rust_decimal::Decimal) -> String {
     let mut out = String::with_capacity(16);
     push_money_text(&mut out, d);
     out
+}
+
+/// Appends the decimal digits of `n`, without the formatting machinery.
+pub(crate) fn push_integer(out: &mut String, n: u128) {
+    let mut digits = [0u8; 40];
+    let (mut i, mut n) = (digits.len(), n);
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend(digits[i..].iter().map(|&b| b as char));
 }
 
 /// Appends `d` rounded to cents as `-123.45` (never `-0.00`), without the formatting machinery:
@@ -206,22 +230,8 @@ pub(crate) fn push_money_text(out: &mut String, d: rust_decimal::Decimal) {
         out.push('-');
     }
     let m = m.unsigned_abs();
-    let whole = m / 100;
     let cents = (m % 100) as u8;
-    let mut digits = [0u8; 40];
-    let mut n = 0;
-    let mut w = whole;
-    loop {
-        digits[n] = b'0' + (w % 10) as u8;
-        n += 1;
-        w /= 10;
-        if w == 0 {
-            break;
-        }
-    }
-    for &b in digits[..n].iter().rev() {
-        out.push(b as char);
-    }
+    push_integer(out, m / 100);
     out.push('.');
     out.push((b'0' + cents / 10) as char);
     out.push((b'0' + cents % 10) as char);

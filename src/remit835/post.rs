@@ -441,7 +441,7 @@ struct LineAt {
 /// one row per claim, so these append to reused buffers instead of building values to serialize.
 mod packed {
     use super::{ClaimPayment, Decimal, NaiveDate, ServicePayment};
-    use crate::ledger::push_money_text;
+    use crate::ledger::{push_integer, push_money_text};
     use crate::remit835::ClaimAdjustment;
 
     /// Appends `s` as a JSON string (quoted, escaped).
@@ -516,17 +516,7 @@ mod packed {
     }
 
     fn integer(out: &mut String, n: u64) {
-        let mut digits = [0u8; 20];
-        let (mut i, mut n) = (digits.len(), n);
-        loop {
-            i -= 1;
-            digits[i] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
-                break;
-            }
-        }
-        out.extend(digits[i..].iter().map(|&b| b as char));
+        push_integer(out, u128::from(n));
     }
 
     /// `[["CO","45","20.00",null], ...]`: group, CARC, amount, quantity.

@@ -18,7 +18,7 @@ use rust_decimal::Decimal;
 
 use super::RemitError;
 use super::model::*;
-use crate::x12::{Position, Segment, SegmentReader, Separators};
+use crate::x12::{Position, Segment, SegmentReader, Separators, zero_bytes};
 
 /// What the reader hands over, in file order, for each 835 transaction set.
 #[derive(Debug)]
@@ -309,13 +309,6 @@ impl<'a> Elements<'a> {
             None => Cow::Borrowed(""),
         }
     }
-}
-
-/// The high bit of each byte of `x` that is zero, and no other bit.
-#[inline]
-fn zero_bytes(x: u64) -> u64 {
-    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-    !(((x & LOW7) + LOW7) | x | LOW7)
 }
 
 /// White space as `str::trim` sees it, among ASCII bytes.

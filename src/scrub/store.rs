@@ -306,7 +306,7 @@ fn read_stored(
             id: row.get(0)?,
             content_hash: row.get(1)?,
             // Parsed straight from SQLite's buffer: no copy of the JSON.
-            encounter: serde_json::from_str(text(row, 2)?).map_err(|e| (e.line(), e.column())),
+            encounter: serde_json::from_str(crate::ledger::stored_text(row, 2)?).map_err(|e| (e.line(), e.column())),
             stored_status: row.get(3)?,
             scrubbed_hash: row.get(4)?,
             has_status_row: row.get(5)?,
@@ -467,18 +467,6 @@ fn open_reader(path: &std::path::Path) -> Result<rusqlite::Connection, ScrubErro
     .map_err(|source| ScrubError::Ledger(LedgerError::Open { path: path.to_path_buf(), source }))?;
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
     Ok(conn)
-}
-
-/// Column `i` of `row` as text borrowed from SQLite's buffer.
-fn text<'r>(row: &'r rusqlite::Row<'_>, i: usize) -> rusqlite::Result<&'r str> {
-    optional_text(row, i)?.ok_or(rusqlite::Error::InvalidColumnType(i, "NULL".into(), rusqlite::types::Type::Null))
-}
-
-/// Column `i` of `row` as text borrowed from SQLite's buffer, `None` when NULL.
-fn optional_text<'r>(row: &'r rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Option<&'r str>> {
-    row.get_ref(i)?
-        .as_str_or_null()
-        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e)))
 }
 
 /// Findings per multi-row INSERT.

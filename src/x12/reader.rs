@@ -255,9 +255,10 @@ fn find_byte(needle: u8, haystack: &[u8]) -> Option<usize> {
     found.map(|i| scanned + i)
 }
 
-/// The high bit of each byte of `x` that is zero, and no other bit.
+/// The high bit of each byte of `x` that is zero, and no other bit (for looking at eight bytes at
+/// a time: `zero_bytes(word ^ [needle; 8])` marks where `needle` is).
 #[inline]
-fn zero_bytes(x: u64) -> u64 {
+pub(crate) fn zero_bytes(x: u64) -> u64 {
     const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
     !(((x & LOW7) + LOW7) | x | LOW7)
 }
