@@ -176,20 +176,55 @@ impl BatchPlan {
     }
 }
 
-/// The clean, unbilled encounters, as the build reads them. An encounter's scrub result is its
-/// `encounter_scrubs` row (for its current content), or, when it has none, the older
-/// `encounters.scrub_status` columns. `?1`: the payer IDs (JSON array) to bill.
-const SCRUBBED_CANDIDATES: &str = "
+/// Which clean, unbilled encounters a candidates query picks by payer, `?1` being a JSON array of
+/// payer IDs: those of the payers in it (to bill), or of every other payer (clean, but with no
+/// payer or receiver configured to send them to: reported).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Payers {
+    Listed,
+    NotListed,
+}
+
+impl Payers {
+    fn test(self) -> &'static str {
+        match self {
+            Payers::Listed => "IN",
+            Payers::NotListed => "NOT IN",
+        }
+    }
+}
+
+/// The clean, unbilled encounters, as the build reads them (`FROM ... WHERE ...`): those whose
+/// `encounter_scrubs` row is for their current content.
+fn scrubbed_candidates(payers: Payers) -> String {
+    // Not billed: the narrow rows' own payer is tested first, so only those encounters are read.
+    let narrow = match payers {
+        Payers::Listed => "",
+        Payers::NotListed => "s.payer_id NOT IN (SELECT value FROM json_each(?1)) AND ",
+    };
+    let test = payers.test();
+    format!(
+        "
     FROM encounter_scrubs s CROSS JOIN encounters e ON e.id = s.encounter_id
-    WHERE s.scrub_status IN ('clean', 'warning') AND s.scrubbed_hash = e.content_hash
-      AND e.payer_id IN (SELECT value FROM json_each(?1))
-      AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.encounter_id = e.id AND c.responsibility = 'P')";
-const OLD_STATUS_CANDIDATES: &str = "
+    WHERE {narrow}s.scrub_status IN ('clean', 'warning') AND s.scrubbed_hash = e.content_hash
+      AND e.payer_id {test} (SELECT value FROM json_each(?1))
+      AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.encounter_id = e.id AND c.responsibility = 'P')"
+    )
+}
+
+/// [`scrubbed_candidates`] for encounters without an `encounter_scrubs` row, from the older
+/// `encounters.scrub_status` columns.
+fn old_status_candidates(payers: Payers) -> String {
+    let test = payers.test();
+    format!(
+        "
     FROM encounters e
     WHERE e.scrub_status IS NOT NULL AND e.scrub_status IN ('clean', 'warning') AND e.scrubbed_hash = e.content_hash
       AND NOT EXISTS (SELECT 1 FROM encounter_scrubs s WHERE s.encounter_id = e.id)
-      AND e.payer_id IN (SELECT value FROM json_each(?1))
-      AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.encounter_id = e.id AND c.responsibility = 'P')";
+      AND e.payer_id {test} (SELECT value FROM json_each(?1))
+      AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.encounter_id = e.id AND c.responsibility = 'P')"
+    )
+}
 
 /// Bills every clean, unbilled encounter: writes one 837P per receiver and records the batches.
 pub fn build(ledger: &mut Ledger, opts: &BuildOptions) -> Result<BuildReport, BuildError> {
@@ -240,7 +275,7 @@ pub fn build_with_progress(
             )
             .map_err(sql)?;
         let old: i64 = conn
-            .query_row(&format!("SELECT COUNT(*) {OLD_STATUS_CANDIDATES}"), [&payers], |r| r.get(0))
+            .query_row(&format!("SELECT COUNT(*) {}", old_status_candidates(Payers::Listed)), [&payers], |r| r.get(0))
             .map_err(sql)?;
         plan.stored = (scrubbed + old) as usize;
         plan.stored_payers = Some(payers);
@@ -248,18 +283,8 @@ pub fn build_with_progress(
     // Clean encounters whose payer or receiver is not configured: reported, not billed.
     {
         let billable = serde_json::to_string(&billable).unwrap_or_else(|_| "[]".into());
-        let unbillable = |from: &str| {
-            let not_billable = "e.payer_id NOT IN (SELECT value FROM json_each(?1))";
-            let from = from.replace("e.payer_id IN (SELECT value FROM json_each(?1))", not_billable);
-            // The narrow rows' own payer first: only those encounters are read.
-            let from = from.replace(
-                "WHERE s.scrub_status",
-                "WHERE s.payer_id NOT IN (SELECT value FROM json_each(?1)) AND s.scrub_status",
-            );
-            format!("SELECT e.id, e.payer_id {from}")
-        };
-        for from in [SCRUBBED_CANDIDATES, OLD_STATUS_CANDIDATES] {
-            let mut stmt = conn.prepare(&format!("{} ORDER BY e.id", unbillable(from))).map_err(sql)?;
+        for from in [scrubbed_candidates(Payers::NotListed), old_status_candidates(Payers::NotListed)] {
+            let mut stmt = conn.prepare(&format!("SELECT e.id, e.payer_id {from} ORDER BY e.id")).map_err(sql)?;
             let rows =
                 stmt.query_map([&billable], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))).map_err(sql)?;
             for row in rows {
@@ -883,7 +908,10 @@ fn produce(
     };
     let mut go_on = true;
     if let Some(payers) = &plan.stored_payers {
-        for (from, order) in [(SCRUBBED_CANDIDATES, "ORDER BY s.primary_pcn"), (OLD_STATUS_CANDIDATES, "")] {
+        for (from, order) in [
+            (scrubbed_candidates(Payers::Listed), "ORDER BY s.primary_pcn"),
+            (old_status_candidates(Payers::Listed), ""),
+        ] {
             if !go_on {
                 break;
             }
@@ -1142,9 +1170,6 @@ impl<'t, 'c> ClaimRecorder<'t, 'c> {
                 &source,
             ])
         })?;
-        drop(claims);
-        drop(lines);
-        drop(events);
         self.pending = pending;
         self.pending.clear();
         Ok(())
@@ -1190,7 +1215,6 @@ mod tests {
         claims.into_iter().map(|c| c.pcn).collect()
     }
 
-    /// An in-memory ledger with the fixture practice and encounters, scrubbed clean.
     /// The practice and encounters of tests/fixtures/claim837.
     fn fixture_practice_and_encounters() -> (Practice, Vec<Encounter>) {
         let practice = toml::from_str(include_str!("../../tests/fixtures/claim837/practice.toml")).unwrap();
@@ -1198,6 +1222,7 @@ mod tests {
         (practice, encounters)
     }
 
+    /// An in-memory ledger with the fixture practice and encounters, scrubbed clean.
     fn fixture_ledger() -> Ledger {
         let mut ledger = Ledger::open_in_memory().unwrap();
         let (practice, encounters) = fixture_practice_and_encounters();
@@ -1248,6 +1273,33 @@ mod tests {
             )
             .unwrap();
         }
+    }
+
+    #[test]
+    fn clean_encounters_of_an_unconfigured_payer_are_reported_from_both_status_sources_and_not_billed() {
+        let mut ledger = Ledger::open_in_memory().unwrap();
+        let (practice, encounters) = fixture_practice_and_encounters();
+        let tx = ledger.transaction().unwrap();
+        crate::ledger::billing::save_practice(&tx, &practice, Path::new("p.toml"), "x").unwrap();
+        let mut nowhere = encounters[0].clone();
+        nowhere.payer_id = "NOWHERE".into();
+        let mut nowhere_old = encounters[1].clone();
+        nowhere_old.payer_id = "NOWHERE".into();
+        insert_scrubbed(&tx, &nowhere, Scrubbed::Clean);
+        insert_scrubbed(&tx, &nowhere_old, Scrubbed::CleanInOldColumns);
+        insert_scrubbed(&tx, &encounters[2], Scrubbed::Clean);
+        tx.commit().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let opts = BuildOptions { out_dir: dir.path().to_path_buf(), ..BuildOptions::default() };
+        let report = build(&mut ledger, &opts).unwrap();
+        assert_eq!(report.claims(), 1);
+        let skipped: Vec<&str> = report.skipped.iter().map(|s| s.encounter_id.as_str()).collect();
+        let mut expected = vec![nowhere.id.as_str(), nowhere_old.id.as_str()];
+        expected.sort();
+        assert_eq!(skipped, expected);
+        assert!(report.skipped.iter().all(|s| s.reason.contains("NOWHERE")), "{:?}", report.skipped);
+        let billed: String = ledger.conn().query_row("SELECT encounter_id FROM claims", [], |r| r.get(0)).unwrap();
+        assert_eq!(billed, encounters[2].id);
     }
 
     #[test]

@@ -186,7 +186,7 @@ pub(crate) fn stored_json<T: serde::de::DeserializeOwned>(text: &str) -> rusqlit
         .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
 }
 
-/// rust_decimal::Decimal text with two places; never "-0.00".
+/// Money as the ledger stores it: two places, never "-0.00".
 pub fn money_text(d: rust_decimal::Decimal) -> String {
     let mut out = String::with_capacity(16);
     push_money_text(&mut out, d);

@@ -1114,10 +1114,7 @@ impl Poster<'_, '_> {
         let claim_dos = c.first_date_of_service();
         // Match every line first: the lines are stored with the claim payment, in its row.
         let hits = match &matched {
-            Ok(m) => {
-                let pcn = m.pcn.clone();
-                self.match_lines(&pcn, &mut billed, &c.lines, claim_dos)?
-            }
+            Ok(m) => self.match_lines(&m.pcn, &mut billed, &c.lines, claim_dos)?,
             Err(_) => vec![None; c.lines.len()],
         };
         let mut buffers = std::mem::take(&mut self.buffers);
