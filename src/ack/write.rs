@@ -51,7 +51,7 @@ impl AckEnvelope {
 
 /// Money as X12 writes it: at most two decimals, no trailing zeros (`143`, `12.5`).
 pub fn money_text(d: Decimal) -> String {
-    d.round_dp(2).normalize().to_string()
+    crate::x12::x12_decimal(d.round_dp(2))
 }
 
 /// Writes a 999 interchange: one `ST*999` per acknowledged functional group.

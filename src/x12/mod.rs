@@ -36,4 +36,4 @@ pub use error::{Position, SyntaxError, X12Error};
 pub(crate) use reader::zero_bytes;
 pub use reader::{SegmentReader, read_segments};
 pub use segment::{Segment, Separators};
-pub use writer::{Element, GroupHeader, InterchangeHeader, RewriteError, WriteError, X12Writer, rewrite};
+pub use writer::{Element, GroupHeader, InterchangeHeader, RewriteError, WriteError, X12Writer, rewrite, x12_decimal};

@@ -474,9 +474,59 @@ pub enum RewriteError {
     Write(#[from] WriteError),
 }
 
+/// Formats an amount or quantity as X12 wants it: no trailing zeros, no exponent (`143.50` → `143.5`).
+pub fn x12_decimal(d: rust_decimal::Decimal) -> String {
+    let n = d.normalize();
+    let (mantissa, scale) = (n.mantissa(), n.scale() as usize);
+    if n.is_zero() || n.is_sign_negative() || mantissa > i128::from(u64::MAX) {
+        return n.to_string();
+    }
+    // Written by hand: every amount and quantity of every claim comes through here.
+    let mut digits = [0u8; 40];
+    let mut len = 0;
+    let mut m = mantissa as u64;
+    while m > 0 || len <= scale {
+        if len == scale && scale > 0 {
+            digits[len] = b'.';
+            len += 1;
+        }
+        digits[len] = b'0' + (m % 10) as u8;
+        len += 1;
+        m /= 10;
+    }
+    digits[..len].iter().rev().map(|&b| b as char).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn x12_decimals_are_rust_decimals_normalized_text() {
+        use std::str::FromStr;
+        for text in [
+            "0",
+            "0.00",
+            "-0.00",
+            "7",
+            "125.00",
+            "125.50",
+            "0.5",
+            "0.05",
+            "1.005",
+            "10",
+            "100.00",
+            "-12.50",
+            "3.0",
+            "18446744073709551615",
+            "18446744073709551616",
+            "1234567.891",
+            "0.0001",
+        ] {
+            let d = rust_decimal::Decimal::from_str(text).unwrap();
+            assert_eq!(x12_decimal(d), d.normalize().to_string(), "{text}");
+        }
+    }
 
     #[test]
     fn trailing_empty_elements_and_components_are_dropped() {
