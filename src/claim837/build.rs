@@ -560,18 +560,21 @@ fn emit(
     // 2. Files and rows; 3. commit. Files renamed into place are removed again on any failure.
     // A bounded page cache a little above the default (the same however large the build) holds
     // the index pages the inserts touch.
-    // Every multi-row INSERT into a table with (immediate) foreign keys keeps a statement journal
-    // (so it can be undone alone); in memory, not in a temporary file.
+    // Foreign keys are not enforced while a build records: every row it references is one the
+    // same transaction inserts (the batch, the claim of a line or event) or read (the encounter,
+    // the claim replaced), and checking them cost two thirds of the recorder's time (a lookup
+    // per row, and a statement journal for every multi-row INSERT into a table with one).
+    // Debug builds, which every test runs, check the whole ledger before each commit.
+    // (`PRAGMA foreign_keys` cannot change inside a transaction: it is set around it.)
     let cache_pages: i64 = ledger.conn().query_row("PRAGMA cache_size", [], |r| r.get(0)).unwrap_or(-2000);
     let temp_store: i64 = ledger.conn().query_row("PRAGMA temp_store", [], |r| r.get(0)).unwrap_or(0);
     let _ = ledger.conn().pragma_update(None, "cache_size", BUILD_CACHE_KIB);
     let _ = ledger.conn().pragma_update(None, "temp_store", "MEMORY");
     let mut written: Vec<PathBuf> = Vec::new();
+    ledger.conn().execute_batch("PRAGMA foreign_keys = OFF").map_err(sql)?;
     let result = (|| -> Result<(), BuildError> {
         let mut reader = open_reader(ledger)?;
         let tx = ledger.transaction()?;
-        // Foreign keys stay on, checked once at commit instead of row by row.
-        tx.execute_batch("PRAGMA defer_foreign_keys = ON").map_err(sql)?;
         for (receiver, numbers, plan) in &batches {
             let batch = BatchTarget { practice, receiver, numbers, opts, at };
             let reader = reader.as_mut();
@@ -580,11 +583,18 @@ fn emit(
                 report.batches.push(summary);
             }
         }
+        #[cfg(debug_assertions)]
+        {
+            let dangling: i64 =
+                tx.query_row("SELECT COUNT(*) FROM pragma_foreign_key_check", [], |r| r.get(0)).map_err(sql)?;
+            debug_assert_eq!(dangling, 0, "a build inserted rows whose foreign keys point nowhere");
+        }
         if !opts.dry_run {
             tx.commit().map_err(sql)?;
         }
         Ok(())
     })();
+    let restored = ledger.conn().execute_batch("PRAGMA foreign_keys = ON").map_err(sql);
     let _ = ledger.conn().pragma_update(None, "cache_size", cache_pages);
     let _ = ledger.conn().pragma_update(None, "temp_store", temp_store);
     if let Err(e) = result {
@@ -595,6 +605,7 @@ fn emit(
         }
         return Err(e);
     }
+    restored?;
     Ok(report)
 }
 
@@ -966,9 +977,10 @@ struct WrittenFile {
 /// Claims per multi-row INSERT: one statement for many rows instead of one each. 64 claim rows of
 /// 15 parameters stay far below SQLite's limit.
 ///
-/// The inserts are `INSERT OR FAIL` and the foreign keys deferred: a multi-row statement that may
-/// abort halfway needs a statement journal (a copy of every page it touches), which costs more than
-/// the batching saves. Any failure fails the whole build, whose transaction then rolls back.
+/// The inserts are `INSERT OR FAIL`, with foreign keys not enforced (see [`emit`]): a multi-row
+/// statement that may abort halfway needs a statement journal (a copy of every page it touches),
+/// which costs more than the batching saves. Any failure fails the whole build, whose transaction
+/// then rolls back.
 const ROWS_PER_INSERT: usize = 64;
 
 /// Buffers written claims and inserts them into the open transaction `ROWS_PER_INSERT` rows per
@@ -1383,6 +1395,8 @@ mod tests {
             0,
             "every claim has its lines"
         );
+        assert_eq!(rows("SELECT COUNT(*) FROM pragma_foreign_key_check"), 0, "every row's references hold");
+        assert_eq!(rows("PRAGMA foreign_keys"), 1, "foreign keys are enforced again after the build");
         let mut written = 0;
         for b in &report.batches {
             let pcns = file_pcns(&b.path);
@@ -1414,6 +1428,8 @@ mod tests {
         let claims: i64 = conn.query_row("SELECT COUNT(*) FROM claims", [], |r| r.get(0)).unwrap();
         let batches: i64 = conn.query_row("SELECT COUNT(*) FROM batches", [], |r| r.get(0)).unwrap();
         assert_eq!((claims, batches), (0, 0), "nothing recorded");
+        let enforced: bool = conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0)).unwrap();
+        assert!(enforced, "foreign keys are enforced again after a failed build");
         let files: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
         assert!(files.is_empty(), "no 837 file stays without its claims");
     }
