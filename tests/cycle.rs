@@ -312,12 +312,14 @@ fn the_cycle_command_by_command_reaches_the_demo_totals() {
         .iter()
         .map(|r| (r["payer_id"].as_str().unwrap().to_string(), r["amount"].as_str().unwrap().to_string()))
         .collect();
+    // One payment per payer, in the order the simulated payer wrote them (its first claim's place
+    // in the 837, which lists claims in the order their encounters were imported).
     assert_eq!(
         amounts,
         [
-            ("ACME1".to_string(), "1160.08".to_string()),
-            ("MCRB1".into(), "961.52".into()),
-            ("MCD01".into(), "414.10".into())
+            ("MCRB1".to_string(), "961.52".to_string()),
+            ("MCD01".into(), "414.10".into()),
+            ("ACME1".into(), "1160.08".into())
         ]
     );
     validate(&files_with(&outbox, "837"));

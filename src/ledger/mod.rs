@@ -64,6 +64,7 @@ impl Ledger {
         let conn =
             Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
                 .map_err(|source| LedgerError::Open { path: path.to_path_buf(), source })?;
+        one_c_heap();
         let mut ledger = Ledger { conn, path: Some(path.to_path_buf()) };
         ledger.configure(true)?;
         Ok(ledger)
@@ -118,6 +119,31 @@ impl Ledger {
         Ok(self.conn.query_row("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", [], |r| r.get(0))?)
     }
 }
+
+/// SQLite allocates through the C library's `malloc` (Rust code has an allocator of its own: see
+/// `lib.rs`), and glibc gives every thread that allocates an arena of its own. A build reads on a
+/// second connection on a second thread: in two arenas, the same build of 300,000 claims peaked
+/// at 120 MB resident instead of 70 MB in one. So the process keeps to one arena (set before the
+/// first ledger connection); SQLite allocates little per row, and two threads seldom wait for it.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn one_c_heap() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        use std::ffi::c_int;
+        unsafe extern "C" {
+            fn mallopt(param: c_int, value: c_int) -> c_int;
+        }
+        const M_ARENA_MAX: c_int = -8;
+        // SAFETY: mallopt only tunes glibc's allocator; any value of M_ARENA_MAX is valid, and it
+        // applies to arenas made after the call (a thread already in one keeps it).
+        unsafe {
+            mallopt(M_ARENA_MAX, 1);
+        }
+    });
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn one_c_heap() {}
 
 #[cfg(unix)]
 fn create_private(path: &Path) -> std::io::Result<()> {

@@ -17,6 +17,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (5, "lean_postings", include_str!("migrations/0005_lean_postings.sql")),
     (6, "acks", include_str!("migrations/0006_acks.sql")),
     (7, "build_speed", include_str!("migrations/0007_build_speed.sql")),
+    (8, "import_order_build", include_str!("migrations/0008_import_order_build.sql")),
 ];
 
 pub fn latest_version() -> i64 {

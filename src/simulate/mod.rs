@@ -225,13 +225,15 @@ pub fn simulate(batch: SubmittedBatch, options: SimulateOptions) -> Simulation {
         };
         decisions.push(Decision::Adjudicated(vec![payment]));
     }
-    // One paid claim is reversed and corrected with a lower allowed amount.
-    let paid: Vec<usize> = decisions
+    // One paid claim is reversed and corrected with a lower allowed amount: picked among the paid
+    // claims in PCN order, so the pick does not depend on the order of the claims in the file.
+    let mut paid: Vec<usize> = decisions
         .iter()
         .enumerate()
         .filter(|(_, d)| matches!(d, Decision::Adjudicated(p) if p[0].status == "1" && p[0].paid > Decimal::ZERO))
         .map(|(i, _)| i)
         .collect();
+    paid.sort_by(|a, b| batch.claims[*a].pcn.cmp(&batch.claims[*b].pcn));
     let reversed = if paid.is_empty() {
         None
     } else {
@@ -922,5 +924,8 @@ mod tests {
         for (i, d) in forward.decisions.iter().enumerate() {
             assert_eq!(first(d), first(&backward.decisions[29 - i]), "claim C{i}");
         }
+        let reversed = |s: &Simulation| s.reversed.map(|i| s.batch.claims[i].pcn.clone());
+        assert!(reversed(&forward).is_some());
+        assert_eq!(reversed(&forward), reversed(&backward), "the same claim is reversed whatever the order");
     }
 }
