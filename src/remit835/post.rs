@@ -43,8 +43,8 @@ use serde::Serialize;
 
 use super::read::{RemitEvent, RemittanceTrailer, read_835};
 use super::{ClaimPayment, Finding, RemitError, RemittanceHeader, ServicePayment};
-use crate::ledger::money_text;
 use crate::ledger::{Ledger, LedgerError, file_seen, now_timestamp, record_file, sha256_file};
+use crate::ledger::{money_text, push_money_text};
 
 /// The processed_files kind of 835 files.
 pub const FILE_KIND: &str = "remit";
@@ -255,7 +255,7 @@ pub fn post_835_with_progress(
                 .query_row("SELECT COALESCE(MAX(id), 0) FROM claim_events", [], |r| r.get(0))
                 .map_err(|e| ledger_err(e.into()))?,
             statements: PostingStatements::prepare(&tx).map_err(|e| ledger_err(e.into()))?,
-            buffers: PackedColumns::default(),
+            service_lines: String::new(),
         };
         progress.start("remit", None);
         let read = read_and_post(path, input, &mut poster, progress);
@@ -278,7 +278,7 @@ pub fn post_835_with_progress(
 /// What the reading thread hands to the posting one: the reader's events, owned.
 enum ReadEvent {
     Header(Box<RemittanceHeader>),
-    Claim(Box<ClaimPayment>),
+    Claim(Box<ReadClaim>),
     Trailer(Box<RemittanceTrailer>),
 }
 
@@ -298,11 +298,11 @@ fn read_and_post(
 ) -> Result<(), RemitError> {
     use std::sync::mpsc::sync_channel;
     let (send, receive) = sync_channel::<Vec<ReadEvent>>(CHUNKS_IN_FLIGHT);
-    let (give_back, given_back) = sync_channel::<Vec<Box<ClaimPayment>>>(CHUNKS_IN_FLIGHT + 2);
+    let (give_back, given_back) = sync_channel::<Vec<Box<ReadClaim>>>(CHUNKS_IN_FLIGHT + 2);
     std::thread::scope(|scope| {
         let reader = scope.spawn(move || {
             let mut chunk = Vec::with_capacity(EVENTS_PER_CHUNK);
-            let mut spares: Vec<Box<ClaimPayment>> = Vec::new();
+            let mut spares: Vec<Box<ReadClaim>> = Vec::new();
             read_835(path, input, |event| {
                 chunk.push(match event {
                     RemitEvent::Header(h) => ReadEvent::Header(Box::new(h.clone())),
@@ -314,7 +314,8 @@ fn read_and_post(
                         }
                         // The claim moves into a spare's box; the spare's parts stay with the reader.
                         let mut boxed = spares.pop().unwrap_or_default();
-                        std::mem::swap(c, &mut *boxed);
+                        std::mem::swap(c, &mut boxed.payment);
+                        boxed.text.write(&boxed.payment);
                         ReadEvent::Claim(boxed)
                     }
                     RemitEvent::Trailer(t) => ReadEvent::Trailer(Box::new(t.clone())),
@@ -339,14 +340,14 @@ fn read_and_post(
             let mut done = Vec::with_capacity(chunk.len());
             for event in chunk {
                 let result = match event {
-                    ReadEvent::Header(h) => poster.event(RemitEvent::Header(&h)),
-                    ReadEvent::Claim(mut c) => {
+                    ReadEvent::Header(h) => poster.header(&h),
+                    ReadEvent::Claim(c) => {
                         progress.advance(1);
-                        let result = poster.event(RemitEvent::Claim(&mut c));
+                        let result = poster.claim(&c.payment, &c.text);
                         done.push(c);
                         result
                     }
-                    ReadEvent::Trailer(t) => poster.event(RemitEvent::Trailer(&t)),
+                    ReadEvent::Trailer(t) => poster.trailer(&t),
                 };
                 if let Err(e) = result {
                     posted = Err(RemitError::Ledger { file: path.to_path_buf(), source: e });
@@ -559,14 +560,14 @@ mod packed {
         out.push(']');
     }
 
-    /// One array per SVC (positions 0-18, see migration 5).
-    pub(super) fn service_lines(out: &mut String, lines: &[ServicePayment], hits: &[Option<(i64, &'static str)>]) {
+    /// One array per SVC (positions 0-18, see migration 5): the line's place and its match
+    /// (`hits`), then its 835 fields as [`service_line_tail`] wrote them into `text`.
+    pub(super) fn service_lines(out: &mut String, text: &super::PaymentText, hits: &[Option<(i64, &'static str)>]) {
         out.push('[');
-        for (i, (line, hit)) in lines.iter().zip(hits).enumerate() {
+        for (i, hit) in hits.iter().enumerate() {
             if i > 0 {
                 out.push(',');
             }
-            let p = &line.procedure;
             out.push('[');
             integer(out, i as u64 + 1);
             out.push(',');
@@ -579,51 +580,110 @@ mod packed {
                 None => out.push_str("null,null"),
             }
             out.push(',');
-            string(out, &p.qualifier);
-            out.push(',');
-            string(out, &p.code);
-            out.push_str(",\"");
-            for (k, m) in p.modifiers.iter().enumerate() {
-                if k > 0 {
-                    out.push(':');
-                }
-                push_escaped(out, m);
-            }
-            out.push_str("\",");
-            opt_string(out, line.original_procedure.as_ref().map(|o| o.code.as_str()));
-            out.push(',');
-            amount(out, line.charge);
-            out.push(',');
-            amount(out, line.paid);
-            out.push(',');
-            opt_amount(out, line.allowed);
-            out.push(',');
-            opt_string(out, line.revenue_code.as_deref());
-            out.push(',');
-            opt_number_text(out, Some(line.units_paid));
-            out.push(',');
-            opt_number_text(out, line.original_units);
-            out.push(',');
-            opt_date(out, line.service_date);
-            out.push(',');
-            opt_date(out, line.service_date_to);
-            out.push(',');
-            opt_string(out, line.line_control_number.as_deref());
-            out.push(',');
-            integer(out, line.position.segment);
-            out.push(',');
-            adjustments(out, line.adjustments.iter());
-            out.push_str(",[");
-            for (k, code) in line.remark_codes.iter().enumerate() {
-                if k > 0 {
-                    out.push(',');
-                }
-                string(out, code);
-            }
-            out.push_str("]]");
+            out.push_str(text.line_tail(i));
         }
         out.push(']');
     }
+
+    /// An SVC's array from position 3 on (procedure, amounts, dates, REF*6R, segment, adjustments,
+    /// remarks) and its closing bracket: everything that does not depend on the ledger.
+    pub(super) fn service_line_tail(out: &mut String, line: &ServicePayment) {
+        let p = &line.procedure;
+        string(out, &p.qualifier);
+        out.push(',');
+        string(out, &p.code);
+        out.push_str(",\"");
+        for (k, m) in p.modifiers.iter().enumerate() {
+            if k > 0 {
+                out.push(':');
+            }
+            push_escaped(out, m);
+        }
+        out.push_str("\",");
+        opt_string(out, line.original_procedure.as_ref().map(|o| o.code.as_str()));
+        out.push(',');
+        amount(out, line.charge);
+        out.push(',');
+        amount(out, line.paid);
+        out.push(',');
+        opt_amount(out, line.allowed);
+        out.push(',');
+        opt_string(out, line.revenue_code.as_deref());
+        out.push(',');
+        opt_number_text(out, Some(line.units_paid));
+        out.push(',');
+        opt_number_text(out, line.original_units);
+        out.push(',');
+        opt_date(out, line.service_date);
+        out.push(',');
+        opt_date(out, line.service_date_to);
+        out.push(',');
+        opt_string(out, line.line_control_number.as_deref());
+        out.push(',');
+        integer(out, line.position.segment);
+        out.push(',');
+        adjustments(out, line.adjustments.iter());
+        out.push_str(",[");
+        for (k, code) in line.remark_codes.iter().enumerate() {
+            if k > 0 {
+                out.push(',');
+            }
+            string(out, code);
+        }
+        out.push_str("]]");
+    }
+}
+
+/// The parts of a claim payment's `claim_payments` row that depend on the 835 alone: the reading
+/// thread writes them while the posting thread, which sets the pace, posts the claims before.
+#[derive(Default)]
+struct PaymentText {
+    status_after: &'static str,
+    charge: String,
+    paid: String,
+    patient_responsibility: String,
+    adjustments: String,
+    remarks: String,
+    /// Each SVC's [`packed::service_line_tail`], back to back; line `i` ends at `line_ends[i]`.
+    line_tails: String,
+    line_ends: Vec<usize>,
+}
+
+impl PaymentText {
+    /// Writes the text of `c` (the buffers are reused).
+    fn write(&mut self, c: &ClaimPayment) {
+        self.status_after = status_after(c);
+        for (out, amount) in [
+            (&mut self.charge, c.charge),
+            (&mut self.paid, c.paid),
+            (&mut self.patient_responsibility, c.patient_responsibility),
+        ] {
+            out.clear();
+            push_money_text(out, amount);
+        }
+        self.adjustments.clear();
+        packed::adjustments(&mut self.adjustments, c.adjustments.iter());
+        self.remarks.clear();
+        packed::claim_remarks(&mut self.remarks, c);
+        self.line_tails.clear();
+        self.line_ends.clear();
+        for line in &c.lines {
+            packed::service_line_tail(&mut self.line_tails, line);
+            self.line_ends.push(self.line_tails.len());
+        }
+    }
+
+    fn line_tail(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.line_ends[i - 1] };
+        &self.line_tails[start..self.line_ends[i]]
+    }
+}
+
+/// A claim payment as the reading thread hands it over: the claim and its row's text.
+#[derive(Default)]
+struct ReadClaim {
+    payment: ClaimPayment,
+    text: PaymentText,
 }
 
 /// One adjustment read back from a packed `adjustments` column (see migration 5).
@@ -720,7 +780,8 @@ struct Poster<'a, 't> {
     /// The newest claim_events id before this posting (orders its history entries; migration 5).
     event_seq: i64,
     statements: PostingStatements<'a>,
-    buffers: PackedColumns,
+    /// The `service_lines` column of the claim being posted (a reused buffer).
+    service_lines: String,
 }
 
 /// The statements run for every claim, prepared once per posting.
@@ -760,36 +821,7 @@ impl<'c> PostingStatements<'c> {
     }
 }
 
-/// Reused text buffers for one claim payment's packed columns.
-#[derive(Default)]
-struct PackedColumns {
-    lines: String,
-    adjustments: String,
-    remarks: String,
-}
-
-impl PackedColumns {
-    fn clear(&mut self) {
-        self.lines.clear();
-        self.adjustments.clear();
-        self.remarks.clear();
-    }
-}
-
 impl Poster<'_, '_> {
-    fn event(&mut self, event: RemitEvent<'_>) -> Result<(), LedgerError> {
-        match event {
-            RemitEvent::Header(h) => self.header(h),
-            RemitEvent::Claim(c) => {
-                if self.current.as_ref().is_some_and(|c| !c.skip) {
-                    self.claim(c)?;
-                }
-                Ok(())
-            }
-            RemitEvent::Trailer(t) => self.trailer(t),
-        }
-    }
-
     fn header(&mut self, h: &RemittanceHeader) -> Result<(), LedgerError> {
         let payer_id = h.payer_id().to_string();
         let amount = money_text(h.payment.amount);
@@ -1093,10 +1125,12 @@ impl Poster<'_, '_> {
         Ok(())
     }
 
-    fn claim(&mut self, c: &ClaimPayment) -> Result<(), LedgerError> {
+    /// Posts claim payment `c` of the current transaction (`text`: its row's text), unless the
+    /// transaction is skipped (posted before).
+    fn claim(&mut self, c: &ClaimPayment, text: &PaymentText) -> Result<(), LedgerError> {
         let (remittance_id, payer_835, trace, report_index) = match &self.current {
-            Some(cur) => (cur.remittance_id, cur.payer_id.clone(), cur.trace.clone(), cur.report_index),
-            None => return Ok(()),
+            Some(cur) if !cur.skip => (cur.remittance_id, cur.payer_id.clone(), cur.trace.clone(), cur.report_index),
+            _ => return Ok(()),
         };
         let mut matched = self.find_claim(c)?;
         let mut billed = match &mut matched {
@@ -1105,7 +1139,7 @@ impl Poster<'_, '_> {
         };
         let reversal = c.is_reversal();
         let signed = |d: Decimal| if reversal { -d.abs() } else { d };
-        let status = status_after(c);
+        let status = text.status_after;
         let (matched_pcn, method) = match &matched {
             Ok(m) => (Some(m.pcn.as_str()), Some(m.method)),
             Err(_) => (None, None),
@@ -1117,11 +1151,9 @@ impl Poster<'_, '_> {
             Ok(m) => self.match_lines(&m.pcn, &mut billed, &c.lines, claim_dos)?,
             Err(_) => vec![None; c.lines.len()],
         };
-        let mut buffers = std::mem::take(&mut self.buffers);
-        buffers.clear();
-        packed::service_lines(&mut buffers.lines, &c.lines, &hits);
-        packed::adjustments(&mut buffers.adjustments, c.adjustments.iter());
-        packed::claim_remarks(&mut buffers.remarks, c);
+        let mut service_lines = std::mem::take(&mut self.service_lines);
+        service_lines.clear();
+        packed::service_lines(&mut service_lines, text, &hits);
         // The claim's history entry is this row (the view claim_history words it).
         let paid_after = match &matched {
             Ok(m) => Some(money_text(m.paid + signed(c.paid))),
@@ -1133,9 +1165,9 @@ impl Poster<'_, '_> {
             matched_pcn,
             method,
             c.status,
-            money_text(c.charge),
-            money_text(c.paid),
-            money_text(c.patient_responsibility),
+            text.charge,
+            text.paid,
+            text.patient_responsibility,
             c.filing_indicator,
             c.payer_claim_number,
             c.facility_type,
@@ -1145,13 +1177,13 @@ impl Poster<'_, '_> {
             date_text(c.received),
             matched_pcn.map(|_| status),
             c.position.segment as i64,
-            buffers.adjustments,
-            buffers.remarks,
-            buffers.lines,
+            text.adjustments,
+            text.remarks,
+            service_lines,
             paid_after.as_ref().map(|_| self.event_seq),
             paid_after,
         ])?;
-        self.buffers = buffers;
+        self.service_lines = service_lines;
         let cp_id = self.tx.last_insert_rowid();
         let mut unmatched_lines = 0u64;
         let mut underpaid = 0u64;
@@ -1365,8 +1397,10 @@ mod tests {
         line.service_date = NaiveDate::from_ymd_opt(2026, 3, 4);
         line.line_control_number = Some("ODD\"REF\\6R\u{1}".into());
         line.remark_codes = vec!["N130".into()];
+        let mut text = PaymentText::default();
+        text.write(&ClaimPayment { lines: vec![line.clone(), line], ..Default::default() });
         let mut out = String::new();
-        packed::service_lines(&mut out, &[line.clone(), line], &[Some((2, "line_control_number")), None]);
+        packed::service_lines(&mut out, &text, &[Some((2, "line_control_number")), None]);
         let v: serde_json::Value = serde_json::from_str(&out).unwrap();
         let first = &v[0];
         assert_eq!(first[0], 1);
