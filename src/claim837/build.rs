@@ -591,7 +591,9 @@ fn emit(
     let mut written: Vec<PathBuf> = Vec::new();
     ledger.conn().execute_batch("PRAGMA foreign_keys = OFF").map_err(sql)?;
     let result = (|| -> Result<(), BuildError> {
-        let mut reader = open_reader(ledger)?;
+        // The thread that reads and writes the claims reads on a connection of its own (none for
+        // an in-memory ledger: one thread then does everything).
+        let mut reader = ledger.open_reader(READER_CACHE_KIB)?;
         let tx = ledger.transaction()?;
         for (receiver, numbers, plan) in &batches {
             let batch = BatchTarget { practice, receiver, numbers, opts, at };
@@ -627,25 +629,11 @@ fn emit(
     Ok(report)
 }
 
-/// A read-only connection of its own to the ledger file, for the thread that reads and writes
-/// the claims; `None` for an in-memory ledger (one thread then does everything).
-fn open_reader(ledger: &Ledger) -> Result<Option<rusqlite::Connection>, BuildError> {
-    let Some(path) = ledger.path() else { return Ok(None) };
-    let conn = rusqlite::Connection::open_with_flags(
-        path,
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
-    .map_err(|source| BuildError::Ledger(LedgerError::Open { path: path.to_path_buf(), source }))?;
-    conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(sql)?;
-    // Enough to keep the encounters' ID index and the scrub rows in memory while the wide rows
-    // are read in rowid order (bounded: the same however many claims).
-    conn.pragma_update(None, "cache_size", READER_CACHE_KIB).map_err(sql)?;
-    Ok(Some(conn))
-}
-
 /// SQLite page cache during a build, in KiB (negative: `PRAGMA cache_size` takes KiB that way).
 const BUILD_CACHE_KIB: i64 = -32768;
-/// The reading connection's page cache, in KiB.
+/// The reading connection's page cache, in KiB: enough to keep the encounters' ID index and the
+/// scrub rows in memory while the wide rows are read in rowid order (bounded: the same however
+/// many claims).
 const READER_CACHE_KIB: i64 = -16384;
 
 /// Tees written bytes into a SHA-256 so the file need not be read again.
@@ -1323,6 +1311,62 @@ mod tests {
             )
             .unwrap();
         }
+    }
+
+    #[test]
+    fn a_later_build_on_a_ledger_file_bills_only_what_was_imported_since_in_import_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ledger = Ledger::open(&dir.path().join("ledger.db")).unwrap();
+        let (practice, fixtures) = fixture_practice_and_encounters();
+        // IDs that sort against the import order (and PCNs, hashes of them, in no order at all).
+        let import = |ledger: &mut Ledger, numbers: std::ops::Range<usize>| -> Vec<String> {
+            let tx = ledger.transaction().unwrap();
+            let ids = numbers
+                .map(|i| {
+                    let mut e = fixtures[i % fixtures.len()].clone();
+                    e.id = format!("Z{:03}-{}", 999 - i, e.id);
+                    insert_scrubbed(&tx, &e, Scrubbed::Clean);
+                    e.id
+                })
+                .collect();
+            tx.commit().unwrap();
+            ids
+        };
+        {
+            let tx = ledger.transaction().unwrap();
+            crate::ledger::billing::save_practice(&tx, &practice, Path::new("p.toml"), "x").unwrap();
+            tx.commit().unwrap();
+        }
+        let opts = BuildOptions { out_dir: dir.path().join("out"), ..BuildOptions::default() };
+        import(&mut ledger, 0..20);
+        let first = build(&mut ledger, &opts).unwrap();
+        assert_eq!(first.claims(), 20);
+        let later = import(&mut ledger, 20..30);
+        // Re-imported with other content after its scrub: its scrub row is stale, not billable.
+        ledger
+            .conn()
+            .execute("UPDATE encounter_scrubs SET scrubbed_hash = 'older' WHERE encounter_id = ?1", [&later[4]])
+            .unwrap();
+        let second = build(&mut ledger, &opts).unwrap();
+        assert_eq!(second.claims(), 9);
+        let mut billed = Vec::new();
+        for b in &second.batches {
+            assert_import_order(&ledger, &b.path);
+            for pcn in file_pcns(&b.path) {
+                let id: String = ledger
+                    .conn()
+                    .query_row("SELECT encounter_id FROM claims WHERE pcn = ?1", [&pcn], |r| r.get(0))
+                    .unwrap();
+                billed.push(id);
+            }
+        }
+        billed.sort();
+        let mut expected: Vec<String> = later.iter().filter(|id| **id != later[4]).cloned().collect();
+        expected.sort();
+        assert_eq!(billed, expected, "the new clean encounters, each once; not the stale one");
+        let rows = |sql: &str| -> i64 { ledger.conn().query_row(sql, [], |r| r.get(0)).unwrap() };
+        assert_eq!(rows("SELECT COUNT(*) FROM claims"), 29);
+        assert_eq!(rows("SELECT COUNT(*) FROM pragma_foreign_key_check"), 0);
     }
 
     #[test]

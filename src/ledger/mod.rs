@@ -108,6 +108,19 @@ impl Ledger {
         &mut self.conn
     }
 
+    /// A read-only connection of its own to the ledger file, with a page cache of `cache_kib`
+    /// (negative: KiB, as `PRAGMA cache_size` takes it), for a thread that reads beside the one
+    /// writing; `None` for an in-memory ledger, which no other connection can see.
+    pub fn open_reader(&self, cache_kib: i64) -> Result<Option<Connection>> {
+        let Some(path) = self.path() else { return Ok(None) };
+        let conn =
+            Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+                .map_err(|source| LedgerError::Open { path: path.to_path_buf(), source })?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.pragma_update(None, "cache_size", cache_kib)?;
+        Ok(Some(conn))
+    }
+
     /// Starts an IMMEDIATE transaction: it holds the write lock from the start, so two writers
     /// never interleave. Dropped without `commit()`, it rolls back.
     pub fn transaction(&mut self) -> Result<rusqlite::Transaction<'_>> {
