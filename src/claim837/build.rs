@@ -898,7 +898,7 @@ enum Produced {
 const CHUNK: usize = 64;
 const CHUNKS_IN_FLIGHT: usize = 16;
 
-/// The writing side of [`write_batch`]: reads the batch's clean encounters from `conn` (in PCN
+/// The writing side of [`write_batch`]: reads the batch's clean encounters from `conn` (in import
 /// order), plans and writes each claim to `tmp`, then the planned claims, and hands each to `sink`
 /// (which answers false to stop); then flushes and fsyncs the file. `None` when no claim was
 /// written.
