@@ -577,19 +577,20 @@ fn emit(
     }
     // 2. Files and rows; 3. commit. Files renamed into place are removed again on any failure.
     // A bounded page cache a little above the default (the same however large the build) holds
-    // the index pages the inserts touch.
+    // the index pages the inserts touch; the candidates' rowids (see `billable_in_import_order`)
+    // stay in memory rather than in a temporary file.
     // Foreign keys are not enforced while a build records: every row it references is one the
     // same transaction inserts (the batch, the claim of a line or event) or read (the encounter,
     // the claim replaced), and checking them cost two thirds of the recorder's time (a lookup
     // per row, and a statement journal for every multi-row INSERT into a table with one).
     // Debug builds, which every test runs, check the whole ledger before each commit.
     // (`PRAGMA foreign_keys` cannot change inside a transaction: it is set around it.)
+    ledger.conn().execute_batch("PRAGMA foreign_keys = OFF").map_err(sql)?;
     let cache_pages: i64 = ledger.conn().query_row("PRAGMA cache_size", [], |r| r.get(0)).unwrap_or(-2000);
     let temp_store: i64 = ledger.conn().query_row("PRAGMA temp_store", [], |r| r.get(0)).unwrap_or(0);
     let _ = ledger.conn().pragma_update(None, "cache_size", BUILD_CACHE_KIB);
     let _ = ledger.conn().pragma_update(None, "temp_store", "MEMORY");
     let mut written: Vec<PathBuf> = Vec::new();
-    ledger.conn().execute_batch("PRAGMA foreign_keys = OFF").map_err(sql)?;
     let result = (|| -> Result<(), BuildError> {
         // The thread that reads and writes the claims reads on a connection of its own (none for
         // an in-memory ledger: one thread then does everything).
