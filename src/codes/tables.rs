@@ -173,7 +173,7 @@ pub fn claim_frequency(code: &str) -> Option<(&'static str, bool)> {
     frequency_list().get(code).map(|r| (label(r), r.get(2) == Some(&"1")))
 }
 
-/// The small systems [`search_small`] and [`lookup_small`] know.
+/// The small systems [`search_small`] and [`SmallSystem::label`] know.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SmallSystem {
     Modifier,

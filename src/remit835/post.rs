@@ -49,7 +49,8 @@ use crate::ledger::{money_text, push_money_text};
 /// The processed_files kind of 835 files.
 pub const FILE_KIND: &str = "remit";
 
-/// Contracted rates (the practice's fee schedule per payer). The lead wires the real one in.
+/// Contracted rates (the practice's fee schedule per payer): the imported fee schedule
+/// ([`crate::codes::FeeSchedule`]) in `claimkit remit`, a [`ContractRateTable`] in tests.
 pub trait ContractRates {
     /// The contracted allowed amount for one unit of `code` (with `modifier`) on `date`, if known.
     fn allowed(&self, payer_id: &str, code: &str, modifier: Option<&str>, date: NaiveDate) -> Option<Decimal>;
