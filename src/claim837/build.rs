@@ -1234,24 +1234,23 @@ mod tests {
     }
 
     /// Asserts that the claims of the 837P file at `path` are in the order their encounters were
-    /// imported; returns how many there are.
-    fn assert_import_order(ledger: &Ledger, path: &Path) -> usize {
-        let pcns = file_pcns(path);
-        let imported: Vec<i64> = pcns
+    /// imported; returns those encounters' IDs, in file order.
+    fn assert_import_order(ledger: &Ledger, path: &Path) -> Vec<String> {
+        let encounters: Vec<(i64, String)> = file_pcns(path)
             .iter()
             .map(|pcn| {
                 ledger
                     .conn()
                     .query_row(
-                        "SELECT e.rowid FROM claims c JOIN encounters e ON e.id = c.encounter_id WHERE c.pcn = ?1",
+                        "SELECT e.rowid, e.id FROM claims c JOIN encounters e ON e.id = c.encounter_id WHERE c.pcn = ?1",
                         [pcn],
-                        |r| r.get(0),
+                        |r| Ok((r.get(0)?, r.get(1)?)),
                     )
                     .unwrap()
             })
             .collect();
-        assert!(imported.windows(2).all(|w| w[0] < w[1]), "claims go out in the order encounters were imported");
-        pcns.len()
+        assert!(encounters.windows(2).all(|w| w[0].0 < w[1].0), "claims go out in the order encounters were imported");
+        encounters.into_iter().map(|(_, id)| id).collect()
     }
 
     /// The practice and encounters of tests/fixtures/claim837.
@@ -1352,14 +1351,7 @@ mod tests {
         assert_eq!(second.claims(), 9);
         let mut billed = Vec::new();
         for b in &second.batches {
-            assert_import_order(&ledger, &b.path);
-            for pcn in file_pcns(&b.path) {
-                let id: String = ledger
-                    .conn()
-                    .query_row("SELECT encounter_id FROM claims WHERE pcn = ?1", [&pcn], |r| r.get(0))
-                    .unwrap();
-                billed.push(id);
-            }
+            billed.extend(assert_import_order(&ledger, &b.path));
         }
         billed.sort();
         let mut expected: Vec<String> = later.iter().filter(|id| **id != later[4]).cloned().collect();
@@ -1479,7 +1471,7 @@ mod tests {
         assert_eq!(rows("PRAGMA foreign_keys"), 1, "foreign keys are enforced again after the build");
         let mut written = 0;
         for b in &report.batches {
-            written += assert_import_order(&ledger, &b.path);
+            written += assert_import_order(&ledger, &b.path).len();
         }
         assert_eq!(written, count);
         assert!(build(&mut ledger, &opts).unwrap().is_empty(), "a second build has nothing new");
