@@ -53,6 +53,7 @@ use sha2::{Digest, Sha256};
 use super::{Batch837Writer, CLAIMS_PER_TRANSACTION, Claim, ClaimError, ClaimRequest, Responsibility};
 use crate::dates::DateText;
 use crate::encounter::{ClaimFrequency, Encounter};
+use crate::handoff::ChunkSender;
 use crate::ledger::{
     ControlNumbers, Ledger, LedgerError, allocate_envelope, billing::load_practice, now_timestamp, stored_text,
 };
@@ -796,17 +797,10 @@ fn write_batch(
             std::thread::scope(|scope| {
                 let tmp = &tmp;
                 let producer = scope.spawn(move || {
-                    let mut chunk = Vec::with_capacity(CHUNK);
-                    let mut sink = |item: Produced| {
-                        chunk.push(item);
-                        if chunk.len() < CHUNK {
-                            return Ok(true);
-                        }
-                        Ok(send.send(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK))).is_ok())
-                    };
-                    let produced = produce(conn, target, plan, tmp, &mut sink);
-                    if produced.is_ok() && !chunk.is_empty() {
-                        let _ = send.send(chunk);
+                    let mut sender = ChunkSender::new(send, CHUNK);
+                    let produced = produce(conn, target, plan, tmp, &mut |item| Ok(sender.push(item)));
+                    if produced.is_ok() {
+                        sender.finish();
                     }
                     produced
                 });

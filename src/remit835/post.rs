@@ -43,6 +43,7 @@ use serde::Serialize;
 
 use super::read::{RemitEvent, RemittanceTrailer, read_835};
 use super::{ClaimPayment, Finding, RemitError, RemittanceHeader, ServicePayment};
+use crate::handoff::ChunkSender;
 use crate::ledger::{Ledger, LedgerError, file_seen, now_timestamp, record_file, sha256_file};
 use crate::ledger::{money_text, push_money_text};
 
@@ -302,10 +303,10 @@ fn read_and_post(
     let (give_back, given_back) = sync_channel::<Vec<Box<ReadClaim>>>(CHUNKS_IN_FLIGHT + 2);
     std::thread::scope(|scope| {
         let reader = scope.spawn(move || {
-            let mut chunk = Vec::with_capacity(EVENTS_PER_CHUNK);
+            let mut sender = ChunkSender::new(send, EVENTS_PER_CHUNK);
             let mut spares: Vec<Box<ReadClaim>> = Vec::new();
             read_835(path, input, |event| {
-                chunk.push(match event {
+                let read = match event {
                     RemitEvent::Header(h) => ReadEvent::Header(Box::new(h.clone())),
                     RemitEvent::Claim(c) => {
                         if spares.is_empty()
@@ -320,20 +321,15 @@ fn read_and_post(
                         ReadEvent::Claim(boxed)
                     }
                     RemitEvent::Trailer(t) => ReadEvent::Trailer(Box::new(t.clone())),
-                });
-                if chunk.len() >= EVENTS_PER_CHUNK {
-                    let full = std::mem::replace(&mut chunk, Vec::with_capacity(EVENTS_PER_CHUNK));
+                };
+                if sender.push(read) {
+                    Ok(())
+                } else {
                     // The posting side stopped (it reports why).
-                    send.send(full).map_err(|_| RemitError::Io {
-                        file: path.to_path_buf(),
-                        source: std::io::Error::other("posting stopped"),
-                    })?;
+                    Err(RemitError::Io { file: path.to_path_buf(), source: std::io::Error::other("posting stopped") })
                 }
-                Ok(())
             })?;
-            if !chunk.is_empty() {
-                let _ = send.send(chunk);
-            }
+            sender.finish();
             Ok::<(), RemitError>(())
         });
         let mut posted = Ok(());
