@@ -700,7 +700,7 @@ impl ClaimRecord {
                 control_number: super::line_control_number(&pcn, line.number),
                 modifiers: line.procedure.modifiers.join(":"),
                 procedure_code: line.procedure.code,
-                units: super::x12_decimal(line.units),
+                units: crate::x12::x12_decimal(line.units),
                 charge: crate::ledger::money_text(line.charge),
                 date_of_service: crate::dates::iso(line.date_of_service),
                 rendering_npi: line.rendering_npi.or_else(|| claim_rendering.clone()),

@@ -41,7 +41,6 @@ pub use write::{Batch837Writer, BatchStats, CLAIMS_PER_TRANSACTION, GUIDE, write
 
 use crate::encounter::{Address, ClaimFrequency, Encounter, NamedProvider, PersonName, ServiceFacility, ServiceLine};
 use crate::practice::{Payer, Practice, RenderingProvider};
-pub(crate) use crate::x12::x12_decimal;
 
 /// Which payer in the patient's coverage order a claim bills (SBR01).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Default)]
@@ -445,12 +444,5 @@ mod tests {
         assert_eq!(crockford_base32(&[0xff, 0xff], 3), "ZZZ");
         assert_eq!(crockford_base32(&[0x00, 0x00], 3), "000");
         assert_eq!(crockford_base32(&[0b0000_1000, 0b0100_0000], 3), "110");
-    }
-
-    #[test]
-    fn x12_amounts_drop_trailing_zeros() {
-        assert_eq!(x12_decimal(Decimal::new(14350, 2)), "143.5");
-        assert_eq!(x12_decimal(Decimal::new(12500, 2)), "125");
-        assert_eq!(x12_decimal(Decimal::new(0, 2)), "0");
     }
 }

@@ -9,8 +9,9 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use super::{Adjustment, Claim, x12_decimal};
+use super::{Adjustment, Claim};
 use crate::encounter::PersonName;
+use crate::x12::x12_decimal;
 use crate::x12::{Position, Segment, SegmentReader, X12Error};
 
 /// Why an 837P could not be read. Names the place, never element values.

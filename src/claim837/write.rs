@@ -8,11 +8,12 @@ use std::io::Write;
 use chrono::NaiveDateTime;
 use rust_decimal::Decimal;
 
+use super::Claim;
 use super::cob::cas_segments;
-use super::{Claim, x12_decimal};
 use crate::encounter::{Address, PersonName};
 use crate::ledger::ControlNumbers;
 use crate::practice::{Practice, Receiver, RenderingProvider};
+use crate::x12::x12_decimal;
 use crate::x12::{Element, GroupHeader, InterchangeHeader, WriteError, X12Writer};
 
 /// GS08 and ST03 of every 837P claimkit writes (the only professional guide the validator maps).

@@ -710,8 +710,9 @@ fn modifiers_equal(billed: &str, sent: &[String]) -> bool {
     sent.iter().all(|m| parts.next() == Some(m.as_str())) && parts.next().is_none()
 }
 
+/// An amount stored in the ledger ([`crate::ledger::stored_decimal`]), as a posting error.
 fn decimal(s: &str) -> Result<Decimal, LedgerError> {
-    Decimal::from_str(s.trim()).map_err(|_| LedgerError::Corrupt(format!("amount {s:?} is not a decimal")))
+    crate::ledger::stored_decimal(s).map_err(|_| LedgerError::Corrupt(format!("amount {s:?} is not a decimal")))
 }
 
 fn date_text(d: Option<NaiveDate>) -> Option<crate::dates::DateText> {

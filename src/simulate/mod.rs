@@ -31,6 +31,7 @@ use crate::ack::{
     AckCode, AckEnvelope, AckEnvelopeIds, ClaimAckTransaction, ClaimAckWriter, ClaimStatus, GroupAck, Party,
     ProviderStatus, SetAck, StatusCode, StatusInfo, write_999,
 };
+use crate::dates::d8;
 use crate::x12::{Element, GroupHeader, InterchangeHeader, WriteError, X12Error, X12Writer};
 
 /// Why a simulation failed.
@@ -801,8 +802,6 @@ impl Simulation {
 fn money(d: Decimal) -> String {
     crate::ack::money_text(d)
 }
-
-use crate::dates::d8;
 
 /// Reads `from` (an 837P) and writes `<stem>.999`, `<stem>.277ca` and `<stem>.835` into `out_dir`.
 pub fn simulate_files(

@@ -502,6 +502,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn x12_amounts_drop_trailing_zeros() {
+        use rust_decimal::Decimal;
+        assert_eq!(x12_decimal(Decimal::new(14350, 2)), "143.5");
+        assert_eq!(x12_decimal(Decimal::new(12500, 2)), "125");
+        assert_eq!(x12_decimal(Decimal::new(0, 2)), "0");
+    }
+
+    #[test]
     fn x12_decimals_are_rust_decimals_normalized_text() {
         use std::str::FromStr;
         for text in [
