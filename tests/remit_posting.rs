@@ -217,13 +217,12 @@ fn remit_provider_level_adjustments_are_recorded_and_count_in_balancing() {
     assert_eq!(plb, ("L6".into(), "INTEREST1".into(), "-2.50".into()));
 }
 
-#[test]
-fn remit_reversal_then_correction_in_one_file_nets_to_new_payment() {
-    let mut ledger = seeded_ledger();
-    post(&mut ledger, "original.835");
-    assert_eq!(claim(&ledger, "CK1005").1, "80.00");
-    post(&mut ledger, "reversal-and-correction.835");
-    assert_eq!(claim(&ledger, "CK1005"), ("paid".into(), "90.00".into(), "0.00".into()));
+/// The claim CK1005 paid 80.00, then reversed and corrected to 90.00 in one file.
+fn assert_reversal_then_correction_in_one_file(ledger: &mut Ledger) {
+    post(ledger, "original.835");
+    assert_eq!(claim(ledger, "CK1005").1, "80.00");
+    post(ledger, "reversal-and-correction.835");
+    assert_eq!(claim(ledger, "CK1005"), ("paid".into(), "90.00".into(), "0.00".into()));
     let paid = claimkit::ledger::billing::line_paid_amounts(ledger.conn(), "CK1005").unwrap();
     assert_eq!(paid.values().copied().collect::<Vec<_>>(), [dec("90.00")]);
     let kinds: Vec<(String, String)> = ledger
@@ -238,7 +237,23 @@ fn remit_reversal_then_correction_in_one_file_nets_to_new_payment() {
         kinds,
         [("payment".into(), "80.00".into()), ("reversal".into(), "-80.00".into()), ("payment".into(), "90.00".into())]
     );
-    assert_eq!(text(&ledger, "SELECT payer_claim_number FROM claims WHERE pcn = 'CK1005'"), "PAYCLM1005B");
+    assert_eq!(text(ledger, "SELECT payer_claim_number FROM claims WHERE pcn = 'CK1005'"), "PAYCLM1005B");
+}
+
+#[test]
+fn remit_reversal_then_correction_in_one_file_nets_to_new_payment() {
+    assert_reversal_then_correction_in_one_file(&mut seeded_ledger());
+}
+
+/// On a ledger file, the reading thread looks claims up on a connection of its own, which sees
+/// the ledger as it was before the posting: the correction must net against the reversal posted
+/// just before it, not against the 80.00 that connection still sees.
+#[test]
+fn remit_reversal_then_correction_in_one_file_nets_on_a_ledger_file_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut ledger = Ledger::open(&dir.path().join("ledger.db")).unwrap();
+    common::seed_claims(&mut ledger);
+    assert_reversal_then_correction_in_one_file(&mut ledger);
 }
 
 #[test]

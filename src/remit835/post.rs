@@ -240,6 +240,8 @@ pub fn post_835_with_progress(
     ledger.conn().pragma_update(None, "cache_size", -32768).map_err(|e| ledger_err(e.into()))?;
     // Every statement of the per-claim path stays prepared (rusqlite keeps 16 by default).
     ledger.conn().set_prepared_statement_cache_capacity(64);
+    // The reading thread looks up the claim each CLP01 names on a connection of its own.
+    let lookups = ledger.open_reader(LOOKUP_CACHE_KIB).map_err(ledger_err)?;
     let tx = ledger.transaction().map_err(ledger_err)?;
     let posted_any = {
         let mut poster = Poster {
@@ -258,9 +260,10 @@ pub fn post_835_with_progress(
                 .map_err(|e| ledger_err(e.into()))?,
             statements: PostingStatements::prepare(&tx).map_err(|e| ledger_err(e.into()))?,
             service_lines: String::new(),
+            changed: ChangedClaims::new(),
         };
         progress.start("remit", None);
-        let read = read_and_post(path, input, &mut poster, progress);
+        let read = read_and_post(path, input, lookups, &mut poster, progress);
         progress.finish();
         read?;
         for index in &poster.lookup_indexes {
@@ -289,12 +292,19 @@ enum ReadEvent {
 const EVENTS_PER_CHUNK: usize = 128;
 const CHUNKS_IN_FLIGHT: usize = 2;
 
+/// The page cache of the reading thread's connection (KiB, negative as `PRAGMA cache_size`
+/// takes it): claims are looked up in file order, which an 835 mostly shares with the ledger.
+const LOOKUP_CACHE_KIB: i64 = -8192;
+
 /// Reads the 835 on a thread of its own while this one posts what was read, so that reading and
-/// posting overlap. Posted claims go back to the reading thread, which refills them for later
-/// claims: their buffers are reused, and freed by the thread that made them.
+/// posting overlap. With a connection for `lookups`, the reading thread also finds the claim
+/// each CLP01 names (in a read transaction: the ledger as it was when the posting began). Posted
+/// claims go back to the reading thread, which refills them for later claims: their buffers are
+/// reused, and freed by the thread that made them.
 fn read_and_post(
     path: &Path,
     input: BufReader<File>,
+    lookups: Option<rusqlite::Connection>,
     poster: &mut Poster<'_, '_>,
     progress: &dyn crate::progress::Progress,
 ) -> Result<(), RemitError> {
@@ -303,6 +313,15 @@ fn read_and_post(
     let (give_back, given_back) = sync_channel::<Vec<Box<ReadClaim>>>(CHUNKS_IN_FLIGHT + 2);
     std::thread::scope(|scope| {
         let reader = scope.spawn(move || {
+            let ledger_err = |source| RemitError::Ledger { file: path.to_path_buf(), source };
+            let sql_err = |e: rusqlite::Error| ledger_err(e.into());
+            let mut lookup = match &lookups {
+                Some(conn) => {
+                    conn.execute_batch("BEGIN").map_err(sql_err)?;
+                    Some(conn.prepare(CLAIM_WITH_LINES_SQL).map_err(sql_err)?)
+                }
+                None => None,
+            };
             let mut sender = ChunkSender::new(send, EVENTS_PER_CHUNK);
             let mut spares: Vec<Box<ReadClaim>> = Vec::new();
             read_835(path, input, |event| {
@@ -318,6 +337,15 @@ fn read_and_post(
                         let mut boxed = spares.pop().unwrap_or_default();
                         std::mem::swap(c, &mut boxed.payment);
                         boxed.text.write(&boxed.payment);
+                        boxed.billed = match &mut lookup {
+                            Some(stmt) if !boxed.payment.pcn.is_empty() => {
+                                match claim_with_lines(stmt, &boxed.payment.pcn, "pcn").map_err(ledger_err)? {
+                                    Some(claim) => BilledClaim::Found(claim),
+                                    None => BilledClaim::Missing,
+                                }
+                            }
+                            _ => BilledClaim::NotLooked,
+                        };
                         ReadEvent::Claim(boxed)
                     }
                     RemitEvent::Trailer(t) => ReadEvent::Trailer(Box::new(t.clone())),
@@ -330,6 +358,12 @@ fn read_and_post(
                 }
             })?;
             sender.finish();
+            // The read transaction ends before the posting commits (a reader would hold back its
+            // checkpoint).
+            drop(lookup);
+            if let Some(conn) = lookups {
+                conn.execute_batch("COMMIT").map_err(sql_err)?;
+            }
             Ok::<(), RemitError>(())
         });
         let mut posted = Ok(());
@@ -340,7 +374,9 @@ fn read_and_post(
                     ReadEvent::Header(h) => poster.header(&h),
                     ReadEvent::Claim(c) => {
                         progress.advance(1);
-                        let result = poster.claim(&c.payment, &c.text);
+                        let mut c = c;
+                        let billed = std::mem::take(&mut c.billed);
+                        let result = poster.claim(&c.payment, &c.text, billed);
                         done.push(c);
                         result
                     }
@@ -676,11 +712,13 @@ impl PaymentText {
     }
 }
 
-/// A claim payment as the reading thread hands it over: the claim and its row's text.
+/// A claim payment as the reading thread hands it over: the claim, its row's text and the claim
+/// its CLP01 names.
 #[derive(Default)]
 struct ReadClaim {
     payment: ClaimPayment,
     text: PaymentText,
+    billed: BilledClaim,
 }
 
 /// One adjustment read back from a packed `adjustments` column (see migration 5).
@@ -780,6 +818,104 @@ struct Poster<'a, 't> {
     statements: PostingStatements<'a>,
     /// The `service_lines` column of the claim being posted (a reused buffer).
     service_lines: String,
+    /// The claims updated so far (their looked-up amounts are stale).
+    changed: ChangedClaims,
+}
+
+/// A claim by PCN with its billed lines (line number and REF*6R), one row per line.
+const CLAIM_WITH_LINES_SQL: &str = "SELECT c.pcn, c.payer_id, c.paid_amount, c.patient_responsibility, l.line_number,
+        l.line_control_number
+    FROM claims c LEFT JOIN claim_lines l ON l.pcn = c.pcn WHERE c.pcn = ?1 ORDER BY l.line_number";
+
+/// Claim `pcn` with its billed lines ([`CLAIM_WITH_LINES_SQL`] prepared on either connection), or
+/// `None` when it is not in the ledger.
+fn claim_with_lines(
+    stmt: &mut rusqlite::Statement<'_>,
+    pcn: &str,
+    method: &'static str,
+) -> Result<Option<MatchedClaim>, LedgerError> {
+    let mut rows = stmt.query([pcn])?;
+    let mut claim: Option<MatchedClaim> = None;
+    while let Some(r) = rows.next()? {
+        let claim = match &mut claim {
+            Some(claim) => claim,
+            None => claim.insert(MatchedClaim {
+                pcn: r.get(0)?,
+                payer_id: r.get(1)?,
+                paid: decimal(&r.get::<_, String>(2)?)?,
+                patient_responsibility: decimal(&r.get::<_, String>(3)?)?,
+                method,
+                lines: Vec::new(),
+            }),
+        };
+        let Some(line_number) = r.get::<_, Option<i64>>(4)? else { continue };
+        // Code, modifiers, charge and date are read only when an SVC needs them (no REF*6R match).
+        claim.lines.push(BilledLine {
+            line_number,
+            control_number: r.get(5)?,
+            code: String::new(),
+            modifiers: String::new(),
+            charge: Decimal::ZERO,
+            date: None,
+            used: false,
+        });
+    }
+    Ok(claim)
+}
+
+/// The claim a CLP01 names, as the reading thread found it on a connection of its own (which sees
+/// the ledger as it was when the posting began).
+#[derive(Default)]
+enum BilledClaim {
+    /// Not looked up (no CLP01, or no second connection: an in-memory ledger).
+    #[default]
+    NotLooked,
+    /// No claim has this PCN (a posting adds no claims, so none will).
+    Missing,
+    /// The claim and its lines; its amounts are stale once this posting has updated it.
+    Found(MatchedClaim),
+}
+
+/// The PCNs of the claims this posting has updated, as a Bloom filter of fixed size: a claim the
+/// reading thread looked up before the posting changed it (a reversal and its correction in one
+/// file) is read again on the posting's connection. A false positive costs one more read; memory
+/// stays 1 MiB whatever the file size.
+struct ChangedClaims {
+    bits: Vec<u64>,
+}
+
+impl ChangedClaims {
+    const BITS: u64 = 1 << 23;
+
+    fn new() -> Self {
+        // Zeroed pages are mapped when first written: a small posting touches few of them.
+        ChangedClaims { bits: vec![0; (Self::BITS / 64) as usize] }
+    }
+
+    /// Two bit positions from one 64-bit hash (FNV-1a, then a finalizer that spreads every input bit).
+    fn positions(pcn: &str) -> [u64; 2] {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in pcn.bytes() {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        h ^= h >> 33;
+        [h % Self::BITS, (h >> 32).wrapping_mul(0x9e37_79b9) % Self::BITS]
+    }
+
+    fn insert(&mut self, pcn: &str) {
+        for p in Self::positions(pcn) {
+            self.bits[(p / 64) as usize] |= 1 << (p % 64);
+        }
+    }
+
+    /// False only when `pcn` was never inserted.
+    fn may_contain(&self, pcn: &str) -> bool {
+        Self::positions(pcn).iter().all(|&p| self.bits[(p / 64) as usize] & (1 << (p % 64)) != 0)
+    }
 }
 
 /// The statements run for every claim, prepared once per posting.
@@ -796,10 +932,7 @@ impl<'c> PostingStatements<'c> {
         // allocator (lookaside), which the steps of each statement then use.
         let prepare = |sql: &str| conn.prepare_with_flags(sql, rusqlite::PrepFlags::SQLITE_PREPARE_PERSISTENT);
         Ok(PostingStatements {
-            claim_with_lines: prepare(
-                "SELECT c.pcn, c.payer_id, c.paid_amount, c.patient_responsibility, l.line_number, l.line_control_number
-                 FROM claims c LEFT JOIN claim_lines l ON l.pcn = c.pcn WHERE c.pcn = ?1 ORDER BY l.line_number",
-            )?,
+            claim_with_lines: prepare(CLAIM_WITH_LINES_SQL)?,
             billed_line_details: prepare(
                 "SELECT line_number, procedure_code, modifiers, charge, date_of_service FROM claim_lines WHERE pcn = ?1",
             )?,
@@ -949,11 +1082,20 @@ impl Poster<'_, '_> {
         Ok(())
     }
 
-    fn find_claim(&mut self, c: &ClaimPayment) -> Result<Result<MatchedClaim, String>, LedgerError> {
-        if !c.pcn.is_empty()
-            && let Some(claim) = self.claim_with_lines(&c.pcn, "pcn")?
-        {
-            return Ok(Ok(claim));
+    fn find_claim(
+        &mut self,
+        c: &ClaimPayment,
+        billed: BilledClaim,
+    ) -> Result<Result<MatchedClaim, String>, LedgerError> {
+        if !c.pcn.is_empty() {
+            let by_pcn = match billed {
+                BilledClaim::Found(claim) if !self.changed.may_contain(&claim.pcn) => Some(claim),
+                BilledClaim::Missing => None,
+                _ => self.claim_with_lines(&c.pcn, "pcn")?,
+            };
+            if let Some(claim) = by_pcn {
+                return Ok(Ok(claim));
+            }
         }
         if let Some(number) = c.payer_claim_number.as_deref()
             && let Some(pcn) = self.claim_by_payer_number(number)?
@@ -999,35 +1141,9 @@ impl Poster<'_, '_> {
         Ok(self.claim_with_lines(&pcn, "patient_date_charge")?.ok_or_else(|| "the claim matched is gone".to_string()))
     }
 
-    /// Claim `pcn` with its billed lines (one statement), or `None` when it is not in the ledger.
+    /// Claim `pcn` with its billed lines, read on the posting's connection.
     fn claim_with_lines(&mut self, pcn: &str, method: &'static str) -> Result<Option<MatchedClaim>, LedgerError> {
-        let mut rows = self.statements.claim_with_lines.query([pcn])?;
-        let mut claim: Option<MatchedClaim> = None;
-        while let Some(r) = rows.next()? {
-            let claim = match &mut claim {
-                Some(claim) => claim,
-                None => claim.insert(MatchedClaim {
-                    pcn: r.get(0)?,
-                    payer_id: r.get(1)?,
-                    paid: decimal(&r.get::<_, String>(2)?)?,
-                    patient_responsibility: decimal(&r.get::<_, String>(3)?)?,
-                    method,
-                    lines: Vec::new(),
-                }),
-            };
-            let Some(line_number) = r.get::<_, Option<i64>>(4)? else { continue };
-            // Code, modifiers, charge and date are read only when an SVC needs them (no REF*6R match).
-            claim.lines.push(BilledLine {
-                line_number,
-                control_number: r.get(5)?,
-                code: String::new(),
-                modifiers: String::new(),
-                charge: Decimal::ZERO,
-                date: None,
-                used: false,
-            });
-        }
-        Ok(claim)
+        claim_with_lines(&mut self.statements.claim_with_lines, pcn, method)
     }
 
     /// Makes the index a fallback lookup needs, once per posting (dropped before commit).
@@ -1125,12 +1241,12 @@ impl Poster<'_, '_> {
 
     /// Posts claim payment `c` of the current transaction (`text`: its row's text), unless the
     /// transaction is skipped (posted before).
-    fn claim(&mut self, c: &ClaimPayment, text: &PaymentText) -> Result<(), LedgerError> {
+    fn claim(&mut self, c: &ClaimPayment, text: &PaymentText, billed: BilledClaim) -> Result<(), LedgerError> {
         let (remittance_id, payer_835, trace, report_index) = match &self.current {
             Some(cur) if !cur.skip => (cur.remittance_id, cur.payer_id.clone(), cur.trace.clone(), cur.report_index),
             _ => return Ok(()),
         };
-        let mut matched = self.find_claim(c)?;
+        let mut matched = self.find_claim(c, billed)?;
         let mut billed = match &mut matched {
             Ok(m) => std::mem::take(&mut m.lines),
             Err(_) => Vec::new(),
@@ -1224,6 +1340,7 @@ impl Poster<'_, '_> {
                     c.payer_claim_number,
                     self.now
                 ])?;
+                self.changed.insert(&m.pcn);
             }
         }
         Ok(())
@@ -1442,5 +1559,19 @@ mod tests {
         assert_eq!(t.allowed("P", "99213", Some("25"), d), Some(Decimal::from(95)));
         assert_eq!(t.allowed("P", "99213", Some("59"), d), Some(Decimal::from(90)));
         assert_eq!(t.allowed("Q", "99213", None, d), None);
+    }
+
+    #[test]
+    fn changed_claims_always_finds_what_was_inserted_and_seldom_anything_else() {
+        let mut changed = ChangedClaims::new();
+        assert!(!changed.may_contain("CKB000000000"));
+        let pcn = |n: u32| format!("CKB{n:09}");
+        for n in (0..200_000).step_by(2) {
+            changed.insert(&pcn(n));
+        }
+        assert!((0..200_000).step_by(2).all(|n| changed.may_contain(&pcn(n))));
+        let false_positives = (1..200_000).step_by(2).filter(|&n| changed.may_contain(&pcn(n))).count();
+        // Two bits of 2^23 per PCN: about one in a thousand at 100,000 claims.
+        assert!(false_positives < 500, "{false_positives} of 100,000");
     }
 }
