@@ -238,6 +238,8 @@ fn assert_reversal_then_correction_in_one_file(ledger: &mut Ledger) {
         [("payment".into(), "80.00".into()), ("reversal".into(), "-80.00".into()), ("payment".into(), "90.00".into())]
     );
     assert_eq!(text(ledger, "SELECT payer_claim_number FROM claims WHERE pcn = 'CK1005'"), "PAYCLM1005B");
+    assert_eq!(count(ledger, "SELECT COUNT(*) FROM pragma_foreign_key_check"), 0, "every row's references hold");
+    assert_eq!(count(ledger, "PRAGMA foreign_keys"), 1, "foreign keys are enforced again after a posting");
 }
 
 #[test]

@@ -582,17 +582,13 @@ fn emit(
     // stay in memory rather than in a temporary file.
     // Foreign keys are not enforced while a build records: every row it references is one the
     // same transaction inserts (the batch, the claim of a line or event) or read (the encounter,
-    // the claim replaced), and checking them cost two thirds of the recorder's time (a lookup
-    // per row, and a statement journal for every multi-row INSERT into a table with one).
-    // Debug builds, which every test runs, check the whole ledger before each commit.
-    // (`PRAGMA foreign_keys` cannot change inside a transaction: it is set around it.)
-    ledger.conn().execute_batch("PRAGMA foreign_keys = OFF").map_err(sql)?;
+    // the claim replaced), and checking them cost two thirds of the recorder's time.
     let cache_pages: i64 = ledger.conn().query_row("PRAGMA cache_size", [], |r| r.get(0)).unwrap_or(-2000);
     let temp_store: i64 = ledger.conn().query_row("PRAGMA temp_store", [], |r| r.get(0)).unwrap_or(0);
     let _ = ledger.conn().pragma_update(None, "cache_size", BUILD_CACHE_KIB);
     let _ = ledger.conn().pragma_update(None, "temp_store", "MEMORY");
     let mut written: Vec<PathBuf> = Vec::new();
-    let result = (|| -> Result<(), BuildError> {
+    let result = ledger.with_foreign_keys_off(|ledger| -> Result<(), BuildError> {
         // The thread that reads and writes the claims reads on a connection of its own (none for
         // an in-memory ledger: one thread then does everything).
         let mut reader = ledger.open_reader(READER_CACHE_KIB)?;
@@ -605,21 +601,15 @@ fn emit(
                 report.batches.push(summary);
             }
         }
-        #[cfg(debug_assertions)]
-        {
-            let dangling: i64 =
-                tx.query_row("SELECT COUNT(*) FROM pragma_foreign_key_check", [], |r| r.get(0)).map_err(sql)?;
-            debug_assert_eq!(dangling, 0, "a build inserted rows whose foreign keys point nowhere");
-        }
+        crate::ledger::debug_check_foreign_keys(&tx, "a build");
         if !opts.dry_run {
             tx.commit().map_err(sql)?;
         }
         Ok(())
-    })();
-    let restored = ledger.conn().execute_batch("PRAGMA foreign_keys = ON").map_err(sql);
+    });
     let _ = ledger.conn().pragma_update(None, "cache_size", cache_pages);
     let _ = ledger.conn().pragma_update(None, "temp_store", temp_store);
-    if let Err(e) = result {
+    if let Ok(Err(e)) = result {
         if !opts.dry_run {
             for path in &written {
                 let _ = std::fs::remove_file(path);
@@ -627,8 +617,7 @@ fn emit(
         }
         return Err(e);
     }
-    restored?;
-    Ok(report)
+    result?.map(|()| report)
 }
 
 /// SQLite page cache during a build, in KiB (negative: `PRAGMA cache_size` takes KiB that way).

@@ -242,41 +242,49 @@ pub fn post_835_with_progress(
     ledger.conn().set_prepared_statement_cache_capacity(64);
     // The reading thread looks up the claim each CLP01 names on a connection of its own.
     let lookups = ledger.open_reader(LOOKUP_CACHE_KIB).map_err(ledger_err)?;
-    let tx = ledger.transaction().map_err(ledger_err)?;
-    let posted_any = {
-        let mut poster = Poster {
-            tx: &tx,
-            file: path.display().to_string(),
-            sha256: &sha256,
-            rates,
-            options,
-            report: &mut report,
-            current: None,
-            posted_any: false,
-            now: now_timestamp(),
-            lookup_indexes: Vec::new(),
-            event_seq: tx
-                .query_row("SELECT COALESCE(MAX(id), 0) FROM claim_events", [], |r| r.get(0))
-                .map_err(|e| ledger_err(e.into()))?,
-            statements: PostingStatements::prepare(&tx).map_err(|e| ledger_err(e.into()))?,
-            service_lines: String::new(),
-            changed: ChangedClaims::new(),
-        };
-        progress.start("remit", None);
-        let read = read_and_post(path, input, lookups, &mut poster, progress);
-        progress.finish();
-        read?;
-        for index in &poster.lookup_indexes {
-            tx.execute_batch(index.drop_sql()).map_err(|e| ledger_err(e.into()))?;
-        }
-        poster.posted_any
-    };
-    if posted_any {
-        record_file(&tx, FILE_KIND, path, &sha256).map_err(ledger_err)?;
-        tx.commit().map_err(|e| ledger_err(e.into()))?;
-    } else {
-        report.outcome = PostOutcome::AlreadyPosted;
-    }
+    // Foreign keys are not enforced while a posting writes: every row it inserts references the
+    // remittance or claim payment it inserted before, or the claim it matched.
+    ledger
+        .with_foreign_keys_off(|ledger| -> Result<(), RemitError> {
+            let tx = ledger.transaction().map_err(ledger_err)?;
+            let posted_any = {
+                let mut poster = Poster {
+                    tx: &tx,
+                    file: path.display().to_string(),
+                    sha256: &sha256,
+                    rates,
+                    options,
+                    report: &mut report,
+                    current: None,
+                    posted_any: false,
+                    now: now_timestamp(),
+                    lookup_indexes: Vec::new(),
+                    event_seq: tx
+                        .query_row("SELECT COALESCE(MAX(id), 0) FROM claim_events", [], |r| r.get(0))
+                        .map_err(|e| ledger_err(e.into()))?,
+                    statements: PostingStatements::prepare(&tx).map_err(|e| ledger_err(e.into()))?,
+                    service_lines: String::new(),
+                    changed: ChangedClaims::new(),
+                };
+                progress.start("remit", None);
+                let read = read_and_post(path, input, lookups, &mut poster, progress);
+                progress.finish();
+                read?;
+                for index in &poster.lookup_indexes {
+                    tx.execute_batch(index.drop_sql()).map_err(|e| ledger_err(e.into()))?;
+                }
+                poster.posted_any
+            };
+            if posted_any {
+                record_file(&tx, FILE_KIND, path, &sha256).map_err(ledger_err)?;
+                crate::ledger::debug_check_foreign_keys(&tx, "a posting");
+                tx.commit().map_err(|e| ledger_err(e.into()))?;
+            } else {
+                report.outcome = PostOutcome::AlreadyPosted;
+            }
+            Ok(())
+        })
+        .map_err(ledger_err)??;
     Ok(report)
 }
 
