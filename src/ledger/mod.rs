@@ -16,12 +16,14 @@
 pub mod billing;
 pub mod codesets;
 mod control;
+mod in_place;
 mod lock;
 pub mod schema;
 
 use std::path::{Path, PathBuf};
 
 pub use control::{ControlKind, ControlNumbers, allocate, allocate_envelope};
+pub use in_place::{InPlace, InPlaceStatement};
 pub use lock::LedgerLock;
 use rusqlite::{Connection, OpenFlags};
 

@@ -44,7 +44,7 @@ use serde::Serialize;
 use super::read::{RemitEvent, RemittanceTrailer, read_835};
 use super::{ClaimPayment, Finding, RemitError, RemittanceHeader, ServicePayment};
 use crate::handoff::ChunkSender;
-use crate::ledger::{Ledger, LedgerError, file_seen, now_timestamp, record_file, sha256_file};
+use crate::ledger::{InPlaceStatement, Ledger, LedgerError, file_seen, now_timestamp, record_file, sha256_file};
 use crate::ledger::{money_text, push_money_text};
 
 /// The processed_files kind of 835 files.
@@ -930,8 +930,9 @@ impl ChangedClaims {
 struct PostingStatements<'c> {
     claim_with_lines: rusqlite::Statement<'c>,
     billed_line_details: rusqlite::Statement<'c>,
-    insert_payment: rusqlite::Statement<'c>,
-    update_claim: rusqlite::Statement<'c>,
+    /// The two writes bind their values in place (no copy per value: see `ledger::in_place`).
+    insert_payment: InPlaceStatement<'c>,
+    update_claim: InPlaceStatement<'c>,
 }
 
 impl<'c> PostingStatements<'c> {
@@ -944,7 +945,8 @@ impl<'c> PostingStatements<'c> {
             billed_line_details: prepare(
                 "SELECT line_number, procedure_code, modifiers, charge, date_of_service FROM claim_lines WHERE pcn = ?1",
             )?,
-            insert_payment: prepare(
+            insert_payment: InPlaceStatement::prepare(
+                conn,
                 "INSERT INTO claim_payments (remittance_id, clp01, matched_pcn, match_method, status_code, charge,
                     paid, patient_responsibility, filing_indicator, payer_claim_number, facility_type, frequency,
                     statement_from, statement_to, received_date, claim_status_after, segment, adjustments,
@@ -952,7 +954,8 @@ impl<'c> PostingStatements<'c> {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
                     ?21, ?22)",
             )?,
-            update_claim: prepare(
+            update_claim: InPlaceStatement::prepare(
+                conn,
                 "UPDATE claims SET status = ?2, paid_amount = ?3, patient_responsibility = ?4,
                     payer_claim_number = COALESCE(?5, payer_claim_number), updated_at = ?6 WHERE pcn = ?1",
             )?,
@@ -1281,29 +1284,30 @@ impl Poster<'_, '_> {
             Ok(m) => Some(money_text(m.paid + signed(c.paid))),
             Err(_) => None,
         };
-        self.statements.insert_payment.execute(params![
-            remittance_id,
-            c.pcn,
-            matched_pcn,
-            method,
-            c.status,
-            text.charge,
-            text.paid,
-            text.patient_responsibility,
-            c.filing_indicator,
-            c.payer_claim_number,
-            c.facility_type,
-            c.frequency,
-            date_text(c.statement_from),
-            date_text(c.statement_to),
-            date_text(c.received),
-            matched_pcn.map(|_| status),
-            c.position.segment as i64,
-            text.adjustments,
-            text.remarks,
-            service_lines,
-            paid_after.as_ref().map(|_| self.event_seq),
-            paid_after,
+        let dates = [date_text(c.statement_from), date_text(c.statement_to), date_text(c.received)];
+        self.statements.insert_payment.execute(&[
+            remittance_id.into(),
+            (&c.pcn).into(),
+            matched_pcn.into(),
+            method.into(),
+            (&c.status).into(),
+            (&text.charge).into(),
+            (&text.paid).into(),
+            (&text.patient_responsibility).into(),
+            (&c.filing_indicator).into(),
+            c.payer_claim_number.as_deref().into(),
+            c.facility_type.as_deref().into(),
+            c.frequency.as_deref().into(),
+            dates[0].as_deref().into(),
+            dates[1].as_deref().into(),
+            dates[2].as_deref().into(),
+            matched_pcn.map(|_| status).into(),
+            (c.position.segment as i64).into(),
+            (&text.adjustments).into(),
+            (&text.remarks).into(),
+            (&service_lines).into(),
+            paid_after.as_ref().map(|_| self.event_seq).into(),
+            paid_after.as_ref().into(),
         ])?;
         self.service_lines = service_lines;
         let cp_id = self.tx.last_insert_rowid();
@@ -1340,13 +1344,14 @@ impl Poster<'_, '_> {
                 self.report.transactions[report_index].matched_claims += 1;
                 let paid = m.paid + signed(c.paid);
                 let pr = m.patient_responsibility + signed(c.patient_responsibility);
-                self.statements.update_claim.execute(params![
-                    m.pcn,
-                    status,
-                    money_text(paid),
-                    money_text(pr),
-                    c.payer_claim_number,
-                    self.now
+                let (paid, pr) = (money_text(paid), money_text(pr));
+                self.statements.update_claim.execute(&[
+                    (&m.pcn).into(),
+                    status.into(),
+                    (&paid).into(),
+                    (&pr).into(),
+                    c.payer_claim_number.as_deref().into(),
+                    (&self.now).into(),
                 ])?;
                 self.changed.insert(&m.pcn);
             }
