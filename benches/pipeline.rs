@@ -11,6 +11,7 @@
 //! | scrub-build | N unscrubbed encounters: scrub, then build (what `claimkit build` does) | claims, MB out |
 //! | read835  | an 835 of N claims, read and balanced| claims, MB    |
 //! | remit    | the same 835 posted to the ledger    | claims, MB    |
+//! | remit-scattered | an 835 of the same claims listed out of PCN order, posted | claims, MB |
 //!
 //! Every phase runs in its own child process (this binary re-executed with
 //! `--phase NAME --size N --dir D`), after its inputs were written by another child
@@ -30,7 +31,8 @@ use std::time::Instant;
 
 use generate::Result;
 
-const PHASES: &[&str] = &["tokenize", "import", "scrub-rules", "scrub", "build", "scrub-build", "read835", "remit"];
+const PHASES: &[&str] =
+    &["tokenize", "import", "scrub-rules", "scrub", "build", "scrub-build", "read835", "remit", "remit-scattered"];
 
 /// One phase's figures, as a child prints them on its `RESULT` line.
 #[derive(Debug, Clone)]
@@ -78,12 +80,14 @@ fn prepare(phase: &str, size: u64, dir: &Path) -> Result<()> {
         "scrub" => generate::seed_scrub_ledger(&dir.join("scrub.db"), size),
         "build" => generate::seed_build_ledger(&dir.join("build.db"), size, true),
         "scrub-build" => generate::seed_build_ledger(&dir.join("scrub-build.db"), size, false),
-        "read835" => generate::write_835(&dir.join("remit.835"), size),
-        "remit" => {
-            if !dir.join("remit.835").exists() {
-                generate::write_835(&dir.join("remit.835"), size)?;
+        "read835" => generate::write_835(&dir.join("remit.835"), size, generate::PayerOrder::Pcn),
+        "remit" | "remit-scattered" => {
+            let order = if phase == "remit" { generate::PayerOrder::Pcn } else { generate::PayerOrder::Scattered };
+            let file = dir.join(format!("{phase}.835"));
+            if !file.exists() {
+                generate::write_835(&file, size, order)?;
             }
-            generate::seed_remit_ledger(&dir.join("remit.db"), size)
+            generate::seed_remit_ledger(&dir.join(format!("{phase}.db")), size)
         }
         other => Err(format!("unknown phase {other}").into()),
     }
@@ -183,10 +187,10 @@ fn run_phase(phase: &str, size: u64, dir: &Path) -> Result<PhaseOutput> {
             })?;
             Ok((claims, "claims", file_len(&path), None))
         }
-        "remit" => {
+        "remit" | "remit-scattered" => {
             use claimkit::remit835::{NoContractRates, PostOptions, post_835};
-            let path = dir.join("remit.835");
-            let mut ledger = Ledger::open(&dir.join("remit.db"))?;
+            let path = dir.join(format!("{phase}.835"));
+            let mut ledger = Ledger::open(&dir.join(format!("{phase}.db")))?;
             let report = post_835(&mut ledger, &path, &NoContractRates, &PostOptions::default())?;
             let matched: u64 = report.transactions.iter().map(|t| t.matched_claims).sum();
             if matched != size || report.unmatched_total != 0 {

@@ -295,7 +295,41 @@ fn pcn(i: u64) -> String {
 
 /// An 835 paying `claims` claims (two service lines each, contractual and patient-responsibility
 /// adjustments), written with `X12Writer`; it balances and matches [`seed_remit_ledger`].
-pub fn write_835(path: &Path, claims: u64) -> Result<()> {
+/// The order in which a generated 835 lists its claims.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PayerOrder {
+    /// In PCN order, as billed (a payer paying a batch in the order it came).
+    Pcn,
+    /// Scattered over the whole batch: each claim about 0.618 × N claims away from the one before
+    /// (claim `i` of the file is claim `i × stride mod N`, `stride` coprime to N), as a payer
+    /// listing claims by its own key would.
+    Scattered,
+}
+
+impl PayerOrder {
+    /// The claim listed `i`-th of `claims`.
+    fn claim(self, i: u64, claims: u64) -> u64 {
+        match self {
+            PayerOrder::Pcn => i,
+            PayerOrder::Scattered => {
+                let gcd = |mut a: u64, mut b: u64| {
+                    while b != 0 {
+                        (a, b) = (b, a % b);
+                    }
+                    a
+                };
+                let mut stride = (claims as f64 * 0.618) as u64 | 1;
+                while gcd(stride, claims) != 1 {
+                    stride += 2;
+                }
+                ((u128::from(i) * u128::from(stride)) % u128::from(claims)) as u64
+            }
+        }
+    }
+}
+
+/// An 835 paying the `claims` claims of [`seed_remit_ledger`], listed in `order`.
+pub fn write_835(path: &Path, claims: u64, order: PayerOrder) -> Result<()> {
     let out = BufWriter::with_capacity(1 << 18, std::fs::File::create(path)?);
     let mut w = X12Writer::new(out).line_breaks(true);
     w.begin_interchange(&InterchangeHeader::new("ZZ", "SYNPAYER", "ZZ", "SYNCLINIC", "261201", "1200", 9001, 'T'))?;
@@ -316,9 +350,10 @@ pub fn write_835(path: &Path, claims: u64) -> Result<()> {
         if i % 1000 == 0 {
             w.segment("LX", &[&(i / 1000 + 1).to_string()])?;
         }
-        let pcn = pcn(i);
-        let payer_claim = format!("PAY{i:09}");
-        let member = format!("MB{i:09}");
+        let n = order.claim(i, claims);
+        let pcn = pcn(n);
+        let payer_claim = format!("PAY{n:09}");
+        let member = format!("MB{n:09}");
         w.segment("CLP", &[&pcn, "1", "150.00", "110.00", "20.00", "12", &payer_claim, "11", "1"])?;
         w.segment("NM1", &["QC", "1", "SYNTHETIC", "PATIENT", "", "", "", "MI", &member])?;
         w.segment("DTM", &["232", "20261102"])?;
