@@ -65,7 +65,7 @@ impl<'c> InPlaceStatement<'c> {
                 db.as_ptr(),
                 sql.as_ptr().cast(),
                 c_int::try_from(sql.len()).map_err(|_| rusqlite::Error::InvalidQuery)?,
-                ffi::SQLITE_PREPARE_PERSISTENT as u32,
+                ffi::SQLITE_PREPARE_PERSISTENT,
                 &mut stmt,
                 std::ptr::null_mut(),
             );
