@@ -258,6 +258,31 @@ fn remit_reversal_then_correction_in_one_file_nets_on_a_ledger_file_too() {
     assert_reversal_then_correction_in_one_file(&mut ledger);
 }
 
+/// A claim's updates are written a window at a time; a CLP07 match must still see the payer claim
+/// number an earlier CLP of the same file gave the claim.
+#[test]
+fn remit_a_clp07_set_earlier_in_the_same_file_matches_a_later_claim_payment() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = std::fs::read_to_string(remit_fixture("reversal-and-correction.835")).unwrap();
+    // The correction names no claim we billed (CLP01) but the payer claim number the reversal set.
+    let file = dir.path().join("clp07-same-file.835");
+    std::fs::write(
+        &file,
+        fixture.replace("CLP*CK1005*1*100.00*90.00**12*PAYCLM1005B", "CLP*WRONG5*1*100.00*90.00**12*PAYCLM1005"),
+    )
+    .unwrap();
+    let mut ledger = seeded_ledger();
+    assert_eq!(
+        count(&ledger, "SELECT COUNT(*) FROM claims WHERE payer_claim_number IS NOT NULL AND pcn = 'CK1005'"),
+        0
+    );
+    let report = post_835(&mut ledger, &file, &NoContractRates, &PostOptions::default()).unwrap();
+    assert_eq!(report.transactions[0].matched_claims, 2, "{:?}", report.unmatched);
+    let matched = text(&ledger, "SELECT matched_pcn || ' ' || match_method FROM claim_payments WHERE clp01 = 'WRONG5'");
+    assert_eq!(matched, "CK1005 payer_claim_number");
+    assert_eq!(claim(&ledger, "CK1005"), ("paid".into(), "10.00".into(), "0.00".into()));
+}
+
 #[test]
 fn remit_reversal_then_correction_in_separate_files_nets_to_new_payment() {
     let mut ledger = seeded_ledger();
