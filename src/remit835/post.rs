@@ -266,13 +266,11 @@ pub fn post_835_with_progress(
                     statements: PostingStatements::prepare(&tx).map_err(|e| ledger_err(e.into()))?,
                     service_lines: String::new(),
                     changed: ChangedClaims::new(),
-                    pending: PendingClaimUpdates::default(),
                 };
                 progress.start("remit", None);
                 let read = read_and_post(path, input, lookups, &mut poster, progress);
                 progress.finish();
                 read?;
-                poster.write_pending().map_err(ledger_err)?;
                 for index in &poster.lookup_indexes {
                     tx.execute_batch(index.drop_sql()).map_err(|e| ledger_err(e.into()))?;
                 }
@@ -829,9 +827,8 @@ struct Poster<'a, 't> {
     statements: PostingStatements<'a>,
     /// The `service_lines` column of the claim being posted (a reused buffer).
     service_lines: String,
-    /// The claims updated so far, written or pending (their looked-up amounts are stale).
+    /// The claims updated so far (their looked-up amounts are stale).
     changed: ChangedClaims,
-    pending: PendingClaimUpdates,
 }
 
 /// A claim by PCN with its billed lines (line number and REF*6R), one row per line.
@@ -927,55 +924,6 @@ impl ChangedClaims {
     /// False only when `pcn` was never inserted.
     fn may_contain(&self, pcn: &str) -> bool {
         Self::positions(pcn).iter().all(|&p| self.bits[(p / 64) as usize] & (1 << (p % 64)) != 0)
-    }
-}
-
-/// Claim updates a posting has worked out but not yet written. They are written in PCN order, a
-/// window at a time ([`CLAIM_UPDATES_PER_WINDOW`]), so that an 835 listing claims in its own order
-/// updates the claims table page after page, not one random page per claim. A claim posted twice
-/// within a window (a reversal and its correction) starts from its pending amounts (`latest`);
-/// the window is written before any lookup that reads what an update changes (CLP07).
-#[derive(Default)]
-struct PendingClaimUpdates {
-    updates: Vec<ClaimUpdate>,
-    /// The newest update of each PCN in `updates`.
-    latest: HashMap<String, usize>,
-}
-
-/// The new state of one claim after a claim payment.
-struct ClaimUpdate {
-    pcn: String,
-    status: &'static str,
-    paid: Decimal,
-    patient_responsibility: Decimal,
-    payer_claim_number: Option<String>,
-}
-
-/// Claim updates held before they are written in PCN order: enough to cover the claims table of
-/// a large batch page by page, little memory (about 1 MB).
-const CLAIM_UPDATES_PER_WINDOW: usize = 8192;
-
-impl PendingClaimUpdates {
-    fn push(&mut self, update: ClaimUpdate) {
-        self.latest.insert(update.pcn.clone(), self.updates.len());
-        self.updates.push(update);
-    }
-
-    fn len(&self) -> usize {
-        self.updates.len()
-    }
-
-    /// The pending update of `pcn`, if any (the newest).
-    fn latest(&self, pcn: &str) -> Option<&ClaimUpdate> {
-        self.latest.get(pcn).map(|&i| &self.updates[i])
-    }
-
-    /// Takes the updates in PCN order; two of one claim stay in the order they were made.
-    fn take_in_pcn_order(&mut self) -> Vec<ClaimUpdate> {
-        self.latest.clear();
-        let mut updates = std::mem::take(&mut self.updates);
-        updates.sort_by(|a, b| a.pcn.cmp(&b.pcn));
-        updates
     }
 }
 
@@ -1161,8 +1109,6 @@ impl Poster<'_, '_> {
                 return Ok(Ok(claim));
             }
         }
-        // The fallbacks read claims as updated so far (a CLP07 may have come with an earlier CLP).
-        self.write_pending()?;
         if let Some(number) = c.payer_claim_number.as_deref()
             && let Some(pcn) = self.claim_by_payer_number(number)?
             && let Some(claim) = self.claim_with_lines(&pcn, "payer_claim_number")?
@@ -1205,26 +1151,6 @@ impl Poster<'_, '_> {
             n => return Ok(Err(format!("{n} claims fit patient + date of service + charge; not guessing"))),
         };
         Ok(self.claim_with_lines(&pcn, "patient_date_charge")?.ok_or_else(|| "the claim matched is gone".to_string()))
-    }
-
-    /// Writes the pending claim updates, in PCN order.
-    fn write_pending(&mut self) -> Result<(), LedgerError> {
-        let (mut paid, mut pr) = (String::new(), String::new());
-        for u in self.pending.take_in_pcn_order() {
-            paid.clear();
-            push_money_text(&mut paid, u.paid);
-            pr.clear();
-            push_money_text(&mut pr, u.patient_responsibility);
-            self.statements.update_claim.execute(&[
-                (&u.pcn).into(),
-                u.status.into(),
-                (&paid).into(),
-                (&pr).into(),
-                u.payer_claim_number.as_deref().into(),
-                (&self.now).into(),
-            ])?;
-        }
-        Ok(())
     }
 
     /// Claim `pcn` with its billed lines, read on the posting's connection.
@@ -1333,12 +1259,6 @@ impl Poster<'_, '_> {
             _ => return Ok(()),
         };
         let mut matched = self.find_claim(c, billed)?;
-        if let Ok(m) = &mut matched
-            && let Some(pending) = self.pending.latest(&m.pcn)
-        {
-            m.paid = pending.paid;
-            m.patient_responsibility = pending.patient_responsibility;
-        }
         let mut billed = match &mut matched {
             Ok(m) => std::mem::take(&mut m.lines),
             Err(_) => Vec::new(),
@@ -1425,17 +1345,16 @@ impl Poster<'_, '_> {
                 self.report.transactions[report_index].matched_claims += 1;
                 let paid = m.paid + signed(c.paid);
                 let pr = m.patient_responsibility + signed(c.patient_responsibility);
+                let (paid, pr) = (money_text(paid), money_text(pr));
+                self.statements.update_claim.execute(&[
+                    (&m.pcn).into(),
+                    status.into(),
+                    (&paid).into(),
+                    (&pr).into(),
+                    c.payer_claim_number.as_deref().into(),
+                    (&self.now).into(),
+                ])?;
                 self.changed.insert(&m.pcn);
-                self.pending.push(ClaimUpdate {
-                    pcn: m.pcn,
-                    status,
-                    paid,
-                    patient_responsibility: pr,
-                    payer_claim_number: c.payer_claim_number.clone(),
-                });
-                if self.pending.len() >= CLAIM_UPDATES_PER_WINDOW {
-                    self.write_pending()?;
-                }
             }
         }
         Ok(())
