@@ -125,7 +125,20 @@ fn remit_unbalanced_at_each_level_is_still_posted_with_a_finding_per_level() {
 
 #[test]
 fn remit_matches_claims_by_clp01_then_clp07_then_patient_date_and_charge() {
-    let mut ledger = seeded_ledger();
+    assert_claims_matched_by_each_method(seeded_ledger());
+}
+
+/// On a ledger file the reading thread looks each CLP01 up on a connection of its own; a CLP01
+/// it finds no claim for goes on to the CLP07 and patient lookups the same way.
+#[test]
+fn remit_matches_claims_by_each_method_on_a_ledger_file_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut ledger = Ledger::open(&dir.path().join("ledger.db")).unwrap();
+    common::seed_claims(&mut ledger);
+    assert_claims_matched_by_each_method(ledger);
+}
+
+fn assert_claims_matched_by_each_method(mut ledger: Ledger) {
     let report = post(&mut ledger, "paid.835");
     let methods: Vec<(String, Option<String>, Option<String>)> = ledger
         .conn()
