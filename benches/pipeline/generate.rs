@@ -293,8 +293,6 @@ fn pcn(i: u64) -> String {
     format!("CKB{i:09}")
 }
 
-/// An 835 paying `claims` claims (two service lines each, contractual and patient-responsibility
-/// adjustments), written with `X12Writer`; it balances and matches [`seed_remit_ledger`].
 /// The order in which a generated 835 lists its claims.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PayerOrder {
@@ -307,10 +305,11 @@ pub enum PayerOrder {
 }
 
 impl PayerOrder {
-    /// The claim listed `i`-th of `claims`.
-    fn claim(self, i: u64, claims: u64) -> u64 {
+    /// The step from one listed claim to the next among `claims`: claim `i` of the file is claim
+    /// `i × stride mod claims` (1 for PCN order; coprime to `claims`, so every claim is listed once).
+    fn stride(self, claims: u64) -> u64 {
         match self {
-            PayerOrder::Pcn => i,
+            PayerOrder::Pcn => 1,
             PayerOrder::Scattered => {
                 let gcd = |mut a: u64, mut b: u64| {
                     while b != 0 {
@@ -322,14 +321,17 @@ impl PayerOrder {
                 while gcd(stride, claims) != 1 {
                     stride += 2;
                 }
-                ((u128::from(i) * u128::from(stride)) % u128::from(claims)) as u64
+                stride
             }
         }
     }
 }
 
-/// An 835 paying the `claims` claims of [`seed_remit_ledger`], listed in `order`.
+/// An 835 paying the `claims` claims of [`seed_remit_ledger`] (two service lines each,
+/// contractual and patient-responsibility adjustments), listed in `order`, written with
+/// `X12Writer`; it balances.
 pub fn write_835(path: &Path, claims: u64, order: PayerOrder) -> Result<()> {
+    let stride = u128::from(order.stride(claims));
     let out = BufWriter::with_capacity(1 << 18, std::fs::File::create(path)?);
     let mut w = X12Writer::new(out).line_breaks(true);
     w.begin_interchange(&InterchangeHeader::new("ZZ", "SYNPAYER", "ZZ", "SYNCLINIC", "261201", "1200", 9001, 'T'))?;
@@ -350,7 +352,7 @@ pub fn write_835(path: &Path, claims: u64, order: PayerOrder) -> Result<()> {
         if i % 1000 == 0 {
             w.segment("LX", &[&(i / 1000 + 1).to_string()])?;
         }
-        let n = order.claim(i, claims);
+        let n = ((u128::from(i) * stride) % u128::from(claims)) as u64;
         let pcn = pcn(n);
         let payer_claim = format!("PAY{n:09}");
         let member = format!("MB{n:09}");

@@ -381,9 +381,8 @@ fn read_and_post(
             for event in chunk {
                 let result = match event {
                     ReadEvent::Header(h) => poster.header(&h),
-                    ReadEvent::Claim(c) => {
+                    ReadEvent::Claim(mut c) => {
                         progress.advance(1);
-                        let mut c = c;
                         let billed = std::mem::take(&mut c.billed);
                         let result = poster.claim(&c.payment, &c.text, billed);
                         done.push(c);
