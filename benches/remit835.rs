@@ -94,7 +94,7 @@ fn seed(ledger: &mut Ledger, claims: u64) {
             .unwrap();
         let mut claim = tx
             .prepare(
-                "INSERT INTO claims (pcn, encounter_id, payer_id, responsibility, frequency, encounter_hash,
+                "INSERT INTO billed_claims (pcn, encounter_id, payer_id, responsibility, frequency, encounter_hash,
                     patient_id, first_dos, last_dos, total_charge, status, submitted_at, updated_at)
                  VALUES (?1, ?2, 'PAYER1', 'P', '1', 'h', ?3, '2026-11-02', '2026-11-02', '150.00', 'accepted',
                     '2026-11-10T00:00:00Z', 't')",

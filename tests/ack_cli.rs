@@ -40,7 +40,7 @@ fn ledger_with_sample_batch(dir: &Path) -> PathBuf {
         )
         .unwrap();
         tx.execute(
-            "INSERT INTO claims (pcn, encounter_id, payer_id, responsibility, frequency, batch_id, st02, encounter_hash,
+            "INSERT INTO billed_claims (pcn, encounter_id, payer_id, responsibility, frequency, batch_id, st02, encounter_hash,
                  patient_id, first_dos, last_dos, total_charge, status, submitted_at, updated_at)
              VALUES (?1, ?1, ?2, 'P', '1', 1, '0001', 'h', 'P', '2026-11-02', '2026-11-05', ?3, 'submitted', 't', 't')",
             [pcn, payer, charge],

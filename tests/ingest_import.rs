@@ -150,7 +150,7 @@ fn a_changed_encounter_after_billing_is_a_conflict_and_the_billed_data_stays() {
     let before: String =
         conn.query_row("SELECT encounter_json FROM encounters WHERE id = 'E1001'", [], |r| r.get(0)).unwrap();
     conn.execute(
-        "INSERT INTO claims (pcn, encounter_id, payer_id, responsibility, frequency, encounter_hash, patient_id, first_dos,
+        "INSERT INTO billed_claims (pcn, encounter_id, payer_id, responsibility, frequency, encounter_hash, patient_id, first_dos,
              last_dos, total_charge, status, submitted_at, updated_at)
          SELECT 'PCN1', id, payer_id, 'P', '1', content_hash, patient_id, first_dos, last_dos, total_charge, 'submitted',
              '2026-11-01T00:00:00Z', '2026-11-01T00:00:00Z' FROM encounters WHERE id = 'E1001'",

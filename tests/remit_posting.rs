@@ -163,8 +163,9 @@ fn assert_claims_matched_by_each_method(mut ledger: Ledger) {
     assert_eq!(report.transactions[0].unmatched_claims, 1);
     assert_eq!(text(&ledger, "SELECT payer_claim_number FROM claims WHERE pcn = 'CK1003'"), "PAYCLM1003");
     // The CLP07 and first-DOS lookup indexes live only while the posting needs them.
-    let indexes = "SELECT group_concat(name) FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'claims'";
-    assert_eq!(text(&ledger, indexes), "claims_encounter");
+    let indexes = "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_schema WHERE type = 'index'
+        AND tbl_name IN ('billed_claims', 'claim_payments') ORDER BY name)";
+    assert_eq!(text(&ledger, indexes), "claim_payments_pcn claim_payments_remittance claims_encounter");
 }
 
 #[test]

@@ -23,7 +23,7 @@ fn ledger_with_claims(dir: &std::path::Path) -> std::path::PathBuf {
         ("CK2", "E2", "ACME1", "submitted", "2026-08-01", "99.99", "0.00"),
     ] {
         conn.execute(
-            "INSERT INTO claims (pcn, encounter_id, payer_id, responsibility, frequency, encounter_hash, patient_id,
+            "INSERT INTO billed_claims (pcn, encounter_id, payer_id, responsibility, frequency, encounter_hash, patient_id,
                  first_dos, last_dos, total_charge, status, paid_amount, submitted_at, updated_at)
              VALUES (?1, ?2, ?3, 'P', '1', 'h', 'P1', ?4, ?4, ?5, ?6, ?7, '2026-11-01T09:00:00Z', 't')",
             params![pcn, enc, payer, dos, billed, status, paid],

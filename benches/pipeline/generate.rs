@@ -393,7 +393,7 @@ pub fn seed_remit_ledger(db: &Path, claims: u64) -> Result<()> {
                 '1', 't', 't')",
         )?;
         let mut claim = tx.prepare_cached(
-            "INSERT INTO claims (pcn, encounter_id, payer_id, responsibility, frequency, encounter_hash,
+            "INSERT INTO billed_claims (pcn, encounter_id, payer_id, responsibility, frequency, encounter_hash,
                 patient_id, first_dos, last_dos, total_charge, status, submitted_at, updated_at)
              VALUES (?1, ?2, 'PAYER1', 'P', '1', 'h', ?3, '2026-11-02', '2026-11-02', '150.00', 'accepted',
                 '2026-11-10T00:00:00Z', 't')",

@@ -289,7 +289,7 @@ impl<'a, 't> Poster<'a, 't> {
         let moves = target.filter(|t| movable(status) && *t != status);
         if let Some(t) = moves {
             self.tx
-                .prepare_cached("UPDATE claims SET status = ?2, updated_at = ?3 WHERE pcn = ?1")?
+                .prepare_cached("UPDATE billed_claims SET status = ?2, updated_at = ?3 WHERE pcn = ?1")?
                 .execute(params![pcn, t, now_timestamp()])?;
         }
         let event_kind = match (moves, kind) {
@@ -501,8 +501,10 @@ impl<'a, 't> Poster<'a, 't> {
         if let Some(number) = &c.payer_claim_number {
             self.tx
                 .prepare_cached(
-                    "UPDATE claims SET payer_claim_number = ?2 WHERE pcn = ?1
-                     AND (payer_claim_number IS NULL OR status IN ('submitted', 'accepted', 'rejected'))",
+                    // The claim as it stands (the view claims: a posting's CLP07 comes before this).
+                    "UPDATE billed_claims SET payer_claim_number = ?2 WHERE pcn = ?1
+                     AND EXISTS (SELECT 1 FROM claims c WHERE c.pcn = ?1
+                         AND (c.payer_claim_number IS NULL OR c.status IN ('submitted', 'accepted', 'rejected')))",
                 )?
                 .execute(params![c.pcn, number])?;
         }
@@ -550,7 +552,7 @@ mod tests {
             )
             .unwrap();
             tx.execute(
-                "INSERT INTO claims (pcn, encounter_id, payer_id, responsibility, frequency, batch_id, st02, encounter_hash,
+                "INSERT INTO billed_claims (pcn, encounter_id, payer_id, responsibility, frequency, batch_id, st02, encounter_hash,
                      patient_id, first_dos, last_dos, total_charge, status, submitted_at, updated_at)
                  VALUES (?1, ?1, 'MCRB1', 'P', '1', 1, ?2, 'h', 'P1', '2026-11-02', '2026-11-02', '100.00', ?3, 't', 't')",
                 [pcn, st02, status],

@@ -1027,7 +1027,7 @@ impl RowInsert {
 const SHARED_PARAMETERS: usize = 2;
 
 const CLAIMS: RowInsert = RowInsert {
-    head: "INSERT OR FAIL INTO claims (pcn, encounter_id, payer_id, responsibility, frequency, replaces_pcn, batch_id,
+    head: "INSERT OR FAIL INTO billed_claims (pcn, encounter_id, payer_id, responsibility, frequency, replaces_pcn, batch_id,
     st02, encounter_hash, patient_id, first_dos, last_dos, total_charge, submitted_at, updated_at, status)",
     row: "(#,#,#,#,#,#,?1,#,#,#,#,#,#,?2,?2,'submitted')",
 };

@@ -222,7 +222,7 @@ mod tests {
         let status: Option<String> = tx.query_row("SELECT scrub_status FROM encounters", [], |r| r.get(0)).unwrap();
         assert_eq!(status, None);
         tx.execute(
-            "INSERT INTO claims (pcn, encounter_id, payer_id, responsibility, frequency, encounter_hash, patient_id,
+            "INSERT INTO billed_claims (pcn, encounter_id, payer_id, responsibility, frequency, encounter_hash, patient_id,
                  first_dos, last_dos, total_charge, status, submitted_at, updated_at)
              VALUES ('C1', 'E1', 'ACME1', 'P', '1', 'h', 'P1', '2026-10-01', '2026-10-01', '120.00', 'submitted', 't', 't')",
             [],

@@ -18,6 +18,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (6, "acks", include_str!("migrations/0006_acks.sql")),
     (7, "build_speed", include_str!("migrations/0007_build_speed.sql")),
     (8, "import_order_build", include_str!("migrations/0008_import_order_build.sql")),
+    (9, "claim_state_from_postings", include_str!("migrations/0009_claim_state_from_postings.sql")),
 ];
 
 pub fn latest_version() -> i64 {
@@ -121,6 +122,66 @@ mod tests {
         migrate(&mut conn, Path::new(":memory:")).unwrap();
         let applied: i64 = conn.query_row("SELECT COUNT(*) FROM schema_migrations", [], |r| r.get(0)).unwrap();
         assert_eq!(applied, MIGRATIONS.len() as i64);
+    }
+
+    #[test]
+    fn a_claim_posted_before_migration_9_reads_the_same_from_its_postings() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("PRAGMA foreign_keys = ON").unwrap();
+        conn.execute_batch("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
+            .unwrap();
+        for (version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 < 9) {
+            conn.execute_batch(sql).unwrap();
+            conn.execute("INSERT INTO schema_migrations VALUES (?1, ?2, 't')", rusqlite::params![version, name])
+                .unwrap();
+        }
+        // C1 was posted twice (its claims row holds what the second posting left, the CLP07 of
+        // the first); C2 was only acknowledged.
+        conn.execute_batch(
+            "INSERT INTO encounters (id, payer_id, patient_id, total_charge, line_count, content_hash, encounter_json,
+                 source_format, source_file, source_locator, imported_at, updated_at)
+             VALUES ('E1', 'P1', 'PAT1', '150.00', 1, 'h', '{}', 'csv', 'e.csv', 'line 2', 't', 't');
+             INSERT INTO claims (pcn, encounter_id, payer_id, responsibility, frequency, encounter_hash, patient_id,
+                 first_dos, last_dos, total_charge, status, payer_claim_number, paid_amount, patient_responsibility,
+                 submitted_at, updated_at)
+             VALUES ('C1', 'E1', 'P1', 'P', '1', 'h', 'PAT1', '2026-11-01', '2026-11-01', '150.00', 'paid',
+                     'PAY1', '110.00', '20.00', '2026-11-02T00:00:00Z', '2026-11-20T00:00:00Z'),
+                    ('C2', 'E1', 'P1', 'S', '1', 'h', 'PAT1', '2026-11-01', '2026-11-01', '150.00', 'accepted',
+                     'ACK2', '0.00', '0.00', '2026-11-02T00:00:00Z', '2026-11-03T00:00:00Z');
+             INSERT INTO claim_lines (pcn, line_number, line_control_number, procedure_code, modifiers, units, charge,
+                 date_of_service)
+             VALUES ('C1', 1, 'C1-1', '99213', '', '1', '150.00', '2026-11-01');
+             INSERT INTO remittances (id, source_file, sha256, isa13, gs06, st02, payer_id, payer_name, payee_name,
+                 trace_number, trace_originator, total_paid, credit_debit, method, posted_at)
+             VALUES (1, 'a.835', 'x', '1', '1', '0001', 'P1', 'Payer', 'Clinic', 'T1', '1', '50.00', 'C', 'ACH',
+                     '2026-11-10T00:00:00Z'),
+                    (2, 'b.835', 'y', '2', '2', '0001', 'P1', 'Payer', 'Clinic', 'T2', '1', '60.00', 'C', 'ACH',
+                     '2026-11-20T00:00:00Z');
+             INSERT INTO claim_payments (id, remittance_id, clp01, matched_pcn, match_method, status_code, charge, paid,
+                 patient_responsibility, filing_indicator, payer_claim_number, claim_status_after, segment, event_seq,
+                 claim_paid_after)
+             VALUES (1, 1, 'C1', 'C1', 'pcn', '1', '150.00', '50.00', '20.00', '12', 'PAY1', 'partially_paid', 9, 0,
+                     '50.00'),
+                    (2, 2, 'C1', 'C1', 'pcn', '1', '150.00', '60.00', '0.00', '12', NULL, 'paid', 9, 0, '110.00');",
+        )
+        .unwrap();
+        migrate(&mut conn, Path::new(":memory:")).unwrap();
+        let rows = |sql: &str| -> Vec<String> {
+            let mut stmt = conn.prepare(sql).unwrap();
+            stmt.query_map([], |r| r.get::<_, String>(0)).unwrap().map(Result::unwrap).collect()
+        };
+        assert_eq!(
+            rows(
+                "SELECT pcn || '|' || status || '|' || paid_amount || '|' || patient_responsibility || '|'
+                     || payer_claim_number || '|' || updated_at FROM claims ORDER BY pcn"
+            ),
+            ["C1|paid|110.00|20.00|PAY1|2026-11-20T00:00:00Z", "C2|accepted|0.00|0.00|ACK2|2026-11-03T00:00:00Z"]
+        );
+        // The claims' children now reference the table, which the view reads.
+        assert_eq!(rows("SELECT \"table\" FROM pragma_foreign_key_list('claim_lines')"), ["billed_claims"]);
+        assert_eq!(rows("SELECT type FROM sqlite_schema WHERE name = 'claims'"), ["view"]);
+        assert_eq!(rows("SELECT kind FROM claim_history WHERE pcn = 'C1' ORDER BY seq, sub"), ["payment", "payment"]);
+        assert!(rows("SELECT \"table\" FROM pragma_foreign_key_check").is_empty());
     }
 
     /// A ledger written before migration 5: postings as one row per line, adjustment and remark.

@@ -439,12 +439,13 @@ fn posted_transactions(ledger: &Ledger, sha256: &str) -> Result<Vec<TransactionR
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// An index on claims that only the fallback matches of a posting need (a CLP whose CLP01 matches
-/// no claim): made on the first such claim and dropped before the posting commits, so that billing
-/// and every posting whose CLP01s all match pay nothing to keep it.
+/// An index that only the fallback matches of a posting need (a CLP whose CLP01 matches no claim):
+/// made on the first such claim and dropped before the posting commits, so that billing and every
+/// posting whose CLP01s all match pay nothing to keep it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum LookupIndex {
-    /// CLP07 = claims.payer_claim_number.
+    /// CLP07 = the claim's payer claim number: the 277CA's (billed_claims) or an earlier posting's
+    /// CLP07 (claim_payments), the view claims choosing between them (migration 9).
     PayerClaimNumber,
     /// Patient + first date of service + charge: claims by first_dos.
     FirstDateOfService,
@@ -454,18 +455,22 @@ impl LookupIndex {
     fn create_sql(self) -> &'static str {
         match self {
             LookupIndex::PayerClaimNumber => {
-                "CREATE INDEX IF NOT EXISTS claims_payer_claim_number_posting ON claims (payer_claim_number)
-                 WHERE payer_claim_number IS NOT NULL"
+                "CREATE INDEX IF NOT EXISTS claims_payer_claim_number_posting ON billed_claims (payer_claim_number)
+                 WHERE payer_claim_number IS NOT NULL;
+                 CREATE INDEX IF NOT EXISTS claim_payments_payer_claim_number_posting
+                 ON claim_payments (payer_claim_number) WHERE payer_claim_number IS NOT NULL"
             }
             LookupIndex::FirstDateOfService => {
-                "CREATE INDEX IF NOT EXISTS claims_first_dos_posting ON claims (first_dos)"
+                "CREATE INDEX IF NOT EXISTS claims_first_dos_posting ON billed_claims (first_dos)"
             }
         }
     }
 
     fn drop_sql(self) -> &'static str {
         match self {
-            LookupIndex::PayerClaimNumber => "DROP INDEX claims_payer_claim_number_posting",
+            LookupIndex::PayerClaimNumber => {
+                "DROP INDEX claims_payer_claim_number_posting; DROP INDEX claim_payments_payer_claim_number_posting"
+            }
             LookupIndex::FirstDateOfService => "DROP INDEX claims_first_dos_posting",
         }
     }
@@ -826,7 +831,7 @@ struct Poster<'a, 't> {
     statements: PostingStatements<'a>,
     /// The `service_lines` column of the claim being posted (a reused buffer).
     service_lines: String,
-    /// The claims updated so far (their looked-up amounts are stale).
+    /// The claims posted to so far (their looked-up amounts are stale).
     changed: ChangedClaims,
 }
 
@@ -930,9 +935,8 @@ impl ChangedClaims {
 struct PostingStatements<'c> {
     claim_with_lines: rusqlite::Statement<'c>,
     billed_line_details: rusqlite::Statement<'c>,
-    /// The two writes bind their values in place (no copy per value: see `ledger::in_place`).
+    /// The claim payment row binds its values in place (no copy per value: see `ledger::in_place`).
     insert_payment: InPlaceStatement<'c>,
-    update_claim: InPlaceStatement<'c>,
 }
 
 impl<'c> PostingStatements<'c> {
@@ -950,14 +954,9 @@ impl<'c> PostingStatements<'c> {
                 "INSERT INTO claim_payments (remittance_id, clp01, matched_pcn, match_method, status_code, charge,
                     paid, patient_responsibility, filing_indicator, payer_claim_number, facility_type, frequency,
                     statement_from, statement_to, received_date, claim_status_after, segment, adjustments,
-                    remark_codes, service_lines, event_seq, claim_paid_after)
+                    remark_codes, service_lines, event_seq, claim_paid_after, claim_patient_responsibility_after)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
-                    ?21, ?22)",
-            )?,
-            update_claim: InPlaceStatement::prepare(
-                conn,
-                "UPDATE claims SET status = ?2, paid_amount = ?3, patient_responsibility = ?4,
-                    payer_claim_number = COALESCE(?5, payer_claim_number), updated_at = ?6 WHERE pcn = ?1",
+                    ?21, ?22, ?23)",
             )?,
         })
     }
@@ -1175,7 +1174,13 @@ impl Poster<'_, '_> {
         Ok(self
             .tx
             .prepare_cached(
-                "SELECT pcn FROM claims WHERE payer_claim_number = ?1 ORDER BY submitted_at DESC, pcn DESC LIMIT 1",
+                // The candidates through the two indexes, then the claim's own payer claim number
+                // (a later CLP07 or 277CA may have replaced the one found).
+                "SELECT c.pcn FROM claims c
+                 WHERE c.pcn IN (SELECT pcn FROM billed_claims WHERE payer_claim_number = ?1
+                                 UNION SELECT matched_pcn FROM claim_payments WHERE payer_claim_number = ?1)
+                   AND c.payer_claim_number = ?1
+                 ORDER BY c.submitted_at DESC, c.pcn DESC LIMIT 1",
             )?
             .query_row([number], |r| r.get(0))
             .optional()?)
@@ -1279,10 +1284,15 @@ impl Poster<'_, '_> {
         let mut service_lines = std::mem::take(&mut self.service_lines);
         service_lines.clear();
         packed::service_lines(&mut service_lines, text, &hits);
-        // The claim's history entry is this row (the view claim_history words it).
-        let paid_after = match &matched {
-            Ok(m) => Some(money_text(m.paid + signed(c.paid))),
-            Err(_) => None,
+        // The claim's history entry is this row (the view claim_history words it), and so is its
+        // state: the view claims reads status, paid amount and patient responsibility from its
+        // newest claim payment (migration 9), so the claim's own row is not written.
+        let (paid_after, patient_responsibility_after) = match &matched {
+            Ok(m) => (
+                Some(money_text(m.paid + signed(c.paid))),
+                Some(money_text(m.patient_responsibility + signed(c.patient_responsibility))),
+            ),
+            Err(_) => (None, None),
         };
         let dates = [date_text(c.statement_from), date_text(c.statement_to), date_text(c.received)];
         self.statements.insert_payment.execute(&[
@@ -1308,6 +1318,7 @@ impl Poster<'_, '_> {
             (&service_lines).into(),
             paid_after.as_ref().map(|_| self.event_seq).into(),
             paid_after.as_ref().into(),
+            patient_responsibility_after.as_ref().into(),
         ])?;
         self.service_lines = service_lines;
         let cp_id = self.tx.last_insert_rowid();
@@ -1342,17 +1353,6 @@ impl Poster<'_, '_> {
             }
             Ok(m) => {
                 self.report.transactions[report_index].matched_claims += 1;
-                let paid = m.paid + signed(c.paid);
-                let pr = m.patient_responsibility + signed(c.patient_responsibility);
-                let (paid, pr) = (money_text(paid), money_text(pr));
-                self.statements.update_claim.execute(&[
-                    (&m.pcn).into(),
-                    status.into(),
-                    (&paid).into(),
-                    (&pr).into(),
-                    c.payer_claim_number.as_deref().into(),
-                    (&self.now).into(),
-                ])?;
                 self.changed.insert(&m.pcn);
             }
         }

@@ -450,7 +450,7 @@ pub(crate) mod tests {
         };
         let claim = |pcn: &str, enc: &str, payer: &str, status: &str, dos: &str, billed: &str, paid: &str, pr: &str| {
             conn.execute(
-                "INSERT INTO claims (pcn, encounter_id, payer_id, responsibility, frequency, encounter_hash, patient_id,
+                "INSERT INTO billed_claims (pcn, encounter_id, payer_id, responsibility, frequency, encounter_hash, patient_id,
                      first_dos, last_dos, total_charge, status, paid_amount, patient_responsibility, submitted_at, updated_at)
                  VALUES (?1, ?2, ?3, 'P', '1', 'h', 'P1', ?4, ?4, ?5, ?6, ?7, ?8, '2026-11-01T09:00:00Z', 't')",
                 params![pcn, enc, payer, dos, billed, status, paid, pr],

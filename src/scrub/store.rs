@@ -725,7 +725,7 @@ mod tests {
         let mut ledger = ledger_with(&[clean_encounter(), copy]);
         let tx = ledger.transaction().unwrap();
         tx.execute(
-            "INSERT INTO claims (pcn, encounter_id, payer_id, responsibility, frequency, encounter_hash, patient_id,
+            "INSERT INTO billed_claims (pcn, encounter_id, payer_id, responsibility, frequency, encounter_hash, patient_id,
                  first_dos, last_dos, total_charge, status, submitted_at, updated_at)
              VALUES ('C1', 'E1001', 'MCRB1', 'P', '1', 'h', 'P77', '2026-11-02', '2026-11-02', '250.00', 'submitted', 't', 't')",
             [],
