@@ -164,7 +164,7 @@ fn assert_claims_matched_by_each_method(mut ledger: Ledger) {
     assert_eq!(text(&ledger, "SELECT payer_claim_number FROM claims WHERE pcn = 'CK1003'"), "PAYCLM1003");
     // The CLP07 and first-DOS lookup indexes live only while the posting needs them.
     let indexes = "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_schema WHERE type = 'index'
-        AND tbl_name IN ('billed_claims', 'claim_payments') ORDER BY name)";
+        AND tbl_name IN ('billed_claims', 'claim_payments', 'claim_state') ORDER BY name)";
     assert_eq!(text(&ledger, indexes), "claim_payments_pcn claim_payments_remittance claims_encounter");
 }
 
@@ -307,6 +307,30 @@ fn remit_reversal_then_correction_in_separate_files_nets_to_new_payment() {
     post(&mut ledger, "correction.835");
     assert_eq!(claim(&ledger, "CK1005"), ("paid".into(), "90.00".into(), "0.00".into()));
     assert_eq!(text(&ledger, "SELECT reason_code FROM provider_adjustments"), "FB");
+}
+
+/// A ledger posted before migration 9 holds a posted claim's state in its billing row and has no
+/// claim_state row for it: the next posting nets from the billing row's amounts.
+#[test]
+fn remit_reversal_nets_against_a_state_posted_before_claim_state_existed() {
+    let mut ledger = seeded_ledger();
+    post(&mut ledger, "original.835");
+    let moved = ledger
+        .conn()
+        .execute_batch(
+            "UPDATE billed_claims SET (status, paid_amount, patient_responsibility, payer_claim_number) =
+                 (SELECT s.status, s.paid_amount, s.patient_responsibility, s.payer_claim_number
+                  FROM claim_state s WHERE s.pcn = billed_claims.pcn)
+             WHERE pcn IN (SELECT pcn FROM claim_state);
+             DELETE FROM claim_state;",
+        )
+        .map(|_| count(&ledger, "SELECT COUNT(*) FROM billed_claims WHERE pcn = 'CK1005' AND paid_amount = '80.00'"));
+    assert_eq!(moved.unwrap(), 1);
+    assert_eq!(claim(&ledger, "CK1005"), ("paid".into(), "80.00".into(), "0.00".into()));
+    post(&mut ledger, "reversal.835");
+    assert_eq!(claim(&ledger, "CK1005"), ("reversed".into(), "0.00".into(), "0.00".into()));
+    post(&mut ledger, "correction.835");
+    assert_eq!(claim(&ledger, "CK1005"), ("paid".into(), "90.00".into(), "0.00".into()));
 }
 
 #[test]

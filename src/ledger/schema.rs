@@ -125,7 +125,7 @@ mod tests {
     }
 
     #[test]
-    fn a_claim_posted_before_migration_9_reads_the_same_from_its_postings() {
+    fn a_claim_posted_before_migration_9_reads_the_same_through_the_view() {
         let mut conn = Connection::open_in_memory().unwrap();
         conn.execute_batch("PRAGMA foreign_keys = ON").unwrap();
         conn.execute_batch("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")

@@ -448,8 +448,8 @@ fn posted_transactions(ledger: &Ledger, sha256: &str) -> Result<Vec<TransactionR
 /// posting whose CLP01s all match pay nothing to keep it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum LookupIndex {
-    /// CLP07 = the claim's payer claim number: the 277CA's (billed_claims) or an earlier posting's
-    /// CLP07 (claim_payments), the view claims choosing between them (migration 9).
+    /// CLP07 = the claim's payer claim number: the 277CA's (billed_claims) or a posting's CLP07
+    /// (claim_state), the view claims choosing between them (migration 9).
     PayerClaimNumber,
     /// Patient + first date of service + charge: claims by first_dos.
     FirstDateOfService,
@@ -461,8 +461,8 @@ impl LookupIndex {
             LookupIndex::PayerClaimNumber => {
                 "CREATE INDEX IF NOT EXISTS claims_payer_claim_number_posting ON billed_claims (payer_claim_number)
                  WHERE payer_claim_number IS NOT NULL;
-                 CREATE INDEX IF NOT EXISTS claim_payments_payer_claim_number_posting
-                 ON claim_payments (payer_claim_number) WHERE payer_claim_number IS NOT NULL"
+                 CREATE INDEX IF NOT EXISTS claim_state_payer_claim_number_posting
+                 ON claim_state (payer_claim_number) WHERE payer_claim_number IS NOT NULL"
             }
             LookupIndex::FirstDateOfService => {
                 "CREATE INDEX IF NOT EXISTS claims_first_dos_posting ON billed_claims (first_dos)"
@@ -473,7 +473,7 @@ impl LookupIndex {
     fn drop_sql(self) -> &'static str {
         match self {
             LookupIndex::PayerClaimNumber => {
-                "DROP INDEX claims_payer_claim_number_posting; DROP INDEX claim_payments_payer_claim_number_posting"
+                "DROP INDEX claims_payer_claim_number_posting; DROP INDEX claim_state_payer_claim_number_posting"
             }
             LookupIndex::FirstDateOfService => "DROP INDEX claims_first_dos_posting",
         }
@@ -839,10 +839,16 @@ struct Poster<'a, 't> {
     changed: ChangedClaims,
 }
 
-/// A claim by PCN with its billed lines (line number and REF*6R), one row per line.
-const CLAIM_WITH_LINES_SQL: &str = "SELECT c.pcn, c.payer_id, c.paid_amount, c.patient_responsibility, l.line_number,
-        l.line_control_number
-    FROM claims c LEFT JOIN claim_lines l ON l.pcn = c.pcn WHERE c.pcn = ?1 ORDER BY l.line_number";
+/// A claim by PCN with its billed lines (line number and REF*6R), one row per line. Its paid amount
+/// and patient responsibility are the view `claims`' (its claim_state row's, else billing's:
+/// migration 9), read here from the tables so that the state row is found once per claim rather
+/// than once per line and column.
+const CLAIM_WITH_LINES_SQL: &str = "SELECT c.pcn, c.payer_id, COALESCE(s.paid_amount, c.paid_amount),
+        COALESCE(s.patient_responsibility, c.patient_responsibility), l.line_number, l.line_control_number
+    FROM billed_claims c
+    LEFT JOIN claim_state s ON s.pcn = c.pcn
+    LEFT JOIN claim_lines l ON l.pcn = c.pcn
+    WHERE c.pcn = ?1 ORDER BY l.line_number";
 
 /// Claim `pcn` with its billed lines ([`CLAIM_WITH_LINES_SQL`] prepared on either connection), or
 /// `None` when it is not in the ledger.
@@ -939,8 +945,9 @@ impl ChangedClaims {
 struct PostingStatements<'c> {
     claim_with_lines: rusqlite::Statement<'c>,
     billed_line_details: rusqlite::Statement<'c>,
-    /// The claim payment row binds its values in place (no copy per value: see `ledger::in_place`).
+    /// The two writes bind their values in place (no copy per value: see `ledger::in_place`).
     insert_payment: InPlaceStatement<'c>,
+    set_claim_state: InPlaceStatement<'c>,
 }
 
 impl<'c> PostingStatements<'c> {
@@ -958,9 +965,18 @@ impl<'c> PostingStatements<'c> {
                 "INSERT INTO claim_payments (remittance_id, clp01, matched_pcn, match_method, status_code, charge,
                     paid, patient_responsibility, filing_indicator, payer_claim_number, facility_type, frequency,
                     statement_from, statement_to, received_date, claim_status_after, segment, adjustments,
-                    remark_codes, service_lines, event_seq, claim_paid_after, claim_patient_responsibility_after)
+                    remark_codes, service_lines, event_seq, claim_paid_after)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
-                    ?21, ?22, ?23)",
+                    ?21, ?22)",
+            )?,
+            set_claim_state: InPlaceStatement::prepare(
+                conn,
+                "INSERT INTO claim_state (pcn, status, paid_amount, patient_responsibility, payer_claim_number,
+                    updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (pcn) DO UPDATE SET status = excluded.status, paid_amount = excluded.paid_amount,
+                    patient_responsibility = excluded.patient_responsibility,
+                    payer_claim_number = COALESCE(excluded.payer_claim_number, claim_state.payer_claim_number),
+                    updated_at = excluded.updated_at",
             )?,
         })
     }
@@ -1182,7 +1198,7 @@ impl Poster<'_, '_> {
                 // (a later CLP07 or 277CA may have replaced the one found).
                 "SELECT c.pcn FROM claims c
                  WHERE c.pcn IN (SELECT pcn FROM billed_claims WHERE payer_claim_number = ?1
-                                 UNION SELECT matched_pcn FROM claim_payments WHERE payer_claim_number = ?1)
+                                 UNION SELECT pcn FROM claim_state WHERE payer_claim_number = ?1)
                    AND c.payer_claim_number = ?1
                  ORDER BY c.submitted_at DESC, c.pcn DESC LIMIT 1",
             )?
@@ -1288,15 +1304,10 @@ impl Poster<'_, '_> {
         let mut service_lines = std::mem::take(&mut self.service_lines);
         service_lines.clear();
         packed::service_lines(&mut service_lines, text, &hits);
-        // The claim's history entry is this row (the view claim_history words it), and so is its
-        // state: the view claims reads status, paid amount and patient responsibility from its
-        // newest claim payment (migration 9), so the claim's own row is not written.
-        let (paid_after, patient_responsibility_after) = match &matched {
-            Ok(m) => (
-                Some(money_text(m.paid + signed(c.paid))),
-                Some(money_text(m.patient_responsibility + signed(c.patient_responsibility))),
-            ),
-            Err(_) => (None, None),
+        // The claim's history entry is this row (the view claim_history words it).
+        let paid_after = match &matched {
+            Ok(m) => Some(money_text(m.paid + signed(c.paid))),
+            Err(_) => None,
         };
         let dates = [date_text(c.statement_from), date_text(c.statement_to), date_text(c.received)];
         self.statements.insert_payment.execute(&[
@@ -1322,7 +1333,6 @@ impl Poster<'_, '_> {
             (&service_lines).into(),
             paid_after.as_ref().map(|_| self.event_seq).into(),
             paid_after.as_ref().into(),
-            patient_responsibility_after.as_ref().into(),
         ])?;
         self.service_lines = service_lines;
         let cp_id = self.tx.last_insert_rowid();
@@ -1357,6 +1367,17 @@ impl Poster<'_, '_> {
             }
             Ok(m) => {
                 self.report.transactions[report_index].matched_claims += 1;
+                // The claim's state goes to its narrow claim_state row; its billing row is not
+                // written (migration 9).
+                let pr = money_text(m.patient_responsibility + signed(c.patient_responsibility));
+                self.statements.set_claim_state.execute(&[
+                    (&m.pcn).into(),
+                    status.into(),
+                    paid_after.as_ref().into(),
+                    (&pr).into(),
+                    c.payer_claim_number.as_deref().into(),
+                    (&self.now).into(),
+                ])?;
                 self.changed.insert(&m.pcn);
             }
         }
