@@ -272,6 +272,83 @@ fn remit_reversal_then_correction_in_one_file_nets_on_a_ledger_file_too() {
     assert_reversal_then_correction_in_one_file(&mut ledger);
 }
 
+/// Claim states are written a window of 8,192 at a time, in PCN order: a claim paid in one window
+/// and reversed and corrected in a later one, or paid and reversed on both sides of a window's
+/// end, nets the same as any other (on a ledger file: the reading thread's lookups, the posting
+/// thread's re-reads of claims it posted, and the pending states all take part).
+#[test]
+fn remit_claim_states_net_across_the_windows_they_are_written_in() {
+    const CLAIMS: usize = 9000;
+    let dir = tempfile::tempdir().unwrap();
+    let mut ledger = Ledger::open(&dir.path().join("ledger.db")).unwrap();
+    let tx = ledger.transaction().unwrap();
+    tx.execute(
+        "INSERT INTO encounters (id, payer_id, patient_id, total_charge, line_count, content_hash, encounter_json,
+             source_format, source_file, source_locator, imported_at, updated_at)
+         VALUES ('E', 'PAYER1', 'P', '10.00', 1, 'h', '{}', 'csv', 'e.csv', '1', 't', 't')",
+        [],
+    )
+    .unwrap();
+    for i in 0..CLAIMS {
+        let pcn = format!("W{i:05}");
+        tx.execute(
+            "INSERT INTO billed_claims (pcn, encounter_id, payer_id, responsibility, frequency, encounter_hash,
+                 patient_id, first_dos, last_dos, total_charge, status, submitted_at, updated_at)
+             VALUES (?1, 'E', 'PAYER1', 'P', '1', 'h', 'P', '2026-11-02', '2026-11-02', '10.00', 'accepted', 't', 't')",
+            [&pcn],
+        )
+        .unwrap();
+        tx.execute(
+            "INSERT INTO claim_lines (pcn, line_number, line_control_number, procedure_code, modifiers, units, charge,
+                 date_of_service) VALUES (?1, 1, ?1 || '-1', '99213', '', '1', '10.00', '2026-11-02')",
+            [&pcn],
+        )
+        .unwrap();
+    }
+    tx.commit().unwrap();
+    let clp = |pcn: &str, status: &str, sign: &str, paid: &str, pr: &str| {
+        format!(
+            "CLP*{pcn}*{status}*{sign}10.00*{sign}{paid}*{sign}{pr}*12*PAY{pcn}*11*1~\
+             SVC*HC:99213*{sign}10.00*{sign}{paid}**{sign}1~DTM*472*20261102~\
+             CAS*PR*1*{sign}{pr}~REF*6R*{pcn}-1~"
+        )
+    };
+    // Every claim paid 8.00 (2.00 patient responsibility), listed out of PCN order; W00007 and
+    // W08191 reversed and paid again later in the file (9.00 + 1.00).
+    let mut body = String::from("LX*1~");
+    for k in 0..CLAIMS {
+        let pcn = format!("W{:05}", (k * 5003) % CLAIMS);
+        body.push_str(&clp(&pcn, "1", "", "8.00", "2.00"));
+        if k == 8190 {
+            body.push_str(&clp("W08191", "22", "-", "8.00", "2.00"));
+        }
+        if k == 8195 {
+            body.push_str(&clp("W08191", "1", "", "9.00", "1.00"));
+        }
+    }
+    body.push_str(&clp("W00007", "22", "-", "8.00", "2.00"));
+    body.push_str(&clp("W00007", "1", "", "9.00", "1.00"));
+    let full = std::fs::read_to_string(remit_fixture("paid.835")).unwrap();
+    let head = &full[..full.find("LX*1~").unwrap()];
+    let st_to_se = head[head.find("ST*835").unwrap()..].matches('~').count() + body.matches('~').count() + 1;
+    let path = dir.path().join("windows.835");
+    std::fs::write(&path, format!("{head}{body}SE*{st_to_se}*0001~GE*1*101~IEA*1*000000101~")).unwrap();
+
+    let report = post_835(&mut ledger, &path, &NoContractRates, &PostOptions::default()).unwrap();
+    assert_eq!(report.transactions[0].matched_claims, CLAIMS as u64 + 4);
+    assert_eq!(report.unmatched_total, 0);
+    for pcn in ["W00007", "W08191"] {
+        assert_eq!(claim(&ledger, pcn), ("paid".into(), "9.00".into(), "1.00".into()), "{pcn}");
+    }
+    assert_eq!(claim(&ledger, "W00008"), ("paid".into(), "8.00".into(), "2.00".into()));
+    assert_eq!(count(&ledger, "SELECT COUNT(*) FROM claim_state"), CLAIMS as i64);
+    assert_eq!(
+        text(&ledger, "SELECT printf('%.2f', SUM(paid_amount)) FROM claims"),
+        format!("{:.2}", 8.0 * CLAIMS as f64 + 2.0)
+    );
+    assert_eq!(count(&ledger, "SELECT COUNT(*) FROM claims WHERE payer_claim_number = 'PAY' || pcn"), CLAIMS as i64);
+}
+
 /// A claim's updates are written a window at a time; a CLP07 match must still see the payer claim
 /// number an earlier CLP of the same file gave the claim.
 #[test]
