@@ -899,11 +899,11 @@ enum BilledClaim {
     NotLooked,
     /// No claim has this PCN (a posting adds no claims, so none will).
     Missing,
-    /// The claim and its lines; its amounts are stale once this posting has updated it.
+    /// The claim and its lines; its amounts are stale once this posting has posted to it.
     Found(MatchedClaim),
 }
 
-/// The PCNs of the claims this posting has updated, as a Bloom filter of fixed size: a claim the
+/// The PCNs of the claims this posting has posted to, as a Bloom filter of fixed size: a claim the
 /// reading thread looked up before the posting changed it (a reversal and its correction in one
 /// file) is read again on the posting's connection. A false positive costs one more read; memory
 /// stays 1 MiB whatever the file size.
@@ -1264,7 +1264,7 @@ impl Poster<'_, '_> {
     /// The latest claim (by submission time, then PCN) with this payer claim number (CLP07 /
     /// REF*1K). Looked up through an index made on the first claim whose CLP01 matches nothing and
     /// dropped before the posting commits: while every CLP01 matches (the usual case) no claim
-    /// update pays for maintaining it, and memory stays bounded whatever the ledger size.
+    /// state written pays for maintaining it, and memory stays bounded whatever the ledger size.
     fn claim_by_payer_number(&mut self, number: &str) -> Result<Option<String>, LedgerError> {
         self.ensure_lookup_index(LookupIndex::PayerClaimNumber)?;
         Ok(self
