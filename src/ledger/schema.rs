@@ -106,19 +106,25 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_migration_numbered_below_the_newest_applied_one_still_applies() {
-        // A ledger that got every migration but the second-newest (it landed later).
-        let mut conn = Connection::open_in_memory().unwrap();
+    /// An in-memory ledger with just the migrations `applied` keeps, recorded as applied.
+    fn ledger_with_migrations(applied: impl Fn(i64) -> bool) -> Connection {
+        let conn = Connection::open_in_memory().unwrap();
         conn.execute_batch("PRAGMA foreign_keys = ON").unwrap();
         conn.execute_batch("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
             .unwrap();
-        let late = MIGRATIONS[MIGRATIONS.len() - 2].0;
-        for (version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 != late) {
+        for (version, name, sql) in MIGRATIONS.iter().filter(|m| applied(m.0)) {
             conn.execute_batch(sql).unwrap();
             conn.execute("INSERT INTO schema_migrations VALUES (?1, ?2, 't')", rusqlite::params![version, name])
                 .unwrap();
         }
+        conn
+    }
+
+    #[test]
+    fn a_migration_numbered_below_the_newest_applied_one_still_applies() {
+        // A ledger that got every migration but the second-newest (it landed later).
+        let late = MIGRATIONS[MIGRATIONS.len() - 2].0;
+        let mut conn = ledger_with_migrations(|version| version != late);
         migrate(&mut conn, Path::new(":memory:")).unwrap();
         let applied: i64 = conn.query_row("SELECT COUNT(*) FROM schema_migrations", [], |r| r.get(0)).unwrap();
         assert_eq!(applied, MIGRATIONS.len() as i64);
@@ -126,15 +132,7 @@ mod tests {
 
     #[test]
     fn a_claim_posted_before_migration_9_reads_the_same_through_the_view() {
-        let mut conn = Connection::open_in_memory().unwrap();
-        conn.execute_batch("PRAGMA foreign_keys = ON").unwrap();
-        conn.execute_batch("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
-            .unwrap();
-        for (version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 < 9) {
-            conn.execute_batch(sql).unwrap();
-            conn.execute("INSERT INTO schema_migrations VALUES (?1, ?2, 't')", rusqlite::params![version, name])
-                .unwrap();
-        }
+        let mut conn = ledger_with_migrations(|version| version < 9);
         // C1 was posted twice (its claims row holds what the second posting left, the CLP07 of
         // the first); C2 was only acknowledged.
         conn.execute_batch(
@@ -186,15 +184,7 @@ mod tests {
 
     /// A ledger written before migration 5: postings as one row per line, adjustment and remark.
     fn ledger_before_lean_postings() -> Connection {
-        let conn = Connection::open_in_memory().unwrap();
-        conn.execute_batch("PRAGMA foreign_keys = ON").unwrap();
-        conn.execute_batch("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
-            .unwrap();
-        for (version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 < 5) {
-            conn.execute_batch(sql).unwrap();
-            conn.execute("INSERT INTO schema_migrations VALUES (?1, ?2, 't')", rusqlite::params![version, name])
-                .unwrap();
-        }
+        let conn = ledger_with_migrations(|version| version < 5);
         conn.execute_batch(
             "INSERT INTO encounters (id, payer_id, patient_id, total_charge, line_count, content_hash, encounter_json,
                  source_format, source_file, source_locator, imported_at, updated_at)
