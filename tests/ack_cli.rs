@@ -102,6 +102,47 @@ fn simulated_999_and_277ca_accept_both_claims_and_keep_the_payer_claim_numbers()
     assert_eq!(event_count(&db), 4);
 }
 
+/// A 277CA that arrives after the 835 moves no claim the 835 settled, and its payer claim number
+/// replaces none a posting gave (the claim as it stands: the view claims over billed_claims and
+/// claim_state); a claim whose posting carried no CLP07 takes the 277CA's.
+#[test]
+fn a_277ca_after_the_835_keeps_the_posted_status_and_payer_claim_number() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = ledger_with_sample_batch(dir.path());
+    simulate(dir.path(), "0");
+    Command::cargo_bin("claimkit")
+        .unwrap()
+        .arg("--db")
+        .arg(&db)
+        .arg("remit")
+        .arg(dir.path().join("two-claims.835"))
+        .assert()
+        // Every claim matched; its lines are not in this ledger (listed as unmatched: exit 1).
+        .code(1);
+    {
+        let ledger = Ledger::open(&db).unwrap();
+        ledger
+            .conn()
+            .execute_batch(&format!(
+                "UPDATE claim_state SET payer_claim_number = 'FROM-835' WHERE pcn = '{FIRST}';
+                 UPDATE claim_state SET payer_claim_number = NULL WHERE pcn = '{SECOND}';"
+            ))
+            .unwrap();
+    }
+    let posted = [claim(&db, FIRST).0, claim(&db, SECOND).0];
+    assert!(posted.iter().all(|s| s != "submitted" && s != "accepted"), "{posted:?}");
+    let file = dir.path().join("two-claims.277ca");
+    ack(&db, std::slice::from_ref(&file)).success();
+    let from_277ca: Vec<_> = read_ack_file(&file).unwrap().claim_acks[0]
+        .claims()
+        .filter(|c| c.pcn == SECOND)
+        .map(|c| c.payer_claim_number.clone())
+        .collect();
+    assert!(from_277ca[0].is_some());
+    assert_eq!(claim(&db, FIRST), (posted[0].clone(), Some("FROM-835".to_string())));
+    assert_eq!(claim(&db, SECOND), (posted[1].clone(), from_277ca[0].clone()));
+}
+
 #[test]
 fn posting_the_same_acknowledgments_again_changes_nothing_and_says_so() {
     let dir = tempfile::tempdir().unwrap();
