@@ -906,21 +906,23 @@ enum BilledClaim {
 /// The PCNs of the claims this posting has posted to, as a Bloom filter of fixed size: a claim the
 /// reading thread looked up before the posting changed it (a reversal and its correction in one
 /// file) is read again on the posting's connection. A false positive costs one more read; memory
-/// stays 1 MiB whatever the file size.
+/// stays 1 MiB whatever the file size. Both bits of a PCN are in one 64-bit word (a blocked
+/// filter): one cache line per claim instead of two random ones in a megabyte.
 struct ChangedClaims {
-    bits: Vec<u64>,
+    words: Vec<u64>,
 }
 
 impl ChangedClaims {
-    const BITS: u64 = 1 << 23;
+    const WORDS: u64 = 1 << 17;
 
     fn new() -> Self {
         // Zeroed pages are mapped when first written: a small posting touches few of them.
-        ChangedClaims { bits: vec![0; (Self::BITS / 64) as usize] }
+        ChangedClaims { words: vec![0; Self::WORDS as usize] }
     }
 
-    /// Two bit positions from one 64-bit hash (FNV-1a, then a finalizer that spreads every input bit).
-    fn positions(pcn: &str) -> [u64; 2] {
+    /// The word and the two bits of `pcn`, from one 64-bit hash (FNV-1a, then a finalizer that
+    /// spreads every input bit).
+    fn slot(pcn: &str) -> (usize, u64) {
         let mut h: u64 = 0xcbf2_9ce4_8422_2325;
         for b in pcn.bytes() {
             h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
@@ -930,18 +932,21 @@ impl ChangedClaims {
         h ^= h >> 33;
         h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
         h ^= h >> 33;
-        [h % Self::BITS, (h >> 32).wrapping_mul(0x9e37_79b9) % Self::BITS]
+        let first = (h >> 40) & 63;
+        // A second bit always different from the first.
+        let second = (first + 1 + (h >> 46) % 63) & 63;
+        ((h % Self::WORDS) as usize, (1 << first) | (1 << second))
     }
 
     fn insert(&mut self, pcn: &str) {
-        for p in Self::positions(pcn) {
-            self.bits[(p / 64) as usize] |= 1 << (p % 64);
-        }
+        let (word, bits) = Self::slot(pcn);
+        self.words[word] |= bits;
     }
 
     /// False only when `pcn` was never inserted.
     fn may_contain(&self, pcn: &str) -> bool {
-        Self::positions(pcn).iter().all(|&p| self.bits[(p / 64) as usize] & (1 << (p % 64)) != 0)
+        let (word, bits) = Self::slot(pcn);
+        self.words[word] & bits == bits
     }
 }
 
@@ -1360,6 +1365,7 @@ impl Poster<'_, '_> {
         };
         let mut matched = self.find_claim(c, billed)?;
         if let Ok(m) = &mut matched
+            && self.changed.may_contain(&m.pcn)
             && let Some(pending) = self.pending.latest(&m.pcn)
         {
             m.paid = pending.paid;
@@ -1692,7 +1698,7 @@ mod tests {
         }
         assert!((0..200_000).step_by(2).all(|n| changed.may_contain(&pcn(n))));
         let false_positives = (1..200_000).step_by(2).filter(|&n| changed.may_contain(&pcn(n))).count();
-        // Two bits of 2^23 per PCN: about one in a thousand at 100,000 claims.
+        // Two bits of one of 2^17 words per PCN: about one in a thousand at 100,000 claims.
         assert!(false_positives < 500, "{false_positives} of 100,000");
     }
 }
