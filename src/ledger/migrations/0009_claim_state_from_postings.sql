@@ -17,9 +17,11 @@
 -- 3. claims is a view with the columns the table had: a claim's state is its claim_state row's
 --    where it has one (a payer claim number only where the posting carried one), else its own.
 --    Acknowledgments never move a claim that has been paid, denied, reversed or forwarded (they
---    move only submitted, accepted and rejected claims), so a posted state always wins. Each
---    state column is one primary-key lookup (scalar subqueries, not a join: SQLite flattens such
---    a view into any query that reads it, also as the right side of a LEFT JOIN).
+--    move only submitted, accepted and rejected claims), so a posted state always wins. One
+--    primary-key lookup in claim_state per claim read (a LEFT JOIN, as encounter_scrub_state in
+--    migration 7; a view of one scalar subquery per column looked it up four times, and a report
+--    over 100,000 posted claims took a third longer). SQLite flattens the view into a query that
+--    reads it, except as the right side of a LEFT JOIN, which no query of claimkit's does.
 ALTER TABLE claims RENAME TO billed_claims;
 
 CREATE TABLE claim_state (
@@ -37,10 +39,7 @@ CREATE VIEW claims (pcn, encounter_id, payer_id, responsibility, frequency, repl
     patient_responsibility, submitted_at, updated_at) AS
 SELECT c.pcn, c.encounter_id, c.payer_id, c.responsibility, c.frequency, c.replaces_pcn, c.batch_id, c.st02,
     c.encounter_hash, c.patient_id, c.first_dos, c.last_dos, c.total_charge,
-    COALESCE((SELECT s.status FROM claim_state s WHERE s.pcn = c.pcn), c.status),
-    COALESCE((SELECT s.payer_claim_number FROM claim_state s WHERE s.pcn = c.pcn), c.payer_claim_number),
-    COALESCE((SELECT s.paid_amount FROM claim_state s WHERE s.pcn = c.pcn), c.paid_amount),
-    COALESCE((SELECT s.patient_responsibility FROM claim_state s WHERE s.pcn = c.pcn), c.patient_responsibility),
-    c.submitted_at,
-    MAX(c.updated_at, COALESCE((SELECT s.updated_at FROM claim_state s WHERE s.pcn = c.pcn), ''))
-FROM billed_claims c;
+    COALESCE(s.status, c.status), COALESCE(s.payer_claim_number, c.payer_claim_number),
+    COALESCE(s.paid_amount, c.paid_amount), COALESCE(s.patient_responsibility, c.patient_responsibility),
+    c.submitted_at, MAX(c.updated_at, COALESCE(s.updated_at, ''))
+FROM billed_claims c LEFT JOIN claim_state s ON s.pcn = c.pcn;
