@@ -51,9 +51,9 @@ impl ClaimRecord {
     }
 }
 
-/// Every claim in scope (DOS range and payer), oldest first.
-pub fn load_claims(conn: &Connection, scope: &ReportScope) -> rusqlite::Result<Vec<ClaimRecord>> {
-    let mut stmt = conn.prepare_cached(
+/// The claim records' query, without its WHERE and ORDER BY (one claim or all).
+macro_rules! claim_record_select {
+    () => {
         "SELECT c.pcn, c.encounter_id, c.payer_id, c.responsibility, c.frequency, c.status, c.first_dos,
                 c.submitted_at, c.total_charge, c.paid_amount, c.patient_responsibility, c.payer_claim_number,
                 COALESCE(
@@ -61,28 +61,14 @@ pub fn load_claims(conn: &Connection, scope: &ReportScope) -> rusqlite::Result<V
                        JOIN remittances r ON r.id = cp.remittance_id
                       WHERE cp.matched_pcn = c.pcn AND cp.status_code <> '22'),
                     (SELECT MIN(e.at) FROM claim_events e WHERE e.pcn = c.pcn AND e.kind = 'payment'))
-         FROM claims c ORDER BY c.first_dos, c.pcn",
-    )?;
-    let rows = stmt.query_map([], |r| {
-        let status: String = r.get(5)?;
-        Ok(ClaimRecord {
-            pcn: r.get(0)?,
-            encounter_id: r.get(1)?,
-            payer_id: r.get(2)?,
-            responsibility: r.get(3)?,
-            frequency: r.get(4)?,
-            status: ClaimStatus::parse(&status).ok_or_else(|| {
-                rusqlite::Error::FromSqlConversionFailure(5, rusqlite::types::Type::Text, status.into())
-            })?,
-            first_dos: date(&r.get::<_, String>(6)?)?,
-            submitted_on: date(&r.get::<_, String>(7)?)?,
-            billed: money(&r.get::<_, String>(8)?)?,
-            paid: money(&r.get::<_, String>(9)?)?,
-            patient_responsibility: money(&r.get::<_, String>(10)?)?,
-            payer_claim_number: r.get(11)?,
-            first_paid_on: r.get::<_, Option<String>>(12)?.map(|s| date(&s)).transpose()?,
-        })
-    })?;
+         FROM claims c"
+    };
+}
+
+/// Every claim in scope (DOS range and payer), oldest first.
+pub fn load_claims(conn: &Connection, scope: &ReportScope) -> rusqlite::Result<Vec<ClaimRecord>> {
+    let mut stmt = conn.prepare_cached(concat!(claim_record_select!(), " ORDER BY c.first_dos, c.pcn"))?;
+    let rows = stmt.query_map([], claim_record)?;
     let mut out = Vec::new();
     for row in rows {
         let row = row?;
@@ -91,6 +77,32 @@ pub fn load_claims(conn: &Connection, scope: &ReportScope) -> rusqlite::Result<V
         }
     }
     Ok(out)
+}
+
+/// One row of [`claim_record_select`] as a record.
+fn claim_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<ClaimRecord> {
+    let status: String = r.get(5)?;
+    Ok(ClaimRecord {
+        pcn: r.get(0)?,
+        encounter_id: r.get(1)?,
+        payer_id: r.get(2)?,
+        responsibility: r.get(3)?,
+        frequency: r.get(4)?,
+        status: ClaimStatus::parse(&status)
+            .ok_or_else(|| rusqlite::Error::FromSqlConversionFailure(5, rusqlite::types::Type::Text, status.into()))?,
+        first_dos: date(&r.get::<_, String>(6)?)?,
+        submitted_on: date(&r.get::<_, String>(7)?)?,
+        billed: money(&r.get::<_, String>(8)?)?,
+        paid: money(&r.get::<_, String>(9)?)?,
+        patient_responsibility: money(&r.get::<_, String>(10)?)?,
+        payer_claim_number: r.get(11)?,
+        first_paid_on: r.get::<_, Option<String>>(12)?.map(|s| date(&s)).transpose()?,
+    })
+}
+
+/// The record of claim `pcn` alone (one primary-key read, not the whole ledger).
+fn load_claim(conn: &Connection, pcn: &str) -> rusqlite::Result<Option<ClaimRecord>> {
+    conn.prepare_cached(concat!(claim_record_select!(), " WHERE c.pcn = ?1"))?.query_row([pcn], claim_record).optional()
 }
 
 /// `report claims`: every claim with status, dates and amounts.
@@ -336,8 +348,7 @@ pub fn summary_report(conn: &Connection, scope: &ReportScope) -> rusqlite::Resul
 
 /// One claim's whole story, for `claimkit claim show PCN`.
 pub fn claim_history(conn: &Connection, pcn: &str) -> rusqlite::Result<Option<Report>> {
-    let scope = ReportScope::all(chrono::Utc::now().date_naive());
-    let Some(claim) = load_claims(conn, &scope)?.into_iter().find(|c| c.pcn == pcn) else {
+    let Some(claim) = load_claim(conn, pcn)? else {
         return Ok(None);
     };
     let batch: Option<(String, String, String)> = conn
