@@ -19,6 +19,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (7, "build_speed", include_str!("migrations/0007_build_speed.sql")),
     (8, "import_order_build", include_str!("migrations/0008_import_order_build.sql")),
     (9, "claim_state_from_postings", include_str!("migrations/0009_claim_state_from_postings.sql")),
+    (10, "remittance_claim_payment_range", include_str!("migrations/0010_remittance_claim_payment_range.sql")),
 ];
 
 pub fn latest_version() -> i64 {
@@ -180,6 +181,36 @@ mod tests {
         assert_eq!(rows("SELECT type FROM sqlite_schema WHERE name = 'claims'"), ["view"]);
         assert_eq!(rows("SELECT kind FROM claim_history WHERE pcn = 'C1' ORDER BY seq, sub"), ["payment", "payment"]);
         assert!(rows("SELECT \"table\" FROM pragma_foreign_key_check").is_empty());
+    }
+
+    #[test]
+    fn migration_10_gives_each_remittance_the_id_range_of_its_claim_payments() {
+        let mut conn = ledger_with_migrations(|version| version < 10);
+        conn.execute_batch(
+            "INSERT INTO remittances (id, source_file, sha256, isa13, gs06, st02, payer_id, payer_name, payee_name,
+                 trace_number, trace_originator, total_paid, credit_debit, method, posted_at)
+             VALUES (1, 'a.835', 'x', '1', '1', '0001', 'P1', 'Payer', 'Clinic', 'T1', '1', '0.00', 'C', 'ACH', 't'),
+                    (2, 'a.835', 'x', '1', '1', '0002', 'P1', 'Payer', 'Clinic', 'T2', '1', '0.00', 'C', 'ACH', 't'),
+                    (3, 'b.835', 'y', '2', '2', '0001', 'P2', 'Payer', 'Clinic', 'T3', '1', '0.00', 'C', 'ACH', 't');
+             INSERT INTO claim_payments (id, remittance_id, clp01, status_code, charge, paid, patient_responsibility,
+                 filing_indicator, segment)
+             VALUES (5, 1, 'A', '1', '1.00', '0.00', '0.00', '12', 9), (6, 1, 'B', '1', '1.00', '0.00', '0.00', '12', 9),
+                    (7, 2, 'C', '1', '1.00', '0.00', '0.00', '12', 9);",
+        )
+        .unwrap();
+        migrate(&mut conn, Path::new(":memory:")).unwrap();
+        let ranges: Vec<(i64, Option<i64>, Option<i64>)> = conn
+            .prepare("SELECT id, first_claim_payment_id, last_claim_payment_id FROM remittances ORDER BY id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(ranges, [(1, Some(5), Some(6)), (2, Some(7), Some(7)), (3, None, None)]);
+        let index: i64 = conn
+            .query_row("SELECT COUNT(*) FROM sqlite_schema WHERE name = 'claim_payments_remittance'", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(index, 0);
     }
 
     /// A ledger written before migration 5: postings as one row per line, adjustment and remark.

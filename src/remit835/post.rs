@@ -799,6 +799,8 @@ struct Current {
     payer_id: String,
     trace: String,
     report_index: usize,
+    /// The ids of its first and last claim payments (they are contiguous; migration 10).
+    claim_payment_ids: Option<(i64, i64)>,
 }
 
 struct MatchedClaim {
@@ -1070,8 +1072,14 @@ impl Poster<'_, '_> {
         });
         let report_index = self.report.transactions.len() - 1;
         if earlier.is_some() {
-            self.current =
-                Some(Current { remittance_id: 0, skip: true, payer_id, trace: h.trace.number.clone(), report_index });
+            self.current = Some(Current {
+                remittance_id: 0,
+                skip: true,
+                payer_id,
+                trace: h.trace.number.clone(),
+                report_index,
+                claim_payment_ids: None,
+            });
             return Ok(());
         }
         self.tx
@@ -1108,6 +1116,7 @@ impl Poster<'_, '_> {
             payer_id,
             trace: h.trace.number.clone(),
             report_index,
+            claim_payment_ids: None,
         });
         Ok(())
     }
@@ -1158,7 +1167,7 @@ impl Poster<'_, '_> {
         self.tx
             .prepare_cached(
                 "UPDATE remittances SET claim_count = ?2, matched_count = ?3, unmatched_count = ?4, balanced = ?5,
-                    finding_count = ?6 WHERE id = ?1",
+                    finding_count = ?6, first_claim_payment_id = ?7, last_claim_payment_id = ?8 WHERE id = ?1",
             )?
             .execute(params![
                 cur.remittance_id,
@@ -1166,7 +1175,9 @@ impl Poster<'_, '_> {
                 tr.matched_claims as i64,
                 tr.unmatched_claims as i64,
                 tr.balanced,
-                t.findings.len() as i64
+                t.findings.len() as i64,
+                cur.claim_payment_ids.map(|(first, _)| first),
+                cur.claim_payment_ids.map(|(_, last)| last),
             ])?;
         Ok(())
     }
@@ -1424,6 +1435,10 @@ impl Poster<'_, '_> {
         ])?;
         self.service_lines = service_lines;
         let cp_id = self.tx.last_insert_rowid();
+        if let Some(cur) = &mut self.current {
+            let first = cur.claim_payment_ids.map_or(cp_id, |(first, _)| first);
+            cur.claim_payment_ids = Some((first, cp_id));
+        }
         let mut unmatched_lines = 0u64;
         let mut underpaid = 0u64;
         for (i, (line, hit)) in c.lines.iter().zip(&hits).enumerate() {

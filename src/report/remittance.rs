@@ -41,20 +41,32 @@ pub fn reconciliation_report(conn: &Connection, scope: &ReportScope) -> rusqlite
     ])
     .with_title("Remittances");
     let mut stmt = conn.prepare_cached(
+        // A remittance's claim payments are an id range (migration 10): `cp.id BETWEEN ... AND
+        // cp.remittance_id = r.id` below.
         "SELECT r.id, r.payer_id, r.trace_number, COALESCE(r.payment_date, substr(r.posted_at, 1, 10)), r.method,
                 r.total_paid, r.matched_count, r.unmatched_count, r.balanced, r.source_file,
-                (SELECT COALESCE(group_concat(cp.charge, '|'), '') FROM claim_payments cp WHERE cp.remittance_id = r.id),
-                (SELECT COALESCE(group_concat(cp.paid, '|'), '') FROM claim_payments cp WHERE cp.remittance_id = r.id),
+                (SELECT COALESCE(group_concat(cp.charge, '|'), '') FROM claim_payments cp
+                    WHERE cp.id BETWEEN r.first_claim_payment_id AND r.last_claim_payment_id
+                      AND cp.remittance_id = r.id),
+                (SELECT COALESCE(group_concat(cp.paid, '|'), '') FROM claim_payments cp
+                    WHERE cp.id BETWEEN r.first_claim_payment_id AND r.last_claim_payment_id
+                      AND cp.remittance_id = r.id),
                 (SELECT COALESCE(group_concat(cp.patient_responsibility, '|'), '') FROM claim_payments cp
-                    WHERE cp.remittance_id = r.id),
+                    WHERE cp.id BETWEEN r.first_claim_payment_id AND r.last_claim_payment_id
+                      AND cp.remittance_id = r.id),
                 (SELECT COALESCE(group_concat(j.value ->> 9, '|'), '')
                     FROM claim_payments cp, json_each(cp.service_lines) j
-                    WHERE cp.remittance_id = r.id AND j.value ->> 9 IS NOT NULL),
+                    WHERE cp.id BETWEEN r.first_claim_payment_id AND r.last_claim_payment_id
+                      AND cp.remittance_id = r.id AND j.value ->> 9 IS NOT NULL),
                 (SELECT COALESCE(group_concat(a.value ->> 0 || '=' || (a.value ->> 2), '|'), '') FROM (
-                    SELECT a.value FROM claim_payments cp, json_each(cp.adjustments) a WHERE cp.remittance_id = r.id
+                    SELECT a.value FROM claim_payments cp, json_each(cp.adjustments) a
+                    WHERE cp.id BETWEEN r.first_claim_payment_id AND r.last_claim_payment_id
+                      AND cp.remittance_id = r.id
                     UNION ALL
                     SELECT a.value FROM claim_payments cp, json_each(cp.service_lines) j,
-                        json_each(j.value, '$[17]') a WHERE cp.remittance_id = r.id) a),
+                        json_each(j.value, '$[17]') a
+                    WHERE cp.id BETWEEN r.first_claim_payment_id AND r.last_claim_payment_id
+                      AND cp.remittance_id = r.id) a),
                 (SELECT COALESCE(group_concat(p.amount, '|'), '') FROM provider_adjustments p WHERE p.remittance_id = r.id)
          FROM remittances r ORDER BY 4, r.id",
     )?;
