@@ -234,10 +234,11 @@ pub fn post_835_with_progress(
         return Ok(report);
     }
     let input = BufReader::with_capacity(1 << 18, File::open(path).map_err(io)?);
-    // The posting only appends (claim payments and their PCN index, narrow claim states; no claim row is written),
-    // so its page cache holds the pages being filled and spills the rest to the WAL; the lookups
-    // get the larger cache (see LOOKUP_CACHE_KIB). Peak RSS ~48 MB posting 100,000 claims, and
-    // both caches are bounded, so it stays inside the 64 MB budget whatever the file size.
+    // The posting only appends (claim payments and their PCN index, narrow claim states; no claim
+    // row is written), so its page cache holds the pages being filled and spills the rest to the
+    // WAL; the lookups get the larger cache (see LOOKUP_CACHE_KIB). Peak RSS ~50 MB posting
+    // 100,000 claims, and both caches are bounded, so it stays inside the 64 MB budget whatever
+    // the file size.
     ledger.conn().pragma_update(None, "cache_size", POSTING_CACHE_KIB).map_err(|e| ledger_err(e.into()))?;
     // Every statement of the per-claim path stays prepared (rusqlite keeps 16 by default).
     ledger.conn().set_prepared_statement_cache_capacity(64);
