@@ -994,12 +994,12 @@ impl PendingClaimStates {
         self.latest.get(pcn).map(|&i| &self.states[i])
     }
 
-    /// Takes the states in PCN order; two of one claim stay in the order they were made.
-    fn take_in_pcn_order(&mut self) -> Vec<ClaimStateUpdate> {
+    /// Takes the states in PCN order (two of one claim in the order they were made), keeping the
+    /// buffer for the next window.
+    fn drain_in_pcn_order(&mut self) -> std::vec::Drain<'_, ClaimStateUpdate> {
         self.latest.clear();
-        let mut states = std::mem::take(&mut self.states);
-        states.sort_by(|a, b| a.pcn.cmp(&b.pcn));
-        states
+        self.states.sort_by(|a, b| a.pcn.cmp(&b.pcn));
+        self.states.drain(..)
     }
 }
 
@@ -1247,7 +1247,7 @@ impl Poster<'_, '_> {
     /// Writes the pending claim states, in PCN order.
     fn write_pending(&mut self) -> Result<(), LedgerError> {
         let (mut paid, mut pr) = (String::new(), String::new());
-        for u in self.pending.take_in_pcn_order() {
+        for u in self.pending.drain_in_pcn_order() {
             paid.clear();
             push_money_text(&mut paid, u.paid);
             pr.clear();
