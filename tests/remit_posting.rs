@@ -192,7 +192,20 @@ fn assert_claims_matched_by_each_method(mut ledger: Ledger) {
 
 #[test]
 fn remit_matches_lines_by_ref_6r_then_by_code_modifiers_date_and_charge() {
-    let mut ledger = seeded_ledger();
+    assert_lines_matched_by_each_method(seeded_ledger());
+}
+
+/// On a ledger file the reading thread matches the lines of the claims it looked up (reading the
+/// billed code, modifiers, charge and date on its own connection when a REF*6R matches nothing).
+#[test]
+fn remit_matches_lines_by_each_method_on_a_ledger_file_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut ledger = Ledger::open(&dir.path().join("ledger.db")).unwrap();
+    common::seed_claims(&mut ledger);
+    assert_lines_matched_by_each_method(ledger);
+}
+
+fn assert_lines_matched_by_each_method(mut ledger: Ledger) {
     post(&mut ledger, "paid.835");
     let lines: Vec<(String, Option<i64>, Option<String>)> = ledger
         .conn()

@@ -95,7 +95,8 @@ impl<'c> InPlaceStatement<'c> {
             for (i, p) in params.iter().enumerate() {
                 let at = i as c_int + 1;
                 rc = match *p {
-                    InPlace::Null => ffi::sqlite3_bind_null(stmt, at),
+                    // Every parameter is NULL here: after prepare, and after the clear below.
+                    InPlace::Null => continue,
                     InPlace::Integer(n) => ffi::sqlite3_bind_int64(stmt, at, n),
                     InPlace::Text(s) => match c_int::try_from(s.len()) {
                         Ok(len) => ffi::sqlite3_bind_text(stmt, at, s.as_ptr().cast(), len, ffi::SQLITE_STATIC()),

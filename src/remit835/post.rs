@@ -34,6 +34,7 @@ use std::collections::HashMap;
 use std::fs::File;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 use std::str::FromStr;
 
 use chrono::NaiveDate;
@@ -265,7 +266,7 @@ pub fn post_835_with_progress(
                         .query_row("SELECT COALESCE(MAX(id), 0) FROM claim_events", [], |r| r.get(0))
                         .map_err(|e| ledger_err(e.into()))?,
                     statements: PostingStatements::prepare(&tx).map_err(|e| ledger_err(e.into()))?,
-                    service_lines: String::new(),
+                    matches: LineMatches::default(),
                     changed: ChangedClaims::new(),
                     pending: PendingClaimStates::default(),
                 };
@@ -334,7 +335,8 @@ fn read_and_post(
             let mut lookup = match &lookups {
                 Some(conn) => {
                     conn.execute_batch("BEGIN").map_err(sql_err)?;
-                    Some(conn.prepare(CLAIM_WITH_LINES_SQL).map_err(sql_err)?)
+                    let claim = conn.prepare(CLAIM_WITH_LINES_SQL).map_err(sql_err)?;
+                    Some((claim, conn.prepare(BILLED_LINE_DETAILS_SQL).map_err(sql_err)?))
                 }
                 None => None,
             };
@@ -353,10 +355,14 @@ fn read_and_post(
                         let mut boxed = spares.pop().unwrap_or_default();
                         std::mem::swap(c, &mut boxed.payment);
                         boxed.text.write(&boxed.payment);
-                        boxed.billed = match &mut lookup {
-                            Some(stmt) if !boxed.payment.pcn.is_empty() => {
-                                match claim_with_lines(stmt, &boxed.payment.pcn, "pcn").map_err(ledger_err)? {
-                                    Some(claim) => BilledClaim::Found(claim),
+                        let ReadClaim { payment, text, billed, matches } = &mut *boxed;
+                        *billed = match &mut lookup {
+                            Some((claim, details)) if !payment.pcn.is_empty() => {
+                                match claim_with_lines(claim, &payment.pcn, "pcn").map_err(ledger_err)? {
+                                    Some(mut claim) => {
+                                        matches.fill(details, &mut claim, payment, text).map_err(ledger_err)?;
+                                        BilledClaim::Found(claim)
+                                    }
                                     None => BilledClaim::Missing,
                                 }
                             }
@@ -390,8 +396,7 @@ fn read_and_post(
                     ReadEvent::Header(h) => poster.header(&h),
                     ReadEvent::Claim(mut c) => {
                         progress.advance(1);
-                        let billed = std::mem::take(&mut c.billed);
-                        let result = poster.claim(&c.payment, &c.text, billed);
+                        let result = poster.claim(&mut c);
                         done.push(c);
                         result
                     }
@@ -739,6 +744,118 @@ struct ReadClaim {
     payment: ClaimPayment,
     text: PaymentText,
     billed: BilledClaim,
+    /// When `billed` is found: its SVCs matched to its billed lines, and the packed column.
+    matches: LineMatches,
+}
+
+/// A claim payment's SVCs matched to the billed lines of its claim, and its `service_lines`
+/// column (positions 0-18, see migration 5). The billed lines do not change while a posting runs
+/// (it writes no claim line), so the reading thread matches the lines of the claim it looked up;
+/// the posting thread matches only the claims it finds itself (the fallbacks, an in-memory ledger).
+#[derive(Default)]
+struct LineMatches {
+    /// Each SVC's billed line number and how it was matched, by position.
+    hits: Vec<Option<(i64, &'static str)>>,
+    service_lines: String,
+}
+
+impl LineMatches {
+    /// Matches the SVCs of `c` to the lines of `claim` (reading code, modifiers, charge and date
+    /// through `details` only when a REF*6R matches nothing) and packs the column (the buffers
+    /// are reused).
+    fn fill(
+        &mut self,
+        details: &mut rusqlite::Statement<'_>,
+        claim: &mut MatchedClaim,
+        c: &ClaimPayment,
+        text: &PaymentText,
+    ) -> Result<(), LedgerError> {
+        match_lines(details, &claim.pcn, &mut claim.lines, &c.lines, c.first_date_of_service(), &mut self.hits)?;
+        self.service_lines.clear();
+        packed::service_lines(&mut self.service_lines, text, &self.hits);
+        Ok(())
+    }
+
+    /// No claim matched: no SVC has a billed line.
+    fn unmatched(&mut self, c: &ClaimPayment, text: &PaymentText) {
+        self.hits.clear();
+        self.hits.resize(c.lines.len(), None);
+        self.service_lines.clear();
+        packed::service_lines(&mut self.service_lines, text, &self.hits);
+    }
+}
+
+/// The billed line whose REF*6R the SVC echoes (each billed line used once).
+fn match_line_control_number(billed: &mut [BilledLine], line: &ServicePayment) -> Option<usize> {
+    let lcn = line.line_control_number.as_deref()?;
+    let i = billed.iter().position(|b| !b.used && b.control_number == lcn)?;
+    billed[i].used = true;
+    Some(i)
+}
+
+/// The billed line with the same code, modifiers, charge and date (each billed line used once).
+fn match_line_details(billed: &mut [BilledLine], line: &ServicePayment, claim_dos: Option<NaiveDate>) -> Option<usize> {
+    let p = line.billed_procedure();
+    let date = line.service_date.or(claim_dos);
+    let i = billed.iter().position(|b| {
+        !b.used
+            && b.code == p.code
+            && modifiers_equal(&b.modifiers, &p.modifiers)
+            && b.charge == line.charge.abs()
+            && (date.is_none() || b.date.is_none() || b.date == date)
+    })?;
+    billed[i].used = true;
+    Some(i)
+}
+
+/// Matches the SVCs of a claim payment to the billed lines into `hits`: by REF*6R first, then the
+/// lines left by code + modifiers + charge + date (read through `details`, a prepared
+/// [`BILLED_LINE_DETAILS_SQL`], only when needed).
+fn match_lines(
+    details: &mut rusqlite::Statement<'_>,
+    pcn: &str,
+    billed: &mut [BilledLine],
+    lines: &[ServicePayment],
+    claim_dos: Option<NaiveDate>,
+    hits: &mut Vec<Option<(i64, &'static str)>>,
+) -> Result<(), LedgerError> {
+    hits.clear();
+    hits.extend(
+        lines.iter().map(|line| {
+            match_line_control_number(billed, line).map(|k| (billed[k].line_number, "line_control_number"))
+        }),
+    );
+    if hits.iter().all(Option::is_some) {
+        return Ok(());
+    }
+    billed_line_details(details, pcn, billed)?;
+    for (hit, line) in hits.iter_mut().zip(lines) {
+        if hit.is_none() {
+            *hit = match_line_details(billed, line, claim_dos).map(|k| (billed[k].line_number, "code_date_charge"));
+        }
+    }
+    Ok(())
+}
+
+const BILLED_LINE_DETAILS_SQL: &str =
+    "SELECT line_number, procedure_code, modifiers, charge, date_of_service FROM claim_lines WHERE pcn = ?1";
+
+/// Fills in the code, modifiers, charge and date of the billed lines of claim `pcn`.
+fn billed_line_details(
+    details: &mut rusqlite::Statement<'_>,
+    pcn: &str,
+    billed: &mut [BilledLine],
+) -> Result<(), LedgerError> {
+    let mut rows = details.query([pcn])?;
+    while let Some(r) = rows.next()? {
+        let number: i64 = r.get(0)?;
+        let Some(b) = billed.iter_mut().find(|b| b.line_number == number) else { continue };
+        b.code = r.get(1)?;
+        b.modifiers = r.get(2)?;
+        b.charge = decimal(&r.get::<_, String>(3)?)?;
+        b.date = crate::dates::parse_iso(r.get_ref(4)?.as_str().unwrap_or(""));
+    }
+    Ok(())
 }
 
 /// One adjustment read back from a packed `adjustments` column (see migration 5).
@@ -797,8 +914,9 @@ pub fn status_after(claim: &ClaimPayment) -> &'static str {
 struct Current {
     remittance_id: i64,
     skip: bool,
-    payer_id: String,
-    trace: String,
+    /// Shared with each claim's unmatched items and underpayments (no copy per claim).
+    payer_id: Rc<str>,
+    trace: Rc<str>,
     report_index: usize,
     /// The ids of its first and last claim payments (they are contiguous; migration 10).
     claim_payment_ids: Option<(i64, i64)>,
@@ -838,8 +956,8 @@ struct Poster<'a, 't> {
     /// The newest claim_events id before this posting (orders its history entries; migration 5).
     event_seq: i64,
     statements: PostingStatements<'a>,
-    /// The `service_lines` column of the claim being posted (a reused buffer).
-    service_lines: String,
+    /// The line matches of a claim this thread found (reused buffers).
+    matches: LineMatches,
     /// The claims posted to so far, written or pending (their looked-up amounts are stale).
     changed: ChangedClaims,
     /// Claim states worked out but not yet written to claim_state.
@@ -1019,9 +1137,7 @@ impl<'c> PostingStatements<'c> {
         let prepare = |sql: &str| conn.prepare_with_flags(sql, rusqlite::PrepFlags::SQLITE_PREPARE_PERSISTENT);
         Ok(PostingStatements {
             claim_with_lines: prepare(CLAIM_WITH_LINES_SQL)?,
-            billed_line_details: prepare(
-                "SELECT line_number, procedure_code, modifiers, charge, date_of_service FROM claim_lines WHERE pcn = ?1",
-            )?,
+            billed_line_details: prepare(BILLED_LINE_DETAILS_SQL)?,
             insert_payment: InPlaceStatement::prepare(
                 conn,
                 "INSERT INTO claim_payments (remittance_id, clp01, matched_pcn, match_method, status_code, charge,
@@ -1076,8 +1192,8 @@ impl Poster<'_, '_> {
             self.current = Some(Current {
                 remittance_id: 0,
                 skip: true,
-                payer_id,
-                trace: h.trace.number.clone(),
+                payer_id: payer_id.into(),
+                trace: h.trace.number.as_str().into(),
                 report_index,
                 claim_payment_ids: None,
             });
@@ -1114,8 +1230,8 @@ impl Poster<'_, '_> {
         self.current = Some(Current {
             remittance_id: self.tx.last_insert_rowid(),
             skip: false,
-            payer_id,
-            trace: h.trace.number.clone(),
+            payer_id: payer_id.into(),
+            trace: h.trace.number.as_str().into(),
             report_index,
             claim_payment_ids: None,
         });
@@ -1183,19 +1299,24 @@ impl Poster<'_, '_> {
         Ok(())
     }
 
+    /// The claim `c` pays, or why none: the one the reading thread looked up by CLP01 (read again
+    /// when this posting has changed its amounts since), else the fallbacks. True with the claim
+    /// when it is the one the reading thread matched the lines of (billed lines do not change
+    /// while a posting runs).
     fn find_claim(
         &mut self,
         c: &ClaimPayment,
         billed: BilledClaim,
-    ) -> Result<Result<MatchedClaim, String>, LedgerError> {
+    ) -> Result<(Result<MatchedClaim, String>, bool), LedgerError> {
         if !c.pcn.is_empty() {
             let by_pcn = match billed {
-                BilledClaim::Found(claim) if !self.changed.may_contain(&claim.pcn) => Some(claim),
+                BilledClaim::Found(claim) if !self.changed.may_contain(&claim.pcn) => Some((claim, true)),
+                BilledClaim::Found(_) => self.claim_with_lines(&c.pcn, "pcn")?.map(|claim| (claim, true)),
                 BilledClaim::Missing => None,
-                _ => self.claim_with_lines(&c.pcn, "pcn")?,
+                BilledClaim::NotLooked => self.claim_with_lines(&c.pcn, "pcn")?.map(|claim| (claim, false)),
             };
-            if let Some(claim) = by_pcn {
-                return Ok(Ok(claim));
+            if let Some((claim, lines_matched)) = by_pcn {
+                return Ok((Ok(claim), lines_matched));
             }
         }
         // The fallbacks read claim states as posted so far (a CLP07 may have come with an earlier CLP).
@@ -1204,7 +1325,7 @@ impl Poster<'_, '_> {
             && let Some(pcn) = self.claim_by_payer_number(number)?
             && let Some(claim) = self.claim_with_lines(&pcn, "payer_claim_number")?
         {
-            return Ok(Ok(claim));
+            return Ok((Ok(claim), false));
         }
         let ids: Vec<&str> = [c.patient.as_ref(), c.insured.as_ref(), c.corrected_patient.as_ref()]
             .into_iter()
@@ -1213,10 +1334,10 @@ impl Poster<'_, '_> {
             .filter(|id| !id.is_empty())
             .collect();
         let Some(dos) = c.first_date_of_service() else {
-            return Ok(Err("no claim with this CLP01 or CLP07, and no date of service to match on".into()));
+            return Ok((Err("no claim with this CLP01 or CLP07, and no date of service to match on".into()), false));
         };
         if ids.is_empty() {
-            return Ok(Err("no claim with this CLP01 or CLP07, and no patient ID to match on".into()));
+            return Ok((Err("no claim with this CLP01 or CLP07, and no patient ID to match on".into()), false));
         }
         let mut candidates: Vec<String> = Vec::new();
         self.ensure_lookup_index(LookupIndex::FirstDateOfService)?;
@@ -1237,11 +1358,17 @@ impl Poster<'_, '_> {
             }
         }
         let pcn = match candidates.len() {
-            0 => return Ok(Err("no claim with this CLP01, CLP07, or patient + date of service + charge".into())),
+            0 => {
+                return Ok((
+                    Err("no claim with this CLP01, CLP07, or patient + date of service + charge".into()),
+                    false,
+                ));
+            }
             1 => candidates.remove(0),
-            n => return Ok(Err(format!("{n} claims fit patient + date of service + charge; not guessing"))),
+            n => return Ok((Err(format!("{n} claims fit patient + date of service + charge; not guessing")), false)),
         };
-        Ok(self.claim_with_lines(&pcn, "patient_date_charge")?.ok_or_else(|| "the claim matched is gone".to_string()))
+        let claim = self.claim_with_lines(&pcn, "patient_date_charge")?;
+        Ok((claim.ok_or_else(|| "the claim matched is gone".to_string()), false))
     }
 
     /// Writes the pending claim states, in PCN order.
@@ -1299,83 +1426,16 @@ impl Poster<'_, '_> {
             .optional()?)
     }
 
-    /// The billed line whose REF*6R the SVC echoes (each billed line used once).
-    fn match_line_control_number(billed: &mut [BilledLine], line: &ServicePayment) -> Option<usize> {
-        let lcn = line.line_control_number.as_deref()?;
-        let i = billed.iter().position(|b| !b.used && b.control_number == lcn)?;
-        billed[i].used = true;
-        Some(i)
-    }
-
-    /// The billed line with the same code, modifiers, charge and date (each billed line used once).
-    fn match_line_details(
-        billed: &mut [BilledLine],
-        line: &ServicePayment,
-        claim_dos: Option<NaiveDate>,
-    ) -> Option<usize> {
-        let p = line.billed_procedure();
-        let date = line.service_date.or(claim_dos);
-        let i = billed.iter().position(|b| {
-            !b.used
-                && b.code == p.code
-                && modifiers_equal(&b.modifiers, &p.modifiers)
-                && b.charge == line.charge.abs()
-                && (date.is_none() || b.date.is_none() || b.date == date)
-        })?;
-        billed[i].used = true;
-        Some(i)
-    }
-
-    /// Matches the SVCs of a claim payment to the billed lines: by REF*6R first, then the lines
-    /// left by code + modifiers + charge + date (read from the ledger only when needed).
-    fn match_lines(
-        &mut self,
-        pcn: &str,
-        billed: &mut [BilledLine],
-        lines: &[ServicePayment],
-        claim_dos: Option<NaiveDate>,
-    ) -> Result<Vec<Option<(i64, &'static str)>>, LedgerError> {
-        let mut hits: Vec<Option<(i64, &'static str)>> = lines
-            .iter()
-            .map(|line| {
-                Self::match_line_control_number(billed, line).map(|k| (billed[k].line_number, "line_control_number"))
-            })
-            .collect();
-        if hits.iter().all(Option::is_some) {
-            return Ok(hits);
-        }
-        self.billed_line_details(pcn, billed)?;
-        for (hit, line) in hits.iter_mut().zip(lines) {
-            if hit.is_none() {
-                *hit = Self::match_line_details(billed, line, claim_dos)
-                    .map(|k| (billed[k].line_number, "code_date_charge"));
-            }
-        }
-        Ok(hits)
-    }
-
-    /// Fills in the code, modifiers, charge and date of the billed lines of claim `pcn`.
-    fn billed_line_details(&mut self, pcn: &str, billed: &mut [BilledLine]) -> Result<(), LedgerError> {
-        let mut rows = self.statements.billed_line_details.query([pcn])?;
-        while let Some(r) = rows.next()? {
-            let number: i64 = r.get(0)?;
-            let Some(b) = billed.iter_mut().find(|b| b.line_number == number) else { continue };
-            b.code = r.get(1)?;
-            b.modifiers = r.get(2)?;
-            b.charge = decimal(&r.get::<_, String>(3)?)?;
-            b.date = crate::dates::parse_iso(r.get_ref(4)?.as_str().unwrap_or(""));
-        }
-        Ok(())
-    }
-
     /// Posts claim payment `c` of the current transaction (`text`: its row's text), unless the
     /// transaction is skipped (posted before).
-    fn claim(&mut self, c: &ClaimPayment, text: &PaymentText, billed: BilledClaim) -> Result<(), LedgerError> {
+    fn claim(&mut self, read: &mut ReadClaim) -> Result<(), LedgerError> {
         let (remittance_id, payer_835, trace, report_index) = match &self.current {
             Some(cur) if !cur.skip => (cur.remittance_id, cur.payer_id.clone(), cur.trace.clone(), cur.report_index),
             _ => return Ok(()),
         };
-        let mut matched = self.find_claim(c, billed)?;
+        let ReadClaim { payment: c, text, billed, matches: read_matches } = read;
+        let (c, text) = (&*c, &*text);
+        let (mut matched, lines_matched) = self.find_claim(c, std::mem::take(billed))?;
         if let Ok(m) = &mut matched
             && self.changed.may_contain(&m.pcn)
             && let Some(pending) = self.pending.latest(&m.pcn)
@@ -1383,10 +1443,19 @@ impl Poster<'_, '_> {
             m.paid = pending.paid;
             m.patient_responsibility = pending.patient_responsibility;
         }
-        let mut billed = match &mut matched {
-            Ok(m) => std::mem::take(&mut m.lines),
-            Err(_) => Vec::new(),
+        // The SVCs' billed lines, stored with the claim payment in its row: matched by the reading
+        // thread for the claim it looked up, here for a claim found otherwise.
+        let mut own = std::mem::take(&mut self.matches);
+        let matches = if lines_matched {
+            &*read_matches
+        } else {
+            match &mut matched {
+                Ok(m) => own.fill(&mut self.statements.billed_line_details, m, c, text)?,
+                Err(_) => own.unmatched(c, text),
+            }
+            &own
         };
+        let (hits, service_lines) = (&matches.hits, &matches.service_lines);
         let reversal = c.is_reversal();
         let signed = |d: Decimal| if reversal { -d.abs() } else { d };
         let status = text.status_after;
@@ -1394,16 +1463,7 @@ impl Poster<'_, '_> {
             Ok(m) => (Some(m.pcn.as_str()), Some(m.method)),
             Err(_) => (None, None),
         };
-
         let claim_dos = c.first_date_of_service();
-        // Match every line first: the lines are stored with the claim payment, in its row.
-        let hits = match &matched {
-            Ok(m) => self.match_lines(&m.pcn, &mut billed, &c.lines, claim_dos)?,
-            Err(_) => vec![None; c.lines.len()],
-        };
-        let mut service_lines = std::mem::take(&mut self.service_lines);
-        service_lines.clear();
-        packed::service_lines(&mut service_lines, text, &hits);
         // The claim's history entry is this row (the view claim_history words it).
         let paid_after = match &matched {
             Ok(m) => Some(money_text(m.paid + signed(c.paid))),
@@ -1430,11 +1490,10 @@ impl Poster<'_, '_> {
             (c.position.segment as i64).into(),
             (&text.adjustments).into(),
             (&text.remarks).into(),
-            (&service_lines).into(),
+            service_lines.into(),
             paid_after.as_ref().map(|_| self.event_seq).into(),
             paid_after.as_ref().into(),
         ])?;
-        self.service_lines = service_lines;
         let cp_id = self.tx.last_insert_rowid();
         if let Some(cur) = &mut self.current {
             let first = cur.claim_payment_ids.map_or(cp_id, |(first, _)| first);
@@ -1442,7 +1501,7 @@ impl Poster<'_, '_> {
         }
         let mut unmatched_lines = 0u64;
         let mut underpaid = 0u64;
-        for (i, (line, hit)) in c.lines.iter().zip(&hits).enumerate() {
+        for (i, (line, hit)) in c.lines.iter().zip(hits).enumerate() {
             let line_number = hit.map(|(n, _)| n);
             if hit.is_none() && matched.is_ok() {
                 unmatched_lines += 1;
@@ -1461,6 +1520,7 @@ impl Poster<'_, '_> {
                 }
             }
         }
+        self.matches = own;
         let tr = &mut self.report.transactions[report_index];
         tr.unmatched_lines += unmatched_lines;
         tr.underpayments += underpaid;
