@@ -269,48 +269,127 @@ pub fn money_text(d: rust_decimal::Decimal) -> String {
     out
 }
 
-/// Appends the decimal digits of `n`, without the formatting machinery.
+/// Appends the decimal digits of `n`, without the formatting machinery. Amounts and counts fit
+/// in 64 bits, whose division by 10 is a multiplication (a 128-bit one is a library call).
 pub(crate) fn push_integer(out: &mut String, n: u128) {
     let mut digits = [0u8; 40];
-    let (mut i, mut n) = (digits.len(), n);
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
+    let mut i = digits.len();
+    match u64::try_from(n) {
+        Ok(mut n) => loop {
+            i -= 1;
+            digits[i] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        },
+        Err(_) => {
+            let mut n = n;
+            loop {
+                i -= 1;
+                digits[i] = b'0' + (n % 10) as u8;
+                n /= 10;
+                if n == 0 {
+                    break;
+                }
+            }
         }
     }
-    out.extend(digits[i..].iter().map(|&b| b as char));
+    push_ascii(out, &digits[i..]);
+}
+
+/// Appends ASCII bytes (digits, '.', '-') without validating them as UTF-8 again.
+fn push_ascii(out: &mut String, ascii: &[u8]) {
+    debug_assert!(ascii.is_ascii());
+    // SAFETY: every caller passes ASCII bytes, which are valid UTF-8 on their own.
+    unsafe { out.as_mut_vec().extend_from_slice(ascii) }
 }
 
 /// Appends `d` rounded to cents as `-123.45` (never `-0.00`), without the formatting machinery:
 /// posting formats several amounts per claim.
 pub(crate) fn push_money_text(out: &mut String, d: rust_decimal::Decimal) {
-    // Amounts in an 835 have at most two places: scale them to cents directly; round the rest.
-    let m = match d.scale() {
-        0 => d.mantissa() * 100,
-        1 => d.mantissa() * 10,
-        2 => d.mantissa(),
-        _ => {
-            let mut r = d.round_dp(2);
-            r.rescale(2);
-            r.mantissa()
+    out.push_str(MoneyText::new(d).as_str());
+}
+
+/// Money as the ledger stores it ([`money_text`]), held inline: no allocation per amount.
+#[derive(Clone, Copy)]
+pub struct MoneyText {
+    buf: [u8; 40],
+    len: u8,
+}
+
+impl MoneyText {
+    pub fn new(d: rust_decimal::Decimal) -> Self {
+        // Amounts in an 835 have at most two places: scale them to cents directly; round the rest.
+        let m = match d.scale() {
+            0 => d.mantissa() * 100,
+            1 => d.mantissa() * 10,
+            2 => d.mantissa(),
+            _ => {
+                let mut r = d.round_dp(2);
+                r.rescale(2);
+                r.mantissa()
+            }
+        };
+        // Written from the right: two places, the point, the units (at least one digit), the sign.
+        let mut buf = [0u8; 40];
+        let mut i = buf.len();
+        let mut put = |b: u8| {
+            i -= 1;
+            buf[i] = b;
+        };
+        let n = m.unsigned_abs();
+        put(b'0' + (n % 10) as u8);
+        put(b'0' + (n / 10 % 10) as u8);
+        put(b'.');
+        match u64::try_from(n / 100) {
+            // A 64-bit division by 10 is a multiplication; a 128-bit one is a library call.
+            Ok(mut units) => loop {
+                put(b'0' + (units % 10) as u8);
+                units /= 10;
+                if units == 0 {
+                    break;
+                }
+            },
+            Err(_) => {
+                let mut units = n / 100;
+                loop {
+                    put(b'0' + (units % 10) as u8);
+                    units /= 10;
+                    if units == 0 {
+                        break;
+                    }
+                }
+            }
         }
-    };
-    if m == 0 {
-        out.push_str("0.00");
-        return;
+        if m < 0 {
+            put(b'-');
+        }
+        // Left-aligned, so that as_str is a prefix.
+        let len = buf.len() - i;
+        buf.copy_within(i.., 0);
+        MoneyText { buf, len: len as u8 }
     }
-    if m < 0 {
-        out.push('-');
+
+    pub fn as_str(&self) -> &str {
+        let text = &self.buf[..usize::from(self.len)];
+        debug_assert!(text.is_ascii());
+        // SAFETY: `new` writes only ASCII digits, '.' and '-', which are valid UTF-8.
+        unsafe { std::str::from_utf8_unchecked(text) }
     }
-    let m = m.unsigned_abs();
-    let cents = (m % 100) as u8;
-    push_integer(out, m / 100);
-    out.push('.');
-    out.push((b'0' + cents / 10) as char);
-    out.push((b'0' + cents % 10) as char);
+}
+
+impl Default for MoneyText {
+    fn default() -> Self {
+        MoneyText::new(rust_decimal::Decimal::ZERO)
+    }
+}
+
+impl std::ops::Deref for MoneyText {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
 }
 
 #[cfg(test)]
@@ -339,6 +418,9 @@ mod tests {
             "12.355",
             "-12.345",
             "123456789.999",
+            "184467440737095516.15",
+            "184467440737095516.16",
+            "-184467440737095516.16",
             "79228162514264337593543950.335",
             "0.004",
             "1e-28",

@@ -46,7 +46,7 @@ use super::read::{RemitEvent, RemittanceTrailer, read_835};
 use super::{ClaimPayment, Finding, RemitError, RemittanceHeader, ServicePayment};
 use crate::handoff::ChunkSender;
 use crate::ledger::{InPlaceStatement, Ledger, LedgerError, file_seen, now_timestamp, record_file, sha256_file};
-use crate::ledger::{money_text, push_money_text};
+use crate::ledger::{MoneyText, money_text, push_money_text};
 
 /// The processed_files kind of 835 files.
 pub const FILE_KIND: &str = "remit";
@@ -355,12 +355,13 @@ fn read_and_post(
                         let mut boxed = spares.pop().unwrap_or_default();
                         std::mem::swap(c, &mut boxed.payment);
                         boxed.text.write(&boxed.payment);
-                        let ReadClaim { payment, text, billed, matches } = &mut *boxed;
+                        let ReadClaim { payment, text, billed, matches, after } = &mut *boxed;
                         *billed = match &mut lookup {
                             Some((claim, details)) if !payment.pcn.is_empty() => {
                                 match claim_with_lines(claim, &payment.pcn, "pcn").map_err(ledger_err)? {
                                     Some(mut claim) => {
                                         matches.fill(details, &mut claim, payment, text).map_err(ledger_err)?;
+                                        *after = AmountsAfter::of(claim.paid, claim.patient_responsibility, payment);
                                         BilledClaim::Found(claim)
                                     }
                                     None => BilledClaim::Missing,
@@ -556,7 +557,11 @@ mod packed {
         match d {
             Some(d) => {
                 out.push('"');
-                out.push_str(&d.to_string());
+                match u128::try_from(d.mantissa()) {
+                    // A whole count (the usual unit count): its digits, as Display writes them.
+                    Ok(n) if d.scale() == 0 && !d.is_sign_negative() => push_integer(out, n),
+                    _ => out.push_str(&d.to_string()),
+                }
                 out.push('"');
             }
             None => out.push_str("null"),
@@ -746,6 +751,45 @@ struct ReadClaim {
     billed: BilledClaim,
     /// When `billed` is found: its SVCs matched to its billed lines, and the packed column.
     matches: LineMatches,
+    /// When `billed` is found: the claim's net amounts after this payment, from the amounts read.
+    after: AmountsAfter,
+}
+
+/// A claim's net paid amount and patient responsibility after one claim payment, with their
+/// text: a reversal (`CLP02 = 22`) subtracts its amounts whatever sign the payer used.
+#[derive(Default, Clone, Copy)]
+struct AmountsAfter {
+    paid: Decimal,
+    patient_responsibility: Decimal,
+    paid_text: MoneyText,
+    patient_responsibility_text: MoneyText,
+}
+
+impl AmountsAfter {
+    /// After `c`, for a claim at `paid` and `patient_responsibility` before it.
+    fn of(paid: Decimal, patient_responsibility: Decimal, c: &ClaimPayment) -> Self {
+        let signed = |d: Decimal| if c.is_reversal() { -d.abs() } else { d };
+        let paid = paid + signed(c.paid);
+        let patient_responsibility = patient_responsibility + signed(c.patient_responsibility);
+        AmountsAfter {
+            paid,
+            patient_responsibility,
+            paid_text: MoneyText::new(paid),
+            patient_responsibility_text: MoneyText::new(patient_responsibility),
+        }
+    }
+}
+
+/// Who found the claim a claim payment pays, and so what is known of it already.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum FoundBy {
+    /// The reading thread, by CLP01, unchanged since: its lines matched, its amounts after known.
+    Reader,
+    /// The reading thread, by CLP01, but this posting has changed its amounts since: read again
+    /// here for them (its lines, which a posting does not change, stay matched).
+    ReaderThenReread,
+    /// This thread (the fallbacks, an in-memory ledger): lines and amounts to work out here.
+    Poster,
 }
 
 /// A claim payment's SVCs matched to the billed lines of its claim, and its `service_lines`
@@ -1044,15 +1088,7 @@ impl ChangedClaims {
     /// The word and the two bits of `pcn`, from one 64-bit hash (FNV-1a, then a finalizer that
     /// spreads every input bit).
     fn slot(pcn: &str) -> (usize, u64) {
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-        for b in pcn.bytes() {
-            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-        }
-        h ^= h >> 33;
-        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
-        h ^= h >> 33;
-        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-        h ^= h >> 33;
+        let h = fmix64(fnv1a(FNV_OFFSET, pcn.as_bytes()));
         let first = (h >> 40) & 63;
         // A second bit always different from the first.
         let second = (first + 1 + (h >> 46) % 63) & 63;
@@ -1081,15 +1117,53 @@ impl ChangedClaims {
 struct PendingClaimStates {
     states: Vec<ClaimStateUpdate>,
     /// The newest state of each PCN in `states`.
-    latest: HashMap<String, usize>,
+    latest: HashMap<String, usize, std::hash::BuildHasherDefault<PcnHasher>>,
+}
+
+/// FNV-1a over a PCN's bytes, then [`fmix64`]: the pending states are ours, not an attacker's,
+/// and a dozen bytes hash in a few dozen instructions (the default SipHash takes several times
+/// that per claim).
+struct PcnHasher(u64);
+
+impl Default for PcnHasher {
+    fn default() -> Self {
+        PcnHasher(FNV_OFFSET)
+    }
+}
+
+impl std::hash::Hasher for PcnHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        self.0 = fnv1a(self.0, bytes);
+    }
+
+    fn finish(&self) -> u64 {
+        fmix64(self.0)
+    }
+}
+
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+fn fnv1a(mut h: u64, bytes: &[u8]) -> u64 {
+    for &b in bytes {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+/// A finalizer that spreads every input bit over the whole word (MurmurHash3's).
+fn fmix64(mut h: u64) -> u64 {
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^ (h >> 33)
 }
 
 /// A claim's state after one claim payment (a claim_state row).
 struct ClaimStateUpdate {
     pcn: String,
     status: &'static str,
-    paid: Decimal,
-    patient_responsibility: Decimal,
+    after: AmountsAfter,
     payer_claim_number: Option<String>,
 }
 
@@ -1299,24 +1373,24 @@ impl Poster<'_, '_> {
         Ok(())
     }
 
-    /// The claim `c` pays, or why none: the one the reading thread looked up by CLP01 (read again
-    /// when this posting has changed its amounts since), else the fallbacks. True with the claim
-    /// when it is the one the reading thread matched the lines of (billed lines do not change
-    /// while a posting runs).
+    /// The claim `c` pays, or why none, and who found it: the one the reading thread looked up by
+    /// CLP01 (read again when this posting has changed its amounts since), else the fallbacks.
     fn find_claim(
         &mut self,
         c: &ClaimPayment,
         billed: BilledClaim,
-    ) -> Result<(Result<MatchedClaim, String>, bool), LedgerError> {
+    ) -> Result<(Result<MatchedClaim, String>, FoundBy), LedgerError> {
         if !c.pcn.is_empty() {
             let by_pcn = match billed {
-                BilledClaim::Found(claim) if !self.changed.may_contain(&claim.pcn) => Some((claim, true)),
-                BilledClaim::Found(_) => self.claim_with_lines(&c.pcn, "pcn")?.map(|claim| (claim, true)),
+                BilledClaim::Found(claim) if !self.changed.may_contain(&claim.pcn) => Some((claim, FoundBy::Reader)),
+                BilledClaim::Found(_) => {
+                    self.claim_with_lines(&c.pcn, "pcn")?.map(|claim| (claim, FoundBy::ReaderThenReread))
+                }
                 BilledClaim::Missing => None,
-                BilledClaim::NotLooked => self.claim_with_lines(&c.pcn, "pcn")?.map(|claim| (claim, false)),
+                BilledClaim::NotLooked => self.claim_with_lines(&c.pcn, "pcn")?.map(|claim| (claim, FoundBy::Poster)),
             };
-            if let Some((claim, lines_matched)) = by_pcn {
-                return Ok((Ok(claim), lines_matched));
+            if let Some((claim, found_by)) = by_pcn {
+                return Ok((Ok(claim), found_by));
             }
         }
         // The fallbacks read claim states as posted so far (a CLP07 may have come with an earlier CLP).
@@ -1325,7 +1399,7 @@ impl Poster<'_, '_> {
             && let Some(pcn) = self.claim_by_payer_number(number)?
             && let Some(claim) = self.claim_with_lines(&pcn, "payer_claim_number")?
         {
-            return Ok((Ok(claim), false));
+            return Ok((Ok(claim), FoundBy::Poster));
         }
         let ids: Vec<&str> = [c.patient.as_ref(), c.insured.as_ref(), c.corrected_patient.as_ref()]
             .into_iter()
@@ -1334,10 +1408,16 @@ impl Poster<'_, '_> {
             .filter(|id| !id.is_empty())
             .collect();
         let Some(dos) = c.first_date_of_service() else {
-            return Ok((Err("no claim with this CLP01 or CLP07, and no date of service to match on".into()), false));
+            return Ok((
+                Err("no claim with this CLP01 or CLP07, and no date of service to match on".into()),
+                FoundBy::Poster,
+            ));
         };
         if ids.is_empty() {
-            return Ok((Err("no claim with this CLP01 or CLP07, and no patient ID to match on".into()), false));
+            return Ok((
+                Err("no claim with this CLP01 or CLP07, and no patient ID to match on".into()),
+                FoundBy::Poster,
+            ));
         }
         let mut candidates: Vec<String> = Vec::new();
         self.ensure_lookup_index(LookupIndex::FirstDateOfService)?;
@@ -1361,29 +1441,29 @@ impl Poster<'_, '_> {
             0 => {
                 return Ok((
                     Err("no claim with this CLP01, CLP07, or patient + date of service + charge".into()),
-                    false,
+                    FoundBy::Poster,
                 ));
             }
             1 => candidates.remove(0),
-            n => return Ok((Err(format!("{n} claims fit patient + date of service + charge; not guessing")), false)),
+            n => {
+                return Ok((
+                    Err(format!("{n} claims fit patient + date of service + charge; not guessing")),
+                    FoundBy::Poster,
+                ));
+            }
         };
         let claim = self.claim_with_lines(&pcn, "patient_date_charge")?;
-        Ok((claim.ok_or_else(|| "the claim matched is gone".to_string()), false))
+        Ok((claim.ok_or_else(|| "the claim matched is gone".to_string()), FoundBy::Poster))
     }
 
     /// Writes the pending claim states, in PCN order.
     fn write_pending(&mut self) -> Result<(), LedgerError> {
-        let (mut paid, mut pr) = (String::new(), String::new());
         for u in self.pending.drain_in_pcn_order() {
-            paid.clear();
-            push_money_text(&mut paid, u.paid);
-            pr.clear();
-            push_money_text(&mut pr, u.patient_responsibility);
             self.statements.set_claim_state.execute(&[
                 (&u.pcn).into(),
                 u.status.into(),
-                (&paid).into(),
-                (&pr).into(),
+                u.after.paid_text.as_str().into(),
+                u.after.patient_responsibility_text.as_str().into(),
                 u.payer_claim_number.as_deref().into(),
                 (&self.now).into(),
             ])?;
@@ -1433,20 +1513,26 @@ impl Poster<'_, '_> {
             Some(cur) if !cur.skip => (cur.remittance_id, cur.payer_id.clone(), cur.trace.clone(), cur.report_index),
             _ => return Ok(()),
         };
-        let ReadClaim { payment: c, text, billed, matches: read_matches } = read;
+        let ReadClaim { payment: c, text, billed, matches: read_matches, after: read_after } = read;
         let (c, text) = (&*c, &*text);
-        let (mut matched, lines_matched) = self.find_claim(c, std::mem::take(billed))?;
-        if let Ok(m) = &mut matched
-            && self.changed.may_contain(&m.pcn)
-            && let Some(pending) = self.pending.latest(&m.pcn)
-        {
-            m.paid = pending.paid;
-            m.patient_responsibility = pending.patient_responsibility;
-        }
+        let (matched, found_by) = self.find_claim(c, std::mem::take(billed))?;
+        // The claim's net amounts after this payment: the reading thread's when it read them
+        // current, else from the amounts read here or still pending (not yet written).
+        let after = match &matched {
+            Ok(_) if found_by == FoundBy::Reader => Some(*read_after),
+            Ok(m) => Some(match self.pending.latest(&m.pcn) {
+                Some(pending) if self.changed.may_contain(&m.pcn) => {
+                    AmountsAfter::of(pending.after.paid, pending.after.patient_responsibility, c)
+                }
+                _ => AmountsAfter::of(m.paid, m.patient_responsibility, c),
+            }),
+            Err(_) => None,
+        };
+        let mut matched = matched;
         // The SVCs' billed lines, stored with the claim payment in its row: matched by the reading
         // thread for the claim it looked up, here for a claim found otherwise.
         let mut own = std::mem::take(&mut self.matches);
-        let matches = if lines_matched {
+        let matches = if found_by != FoundBy::Poster {
             &*read_matches
         } else {
             match &mut matched {
@@ -1457,7 +1543,6 @@ impl Poster<'_, '_> {
         };
         let (hits, service_lines) = (&matches.hits, &matches.service_lines);
         let reversal = c.is_reversal();
-        let signed = |d: Decimal| if reversal { -d.abs() } else { d };
         let status = text.status_after;
         let (matched_pcn, method) = match &matched {
             Ok(m) => (Some(m.pcn.as_str()), Some(m.method)),
@@ -1465,10 +1550,7 @@ impl Poster<'_, '_> {
         };
         let claim_dos = c.first_date_of_service();
         // The claim's history entry is this row (the view claim_history words it).
-        let paid_after = match &matched {
-            Ok(m) => Some(money_text(m.paid + signed(c.paid))),
-            Err(_) => None,
-        };
+        let paid_after = after.as_ref().map(|a| a.paid_text.as_str());
         let dates = [date_text(c.statement_from), date_text(c.statement_to), date_text(c.received)];
         self.statements.insert_payment.execute(&[
             remittance_id.into(),
@@ -1491,8 +1573,8 @@ impl Poster<'_, '_> {
             (&text.adjustments).into(),
             (&text.remarks).into(),
             service_lines.into(),
-            paid_after.as_ref().map(|_| self.event_seq).into(),
-            paid_after.as_ref().into(),
+            paid_after.map(|_| self.event_seq).into(),
+            paid_after.into(),
         ])?;
         let cp_id = self.tx.last_insert_rowid();
         if let Some(cur) = &mut self.current {
@@ -1524,26 +1606,26 @@ impl Poster<'_, '_> {
         let tr = &mut self.report.transactions[report_index];
         tr.unmatched_lines += unmatched_lines;
         tr.underpayments += underpaid;
-        match matched {
-            Err(reason) => {
-                self.report.transactions[report_index].unmatched_claims += 1;
-                self.unmatched(remittance_id, cp_id, None, &trace, c, None, &reason)?;
-            }
-            Ok(m) => {
+        match (matched, after) {
+            (Ok(m), Some(after)) => {
                 self.report.transactions[report_index].matched_claims += 1;
                 // The claim's state goes to its narrow claim_state row (a window at a time, in
                 // PCN order); its billing row is not written (migration 9).
                 self.changed.insert(&m.pcn);
                 self.pending.push(ClaimStateUpdate {
                     status,
-                    paid: m.paid + signed(c.paid),
-                    patient_responsibility: m.patient_responsibility + signed(c.patient_responsibility),
+                    after,
                     payer_claim_number: c.payer_claim_number.clone(),
                     pcn: m.pcn,
                 });
                 if self.pending.len() >= CLAIM_STATES_PER_WINDOW {
                     self.write_pending()?;
                 }
+            }
+            (Ok(_), None) => unreachable!("a matched claim has its amounts after"),
+            (Err(reason), _) => {
+                self.report.transactions[report_index].unmatched_claims += 1;
+                self.unmatched(remittance_id, cp_id, None, &trace, c, None, &reason)?;
             }
         }
         Ok(())
