@@ -24,6 +24,7 @@
 //! line. [`read_835`] streams one event per claim so a file of any size is read with flat memory;
 //! [`post::post_835`] matches each claim and line to what was billed and posts it.
 
+mod lookup;
 mod model;
 pub mod post;
 mod read;

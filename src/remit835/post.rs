@@ -42,6 +42,7 @@ use rusqlite::{OptionalExtension, Transaction, params};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+use super::lookup::{BilledLine, CLAIM_WITH_LINES_SQL, ClaimsAhead, MatchedClaim, claim_with_lines, decimal};
 use super::read::{RemitEvent, RemittanceTrailer, read_835};
 use super::{ClaimPayment, Finding, RemitError, RemittanceHeader, ServicePayment};
 use crate::handoff::ChunkSender;
@@ -335,8 +336,8 @@ fn read_and_post(
             let mut lookup = match &lookups {
                 Some(conn) => {
                     conn.execute_batch("BEGIN").map_err(sql_err)?;
-                    let claim = conn.prepare(CLAIM_WITH_LINES_SQL).map_err(sql_err)?;
-                    Some((claim, conn.prepare(BILLED_LINE_DETAILS_SQL).map_err(sql_err)?))
+                    let claims = ClaimsAhead::prepare(conn).map_err(sql_err)?;
+                    Some((claims, conn.prepare(BILLED_LINE_DETAILS_SQL).map_err(sql_err)?))
                 }
                 None => None,
             };
@@ -357,8 +358,8 @@ fn read_and_post(
                         boxed.text.write(&boxed.payment);
                         let ReadClaim { payment, text, billed, matches, after } = &mut *boxed;
                         *billed = match &mut lookup {
-                            Some((claim, details)) if !payment.pcn.is_empty() => {
-                                match claim_with_lines(claim, &payment.pcn, "pcn").map_err(ledger_err)? {
+                            Some((claims, details)) if !payment.pcn.is_empty() => {
+                                match claims.find(&payment.pcn).map_err(ledger_err)? {
                                     Some(mut claim) => {
                                         matches.fill(details, &mut claim, payment, text).map_err(ledger_err)?;
                                         *after = AmountsAfter::of(claim.paid, claim.patient_responsibility, payment);
@@ -930,10 +931,6 @@ fn modifiers_equal(billed: &str, sent: &[String]) -> bool {
 }
 
 /// An amount stored in the ledger ([`crate::ledger::stored_decimal`]), as a posting error.
-fn decimal(s: &str) -> Result<Decimal, LedgerError> {
-    crate::ledger::stored_decimal(s).map_err(|_| LedgerError::Corrupt(format!("amount {s:?} is not a decimal")))
-}
-
 fn date_text(d: Option<NaiveDate>) -> Option<crate::dates::DateText> {
     d.map(crate::dates::iso)
 }
@@ -966,25 +963,6 @@ struct Current {
     claim_payment_ids: Option<(i64, i64)>,
 }
 
-struct MatchedClaim {
-    pcn: String,
-    payer_id: String,
-    paid: Decimal,
-    patient_responsibility: Decimal,
-    method: &'static str,
-    lines: Vec<BilledLine>,
-}
-
-struct BilledLine {
-    line_number: i64,
-    control_number: String,
-    code: String,
-    modifiers: String,
-    charge: Decimal,
-    date: Option<NaiveDate>,
-    used: bool,
-}
-
 struct Poster<'a, 't> {
     tx: &'a Transaction<'t>,
     file: String,
@@ -1006,53 +984,6 @@ struct Poster<'a, 't> {
     changed: ChangedClaims,
     /// Claim states worked out but not yet written to claim_state.
     pending: PendingClaimStates,
-}
-
-/// A claim by PCN with its billed lines (line number and REF*6R), one row per line. Its paid amount
-/// and patient responsibility are the view `claims`' (its claim_state row's, else billing's:
-/// migration 9), read here from the tables so that the state row is found once per claim rather
-/// than once per line and column.
-const CLAIM_WITH_LINES_SQL: &str = "SELECT c.pcn, c.payer_id, COALESCE(s.paid_amount, c.paid_amount),
-        COALESCE(s.patient_responsibility, c.patient_responsibility), l.line_number, l.line_control_number
-    FROM billed_claims c
-    LEFT JOIN claim_state s ON s.pcn = c.pcn
-    LEFT JOIN claim_lines l ON l.pcn = c.pcn
-    WHERE c.pcn = ?1 ORDER BY l.line_number";
-
-/// Claim `pcn` with its billed lines ([`CLAIM_WITH_LINES_SQL`] prepared on either connection), or
-/// `None` when it is not in the ledger.
-fn claim_with_lines(
-    stmt: &mut rusqlite::Statement<'_>,
-    pcn: &str,
-    method: &'static str,
-) -> Result<Option<MatchedClaim>, LedgerError> {
-    let mut rows = stmt.query([pcn])?;
-    let mut claim: Option<MatchedClaim> = None;
-    while let Some(r) = rows.next()? {
-        let claim = match &mut claim {
-            Some(claim) => claim,
-            None => claim.insert(MatchedClaim {
-                pcn: r.get(0)?,
-                payer_id: r.get(1)?,
-                paid: decimal(&r.get::<_, String>(2)?)?,
-                patient_responsibility: decimal(&r.get::<_, String>(3)?)?,
-                method,
-                lines: Vec::new(),
-            }),
-        };
-        let Some(line_number) = r.get::<_, Option<i64>>(4)? else { continue };
-        // Code, modifiers, charge and date are read only when an SVC needs them (no REF*6R match).
-        claim.lines.push(BilledLine {
-            line_number,
-            control_number: r.get(5)?,
-            code: String::new(),
-            modifiers: String::new(),
-            charge: Decimal::ZERO,
-            date: None,
-            used: false,
-        });
-    }
-    Ok(claim)
 }
 
 /// The claim a CLP01 names, as the reading thread found it on a connection of its own (which sees
