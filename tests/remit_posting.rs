@@ -385,6 +385,31 @@ fn remit_claim_states_net_across_the_windows_they_are_written_in() {
     assert_eq!(count(&ledger, "SELECT COUNT(*) FROM claims WHERE payer_claim_number = 'PAY' || pcn"), CLAIMS as i64);
 }
 
+/// The reading thread reads each claim as the posting began; a claim the posting matched by
+/// patient + date + charge (not by its CLP01) and that a later CLP of the same file names by its
+/// CLP01 is read again (on a ledger file: the reading thread's lookups take part).
+#[test]
+fn remit_a_claim_matched_by_a_fallback_then_by_its_clp01_in_one_file_nets() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut ledger = Ledger::open(&dir.path().join("ledger.db")).unwrap();
+    common::seed_claims(&mut ledger);
+    post(&mut ledger, "original.835");
+    assert_eq!(claim(&ledger, "CK1005").1, "80.00");
+    // The reversal names no claim we billed (CLP01, and its CLP07 none either).
+    let fixture = std::fs::read_to_string(remit_fixture("reversal-and-correction.835")).unwrap();
+    let file = dir.path().join("fallback-then-clp01.835");
+    std::fs::write(
+        &file,
+        fixture.replace("CLP*CK1005*22*-100.00*-80.00**12*PAYCLM1005*", "CLP*XYZ5*22*-100.00*-80.00**12*PAYXYZ*"),
+    )
+    .unwrap();
+    let report = post_835(&mut ledger, &file, &NoContractRates, &PostOptions::default()).unwrap();
+    assert_eq!(report.transactions[0].matched_claims, 2, "{:?}", report.unmatched);
+    let matched = text(&ledger, "SELECT matched_pcn || ' ' || match_method FROM claim_payments WHERE clp01 = 'XYZ5'");
+    assert_eq!(matched, "CK1005 patient_date_charge");
+    assert_eq!(claim(&ledger, "CK1005"), ("paid".into(), "90.00".into(), "0.00".into()));
+}
+
 /// A claim's updates are written a window at a time; a CLP07 match must still see the payer claim
 /// number an earlier CLP of the same file gave the claim.
 #[test]

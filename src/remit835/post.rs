@@ -57,6 +57,12 @@ pub const FILE_KIND: &str = "remit";
 pub trait ContractRates {
     /// The contracted allowed amount for one unit of `code` (with `modifier`) on `date`, if known.
     fn allowed(&self, payer_id: &str, code: &str, modifier: Option<&str>, date: NaiveDate) -> Option<Decimal>;
+
+    /// True when no rate at all is known: no line can be underpaid, and a posting does not look
+    /// at its paid lines one by one.
+    fn is_empty(&self) -> bool {
+        false
+    }
 }
 
 /// No fee schedule loaded: no underpayment is ever found.
@@ -66,6 +72,10 @@ pub struct NoContractRates;
 impl ContractRates for NoContractRates {
     fn allowed(&self, _: &str, _: &str, _: Option<&str>, _: NaiveDate) -> Option<Decimal> {
         None
+    }
+
+    fn is_empty(&self) -> bool {
+        true
     }
 }
 
@@ -87,12 +97,20 @@ impl ContractRates for ContractRateTable {
         let key = |m: &str| (payer_id.to_string(), code.to_string(), m.to_string());
         modifier.and_then(|m| self.rates.get(&key(m))).or_else(|| self.rates.get(&key(""))).copied()
     }
+
+    fn is_empty(&self) -> bool {
+        self.rates.is_empty()
+    }
 }
 
 /// The practice's imported fee schedule (`claimkit codes import fee-schedule`) is the contract.
 impl ContractRates for crate::codes::FeeSchedule {
     fn allowed(&self, payer_id: &str, code: &str, modifier: Option<&str>, date: NaiveDate) -> Option<Decimal> {
         crate::codes::FeeSchedule::allowed(self, payer_id, code, modifier, date)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 
@@ -268,7 +286,7 @@ pub fn post_835_with_progress(
                         .map_err(|e| ledger_err(e.into()))?,
                     statements: PostingStatements::prepare(&tx).map_err(|e| ledger_err(e.into()))?,
                     matches: LineMatches::default(),
-                    changed: ChangedClaims::new(),
+                    found_otherwise: None,
                     pending: PendingClaimStates::default(),
                 };
                 progress.start("remit", None);
@@ -342,6 +360,7 @@ fn read_and_post(
                 None => None,
             };
             let mut sender = ChunkSender::new(send, EVENTS_PER_CHUNK);
+            let mut clp01s_read = PcnFilter::new();
             let mut spares: Vec<Box<ReadClaim>> = Vec::new();
             read_835(path, input, |event| {
                 let read = match event {
@@ -356,7 +375,8 @@ fn read_and_post(
                         let mut boxed = spares.pop().unwrap_or_default();
                         std::mem::swap(c, &mut boxed.payment);
                         boxed.text.write(&boxed.payment);
-                        let ReadClaim { payment, text, billed, matches, after } = &mut *boxed;
+                        let ReadClaim { payment, text, billed, matches, after, clp01_seen_before } = &mut *boxed;
+                        *clp01_seen_before = clp01s_read.insert_was_present(&payment.pcn);
                         *billed = match &mut lookup {
                             Some((claims, details)) if !payment.pcn.is_empty() => {
                                 match claims.find(&payment.pcn).map_err(ledger_err)? {
@@ -754,6 +774,9 @@ struct ReadClaim {
     matches: LineMatches,
     /// When `billed` is found: the claim's net amounts after this payment, from the amounts read.
     after: AmountsAfter,
+    /// An earlier claim payment of this file may have named the same CLP01 (the reading thread's
+    /// filter of the CLP01s it read): the posting may have changed the claim since it was read.
+    clp01_seen_before: bool,
 }
 
 /// A claim's net paid amount and patient responsibility after one claim payment, with their
@@ -980,8 +1003,10 @@ struct Poster<'a, 't> {
     statements: PostingStatements<'a>,
     /// The line matches of a claim this thread found (reused buffers).
     matches: LineMatches,
-    /// The claims posted to so far, written or pending (their looked-up amounts are stale).
-    changed: ChangedClaims,
+    /// The claims matched so far by anything but their own CLP01 (a fallback, or the in-memory
+    /// ledger's lookups), made on the first such claim: the reading thread's CLP01s read so far
+    /// cover the others.
+    found_otherwise: Option<PcnFilter>,
     /// Claim states worked out but not yet written to claim_state.
     pending: PendingClaimStates,
 }
@@ -999,21 +1024,22 @@ enum BilledClaim {
     Found(MatchedClaim),
 }
 
-/// The PCNs of the claims this posting has posted to, as a Bloom filter of fixed size: a claim the
-/// reading thread looked up before the posting changed it (a reversal and its correction in one
-/// file) is read again on the posting's connection. A false positive costs one more read; memory
-/// stays 1 MiB whatever the file size. Both bits of a PCN are in one 64-bit word (a blocked
-/// filter): one cache line per claim instead of two random ones in a megabyte.
-struct ChangedClaims {
+/// A set of PCNs as a Bloom filter of fixed size (1 MiB whatever the file size): `may_contain` is
+/// false only for a PCN never inserted, and seldom true for one (about one in a thousand at
+/// 100,000 PCNs). Both bits of a PCN are in one 64-bit word (a blocked filter): one cache line per
+/// PCN instead of two random ones in a megabyte. A posting keeps two: the CLP01s the reading thread
+/// has read so far, and the claims the posting thread matched by anything but their own CLP01 (see
+/// `Poster::find_claim`).
+struct PcnFilter {
     words: Vec<u64>,
 }
 
-impl ChangedClaims {
+impl PcnFilter {
     const WORDS: u64 = 1 << 17;
 
     fn new() -> Self {
         // Zeroed pages are mapped when first written: a small posting touches few of them.
-        ChangedClaims { words: vec![0; Self::WORDS as usize] }
+        PcnFilter { words: vec![0; Self::WORDS as usize] }
     }
 
     /// The word and the two bits of `pcn`, from one 64-bit hash (FNV-1a, then a finalizer that
@@ -1029,6 +1055,14 @@ impl ChangedClaims {
     fn insert(&mut self, pcn: &str) {
         let (word, bits) = Self::slot(pcn);
         self.words[word] |= bits;
+    }
+
+    /// Inserts `pcn`; whether it may have been there already (one cache line for both).
+    fn insert_was_present(&mut self, pcn: &str) -> bool {
+        let (word, bits) = Self::slot(pcn);
+        let was = self.words[word] & bits == bits;
+        self.words[word] |= bits;
+        was
     }
 
     /// False only when `pcn` was never inserted.
@@ -1310,10 +1344,17 @@ impl Poster<'_, '_> {
         &mut self,
         c: &ClaimPayment,
         billed: BilledClaim,
+        clp01_seen_before: bool,
     ) -> Result<(Result<MatchedClaim, String>, FoundBy), LedgerError> {
         if !c.pcn.is_empty() {
+            // The claim the reading thread read is as it was when the posting began: current
+            // unless a claim payment posted before this one was matched to it, which named the
+            // same CLP01 or matched it otherwise.
+            let changed = |claim: &MatchedClaim| {
+                clp01_seen_before || self.found_otherwise.as_ref().is_some_and(|f| f.may_contain(&claim.pcn))
+            };
             let by_pcn = match billed {
-                BilledClaim::Found(claim) if !self.changed.may_contain(&claim.pcn) => Some((claim, FoundBy::Reader)),
+                BilledClaim::Found(claim) if !changed(&claim) => Some((claim, FoundBy::Reader)),
                 BilledClaim::Found(_) => {
                     self.claim_with_lines(&c.pcn, "pcn")?.map(|claim| (claim, FoundBy::ReaderThenReread))
                 }
@@ -1444,18 +1485,16 @@ impl Poster<'_, '_> {
             Some(cur) if !cur.skip => (cur.remittance_id, cur.payer_id.clone(), cur.trace.clone(), cur.report_index),
             _ => return Ok(()),
         };
-        let ReadClaim { payment: c, text, billed, matches: read_matches, after: read_after } = read;
+        let ReadClaim { payment: c, text, billed, matches: read_matches, after: read_after, clp01_seen_before } = read;
         let (c, text) = (&*c, &*text);
-        let (matched, found_by) = self.find_claim(c, std::mem::take(billed))?;
+        let (matched, found_by) = self.find_claim(c, std::mem::take(billed), *clp01_seen_before)?;
         // The claim's net amounts after this payment: the reading thread's when it read them
         // current, else from the amounts read here or still pending (not yet written).
         let after = match &matched {
             Ok(_) if found_by == FoundBy::Reader => Some(*read_after),
             Ok(m) => Some(match self.pending.latest(&m.pcn) {
-                Some(pending) if self.changed.may_contain(&m.pcn) => {
-                    AmountsAfter::of(pending.after.paid, pending.after.patient_responsibility, c)
-                }
-                _ => AmountsAfter::of(m.paid, m.patient_responsibility, c),
+                Some(pending) => AmountsAfter::of(pending.after.paid, pending.after.patient_responsibility, c),
+                None => AmountsAfter::of(m.paid, m.patient_responsibility, c),
             }),
             Err(_) => None,
         };
@@ -1479,7 +1518,6 @@ impl Poster<'_, '_> {
             Ok(m) => (Some(m.pcn.as_str()), Some(m.method)),
             Err(_) => (None, None),
         };
-        let claim_dos = c.first_date_of_service();
         // The claim's history entry is this row (the view claim_history words it).
         let paid_after = after.as_ref().map(|a| a.paid_text.as_str());
         let dates = [date_text(c.statement_from), date_text(c.statement_to), date_text(c.received)];
@@ -1514,22 +1552,31 @@ impl Poster<'_, '_> {
         }
         let mut unmatched_lines = 0u64;
         let mut underpaid = 0u64;
-        for (i, (line, hit)) in c.lines.iter().zip(hits).enumerate() {
-            let line_number = hit.map(|(n, _)| n);
-            if hit.is_none() && matched.is_ok() {
-                unmatched_lines += 1;
-                let reason = match &line.line_control_number {
-                    Some(_) => "no billed line with this REF*6R, nor with the same code, modifiers, date and charge",
-                    None => "no billed line with the same code, modifiers, date and charge (no REF*6R sent)",
-                };
-                self.unmatched(remittance_id, cp_id, Some(i + 1), &trace, c, Some((i, line)), reason)?;
-            }
-            if !reversal && line.paid > Decimal::ZERO {
-                let payer = matched.as_ref().map(|m| m.payer_id.as_str()).unwrap_or(&payer_835);
-                let pcn = matched_pcn.unwrap_or(&c.pcn);
-                let at = LineAt { remittance_id, claim_payment_id: cp_id, ordinal: i + 1 };
-                if self.underpayment(at, &trace, payer, pcn, line_number, line, claim_dos)? {
-                    underpaid += 1;
+        // The lines one by one, when one is unmatched or may be underpaid (a claim's lines are
+        // the other thread's memory: most claims are posted without touching them).
+        let look_at_lines =
+            (matched.is_ok() && hits.iter().any(Option::is_none)) || (!reversal && !self.rates.is_empty());
+        if look_at_lines {
+            let claim_dos = c.first_date_of_service();
+            for (i, (line, hit)) in c.lines.iter().zip(hits).enumerate() {
+                let line_number = hit.map(|(n, _)| n);
+                if hit.is_none() && matched.is_ok() {
+                    unmatched_lines += 1;
+                    let reason = match &line.line_control_number {
+                        Some(_) => {
+                            "no billed line with this REF*6R, nor with the same code, modifiers, date and charge"
+                        }
+                        None => "no billed line with the same code, modifiers, date and charge (no REF*6R sent)",
+                    };
+                    self.unmatched(remittance_id, cp_id, Some(i + 1), &trace, c, Some((i, line)), reason)?;
+                }
+                if !reversal && line.paid > Decimal::ZERO {
+                    let payer = matched.as_ref().map(|m| m.payer_id.as_str()).unwrap_or(&payer_835);
+                    let pcn = matched_pcn.unwrap_or(&c.pcn);
+                    let at = LineAt { remittance_id, claim_payment_id: cp_id, ordinal: i + 1 };
+                    if self.underpayment(at, &trace, payer, pcn, line_number, line, claim_dos)? {
+                        underpaid += 1;
+                    }
                 }
             }
         }
@@ -1542,13 +1589,18 @@ impl Poster<'_, '_> {
                 self.report.transactions[report_index].matched_claims += 1;
                 // The claim's state goes to its narrow claim_state row (a window at a time, in
                 // PCN order); its billing row is not written (migration 9).
-                self.changed.insert(&m.pcn);
+                if found_by == FoundBy::Poster {
+                    self.found_otherwise.get_or_insert_with(PcnFilter::new).insert(&m.pcn);
+                }
                 self.pending.push(ClaimStateUpdate {
                     status,
                     after,
                     payer_claim_number: c.payer_claim_number.clone(),
-                    pcn: m.pcn,
+                    pcn: m.pcn.clone(),
                 });
+                // The claim goes back with its box, to be freed by the thread that read it (its
+                // lines are that thread's memory).
+                *billed = BilledClaim::Found(m);
                 if self.pending.len() >= CLAIM_STATES_PER_WINDOW {
                     self.write_pending()?;
                 }
@@ -1779,7 +1831,7 @@ mod tests {
 
     #[test]
     fn changed_claims_always_finds_what_was_inserted_and_seldom_anything_else() {
-        let mut changed = ChangedClaims::new();
+        let mut changed = PcnFilter::new();
         assert!(!changed.may_contain("CKB000000000"));
         let pcn = |n: u32| format!("CKB{n:09}");
         for n in (0..200_000).step_by(2) {
