@@ -154,9 +154,7 @@ fn remit_matches_claims_by_clp01_then_clp07_then_patient_date_and_charge() {
 /// it finds no claim for goes on to the CLP07 and patient lookups the same way.
 #[test]
 fn remit_matches_claims_by_each_method_on_a_ledger_file_too() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut ledger = Ledger::open(&dir.path().join("ledger.db")).unwrap();
-    common::seed_claims(&mut ledger);
+    let (_dir, ledger) = common::seeded_ledger_file();
     assert_claims_matched_by_each_method(ledger);
 }
 
@@ -199,9 +197,7 @@ fn remit_matches_lines_by_ref_6r_then_by_code_modifiers_date_and_charge() {
 /// billed code, modifiers, charge and date on its own connection when a REF*6R matches nothing).
 #[test]
 fn remit_matches_lines_by_each_method_on_a_ledger_file_too() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut ledger = Ledger::open(&dir.path().join("ledger.db")).unwrap();
-    common::seed_claims(&mut ledger);
+    let (_dir, ledger) = common::seeded_ledger_file();
     assert_lines_matched_by_each_method(ledger);
 }
 
@@ -301,9 +297,7 @@ fn remit_reversal_then_correction_in_one_file_nets_to_new_payment() {
 /// just before it, not against the 80.00 that connection still sees.
 #[test]
 fn remit_reversal_then_correction_in_one_file_nets_on_a_ledger_file_too() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut ledger = Ledger::open(&dir.path().join("ledger.db")).unwrap();
-    common::seed_claims(&mut ledger);
+    let (_dir, mut ledger) = common::seeded_ledger_file();
     assert_reversal_then_correction_in_one_file(&mut ledger);
 }
 
@@ -390,9 +384,7 @@ fn remit_claim_states_net_across_the_windows_they_are_written_in() {
 /// CLP01 is read again (on a ledger file: the reading thread's lookups take part).
 #[test]
 fn remit_a_claim_matched_by_a_fallback_then_by_its_clp01_in_one_file_nets() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut ledger = Ledger::open(&dir.path().join("ledger.db")).unwrap();
-    common::seed_claims(&mut ledger);
+    let (dir, mut ledger) = common::seeded_ledger_file();
     post(&mut ledger, "original.835");
     assert_eq!(claim(&ledger, "CK1005").1, "80.00");
     // The reversal names no claim we billed (CLP01, and its CLP07 none either).

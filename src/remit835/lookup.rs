@@ -224,31 +224,37 @@ impl<'c> ClaimsAhead<'c> {
         let (Some(first), Some(last)) = (self.ahead.front(), self.ahead.back()) else { return Ok(()) };
         let (first, last) = (first.pcn.clone(), last.pcn.clone());
         // Both scans are in PCN order, like the claims: one pass each.
-        let mut at = 0;
-        let mut rows = self.states.query([&first, &last])?;
-        while let Some(r) = rows.next()? {
-            let pcn = stored_text(r, 0)?;
-            while at < self.ahead.len() && self.ahead[at].pcn.as_str() < pcn {
-                at += 1;
-            }
-            if let Some(claim) = self.ahead.get_mut(at).filter(|c| c.pcn == pcn) {
-                claim.paid = decimal(stored_text(r, 1)?)?;
-                claim.patient_responsibility = decimal(stored_text(r, 2)?)?;
-            }
-        }
-        let mut at = 0;
-        let mut rows = self.lines.query([&first, &last])?;
-        while let Some(r) = rows.next()? {
-            let pcn = stored_text(r, 0)?;
-            while at < self.ahead.len() && self.ahead[at].pcn.as_str() < pcn {
-                at += 1;
-            }
-            if let Some(claim) = self.ahead.get_mut(at).filter(|c| c.pcn == pcn) {
-                claim.lines.push(BilledLine::new(r.get(1)?, r.get(2)?));
-            }
-        }
+        merge_by_pcn(&mut self.ahead, self.states.query([&first, &last])?, |claim, r| {
+            claim.paid = decimal(stored_text(r, 1)?)?;
+            claim.patient_responsibility = decimal(stored_text(r, 2)?)?;
+            Ok(())
+        })?;
+        merge_by_pcn(&mut self.ahead, self.lines.query([&first, &last])?, |claim, r| {
+            claim.lines.push(BilledLine::new(r.get(1)?, r.get(2)?));
+            Ok(())
+        })?;
         Ok(())
     }
+}
+
+/// Walks `rows` (in PCN order, the PCN in column 0) alongside the claims read ahead, calling
+/// `apply` with the claim of each row's PCN (rows of no such claim are passed over).
+fn merge_by_pcn(
+    ahead: &mut VecDeque<MatchedClaim>,
+    mut rows: rusqlite::Rows<'_>,
+    mut apply: impl FnMut(&mut MatchedClaim, &rusqlite::Row<'_>) -> Result<(), LedgerError>,
+) -> Result<(), LedgerError> {
+    let mut at = 0;
+    while let Some(r) = rows.next()? {
+        let pcn = stored_text(r, 0)?;
+        while at < ahead.len() && ahead[at].pcn.as_str() < pcn {
+            at += 1;
+        }
+        if let Some(claim) = ahead.get_mut(at).filter(|c| c.pcn == pcn) {
+            apply(claim, r)?;
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -79,6 +79,15 @@ pub fn seeded_ledger() -> Ledger {
     ledger
 }
 
+/// The seeded claims in a ledger file (a posting then looks claims up on a second connection);
+/// the directory goes with it.
+pub fn seeded_ledger_file() -> (tempfile::TempDir, Ledger) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut ledger = Ledger::open(&dir.path().join("ledger.db")).unwrap();
+    seed_claims(&mut ledger);
+    (dir, ledger)
+}
+
 /// One text value from the ledger.
 pub fn text(ledger: &Ledger, sql: &str) -> String {
     ledger.conn().query_row(sql, [], |r| r.get::<_, String>(0)).unwrap()
