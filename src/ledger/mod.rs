@@ -314,8 +314,9 @@ pub(crate) fn push_money_text(out: &mut String, d: rust_decimal::Decimal) {
 /// Money as the ledger stores it ([`money_text`]), held inline: no allocation per amount.
 #[derive(Clone, Copy)]
 pub struct MoneyText {
+    /// The text is right-aligned: `buf[start..]`.
     buf: [u8; 40],
-    len: u8,
+    start: u8,
 }
 
 impl MoneyText {
@@ -338,20 +339,13 @@ impl MoneyText {
             i -= 1;
             buf[i] = b;
         };
-        let n = m.unsigned_abs();
-        put(b'0' + (n % 10) as u8);
-        put(b'0' + (n / 10 % 10) as u8);
-        put(b'.');
-        match u64::try_from(n / 100) {
-            // A 64-bit division by 10 is a multiplication; a 128-bit one is a library call.
-            Ok(mut units) => loop {
-                put(b'0' + (units % 10) as u8);
-                units /= 10;
-                if units == 0 {
-                    break;
-                }
-            },
-            Err(_) => {
+        match u64::try_from(m.unsigned_abs()) {
+            // Every real amount: 64-bit divisions by 10 are multiplications (128-bit ones are
+            // library calls).
+            Ok(n) => {
+                put(b'0' + (n % 10) as u8);
+                put(b'0' + (n / 10 % 10) as u8);
+                put(b'.');
                 let mut units = n / 100;
                 loop {
                     put(b'0' + (units % 10) as u8);
@@ -361,18 +355,22 @@ impl MoneyText {
                     }
                 }
             }
+            // Beyond 184 quadrillion: the formatting machinery.
+            Err(_) => {
+                let n = m.unsigned_abs();
+                for b in format!("{}.{:02}", n / 100, n % 100).bytes().rev() {
+                    put(b);
+                }
+            }
         }
         if m < 0 {
             put(b'-');
         }
-        // Left-aligned, so that as_str is a prefix.
-        let len = buf.len() - i;
-        buf.copy_within(i.., 0);
-        MoneyText { buf, len: len as u8 }
+        MoneyText { buf, start: i as u8 }
     }
 
     pub fn as_str(&self) -> &str {
-        let text = &self.buf[..usize::from(self.len)];
+        let text = &self.buf[usize::from(self.start)..];
         debug_assert!(text.is_ascii());
         // SAFETY: `new` writes only ASCII digits, '.' and '-', which are valid UTF-8.
         unsafe { std::str::from_utf8_unchecked(text) }

@@ -178,7 +178,7 @@ impl<'c> ClaimsAhead<'c> {
         // Not read ahead: the 835 went back, or past the run.
         self.ahead.clear();
         if self.ascending < ASCENDING_BEFORE_READING_AHEAD {
-            self.run = FIRST_RUN;
+            (self.run, self.taken, self.passed) = (FIRST_RUN, 0, 0);
             return claim_with_lines(&mut self.one, pcn, "pcn");
         }
         // A run mostly taken doubles the next one; one mostly passed over halves it, down to
@@ -191,8 +191,7 @@ impl<'c> ClaimsAhead<'c> {
             }
         }
         if self.run < 2 {
-            self.ascending = 0;
-            self.run = FIRST_RUN;
+            (self.ascending, self.run, self.taken, self.passed) = (0, FIRST_RUN, 0, 0);
             return claim_with_lines(&mut self.one, pcn, "pcn");
         }
         self.read_ahead(pcn)?;
