@@ -347,6 +347,9 @@ fn read_and_post(
     use std::sync::mpsc::sync_channel;
     let (send, receive) = sync_channel::<Vec<ReadEvent>>(CHUNKS_IN_FLIGHT);
     let (give_back, given_back) = sync_channel::<Vec<Box<ReadClaim>>>(CHUNKS_IN_FLIGHT + 2);
+    // Full hand-overs sent and not yet taken by the posting thread.
+    let hand_overs_waiting = std::sync::atomic::AtomicIsize::new(0);
+    let waiting = &hand_overs_waiting;
     std::thread::scope(|scope| {
         let reader = scope.spawn(move || {
             let ledger_err = |source| RemitError::Ledger { file: path.to_path_buf(), source };
@@ -362,6 +365,7 @@ fn read_and_post(
             let mut sender = ChunkSender::new(send, EVENTS_PER_CHUNK);
             let mut clp01s_read = PcnFilter::new();
             let mut spares: Vec<Box<ReadClaim>> = Vec::new();
+            let mut events_sent = 0usize;
             read_835(path, input, |event| {
                 let read = match event {
                     RemitEvent::Header(h) => ReadEvent::Header(Box::new(h.clone())),
@@ -374,15 +378,22 @@ fn read_and_post(
                         // The claim moves into a spare's box; the spare's parts stay with the reader.
                         let mut boxed = spares.pop().unwrap_or_default();
                         std::mem::swap(c, &mut boxed.payment);
-                        boxed.text.write(&boxed.payment);
-                        let ReadClaim { payment, text, billed, matches, after, clp01_seen_before } = &mut *boxed;
+                        let ReadClaim { payment, text, billed, matches, after, clp01_seen_before, left_to_poster } =
+                            &mut *boxed;
+                        *left_to_poster = leave_to_poster(waiting);
+                        if !*left_to_poster {
+                            text.write(payment);
+                        }
                         *clp01_seen_before = clp01s_read.insert_was_present(&payment.pcn);
                         *billed = match &mut lookup {
                             Some((claims, details)) if !payment.pcn.is_empty() => {
                                 match claims.find(&payment.pcn).map_err(ledger_err)? {
                                     Some(mut claim) => {
-                                        matches.fill(details, &mut claim, payment, text).map_err(ledger_err)?;
-                                        *after = AmountsAfter::of(claim.paid, claim.patient_responsibility, payment);
+                                        if !*left_to_poster {
+                                            matches.fill(details, &mut claim, payment, text).map_err(ledger_err)?;
+                                            *after =
+                                                AmountsAfter::of(claim.paid, claim.patient_responsibility, payment);
+                                        }
                                         BilledClaim::Found(claim)
                                     }
                                     None => BilledClaim::Missing,
@@ -395,6 +406,10 @@ fn read_and_post(
                     RemitEvent::Trailer(t) => ReadEvent::Trailer(Box::new(t.clone())),
                 };
                 if sender.push(read) {
+                    events_sent += 1;
+                    if events_sent.is_multiple_of(EVENTS_PER_CHUNK) {
+                        waiting.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    }
                     Ok(())
                 } else {
                     // The posting side stopped (it reports why).
@@ -412,6 +427,7 @@ fn read_and_post(
         });
         let mut posted = Ok(());
         'chunks: for chunk in receive.iter() {
+            waiting.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
             let mut done = Vec::with_capacity(chunk.len());
             for event in chunk {
                 let result = match event {
@@ -777,6 +793,22 @@ struct ReadClaim {
     /// An earlier claim payment of this file may have named the same CLP01 (the reading thread's
     /// filter of the CLP01s it read): the posting may have changed the claim since it was read.
     clp01_seen_before: bool,
+    /// Left to the posting thread, which was waiting for work: the row's text, the line matches
+    /// and the amounts after (`text`, `matches` and `after` are not written).
+    left_to_poster: bool,
+}
+
+/// Whether the reading thread leaves a claim's text, line matches and amounts to the posting
+/// thread: when the posting thread has taken every hand-over sent and so is about to wait for
+/// the one being filled (the reading thread is the slower: a payer's claims out of PCN order make
+/// its lookups random). Both threads then share that work, each doing it for the claims it gets
+/// to first.
+fn leave_to_poster(hand_overs_waiting: &std::sync::atomic::AtomicIsize) -> bool {
+    #[cfg(test)]
+    if let Some(forced) = tests::forced_left_to_poster() {
+        return forced;
+    }
+    hand_overs_waiting.load(std::sync::atomic::Ordering::Relaxed) <= 0
 }
 
 /// A claim's net paid amount and patient responsibility after one claim payment, with their
@@ -1485,13 +1517,26 @@ impl Poster<'_, '_> {
             Some(cur) if !cur.skip => (cur.remittance_id, cur.payer_id.clone(), cur.trace.clone(), cur.report_index),
             _ => return Ok(()),
         };
-        let ReadClaim { payment: c, text, billed, matches: read_matches, after: read_after, clp01_seen_before } = read;
+        let ReadClaim {
+            payment: c,
+            text,
+            billed,
+            matches: read_matches,
+            after: read_after,
+            clp01_seen_before,
+            left_to_poster,
+        } = read;
+        let by_reader = !*left_to_poster;
+        if !by_reader {
+            text.write(c);
+        }
         let (c, text) = (&*c, &*text);
         let (matched, found_by) = self.find_claim(c, std::mem::take(billed), *clp01_seen_before)?;
         // The claim's net amounts after this payment: the reading thread's when it read them
         // current, else from the amounts read here or still pending (not yet written).
         let after = match &matched {
-            Ok(_) if found_by == FoundBy::Reader => Some(*read_after),
+            Ok(_) if found_by == FoundBy::Reader && by_reader => Some(*read_after),
+            Ok(m) if found_by == FoundBy::Reader => Some(AmountsAfter::of(m.paid, m.patient_responsibility, c)),
             Ok(m) => Some(match self.pending.latest(&m.pcn) {
                 Some(pending) => AmountsAfter::of(pending.after.paid, pending.after.patient_responsibility, c),
                 None => AmountsAfter::of(m.paid, m.patient_responsibility, c),
@@ -1500,9 +1545,9 @@ impl Poster<'_, '_> {
         };
         let mut matched = matched;
         // The SVCs' billed lines, stored with the claim payment in its row: matched by the reading
-        // thread for the claim it looked up, here for a claim found otherwise.
+        // thread for the claim it looked up, here for a claim found otherwise or left to us.
         let mut own = std::mem::take(&mut self.matches);
-        let matches = if found_by != FoundBy::Poster {
+        let matches = if found_by != FoundBy::Poster && by_reader {
             &*read_matches
         } else {
             match &mut matched {
@@ -1736,6 +1781,122 @@ impl Poster<'_, '_> {
 mod tests {
     use super::*;
     use crate::remit835::{ClaimAdjustment, ServicePayment};
+    use std::sync::atomic::{AtomicU8, Ordering};
+
+    /// 0: the reading thread decides ([`leave_to_poster`]); 1: it does the work; 2: it leaves it.
+    static FORCED: AtomicU8 = AtomicU8::new(0);
+
+    pub(super) fn forced_left_to_poster() -> Option<bool> {
+        match FORCED.load(Ordering::Relaxed) {
+            1 => Some(false),
+            2 => Some(true),
+            _ => None,
+        }
+    }
+
+    /// A ledger file with 300 claims (one line each) and an 835 paying them: in PCN order, then
+    /// out of it, one reversed and paid again, one SVC without REF*6R, one CLP01 we never billed.
+    fn ledger_and_835(dir: &Path) -> (Ledger, PathBuf) {
+        let mut ledger = Ledger::open(&dir.join("ledger.db")).unwrap();
+        let tx = ledger.transaction().unwrap();
+        tx.execute(
+            "INSERT INTO encounters (id, payer_id, patient_id, total_charge, line_count, content_hash, encounter_json,
+                 source_format, source_file, source_locator, imported_at, updated_at)
+             VALUES ('E', 'PAYER1', 'P', '10.00', 1, 'h', '{}', 'csv', 'e.csv', '1', 't', 't')",
+            [],
+        )
+        .unwrap();
+        for i in 0..300 {
+            let pcn = format!("W{i:05}");
+            tx.execute(
+                "INSERT INTO billed_claims (pcn, encounter_id, payer_id, responsibility, frequency, encounter_hash,
+                     patient_id, first_dos, last_dos, total_charge, status, submitted_at, updated_at)
+                 VALUES (?1, 'E', 'PAYER1', 'P', '1', 'h', 'P', '2026-11-02', '2026-11-02', '10.00', 'accepted',
+                     't', 't')",
+                [&pcn],
+            )
+            .unwrap();
+            tx.execute(
+                "INSERT INTO claim_lines (pcn, line_number, line_control_number, procedure_code, modifiers, units,
+                     charge, date_of_service) VALUES (?1, 1, ?1 || '-1', '99213', '', '1', '10.00', '2026-11-02')",
+                [&pcn],
+            )
+            .unwrap();
+            if i % 5 == 0 {
+                // Posted to before: the amounts after start from these.
+                tx.execute(
+                    "INSERT INTO claim_state (pcn, status, paid_amount, patient_responsibility, updated_at)
+                     VALUES (?1, 'partially_paid', '3.00', '1.50', 't')",
+                    [&pcn],
+                )
+                .unwrap();
+            }
+        }
+        tx.commit().unwrap();
+        let clp = |pcn: &str, status: &str, sign: &str, paid: &str, ref_6r: bool| {
+            let pr = if paid == "8.00" { "2.00" } else { "1.00" };
+            let ref_6r = if ref_6r { format!("REF*6R*{pcn}-1~") } else { String::new() };
+            format!(
+                "CLP*{pcn}*{status}*{sign}10.00*{sign}{paid}*{sign}{pr}*12*PAY{pcn}*11*1~\
+                 SVC*HC:99213*{sign}10.00*{sign}{paid}**{sign}1~DTM*472*20261102~CAS*PR*1*{sign}{pr}~{ref_6r}"
+            )
+        };
+        let mut body = String::from("LX*1~");
+        for k in 0..300 {
+            let i = if k < 150 { k } else { 150 + (k - 150) * 61 % 150 };
+            body.push_str(&clp(&format!("W{i:05}"), "1", "", "8.00", i != 77));
+        }
+        body.push_str(&clp("W00007", "22", "-", "8.00", true));
+        body.push_str(&clp("W00007", "1", "", "9.00", true));
+        body.push_str(&clp("NOTOURS1", "1", "", "8.00", true));
+        let full = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/remit/paid.835"))
+            .unwrap();
+        let head = &full[..full.find("LX*1~").unwrap()];
+        let st_to_se = head[head.find("ST*835").unwrap()..].matches('~').count() + body.matches('~').count() + 1;
+        let path = dir.join("work.835");
+        std::fs::write(&path, format!("{head}{body}SE*{st_to_se}*0001~GE*1*101~IEA*1*000000101~")).unwrap();
+        (ledger, path)
+    }
+
+    fn rows(ledger: &Ledger, sql: &str) -> Vec<Vec<Option<String>>> {
+        let mut stmt = ledger.conn().prepare(sql).unwrap();
+        let n = stmt.column_count();
+        stmt.query_map([], |r| (0..n).map(|i| r.get::<_, Option<String>>(i)).collect())
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    }
+
+    /// The reading thread does a claim's text, line matches and amounts after, or leaves them to
+    /// the posting thread when that one waits: the ledger ends up the same either way.
+    #[test]
+    fn the_work_left_to_the_posting_thread_posts_the_same_rows() {
+        let mut posted = Vec::new();
+        for forced in [1, 2] {
+            let dir = tempfile::tempdir().unwrap();
+            let (mut ledger, path) = ledger_and_835(dir.path());
+            FORCED.store(forced, Ordering::Relaxed);
+            let report = post_835(&mut ledger, &path, &NoContractRates, &PostOptions::default());
+            FORCED.store(0, Ordering::Relaxed);
+            let report = report.unwrap();
+            assert_eq!(report.transactions[0].matched_claims, 302);
+            assert_eq!(report.unmatched_total, 1);
+            let payments = rows(
+                &ledger,
+                "SELECT clp01, matched_pcn, match_method, status_code, charge, paid, patient_responsibility,
+                    claim_status_after, CAST(segment AS TEXT), adjustments, remark_codes, service_lines, claim_paid_after
+                 FROM claim_payments ORDER BY id",
+            );
+            let states = rows(&ledger, "SELECT pcn, status, paid_amount, patient_responsibility FROM claim_state");
+            posted.push((payments, states));
+        }
+        assert_eq!(posted[0].0.len(), 303);
+        assert!(posted[0].0.iter().any(|r| r[11].as_deref().is_some_and(|l| l.contains("code_date_charge"))));
+        let state = |pcn: &str| posted[0].1.iter().find(|r| r[0].as_deref() == Some(pcn)).unwrap().clone();
+        assert_eq!(state("W00007")[2..], [Some("9.00".into()), Some("1.00".into())]);
+        assert_eq!(state("W00010")[2..], [Some("11.00".into()), Some("3.50".into())]);
+        assert!(posted[0] == posted[1], "the two ways posted different rows");
+    }
 
     fn adj(group: &str, reason: &str, amount: i64) -> ClaimAdjustment {
         ClaimAdjustment { group: group.into(), reason: reason.into(), amount: Decimal::from(amount), quantity: None }
