@@ -334,9 +334,11 @@ const LOOKUP_CACHE_KIB: i64 = -32768;
 
 /// Reads the 835 on a thread of its own while this one posts what was read, so that reading and
 /// posting overlap. With a connection for `lookups`, the reading thread also finds the claim
-/// each CLP01 names (in a read transaction: the ledger as it was when the posting began). Posted
-/// claims go back to the reading thread, which refills them for later claims: their buffers are
-/// reused, and freed by the thread that made them.
+/// each CLP01 names (in a read transaction: the ledger as it was when the posting began), matches
+/// its lines and works out the row's text and the amounts after, unless the posting thread is
+/// waiting for work ([`leave_to_poster`]). Posted claims go back to the reading thread, which
+/// refills them for later claims: their buffers are reused, and freed by the thread that made
+/// them.
 fn read_and_post(
     path: &Path,
     input: BufReader<File>,
