@@ -1799,42 +1799,30 @@ mod tests {
     /// A ledger file with 300 claims (one line each) and an 835 paying them: in PCN order, then
     /// out of it, one reversed and paid again, one SVC without REF*6R, one CLP01 we never billed.
     fn ledger_and_835(dir: &Path) -> (Ledger, PathBuf) {
-        let mut ledger = Ledger::open(&dir.join("ledger.db")).unwrap();
-        let tx = ledger.transaction().unwrap();
-        tx.execute(
-            "INSERT INTO encounters (id, payer_id, patient_id, total_charge, line_count, content_hash, encounter_json,
-                 source_format, source_file, source_locator, imported_at, updated_at)
-             VALUES ('E', 'PAYER1', 'P', '10.00', 1, 'h', '{}', 'csv', 'e.csv', '1', 't', 't')",
-            [],
-        )
-        .unwrap();
-        for i in 0..300 {
-            let pcn = format!("W{i:05}");
-            tx.execute(
-                "INSERT INTO billed_claims (pcn, encounter_id, payer_id, responsibility, frequency, encounter_hash,
+        let ledger = Ledger::open(&dir.join("ledger.db")).unwrap();
+        // Every fifth claim was posted to before: its amounts after start from its state.
+        ledger
+            .conn()
+            .execute_batch(
+                "BEGIN;
+                 INSERT INTO encounters (id, payer_id, patient_id, total_charge, line_count, content_hash,
+                     encounter_json, source_format, source_file, source_locator, imported_at, updated_at)
+                 VALUES ('E', 'PAYER1', 'P', '10.00', 1, 'h', '{}', 'csv', 'e.csv', '1', 't', 't');
+                 CREATE TEMP TABLE n AS WITH RECURSIVE k(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM k WHERE i < 299)
+                     SELECT i, printf('W%05d', i) AS pcn FROM k;
+                 INSERT INTO billed_claims (pcn, encounter_id, payer_id, responsibility, frequency, encounter_hash,
                      patient_id, first_dos, last_dos, total_charge, status, submitted_at, updated_at)
-                 VALUES (?1, 'E', 'PAYER1', 'P', '1', 'h', 'P', '2026-11-02', '2026-11-02', '10.00', 'accepted',
-                     't', 't')",
-                [&pcn],
+                 SELECT pcn, 'E', 'PAYER1', 'P', '1', 'h', 'P', '2026-11-02', '2026-11-02', '10.00', 'accepted',
+                     't', 't' FROM n;
+                 INSERT INTO claim_lines (pcn, line_number, line_control_number, procedure_code, modifiers, units,
+                     charge, date_of_service)
+                 SELECT pcn, 1, pcn || '-1', '99213', '', '1', '10.00', '2026-11-02' FROM n;
+                 INSERT INTO claim_state (pcn, status, paid_amount, patient_responsibility, updated_at)
+                 SELECT pcn, 'partially_paid', '3.00', '1.50', 't' FROM n WHERE i % 5 = 0;
+                 DROP TABLE n;
+                 COMMIT;",
             )
             .unwrap();
-            tx.execute(
-                "INSERT INTO claim_lines (pcn, line_number, line_control_number, procedure_code, modifiers, units,
-                     charge, date_of_service) VALUES (?1, 1, ?1 || '-1', '99213', '', '1', '10.00', '2026-11-02')",
-                [&pcn],
-            )
-            .unwrap();
-            if i % 5 == 0 {
-                // Posted to before: the amounts after start from these.
-                tx.execute(
-                    "INSERT INTO claim_state (pcn, status, paid_amount, patient_responsibility, updated_at)
-                     VALUES (?1, 'partially_paid', '3.00', '1.50', 't')",
-                    [&pcn],
-                )
-                .unwrap();
-            }
-        }
-        tx.commit().unwrap();
         let clp = |pcn: &str, status: &str, sign: &str, paid: &str, ref_6r: bool| {
             let pr = if paid == "8.00" { "2.00" } else { "1.00" };
             let ref_6r = if ref_6r { format!("REF*6R*{pcn}-1~") } else { String::new() };
