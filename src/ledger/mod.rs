@@ -19,6 +19,7 @@ mod control;
 mod in_place;
 mod lock;
 pub mod schema;
+mod wal_flush;
 
 use std::path::{Path, PathBuf};
 
@@ -26,6 +27,7 @@ pub use control::{ControlKind, ControlNumbers, allocate, allocate_envelope};
 pub use in_place::{InPlace, InPlaceStatement};
 pub use lock::LedgerLock;
 use rusqlite::{Connection, OpenFlags};
+pub use wal_flush::{wal_path, with_wal_flushed};
 
 /// Failures of the ledger.
 #[derive(Debug, thiserror::Error)]

@@ -264,6 +264,8 @@ pub fn post_835_with_progress(
     ledger.conn().set_prepared_statement_cache_capacity(64);
     // The reading thread looks up the claim each CLP01 names on a connection of its own.
     let lookups = ledger.open_reader(LOOKUP_CACHE_KIB).map_err(ledger_err)?;
+    // The WAL is written to disk while the posting runs, so that the commit has less to write.
+    let wal = ledger.path().map(crate::ledger::wal_path);
     // Foreign keys are not enforced while a posting writes: every row it inserts references the
     // remittance or claim payment it inserted before, or the claim it matched.
     ledger
@@ -290,7 +292,9 @@ pub fn post_835_with_progress(
                     pending: PendingClaimStates::default(),
                 };
                 progress.start("remit", None);
-                let read = read_and_post(path, input, lookups, &mut poster, progress);
+                let read = crate::ledger::with_wal_flushed(wal.as_deref(), || {
+                    read_and_post(path, input, lookups, &mut poster, progress)
+                });
                 progress.finish();
                 read?;
                 poster.write_pending().map_err(ledger_err)?;
