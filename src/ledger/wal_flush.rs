@@ -4,8 +4,8 @@
 //! spills its pages to the WAL as it goes, but the kernel keeps them in memory until the commit's
 //! fsync, which then writes them all while nothing else runs. [`with_wal_flushed`] has a thread
 //! of its own flush the WAL file (`fdatasync`) every [`FLUSH_EVERY`] meanwhile, so that the
-//! commit finds most of it on disk already: at 100,000 claims its fsync took 0.08-0.09 s instead
-//! of 0.16-0.20 s. Durability is unchanged: the commit still syncs the WAL before it returns;
+//! commit finds most of it on disk already: at 100,000 claims its fsync took 0.08-0.12 s instead
+//! of 0.16-0.22 s. Durability is unchanged: the commit still syncs the WAL before it returns;
 //! these flushes only write earlier what it would write.
 
 use std::path::{Path, PathBuf};
