@@ -271,33 +271,31 @@ pub fn money_text(d: rust_decimal::Decimal) -> String {
     out
 }
 
-/// Appends the decimal digits of `n`, without the formatting machinery. Amounts and counts fit
-/// in 64 bits, whose division by 10 is a multiplication (a 128-bit one is a library call).
+/// Appends the decimal digits of `n`, without the formatting machinery.
 pub(crate) fn push_integer(out: &mut String, n: u128) {
-    let mut digits = [0u8; 40];
-    let mut i = digits.len();
     match u64::try_from(n) {
-        Ok(mut n) => loop {
-            i -= 1;
-            digits[i] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
-                break;
-            }
-        },
-        Err(_) => {
-            let mut n = n;
-            loop {
-                i -= 1;
-                digits[i] = b'0' + (n % 10) as u8;
-                n /= 10;
-                if n == 0 {
-                    break;
-                }
-            }
+        Ok(n) => {
+            let mut digits = [0u8; 20];
+            let start = write_digits(&mut digits, n);
+            push_ascii(out, &digits[start..]);
+        }
+        // Beyond 64 bits (never an amount or a count): the formatting machinery.
+        Err(_) => out.push_str(&n.to_string()),
+    }
+}
+
+/// Writes the decimal digits of `n` at the end of `buf` (20 bytes hold any `u64`) and returns
+/// where they start. 64-bit divisions by 10 are multiplications; 128-bit ones are library calls.
+fn write_digits(buf: &mut [u8], mut n: u64) -> usize {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return i;
         }
     }
-    push_ascii(out, &digits[i..]);
 }
 
 /// Appends ASCII bytes (digits, '.', '-') without validating them as UTF-8 again.
@@ -336,37 +334,26 @@ impl MoneyText {
         };
         // Written from the right: two places, the point, the units (at least one digit), the sign.
         let mut buf = [0u8; 40];
-        let mut i = buf.len();
-        let mut put = |b: u8| {
-            i -= 1;
-            buf[i] = b;
-        };
-        match u64::try_from(m.unsigned_abs()) {
-            // Every real amount: 64-bit divisions by 10 are multiplications (128-bit ones are
-            // library calls).
+        let mut i = match u64::try_from(m.unsigned_abs()) {
+            // Every real amount.
             Ok(n) => {
-                put(b'0' + (n % 10) as u8);
-                put(b'0' + (n / 10 % 10) as u8);
-                put(b'.');
-                let mut units = n / 100;
-                loop {
-                    put(b'0' + (units % 10) as u8);
-                    units /= 10;
-                    if units == 0 {
-                        break;
-                    }
-                }
+                buf[37] = b'.';
+                buf[38] = b'0' + (n / 10 % 10) as u8;
+                buf[39] = b'0' + (n % 10) as u8;
+                write_digits(&mut buf[..37], n / 100)
             }
             // Beyond 184 quadrillion: the formatting machinery.
             Err(_) => {
                 let n = m.unsigned_abs();
-                for b in format!("{}.{:02}", n / 100, n % 100).bytes().rev() {
-                    put(b);
-                }
+                let text = format!("{}.{:02}", n / 100, n % 100);
+                let start = buf.len() - text.len();
+                buf[start..].copy_from_slice(text.as_bytes());
+                start
             }
-        }
+        };
         if m < 0 {
-            put(b'-');
+            i -= 1;
+            buf[i] = b'-';
         }
         MoneyText { buf, start: i as u8 }
     }

@@ -30,12 +30,17 @@ pub fn with_wal_flushed<T>(wal: Option<&Path>, work: impl FnOnce() -> T) -> T {
     let done = AtomicBool::new(false);
     std::thread::scope(|scope| {
         let flusher = scope.spawn(|| {
+            // Opened once it is there (SQLite makes it with the transaction's first write).
+            let mut file = None;
             while !done.load(Ordering::Acquire) {
                 std::thread::park_timeout(FLUSH_EVERY);
                 if done.load(Ordering::Acquire) {
                     break;
                 }
-                if let Ok(file) = std::fs::File::open(wal) {
+                if file.is_none() {
+                    file = std::fs::File::open(wal).ok();
+                }
+                if let Some(file) = &file {
                     let _ = file.sync_data();
                 }
             }

@@ -1537,7 +1537,7 @@ impl Poster<'_, '_> {
             text.write(c);
         }
         let (c, text) = (&*c, &*text);
-        let (matched, found_by) = self.find_claim(c, std::mem::take(billed), *clp01_seen_before)?;
+        let (mut matched, found_by) = self.find_claim(c, std::mem::take(billed), *clp01_seen_before)?;
         // The claim's net amounts after this payment: the reading thread's when it read them
         // current, else from the amounts read here or still pending (not yet written).
         let after = match &matched {
@@ -1549,7 +1549,6 @@ impl Poster<'_, '_> {
             }),
             Err(_) => None,
         };
-        let mut matched = matched;
         // The SVCs' billed lines, stored with the claim payment in its row: matched by the reading
         // thread for the claim it looked up, here for a claim found otherwise or left to us.
         let mut own = std::mem::take(&mut self.matches);
