@@ -427,6 +427,30 @@ fn remit_a_clp07_set_earlier_in_the_same_file_matches_a_later_claim_payment() {
     assert_eq!(claim(&ledger, "CK1005"), ("paid".into(), "10.00".into(), "0.00".into()));
 }
 
+/// Several claims may carry the CLP07 (a replacement claim keeps the payer's number): the latest
+/// submitted wins, then the greater PCN; a claim whose number a posting has since replaced is not
+/// one of them.
+#[test]
+fn remit_a_clp07_shared_by_claims_matches_the_latest_that_still_carries_it() {
+    let mut ledger = seeded_ledger();
+    ledger
+        .conn()
+        .execute_batch(
+            "UPDATE billed_claims SET payer_claim_number = 'PCN-77', submitted_at = '2026-11-12T00:00:00Z'
+                 WHERE pcn IN ('CK1003', 'CK1005');
+             UPDATE billed_claims SET payer_claim_number = 'PCN-77', submitted_at = '2026-11-20T00:00:00Z'
+                 WHERE pcn = 'CK1004';
+             INSERT INTO claim_state (pcn, status, paid_amount, patient_responsibility, payer_claim_number, updated_at)
+                 VALUES ('CK1004', 'paid', '0.00', '0.00', 'PAYCLM1004-OLD', 't');",
+        )
+        .unwrap();
+    // paid.835 names CK1OO2 (a CLP01 we never billed) with CLP07 PCN-77.
+    let report = post(&mut ledger, "paid.835");
+    assert!(report.transactions[0].matched_claims >= 1, "{:?}", report.unmatched);
+    let matched = text(&ledger, "SELECT matched_pcn || ' ' || match_method FROM claim_payments WHERE clp01 = 'CK1OO2'");
+    assert_eq!(matched, "CK1005 payer_claim_number");
+}
+
 #[test]
 fn remit_reversal_then_correction_in_separate_files_nets_to_new_payment() {
     let mut ledger = seeded_ledger();

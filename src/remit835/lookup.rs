@@ -104,6 +104,17 @@ const ASCENDING_BEFORE_READING_AHEAD: u32 = 8;
 const FIRST_RUN: usize = 16;
 const LONGEST_RUN: usize = 128;
 
+/// The three range scans of a run read ahead: the claims from a PCN on, then the states and the
+/// lines of the claims between its first and last PCN (all in their primary key's order).
+pub(super) const READ_AHEAD_SQL: [&str; 3] = [
+    "SELECT pcn, payer_id, paid_amount, patient_responsibility FROM billed_claims
+     WHERE pcn >= ?1 ORDER BY pcn LIMIT ?2",
+    "SELECT pcn, paid_amount, patient_responsibility FROM claim_state
+     WHERE pcn >= ?1 AND pcn <= ?2 ORDER BY pcn",
+    "SELECT pcn, line_number, line_control_number FROM claim_lines
+     WHERE pcn >= ?1 AND pcn <= ?2 ORDER BY pcn, line_number",
+];
+
 /// Finds claims by PCN on a connection of the reading thread, reading ahead while the 835 names
 /// them in PCN order (see the module docs). Memory: at most [`LONGEST_RUN`] claims.
 pub(super) struct ClaimsAhead<'c> {
@@ -130,18 +141,9 @@ impl<'c> ClaimsAhead<'c> {
     pub(super) fn prepare(conn: &'c Connection) -> rusqlite::Result<Self> {
         Ok(ClaimsAhead {
             one: conn.prepare(CLAIM_WITH_LINES_SQL)?,
-            claims: conn.prepare(
-                "SELECT pcn, payer_id, paid_amount, patient_responsibility FROM billed_claims
-                 WHERE pcn >= ?1 ORDER BY pcn LIMIT ?2",
-            )?,
-            states: conn.prepare(
-                "SELECT pcn, paid_amount, patient_responsibility FROM claim_state
-                 WHERE pcn >= ?1 AND pcn <= ?2 ORDER BY pcn",
-            )?,
-            lines: conn.prepare(
-                "SELECT pcn, line_number, line_control_number FROM claim_lines
-                 WHERE pcn >= ?1 AND pcn <= ?2 ORDER BY pcn, line_number",
-            )?,
+            claims: conn.prepare(READ_AHEAD_SQL[0])?,
+            states: conn.prepare(READ_AHEAD_SQL[1])?,
+            lines: conn.prepare(READ_AHEAD_SQL[2])?,
             ahead: VecDeque::new(),
             last: String::new(),
             ascending: 0,
