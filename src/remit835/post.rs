@@ -42,7 +42,10 @@ use rusqlite::{OptionalExtension, Transaction, params};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use super::lookup::{BilledLine, CLAIM_WITH_LINES_SQL, ClaimsAhead, MatchedClaim, claim_with_lines, decimal};
+use super::lookup::{
+    BilledLine, CLAIM_WITH_LINES_SQL, CLAIMS_ON_DATE_SQL, ClaimsAhead, ClaimsByDate, MatchedClaim, claim_with_lines,
+    decimal,
+};
 use super::read::{RemitEvent, RemittanceTrailer, read_835};
 use super::{ClaimPayment, Finding, RemitError, RemittanceHeader, ServicePayment};
 use crate::handoff::ChunkSender;
@@ -290,6 +293,7 @@ pub fn post_835_with_progress(
                     matches: LineMatches::default(),
                     found_otherwise: None,
                     pending: PendingClaimStates::default(),
+                    claims_on_dates: ClaimsByDate::default(),
                 };
                 progress.start("remit", None);
                 let read = crate::ledger::with_wal_flushed(wal.as_deref(), || {
@@ -1047,6 +1051,8 @@ struct Poster<'a, 't> {
     found_otherwise: Option<PcnFilter>,
     /// Claim states worked out but not yet written to claim_state.
     pending: PendingClaimStates,
+    /// The claims of the dates of service the last fallback has looked at.
+    claims_on_dates: ClaimsByDate,
 }
 
 /// The claim a CLP01 names, as the reading thread found it on a connection of its own (which sees
@@ -1225,11 +1231,6 @@ const CLAIMS_BY_PAYER_NUMBER_SQL: &str =
      UNION ALL
      SELECT c.pcn, c.submitted_at FROM claim_state s JOIN claims c ON c.pcn = s.pcn
      WHERE s.payer_claim_number = ?1 AND c.payer_claim_number = ?1";
-
-/// The claims whose first date of service is this one, with what patient + charge matching needs.
-const CLAIMS_ON_DATE_SQL: &str =
-    "SELECT c.pcn, c.total_charge, c.patient_id, json_extract(e.encounter_json, '$.subscriber.member_id')
-     FROM claims c JOIN encounters e ON e.id = c.encounter_id WHERE c.first_dos = ?1";
 
 /// A claim payment, or one of its lines, that matched nothing.
 const INSERT_UNMATCHED_SQL: &str = "INSERT INTO remit_unmatched (remittance_id, claim_payment_id, line_ordinal, kind,
@@ -1456,21 +1457,19 @@ impl Poster<'_, '_> {
                 FoundBy::Poster,
             ));
         }
-        let mut candidates: Vec<String> = Vec::new();
         self.ensure_lookup_index(LookupIndex::FirstDateOfService)?;
-        {
-            let mut stmt = self.tx.prepare_cached(CLAIMS_ON_DATE_SQL)?;
-            let mut rows = stmt.query([dos.to_string()])?;
-            while let Some(r) = rows.next()? {
-                let charge: String = r.get(1)?;
-                let patient: String = r.get(2)?;
-                let member: Option<String> = r.get(3).ok().flatten();
-                let id_fits = ids.iter().any(|id| *id == patient || Some(*id) == member.as_deref());
-                if id_fits && decimal(&charge)? == c.charge.abs() {
-                    candidates.push(r.get(0)?);
-                }
-            }
-        }
+        let tx = self.tx;
+        let mut stmt = tx.prepare_cached(CLAIMS_ON_DATE_SQL)?;
+        let charge = c.charge.abs();
+        let mut candidates: Vec<String> = self
+            .claims_on_dates
+            .on(&mut stmt, dos)?
+            .iter()
+            .filter(|k| {
+                k.charge == charge && ids.iter().any(|id| *id == k.patient_id || Some(*id) == k.member_id.as_deref())
+            })
+            .map(|k| k.pcn.clone())
+            .collect();
         let pcn = match candidates.len() {
             0 => {
                 return Ok((
