@@ -12,6 +12,8 @@
 //! | read835  | an 835 of N claims, read and balanced| claims, MB    |
 //! | remit    | the same 835 posted to the ledger    | claims, MB    |
 //! | remit-scattered | an 835 of the same claims listed out of PCN order, posted | claims, MB |
+//! | remit-fallback | the 835 naming the claims by the payer's own numbers (CLP01s we never billed): each matched by patient + date + charge | claims, MB |
+//! | remit-unmatched | the 835 of `remit` posted to a ledger without its claims: each listed unmatched | claims, MB |
 //!
 //! Every phase runs in its own child process (this binary re-executed with
 //! `--phase NAME --size N --dir D`), after its inputs were written by another child
@@ -29,10 +31,21 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-use generate::Result;
+use generate::{PayerClaimIds, PayerOrder, Result};
 
-const PHASES: &[&str] =
-    &["tokenize", "import", "scrub-rules", "scrub", "build", "scrub-build", "read835", "remit", "remit-scattered"];
+const PHASES: &[&str] = &[
+    "tokenize",
+    "import",
+    "scrub-rules",
+    "scrub",
+    "build",
+    "scrub-build",
+    "read835",
+    "remit",
+    "remit-scattered",
+    "remit-fallback",
+    "remit-unmatched",
+];
 
 /// One phase's figures, as a child prints them on its `RESULT` line.
 #[derive(Debug, Clone)]
@@ -80,14 +93,25 @@ fn prepare(phase: &str, size: u64, dir: &Path) -> Result<()> {
         "scrub" => generate::seed_scrub_ledger(&dir.join("scrub.db"), size),
         "build" => generate::seed_build_ledger(&dir.join("build.db"), size, true),
         "scrub-build" => generate::seed_build_ledger(&dir.join("scrub-build.db"), size, false),
-        "read835" => generate::write_835(&dir.join("remit.835"), size, generate::PayerOrder::Pcn),
-        "remit" | "remit-scattered" => {
-            let order = if phase == "remit" { generate::PayerOrder::Pcn } else { generate::PayerOrder::Scattered };
+        "read835" => generate::write_835(&dir.join("remit.835"), size, PayerOrder::Pcn, PayerClaimIds::Billed),
+        "remit" | "remit-scattered" | "remit-fallback" | "remit-unmatched" => {
+            let (order, ids) = match phase {
+                "remit-scattered" => (PayerOrder::Scattered, PayerClaimIds::Billed),
+                "remit-fallback" => (PayerOrder::Pcn, PayerClaimIds::Payers),
+                _ => (PayerOrder::Pcn, PayerClaimIds::Billed),
+            };
             let file = dir.join(format!("{phase}.835"));
             if !file.exists() {
-                generate::write_835(&file, size, order)?;
+                generate::write_835(&file, size, order, ids)?;
             }
-            generate::seed_remit_ledger(&dir.join(format!("{phase}.db")), size)
+            let db = dir.join(format!("{phase}.db"));
+            if phase == "remit-unmatched" {
+                // A ledger with none of the claims: its schema only.
+                claimkit::ledger::Ledger::open(&db)?;
+                Ok(())
+            } else {
+                generate::seed_remit_ledger(&db, size)
+            }
         }
         other => Err(format!("unknown phase {other}").into()),
     }
@@ -187,16 +211,27 @@ fn run_phase(phase: &str, size: u64, dir: &Path) -> Result<PhaseOutput> {
             })?;
             Ok((claims, "claims", file_len(&path), None))
         }
-        "remit" | "remit-scattered" => {
+        "remit" | "remit-scattered" | "remit-fallback" | "remit-unmatched" => {
             use claimkit::remit835::{NoContractRates, PostOptions, post_835};
             let path = dir.join(format!("{phase}.835"));
             let mut ledger = Ledger::open(&dir.join(format!("{phase}.db")))?;
             let report = post_835(&mut ledger, &path, &NoContractRates, &PostOptions::default())?;
             let matched: u64 = report.transactions.iter().map(|t| t.matched_claims).sum();
-            if matched != size || report.unmatched_total != 0 {
-                return Err(format!("matched {matched} claims of {size}").into());
+            let expected = if phase == "remit-unmatched" { (0, size) } else { (size, 0) };
+            if (matched, report.unmatched_total) != expected {
+                return Err(format!("matched {matched} claims of {size}, {} unmatched", report.unmatched_total).into());
             }
-            Ok((matched, "claims", file_len(&path), None))
+            if phase == "remit-fallback" {
+                let by_fallback: u64 = ledger.conn().query_row(
+                    "SELECT COUNT(*) FROM claim_payments WHERE match_method = 'patient_date_charge'",
+                    [],
+                    |r| r.get(0),
+                )?;
+                if by_fallback != size {
+                    return Err(format!("{by_fallback} of {size} matched by patient + date + charge").into());
+                }
+            }
+            Ok((size, "claims", file_len(&path), None))
         }
         other => Err(format!("unknown phase {other}").into()),
     }

@@ -327,10 +327,25 @@ impl PayerOrder {
     }
 }
 
+/// What a generated 835's CLP01s are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PayerClaimIds {
+    /// Our PCNs, as billed (CLP01 = CLM01, the usual case).
+    Billed,
+    /// The payer's own numbers, which name no billed claim and no payer claim number: each claim
+    /// payment is matched by its patient (member ID) + date of service + charge.
+    Payers,
+}
+
+/// Claim `n`'s date of service: 200 claims a day from 2026-01-01, as a practice bills them.
+fn date_of_service(n: u64) -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 1, 1).expect("a date") + chrono::Days::new(n / 200)
+}
+
 /// An 835 paying the `claims` claims of [`seed_remit_ledger`] (two service lines each,
-/// contractual and patient-responsibility adjustments), listed in `order`, written with
-/// `X12Writer`; it balances.
-pub fn write_835(path: &Path, claims: u64, order: PayerOrder) -> Result<()> {
+/// contractual and patient-responsibility adjustments), listed in `order`, naming them by `ids`,
+/// written with `X12Writer`; it balances.
+pub fn write_835(path: &Path, claims: u64, order: PayerOrder, ids: PayerClaimIds) -> Result<()> {
     let stride = u128::from(order.stride(claims));
     let out = BufWriter::with_capacity(1 << 18, std::fs::File::create(path)?);
     let mut w = X12Writer::new(out).line_breaks(true);
@@ -354,11 +369,16 @@ pub fn write_835(path: &Path, claims: u64, order: PayerOrder) -> Result<()> {
         }
         let n = ((u128::from(i) * stride) % u128::from(claims)) as u64;
         let pcn = pcn(n);
+        let clp01 = match ids {
+            PayerClaimIds::Billed => pcn.clone(),
+            PayerClaimIds::Payers => format!("X{n:011}"),
+        };
         let payer_claim = format!("PAY{n:09}");
         let member = format!("MB{n:09}");
-        w.segment("CLP", &[&pcn, "1", "150.00", "110.00", "20.00", "12", &payer_claim, "11", "1"])?;
+        let dos = date_of_service(n).format("%Y%m%d").to_string();
+        w.segment("CLP", &[&clp01, "1", "150.00", "110.00", "20.00", "12", &payer_claim, "11", "1"])?;
         w.segment("NM1", &["QC", "1", "SYNTHETIC", "PATIENT", "", "", "", "MI", &member])?;
-        w.segment("DTM", &["232", "20261102"])?;
+        w.segment("DTM", &["232", &dos])?;
         for (k, code, charge, paid, co, pr, reason, allowed) in [
             (1, "99213", "100.00", "80.00", "10.00", "10.00", "2", "90.00"),
             (2, "36415", "50.00", "30.00", "10.00", "10.00", "1", "40.00"),
@@ -367,7 +387,7 @@ pub fn write_835(path: &Path, claims: u64, order: PayerOrder) -> Result<()> {
                 "SVC",
                 &[Element::Composite(vec!["HC", code]), charge.into(), paid.into(), "".into(), "1".into()],
             )?;
-            w.segment("DTM", &["472", "20261102"])?;
+            w.segment("DTM", &["472", &dos])?;
             w.segment("CAS", &["CO", "45", co])?;
             w.segment("CAS", &["PR", reason, pr])?;
             w.segment("REF", &["6R", &format!("{pcn}-{k}")])?;
@@ -381,7 +401,8 @@ pub fn write_835(path: &Path, claims: u64, order: PayerOrder) -> Result<()> {
     Ok(())
 }
 
-/// A ledger holding the `claims` accepted claims (two lines each) that [`write_835`] pays.
+/// A ledger holding the `claims` accepted claims (two lines each, 200 claims a day) that
+/// [`write_835`] pays; each encounter carries its subscriber's member ID, as an import stores it.
 pub fn seed_remit_ledger(db: &Path, claims: u64) -> Result<()> {
     let mut ledger = Ledger::open(db)?;
     let tx = ledger.transaction()?;
@@ -389,27 +410,27 @@ pub fn seed_remit_ledger(db: &Path, claims: u64) -> Result<()> {
         let mut enc = tx.prepare_cached(
             "INSERT INTO encounters (id, payer_id, patient_id, first_dos, last_dos, total_charge, line_count,
                 content_hash, encounter_json, source_format, source_file, source_locator, imported_at, updated_at)
-             VALUES (?1, 'PAYER1', ?2, '2026-11-02', '2026-11-02', '150.00', 2, 'h', '{}', 'csv', 'bench.csv',
-                '1', 't', 't')",
+             VALUES (?1, 'PAYER1', ?2, ?3, ?3, '150.00', 2, 'h', ?4, 'csv', 'bench.csv', '1', 't', 't')",
         )?;
         let mut claim = tx.prepare_cached(
             "INSERT INTO billed_claims (pcn, encounter_id, payer_id, responsibility, frequency, encounter_hash,
                 patient_id, first_dos, last_dos, total_charge, status, submitted_at, updated_at)
-             VALUES (?1, ?2, 'PAYER1', 'P', '1', 'h', ?3, '2026-11-02', '2026-11-02', '150.00', 'accepted',
-                '2026-11-10T00:00:00Z', 't')",
+             VALUES (?1, ?2, 'PAYER1', 'P', '1', 'h', ?3, ?4, ?4, '150.00', 'accepted', '2026-11-10T00:00:00Z', 't')",
         )?;
         let mut line = tx.prepare_cached(
             "INSERT INTO claim_lines (pcn, line_number, line_control_number, procedure_code, modifiers, units,
-                charge, date_of_service) VALUES (?1, ?2, ?3, ?4, '', '1', ?5, '2026-11-02')",
+                charge, date_of_service) VALUES (?1, ?2, ?3, ?4, '', '1', ?5, ?6)",
         )?;
         for i in 0..claims {
             let pcn = pcn(i);
             let encounter = format!("E{i}");
             let patient = format!("P{i}");
-            enc.execute(rusqlite::params![encounter, patient])?;
-            claim.execute(rusqlite::params![pcn, encounter, patient])?;
-            line.execute(rusqlite::params![pcn, 1, format!("{pcn}-1"), "99213", "100.00"])?;
-            line.execute(rusqlite::params![pcn, 2, format!("{pcn}-2"), "36415", "50.00"])?;
+            let dos = date_of_service(i).to_string();
+            let json = format!(r#"{{"subscriber":{{"member_id":"MB{i:09}","relationship":"self"}}}}"#);
+            enc.execute(rusqlite::params![encounter, patient, dos, json])?;
+            claim.execute(rusqlite::params![pcn, encounter, patient, dos])?;
+            line.execute(rusqlite::params![pcn, 1, format!("{pcn}-1"), "99213", "100.00", dos])?;
+            line.execute(rusqlite::params![pcn, 2, format!("{pcn}-2"), "36415", "50.00", dos])?;
         }
     }
     tx.commit()?;
