@@ -583,32 +583,29 @@ fn emit(
     // Foreign keys are not enforced while a build records: every row it references is one the
     // same transaction inserts (the batch, the claim of a line or event) or read (the encounter,
     // the claim replaced), and checking them cost two thirds of the recorder's time.
-    let cache_pages: i64 = ledger.conn().query_row("PRAGMA cache_size", [], |r| r.get(0)).unwrap_or(-2000);
-    let temp_store: i64 = ledger.conn().query_row("PRAGMA temp_store", [], |r| r.get(0)).unwrap_or(0);
-    let _ = ledger.conn().pragma_update(None, "cache_size", BUILD_CACHE_KIB);
-    let _ = ledger.conn().pragma_update(None, "temp_store", "MEMORY");
     let mut written: Vec<PathBuf> = Vec::new();
-    let result = ledger.with_foreign_keys_off(|ledger| -> Result<(), BuildError> {
-        // The thread that reads and writes the claims reads on a connection of its own (none for
-        // an in-memory ledger: one thread then does everything).
-        let mut reader = ledger.open_reader(READER_CACHE_KIB)?;
-        let tx = ledger.transaction()?;
-        for (receiver, numbers, plan) in &batches {
-            let batch = BatchTarget { practice, receiver, numbers, opts, at };
-            let reader = reader.as_mut();
-            if let Some(summary) = write_batch(&tx, reader, &batch, plan, &mut written, &mut report.skipped, progress)?
-            {
-                report.batches.push(summary);
+    let result = ledger.with_cache(BUILD_CACHE_KIB, true, |ledger| {
+        ledger.with_foreign_keys_off(|ledger| -> Result<(), BuildError> {
+            // The thread that reads and writes the claims reads on a connection of its own (none for
+            // an in-memory ledger: one thread then does everything).
+            let mut reader = ledger.open_reader(READER_CACHE_KIB)?;
+            let tx = ledger.transaction()?;
+            for (receiver, numbers, plan) in &batches {
+                let batch = BatchTarget { practice, receiver, numbers, opts, at };
+                let reader = reader.as_mut();
+                if let Some(summary) =
+                    write_batch(&tx, reader, &batch, plan, &mut written, &mut report.skipped, progress)?
+                {
+                    report.batches.push(summary);
+                }
             }
-        }
-        crate::ledger::debug_check_foreign_keys(&tx, "a build");
-        if !opts.dry_run {
-            tx.commit().map_err(sql)?;
-        }
-        Ok(())
+            crate::ledger::debug_check_foreign_keys(&tx, "a build");
+            if !opts.dry_run {
+                tx.commit().map_err(sql)?;
+            }
+            Ok(())
+        })
     });
-    let _ = ledger.conn().pragma_update(None, "cache_size", cache_pages);
-    let _ = ledger.conn().pragma_update(None, "temp_store", temp_store);
     if let Ok(Err(e)) = result {
         if !opts.dry_run {
             for path in &written {

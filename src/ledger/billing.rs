@@ -113,14 +113,13 @@ pub struct ClaimEvent<'a> {
     pub source_file: Option<&'a str>,
 }
 
+/// One entry of a claim's history.
+pub(crate) const INSERT_CLAIM_EVENT_SQL: &str = "INSERT INTO claim_events (pcn, at, kind, status_after, amount, detail, source_file) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+
 /// Appends an event to a claim's history.
 pub fn record_claim_event(tx: &Transaction<'_>, event: &ClaimEvent<'_>) -> Result<()> {
     // Cached: posting an 835 records one event per claim, 100,000 in one run.
-    tx.prepare_cached(
-        "INSERT INTO claim_events (pcn, at, kind, status_after, amount, detail, source_file)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    )?
-    .execute(params![
+    tx.prepare_cached(INSERT_CLAIM_EVENT_SQL)?.execute(params![
         event.pcn,
         now_timestamp(),
         event.kind,

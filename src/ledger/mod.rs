@@ -150,6 +150,28 @@ impl Ledger {
         }
     }
 
+    /// Runs `work` with the connection's page cache at `cache_kib` (negative: KiB, as `PRAGMA
+    /// cache_size` takes it) and, with `temp_in_memory`, temporary tables and statement journals in
+    /// memory; then puts back what the connection had. One bulk job (a build, a scrub, a posting,
+    /// an acknowledgment) sizes the cache for the pages it touches, bounded whatever the file size,
+    /// and the next job on the connection (the nightly run does several) starts from its own.
+    /// Settings that cannot be read or changed leave the connection's (they tune, they do not
+    /// decide anything).
+    pub fn with_cache<T>(&mut self, cache_kib: i64, temp_in_memory: bool, work: impl FnOnce(&mut Ledger) -> T) -> T {
+        let cache_pages: i64 = self.conn.query_row("PRAGMA cache_size", [], |r| r.get(0)).unwrap_or(-2000);
+        let temp_store: i64 = self.conn.query_row("PRAGMA temp_store", [], |r| r.get(0)).unwrap_or(0);
+        let _ = self.conn.pragma_update(None, "cache_size", cache_kib);
+        if temp_in_memory {
+            let _ = self.conn.pragma_update(None, "temp_store", "MEMORY");
+        }
+        let done = work(self);
+        let _ = self.conn.pragma_update(None, "cache_size", cache_pages);
+        if temp_in_memory {
+            let _ = self.conn.pragma_update(None, "temp_store", temp_store);
+        }
+        done
+    }
+
     /// The schema version in force.
     pub fn schema_version(&self) -> Result<i64> {
         Ok(self.conn.query_row("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", [], |r| r.get(0))?)
@@ -379,9 +401,45 @@ impl std::ops::Deref for MoneyText {
     }
 }
 
+/// The opcodes of `sql`'s plan that build a temporary B-tree or sorter at every run of the
+/// statement (an IN list of three or more values, UNION, DISTINCT, an ORDER BY no index gives, an
+/// automatic index; in a CHECK constraint too): none belongs in a statement run once per row of a
+/// large file, where it means an allocation of pages per row. Parameters stay unbound: the plan
+/// is the same.
+#[cfg(test)]
+pub(crate) fn temporary_b_trees(conn: &rusqlite::Connection, sql: &str) -> Vec<String> {
+    let mut plan = conn.prepare(&format!("EXPLAIN {sql}")).unwrap();
+    let mut rows = plan.raw_query();
+    let mut found = Vec::new();
+    while let Some(r) = rows.next().unwrap() {
+        let op: String = r.get(1).unwrap();
+        if matches!(op.as_str(), "OpenEphemeral" | "OpenAutoindex" | "SorterOpen") {
+            found.push(op);
+        }
+    }
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bulk_job_cache_is_the_job_s_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ledger = Ledger::open(&dir.path().join("ledger.db")).unwrap();
+        let setting = |ledger: &Ledger, name: &str| -> i64 {
+            ledger.conn().query_row(&format!("PRAGMA {name}"), [], |r| r.get(0)).unwrap()
+        };
+        let before = (setting(&ledger, "cache_size"), setting(&ledger, "temp_store"));
+        let during = ledger.with_cache(-16384, true, |ledger| {
+            (setting(ledger, "cache_size"), setting(ledger, "temp_store"), Err::<(), &str>("failed"))
+        });
+        assert_eq!((during.0, during.1), (-16384, 2));
+        assert_eq!((setting(&ledger, "cache_size"), setting(&ledger, "temp_store")), before);
+        ledger.with_cache(-4096, false, |ledger| assert_eq!(setting(ledger, "temp_store"), before.1));
+        assert_eq!(setting(&ledger, "cache_size"), before.0);
+    }
     use rust_decimal::Decimal;
     use std::str::FromStr;
 

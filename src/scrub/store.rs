@@ -131,15 +131,10 @@ pub fn run_scrub_each(
     // The status rows are narrow, but a first run inserts one per encounter into two B-trees: a
     // bounded page cache a little above the default keeps SQLite from spilling them mid-run.
     // Multi-row INSERTs into tables with foreign keys keep a statement journal: in memory.
-    let cache_pages: i64 = ledger.conn().query_row("PRAGMA cache_size", [], |r| r.get(0)).unwrap_or(-2000);
-    let temp_store: i64 = ledger.conn().query_row("PRAGMA temp_store", [], |r| r.get(0)).unwrap_or(0);
-    let _ = ledger.conn().pragma_update(None, "cache_size", SCRUB_CACHE_KIB);
-    let _ = ledger.conn().pragma_update(None, "temp_store", "MEMORY");
     progress.start("scrub", None);
-    let result = scrub_in_transaction(ledger, options, progress, each);
+    let result =
+        ledger.with_cache(SCRUB_CACHE_KIB, true, |ledger| scrub_in_transaction(ledger, options, progress, each));
     progress.finish();
-    let _ = ledger.conn().pragma_update(None, "cache_size", cache_pages);
-    let _ = ledger.conn().pragma_update(None, "temp_store", temp_store);
     result
 }
 
