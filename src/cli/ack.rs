@@ -53,13 +53,23 @@ pub fn exec(global: &GlobalArgs, args: AckArgs) -> Result<Exit> {
             serde_json::to_writer_pretty(&mut out, &postings)?;
             writeln!(out)?;
         }
-        OutputFormat::Csv | OutputFormat::Html => outcomes(&postings).render(global.format, &mut out)?,
+        OutputFormat::Csv | OutputFormat::Html => outcomes(&postings, usize::MAX).0.render(global.format, &mut out)?,
         OutputFormat::Table if postings.is_empty() => {}
         OutputFormat::Table => {
             summary(&postings).render(OutputFormat::Table, &mut out)?;
-            let rows = outcomes(&postings);
+            let (rows, left_out) = outcomes(&postings, MOST_LISTED_PER_FILE);
             if !rows.is_empty() {
                 rows.with_title("Rejected, moved and unmatched").render(OutputFormat::Table, &mut out)?;
+            }
+            for (p, left_out) in postings.iter().zip(left_out) {
+                if left_out > 0 {
+                    writeln!(
+                        out,
+                        "{}: {left_out} more claims moved or kept (`--format csv` lists every one; \
+                         `claimkit claim show PCN` a claim's history)",
+                        p.file.display()
+                    )?;
+                }
             }
             for p in &postings {
                 for n in &p.notes {
@@ -103,7 +113,14 @@ fn summary(postings: &[AckPosting]) -> Table {
     t
 }
 
-fn outcomes(postings: &[AckPosting]) -> Table {
+/// The terminal table lists at most this many claims per file: every rejected claim and
+/// unmatched item first (a biller acts on those), then claims moved or kept. A 277CA for a large
+/// batch accepts tens of thousands of claims, and the table holds every row to size its columns.
+const MOST_LISTED_PER_FILE: usize = 1000;
+
+/// The claims and unmatched items of each posting, at most `most` per file (rejected and
+/// unmatched first, then in the order acknowledged), and how many of each file's were left out.
+fn outcomes(postings: &[AckPosting], most: usize) -> (Table, Vec<usize>) {
     let mut t = Table::new(&[
         ("file", "File"),
         ("kind", "Kind"),
@@ -111,30 +128,88 @@ fn outcomes(postings: &[AckPosting]) -> Table {
         ("outcome", "Outcome"),
         ("reason", "Reason"),
     ]);
+    let mut left_out = Vec::with_capacity(postings.len());
     for p in postings {
-        for c in &p.claims {
+        let file = p.file.display().to_string();
+        let mut listed = 0usize;
+        let mut list = |t: &mut Table, row: Vec<claimkit::report::Cell>| {
+            if listed < most {
+                t.push(row);
+                listed += 1;
+            }
+        };
+        let claim_row = |c: &claimkit::ack::post::ClaimOutcome| {
             let outcome = if c.status_before == c.status_after {
                 format!("{} (kept)", c.status_after)
             } else {
                 format!("{} -> {}", c.status_before, c.status_after)
             };
-            t.push(vec![
-                p.file.display().to_string().into(),
+            vec![
+                file.clone().into(),
                 c.kind.label().into(),
                 c.pcn.clone().into(),
                 outcome.into(),
                 c.reason.clone().into(),
-            ]);
+            ]
+        };
+        for c in p.claims.iter().filter(|c| c.rejected) {
+            list(&mut t, claim_row(c));
         }
         for u in &p.unmatched {
-            t.push(vec![
-                p.file.display().to_string().into(),
-                u.kind.label().into(),
-                u.reference.clone().into(),
-                "unmatched".into(),
-                u.reason.clone().into(),
-            ]);
+            list(
+                &mut t,
+                vec![
+                    file.clone().into(),
+                    u.kind.label().into(),
+                    u.reference.clone().into(),
+                    "unmatched".into(),
+                    u.reason.clone().into(),
+                ],
+            );
+        }
+        for c in p.claims.iter().filter(|c| !c.rejected) {
+            list(&mut t, claim_row(c));
+        }
+        left_out.push(p.claims.len() + p.unmatched.len() - listed);
+    }
+    (t, left_out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use claimkit::ack::AckKind;
+    use claimkit::ack::post::{ClaimOutcome, Unmatched};
+
+    fn claim(pcn: &str, after: &str, rejected: bool) -> ClaimOutcome {
+        ClaimOutcome {
+            pcn: pcn.into(),
+            kind: AckKind::ClaimAck277,
+            status_before: "submitted".into(),
+            status_after: after.into(),
+            rejected,
+            reason: String::new(),
         }
     }
-    t
+
+    fn references(t: &Table) -> Vec<String> {
+        t.rows().iter().map(|r| r[2].display()).collect()
+    }
+
+    #[test]
+    fn the_terminal_table_lists_what_needs_action_first_and_counts_what_it_leaves_out() {
+        let posting = AckPosting {
+            file: "a.277ca".into(),
+            claims: vec![claim("A", "accepted", false), claim("B", "rejected", true), claim("C", "accepted", false)],
+            unmatched: vec![Unmatched { kind: AckKind::ClaimAck277, reference: "U".into(), reason: String::new() }],
+            ..AckPosting::default()
+        };
+        let postings = [posting.clone(), posting];
+        let (t, left_out) = outcomes(&postings, 2);
+        assert_eq!(references(&t), ["B", "U", "B", "U"]);
+        assert_eq!(left_out, [2, 2]);
+        let (t, left_out) = outcomes(&postings, usize::MAX);
+        assert_eq!(references(&t), ["B", "U", "A", "C", "B", "U", "A", "C"]);
+        assert_eq!(left_out, [0, 0]);
+    }
 }
