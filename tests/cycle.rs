@@ -97,6 +97,16 @@ fn the_demo_runs_the_whole_cycle_to_exact_totals() {
         );
         assert_eq!(row["balanced"], true);
     }
+    // Allowed (the lines' AMT*B6), adjustments by group (claims' and lines' CAS), PLB.
+    for (payer, allowed, co, pr, oa, plb) in [
+        ("MCRB1", "1287.72", "629.78", "326.20", "0.00", "0.00"),
+        ("MCD01", "699.32", "687.43", "285.22", "0.00", "0.00"),
+        ("ACME1", "1617.93", "626.57", "459.03", "0.00", "-1.18"),
+    ] {
+        let row = by_payer(payer);
+        let figures = ["allowed", "adj_co", "adj_pr", "adj_oa", "provider_adjustments"].map(|k| row[k].clone());
+        assert_eq!(figures, [allowed, co, pr, oa, plb], "{payer}");
+    }
     let summary = &doc["reports"]["summary"];
     assert_eq!(figure(summary, "claims"), 38);
     assert_eq!(figure(summary, "billed"), "5988.75");

@@ -40,84 +40,50 @@ pub fn reconciliation_report(conn: &Connection, scope: &ReportScope) -> rusqlite
         ("source_file", "File"),
     ])
     .with_title("Remittances");
-    let mut stmt = conn.prepare_cached(
-        // A remittance's claim payments are an id range (migration 10): `cp.id BETWEEN ... AND
-        // cp.remittance_id = r.id` below.
+    let mut remittances = conn.prepare_cached(
         "SELECT r.id, r.payer_id, r.trace_number, COALESCE(r.payment_date, substr(r.posted_at, 1, 10)), r.method,
                 r.total_paid, r.matched_count, r.unmatched_count, r.balanced, r.source_file,
-                (SELECT COALESCE(group_concat(cp.charge, '|'), '') FROM claim_payments cp
-                    WHERE cp.id BETWEEN r.first_claim_payment_id AND r.last_claim_payment_id
-                      AND cp.remittance_id = r.id),
-                (SELECT COALESCE(group_concat(cp.paid, '|'), '') FROM claim_payments cp
-                    WHERE cp.id BETWEEN r.first_claim_payment_id AND r.last_claim_payment_id
-                      AND cp.remittance_id = r.id),
-                (SELECT COALESCE(group_concat(cp.patient_responsibility, '|'), '') FROM claim_payments cp
-                    WHERE cp.id BETWEEN r.first_claim_payment_id AND r.last_claim_payment_id
-                      AND cp.remittance_id = r.id),
-                (SELECT COALESCE(group_concat(j.value ->> 9, '|'), '')
-                    FROM claim_payments cp, json_each(cp.service_lines) j
-                    WHERE cp.id BETWEEN r.first_claim_payment_id AND r.last_claim_payment_id
-                      AND cp.remittance_id = r.id AND j.value ->> 9 IS NOT NULL),
-                (SELECT COALESCE(group_concat(a.value ->> 0 || '=' || (a.value ->> 2), '|'), '') FROM (
-                    SELECT a.value FROM claim_payments cp, json_each(cp.adjustments) a
-                    WHERE cp.id BETWEEN r.first_claim_payment_id AND r.last_claim_payment_id
-                      AND cp.remittance_id = r.id
-                    UNION ALL
-                    SELECT a.value FROM claim_payments cp, json_each(cp.service_lines) j,
-                        json_each(j.value, '$[17]') a
-                    WHERE cp.id BETWEEN r.first_claim_payment_id AND r.last_claim_payment_id
-                      AND cp.remittance_id = r.id) a),
+                r.first_claim_payment_id, r.last_claim_payment_id,
                 (SELECT COALESCE(group_concat(p.amount, '|'), '') FROM provider_adjustments p WHERE p.remittance_id = r.id)
          FROM remittances r ORDER BY 4, r.id",
     )?;
-    let sum = |list: String| -> rusqlite::Result<Decimal> {
+    let mut payments = conn.prepare_cached(CLAIM_PAYMENT_TOTALS_SQL)?;
+    let sum = |list: &str| -> rusqlite::Result<Decimal> {
         list.split('|').filter(|s| !s.is_empty()).map(money).sum::<rusqlite::Result<Decimal>>()
     };
     let mut by_payer: BTreeMap<String, Decimal> = BTreeMap::new();
-    let rows = stmt.query_map([], |r| {
+    let mut rows = remittances.query([])?;
+    while let Some(r) = rows.next()? {
         let payer: String = r.get(1)?;
         let paid_on = date(&r.get::<_, String>(3)?)?;
-        let mut groups: BTreeMap<String, Decimal> = BTreeMap::new();
-        for pair in r.get::<_, String>(14)?.split('|').filter(|s| !s.is_empty()) {
-            if let Some((g, a)) = pair.split_once('=') {
-                *groups.entry(g.to_string()).or_default() += money(a)?;
-            }
+        if !(scope.covers(paid_on) && scope.includes_payer(&payer)) {
+            continue;
         }
-        let g = |k: &str| Cell::Money(groups.get(k).copied().unwrap_or_default());
+        let totals = ClaimPaymentTotals::of(&mut payments, r.get(0)?, r.get(10)?, r.get(11)?)?;
+        let g = |k: &str| Cell::Money(totals.adjustments.get(k).copied().unwrap_or_default());
         let amount = money(&r.get::<_, String>(5)?)?;
-        Ok((
-            payer.clone(),
-            paid_on,
-            amount,
-            vec![
-                payer.into(),
-                Cell::Text(r.get(2)?),
-                paid_on.into(),
-                Cell::Text(r.get(4)?),
-                amount.into(),
-                Cell::Int(r.get(6)?),
-                Cell::Int(r.get(7)?),
-                sum(r.get(10)?)?.into(),
-                sum(r.get(13)?)?.into(),
-                sum(r.get(11)?)?.into(),
-                sum(r.get(12)?)?.into(),
-                g("CO"),
-                g("PR"),
-                g("OA"),
-                g("PI"),
-                g("CR"),
-                sum(r.get(15)?)?.into(),
-                Cell::Bool(r.get::<_, i64>(8)? != 0),
-                Cell::Text(r.get(9)?),
-            ],
-        ))
-    })?;
-    for row in rows {
-        let (payer, paid_on, amount, cells) = row?;
-        if scope.covers(paid_on) && scope.includes_payer(&payer) {
-            *by_payer.entry(payer).or_default() += amount;
-            t.push(cells);
-        }
+        *by_payer.entry(payer.clone()).or_default() += amount;
+        t.push(vec![
+            payer.into(),
+            Cell::Text(r.get(2)?),
+            paid_on.into(),
+            Cell::Text(r.get(4)?),
+            amount.into(),
+            Cell::Int(r.get(6)?),
+            Cell::Int(r.get(7)?),
+            totals.billed.into(),
+            totals.allowed.into(),
+            totals.paid.into(),
+            totals.patient_responsibility.into(),
+            g("CO"),
+            g("PR"),
+            g("OA"),
+            g("PI"),
+            g("CR"),
+            sum(&r.get::<_, String>(12)?)?.into(),
+            Cell::Bool(r.get::<_, i64>(8)? != 0),
+            Cell::Text(r.get(9)?),
+        ]);
     }
     let chart = Chart { title: "Payments received by payer".into(), bars: by_payer.into_iter().collect(), money: true };
     Ok(Report::new("reconciliation", "Remittance reconciliation", scope.describe()).section(
@@ -125,6 +91,59 @@ pub fn reconciliation_report(conn: &Connection, scope: &ReportScope) -> rusqlite
         t,
         Some(chart),
     ))
+}
+
+/// A remittance's claim payments, one row each: its charge, paid and patient amounts, the allowed
+/// amounts of its lines (AMT*B6, position 9 of a packed line) and every adjustment of the claim
+/// and its lines as `group=amount` (position 17 of a packed line), `|`-separated. A remittance's
+/// claim payments are an id range (migration 10): `?1`..`?2`, kept to remittance `?3`.
+const CLAIM_PAYMENT_TOTALS_SQL: &str = "SELECT cp.charge, cp.paid, cp.patient_responsibility,
+        (SELECT COALESCE(group_concat(j.value ->> 9, '|'), '') FROM json_each(cp.service_lines) j
+         WHERE j.value ->> 9 IS NOT NULL),
+        (SELECT COALESCE(group_concat(a.value ->> 0 || '=' || (a.value ->> 2), '|'), '') FROM (
+            SELECT a.value FROM json_each(cp.adjustments) a
+            UNION ALL
+            SELECT a.value FROM json_each(cp.service_lines) j, json_each(j.value, '$[17]') a) a)
+    FROM claim_payments cp WHERE cp.id BETWEEN ?1 AND ?2 AND cp.remittance_id = ?3";
+
+/// What a remittance's claim payments add up to.
+#[derive(Default)]
+struct ClaimPaymentTotals {
+    billed: Decimal,
+    allowed: Decimal,
+    paid: Decimal,
+    patient_responsibility: Decimal,
+    /// By CAS group (CO, PR, OA, PI, CR), claims' and lines' together.
+    adjustments: BTreeMap<String, Decimal>,
+}
+
+impl ClaimPaymentTotals {
+    /// The totals of remittance `id`'s claim payments (ids `first..=last`; none when it has no range),
+    /// read through `stmt` ([`CLAIM_PAYMENT_TOTALS_SQL`]) in one pass.
+    fn of(
+        stmt: &mut rusqlite::Statement<'_>,
+        id: i64,
+        first: Option<i64>,
+        last: Option<i64>,
+    ) -> rusqlite::Result<Self> {
+        let mut totals = ClaimPaymentTotals::default();
+        let (Some(first), Some(last)) = (first, last) else { return Ok(totals) };
+        let mut rows = stmt.query(rusqlite::params![first, last, id])?;
+        while let Some(r) = rows.next()? {
+            totals.billed += money(&r.get::<_, String>(0)?)?;
+            totals.paid += money(&r.get::<_, String>(1)?)?;
+            totals.patient_responsibility += money(&r.get::<_, String>(2)?)?;
+            for allowed in r.get::<_, String>(3)?.split('|').filter(|s| !s.is_empty()) {
+                totals.allowed += money(allowed)?;
+            }
+            for pair in r.get::<_, String>(4)?.split('|').filter(|s| !s.is_empty()) {
+                if let Some((group, amount)) = pair.split_once('=') {
+                    *totals.adjustments.entry(group.to_string()).or_default() += money(amount)?;
+                }
+            }
+        }
+        Ok(totals)
+    }
 }
 
 /// A denied service line (or a claim denied without lines), with its reasons.
