@@ -14,6 +14,7 @@
 //! | remit-scattered | an 835 of the same claims listed out of PCN order, posted | claims, MB |
 //! | remit-fallback | the 835 naming the claims by the payer's own numbers (CLP01s we never billed): each matched by patient + date + charge | claims, MB |
 //! | remit-unmatched | the 835 of `remit` posted to a ledger without its claims: each listed unmatched | claims, MB |
+//! | codes-ncci | a CMS-layout NCCI PTP file of N edits imported into a fresh ledger | rows, MB |
 //!
 //! Every phase runs in its own child process (this binary re-executed with
 //! `--phase NAME --size N --dir D`), after its inputs were written by another child
@@ -45,6 +46,7 @@ const PHASES: &[&str] = &[
     "remit-scattered",
     "remit-fallback",
     "remit-unmatched",
+    "codes-ncci",
 ];
 
 /// One phase's figures, as a child prints them on its `RESULT` line.
@@ -94,6 +96,7 @@ fn prepare(phase: &str, size: u64, dir: &Path) -> Result<()> {
         "build" => generate::seed_build_ledger(&dir.join("build.db"), size, true),
         "scrub-build" => generate::seed_build_ledger(&dir.join("scrub-build.db"), size, false),
         "read835" => generate::write_835(&dir.join("remit.835"), size, PayerOrder::Pcn, PayerClaimIds::Billed),
+        "codes-ncci" => generate::write_ncci_ptp(&dir.join("ncci-ptp.txt"), size),
         "remit" | "remit-scattered" | "remit-fallback" | "remit-unmatched" => {
             let (order, ids) = match phase {
                 "remit-scattered" => (PayerOrder::Scattered, PayerClaimIds::Billed),
@@ -233,6 +236,18 @@ fn run_phase(phase: &str, size: u64, dir: &Path) -> Result<PhaseOutput> {
             }
             Ok((size, "claims", file_len(&path), None))
         }
+        "codes-ncci" => {
+            use claimkit::codes::ImportKind;
+            let path = dir.join("ncci-ptp.txt");
+            let mut ledger = Ledger::open(&dir.join("codes.db"))?;
+            let tx = ledger.transaction()?;
+            let outcome = claimkit::ledger::codesets::import(&tx, ImportKind::NcciPtp, &path)?;
+            tx.commit()?;
+            if outcome.rows as u64 != size {
+                return Err(format!("imported {} edits of {size}", outcome.rows).into());
+            }
+            Ok((size, "rows", file_len(&path), None))
+        }
         other => Err(format!("unknown phase {other}").into()),
     }
 }
@@ -269,6 +284,7 @@ fn spawn(phase: &str, size: u64, dir: &Path) -> Result<Option<Measure>> {
     let unit = match f.get(6).copied() {
         Some("segments") => "segments",
         Some("lines") => "lines",
+        Some("rows") => "rows",
         _ => "claims",
     };
     Ok(Some(Measure {

@@ -436,3 +436,29 @@ pub fn seed_remit_ledger(db: &Path, claims: u64) -> Result<()> {
     tx.commit()?;
     Ok(())
 }
+
+/// A practitioner NCCI PTP file in the CMS layout (notice and title lines, then tab-separated
+/// edits) of `edits` rows: column 1 codes in runs of 40 column 2 codes, every modifier indicator,
+/// every 50th edit in existence before 1996, synthetic rationales.
+pub fn write_ncci_ptp(path: &Path, edits: u64) -> Result<()> {
+    let mut out = BufWriter::with_capacity(1 << 18, std::fs::File::create(path)?);
+    writeln!(out, "Synthetic edits in the CMS layout (no CPT descriptors).")?;
+    writeln!(out, "Column1/Column2 Edits")?;
+    writeln!(
+        out,
+        "Column 1\tColumn 2\t*=in existence prior to 1996\tEffective Date\tDeletion Date *=no data\t\
+         Modifier 0=not allowed 1=allowed 9=not applicable\tPTP Edit Rationale"
+    )?;
+    for i in 0..edits {
+        let column1 = 10_000 + (i / 40) % 80_000;
+        let column2 = 90_000 + (i * 7_919) % 9_000;
+        let prior = if i % 50 == 0 { "*" } else { "" };
+        let modifier = [0, 1, 9][(i % 3) as usize];
+        writeln!(
+            out,
+            "{column1}\t{column2}\t{prior}\t20210101\t*\t{modifier}\tStandard of care (synthetic rationale)"
+        )?;
+    }
+    out.flush()?;
+    Ok(())
+}

@@ -1,5 +1,7 @@
-//! Parsers for the code-set files users import, one per layout. Each returns typed rows or the
-//! first bad row as `file:line: reason`; nothing is half-parsed.
+//! Parsers for the code-set files users import, one per layout. Each hands its typed rows one at a
+//! time to the caller ([`parse_each`]: the NCCI file has millions, and an import stores them as
+//! they come, in flat memory) or collects them ([`parse`]); the first bad row stops it with
+//! `file:line: reason`, and an import then stores nothing (its transaction rolls back).
 //!
 //! | kind | layout |
 //! |---|---|
@@ -15,7 +17,8 @@
 //! notices, column titles) are skipped; after it every line must be a valid row.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
@@ -125,26 +128,89 @@ impl ImportedRows {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+
+    /// No rows of the kind of file `kind` is.
+    fn empty(kind: ImportKind) -> Self {
+        match kind {
+            ImportKind::Cpt | ImportKind::Hcpcs => ImportedRows::Procedures(Vec::new()),
+            ImportKind::NcciPtp => ImportedRows::Ptp(Vec::new()),
+            ImportKind::Mue => ImportedRows::Mue(Vec::new()),
+            ImportKind::FeeSchedule => ImportedRows::Fees(Vec::new()),
+            ImportKind::Carc | ImportKind::Rarc => ImportedRows::Official(Vec::new()),
+        }
+    }
+
+    fn push(&mut self, row: ImportedRow) {
+        match (self, row) {
+            (ImportedRows::Procedures(v), ImportedRow::Procedure(r)) => v.push(r),
+            (ImportedRows::Ptp(v), ImportedRow::Ptp(r)) => v.push(r),
+            (ImportedRows::Mue(v), ImportedRow::Mue(r)) => v.push(r),
+            (ImportedRows::Fees(v), ImportedRow::Fee(r)) => v.push(r),
+            (ImportedRows::Official(v), ImportedRow::Official(r)) => v.push(r),
+            _ => unreachable!("each parser hands over rows of its own kind"),
+        }
+    }
 }
+
+/// One typed row of a code-set file.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ImportedRow {
+    Procedure(ProcedureEntry),
+    Ptp(PtpRow),
+    Mue(MueLimit),
+    Fee(FeeRow),
+    Official(OfficialCode),
+}
+
+/// Where a parser's rows go: [`ControlFlow::Break`] stops the parse (the caller could not keep
+/// the row: it has its own error).
+pub type RowSink<'a> = dyn FnMut(ImportedRow) -> ControlFlow<()> + 'a;
 
 /// Parses a file of the given kind.
 pub fn parse_file(kind: ImportKind, path: &Path) -> Result<ImportedRows, ImportError> {
-    let file = File::open(path).map_err(|source| ImportError::Io { file: path.to_path_buf(), source })?;
-    parse(kind, path, BufReader::with_capacity(1 << 16, file))
+    parse(kind, path, open(path)?)
 }
 
 /// Parses code-set text; `path` names the source in errors.
 pub fn parse(kind: ImportKind, path: &Path, input: impl BufRead) -> Result<ImportedRows, ImportError> {
-    let mut p = Parser { file: path, line: 0 };
-    let rows = match kind {
-        ImportKind::Cpt => ImportedRows::Procedures(p.procedures(input, false)?),
-        ImportKind::Hcpcs => ImportedRows::Procedures(p.hcpcs(input)?),
-        ImportKind::NcciPtp => ImportedRows::Ptp(p.ptp(input)?),
-        ImportKind::Mue => ImportedRows::Mue(p.mue(input)?),
-        ImportKind::FeeSchedule => ImportedRows::Fees(p.fees(input)?),
-        ImportKind::Carc | ImportKind::Rarc => ImportedRows::Official(p.official(input, kind)?),
+    let mut rows = ImportedRows::empty(kind);
+    parse_each(kind, path, input, &mut |row| {
+        rows.push(row);
+        ControlFlow::Continue(())
+    })?;
+    Ok(rows)
+}
+
+/// Opens a code-set file for [`parse_each`].
+pub fn open(path: &Path) -> Result<BufReader<File>, ImportError> {
+    let file = File::open(path).map_err(|source| ImportError::Io { file: path.to_path_buf(), source })?;
+    Ok(BufReader::with_capacity(1 << 16, file))
+}
+
+/// Parses code-set text row by row, handing each row to `sink` as soon as it is whole; returns
+/// how many it handed over. A file with no row is an error; so is a bad row, after the rows
+/// before it were handed over (an import's transaction then rolls back).
+pub fn parse_each(
+    kind: ImportKind,
+    path: &Path,
+    input: impl BufRead,
+    sink: &mut RowSink<'_>,
+) -> Result<usize, ImportError> {
+    let mut rows = 0usize;
+    let mut counted = |row: ImportedRow| {
+        rows += 1;
+        sink(row)
     };
-    if rows.is_empty() {
+    let mut p = Parser { file: path, line: 0, sink: &mut counted };
+    match kind {
+        ImportKind::Cpt => p.procedures(input, false)?,
+        ImportKind::Hcpcs => p.hcpcs(input)?,
+        ImportKind::NcciPtp => p.ptp(input)?,
+        ImportKind::Mue => p.mue(input)?,
+        ImportKind::FeeSchedule => p.fees(input)?,
+        ImportKind::Carc | ImportKind::Rarc => p.official(input, kind)?,
+    }
+    if rows == 0 {
         return Err(ImportError::File { file: path.to_path_buf(), reason: format!("no {kind} rows found") });
     }
     Ok(rows)
@@ -162,35 +228,74 @@ impl Record {
     }
 }
 
-/// Reads CSV or TSV (TSV when one of the first lines has a tab), skipping blank lines.
-fn delimited(input: impl BufRead, path: &Path) -> Result<Vec<Record>, ImportError> {
-    let mut text = String::new();
-    let mut input = input;
-    input.read_to_string(&mut text).map_err(|source| ImportError::Io { file: path.to_path_buf(), source })?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+/// The first lines of `input` (up to `nonblank` that are not blank), and a reader that reads
+/// them again followed by the rest, a UTF-8 byte-order mark at the start dropped: a layout is
+/// told from its first lines without holding the file.
+fn peek_lines<R: BufRead>(
+    mut input: R,
+    nonblank: usize,
+    path: &Path,
+) -> Result<(Vec<String>, std::io::Chain<std::io::Cursor<Vec<u8>>, R>), ImportError> {
+    let mut head = Vec::new();
+    let mut lines = Vec::new();
+    while lines.iter().filter(|l: &&String| !l.trim().is_empty()).count() < nonblank {
+        let start = head.len();
+        let read = input
+            .read_until(b'\n', &mut head)
+            .map_err(|source| ImportError::Io { file: path.to_path_buf(), source })?;
+        if read == 0 {
+            break;
+        }
+        lines.push(String::from_utf8_lossy(&head[start..]).into_owned());
+    }
+    if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        head.drain(..3);
+    }
+    Ok((lines, std::io::Cursor::new(head).chain(input)))
+}
+
+/// CSV or TSV (TSV when one of the first ten lines that are not blank has a tab), read a record
+/// at a time, blank lines skipped.
+struct Records<R: Read> {
+    reader: csv::Reader<R>,
+    record: csv::StringRecord,
+    path: PathBuf,
+}
+
+/// The records of `input` (see [`Records`]).
+fn delimited(input: impl BufRead, path: &Path) -> Result<Records<impl Read>, ImportError> {
+    let (first, input) = peek_lines(input, 10, path)?;
     // CMS files open with notice lines that have no delimiter: look a little further.
-    let tabbed = text.lines().filter(|l| !l.trim().is_empty()).take(10).any(|l| l.contains('\t'));
+    let tabbed = first.iter().any(|l| l.contains('\t'));
     let delimiter = if tabbed { b'\t' } else { b',' };
-    let mut reader = csv::ReaderBuilder::new()
+    let reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .delimiter(delimiter)
         .quoting(delimiter == b',')
-        .from_reader(text.as_bytes());
-    let mut out = Vec::new();
-    for rec in reader.records() {
-        let rec = rec.map_err(|e| ImportError::Row {
-            file: path.to_path_buf(),
-            line: e.position().map_or(0, |p| p.line()),
-            reason: format!("unreadable row: {e}"),
-        })?;
-        let line = rec.position().map_or(0, |p| p.line());
-        if rec.iter().all(|f| f.trim().is_empty()) {
-            continue;
+        .from_reader(input);
+    Ok(Records { reader, record: csv::StringRecord::new(), path: path.to_path_buf() })
+}
+
+impl<R: Read> Records<R> {
+    /// The next record that is not blank, or `None` at the end.
+    fn next_record(&mut self) -> Result<Option<Record>, ImportError> {
+        loop {
+            let more = self.reader.read_record(&mut self.record).map_err(|e| ImportError::Row {
+                file: self.path.clone(),
+                line: e.position().map_or(0, |p| p.line()),
+                reason: format!("unreadable row: {e}"),
+            })?;
+            if !more {
+                return Ok(None);
+            }
+            if self.record.iter().all(|f| f.trim().is_empty()) {
+                continue;
+            }
+            let line = self.record.position().map_or(0, |p| p.line());
+            return Ok(Some(Record { line, fields: self.record.iter().map(str::to_string).collect() }));
         }
-        out.push(Record { line, fields: rec.iter().map(str::to_string).collect() });
     }
-    Ok(out)
 }
 
 /// A column title reduced to letters and digits: "ACT EFF DT" -> "acteffdt".
@@ -216,12 +321,18 @@ const FROM_NAMES: &[&str] =
 const TO_NAMES: &[&str] =
     &["validto", "termination", "terminationdate", "enddate", "end", "to", "stopdate", "stop", "termdate", "termdt"];
 
-struct Parser<'a> {
+struct Parser<'a, 's> {
     file: &'a Path,
     line: u64,
+    sink: &'s mut RowSink<'s>,
 }
 
-impl Parser<'_> {
+impl Parser<'_, '_> {
+    /// Hands `row` over; false when the caller wants no more.
+    fn emit(&mut self, row: ImportedRow) -> bool {
+        (self.sink)(row).is_continue()
+    }
+
     fn err<T>(&self, reason: impl Into<String>) -> Result<T, ImportError> {
         Err(ImportError::Row { file: self.file.to_path_buf(), line: self.line, reason: reason.into() })
     }
@@ -258,9 +369,9 @@ impl Parser<'_> {
     }
 
     /// CPT (and HCPCS CSV without a RECID column): code, descriptor, dates.
-    fn procedures(&mut self, input: impl BufRead, hcpcs: bool) -> Result<Vec<ProcedureEntry>, ImportError> {
-        let records = delimited(input, self.file)?;
-        let Some(first) = records.first() else { return Ok(Vec::new()) };
+    fn procedures(&mut self, input: impl BufRead, hcpcs: bool) -> Result<(), ImportError> {
+        let mut records = delimited(input, self.file)?;
+        let Some(first) = records.next_record()? else { return Ok(()) };
         let has_header = !first.fields.first().is_some_and(|f| f.bytes().any(|b| b.is_ascii_digit()));
         let (code_i, desc_i, from_i, to_i, recid_i) = if has_header {
             let h = &first.fields;
@@ -276,9 +387,12 @@ impl Parser<'_> {
         } else {
             (Some(0), Some(1), Some(2), Some(3), None)
         };
-        let mut out: Vec<ProcedureEntry> = Vec::new();
-        for rec in records.iter().skip(usize::from(has_header)) {
+        // A code's entry is handed over once the next row shows it has no continuation left.
+        let mut pending: Option<ProcedureEntry> = None;
+        let mut next = if has_header { records.next_record()? } else { Some(first) };
+        while let Some(rec) = next {
             self.line = rec.line;
+            next = records.next_record()?;
             if matches!(rec.get(recid_i), "7" | "8") {
                 continue; // modifier records of the HCPCS file
             }
@@ -290,7 +404,7 @@ impl Parser<'_> {
                 "" | "3" => {}
                 // Continuation of the long description of the code above.
                 "4" => {
-                    if !continue_descriptor(&mut out, code, rec.get(desc_i)) {
+                    if !continue_descriptor(pending.as_mut(), code, rec.get(desc_i)) {
                         return self.err(format!("continuation row for {code} follows no {code} row"));
                     }
                     continue;
@@ -303,29 +417,45 @@ impl Parser<'_> {
             let (valid_from, valid_to) =
                 self.period(self.date("start date", rec.get(from_i))?, self.date("end date", rec.get(to_i))?)?;
             let descriptor = Some(rec.get(desc_i).to_string()).filter(|d| !d.is_empty());
-            out.push(ProcedureEntry { code, descriptor, valid_from, valid_to });
+            let entry = ProcedureEntry { code, descriptor, valid_from, valid_to };
+            if let Some(done) = pending.replace(entry)
+                && !self.emit(ImportedRow::Procedure(done))
+            {
+                return Ok(());
+            }
         }
-        Ok(out)
+        if let Some(done) = pending {
+            self.emit(ImportedRow::Procedure(done));
+        }
+        Ok(())
     }
 
     /// HCPCS: the fixed-width ANWEB text, or CSV.
-    fn hcpcs(&mut self, mut input: impl BufRead) -> Result<Vec<ProcedureEntry>, ImportError> {
-        let mut text = Vec::new();
-        input.read_to_end(&mut text).map_err(|source| ImportError::Io { file: self.file.to_path_buf(), source })?;
-        let first = text.split(|b| *b == b'\n').find(|l| !l.iter().all(u8::is_ascii_whitespace)).unwrap_or(&[]);
+    fn hcpcs(&mut self, input: impl BufRead) -> Result<(), ImportError> {
+        let (first, input) = peek_lines(input, 1, self.file)?;
+        let first = first.iter().find(|l| !l.trim().is_empty()).map_or(&b""[..], |l| l.as_bytes());
         // ANWEB records start with the code, a five-digit sequence number and a record id.
         let fixed = first.len() >= 11
             && first[..5].iter().all(u8::is_ascii_alphanumeric)
             && first[5..10].iter().all(u8::is_ascii_digit)
             && !first.contains(&b',');
         if !fixed {
-            return self.procedures(text.as_slice(), true);
+            return self.procedures(BufReader::new(input), true);
         }
-        let text = String::from_utf8_lossy(&text);
-        let mut out: Vec<ProcedureEntry> = Vec::new();
-        for (i, raw) in text.lines().enumerate() {
-            self.line = i as u64 + 1;
-            let line = raw.trim_end_matches('\r');
+        let mut input = BufReader::new(input);
+        let mut pending: Option<ProcedureEntry> = None;
+        let mut raw = Vec::new();
+        loop {
+            raw.clear();
+            let read = input
+                .read_until(b'\n', &mut raw)
+                .map_err(|source| ImportError::Io { file: self.file.to_path_buf(), source })?;
+            if read == 0 {
+                break;
+            }
+            self.line += 1;
+            let text = String::from_utf8_lossy(&raw);
+            let line = text.trim_end_matches(['\n', '\r']);
             if line.trim().is_empty() {
                 continue;
             }
@@ -342,7 +472,7 @@ impl Parser<'_> {
             match recid {
                 "3" => {}
                 "4" => {
-                    if !continue_descriptor(&mut out, code, long) {
+                    if !continue_descriptor(pending.as_mut(), code, long) {
                         return self.err(format!("continuation record for {code} follows no {code} record"));
                     }
                     continue;
@@ -358,18 +488,25 @@ impl Parser<'_> {
             let terminated = self.date("termination date (columns 286-293)", field(285, 293))?;
             let (valid_from, valid_to) = self.period(added.or(action), terminated)?;
             let descriptor = Some(if long.is_empty() { short } else { long }.to_string()).filter(|d| !d.is_empty());
-            out.push(ProcedureEntry { code, descriptor, valid_from, valid_to });
+            let entry = ProcedureEntry { code, descriptor, valid_from, valid_to };
+            if let Some(done) = pending.replace(entry)
+                && !self.emit(ImportedRow::Procedure(done))
+            {
+                return Ok(());
+            }
         }
-        Ok(out)
+        if let Some(done) = pending {
+            self.emit(ImportedRow::Procedure(done));
+        }
+        Ok(())
     }
 
     /// NCCI PTP: column 1, column 2, prior-1996 flag, effective, deletion, modifier indicator,
     /// rationale.
-    fn ptp(&mut self, input: impl BufRead) -> Result<Vec<PtpRow>, ImportError> {
-        let records = delimited(input, self.file)?;
-        let mut out = Vec::new();
+    fn ptp(&mut self, input: impl BufRead) -> Result<(), ImportError> {
+        let mut records = delimited(input, self.file)?;
         let mut in_data = false;
-        for rec in &records {
+        while let Some(rec) = records.next_record()? {
             self.line = rec.line;
             if !in_data && is_preamble(rec.get(Some(0))) {
                 continue;
@@ -399,21 +536,23 @@ impl Parser<'_> {
                 "9" => 9,
                 other => return self.err(format!("modifier indicator {other:?} is not 0, 1 or 9")),
             };
-            out.push(PtpRow {
+            let row = PtpRow {
                 edit: PtpEdit { column1, column2, modifier_indicator, effective, deletion, prior_1996 },
                 rationale: rec.get(Some(6)).to_string(),
-            });
+            };
+            if !self.emit(ImportedRow::Ptp(row)) {
+                break;
+            }
         }
-        Ok(out)
+        Ok(())
     }
 
     /// MUE: code, MUE value, adjudication indicator ("1 Line Edit"), rationale.
-    fn mue(&mut self, input: impl BufRead) -> Result<Vec<MueLimit>, ImportError> {
-        let records = delimited(input, self.file)?;
-        let mut out: Vec<MueLimit> = Vec::new();
+    fn mue(&mut self, input: impl BufRead) -> Result<(), ImportError> {
+        let mut records = delimited(input, self.file)?;
         let mut seen = std::collections::HashSet::new();
         let mut in_data = false;
-        for rec in &records {
+        while let Some(rec) = records.next_record()? {
             self.line = rec.line;
             if !in_data && is_preamble(rec.get(Some(0))) {
                 continue;
@@ -440,15 +579,18 @@ impl Parser<'_> {
             if !seen.insert(code) {
                 return self.err(format!("{code} appears twice"));
             }
-            out.push(MueLimit { code, units, adjudication_indicator, rationale: rec.get(Some(3)).to_string() });
+            let row = MueLimit { code, units, adjudication_indicator, rationale: rec.get(Some(3)).to_string() };
+            if !self.emit(ImportedRow::Mue(row)) {
+                break;
+            }
         }
-        Ok(out)
+        Ok(())
     }
 
     /// Fee schedule CSV with a header naming its columns.
-    fn fees(&mut self, input: impl BufRead) -> Result<Vec<FeeRow>, ImportError> {
-        let records = delimited(input, self.file)?;
-        let Some(header) = records.first() else { return Ok(Vec::new()) };
+    fn fees(&mut self, input: impl BufRead) -> Result<(), ImportError> {
+        let mut records = delimited(input, self.file)?;
+        let Some(header) = records.next_record()? else { return Ok(()) };
         self.line = header.line;
         let h = &header.fields;
         let payer_i = column(h, &["payerid", "payer", "payercode"]);
@@ -460,8 +602,7 @@ impl Parser<'_> {
         };
         let modifier_i = column(h, &["modifier", "mod"]);
         let (from_i, to_i) = (column(h, FROM_NAMES), column(h, TO_NAMES));
-        let mut out = Vec::new();
-        for rec in records.iter().skip(1) {
+        while let Some(rec) = records.next_record()? {
             self.line = rec.line;
             let payer_id = rec.get(payer_i);
             if payer_id.is_empty() {
@@ -480,15 +621,18 @@ impl Parser<'_> {
             };
             let (valid_from, valid_to) =
                 self.period(self.date("valid_from", rec.get(from_i))?, self.date("valid_to", rec.get(to_i))?)?;
-            out.push(FeeRow { payer_id: payer_id.to_string(), code, modifier, allowed, valid_from, valid_to });
+            let row = FeeRow { payer_id: payer_id.to_string(), code, modifier, allowed, valid_from, valid_to };
+            if !self.emit(ImportedRow::Fee(row)) {
+                break;
+            }
         }
-        Ok(out)
+        Ok(())
     }
 
     /// The official CARC or RARC list.
-    fn official(&mut self, input: impl BufRead, kind: ImportKind) -> Result<Vec<OfficialCode>, ImportError> {
-        let records = delimited(input, self.file)?;
-        let Some(first) = records.first() else { return Ok(Vec::new()) };
+    fn official(&mut self, input: impl BufRead, kind: ImportKind) -> Result<(), ImportError> {
+        let mut records = delimited(input, self.file)?;
+        let Some(first) = records.next_record()? else { return Ok(()) };
         let has_header = !first.fields.first().is_some_and(|f| f.bytes().any(|b| b.is_ascii_digit()));
         let (code_i, desc_i, from_i, to_i) = if has_header {
             let h = &first.fields;
@@ -500,9 +644,10 @@ impl Parser<'_> {
             self.line = first.line;
             return self.err("header must name code and description columns");
         }
-        let mut out = Vec::new();
-        for rec in records.iter().skip(usize::from(has_header)) {
+        let mut next = if has_header { records.next_record()? } else { Some(first) };
+        while let Some(rec) = next {
             self.line = rec.line;
+            next = records.next_record()?;
             let code = rec.get(code_i).to_ascii_uppercase();
             let shaped = match kind {
                 // CARC: 1-3 characters, digits or a letter and digits (1, 45, A1, P12, 253).
@@ -523,9 +668,11 @@ impl Parser<'_> {
             }
             let (valid_from, valid_to) =
                 self.period(self.date("start date", rec.get(from_i))?, self.date("stop date", rec.get(to_i))?)?;
-            out.push(OfficialCode { code, description, valid_from, valid_to });
+            if !self.emit(ImportedRow::Official(OfficialCode { code, description, valid_from, valid_to })) {
+                break;
+            }
         }
-        Ok(out)
+        Ok(())
     }
 }
 
@@ -538,10 +685,10 @@ pub fn parse_date(text: &str) -> Option<NaiveDate> {
         .or_else(|| (t.len() == 8).then(|| NaiveDate::parse_from_str(t, "%Y%m%d").ok()).flatten())
 }
 
-/// A HCPCS record id 4 continues the long description of the code just read: appends `more` to
-/// it. False when the previous entry is not that code.
-fn continue_descriptor(out: &mut [ProcedureEntry], code: ProcedureCode, more: &str) -> bool {
-    match out.last_mut() {
+/// A HCPCS record id 4 continues the long description of the code just read (`previous`):
+/// appends `more` to it. False when the previous entry is not that code.
+fn continue_descriptor(previous: Option<&mut ProcedureEntry>, code: ProcedureCode, more: &str) -> bool {
+    match previous {
         Some(prev) if prev.code == code => {
             let d = prev.descriptor.get_or_insert_with(String::new);
             if !more.is_empty() {
@@ -624,6 +771,61 @@ mod tests {
         let csv = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data/codesets/hcpcs.csv");
         let ImportedRows::Procedures(from_csv) = parse_file(ImportKind::Hcpcs, &csv).unwrap() else { panic!() };
         assert_eq!(from_csv.len(), 5);
+    }
+
+    #[test]
+    fn rows_are_handed_over_as_they_are_read_and_the_caller_may_stop() {
+        let text = "Column 1\tColumn 2\t*\tEffective\tDeletion\tModifier\tRationale\n\
+                    20610\t99213\t\t20210101\t*\t1\ta\n\
+                    20610\t99214\t\t20210101\t*\t0\tb\n\
+                    20610\t99215\t\t20210101\t*\t9\tc\n\
+                    20610\t99216\t\t20210101\t*\t7\td\n";
+        let mut seen = Vec::new();
+        let err = parse_each(ImportKind::NcciPtp, Path::new("t.txt"), text.as_bytes(), &mut |row| {
+            let ImportedRow::Ptp(r) = row else { panic!() };
+            seen.push(r.rationale);
+            ControlFlow::Continue(())
+        })
+        .unwrap_err()
+        .to_string();
+        // The three good rows went over before the bad one stopped the parse.
+        assert_eq!(seen, ["a", "b", "c"]);
+        assert!(err.starts_with("t.txt:5: modifier indicator \"7\""), "{err}");
+        let mut taken = 0;
+        let handed = parse_each(ImportKind::NcciPtp, Path::new("t.txt"), text.as_bytes(), &mut |_| {
+            taken += 1;
+            if taken == 2 { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
+        })
+        .unwrap();
+        assert_eq!((taken, handed), (2, 2));
+    }
+
+    #[test]
+    fn a_byte_order_mark_and_notice_lines_before_the_data_are_passed_over() {
+        let carc = "\u{feff}code,description\n45,Charge exceeds fee schedule (synthetic)\n";
+        let ImportedRows::Official(rows) = run(ImportKind::Carc, carc).unwrap() else { panic!() };
+        assert_eq!(rows[0].code, "45");
+        // Tabs are looked for in the first ten lines that are not blank: a tab first on the
+        // eleventh is not seen, and the line, read as CSV, is one long field (a notice line).
+        let late_tab = format!("{}20610\t99213\t\t20210101\t*\t1\tx\n", "notice line\n\n".repeat(10));
+        let err = run(ImportKind::NcciPtp, &late_tab).unwrap_err().to_string();
+        assert!(err.contains("no ncci-ptp rows found"), "{err}");
+        let early_tab = format!("{}20610\t99213\t\t20210101\t*\t1\tx\n", "notice line\n\n".repeat(9));
+        assert_eq!(run(ImportKind::NcciPtp, &early_tab).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_hcpcs_continuation_extends_the_entry_before_it_is_handed_over() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data/codesets/hcpcs-anweb.txt");
+        let mut handed = Vec::new();
+        parse_each(ImportKind::Hcpcs, &path, open(&path).unwrap(), &mut |row| {
+            let ImportedRow::Procedure(p) = row else { panic!() };
+            handed.push(p);
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+        let awv = handed.iter().find(|r| r.code.as_str() == "G0439").unwrap();
+        assert!(awv.descriptor.as_deref().unwrap().ends_with("(synthetic wording, continued)"));
     }
 
     #[test]

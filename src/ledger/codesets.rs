@@ -11,6 +11,7 @@
 //! claimkit codes import ncci-ptp PTP-practitioner-2026q1.txt   -> already in force, nothing changed
 //! ```
 
+use std::ops::ControlFlow;
 use std::path::Path;
 
 use chrono::NaiveDate;
@@ -18,9 +19,10 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use rust_decimal::Decimal;
 
 use super::{LedgerError, now_timestamp};
+use crate::codes::import::ImportedRow;
 use crate::codes::{
-    self, FeeRow, FeeSchedule, ImportError, ImportKind, ImportedCodeSets, ImportedRows, MueLimit, MueTable,
-    NcciPtpTable, OfficialCode, OfficialCodeList, ProcedureCode, ProcedureEntry, ProcedureTable, PtpEdit, PtpRow,
+    self, FeeRow, FeeSchedule, ImportError, ImportKind, ImportedCodeSets, MueLimit, MueTable, NcciPtpTable,
+    OfficialCode, OfficialCodeList, ProcedureCode, ProcedureEntry, ProcedureTable, PtpEdit, PtpRow,
 };
 
 /// Why an import failed. `Import` is the file's fault (exit 3); `Ledger` is ours.
@@ -116,8 +118,22 @@ pub fn import(tx: &Transaction<'_>, kind: ImportKind, path: &Path) -> Result<Imp
             status: ImportStatus::AlreadyInForce { since: prev.imported_at.clone() },
         });
     }
-    let rows = codes::import::parse_file(kind, path)?;
-    replace_rows(tx, kind, &rows)?;
+    // The rows go to the table as they are parsed (the NCCI file has millions): a bad row stops
+    // the parse with its error, and the caller's transaction then rolls back.
+    let mut writer = RowWriter::replacing(tx, kind)?;
+    let mut failed: Option<LedgerError> = None;
+    let parsed =
+        codes::import::parse_each(kind, path, codes::import::open(path)?, &mut |row| match writer.insert(row) {
+            Ok(()) => ControlFlow::Continue(()),
+            Err(e) => {
+                failed = Some(e);
+                ControlFlow::Break(())
+            }
+        });
+    if let Some(e) = failed {
+        return Err(e.into());
+    }
+    let rows = parsed?;
     let now = now_timestamp();
     tx.execute(
         "UPDATE code_imports SET replaced_at = ?2 WHERE kind = ?1 AND replaced_at IS NULL",
@@ -125,14 +141,14 @@ pub fn import(tx: &Transaction<'_>, kind: ImportKind, path: &Path) -> Result<Imp
     )?;
     tx.execute(
         "INSERT INTO code_imports (kind, file_name, sha256, row_count, imported_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![kind.name(), file_name, sha256, rows.len() as i64, now],
+        params![kind.name(), file_name, sha256, rows as i64, now],
     )?;
     super::record_file(tx, &format!("codes:{}", kind.name()), path, &sha256)?;
     Ok(ImportOutcome {
         kind: kind.name().into(),
         file_name,
         sha256,
-        rows: rows.len(),
+        rows,
         status: match previous {
             Some(previous) => ImportStatus::Replaced { previous },
             None => ImportStatus::Imported,
@@ -140,26 +156,56 @@ pub fn import(tx: &Transaction<'_>, kind: ImportKind, path: &Path) -> Result<Imp
     })
 }
 
-fn replace_rows(tx: &Transaction<'_>, kind: ImportKind, rows: &ImportedRows) -> Result<(), LedgerError> {
-    match rows {
-        ImportedRows::Procedures(rows) => {
-            tx.execute("DELETE FROM code_procedures WHERE system = ?1", [kind.name()])?;
-            let mut ins = tx.prepare_cached(
+/// Writes one kind's imported rows in place of the rows it had.
+struct RowWriter<'t> {
+    kind: ImportKind,
+    insert: rusqlite::CachedStatement<'t>,
+}
+
+impl<'t> RowWriter<'t> {
+    /// Deletes the rows of `kind` and prepares the insert of new ones.
+    fn replacing(tx: &'t Transaction<'_>, kind: ImportKind) -> Result<Self, LedgerError> {
+        let (delete, insert) = match kind {
+            ImportKind::Cpt | ImportKind::Hcpcs => (
+                "DELETE FROM code_procedures WHERE system = ?1",
                 "INSERT INTO code_procedures (system, code, descriptor, valid_from, valid_to) VALUES (?1, ?2, ?3, ?4, ?5)",
-            )?;
-            for r in rows {
-                ins.execute(params![kind.name(), r.code.as_str(), r.descriptor, iso(r.valid_from), iso(r.valid_to)])?;
-            }
-        }
-        ImportedRows::Ptp(rows) => {
-            tx.execute("DELETE FROM code_ncci_ptp", [])?;
-            let mut ins = tx.prepare_cached(
+            ),
+            ImportKind::NcciPtp => (
+                "DELETE FROM code_ncci_ptp",
                 "INSERT INTO code_ncci_ptp (column1, column2, prior_1996, effective, deletion, modifier_indicator, rationale)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )?;
-            for r in rows {
+            ),
+            ImportKind::Mue => (
+                "DELETE FROM code_mue",
+                "INSERT INTO code_mue (code, units, adjudication_indicator, rationale) VALUES (?1, ?2, ?3, ?4)",
+            ),
+            ImportKind::FeeSchedule => (
+                "DELETE FROM code_fees",
+                "INSERT INTO code_fees (payer_id, code, modifier, allowed, valid_from, valid_to) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            ),
+            ImportKind::Carc | ImportKind::Rarc => (
+                "DELETE FROM code_official_text WHERE system = ?1",
+                "INSERT INTO code_official_text (system, code, description, valid_from, valid_to) VALUES (?1, ?2, ?3, ?4, ?5)",
+            ),
+        };
+        // CPT and HCPCS share a table, as CARC and RARC do: their rows are told by `system`.
+        if delete.ends_with("?1") {
+            tx.execute(delete, [kind.name()])?;
+        } else {
+            tx.execute(delete, [])?;
+        }
+        Ok(RowWriter { kind, insert: tx.prepare_cached(insert)? })
+    }
+
+    fn insert(&mut self, row: ImportedRow) -> Result<(), LedgerError> {
+        let kind = self.kind.name();
+        match row {
+            ImportedRow::Procedure(r) => {
+                self.insert.execute(params![kind, r.code.as_str(), r.descriptor, iso(r.valid_from), iso(r.valid_to)])?
+            }
+            ImportedRow::Ptp(r) => {
                 let e = &r.edit;
-                ins.execute(params![
+                self.insert.execute(params![
                     e.column1.as_str(),
                     e.column2.as_str(),
                     e.prior_1996,
@@ -167,45 +213,25 @@ fn replace_rows(tx: &Transaction<'_>, kind: ImportKind, rows: &ImportedRows) -> 
                     iso(e.deletion),
                     e.modifier_indicator,
                     r.rationale
-                ])?;
+                ])?
             }
-        }
-        ImportedRows::Mue(rows) => {
-            tx.execute("DELETE FROM code_mue", [])?;
-            let mut ins = tx.prepare_cached(
-                "INSERT INTO code_mue (code, units, adjudication_indicator, rationale) VALUES (?1, ?2, ?3, ?4)",
-            )?;
-            for r in rows {
-                ins.execute(params![r.code.as_str(), r.units, r.adjudication_indicator, r.rationale])?;
+            ImportedRow::Mue(r) => {
+                self.insert.execute(params![r.code.as_str(), r.units, r.adjudication_indicator, r.rationale])?
             }
-        }
-        ImportedRows::Fees(rows) => {
-            tx.execute("DELETE FROM code_fees", [])?;
-            let mut ins = tx.prepare_cached(
-                "INSERT INTO code_fees (payer_id, code, modifier, allowed, valid_from, valid_to) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )?;
-            for r in rows {
-                ins.execute(params![
-                    r.payer_id,
-                    r.code.as_str(),
-                    r.modifier,
-                    r.allowed.to_string(),
-                    iso(r.valid_from),
-                    iso(r.valid_to)
-                ])?;
+            ImportedRow::Fee(r) => self.insert.execute(params![
+                r.payer_id,
+                r.code.as_str(),
+                r.modifier,
+                r.allowed.to_string(),
+                iso(r.valid_from),
+                iso(r.valid_to)
+            ])?,
+            ImportedRow::Official(r) => {
+                self.insert.execute(params![kind, r.code, r.description, iso(r.valid_from), iso(r.valid_to)])?
             }
-        }
-        ImportedRows::Official(rows) => {
-            tx.execute("DELETE FROM code_official_text WHERE system = ?1", [kind.name()])?;
-            let mut ins = tx.prepare_cached(
-                "INSERT INTO code_official_text (system, code, description, valid_from, valid_to) VALUES (?1, ?2, ?3, ?4, ?5)",
-            )?;
-            for r in rows {
-                ins.execute(params![kind.name(), r.code, r.description, iso(r.valid_from), iso(r.valid_to)])?;
-            }
-        }
+        };
+        Ok(())
     }
-    Ok(())
 }
 
 fn date(text: Option<String>) -> Result<Option<NaiveDate>, LedgerError> {
