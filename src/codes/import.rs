@@ -234,11 +234,7 @@ type Reread<R> = std::io::Chain<std::io::Cursor<Vec<u8>>, R>;
 /// The first lines of `input` (up to `nonblank` that are not blank), and a reader that reads
 /// them again followed by the rest, a UTF-8 byte-order mark at the start dropped: a layout is
 /// told from its first lines without holding the file.
-fn peek_lines<R: BufRead>(
-    mut input: R,
-    nonblank: usize,
-    path: &Path,
-) -> Result<(Vec<String>, Reread<R>), ImportError> {
+fn peek_lines<R: BufRead>(mut input: R, nonblank: usize, path: &Path) -> Result<(Vec<String>, Reread<R>), ImportError> {
     let mut head = Vec::new();
     let mut lines = Vec::new();
     while lines.iter().filter(|l: &&String| !l.trim().is_empty()).count() < nonblank {

@@ -187,50 +187,87 @@ pub struct PtpRow {
     pub rationale: String,
 }
 
-/// The NCCI practitioner PTP edits.
+/// The NCCI practitioner PTP edits, held compactly: the CMS files carry millions of edits but a
+/// few dozen distinct rationales, so each edit keeps its rationale as an index into the distinct
+/// texts (28 bytes an edit instead of about 100 with a text of its own).
 #[derive(Debug, Clone, Default)]
 pub struct NcciPtpTable {
-    rows: Vec<PtpRow>,
+    /// Sorted by column 1, column 2, effective date.
+    edits: Vec<HeldPtpEdit>,
+    rationales: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct HeldPtpEdit {
+    edit: PtpEdit,
+    rationale: u32,
+}
+
+/// Builds an [`NcciPtpTable`] one edit at a time (a loader reading millions of rows keeps no
+/// rationale text per row).
+#[derive(Debug, Default)]
+pub struct NcciPtpTableBuilder {
+    edits: Vec<HeldPtpEdit>,
+    rationales: Vec<String>,
+    known: HashMap<String, u32>,
+}
+
+impl NcciPtpTableBuilder {
+    pub fn push(&mut self, edit: PtpEdit, rationale: &str) {
+        let rationale = match self.known.get(rationale) {
+            Some(&i) => i,
+            None => {
+                let i = self.rationales.len() as u32;
+                self.rationales.push(rationale.to_string());
+                self.known.insert(rationale.to_string(), i);
+                i
+            }
+        };
+        self.edits.push(HeldPtpEdit { edit, rationale });
+    }
+
+    pub fn build(mut self) -> NcciPtpTable {
+        self.edits.sort_by_key(|h| (h.edit.column1, h.edit.column2, h.edit.effective));
+        self.edits.shrink_to_fit();
+        NcciPtpTable { edits: self.edits, rationales: self.rationales }
+    }
 }
 
 impl NcciPtpTable {
-    pub fn new(mut rows: Vec<PtpRow>) -> Self {
-        rows.sort_by(|a, b| {
-            (a.edit.column1, a.edit.column2, a.edit.effective).cmp(&(b.edit.column1, b.edit.column2, b.edit.effective))
-        });
-        NcciPtpTable { rows }
+    pub fn new(rows: Vec<PtpRow>) -> Self {
+        let mut builder = NcciPtpTableBuilder::default();
+        for row in rows {
+            builder.push(row.edit, &row.rationale);
+        }
+        builder.build()
     }
 
     pub fn len(&self) -> usize {
-        self.rows.len()
+        self.edits.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
+        self.edits.is_empty()
     }
 
-    pub fn rows(&self) -> &[PtpRow] {
-        &self.rows
-    }
-
-    fn find(&self, c1: ProcedureCode, c2: ProcedureCode, on: NaiveDate) -> Option<&PtpRow> {
-        let start = self.rows.partition_point(|r| (r.edit.column1, r.edit.column2) < (c1, c2));
-        self.rows[start..]
+    fn find(&self, c1: ProcedureCode, c2: ProcedureCode, on: NaiveDate) -> Option<&HeldPtpEdit> {
+        let start = self.edits.partition_point(|h| (h.edit.column1, h.edit.column2) < (c1, c2));
+        self.edits[start..]
             .iter()
-            .take_while(|r| r.edit.column1 == c1 && r.edit.column2 == c2)
-            .filter(|r| r.edit.in_effect_on(on))
+            .take_while(|h| h.edit.column1 == c1 && h.edit.column2 == c2)
+            .filter(|h| h.edit.in_effect_on(on))
             .last()
     }
 
     /// The edit in effect on `on` between `a` and `b`, whichever is column 1.
     pub fn edit(&self, a: &str, b: &str, on: NaiveDate) -> Option<PtpEdit> {
         let (a, b) = (ProcedureCode::parse(a)?, ProcedureCode::parse(b)?);
-        self.find(a, b, on).or_else(|| self.find(b, a, on)).map(|r| r.edit)
+        self.find(a, b, on).or_else(|| self.find(b, a, on)).map(|h| h.edit)
     }
 
     /// The rationale of the edit [`NcciPtpTable::edit`] returns.
     pub fn rationale(&self, edit: &PtpEdit) -> Option<&str> {
-        self.find(edit.column1, edit.column2, edit.effective).map(|r| r.rationale.as_str())
+        self.find(edit.column1, edit.column2, edit.effective).map(|h| self.rationales[h.rationale as usize].as_str())
     }
 }
 
@@ -424,6 +461,32 @@ mod tests {
         assert_eq!(t.edit("20610", "99213", d("2026-01-05")), Some(edit));
         assert_eq!(t.edit("20610", "99213", d("2020-01-05")), None);
         assert_eq!(t.rationale(&edit), Some("Misuse"));
+    }
+
+    #[test]
+    fn ptp_edits_share_their_rationale_texts_and_keep_their_own_periods() {
+        let edit = |c1: &str, c2: &str, from: &str, to: Option<&str>| PtpEdit {
+            column1: pc(c1),
+            column2: pc(c2),
+            modifier_indicator: 1,
+            effective: d(from),
+            deletion: to.map(d),
+            prior_1996: false,
+        };
+        let mut b = NcciPtpTableBuilder::default();
+        // Out of order, two periods of one pair with different rationales, a text shared by two.
+        b.push(edit("36415", "99213", "2021-01-01", None), "Standard of care");
+        b.push(edit("20610", "99213", "2023-01-01", None), "Mutually exclusive");
+        b.push(edit("20610", "99213", "2019-01-01", Some("2022-12-31")), "Standard of care");
+        let t = b.build();
+        assert_eq!((t.len(), t.rationales.len()), (3, 2));
+        let old = t.edit("99213", "20610", d("2020-06-01")).unwrap();
+        assert_eq!((old.effective, t.rationale(&old)), (d("2019-01-01"), Some("Standard of care")));
+        let new = t.edit("20610", "99213", d("2026-01-05")).unwrap();
+        assert_eq!((new.effective, t.rationale(&new)), (d("2023-01-01"), Some("Mutually exclusive")));
+        let other = t.edit("99213", "36415", d("2026-01-05")).unwrap();
+        assert_eq!(t.rationale(&other), Some("Standard of care"));
+        assert_eq!(t.edit("36415", "20610", d("2026-01-05")), None);
     }
 
     #[test]

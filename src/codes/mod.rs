@@ -28,8 +28,8 @@ mod tables;
 pub use icd10cm::{AgeGroup, Icd10Cm, IcdAttributes, IcdCode, IcdLookup, Sex, dotted, icd10cm};
 pub use import::{ImportError, ImportKind, ImportedRows};
 pub use imported::{
-    FeeRow, FeeSchedule, ImportedCodeSets, MueLimit, MueTable, NcciPtpTable, OfficialCode, OfficialCodeList,
-    ProcedureCode, ProcedureEntry, ProcedureLookup, ProcedureTable, PtpEdit, PtpRow,
+    FeeRow, FeeSchedule, ImportedCodeSets, MueLimit, MueTable, NcciPtpTable, NcciPtpTableBuilder, OfficialCode,
+    OfficialCodeList, ProcedureCode, ProcedureEntry, ProcedureLookup, ProcedureTable, PtpEdit, PtpRow,
 };
 pub use lookup::{CodeFinding, CodeSystem, lookup_everywhere, search_everywhere};
 pub use tables::{

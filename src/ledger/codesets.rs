@@ -21,8 +21,8 @@ use rust_decimal::Decimal;
 use super::{LedgerError, now_timestamp};
 use crate::codes::import::ImportedRow;
 use crate::codes::{
-    self, FeeRow, FeeSchedule, ImportError, ImportKind, ImportedCodeSets, MueLimit, MueTable, NcciPtpTable,
-    OfficialCode, OfficialCodeList, ProcedureCode, ProcedureEntry, ProcedureTable, PtpEdit, PtpRow,
+    self, FeeRow, FeeSchedule, ImportError, ImportKind, ImportedCodeSets, MueLimit, MueTable, NcciPtpTableBuilder,
+    OfficialCode, OfficialCodeList, ProcedureCode, ProcedureEntry, ProcedureTable, PtpEdit,
 };
 
 /// Why an import failed. `Import` is the file's fault (exit 3); `Ledger` is ours.
@@ -262,23 +262,21 @@ pub fn load_imported_kinds(conn: &Connection, wanted: &[ImportKind]) -> Result<I
         let mut stmt = conn.prepare_cached(
             "SELECT column1, column2, prior_1996, effective, deletion, modifier_indicator, rationale FROM code_ncci_ptp",
         )?;
-        let mut rows = Vec::new();
+        let mut table = NcciPtpTableBuilder::default();
         let mut q = stmt.query([])?;
         while let Some(r) = q.next()? {
             let effective: String = r.get(3)?;
-            rows.push(PtpRow {
-                edit: PtpEdit {
-                    column1: code(&r.get::<_, String>(0)?)?,
-                    column2: code(&r.get::<_, String>(1)?)?,
-                    prior_1996: r.get(2)?,
-                    effective: date(Some(effective))?.unwrap_or_default(),
-                    deletion: date(r.get(4)?)?,
-                    modifier_indicator: r.get(5)?,
-                },
-                rationale: r.get(6)?,
-            });
+            let edit = PtpEdit {
+                column1: code(super::stored_text(r, 0)?)?,
+                column2: code(super::stored_text(r, 1)?)?,
+                prior_1996: r.get(2)?,
+                effective: date(Some(effective))?.unwrap_or_default(),
+                deletion: date(r.get(4)?)?,
+                modifier_indicator: r.get(5)?,
+            };
+            table.push(edit, super::stored_text(r, 6)?);
         }
-        sets.ncci_ptp = Some(NcciPtpTable::new(rows));
+        sets.ncci_ptp = Some(table.build());
     }
     if has(ImportKind::Mue) {
         let mut stmt = conn.prepare_cached("SELECT code, units, adjudication_indicator, rationale FROM code_mue")?;
