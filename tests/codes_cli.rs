@@ -223,3 +223,62 @@ fn search_finds_titles_by_words_best_first() {
     assert_eq!(hits[0]["code"], "E119");
     assert!(hits.len() <= 3);
 }
+
+/// CMS publishes the practitioner PTP edits in parts: one import of them all replaces the table,
+/// naming them again (in any order) changes nothing, and a part with a bad row imports none.
+#[test]
+fn ncci_ptp_parts_import_together() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("ledger.db");
+    let text = std::fs::read_to_string(sample("ncci-ptp-practitioner.txt")).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    // The notice and title lines, then the edits split in two parts, each with the header.
+    let header = lines[..3].join("\n");
+    let edits = &lines[3..];
+    assert!(edits.len() >= 4, "{edits:?}");
+    let (one, two) = edits.split_at(edits.len() / 2);
+    let part = |name: &str, rows: &[&str]| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, format!("{header}\n{}\n", rows.join("\n"))).unwrap();
+        path
+    };
+    let (f1, f2) = (part("ptp-f1.txt", one), part("ptp-f2.txt", two));
+    let import = |files: &[&PathBuf]| {
+        let mut cmd = claimkit();
+        cmd.arg("--db").arg(&db).args(["--format", "json", "codes", "import", "ncci-ptp"]).args(files);
+        json(&mut cmd)
+    };
+    let first = import(&[&f1, &f2]);
+    assert_eq!(first["rows"], edits.len());
+    assert_eq!(first["file_name"], "ptp-f1.txt, ptp-f2.txt");
+    let again = import(&[&f2, &f1]);
+    assert_eq!(
+        (again["status"].as_str(), again["rows"].as_u64()),
+        (Some("already_in_force"), Some(edits.len() as u64))
+    );
+    // One part alone is another import: it replaces the table with its own edits.
+    let alone = import(&[&f1]);
+    assert_eq!(alone["rows"], one.len());
+    // A bad row in the second part: nothing of the first is kept either.
+    let bad = part("ptp-f3.txt", &["20610\t99215\t\t20210101\t*\t2\tbad indicator"]);
+    claimkit()
+        .arg("--db")
+        .arg(&db)
+        .args(["codes", "import", "ncci-ptp"])
+        .args([&f2, &bad])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("ptp-f3.txt:4: modifier indicator \"2\""));
+    let status = json(claimkit().arg("--db").arg(&db).args(["--format", "json", "codes", "status"]));
+    let ptp = status["tables"].as_array().unwrap().iter().find(|t| t["table"] == "ncci-ptp").cloned().unwrap();
+    assert_eq!((ptp["source"].as_str(), ptp["rows"].as_u64()), (Some("ptp-f1.txt"), Some(one.len() as u64)));
+    // Only ncci-ptp comes in parts.
+    claimkit()
+        .arg("--db")
+        .arg(&db)
+        .args(["codes", "import", "cpt"])
+        .args([sample("cpt.csv"), sample("cpt-codes-only.txt")])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("only ncci-ptp is published in parts"));
+}

@@ -1,7 +1,7 @@
 //! `claimkit codes import|lookup|search|status`: the code sets claimkit checks claims against.
 //!
 //! ```text
-//! claimkit codes import KIND FILE          cpt | hcpcs | ncci-ptp | mue | fee-schedule | carc | rarc
+//! claimkit codes import KIND FILE...       cpt | hcpcs | ncci-ptp (all its parts) | mue | fee-schedule | carc | rarc
 //! claimkit codes lookup CODE... [--on DATE]
 //! claimkit codes search TEXT [--system icd10cm|cpt|hcpcs|modifier|pos|carc|rarc] [--on DATE] [--limit N]
 //! claimkit codes status [--on DATE]
@@ -33,7 +33,10 @@ pub enum CodesCommand {
         /// The kind of file.
         #[arg(value_enum)]
         kind: ImportKind,
-        file: PathBuf,
+        /// The file; for ncci-ptp, every part of the quarter's edits (CMS publishes them in
+        /// several files): together they replace the table.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
     },
     /// Look codes up in every loaded code set (ICD-10-CM with or without the dot, CPT, HCPCS,
     /// modifiers, place of service, CARC, RARC).
@@ -67,7 +70,7 @@ pub enum CodesCommand {
 
 pub fn exec(global: &GlobalArgs, args: CodesArgs) -> Result<Exit> {
     match args.command {
-        CodesCommand::Import { kind, file } => import(global, kind, file),
+        CodesCommand::Import { kind, files } => import(global, kind, &files),
         CodesCommand::Lookup { codes, on } => lookup(global, &codes, on.unwrap_or_else(today)),
         CodesCommand::Search { text, system, on, limit } => search(global, &text.join(" "), system, on, limit),
         CodesCommand::Status { on } => status(global, on.unwrap_or_else(today)),
@@ -102,13 +105,17 @@ fn imported_sets(global: &GlobalArgs) -> Result<Option<ImportedCodeSets>> {
     }
 }
 
-fn import(global: &GlobalArgs, kind: ImportKind, file: PathBuf) -> Result<Exit> {
+fn import(global: &GlobalArgs, kind: ImportKind, files: &[PathBuf]) -> Result<Exit> {
     let (_lock, mut ledger) = global.open_ledger_for_writing()?;
     let tx = ledger.transaction()?;
-    let outcome = match codesets::import(&tx, kind, &file) {
+    let paths: Vec<&std::path::Path> = files.iter().map(PathBuf::as_path).collect();
+    let outcome = match codesets::import_files(&tx, kind, &paths) {
         Ok(o) => o,
         Err(CodeSetError::Import(e)) => return Err(InputError(e.to_string()).into()),
-        Err(CodeSetError::Ledger(e)) => return Err(e).context(format!("importing {}", file.display())),
+        Err(CodeSetError::Ledger(e)) => {
+            let names = files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(", ");
+            return Err(e).context(format!("importing {names}"));
+        }
     };
     tx.commit().map_err(LedgerError::from)?;
     let mut out = std::io::stdout().lock();

@@ -12,7 +12,7 @@
 //! ```
 
 use std::ops::ControlFlow;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
@@ -105,9 +105,42 @@ pub fn imports_in_force(conn: &Connection) -> Result<Vec<ImportRecord>, LedgerEr
 
 /// Imports a code-set file into the ledger inside `tx`. The caller commits.
 pub fn import(tx: &Transaction<'_>, kind: ImportKind, path: &Path) -> Result<ImportOutcome, CodeSetError> {
-    let sha256 =
-        crate::digest::sha256_file(path).map_err(|source| ImportError::Io { file: path.to_path_buf(), source })?;
-    let file_name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+    import_files(tx, kind, &[path])
+}
+
+/// Imports one code set published in several files (CMS splits the NCCI practitioner PTP edits
+/// into parts by column 1 code): their rows together replace the table, as one import whose
+/// SHA-256 is that of the files' own (sorted, so the order they are named in does not matter).
+/// Only `ncci-ptp` comes in parts; any other kind takes one file. The caller commits.
+pub fn import_files(tx: &Transaction<'_>, kind: ImportKind, paths: &[&Path]) -> Result<ImportOutcome, CodeSetError> {
+    let Some(first) = paths.first() else {
+        return Err(ImportError::File { file: PathBuf::new(), reason: "no file to import".into() }.into());
+    };
+    if paths.len() > 1 && kind != ImportKind::NcciPtp {
+        return Err(ImportError::File {
+            file: first.to_path_buf(),
+            reason: format!("only ncci-ptp is published in parts: import one {kind} file"),
+        }
+        .into());
+    }
+    let mut hashes = Vec::with_capacity(paths.len());
+    for path in paths {
+        let sha =
+            crate::digest::sha256_file(path).map_err(|source| ImportError::Io { file: path.to_path_buf(), source })?;
+        hashes.push(sha);
+    }
+    let sha256 = match hashes.as_slice() {
+        [one] => one.clone(),
+        several => {
+            let mut sorted = several.to_vec();
+            sorted.sort();
+            sorted.dedup();
+            crate::digest::sha256_hex(sorted.join("\n").as_bytes())
+        }
+    };
+    let name =
+        |path: &Path| path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let file_name = paths.iter().map(|p| name(p)).collect::<Vec<_>>().join(", ");
     let previous = in_force(tx, kind)?;
     if let Some(prev) = previous.as_ref().filter(|p| p.sha256 == sha256) {
         return Ok(ImportOutcome {
@@ -118,22 +151,25 @@ pub fn import(tx: &Transaction<'_>, kind: ImportKind, path: &Path) -> Result<Imp
             status: ImportStatus::AlreadyInForce { since: prev.imported_at.clone() },
         });
     }
-    // The rows go to the table as they are parsed (the NCCI file has millions): a bad row stops
+    // The rows go to the table as they are parsed (the NCCI files have millions): a bad row stops
     // the parse with its error, and the caller's transaction then rolls back.
     let mut writer = RowWriter::replacing(tx, kind)?;
-    let mut failed: Option<LedgerError> = None;
-    let parsed =
-        codes::import::parse_each(kind, path, codes::import::open(path)?, &mut |row| match writer.insert(row) {
-            Ok(()) => ControlFlow::Continue(()),
-            Err(e) => {
-                failed = Some(e);
-                ControlFlow::Break(())
-            }
-        });
-    if let Some(e) = failed {
-        return Err(e.into());
+    let mut rows = 0usize;
+    for path in paths {
+        let mut failed: Option<LedgerError> = None;
+        let parsed =
+            codes::import::parse_each(kind, path, codes::import::open(path)?, &mut |row| match writer.insert(row) {
+                Ok(()) => ControlFlow::Continue(()),
+                Err(e) => {
+                    failed = Some(e);
+                    ControlFlow::Break(())
+                }
+            });
+        if let Some(e) = failed {
+            return Err(e.into());
+        }
+        rows += parsed?;
     }
-    let rows = parsed?;
     let now = now_timestamp();
     tx.execute(
         "UPDATE code_imports SET replaced_at = ?2 WHERE kind = ?1 AND replaced_at IS NULL",
@@ -143,7 +179,9 @@ pub fn import(tx: &Transaction<'_>, kind: ImportKind, path: &Path) -> Result<Imp
         "INSERT INTO code_imports (kind, file_name, sha256, row_count, imported_at) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![kind.name(), file_name, sha256, rows as i64, now],
     )?;
-    super::record_file(tx, &format!("codes:{}", kind.name()), path, &sha256)?;
+    for (path, sha) in paths.iter().zip(&hashes) {
+        super::record_file(tx, &format!("codes:{}", kind.name()), path, sha)?;
+    }
     Ok(ImportOutcome {
         kind: kind.name().into(),
         file_name,
