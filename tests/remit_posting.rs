@@ -621,3 +621,34 @@ fn remit_a_long_file_posts_every_claim_in_order() {
     );
     assert_eq!(out_of_order, 0);
 }
+
+/// A payer file unbalanced at every claim: its findings reach the posting in batches (the reader
+/// holds a few hundred at most), and every one is stored and counted; the report lists the first.
+#[test]
+fn remit_a_file_unbalanced_at_every_claim_stores_every_finding() {
+    let dir = tempfile::tempdir().unwrap();
+    let claims: String = (0..700).map(|i| format!("CLP*X{i}*1*10.00*11.00**12~SVC*HC:99213*10.00*11.00**1~")).collect();
+    let file = dir.path().join("unbalanced-everywhere.835");
+    std::fs::write(
+        &file,
+        format!(
+            "ISA*00*          *00*          *ZZ*SYNPAYER       *ZZ*SYNCLINIC      *261201*1200*^*00501*000000301*0*T*:~\
+             GS*HP*SYNPAYER*SYNCLINIC*20261201*1200*301*X*005010X221A1~ST*835*0001~\
+             BPR*I*7700.00*C*CHK************20261201~TRN*1*TRACE-U*1512345678~N1*PR*P~PER*BL*X~N1*PE*C~LX*1~\
+             {claims}SE*2*0001~GE*1*301~IEA*1*000000301~"
+        ),
+    )
+    .unwrap();
+    let mut ledger = seeded_ledger();
+    let options = PostOptions { max_listed: 10, ..PostOptions::default() };
+    let report = post_835(&mut ledger, &file, &NoContractRates, &options).unwrap();
+    let t = &report.transactions[0];
+    assert!(!t.balanced);
+    let stored = count(&ledger, "SELECT COUNT(*) FROM remittance_findings");
+    assert!(stored > 700, "{stored}");
+    assert_eq!(t.finding_count, stored as u64);
+    assert_eq!(count(&ledger, "SELECT finding_count FROM remittances"), stored);
+    assert_eq!(count(&ledger, "SELECT COUNT(*) FROM remittance_findings WHERE code = 'CLAIM-UNBALANCED'"), 700);
+    assert_eq!(t.findings.len(), 10);
+    assert_eq!(t.findings[0].pcn.as_deref(), Some("X0"));
+}

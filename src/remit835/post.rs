@@ -341,6 +341,7 @@ fn post_new_file(
 enum ReadEvent {
     Header(Box<RemittanceHeader>),
     Claim(Box<ReadClaim>),
+    Findings(Vec<Finding>),
     Trailer(Box<RemittanceTrailer>),
 }
 
@@ -430,6 +431,7 @@ fn read_and_post(
                         };
                         ReadEvent::Claim(boxed)
                     }
+                    RemitEvent::Findings(f) => ReadEvent::Findings(f.to_vec()),
                     RemitEvent::Trailer(t) => ReadEvent::Trailer(Box::new(t.clone())),
                 };
                 if sender.push(read) {
@@ -465,6 +467,7 @@ fn read_and_post(
                         done.push(c);
                         result
                     }
+                    ReadEvent::Findings(f) => poster.findings(&f),
                     ReadEvent::Trailer(t) => poster.trailer(&t),
                 };
                 if let Err(e) = result {
@@ -1249,6 +1252,10 @@ const CLAIMS_BY_PAYER_NUMBER_SQL: &str =
      SELECT c.pcn, c.submitted_at FROM claim_state s JOIN claims c ON c.pcn = s.pcn
      WHERE s.payer_claim_number = ?1 AND c.payer_claim_number = ?1";
 
+/// A finding of the payer's file (balancing, missing or malformed values).
+const INSERT_FINDING_SQL: &str = "INSERT INTO remittance_findings (remittance_id, level, code, pcn, line_number,
+        expected, actual, message, segment, byte_offset) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+
 /// A claim payment, or one of its lines, that matched nothing.
 const INSERT_UNMATCHED_SQL: &str = "INSERT INTO remit_unmatched (remittance_id, claim_payment_id, line_ordinal, kind,
         clp01, procedure_code, charge, paid, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
@@ -1360,13 +1367,41 @@ impl Poster<'_, '_> {
         Ok(())
     }
 
+    /// Findings of the open transaction set handed over before its trailer: stored, the first
+    /// `max_listed` kept for the report.
+    fn findings(&mut self, findings: &[Finding]) -> Result<(), LedgerError> {
+        let Some(cur) = self.current.as_ref() else { return Ok(()) };
+        let tr = &mut self.report.transactions[cur.report_index];
+        let room = self.options.max_listed.saturating_sub(tr.findings.len());
+        tr.findings.extend(findings.iter().take(room).cloned());
+        if cur.skip {
+            return Ok(());
+        }
+        let mut insert = self.tx.prepare_cached(INSERT_FINDING_SQL)?;
+        for f in findings {
+            insert.execute(params![
+                cur.remittance_id,
+                f.level.as_str(),
+                f.code,
+                f.pcn,
+                f.line,
+                f.expected.map(money_text),
+                f.actual.map(money_text),
+                f.message,
+                f.at.segment as i64,
+                f.at.offset as i64
+            ])?;
+        }
+        Ok(())
+    }
+
     fn trailer(&mut self, t: &RemittanceTrailer) -> Result<(), LedgerError> {
+        self.findings(&t.findings)?;
         let Some(cur) = self.current.take() else { return Ok(()) };
         let tr = &mut self.report.transactions[cur.report_index];
         tr.claims = t.claim_count;
         tr.balanced = t.balanced();
-        tr.finding_count = t.findings.len() as u64;
-        tr.findings = t.findings.iter().take(self.options.max_listed).cloned().collect();
+        tr.finding_count = t.finding_count();
         if cur.skip {
             return Ok(());
         }
@@ -1385,24 +1420,6 @@ impl Poster<'_, '_> {
                 p.position.segment as i64
             ])?;
         }
-        let mut fs = self.tx.prepare_cached(
-            "INSERT INTO remittance_findings (remittance_id, level, code, pcn, line_number, expected, actual,
-                message, segment, byte_offset) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        )?;
-        for f in &t.findings {
-            fs.execute(params![
-                cur.remittance_id,
-                f.level.as_str(),
-                f.code,
-                f.pcn,
-                f.line,
-                f.expected.map(money_text),
-                f.actual.map(money_text),
-                f.message,
-                f.at.segment as i64,
-                f.at.offset as i64
-            ])?;
-        }
         self.tx
             .prepare_cached(
                 "UPDATE remittances SET claim_count = ?2, matched_count = ?3, unmatched_count = ?4, balanced = ?5,
@@ -1414,7 +1431,7 @@ impl Poster<'_, '_> {
                 tr.matched_claims as i64,
                 tr.unmatched_claims as i64,
                 tr.balanced,
-                t.findings.len() as i64,
+                t.finding_count() as i64,
                 cur.claim_payment_ids.map(|(first, _)| first),
                 cur.claim_payment_ids.map(|(_, last)| last),
             ])?;

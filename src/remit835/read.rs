@@ -28,9 +28,17 @@ pub enum RemitEvent<'a> {
     /// One claim with its service lines. The receiver may take it (`std::mem::replace` it with an
     /// empty or an earlier claim): the reader reuses whatever is left there for the next `CLP`.
     Claim(&'a mut ClaimPayment),
-    /// End of the transaction set (`SE`): provider adjustments and every finding of the set.
+    /// Findings of the transaction set raised so far, handed over after a claim once
+    /// [`FINDINGS_HELD`] have gathered (a payer file unbalanced at every claim has one or more per
+    /// claim): memory stays flat whatever the file size. The trailer carries the rest.
+    Findings(&'a [Finding]),
+    /// End of the transaction set (`SE`): provider adjustments and the findings of the set not
+    /// handed over before.
     Trailer(&'a RemittanceTrailer),
 }
+
+/// Findings the reader holds before it hands them over ([`RemitEvent::Findings`]).
+pub const FINDINGS_HELD: usize = 256;
 
 /// The end of one 835 transaction set.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -39,13 +47,22 @@ pub struct RemittanceTrailer {
     pub claim_count: u64,
     /// ΣCLP04
     pub claims_paid: Decimal,
-    /// All findings of the transaction set (file, transaction, claim and line levels).
+    /// The findings of the transaction set (file, transaction, claim and line levels) not handed
+    /// over before in [`RemitEvent::Findings`].
     pub findings: Vec<Finding>,
+    /// Findings handed over before, and whether one of them was a balancing finding.
+    pub findings_handed_over: u64,
+    pub unbalanced_before: bool,
 }
 
 impl RemittanceTrailer {
     pub fn balanced(&self) -> bool {
-        !self.findings.iter().any(Finding::is_unbalanced)
+        !self.unbalanced_before && !self.findings.iter().any(Finding::is_unbalanced)
+    }
+
+    /// Every finding of the transaction set, handed over before or not.
+    pub fn finding_count(&self) -> u64 {
+        self.findings_handed_over + self.findings.len() as u64
     }
 }
 
@@ -102,10 +119,15 @@ pub fn read_remittances<R: Read>(file: &Path, input: R) -> Result<Vec<Remittance
                     r.claims.push(c.clone());
                 }
             }
+            RemitEvent::Findings(findings) => {
+                if let Some(r) = out.last_mut() {
+                    r.findings.extend_from_slice(findings);
+                }
+            }
             RemitEvent::Trailer(t) => {
                 if let Some(r) = out.last_mut() {
                     r.provider_adjustments = t.provider_adjustments.clone();
-                    r.findings = t.findings.clone();
+                    r.findings.extend_from_slice(&t.findings);
                 }
             }
         }
@@ -962,7 +984,15 @@ impl State {
         self.balance_claim();
         self.trailer.claim_count += 1;
         self.trailer.claims_paid += self.claim.paid;
-        on(RemitEvent::Claim(&mut self.claim))
+        on(RemitEvent::Claim(&mut self.claim))?;
+        if self.trailer.findings.len() >= FINDINGS_HELD {
+            on(RemitEvent::Findings(&self.trailer.findings))?;
+            let t = &mut self.trailer;
+            t.findings_handed_over += t.findings.len() as u64;
+            t.unbalanced_before |= t.findings.iter().any(Finding::is_unbalanced);
+            t.findings.clear();
+        }
+        Ok(())
     }
 
     fn balance_claim(&mut self) {
@@ -1221,6 +1251,49 @@ mod tests {
     }
 
     #[test]
+    fn findings_of_a_file_unbalanced_at_every_claim_are_handed_over_in_batches() {
+        // 600 claims, each paying 1.00 more than its charge less adjustments (CLAIM-UNBALANCED).
+        let claims: String =
+            (0..600).map(|i| format!("CLP*C{i}*1*10.00*11.00**12~SVC*HC:99213*10.00*11.00**1~")).collect();
+        let text = format!(
+            "{ISA}GS*HP*PAYER*PROVIDER*20261201*1200*1*X*005010X221A1~ST*835*0001~\
+             BPR*I*6600.00*C*CHK************20261201~TRN*1*TR1*1~N1*PR*P~PER*BL*X~N1*PE*C~LX*1~{claims}\
+             SE*2*0001~GE*1*1~IEA*1*000000001~"
+        );
+        let (mut batches, mut handed, mut held_most) = (0, 0u64, 0usize);
+        let mut trailer = None;
+        read_835(Path::new("t.835"), text.as_bytes(), |e| {
+            match e {
+                RemitEvent::Findings(f) => {
+                    batches += 1;
+                    handed += f.len() as u64;
+                    held_most = held_most.max(f.len());
+                }
+                RemitEvent::Trailer(t) => trailer = Some(t.clone()),
+                _ => {}
+            }
+            Ok(())
+        })
+        .unwrap();
+        let t = trailer.unwrap();
+        assert!(batches >= 2, "{batches}");
+        // Never more than one claim's findings past the limit.
+        assert!(held_most < FINDINGS_HELD + 4 && t.findings.len() < FINDINGS_HELD + 4, "{held_most}");
+        assert_eq!(t.findings_handed_over, handed);
+        // The trailer still knows the set is unbalanced, and how many findings it had in all.
+        assert!(!t.balanced());
+        let all = remit(&format!(
+            "BPR*I*6600.00*C*CHK************20261201~TRN*1*TR1*1~N1*PR*P~PER*BL*X~N1*PE*C~LX*1~{claims}"
+        ));
+        assert_eq!(all[0].findings.len() as u64, t.finding_count());
+        assert!(all[0].findings.iter().filter(|f| f.code == "CLAIM-UNBALANCED").count() >= 600);
+        // In the order raised: claim by claim, then the transaction's own.
+        let claim_order: Vec<&str> =
+            all[0].findings.iter().filter(|f| f.code == "CLAIM-UNBALANCED").filter_map(|f| f.pcn.as_deref()).collect();
+        assert_eq!((claim_order[0], claim_order[599]), ("C0", "C599"));
+    }
+
+    #[test]
     fn events_stream_header_claims_trailer_per_transaction_across_envelopes() {
         let st = |n: &str, trace: &str| {
             format!(
@@ -1240,6 +1313,7 @@ mod tests {
             seen.push(match e {
                 RemitEvent::Header(h) => format!("H:{}", h.trace.number),
                 RemitEvent::Claim(c) => format!("C:{}", c.pcn),
+                RemitEvent::Findings(f) => format!("F:{}", f.len()),
                 RemitEvent::Trailer(t) => format!("T:{}:{}", t.claim_count, t.balanced()),
             });
             Ok(())
