@@ -332,6 +332,15 @@ impl Parser<'_, '_> {
         (self.sink)(row).is_continue()
     }
 
+    /// Holds a code's `entry` in `pending` (a continuation row may still extend its descriptor)
+    /// and hands over the one held before; false when the caller wants no more.
+    fn hold(&mut self, pending: &mut Option<ProcedureEntry>, entry: ProcedureEntry) -> bool {
+        match pending.replace(entry) {
+            Some(done) => self.emit(ImportedRow::Procedure(done)),
+            None => true,
+        }
+    }
+
     fn err<T>(&self, reason: impl Into<String>) -> Result<T, ImportError> {
         Err(ImportError::Row { file: self.file.to_path_buf(), line: self.line, reason: reason.into() })
     }
@@ -416,10 +425,7 @@ impl Parser<'_, '_> {
             let (valid_from, valid_to) =
                 self.period(self.date("start date", rec.get(from_i))?, self.date("end date", rec.get(to_i))?)?;
             let descriptor = Some(rec.get(desc_i).to_string()).filter(|d| !d.is_empty());
-            let entry = ProcedureEntry { code, descriptor, valid_from, valid_to };
-            if let Some(done) = pending.replace(entry)
-                && !self.emit(ImportedRow::Procedure(done))
-            {
+            if !self.hold(&mut pending, ProcedureEntry { code, descriptor, valid_from, valid_to }) {
                 return Ok(());
             }
         }
@@ -487,10 +493,7 @@ impl Parser<'_, '_> {
             let terminated = self.date("termination date (columns 286-293)", field(285, 293))?;
             let (valid_from, valid_to) = self.period(added.or(action), terminated)?;
             let descriptor = Some(if long.is_empty() { short } else { long }.to_string()).filter(|d| !d.is_empty());
-            let entry = ProcedureEntry { code, descriptor, valid_from, valid_to };
-            if let Some(done) = pending.replace(entry)
-                && !self.emit(ImportedRow::Procedure(done))
-            {
+            if !self.hold(&mut pending, ProcedureEntry { code, descriptor, valid_from, valid_to }) {
                 return Ok(());
             }
         }
