@@ -21,6 +21,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (9, "claim_state_from_postings", include_str!("migrations/0009_claim_state_from_postings.sql")),
     (10, "remittance_claim_payment_range", include_str!("migrations/0010_remittance_claim_payment_range.sql")),
     (11, "checks_without_in_lists", include_str!("migrations/0011_checks_without_in_lists.sql")),
+    (12, "posting_lookup_indexes", include_str!("migrations/0012_posting_lookup_indexes.sql")),
 ];
 
 pub fn latest_version() -> i64 {
