@@ -302,6 +302,10 @@ fn spawn(phase: &str, size: u64, dir: &Path) -> Result<Option<Measure>> {
 fn measure(phase: &str, size: u64, dir: &Path) -> Result<Measure> {
     let started = Instant::now();
     spawn(&format!("prepare-{phase}"), size, dir)?;
+    // The inputs just written go to disk now, not while the phase runs: the kernel's writeback of
+    // a freshly seeded ledger (100+ MB) would otherwise stall the phase's own fsyncs (a posting's
+    // commit), which then measures the generator's I/O as much as its own work.
+    let _ = Command::new("sync").status();
     eprintln!("  {phase} {size}: inputs ready in {:.1} s", started.elapsed().as_secs_f64());
     let m = spawn(phase, size, dir)?.ok_or_else(|| format!("phase {phase} printed no RESULT line"))?;
     eprintln!("  {phase} {size}: {:.3} s, peak {} MiB", m.wall, m.peak_kib / 1024);
