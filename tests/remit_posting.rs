@@ -24,6 +24,15 @@ fn post(ledger: &mut Ledger, name: &str) -> PostReport {
     post_835(ledger, &remit_fixture(name), &NoContractRates, &PostOptions::default()).unwrap()
 }
 
+/// Fixture `name` with `from` (which it must hold) replaced by `to`, written into `dir`.
+fn fixture_with(dir: &Path, name: &str, from: &str, to: &str) -> PathBuf {
+    let text = std::fs::read_to_string(remit_fixture(name)).unwrap();
+    assert!(text.contains(from), "{name} has no {from:?}");
+    let path = dir.join(format!("changed-{name}"));
+    std::fs::write(&path, text.replace(from, to)).unwrap();
+    path
+}
+
 fn claim(ledger: &Ledger, pcn: &str) -> (String, String, String) {
     ledger
         .conn()
@@ -389,13 +398,12 @@ fn remit_a_claim_matched_by_a_fallback_then_by_its_clp01_in_one_file_nets() {
     post(&mut ledger, "original.835");
     assert_eq!(claim(&ledger, "CK1005").1, "80.00");
     // The reversal names no claim we billed (CLP01, and its CLP07 none either).
-    let fixture = std::fs::read_to_string(remit_fixture("reversal-and-correction.835")).unwrap();
-    let file = dir.path().join("fallback-then-clp01.835");
-    std::fs::write(
-        &file,
-        fixture.replace("CLP*CK1005*22*-100.00*-80.00**12*PAYCLM1005*", "CLP*XYZ5*22*-100.00*-80.00**12*PAYXYZ*"),
-    )
-    .unwrap();
+    let file = fixture_with(
+        dir.path(),
+        "reversal-and-correction.835",
+        "CLP*CK1005*22*-100.00*-80.00**12*PAYCLM1005*",
+        "CLP*XYZ5*22*-100.00*-80.00**12*PAYXYZ*",
+    );
     let report = post_835(&mut ledger, &file, &NoContractRates, &PostOptions::default()).unwrap();
     assert_eq!(report.transactions[0].matched_claims, 2, "{:?}", report.unmatched);
     let matched = text(&ledger, "SELECT matched_pcn || ' ' || match_method FROM claim_payments WHERE clp01 = 'XYZ5'");
@@ -408,14 +416,13 @@ fn remit_a_claim_matched_by_a_fallback_then_by_its_clp01_in_one_file_nets() {
 #[test]
 fn remit_a_clp07_set_earlier_in_the_same_file_matches_a_later_claim_payment() {
     let dir = tempfile::tempdir().unwrap();
-    let fixture = std::fs::read_to_string(remit_fixture("reversal-and-correction.835")).unwrap();
     // The correction names no claim we billed (CLP01) but the payer claim number the reversal set.
-    let file = dir.path().join("clp07-same-file.835");
-    std::fs::write(
-        &file,
-        fixture.replace("CLP*CK1005*1*100.00*90.00**12*PAYCLM1005B", "CLP*WRONG5*1*100.00*90.00**12*PAYCLM1005"),
-    )
-    .unwrap();
+    let file = fixture_with(
+        dir.path(),
+        "reversal-and-correction.835",
+        "CLP*CK1005*1*100.00*90.00**12*PAYCLM1005B",
+        "CLP*WRONG5*1*100.00*90.00**12*PAYCLM1005",
+    );
     let mut ledger = seeded_ledger();
     assert_eq!(
         count(&ledger, "SELECT COUNT(*) FROM claims WHERE payer_claim_number IS NOT NULL AND pcn = 'CK1005'"),

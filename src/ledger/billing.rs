@@ -114,7 +114,8 @@ pub struct ClaimEvent<'a> {
 }
 
 /// One entry of a claim's history.
-pub(crate) const INSERT_CLAIM_EVENT_SQL: &str = "INSERT INTO claim_events (pcn, at, kind, status_after, amount, detail, source_file) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+pub(crate) const INSERT_CLAIM_EVENT_SQL: &str = "INSERT INTO claim_events (pcn, at, kind, status_after, amount, detail,
+    source_file) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 
 /// Appends an event to a claim's history.
 pub fn record_claim_event(tx: &Transaction<'_>, event: &ClaimEvent<'_>) -> Result<()> {

@@ -203,31 +203,36 @@ struct RowWriter<'t> {
 impl<'t> RowWriter<'t> {
     /// Deletes the rows of `kind` and prepares the insert of new ones.
     fn replacing(tx: &'t Transaction<'_>, kind: ImportKind) -> Result<Self, LedgerError> {
-        let (delete, insert) = match kind {
+        // CPT and HCPCS share a table, as CARC and RARC do: their rows are told by `system`.
+        let (delete, insert, by_system) = match kind {
             ImportKind::Cpt | ImportKind::Hcpcs => (
                 "DELETE FROM code_procedures WHERE system = ?1",
                 "INSERT INTO code_procedures (system, code, descriptor, valid_from, valid_to) VALUES (?1, ?2, ?3, ?4, ?5)",
+                true,
             ),
             ImportKind::NcciPtp => (
                 "DELETE FROM code_ncci_ptp",
                 "INSERT INTO code_ncci_ptp (column1, column2, prior_1996, effective, deletion, modifier_indicator, rationale)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                false,
             ),
             ImportKind::Mue => (
                 "DELETE FROM code_mue",
                 "INSERT INTO code_mue (code, units, adjudication_indicator, rationale) VALUES (?1, ?2, ?3, ?4)",
+                false,
             ),
             ImportKind::FeeSchedule => (
                 "DELETE FROM code_fees",
                 "INSERT INTO code_fees (payer_id, code, modifier, allowed, valid_from, valid_to) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                false,
             ),
             ImportKind::Carc | ImportKind::Rarc => (
                 "DELETE FROM code_official_text WHERE system = ?1",
                 "INSERT INTO code_official_text (system, code, description, valid_from, valid_to) VALUES (?1, ?2, ?3, ?4, ?5)",
+                true,
             ),
         };
-        // CPT and HCPCS share a table, as CARC and RARC do: their rows are told by `system`.
-        if delete.ends_with("?1") {
+        if by_system {
             tx.execute(delete, [kind.name()])?;
         } else {
             tx.execute(delete, [])?;

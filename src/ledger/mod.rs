@@ -408,21 +408,36 @@ impl std::ops::Deref for MoneyText {
 /// is the same.
 #[cfg(test)]
 pub(crate) fn temporary_b_trees(conn: &rusqlite::Connection, sql: &str) -> Vec<String> {
-    let mut plan = conn.prepare(&format!("EXPLAIN {sql}")).unwrap();
+    let mut opcodes = explained(conn, "EXPLAIN", sql, 1);
+    opcodes.retain(|op| matches!(op.as_str(), "OpenEphemeral" | "OpenAutoindex" | "SorterOpen"));
+    opcodes
+}
+
+/// The steps of `sql`'s query plan (`EXPLAIN QUERY PLAN`: "SEARCH c USING COVERING INDEX ...").
+#[cfg(test)]
+pub(crate) fn query_plan(conn: &rusqlite::Connection, sql: &str) -> Vec<String> {
+    explained(conn, "EXPLAIN QUERY PLAN", sql, 3)
+}
+
+/// Column `column` of every row `explain` (EXPLAIN or EXPLAIN QUERY PLAN) gives for `sql`, its
+/// parameters unbound.
+#[cfg(test)]
+fn explained(conn: &rusqlite::Connection, explain: &str, sql: &str, column: usize) -> Vec<String> {
+    let mut plan = conn.prepare(&format!("{explain} {sql}")).unwrap();
     let mut rows = plan.raw_query();
-    let mut found = Vec::new();
+    let mut out = Vec::new();
     while let Some(r) = rows.next().unwrap() {
-        let op: String = r.get(1).unwrap();
-        if matches!(op.as_str(), "OpenEphemeral" | "OpenAutoindex" | "SorterOpen") {
-            found.push(op);
-        }
+        out.push(r.get(column).unwrap());
     }
-    found
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use rust_decimal::Decimal;
+    use std::str::FromStr;
 
     #[test]
     fn a_bulk_job_cache_is_the_job_s_alone() {
@@ -440,8 +455,6 @@ mod tests {
         ledger.with_cache(-4096, false, |ledger| assert_eq!(setting(ledger, "temp_store"), before.1));
         assert_eq!(setting(&ledger, "cache_size"), before.0);
     }
-    use rust_decimal::Decimal;
-    use std::str::FromStr;
 
     #[test]
     fn money_text_has_two_places_and_no_negative_zero() {

@@ -144,11 +144,10 @@ mod tests {
 
     /// An in-memory ledger with just the migrations `applied` keeps, recorded as applied.
     fn ledger_with_migrations(applied: impl Fn(i64) -> bool) -> Connection {
-        let conn = Connection::open_in_memory().unwrap();
+        let mut conn = Connection::open_in_memory().unwrap();
         conn.execute_batch("PRAGMA foreign_keys = ON").unwrap();
         conn.execute_batch("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
             .unwrap();
-        let mut conn = conn;
         for (version, name, sql) in MIGRATIONS.iter().filter(|m| applied(m.0)) {
             let tx = conn.transaction().unwrap();
             run(&tx, sql).unwrap();

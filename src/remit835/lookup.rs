@@ -56,11 +56,10 @@ impl BilledLine {
 }
 
 /// A claim by PCN with its billed lines (line number and REF*6R), one row per line (sorted by
-/// [`claim_with_lines`]), the claim read
-/// through the index of just what a posting reads of it (migration 12). Its paid amount
-/// and patient responsibility are the view `claims`' (its claim_state row's, else billing's:
-/// migration 9), read here from the tables so that the state row is found once per claim rather
-/// than once per line and column.
+/// [`claim_with_lines`]), the claim read through the index of just what a posting reads of it
+/// (migration 12). Its paid amount and patient responsibility are the view `claims`' (its
+/// claim_state row's, else billing's: migration 9), read here from the tables so that the state
+/// row is found once per claim rather than once per line and column.
 pub(super) const CLAIM_WITH_LINES_SQL: &str = "SELECT c.pcn, c.payer_id, COALESCE(s.paid_amount, c.paid_amount),
         COALESCE(s.patient_responsibility, c.patient_responsibility), l.line_number, l.line_control_number
     FROM billed_claims c INDEXED BY billed_claims_posting
@@ -495,12 +494,7 @@ mod tests {
         // index of the four values they read does not (migration 12).
         let ledger = Ledger::open_in_memory().unwrap();
         for sql in [CLAIM_WITH_LINES_SQL, READ_AHEAD_SQL[0]] {
-            let mut plan = ledger.conn().prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
-            let mut rows = plan.raw_query();
-            let mut steps = Vec::new();
-            while let Some(r) = rows.next().unwrap() {
-                steps.push(r.get::<_, String>(3).unwrap());
-            }
+            let steps = crate::ledger::query_plan(ledger.conn(), sql);
             assert!(steps.iter().any(|s| s.contains("COVERING INDEX billed_claims_posting")), "{steps:?}");
         }
     }

@@ -1117,8 +1117,7 @@ impl PcnFilter {
     }
 
     fn insert(&mut self, pcn: &str) {
-        let (word, bits) = Self::slot(pcn);
-        self.words[word] |= bits;
+        self.insert_was_present(pcn);
     }
 
     /// Inserts `pcn`; whether it may have been there already (one cache line for both).
@@ -1233,7 +1232,7 @@ const INSERT_CLAIM_PAYMENT_SQL: &str =
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
         ?21, ?22)";
 
-/// A claim's state after a claim payment (written in PCN order, see `PendingStates`).
+/// A claim's state after a claim payment (written in PCN order, see `PendingClaimStates`).
 const SET_CLAIM_STATE_SQL: &str =
     "INSERT INTO claim_state (pcn, status, paid_amount, patient_responsibility, payer_claim_number,
         updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)

@@ -48,9 +48,6 @@ pub fn reconciliation_report(conn: &Connection, scope: &ReportScope) -> rusqlite
          FROM remittances r ORDER BY 4, r.id",
     )?;
     let mut payments = conn.prepare_cached(CLAIM_PAYMENT_TOTALS_SQL)?;
-    let sum = |list: &str| -> rusqlite::Result<Decimal> {
-        list.split('|').filter(|s| !s.is_empty()).map(money).sum::<rusqlite::Result<Decimal>>()
-    };
     let mut by_payer: BTreeMap<String, Decimal> = BTreeMap::new();
     let mut rows = remittances.query([])?;
     while let Some(r) = rows.next()? {
@@ -80,7 +77,7 @@ pub fn reconciliation_report(conn: &Connection, scope: &ReportScope) -> rusqlite
             g("OA"),
             g("PI"),
             g("CR"),
-            sum(&r.get::<_, String>(12)?)?.into(),
+            sum_of(&r.get::<_, String>(12)?)?.into(),
             Cell::Bool(r.get::<_, i64>(8)? != 0),
             Cell::Text(r.get(9)?),
         ]);
@@ -105,6 +102,11 @@ const CLAIM_PAYMENT_TOTALS_SQL: &str = "SELECT cp.charge, cp.paid, cp.patient_re
             UNION ALL
             SELECT a.value FROM json_each(cp.service_lines) j, json_each(j.value, '$[17]') a) a)
     FROM claim_payments cp WHERE cp.id BETWEEN ?1 AND ?2 AND cp.remittance_id = ?3";
+
+/// The sum of a `|`-separated list of amounts (`group_concat`'s), empty items skipped.
+fn sum_of(list: &str) -> rusqlite::Result<Decimal> {
+    list.split('|').filter(|s| !s.is_empty()).map(money).sum()
+}
 
 /// What a remittance's claim payments add up to.
 #[derive(Default)]
@@ -133,9 +135,7 @@ impl ClaimPaymentTotals {
             totals.billed += money(&r.get::<_, String>(0)?)?;
             totals.paid += money(&r.get::<_, String>(1)?)?;
             totals.patient_responsibility += money(&r.get::<_, String>(2)?)?;
-            for allowed in r.get::<_, String>(3)?.split('|').filter(|s| !s.is_empty()) {
-                totals.allowed += money(allowed)?;
-            }
+            totals.allowed += sum_of(&r.get::<_, String>(3)?)?;
             for pair in r.get::<_, String>(4)?.split('|').filter(|s| !s.is_empty()) {
                 if let Some((group, amount)) = pair.split_once('=') {
                     *totals.adjustments.entry(group.to_string()).or_default() += money(amount)?;
