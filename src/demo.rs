@@ -225,7 +225,7 @@ pub fn run(root: &Path, today: NaiveDate, progress: &dyn Progress) -> Result<Dem
     let posting_night = nightly::run(&mut ledger, &options, progress)?;
 
     let scope = ReportScope::all(today);
-    let conn = ledger.conn();
+    let conn = &ledger;
     let mut reports = Vec::new();
     for name in MORNING_REPORTS {
         let built = match name {
@@ -234,8 +234,7 @@ pub fn run(root: &Path, today: NaiveDate, progress: &dyn Progress) -> Result<Dem
             "denials" => report::remittance::denials_report(conn, &scope),
             "aging" => report::claims::aging_report(conn, &scope),
             _ => report::remittance::worklist_report(conn, &scope, 30),
-        }
-        .map_err(LedgerError::from)?;
+        }?;
         let path = layout.reports.join(format!("{name}.html"));
         let mut html = Vec::new();
         built

@@ -7,7 +7,9 @@
 //!                 x12 (read/write)   codes (code sets)   ledger (SQLite)
 //! ```
 
+pub mod account;
 pub mod ack;
+pub mod ar;
 pub mod claim837;
 pub mod codes;
 pub mod dates;
@@ -18,6 +20,7 @@ pub(crate) mod handoff;
 pub mod ingest;
 pub mod inspect;
 pub mod ledger;
+pub mod money;
 pub mod nightly;
 pub mod practice;
 pub mod progress;
@@ -26,10 +29,3 @@ pub mod report;
 pub mod scrub;
 pub mod simulate;
 pub mod x12;
-
-/// jemalloc rather than the C library's allocator: the build and the posting allocate and free
-/// many small strings per claim, often freed by another thread than the one that made them, where
-/// glibc's allocator spends a tenth of the run (docs/benchmarks.md).
-#[cfg(all(unix, not(target_env = "musl")))]
-#[global_allocator]
-static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;

@@ -235,20 +235,6 @@ fn billable_in_import_order() -> String {
     )
 }
 
-/// [`scrubbed_candidates`] for encounters without an `encounter_scrubs` row, from the older
-/// `encounters.scrub_status` columns.
-fn old_status_candidates(payers: Payers) -> String {
-    let test = payers.test();
-    format!(
-        "
-    FROM encounters e
-    WHERE e.scrub_status IS NOT NULL AND e.scrub_status IN ('clean', 'warning') AND e.scrubbed_hash = e.content_hash
-      AND NOT EXISTS (SELECT 1 FROM encounter_scrubs s WHERE s.encounter_id = e.id)
-      AND e.payer_id {test} (SELECT value FROM json_each(?1))
-      AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.encounter_id = e.id AND c.responsibility = 'P')"
-    )
-}
-
 /// Bills every clean, unbilled encounter: writes one 837P per receiver and records the batches.
 pub fn build(ledger: &mut Ledger, opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     build_with_progress(ledger, opts, &crate::progress::Silent)
@@ -295,16 +281,14 @@ pub fn build_with_progress(
                 |r| r.get(0),
             )
             .map_err(sql)?;
-        let old: i64 = conn
-            .query_row(&format!("SELECT COUNT(*) {}", old_status_candidates(Payers::Listed)), [&payers], |r| r.get(0))
-            .map_err(sql)?;
+        let old: i64 = 0;
         plan.stored = (scrubbed + old) as usize;
         plan.stored_payers = Some(payers);
     }
     // Clean encounters whose payer or receiver is not configured: reported, not billed.
     {
         let billable = serde_json::to_string(&billable).unwrap_or_else(|_| "[]".into());
-        for from in [scrubbed_candidates(Payers::NotListed), old_status_candidates(Payers::NotListed)] {
+        for from in [scrubbed_candidates(Payers::NotListed)] {
             let mut stmt = conn.prepare(&format!("SELECT e.id, e.payer_id {from} ORDER BY e.id")).map_err(sql)?;
             let rows =
                 stmt.query_map([&billable], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))).map_err(sql)?;
@@ -326,8 +310,9 @@ pub fn build_with_progress(
         }
         skipped.sort_by(|a, b| a.encounter_id.cmp(&b.encounter_id));
     }
-    // Secondary claims: the primary payer has paid and the encounter names a second insurance.
-    for candidate in super::secondary::secondary_candidates(ledger.conn()).map_err(sql)? {
+    // Secondary claims: a posting left the encounter's next payer owing something (the crossover
+    // queue), and that payer has no claim yet.
+    for candidate in crate::ledger::billing::crossover_candidates(ledger.conn())? {
         let id = candidate.encounter_id.clone();
         let encounter: Encounter = serde_json::from_str(&candidate.encounter_json)
             .map_err(|e| BuildError::BadEncounter { encounter: id.clone(), message: e.to_string() })?;
@@ -335,9 +320,7 @@ pub fn build_with_progress(
         if opts.payer.as_ref().is_some_and(|p| *p != secondary_payer) {
             continue;
         }
-        let Some(primary) =
-            super::secondary::primary_adjudication(ledger.conn(), &candidate.primary_pcn).map_err(sql)?
-        else {
+        let Some(primary) = crate::ledger::billing::prior_adjudication(ledger.conn(), &candidate.prior_pcn)? else {
             continue;
         };
         let request = ClaimRequest {
@@ -653,6 +636,8 @@ struct ClaimRecord {
     st02: String,
     encounter_hash: String,
     patient_id: String,
+    member_id: String,
+    next_payer_id: Option<String>,
     first_dos: DateText,
     last_dos: DateText,
     total_charge: String,
@@ -676,7 +661,12 @@ impl ClaimRecord {
         let (first, last) = claim.dates_of_service();
         let iso = |d: Option<chrono::NaiveDate>| d.map(crate::dates::iso).unwrap_or_default();
         let total_charge = crate::ledger::money_text(claim.total_charge());
-        let Claim { pcn, responsibility, frequency, encounter, payer, .. } = claim;
+        let Claim { pcn, responsibility, frequency, encounter, payer, member_id, .. } = claim;
+        // The coverage after this payer: the secondary after the primary; the patient after that.
+        let next_payer_id = match responsibility {
+            super::Responsibility::Primary => encounter.secondary.as_ref().map(|s| s.payer_id.clone()),
+            _ => None,
+        };
         let claim_rendering = encounter.rendering_npi;
         let lines = encounter
             .lines
@@ -702,6 +692,8 @@ impl ClaimRecord {
             st02,
             encounter_hash,
             patient_id: encounter.patient.id,
+            member_id,
+            next_payer_id,
             first_dos: iso(first),
             last_dos: iso(last),
             total_charge,
@@ -855,6 +847,9 @@ fn write_batch(
         ],
     )
     .map_err(sql)?;
+    // The batch's claims in accounts receivable: their charges, and the crossover queue emptied of
+    // the claims it billed.
+    crate::ledger::ar::record_charges(tx, batch_id)?;
     Ok(Some(BatchSummary {
         receiver_id: receiver.id.clone(),
         path,
@@ -906,10 +901,7 @@ fn produce(
     };
     let mut go_on = true;
     if let Some(payers) = &plan.stored_payers {
-        for query in [
-            billable_in_import_order(),
-            format!("SELECT e.id, e.encounter_json, e.content_hash {}", old_status_candidates(Payers::Listed)),
-        ] {
+        for query in [billable_in_import_order()] {
             if !go_on {
                 break;
             }
@@ -1024,9 +1016,10 @@ impl RowInsert {
 const SHARED_PARAMETERS: usize = 2;
 
 const CLAIMS: RowInsert = RowInsert {
-    head: "INSERT OR FAIL INTO billed_claims (pcn, encounter_id, payer_id, responsibility, frequency, replaces_pcn, batch_id,
-    st02, encounter_hash, patient_id, first_dos, last_dos, total_charge, submitted_at, updated_at, status)",
-    row: "(#,#,#,#,#,#,?1,#,#,#,#,#,#,?2,?2,'submitted')",
+    head: "INSERT OR FAIL INTO claims (pcn, encounter_id, payer_id, responsibility, frequency, replaces_pcn, batch_id,
+    st02, encounter_hash, patient_id, member_id, next_payer_id, first_dos, last_dos, total_charge, submitted_at, updated_at,
+    status)",
+    row: "(#,#,#,#,#,#,?1,#,#,#,#,#,#,#,#,?2,?2,'submitted')",
 };
 const LINES: RowInsert = RowInsert {
     head: "INSERT OR FAIL INTO claim_lines (pcn, line_number, line_control_number, procedure_code, modifiers, units,
@@ -1112,6 +1105,8 @@ impl<'t, 'c> ClaimRecorder<'t, 'c> {
                 &c.st02,
                 &c.encounter_hash,
                 &c.patient_id,
+                &c.member_id,
+                &c.next_payer_id,
                 &c.first_dos,
                 &c.last_dos,
                 &c.total_charge,

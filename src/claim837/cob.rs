@@ -21,13 +21,8 @@ use serde::{Deserialize, Serialize};
 use super::ClaimError;
 use crate::encounter::Encounter;
 
-/// One adjustment: a CAS group code (CO, PR, OA, PI, CR), a claim adjustment reason code, an amount.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Adjustment {
-    pub group: String,
-    pub reason: String,
-    pub amount: Decimal,
-}
+/// One adjustment (CAS): the same type the 835 reader gives.
+pub use crate::remit835::ClaimAdjustment as Adjustment;
 
 /// The primary payer's adjudication of one service line (2430).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -27,7 +27,6 @@
 pub mod build;
 mod cob;
 mod read;
-pub mod secondary;
 mod write;
 
 use chrono::NaiveDate;

@@ -425,7 +425,7 @@ pub fn for_each_837p_claim<R: Read>(input: R, mut each: impl FnMut(ParsedClaim))
                         continue;
                     }
                     let amount = amount(&seg, 3 + 3 * k).ok_or_else(|| bad("CAS amount is not an amount"))?;
-                    list.push(Adjustment { group: group.clone(), reason, amount });
+                    list.push(Adjustment { group: group.clone(), reason, amount, quantity: None });
                 }
                 match at {
                     Where::LineAdjudication => {

@@ -1,4 +1,5 @@
-//! `claimkit claim show PCN`: one claim's whole history, every event with its time and source file.
+//! `claimkit claim show PCN|ENCOUNTER`: one claim's lines as adjudicated, its visit's accounts
+//! receivable, and its whole history, every event with its time and source file.
 
 use anyhow::{Context, Result};
 use claimkit::report;
@@ -16,7 +17,7 @@ pub struct ClaimArgs {
 pub enum ClaimAction {
     /// The claim, its lines and every event in its life.
     Show {
-        /// The patient control number (CLM01).
+        /// The patient control number (CLM01, any case), or an encounter ID (its latest claim).
         pcn: String,
     },
 }
@@ -25,9 +26,9 @@ pub fn exec(global: &GlobalArgs, args: ClaimArgs) -> Result<Exit> {
     let ledger = global.open_ledger()?;
     match args.action {
         ClaimAction::Show { pcn } => {
-            let history = report::claims::claim_history(ledger.conn(), &pcn).context("reading the ledger")?;
+            let history = report::claims::claim_history(&ledger, &pcn).context("reading the ledger")?;
             let Some(history) = history else {
-                return Err(InputError(format!("no claim with PCN {pcn} in {}", global.db.display())).into());
+                return Err(InputError(format!("no claim with PCN or encounter {pcn} in {}", global.db.display())).into());
             };
             super::report::write_report(&history, global.format, None)?;
             Ok(Exit::Clean)

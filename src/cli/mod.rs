@@ -8,6 +8,7 @@
 //! run holds the ledger lock.
 
 mod ack;
+mod adjust;
 mod build;
 mod claim;
 mod codes;
@@ -17,6 +18,7 @@ mod import;
 mod init;
 mod inspect;
 mod nightly;
+mod pay;
 mod progress;
 mod remit;
 mod report;
@@ -128,9 +130,9 @@ pub enum Command {
     Nightly(nightly::NightlyArgs),
     /// The whole billing cycle on the built-in sample practice, in a fresh directory.
     Demo(demo::DemoArgs),
-    /// Reports for billers: summary, claims, reconciliation, denials, aging, payers, worklist.
+    /// Reports for billers: balance, summary, claims, reconciliation, denials, aging, payers, worklist.
     Report(report::ReportArgs),
-    /// One claim: `claim show PCN` prints its lines and whole history.
+    /// One claim: `claim show PCN|ENCOUNTER` prints its lines as adjudicated, its A/R and whole history.
     Claim(claim::ClaimArgs),
     /// Code sets: import CPT/HCPCS/NCCI/MUE/fee schedules, look up, search, and show what is loaded.
     Codes(codes::CodesArgs),
@@ -152,6 +154,10 @@ pub enum Command {
     Simulate(simulate::SimulateArgs),
     /// Post 835 remittances: balance, match claims and lines, record payments and adjustments.
     Remit(remit::RemitArgs),
+    /// Record a patient payment or refund (one, or a CSV of them from the front desk).
+    Pay(pay::PayArgs),
+    /// Write off part of what a visit's payer or patient owes (timely filing, small balance...).
+    Adjust(adjust::AdjustArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -179,6 +185,8 @@ pub fn main() -> ExitCode {
         Command::Ack(args) => ack::exec(&global, args),
         Command::Simulate(args) => simulate::exec(&global, args),
         Command::Remit(args) => remit::exec(&global, args),
+        Command::Pay(args) => pay::exec(&global, args),
+        Command::Adjust(args) => adjust::exec(&global, args),
     };
     match result {
         Ok(exit) => ExitCode::from(exit.code()),

@@ -13,9 +13,11 @@ use super::{Exit, GlobalArgs};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ReportName {
+    /// Charges, payments, adjustments, insurance A/R, patient A/R and credits, in total and by payer.
+    Balance,
     /// Every claim with status, dates and amounts.
     Claims,
-    /// A/R buckets (0-30 ... 120+ days) by payer, insurance vs patient balance.
+    /// A/R buckets (0-30 ... 120+ days) by responsible party: each payer, and patients.
     Aging,
     /// Claims, billed, paid, denial rate and median days to pay per payer.
     Payers,
@@ -62,8 +64,22 @@ pub fn exec(global: &GlobalArgs, args: ReportArgs) -> Result<Exit> {
         payer: args.payer.clone(),
         as_of: args.as_of.unwrap_or_else(|| chrono::Local::now().date_naive()),
     };
-    let conn = ledger.conn();
+    let conn = &ledger;
+    if args.name == ReportName::Balance && global.format == OutputFormat::Json {
+        let json = report::claims::balance_json(conn, &scope).context("reading the ledger")?;
+        let text = serde_json::to_string_pretty(&json)? + "\n";
+        match &args.output {
+            Some(path) => std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?,
+            None => {
+                let mut out = std::io::stdout().lock();
+                out.write_all(text.as_bytes())?;
+                out.flush()?;
+            }
+        }
+        return Ok(Exit::Clean);
+    }
     let built: Report = match args.name {
+        ReportName::Balance => report::claims::balance_report(conn, &scope),
         ReportName::Claims => report::claims::claims_report(conn, &scope),
         ReportName::Aging => report::claims::aging_report(conn, &scope),
         ReportName::Payers => report::claims::payers_report(conn, &scope),

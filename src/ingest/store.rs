@@ -113,8 +113,7 @@ pub fn store_encounter(conn: &Connection, encounter: &Encounter, format: SourceF
             conn.prepare_cached(
                 "UPDATE encounters SET payer_id = ?2, patient_id = ?3, first_dos = ?4, last_dos = ?5,
                      total_charge = ?6, line_count = ?7, content_hash = ?8, encounter_json = ?9,
-                     source_format = ?10, source_file = ?11, source_locator = ?12, updated_at = ?13,
-                     scrub_status = NULL, scrubbed_hash = NULL
+                     source_format = ?10, source_file = ?11, source_locator = ?12, updated_at = ?13
                  WHERE id = ?1",
             )?
             .execute(row)?;

@@ -1,8 +1,5 @@
-//! The billing tables every step shares: the practice configuration and the claim history.
-//!
-//! Each pipeline module owns its own queries (ingest writes `encounters`, claim837 writes
-//! `batches`/`claims`/`claim_lines`, ack and remit835 update claim status); what they all need, the
-//! practice and the claim's event trail, lives here so there is one way to do it.
+//! The billing tables every step shares: the practice configuration, the claim history, and what a
+//! later payer's claim needs of the earlier payer's answer (coordination of benefits).
 
 use std::path::Path;
 
@@ -132,28 +129,6 @@ pub fn record_claim_event(tx: &Transaction<'_>, event: &ClaimEvent<'_>) -> Resul
     Ok(())
 }
 
-/// What each billed line of claim `pcn` was paid, net of every 835 posted to it: line number →
-/// the sum of the matched service lines' SVC03, a reversal (CLP02 22) counting negative whatever
-/// sign the payer used. Lines paid nothing are absent.
-pub fn line_paid_amounts(
-    conn: &rusqlite::Connection,
-    pcn: &str,
-) -> rusqlite::Result<std::collections::BTreeMap<i64, rust_decimal::Decimal>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT j.value ->> 1, cp.status_code, j.value ->> 8
-         FROM claim_payments cp, json_each(cp.service_lines) j
-         WHERE cp.matched_pcn = ?1 AND j.value ->> 1 IS NOT NULL",
-    )?;
-    let mut paid = std::collections::BTreeMap::new();
-    let mut rows = stmt.query([pcn])?;
-    while let Some(r) = rows.next()? {
-        let amount = super::stored_decimal(&r.get::<_, String>(2)?)?;
-        let signed = if r.get::<_, String>(1)? == "22" { -amount.abs() } else { amount };
-        *paid.entry(r.get::<_, i64>(0)?).or_default() += signed;
-    }
-    Ok(paid)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -165,7 +140,7 @@ mod tests {
 
     #[test]
     fn claim_status_text_matches_the_schema() {
-        let sql = include_str!("migrations/0002_billing.sql");
+        let sql = include_str!("schema/0001_baseline.sql");
         for status in ClaimStatus::ALL {
             assert!(sql.contains(&format!("'{status}'")), "{status} missing from the claims.status CHECK");
             assert_eq!(ClaimStatus::parse(status.as_str()), Some(status));
@@ -182,4 +157,109 @@ mod tests {
         tx.commit().unwrap();
         assert_eq!(load_practice(ledger.conn()).unwrap(), Some(practice()));
     }
+}
+
+/// An encounter whose balance crossed over to its next payer, not billed to it yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CrossoverCandidate {
+    pub encounter_id: String,
+    /// The claim of the payer before (its adjudication goes into loops 2320/2430).
+    pub prior_pcn: String,
+    /// `S` or `T`.
+    pub responsibility: String,
+    pub payer_id: String,
+    pub encounter_json: String,
+    pub encounter_hash: String,
+}
+
+/// The crossover queue: encounters a posting left owing something to a next payer that has no
+/// claim yet. Its size is the work to do, whatever the ledger's history.
+pub fn crossover_candidates(conn: &Connection) -> Result<Vec<CrossoverCandidate>> {
+    let mut stmt = conn.prepare(
+        "SELECT q.encounter_id, q.prior_pcn, q.responsibility, q.payer_id, e.encounter_json, e.content_hash
+         FROM crossover_queue q JOIN encounters e ON e.id = q.encounter_id
+         WHERE NOT EXISTS (SELECT 1 FROM claims c WHERE c.encounter_id = q.encounter_id
+                             AND c.responsibility = q.responsibility)
+         ORDER BY q.encounter_id",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok(CrossoverCandidate {
+            encounter_id: r.get(0)?,
+            prior_pcn: r.get(1)?,
+            responsibility: r.get(2)?,
+            payer_id: r.get(3)?,
+            encounter_json: r.get(4)?,
+            encounter_hash: r.get(5)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// What the payer of claim `pcn` did with it, from its posted 835 in force (the latest claim
+/// payment neither a reversal nor reversed): the input to the next payer's claim. The adjudication
+/// date (DTP*573) is the day the 835 was produced (DTM*405), never later than its payment date
+/// (BPR16) or the day it was posted. `None` when nothing is posted.
+pub fn prior_adjudication(conn: &Connection, pcn: &str) -> Result<Option<crate::claim837::PrimaryAdjudication>> {
+    use crate::claim837::{LineAdjudication, PrimaryAdjudication};
+    use crate::remit835::ClaimAdjustment;
+    let payment: Option<(i64, String, String, Option<String>, Option<String>, Option<String>, String)> = conn
+        .query_row(
+            "SELECT cp.id, c.payer_id, cp.paid, cp.payer_claim_number, r.production_date, r.payment_date,
+                    substr(r.posted_at, 1, 10)
+             FROM claim_payments cp JOIN claims c ON c.pcn = cp.matched_pcn
+             JOIN remittances r ON r.id = cp.remittance_id
+             WHERE cp.matched_pcn = ?1 AND cp.status_code <> '22' AND cp.reversed_by IS NULL
+             ORDER BY cp.id DESC LIMIT 1",
+            [pcn],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)),
+        )
+        .optional()?;
+    let Some((payment_id, payer_id, paid, payer_claim_number, produced, paid_on, posted)) = payment else {
+        return Ok(None);
+    };
+    let parse = |d: &Option<String>| d.as_deref().and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
+    let posted_on = parse(&Some(posted)).unwrap_or(chrono::NaiveDate::MIN);
+    let adjudicated_on = [parse(&produced), parse(&paid_on), Some(posted_on)].into_iter().flatten().min().unwrap_or(posted_on);
+    let mut adjustments = conn.prepare_cached(
+        "SELECT service_payment_id, group_code, reason_code, amount, quantity FROM remit_adjustments
+         WHERE claim_payment_id = ?1 ORDER BY id",
+    )?;
+    let mut by_line: std::collections::HashMap<Option<i64>, Vec<ClaimAdjustment>> = Default::default();
+    let rows = adjustments.query_map([payment_id], |r| {
+        Ok((
+            r.get::<_, Option<i64>>(0)?,
+            ClaimAdjustment {
+                group: r.get(1)?,
+                reason: r.get(2)?,
+                amount: super::stored_decimal(&r.get::<_, String>(3)?)?,
+                quantity: r.get::<_, Option<String>>(4)?.map(|q| super::stored_decimal(&q)).transpose()?,
+            },
+        ))
+    })?;
+    for row in rows {
+        let (line, adjustment) = row?;
+        by_line.entry(line).or_default().push(adjustment);
+    }
+    let mut lines = Vec::new();
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, matched_line_number, paid FROM service_payments
+         WHERE claim_payment_id = ?1 AND matched_line_number IS NOT NULL ORDER BY ordinal",
+    )?;
+    let rows = stmt.query_map([payment_id], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?)))?;
+    for row in rows {
+        let (id, number, line_paid) = row?;
+        lines.push(LineAdjudication {
+            line_number: number as u32,
+            paid: super::stored_decimal(&line_paid)?,
+            adjustments: by_line.remove(&Some(id)).unwrap_or_default(),
+            adjudication_date: adjudicated_on,
+        });
+    }
+    Ok(Some(PrimaryAdjudication {
+        payer_id,
+        payer_claim_number,
+        paid: super::stored_decimal(&paid)?,
+        claim_adjustments: by_line.remove(&None).unwrap_or_default(),
+        lines,
+    }))
 }

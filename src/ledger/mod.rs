@@ -4,30 +4,33 @@
 //! Money must never be lost or posted twice, so:
 //! - every change happens inside a transaction ([`Ledger::transaction`]): an import, a build or a
 //!   remittance posting lands whole or not at all;
-//! - the schema is versioned ([`schema`]) and migrated forward on open;
+//! - the schema is one baseline plus versioned migrations ([`schema`]), applied on open; a file
+//!   that is not a claimkit ledger is refused untouched;
 //! - WAL journaling with `synchronous=FULL`: a committed posting survives a power cut;
 //! - the file is created readable by its owner only (mode 0600): it holds patient data;
 //! - one writer at a time: commands that change the ledger first take [`LedgerLock`]; a second run
 //!   gets [`LedgerError::Locked`] at once (exit code 75) instead of waiting.
 //!
-//! Amounts are stored as decimal text (`"125.00"`) and read back into `rust_decimal::Decimal`;
-//! dates as ISO `YYYY-MM-DD` text.
+//! Amounts as billed or posted are stored as decimal text (`"125.00"`) and read back into
+//! `rust_decimal::Decimal`; accounts receivable ([`ar`]) as whole cents; dates as ISO `YYYY-MM-DD`
+//! text.
+//!
+//! Only this module names SQLite or a table: the stages call its typed functions.
 
+pub mod ar;
 pub mod billing;
 pub mod codesets;
 mod control;
-mod in_place;
 mod lock;
+pub mod remits;
+pub mod reports;
 pub mod schema;
-mod wal_flush;
 
 use std::path::{Path, PathBuf};
 
 pub use control::{ControlKind, ControlNumbers, allocate, allocate_envelope};
-pub use in_place::{InPlace, InPlaceStatement};
 pub use lock::LedgerLock;
 use rusqlite::{Connection, OpenFlags};
-pub use wal_flush::{wal_path, with_wal_flushed};
 
 /// Failures of the ledger.
 #[derive(Debug, thiserror::Error)]
@@ -40,6 +43,10 @@ pub enum LedgerError {
     Io { path: PathBuf, source: std::io::Error },
     #[error("ledger {path} is in use by another claimkit run (lock {lock} is held); try again when it finishes")]
     Locked { path: PathBuf, lock: PathBuf },
+    #[error("{path} is not a claimkit ledger (another application's SQLite database); it was not changed. Give --db a new path, or the ledger `claimkit init` made")]
+    NotALedger { path: PathBuf },
+    #[error("ledger {path} was written by an earlier claimkit whose balances were kept in another model; it was not changed. Start a new ledger (`claimkit --db NEW.db init --practice practice.toml`), import the EMR exports and post the 999/277CA/835 files again: every file is recognised by content, so nothing is counted twice")]
+    PreBaseline { path: PathBuf },
     #[error("ledger {path} has schema version {found}, newer than this claimkit ({supported}); upgrade claimkit")]
     SchemaTooNew { path: PathBuf, found: i64, supported: i64 },
     #[error("control number {kind} for {sender} -> {receiver} is exhausted (max {max})")]
@@ -62,10 +69,12 @@ const PAGE_SIZE: i64 = 16384;
 impl Ledger {
     /// Opens (creating if needed, with mode 0600) the ledger at `path` and migrates it.
     pub fn open(path: &Path) -> Result<Ledger> {
-        if !path.exists() {
-            create_private(path).map_err(|source| LedgerError::Io { path: path.to_path_buf(), source })?;
+        let io = |source| LedgerError::Io { path: path.to_path_buf(), source };
+        if path.exists() {
+            keep_private(path).map_err(io)?;
+        } else {
+            create_private(path).map_err(io)?;
         }
-        one_c_heap();
         let conn =
             Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
                 .map_err(|source| LedgerError::Open { path: path.to_path_buf(), source })?;
@@ -84,16 +93,17 @@ impl Ledger {
 
     fn configure(&mut self, on_disk: bool) -> Result<()> {
         self.conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        let display = self.path.clone().unwrap_or_else(|| PathBuf::from(":memory:"));
+        // Whether the file is a ledger is known before anything is written to it.
+        schema::check_owned(&self.conn, &display)?;
         if on_disk {
-            // A new ledger gets 16 KiB pages (SQLite's default is 4 KiB): a posting or a build writes
-            // tens of megabytes per run, and bigger pages mean a quarter of the pages to find, split,
-            // write to the WAL and checkpoint. Ignored by a ledger that already has tables.
+            // A new ledger gets 16 KiB pages (SQLite's default is 4 KiB); ignored by a ledger that
+            // already has tables.
             self.conn.pragma_update(None, "page_size", PAGE_SIZE)?;
             self.conn.pragma_update(None, "journal_mode", "WAL")?;
         }
         self.conn.pragma_update(None, "synchronous", "FULL")?;
         self.conn.pragma_update(None, "foreign_keys", "ON")?;
-        let display = self.path.clone().unwrap_or_else(|| PathBuf::from(":memory:"));
         schema::migrate(&mut self.conn, &display)
     }
 
@@ -178,32 +188,6 @@ impl Ledger {
     }
 }
 
-/// SQLite allocates through the C library's `malloc` (Rust code has an allocator of its own: see
-/// `lib.rs`), and glibc gives every thread that allocates an arena of its own. A build and a
-/// posting each read on a second connection on a second thread: in two arenas, the same build of 300,000 claims peaked
-/// at 120 MB resident instead of 70 MB in one. So the process keeps to one arena (set when the
-/// first ledger file is opened, before any reading thread starts); SQLite allocates little per
-/// row, and two threads seldom wait for it.
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-fn one_c_heap() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        use std::ffi::c_int;
-        unsafe extern "C" {
-            fn mallopt(param: c_int, value: c_int) -> c_int;
-        }
-        const M_ARENA_MAX: c_int = -8;
-        // SAFETY: mallopt only tunes glibc's allocator; any value of M_ARENA_MAX is valid, and it
-        // applies to arenas made after the call (a thread already in one keeps it).
-        unsafe {
-            mallopt(M_ARENA_MAX, 1);
-        }
-    });
-}
-
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-fn one_c_heap() {}
-
 #[cfg(unix)]
 fn create_private(path: &Path) -> std::io::Result<()> {
     use std::os::unix::fs::OpenOptionsExt;
@@ -215,6 +199,23 @@ fn create_private(path: &Path) -> std::io::Result<()> {
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
         Err(e) => Err(e),
     }
+}
+
+/// An existing ledger readable by others is made private (0600): it holds patient data.
+#[cfg(unix)]
+fn keep_private(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path)?.permissions().mode();
+    if mode & 0o077 != 0 {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode & 0o700 | 0o600))?;
+        eprintln!("note: ledger {} was readable by other users; it is now private (mode 0600)", path.display());
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn keep_private(_path: &Path) -> std::io::Result<()> {
+    Ok(())
 }
 
 #[cfg(not(unix))]
@@ -280,126 +281,7 @@ pub(crate) fn stored_text<'r>(row: &'r rusqlite::Row<'_>, i: usize) -> rusqlite:
         .ok_or(rusqlite::Error::InvalidColumnType(i, "NULL".into(), rusqlite::types::Type::Null))
 }
 
-/// Reads a packed JSON column (migration 5); a malformed value is a corrupt ledger.
-pub(crate) fn stored_json<T: serde::de::DeserializeOwned>(text: &str) -> rusqlite::Result<T> {
-    serde_json::from_str(text)
-        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
-}
-
-/// Money as the ledger stores it: two places, never "-0.00".
-pub fn money_text(d: rust_decimal::Decimal) -> String {
-    let mut out = String::with_capacity(16);
-    push_money_text(&mut out, d);
-    out
-}
-
-/// Appends the decimal digits of `n`, without the formatting machinery.
-pub(crate) fn push_integer(out: &mut String, n: u128) {
-    match u64::try_from(n) {
-        Ok(n) => {
-            let mut digits = [0u8; 20];
-            let start = write_digits(&mut digits, n);
-            push_ascii(out, &digits[start..]);
-        }
-        // Beyond 64 bits (never an amount or a count): the formatting machinery.
-        Err(_) => out.push_str(&n.to_string()),
-    }
-}
-
-/// Writes the decimal digits of `n` at the end of `buf` (20 bytes hold any `u64`) and returns
-/// where they start. 64-bit divisions by 10 are multiplications; 128-bit ones are library calls.
-fn write_digits(buf: &mut [u8], mut n: u64) -> usize {
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            return i;
-        }
-    }
-}
-
-/// Appends ASCII bytes (digits, '.', '-') without validating them as UTF-8 again.
-fn push_ascii(out: &mut String, ascii: &[u8]) {
-    debug_assert!(ascii.is_ascii());
-    // SAFETY: every caller passes ASCII bytes, which are valid UTF-8 on their own.
-    unsafe { out.as_mut_vec().extend_from_slice(ascii) }
-}
-
-/// Appends `d` rounded to cents as `-123.45` (never `-0.00`), without the formatting machinery:
-/// posting formats several amounts per claim.
-pub(crate) fn push_money_text(out: &mut String, d: rust_decimal::Decimal) {
-    out.push_str(MoneyText::new(d).as_str());
-}
-
-/// Money as the ledger stores it ([`money_text`]), held inline: no allocation per amount.
-#[derive(Clone, Copy)]
-pub struct MoneyText {
-    /// The text is right-aligned: `buf[start..]`.
-    buf: [u8; 40],
-    start: u8,
-}
-
-impl MoneyText {
-    pub fn new(d: rust_decimal::Decimal) -> Self {
-        // Amounts in an 835 have at most two places: scale them to cents directly; round the rest.
-        let m = match d.scale() {
-            0 => d.mantissa() * 100,
-            1 => d.mantissa() * 10,
-            2 => d.mantissa(),
-            _ => {
-                let mut r = d.round_dp(2);
-                r.rescale(2);
-                r.mantissa()
-            }
-        };
-        // Written from the right: two places, the point, the units (at least one digit), the sign.
-        let mut buf = [0u8; 40];
-        let mut i = match u64::try_from(m.unsigned_abs()) {
-            // Every real amount.
-            Ok(n) => {
-                buf[37] = b'.';
-                buf[38] = b'0' + (n / 10 % 10) as u8;
-                buf[39] = b'0' + (n % 10) as u8;
-                write_digits(&mut buf[..37], n / 100)
-            }
-            // Beyond 184 quadrillion: the formatting machinery.
-            Err(_) => {
-                let n = m.unsigned_abs();
-                let text = format!("{}.{:02}", n / 100, n % 100);
-                let start = buf.len() - text.len();
-                buf[start..].copy_from_slice(text.as_bytes());
-                start
-            }
-        };
-        if m < 0 {
-            i -= 1;
-            buf[i] = b'-';
-        }
-        MoneyText { buf, start: i as u8 }
-    }
-
-    pub fn as_str(&self) -> &str {
-        let text = &self.buf[usize::from(self.start)..];
-        debug_assert!(text.is_ascii());
-        // SAFETY: `new` writes only ASCII digits, '.' and '-', which are valid UTF-8.
-        unsafe { std::str::from_utf8_unchecked(text) }
-    }
-}
-
-impl Default for MoneyText {
-    fn default() -> Self {
-        MoneyText::new(rust_decimal::Decimal::ZERO)
-    }
-}
-
-impl std::ops::Deref for MoneyText {
-    type Target = str;
-    fn deref(&self) -> &str {
-        self.as_str()
-    }
-}
+pub use crate::money::text as money_text;
 
 /// The opcodes of `sql`'s plan that build a temporary B-tree or sorter at every run of the
 /// statement (an IN list of three or more values, UNION, DISTINCT, an ORDER BY no index gives, an
@@ -436,9 +318,6 @@ fn explained(conn: &rusqlite::Connection, explain: &str, sql: &str, column: usiz
 mod tests {
     use super::*;
 
-    use rust_decimal::Decimal;
-    use std::str::FromStr;
-
     #[test]
     fn a_bulk_job_cache_is_the_job_s_alone() {
         let dir = tempfile::tempdir().unwrap();
@@ -454,40 +333,6 @@ mod tests {
         assert_eq!((setting(&ledger, "cache_size"), setting(&ledger, "temp_store")), before);
         ledger.with_cache(-4096, false, |ledger| assert_eq!(setting(ledger, "temp_store"), before.1));
         assert_eq!(setting(&ledger, "cache_size"), before.0);
-    }
-
-    #[test]
-    fn money_text_has_two_places_and_no_negative_zero() {
-        assert_eq!(money_text(Decimal::new(-0, 2)), "0.00");
-        assert_eq!(money_text(-Decimal::ZERO), "0.00");
-        assert_eq!(money_text(Decimal::new(125, 1)), "12.50");
-        assert_eq!(money_text(Decimal::new(-4, 3)), "0.00");
-    }
-
-    #[test]
-    fn money_text_is_the_decimal_rounded_to_cents() {
-        for text in [
-            "0",
-            "7",
-            "-7",
-            "0.5",
-            "-0.05",
-            "12.345",
-            "12.355",
-            "-12.345",
-            "123456789.999",
-            "184467440737095516.15",
-            "184467440737095516.16",
-            "-184467440737095516.16",
-            "79228162514264337593543950.335",
-            "0.004",
-            "1e-28",
-        ] {
-            let d = Decimal::from_str(text).or_else(|_| Decimal::from_scientific(text)).unwrap();
-            let r = d.round_dp(2);
-            let expected = if r.is_zero() { "0.00".to_string() } else { format!("{r:.2}") };
-            assert_eq!(money_text(d), expected, "{text}");
-        }
     }
 
     #[test]
@@ -507,7 +352,7 @@ mod tests {
         // Opening again does not re-run migrations.
         let again = Ledger::open(&path).unwrap();
         let runs: i64 = again.conn().query_row("SELECT COUNT(*) FROM schema_migrations", [], |r| r.get(0)).unwrap();
-        assert_eq!(runs, schema::MIGRATIONS.len() as i64);
+        assert_eq!(runs, 1 + schema::MIGRATIONS.len() as i64);
     }
 
     #[test]

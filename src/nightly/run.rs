@@ -165,7 +165,8 @@ pub fn run(
 
     // 3. Remittances (835).
     for path in of_kind(InboxKind::Remittance) {
-        match post_835_with_progress(ledger, &path, opts.rates, &opts.post, progress) {
+        let post = PostOptions { today: opts.post.today.or(Some(opts.today)), ..opts.post.clone() };
+        match post_835_with_progress(ledger, &path, opts.rates, &post, progress) {
             Ok(r) => {
                 let paid = r.transactions.iter().map(|t| t.matched_claims as usize).sum::<usize>();
                 summary.remit_claims_matched += paid;

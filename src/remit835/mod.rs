@@ -24,15 +24,14 @@
 //! line. [`read_835`] streams one event per claim so a file of any size is read with flat memory;
 //! [`post::post_835`] matches each claim and line to what was billed and posts it.
 
-mod lookup;
 mod model;
 pub mod post;
 mod read;
 
 pub use model::*;
 pub use post::{
-    ContractRateTable, ContractRates, NoContractRates, PostOptions, PostOutcome, PostReport, StoredAdjustment,
-    TransactionReport, Underpayment, UnmatchedItem, post_835, post_835_with_progress, unpack_adjustments,
+    ContractRateTable, ContractRates, NoContractRates, PostOptions, PostOutcome, PostReport, TransactionReport,
+    Underpayment, UnmatchedItem, allowed_amount, post_835, post_835_with_progress,
 };
 pub use read::{ReadSummary, RemitEvent, read_835, read_remittances};
 

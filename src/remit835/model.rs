@@ -156,8 +156,9 @@ impl Remittance {
     }
 }
 
-/// One `CAS` triplet: group (CO, PR, OA, PI, CR), reason (CARC), amount, quantity.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+/// One `CAS` triplet: group (CO, PR, OA, PI, CR), reason (CARC), amount, quantity. The one
+/// adjustment type of claimkit: the 835 gives it, the secondary claim's 2320/2430 repeat it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct ClaimAdjustment {
     pub group: String,
     pub reason: String,

@@ -2,7 +2,6 @@
 //! remittance reports), one payer or all, and the "as of" date ages are counted to.
 
 use chrono::NaiveDate;
-use rust_decimal::Decimal;
 
 /// Filters every ledger report accepts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,17 +42,6 @@ impl ReportScope {
     }
 }
 
-/// Reads a decimal stored as text in the ledger; a malformed value is a corrupt ledger.
-pub(crate) fn money(text: &str) -> rusqlite::Result<Decimal> {
-    crate::ledger::stored_decimal(text)
-}
-
-/// Reads an ISO date stored as text in the ledger.
-pub(crate) fn date(text: &str) -> rusqlite::Result<NaiveDate> {
-    NaiveDate::parse_from_str(text.get(..10).unwrap_or(text), "%Y-%m-%d")
-        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -72,12 +60,5 @@ mod tests {
         assert!(!scope.covers(d("2026-11-01")));
         assert!(scope.includes_payer("MCRB1") && !scope.includes_payer("ACME1"));
         assert_eq!(scope.describe(), "2026-10-01 to 2026-10-31, payer MCRB1, as of 2026-11-25");
-    }
-
-    #[test]
-    fn ledger_text_parses_exactly() {
-        assert_eq!(money("125.10").unwrap(), Decimal::new(12510, 2));
-        assert!(money("12,5").is_err());
-        assert_eq!(date("2026-11-25T10:00:00Z").unwrap(), NaiveDate::from_ymd_opt(2026, 11, 25).unwrap());
     }
 }

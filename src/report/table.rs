@@ -27,6 +27,8 @@ pub enum Cell {
     Text(String),
     Int(i64),
     Money(Decimal),
+    /// A quantity that is not money (a rate in percent): a JSON number.
+    Number(Decimal),
     Date(NaiveDate),
     Bool(bool),
     Empty,
@@ -38,6 +40,7 @@ impl Cell {
             Cell::Text(s) => s.clone(),
             Cell::Int(n) => n.to_string(),
             Cell::Money(d) => format!("{:.2}", d),
+            Cell::Number(d) => d.normalize().to_string(),
             Cell::Date(d) => d.to_string(),
             Cell::Bool(b) => if *b { "yes" } else { "no" }.into(),
             Cell::Empty => String::new(),
@@ -49,6 +52,9 @@ impl Cell {
             Cell::Text(s) => Value::String(s.clone()),
             Cell::Int(n) => Value::from(*n),
             Cell::Money(d) => Value::String(format!("{:.2}", d)),
+            Cell::Number(d) => {
+                d.normalize().to_string().parse::<serde_json::Number>().map_or(Value::Null, Value::Number)
+            }
             Cell::Date(d) => Value::String(d.to_string()),
             Cell::Bool(b) => Value::Bool(*b),
             Cell::Empty => Value::Null,
@@ -56,7 +62,7 @@ impl Cell {
     }
 
     pub fn right_aligned(&self) -> bool {
-        matches!(self, Cell::Int(_) | Cell::Money(_))
+        matches!(self, Cell::Int(_) | Cell::Money(_) | Cell::Number(_))
     }
 }
 

@@ -280,8 +280,8 @@ fn read_stored(
 ) -> Result<(), ScrubError> {
     // The result in force: the encounter_scrubs row, else the old encounters columns.
     const COLUMNS: &str = "SELECT e.id, e.content_hash, e.encounter_json,
-            CASE WHEN s.encounter_id IS NULL THEN e.scrub_status ELSE s.scrub_status END,
-            CASE WHEN s.encounter_id IS NULL THEN e.scrubbed_hash ELSE s.scrubbed_hash END,
+            s.scrub_status,
+            s.scrubbed_hash,
             s.encounter_id IS NOT NULL,
             EXISTS (SELECT 1 FROM scrub_findings f WHERE f.encounter_id = e.id)
          FROM encounters e LEFT JOIN encounter_scrubs s ON s.encounter_id = e.id";
