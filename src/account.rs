@@ -205,7 +205,11 @@ pub fn read_payments_csv(path: &Path) -> Result<(Vec<PatientPayment>, Vec<Accoun
     let required = ["patient_id", "amount", "date", "method", "reference"];
     let missing: Vec<&str> = required.iter().copied().filter(|c| col(c).is_none()).collect();
     if !missing.is_empty() {
-        return Err(AccountError::BadRecord { file, line: 1, problem: format!("missing column(s): {}", missing.join(", ")) });
+        return Err(AccountError::BadRecord {
+            file,
+            line: 1,
+            problem: format!("missing column(s): {}", missing.join(", ")),
+        });
     }
     let (mut payments, mut errors) = (Vec::new(), Vec::new());
     for record in reader.records() {
@@ -213,7 +217,11 @@ pub fn read_payments_csv(path: &Path) -> Result<(Vec<PatientPayment>, Vec<Accoun
             Ok(r) => r,
             Err(e) => {
                 let line = e.position().map_or(0, |p| p.line());
-                errors.push(AccountError::BadRecord { file: file.clone(), line, problem: "unreadable CSV record".into() });
+                errors.push(AccountError::BadRecord {
+                    file: file.clone(),
+                    line,
+                    problem: "unreadable CSV record".into(),
+                });
                 continue;
             }
         };

@@ -40,7 +40,7 @@ fn ledger_with_sample_batch(dir: &Path) -> PathBuf {
         )
         .unwrap();
         tx.execute(
-            "INSERT INTO billed_claims (pcn, encounter_id, payer_id, responsibility, frequency, batch_id, st02, encounter_hash,
+            "INSERT INTO claims (pcn, encounter_id, payer_id, responsibility, frequency, batch_id, st02, encounter_hash,
                  patient_id, first_dos, last_dos, total_charge, status, submitted_at, updated_at)
              VALUES (?1, ?1, ?2, 'P', '1', 1, '0001', 'h', 'P', '2026-11-02', '2026-11-05', ?3, 'submitted', 't', 't')",
             [pcn, payer, charge],
@@ -103,8 +103,7 @@ fn simulated_999_and_277ca_accept_both_claims_and_keep_the_payer_claim_numbers()
 }
 
 /// A 277CA that arrives after the 835 moves no claim the 835 settled, and its payer claim number
-/// replaces none a posting gave (the claim as it stands: the view claims over billed_claims and
-/// claim_state); a claim whose posting carried no CLP07 takes the 277CA's.
+/// replaces none a posting gave; a claim whose posting carried no CLP07 takes the 277CA's.
 #[test]
 fn a_277ca_after_the_835_keeps_the_posted_status_and_payer_claim_number() {
     let dir = tempfile::tempdir().unwrap();
@@ -124,8 +123,8 @@ fn a_277ca_after_the_835_keeps_the_posted_status_and_payer_claim_number() {
         ledger
             .conn()
             .execute_batch(&format!(
-                "UPDATE claim_state SET payer_claim_number = 'FROM-835' WHERE pcn = '{FIRST}';
-                 UPDATE claim_state SET payer_claim_number = NULL WHERE pcn = '{SECOND}';"
+                "UPDATE claims SET payer_claim_number = 'FROM-835' WHERE pcn = '{FIRST}';
+                 UPDATE claims SET payer_claim_number = NULL WHERE pcn = '{SECOND}';"
             ))
             .unwrap();
     }

@@ -146,7 +146,7 @@ fn build_scrubs_first_and_bills_only_encounters_clean_for_their_current_content(
         insert_encounter(&tx, &defective, "clean");
         // Scrubbed for other content (stale): scrubbed again now, found clean, billed.
         insert_encounter(&tx, &encounter("E1003"), "warning");
-        tx.execute("UPDATE encounters SET scrubbed_hash = 'stale' WHERE id = 'E1003'", []).unwrap();
+        tx.execute("UPDATE encounter_scrubs SET scrubbed_hash = 'stale' WHERE encounter_id = 'E1003'", []).unwrap();
         tx.commit().unwrap();
     }
     // Exit 1: an encounter is held, which a biller must act on.
@@ -221,7 +221,7 @@ fn a_failure_after_a_file_is_in_place_removes_it_and_records_nothing() {
     {
         let conn = rusqlite::Connection::open(&db).unwrap();
         conn.execute_batch(&format!(
-            "INSERT INTO billed_claims (pcn, encounter_id, payer_id, responsibility, frequency, encounter_hash, patient_id,
+            "INSERT INTO claims (pcn, encounter_id, payer_id, responsibility, frequency, encounter_hash, patient_id,
                  first_dos, last_dos, total_charge, status, submitted_at, updated_at)
              VALUES ('{pcn}', 'E1001', 'GAP1', 'S', '1', 'h', 'P1001', '2026-11-02', '2026-11-02', '1.00',
                  'submitted', 't', 't');"
@@ -258,7 +258,7 @@ fn correct_and_void_need_the_payer_claim_number_and_send_ref_f8() {
         .assert()
         .code(3)
         .stderr(predicate::str::contains("not in the ledger"));
-    conn.execute("UPDATE billed_claims SET payer_claim_number = 'MCR26110200123', status = 'accepted'", []).unwrap();
+    conn.execute("UPDATE claims SET payer_claim_number = 'MCR26110200123', status = 'accepted'", []).unwrap();
     // The encounter was fixed and re-imported: ingest recorded the new version as a conflict.
     let mut fixed = encounter("E1001");
     fixed.lines[0].procedure.modifiers.clear();

@@ -70,11 +70,12 @@ fn the_demo_runs_the_whole_cycle_to_exact_totals() {
     assert_eq!((payer["paid"].as_array().unwrap().len(), payer["denied"].as_array().unwrap().len()), (32, 3));
     assert_eq!(payer["rejected"].as_array().unwrap().len(), 1);
     assert!(payer["reversed"].is_string());
-    // Night 2: everything posted and matched; the two patients with Medicaid as second insurance
-    // are billed to it with the primary's adjudication.
+    // Night 2: everything posted and matched; of the two patients with Medicaid as second
+    // insurance, the one whose primary left a patient share is billed to Medicaid with the
+    // primary's adjudication (the other's primary settled everything: Medicaid owes nothing).
     let night2 = &doc["posting_night"];
     assert_eq!(night2["remit_claims_matched"], 37, "36 claims + the reversal's correction");
-    assert_eq!(night2["claims_built"], 2);
+    assert_eq!(night2["claims_built"], 1);
 
     // Reconciliation to the cent, every payment balanced.
     let payments = doc["reports"]["reconciliation"]["sections"]["remittances"].as_array().unwrap();
@@ -108,9 +109,43 @@ fn the_demo_runs_the_whole_cycle_to_exact_totals() {
         assert_eq!(figures, [allowed, co, pr, oa, plb], "{payer}");
     }
     let summary = &doc["reports"]["summary"];
-    assert_eq!(figure(summary, "claims"), 38);
-    assert_eq!(figure(summary, "billed"), "5988.75");
-    assert_eq!(figure(summary, "paid"), "2534.52");
+    assert_eq!(figure(summary, "claims"), 37);
+    // One receivable per visit: the secondary claim's repeated charge is not a new one.
+    assert_eq!(figure(summary, "charges"), "5623.75");
+    assert_eq!(figure(summary, "payments"), "2534.52");
+    assert_eq!(figure(summary, "adjustments"), "1410.03");
+    assert_eq!(figure(summary, "insurance A/R"), "678.75");
+    assert_eq!(figure(summary, "patient A/R"), "1000.45");
+    // The summary agrees with `report balance` to the cent, and the balance identity holds.
+    let balance = claimkit()
+        .args(["--format", "json", "--db"])
+        .arg(root.join("claimkit.db"))
+        .args(["report", "balance", "--as-of", "2026-11-25"])
+        .output()
+        .unwrap();
+    let balance: Value = serde_json::from_slice(&balance.stdout).unwrap();
+    let totals = &balance["totals"];
+    let keys: Vec<&str> = totals.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(keys.len(), 6, "{keys:?}");
+    for (key, figure_name) in [
+        ("charges", "charges"),
+        ("payments", "payments"),
+        ("adjustments", "adjustments"),
+        ("insurance_ar", "insurance A/R"),
+        ("patient_ar", "patient A/R"),
+        ("credits", "credits"),
+    ] {
+        assert_eq!(totals[key], figure(summary, figure_name), "{key}");
+    }
+    let cents = |v: &Value| claimkit::money::to_cents(v.as_str().unwrap().parse().unwrap()).unwrap();
+    assert_eq!(
+        cents(&totals["charges"]) - cents(&totals["payments"]) - cents(&totals["adjustments"]),
+        cents(&totals["insurance_ar"]) + cents(&totals["patient_ar"]) - cents(&totals["credits"])
+    );
+    let rows = balance["by_payer"].as_array().unwrap();
+    let sum = |key: &str| rows.iter().map(|r| cents(&r[key])).sum::<i64>();
+    assert_eq!(sum("charges"), cents(&totals["charges"]));
+    assert_eq!(sum("payments"), cents(&totals["payments"]));
     assert_eq!(figure(summary, "held by scrub errors"), 14);
     let denials = doc["reports"]["denials"]["sections"]["by_reason"].as_array().unwrap();
     assert!(denials.iter().any(|r| r["carc"] == "16" && r["label"].as_str().is_some_and(|l| !l.is_empty())));
@@ -310,9 +345,9 @@ fn the_cycle_command_by_command_reaches_the_demo_totals() {
     // Posting the same 835 again changes nothing.
     let again = run(&["--format", "json", "remit", remit.to_str().unwrap()]).output().unwrap();
     assert!(String::from_utf8_lossy(&again.stdout).contains("already_posted"));
-    // The secondary payer is billed once the primary has paid.
+    // The secondary payer is billed once the primary left it a balance.
     run(&["build", "--out", outbox.to_str().unwrap()]).assert().code(1);
-    assert_eq!(count(&db, "SELECT COUNT(*) FROM claims WHERE responsibility = 'S'"), 2);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM claims WHERE responsibility = 'S'"), 1);
 
     let out = run(&["--format", "json", "report", "reconciliation"]).output().unwrap();
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();

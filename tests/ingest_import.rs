@@ -126,18 +126,23 @@ fn a_changed_encounter_not_yet_billed_is_updated_and_must_be_scrubbed_again() {
     let db = dir.path().join("l.db");
     import(&db, &[&sample("encounters.csv")], 0);
     let conn = Connection::open(&db).unwrap();
-    conn.execute("UPDATE encounters SET scrub_status = 'clean', scrubbed_hash = content_hash", []).unwrap();
+    conn.execute(
+        "INSERT INTO encounter_scrubs (encounter_id, scrub_status, scrubbed_hash, primary_pcn, payer_id, scrubbed_at)
+         SELECT id, 'clean', content_hash, 'P' || id, payer_id, 't' FROM encounters",
+        [],
+    )
+    .unwrap();
     let rows = import(&db, &[&changed_csv(dir.path(), "E1001")], 0);
     assert_eq!((count(&rows[0], "updated"), count(&rows[0], "unchanged")), (1, 49));
     let (status, total): (Option<String>, String) = conn
-        .query_row("SELECT scrub_status, total_charge FROM encounters WHERE id = 'E1001'", [], |r| {
+        .query_row("SELECT CASE WHEN s.scrubbed_hash = e.content_hash THEN s.scrub_status END, e.total_charge FROM encounters e JOIN encounter_scrubs s ON s.encounter_id = e.id WHERE e.id = 'E1001'", [], |r| {
             Ok((r.get(0)?, r.get(1)?))
         })
         .unwrap();
     assert_eq!(status, None);
     assert_eq!(total, "209.00");
     let untouched: String =
-        conn.query_row("SELECT scrub_status FROM encounters WHERE id = 'E1002'", [], |r| r.get(0)).unwrap();
+        conn.query_row("SELECT CASE WHEN s.scrubbed_hash = e.content_hash THEN s.scrub_status END FROM encounters e JOIN encounter_scrubs s ON s.encounter_id = e.id WHERE e.id = 'E1002'", [], |r| r.get(0)).unwrap();
     assert_eq!(untouched, "clean");
 }
 
@@ -150,7 +155,7 @@ fn a_changed_encounter_after_billing_is_a_conflict_and_the_billed_data_stays() {
     let before: String =
         conn.query_row("SELECT encounter_json FROM encounters WHERE id = 'E1001'", [], |r| r.get(0)).unwrap();
     conn.execute(
-        "INSERT INTO billed_claims (pcn, encounter_id, payer_id, responsibility, frequency, encounter_hash, patient_id, first_dos,
+        "INSERT INTO claims (pcn, encounter_id, payer_id, responsibility, frequency, encounter_hash, patient_id, first_dos,
              last_dos, total_charge, status, submitted_at, updated_at)
          SELECT 'PCN1', id, payer_id, 'P', '1', content_hash, patient_id, first_dos, last_dos, total_charge, 'submitted',
              '2026-11-01T00:00:00Z', '2026-11-01T00:00:00Z' FROM encounters WHERE id = 'E1001'",

@@ -33,13 +33,33 @@ fn fixture_with(dir: &Path, name: &str, from: &str, to: &str) -> PathBuf {
     path
 }
 
+/// A claim's status, what its payer paid through it, and what the patient owes on its visit (from
+/// the A/R entries).
 fn claim(ledger: &Ledger, pcn: &str) -> (String, String, String) {
-    ledger
+    let (status, paid, patient): (String, i64, i64) = ledger
         .conn()
-        .query_row("SELECT status, paid_amount, patient_responsibility FROM claims WHERE pcn = ?1", [pcn], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-        })
+        .query_row(
+            "SELECT status,
+                 (SELECT -COALESCE(SUM(amount_cents), 0) FROM ar_entries
+                   WHERE pcn = c.pcn AND kind IN ('payment', 'provider_level')),
+                 (SELECT COALESCE(SUM(amount_cents), 0) FROM ar_entries
+                   WHERE encounter_id = c.encounter_id AND payer_id IS NULL)
+             FROM claims c WHERE pcn = ?1",
+            [pcn],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    (status, claimkit::money::cents_text(paid), claimkit::money::cents_text(patient))
+}
+
+/// What was paid on each line of a claim, by line number.
+fn line_paid(ledger: &Ledger, pcn: &str) -> std::collections::BTreeMap<i64, rust_decimal::Decimal> {
+    claimkit::ledger::reports::claim_lines(ledger.conn(), pcn)
         .unwrap()
+        .into_iter()
+        .filter(|l| !l.paid.is_zero())
+        .map(|l| (l.line_number, l.paid))
+        .collect()
 }
 
 fn finding_codes(path: &Path) -> BTreeSet<&'static str> {
@@ -99,28 +119,6 @@ fn remit_third_party_details_are_read_into_the_model() {
     assert_eq!(r.provider_adjustments[0].amount, dec("-1.27"));
     assert!(r.balanced(), "ΣCLP04 149998.73 − PLB −1.27 = BPR02 150000.00");
     assert_eq!(r.claims[1].outpatient.as_ref().unwrap().remark_codes, ["MA02"]);
-}
-
-/// A remittance's claim payments are the id range it records (migration 10), every third-party
-/// 835 posted into one ledger one after another.
-#[test]
-fn remit_each_remittance_records_the_id_range_of_exactly_its_claim_payments() {
-    let mut ledger = seeded_ledger();
-    let mut files = Vec::new();
-    all_835s(&third_party(), &mut files);
-    files.push(remit_fixture("paid.835"));
-    for file in &files {
-        post_835(&mut ledger, file, &NoContractRates, &PostOptions::default()).unwrap();
-    }
-    assert!(count(&ledger, "SELECT COUNT(*) FROM remittances WHERE claim_count > 1") > 1);
-    let off = count(
-        &ledger,
-        "SELECT COUNT(*) FROM remittances r
-         WHERE (SELECT COUNT(*) FROM claim_payments cp WHERE cp.remittance_id = r.id)
-            <> (SELECT COUNT(*) FROM claim_payments cp
-                WHERE cp.id BETWEEN r.first_claim_payment_id AND r.last_claim_payment_id)",
-    );
-    assert_eq!(off, 0);
 }
 
 #[test]
@@ -191,11 +189,6 @@ fn assert_claims_matched_by_each_method(mut ledger: Ledger) {
     assert_eq!(report.transactions[0].matched_claims, 4);
     assert_eq!(report.transactions[0].unmatched_claims, 1);
     assert_eq!(text(&ledger, "SELECT payer_claim_number FROM claims WHERE pcn = 'CK1003'"), "PAYCLM1003");
-    // The CLP07 and first-DOS lookup indexes live only while the posting needs them (the ledger
-    // keeps its own: migration 12's for the lookups by CLP01 among them).
-    let indexes = "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_schema WHERE type = 'index'
-        AND tbl_name IN ('billed_claims', 'claim_payments', 'claim_state') ORDER BY name)";
-    assert_eq!(text(&ledger, indexes), "billed_claims_posting claim_payments_pcn claims_encounter");
 }
 
 #[test]
@@ -226,7 +219,7 @@ fn assert_lines_matched_by_each_method(mut ledger: Ledger) {
     assert_eq!(lines[1], ("36415".into(), Some(2), s("code_date_charge")));
     assert_eq!(lines[3], ("99212".into(), Some(1), s("code_date_charge")));
     let line = count(&ledger, "SELECT line_number FROM claim_lines WHERE line_control_number = 'CK1001-2'");
-    let paid = claimkit::ledger::billing::line_paid_amounts(ledger.conn(), "CK1001").unwrap();
+    let paid = line_paid(&ledger, "CK1001");
     assert_eq!(paid[&line], dec("30.00"));
 }
 
@@ -278,11 +271,11 @@ fn assert_reversal_then_correction_in_one_file(ledger: &mut Ledger) {
     assert_eq!(claim(ledger, "CK1005").1, "80.00");
     post(ledger, "reversal-and-correction.835");
     assert_eq!(claim(ledger, "CK1005"), ("paid".into(), "90.00".into(), "0.00".into()));
-    let paid = claimkit::ledger::billing::line_paid_amounts(ledger.conn(), "CK1005").unwrap();
+    let paid = line_paid(ledger, "CK1005");
     assert_eq!(paid.values().copied().collect::<Vec<_>>(), [dec("90.00")]);
     let kinds: Vec<(String, String)> = ledger
         .conn()
-        .prepare("SELECT kind, amount FROM claim_history WHERE pcn = 'CK1005' ORDER BY seq, sub")
+        .prepare("SELECT kind, amount FROM claim_history WHERE pcn = 'CK1005' ORDER BY seq")
         .unwrap()
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
         .unwrap()
@@ -309,84 +302,6 @@ fn remit_reversal_then_correction_in_one_file_nets_to_new_payment() {
 fn remit_reversal_then_correction_in_one_file_nets_on_a_ledger_file_too() {
     let (_dir, mut ledger) = common::seeded_ledger_file();
     assert_reversal_then_correction_in_one_file(&mut ledger);
-}
-
-/// Claim states are written a window of 8,192 at a time, in PCN order: a claim paid in one window
-/// and reversed and corrected in a later one, or paid and reversed on both sides of a window's
-/// end, nets the same as any other (on a ledger file: the reading thread's lookups, the posting
-/// thread's re-reads of claims it posted, and the pending states all take part).
-#[test]
-fn remit_claim_states_net_across_the_windows_they_are_written_in() {
-    const CLAIMS: usize = 9000;
-    let dir = tempfile::tempdir().unwrap();
-    let mut ledger = Ledger::open(&dir.path().join("ledger.db")).unwrap();
-    let tx = ledger.transaction().unwrap();
-    tx.execute(
-        "INSERT INTO encounters (id, payer_id, patient_id, total_charge, line_count, content_hash, encounter_json,
-             source_format, source_file, source_locator, imported_at, updated_at)
-         VALUES ('E', 'PAYER1', 'P', '10.00', 1, 'h', '{}', 'csv', 'e.csv', '1', 't', 't')",
-        [],
-    )
-    .unwrap();
-    for i in 0..CLAIMS {
-        let pcn = format!("W{i:05}");
-        tx.execute(
-            "INSERT INTO billed_claims (pcn, encounter_id, payer_id, responsibility, frequency, encounter_hash,
-                 patient_id, first_dos, last_dos, total_charge, status, submitted_at, updated_at)
-             VALUES (?1, 'E', 'PAYER1', 'P', '1', 'h', 'P', '2026-11-02', '2026-11-02', '10.00', 'accepted', 't', 't')",
-            [&pcn],
-        )
-        .unwrap();
-        tx.execute(
-            "INSERT INTO claim_lines (pcn, line_number, line_control_number, procedure_code, modifiers, units, charge,
-                 date_of_service) VALUES (?1, 1, ?1 || '-1', '99213', '', '1', '10.00', '2026-11-02')",
-            [&pcn],
-        )
-        .unwrap();
-    }
-    tx.commit().unwrap();
-    let clp = |pcn: &str, status: &str, sign: &str, paid: &str, pr: &str| {
-        format!(
-            "CLP*{pcn}*{status}*{sign}10.00*{sign}{paid}*{sign}{pr}*12*PAY{pcn}*11*1~\
-             SVC*HC:99213*{sign}10.00*{sign}{paid}**{sign}1~DTM*472*20261102~\
-             CAS*PR*1*{sign}{pr}~REF*6R*{pcn}-1~"
-        )
-    };
-    // Every claim paid 8.00 (2.00 patient responsibility), listed out of PCN order; W00007 and
-    // W08191 reversed and paid again later in the file (9.00 + 1.00).
-    let mut body = String::from("LX*1~");
-    for k in 0..CLAIMS {
-        let pcn = format!("W{:05}", (k * 5003) % CLAIMS);
-        body.push_str(&clp(&pcn, "1", "", "8.00", "2.00"));
-        if k == 8190 {
-            body.push_str(&clp("W08191", "22", "-", "8.00", "2.00"));
-        }
-        if k == 8195 {
-            body.push_str(&clp("W08191", "1", "", "9.00", "1.00"));
-        }
-    }
-    body.push_str(&clp("W00007", "22", "-", "8.00", "2.00"));
-    body.push_str(&clp("W00007", "1", "", "9.00", "1.00"));
-    let full = std::fs::read_to_string(remit_fixture("paid.835")).unwrap();
-    let head = &full[..full.find("LX*1~").unwrap()];
-    let st_to_se = head[head.find("ST*835").unwrap()..].matches('~').count() + body.matches('~').count() + 1;
-    let path = dir.path().join("windows.835");
-    std::fs::write(&path, format!("{head}{body}SE*{st_to_se}*0001~GE*1*101~IEA*1*000000101~")).unwrap();
-
-    let report = post_835(&mut ledger, &path, &NoContractRates, &PostOptions::default()).unwrap();
-    assert_eq!(report.transactions[0].matched_claims, CLAIMS as u64 + 4);
-    assert_eq!(report.unmatched_total, 0);
-    for pcn in ["W00007", "W08191"] {
-        assert_eq!(claim(&ledger, pcn), ("paid".into(), "9.00".into(), "1.00".into()), "{pcn}");
-    }
-    assert_eq!(claim(&ledger, "W00008"), ("paid".into(), "8.00".into(), "2.00".into()));
-    assert_eq!(count(&ledger, "SELECT COUNT(*) FROM claim_state"), CLAIMS as i64);
-    // Every other claim kept its one payment (money compared as the ledger's text, not summed in
-    // floating point).
-    let others = "SELECT COUNT(*) FROM claims WHERE pcn NOT IN ('W00007', 'W08191')
-                  AND status = 'paid' AND paid_amount = '8.00' AND patient_responsibility = '2.00'";
-    assert_eq!(count(&ledger, others), CLAIMS as i64 - 2);
-    assert_eq!(count(&ledger, "SELECT COUNT(*) FROM claims WHERE payer_claim_number = 'PAY' || pcn"), CLAIMS as i64);
 }
 
 /// The reading thread reads each claim as the posting began; a claim the posting matched by
@@ -444,12 +359,11 @@ fn remit_a_clp07_shared_by_claims_matches_the_latest_that_still_carries_it() {
     ledger
         .conn()
         .execute_batch(
-            "UPDATE billed_claims SET payer_claim_number = 'PCN-77', submitted_at = '2026-11-12T00:00:00Z'
+            "UPDATE claims SET payer_claim_number = 'PCN-77', submitted_at = '2026-11-12T00:00:00Z'
                  WHERE pcn IN ('CK1003', 'CK1005');
-             UPDATE billed_claims SET payer_claim_number = 'PCN-77', submitted_at = '2026-11-20T00:00:00Z'
+             UPDATE claims SET payer_claim_number = 'PCN-77', submitted_at = '2026-11-20T00:00:00Z'
                  WHERE pcn = 'CK1004';
-             INSERT INTO claim_state (pcn, status, paid_amount, patient_responsibility, payer_claim_number, updated_at)
-                 VALUES ('CK1004', 'paid', '0.00', '0.00', 'PAYCLM1004-OLD', 't');",
+             UPDATE claims SET status = 'paid', payer_claim_number = 'PAYCLM1004-OLD' WHERE pcn = 'CK1004';",
         )
         .unwrap();
     // paid.835 names CK1OO2 (a CLP01 we never billed) with CLP07 PCN-77.
@@ -465,34 +379,20 @@ fn remit_reversal_then_correction_in_separate_files_nets_to_new_payment() {
     post(&mut ledger, "original.835");
     let report = post(&mut ledger, "reversal.835");
     assert!(report.transactions[0].balanced, "{:?}", report.transactions[0].findings);
-    assert_eq!(claim(&ledger, "CK1005"), ("reversed".into(), "0.00".into(), "0.00".into()));
+    // The payment is taken back, but the money is not yet: the payer sent it as a forward
+    // balance (PLB FB tied to the claim), so the cash on the claim is still 80.00 until the
+    // payer recovers it.
+    assert_eq!(claim(&ledger, "CK1005"), ("reversed".into(), "80.00".into(), "0.00".into()));
     post(&mut ledger, "correction.835");
-    assert_eq!(claim(&ledger, "CK1005"), ("paid".into(), "90.00".into(), "0.00".into()));
+    // The correction pays 90.00 and recovers nothing yet: 170.00 received on the claim, of which
+    // the 80.00 forward balance is a credit owed back to the payer until it recovers it.
+    assert_eq!(claim(&ledger, "CK1005"), ("paid".into(), "170.00".into(), "0.00".into()));
     assert_eq!(text(&ledger, "SELECT reason_code FROM provider_adjustments"), "FB");
-}
-
-/// A ledger posted before migration 9 holds a posted claim's state in its billing row and has no
-/// claim_state row for it: the next posting nets from the billing row's amounts.
-#[test]
-fn remit_reversal_nets_against_a_state_posted_before_claim_state_existed() {
-    let mut ledger = seeded_ledger();
-    post(&mut ledger, "original.835");
-    let moved = ledger
-        .conn()
-        .execute_batch(
-            "UPDATE billed_claims SET (status, paid_amount, patient_responsibility, payer_claim_number) =
-                 (SELECT s.status, s.paid_amount, s.patient_responsibility, s.payer_claim_number
-                  FROM claim_state s WHERE s.pcn = billed_claims.pcn)
-             WHERE pcn IN (SELECT pcn FROM claim_state);
-             DELETE FROM claim_state;",
-        )
-        .map(|_| count(&ledger, "SELECT COUNT(*) FROM billed_claims WHERE pcn = 'CK1005' AND paid_amount = '80.00'"));
-    assert_eq!(moved.unwrap(), 1);
-    assert_eq!(claim(&ledger, "CK1005"), ("paid".into(), "80.00".into(), "0.00".into()));
-    post(&mut ledger, "reversal.835");
-    assert_eq!(claim(&ledger, "CK1005"), ("reversed".into(), "0.00".into(), "0.00".into()));
-    post(&mut ledger, "correction.835");
-    assert_eq!(claim(&ledger, "CK1005"), ("paid".into(), "90.00".into(), "0.00".into()));
+    let (_, encounter, _, payer) = claimkit::ledger::ar::claim_parties(ledger.conn(), "CK1005").unwrap().unwrap();
+    let owed = claimkit::ledger::ar::visit_parties(ledger.conn(), &encounter).unwrap();
+    assert_eq!(owed[&Some(payer)], -8000, "a credit of 80.00 owed back to the payer");
+    let sheet = claimkit::ledger::ar::balance_sheet(ledger.conn(), &Default::default()).unwrap();
+    assert_eq!(sheet.totals.discrepancy(), 0);
 }
 
 #[test]
@@ -545,7 +445,7 @@ fn remit_underpayment_is_a_paid_line_allowed_below_contract_beyond_tolerance() {
     let mut ledger = seeded_ledger();
     let report = post_835(&mut ledger, &remit_fixture("paid.835"), &rates, &options).unwrap();
     assert_eq!(report.underpayments_total, 2);
-    assert_eq!((report.underpayments[1].allowed, report.underpayments[1].allowed_source), (dec("40.00"), "paid+PR"));
+    assert_eq!((report.underpayments[1].allowed, report.underpayments[1].allowed_source), (dec("40.00"), "charge-CO"));
 }
 
 #[test]

@@ -23,12 +23,27 @@ fn ledger_with_claims(dir: &std::path::Path) -> std::path::PathBuf {
         ("CK2", "E2", "ACME1", "submitted", "2026-08-01", "99.99", "0.00"),
     ] {
         conn.execute(
-            "INSERT INTO billed_claims (pcn, encounter_id, payer_id, responsibility, frequency, encounter_hash, patient_id,
-                 first_dos, last_dos, total_charge, status, paid_amount, submitted_at, updated_at)
-             VALUES (?1, ?2, ?3, 'P', '1', 'h', 'P1', ?4, ?4, ?5, ?6, ?7, '2026-11-01T09:00:00Z', 't')",
-            params![pcn, enc, payer, dos, billed, status, paid],
+            "INSERT INTO claims (pcn, encounter_id, payer_id, responsibility, frequency, encounter_hash, patient_id,
+                 first_dos, last_dos, total_charge, status, submitted_at, updated_at)
+             VALUES (?1, ?2, ?3, 'P', '1', 'h', 'P1', ?4, ?4, ?5, ?6, '2026-11-01T09:00:00Z', 't')",
+            params![pcn, enc, payer, dos, billed, status],
         )
         .unwrap();
+        // Its accounts receivable: the charge; what was paid; the rest a contractual adjustment.
+        let cents = |s: &str| claimkit::money::to_cents(s.parse().unwrap()).unwrap();
+        let (charge, paid) = (cents(billed), cents(paid));
+        let mut entries = vec![("charge", charge)];
+        if paid > 0 {
+            entries.extend([("payment", -paid), ("contractual", paid - charge)]);
+        }
+        for (kind, amount) in entries {
+            conn.execute(
+                "INSERT INTO ar_entries (patient_id, encounter_id, pcn, line_number, kind, payer_id, amount_cents,
+                     effective_on, posted_at) VALUES ('P1', ?1, ?2, 1, ?3, ?4, ?5, ?6, 't')",
+                params![enc, pcn, kind, payer, amount, dos],
+            )
+            .unwrap();
+        }
     }
     conn.execute(
         "INSERT INTO claim_events (pcn, at, kind, status_after, amount, detail, source_file)
@@ -53,9 +68,11 @@ fn aging_report_as_json_has_exact_bucket_amounts() {
     assert!(out.status.success());
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let rows = json["sections"]["aging"].as_array().unwrap();
-    let acme = rows.iter().find(|r| r["payer_id"] == "ACME1" && r["balance"] == "insurance").unwrap();
+    let acme = rows.iter().find(|r| r["party"] == "ACME1" && r["balance"] == "insurance").unwrap();
     assert_eq!(acme["91_120"], "99.99"); // 116 days
-    let total = rows.iter().find(|r| r["payer_id"] == "TOTAL" && r["balance"] == "insurance").unwrap();
+    // MCRB1 was paid in full (less its contractual adjustment): it owes nothing.
+    assert!(!rows.iter().any(|r| r["party"] == "MCRB1"));
+    let total = rows.iter().find(|r| r["party"] == "TOTAL").unwrap();
     assert_eq!(total["total"], "99.99");
 }
 

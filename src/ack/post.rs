@@ -515,7 +515,7 @@ const INSERT_ACKNOWLEDGMENT_SQL: &str = "INSERT INTO acknowledgments (kind, sour
     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
 
 /// A claim moved by an acknowledgment.
-const SET_CLAIM_STATUS_SQL: &str = "UPDATE billed_claims SET status = ?2, updated_at = ?3 WHERE pcn = ?1";
+const SET_CLAIM_STATUS_SQL: &str = "UPDATE claims SET status = ?2, updated_at = ?3 WHERE pcn = ?1";
 
 /// A claim's status as it stands (a posting's comes before billing's: the view claims).
 const CLAIM_STATUS_SQL: &str = "SELECT status FROM claims WHERE pcn = ?1";
@@ -523,7 +523,7 @@ const CLAIM_STATUS_SQL: &str = "SELECT status FROM claims WHERE pcn = ?1";
 /// The 277CA's payer claim number (REF*1K), kept unless a posting gave the claim one already and
 /// moved it on from submitted, accepted or rejected (the view claims: a posting's CLP07 comes
 /// first). The statuses are an OR chain: an IN list builds a temporary B-tree at every run.
-const SET_PAYER_CLAIM_NUMBER_SQL: &str = "UPDATE billed_claims SET payer_claim_number = ?2 WHERE pcn = ?1
+const SET_PAYER_CLAIM_NUMBER_SQL: &str = "UPDATE claims SET payer_claim_number = ?2 WHERE pcn = ?1
     AND EXISTS (SELECT 1 FROM claims c WHERE c.pcn = ?1 AND (c.payer_claim_number IS NULL
         OR c.status = 'submitted' OR c.status = 'accepted' OR c.status = 'rejected'))";
 
@@ -583,7 +583,7 @@ mod tests {
             )
             .unwrap();
             tx.execute(
-                "INSERT INTO billed_claims (pcn, encounter_id, payer_id, responsibility, frequency, batch_id, st02, encounter_hash,
+                "INSERT INTO claims (pcn, encounter_id, payer_id, responsibility, frequency, batch_id, st02, encounter_hash,
                      patient_id, first_dos, last_dos, total_charge, status, submitted_at, updated_at)
                  VALUES (?1, ?1, 'MCRB1', 'P', '1', 1, ?2, 'h', 'P1', '2026-11-02', '2026-11-02', '100.00', ?3, 't', 't')",
                 [pcn, st02, status],

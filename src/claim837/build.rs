@@ -1253,31 +1253,20 @@ mod tests {
     enum Scrubbed {
         /// An `encounter_scrubs` row, as the scrub writes it.
         Clean,
-        /// Only the older `encounters.scrub_status` columns (a ledger scrubbed before migration 7).
-        CleanInOldColumns,
     }
 
     /// Inserts `e` as ingest does, scrubbed clean for its content as `how` says.
     fn insert_scrubbed(tx: &Transaction<'_>, e: &Encounter, how: Scrubbed) {
         let hash = e.content_hash();
-        let old = matches!(how, Scrubbed::CleanInOldColumns);
+        let Scrubbed::Clean = how;
         tx.execute(
             "INSERT INTO encounters (id, payer_id, patient_id, total_charge, line_count, content_hash,
-                 encounter_json, source_format, source_file, source_locator, scrub_status, scrubbed_hash,
-                 imported_at, updated_at)
-             VALUES (?1, ?2, ?3, '0', 1, ?4, ?5, 'csv', 'f', 'l', ?6, ?7, 't', 't')",
-            params![
-                e.id,
-                e.payer_id,
-                e.patient.id,
-                hash,
-                serde_json::to_string(e).unwrap(),
-                old.then_some("clean"),
-                old.then_some(&hash)
-            ],
+                 encounter_json, source_format, source_file, source_locator, imported_at, updated_at)
+             VALUES (?1, ?2, ?3, '0', 1, ?4, ?5, 'csv', 'f', 'l', 't', 't')",
+            params![e.id, e.payer_id, e.patient.id, hash, serde_json::to_string(e).unwrap()],
         )
         .unwrap();
-        if !old {
+        {
             let pcn = super::super::patient_control_number(&e.id, Responsibility::Primary, ClaimFrequency::Original, 1);
             tx.execute(
                 "INSERT INTO encounter_scrubs (encounter_id, scrub_status, scrubbed_hash, primary_pcn, payer_id, scrubbed_at)
@@ -1335,62 +1324,6 @@ mod tests {
         let rows = |sql: &str| -> i64 { ledger.conn().query_row(sql, [], |r| r.get(0)).unwrap() };
         assert_eq!(rows("SELECT COUNT(*) FROM claims"), 29);
         assert_eq!(rows("SELECT COUNT(*) FROM pragma_foreign_key_check"), 0);
-    }
-
-    #[test]
-    fn clean_encounters_of_an_unconfigured_payer_are_reported_from_both_status_sources_and_not_billed() {
-        let mut ledger = Ledger::open_in_memory().unwrap();
-        let (practice, encounters) = fixture_practice_and_encounters();
-        let tx = ledger.transaction().unwrap();
-        crate::ledger::billing::save_practice(&tx, &practice, Path::new("p.toml"), "x").unwrap();
-        let mut nowhere = encounters[0].clone();
-        nowhere.payer_id = "NOWHERE".into();
-        let mut nowhere_old = encounters[1].clone();
-        nowhere_old.payer_id = "NOWHERE".into();
-        insert_scrubbed(&tx, &nowhere, Scrubbed::Clean);
-        insert_scrubbed(&tx, &nowhere_old, Scrubbed::CleanInOldColumns);
-        insert_scrubbed(&tx, &encounters[2], Scrubbed::Clean);
-        tx.commit().unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        let opts = BuildOptions { out_dir: dir.path().to_path_buf(), ..BuildOptions::default() };
-        let report = build(&mut ledger, &opts).unwrap();
-        assert_eq!(report.claims(), 1);
-        let skipped: Vec<&str> = report.skipped.iter().map(|s| s.encounter_id.as_str()).collect();
-        let mut expected = vec![nowhere.id.as_str(), nowhere_old.id.as_str()];
-        expected.sort();
-        assert_eq!(skipped, expected);
-        assert!(report.skipped.iter().all(|s| s.reason.contains("NOWHERE")), "{:?}", report.skipped);
-        let billed: String = ledger.conn().query_row("SELECT encounter_id FROM claims", [], |r| r.get(0)).unwrap();
-        assert_eq!(billed, encounters[2].id);
-    }
-
-    #[test]
-    fn encounters_scrubbed_clean_before_the_narrow_status_table_are_billed_once() {
-        let mut ledger = Ledger::open_in_memory().unwrap();
-        let (practice, encounters) = fixture_practice_and_encounters();
-        let tx = ledger.transaction().unwrap();
-        crate::ledger::billing::save_practice(&tx, &practice, Path::new("p.toml"), "x").unwrap();
-        insert_scrubbed(&tx, &encounters[0], Scrubbed::CleanInOldColumns);
-        insert_scrubbed(&tx, &encounters[1], Scrubbed::Clean);
-        // Clean in the old columns, but a newer scrub (the narrow row) held it: not billed.
-        insert_scrubbed(&tx, &encounters[2], Scrubbed::CleanInOldColumns);
-        tx.execute(
-            "INSERT INTO encounter_scrubs (encounter_id, scrub_status, scrubbed_hash, primary_pcn, payer_id, scrubbed_at)
-             SELECT id, 'error', content_hash, 'P1X', payer_id, 't' FROM encounters WHERE id = ?1",
-            [&encounters[2].id],
-        )
-        .unwrap();
-        tx.commit().unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        let opts = BuildOptions { out_dir: dir.path().to_path_buf(), ..BuildOptions::default() };
-        let report = build(&mut ledger, &opts).unwrap();
-        assert_eq!(report.claims(), 2);
-        let billed: Vec<String> = {
-            let mut stmt = ledger.conn().prepare("SELECT encounter_id FROM claims ORDER BY encounter_id").unwrap();
-            stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
-        };
-        assert_eq!(billed, [encounters[0].id.clone(), encounters[1].id.clone()]);
-        assert!(build(&mut ledger, &opts).unwrap().is_empty(), "a second build has nothing new");
     }
 
     #[test]

@@ -70,7 +70,13 @@ pub fn exec(global: &GlobalArgs, args: AdjustArgs) -> Result<Exit> {
         ("balance_after", "Still owed"),
     ])
     .with_title("Write-off");
-    t.push(vec![o.pcn.into(), o.encounter_id.into(), Cell::Money(o.amount), o.status.into(), Cell::Money(o.balance_after)]);
+    t.push(vec![
+        o.pcn.into(),
+        o.encounter_id.into(),
+        Cell::Money(o.amount),
+        o.status.into(),
+        Cell::Money(o.balance_after),
+    ]);
     let report = Report::new("adjust", "Write-off", reason.as_str()).section("writeoff", t, None);
     super::report::write_report(&report, global.format, None)?;
     Ok(Exit::Clean)

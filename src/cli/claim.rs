@@ -28,7 +28,9 @@ pub fn exec(global: &GlobalArgs, args: ClaimArgs) -> Result<Exit> {
         ClaimAction::Show { pcn } => {
             let history = report::claims::claim_history(&ledger, &pcn).context("reading the ledger")?;
             let Some(history) = history else {
-                return Err(InputError(format!("no claim with PCN or encounter {pcn} in {}", global.db.display())).into());
+                return Err(
+                    InputError(format!("no claim with PCN or encounter {pcn} in {}", global.db.display())).into()
+                );
             };
             super::report::write_report(&history, global.format, None)?;
             Ok(Exit::Clean)

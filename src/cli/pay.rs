@@ -14,9 +14,11 @@ use rust_decimal::Decimal;
 use super::{Exit, GlobalArgs, InputError};
 
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  claimkit pay --patient PAT1001 --amount 25.00 --method card --reference R-88231\n  \
+#[command(
+    after_help = "Examples:\n  claimkit pay --patient PAT1001 --amount 25.00 --method card --reference R-88231\n  \
     claimkit pay --file front-desk-2026-12-01.csv\n  claimkit pay --patient PAT1001 --amount 10.00 --method check \
-    --reference REF-1 --refund")]
+    --reference REF-1 --refund"
+)]
 pub struct PayArgs {
     /// The patient's account (patient ID).
     #[arg(long, required_unless_present = "file")]

@@ -103,7 +103,8 @@ pub fn claim_payment_entries(conn: &Connection, claim_payment_id: i64) -> Result
 }
 
 fn entry_kind(s: &str) -> rusqlite::Result<EntryKind> {
-    EntryKind::parse(s).ok_or_else(|| rusqlite::Error::InvalidColumnType(0, format!("ar kind {s}"), rusqlite::types::Type::Text))
+    EntryKind::parse(s)
+        .ok_or_else(|| rusqlite::Error::InvalidColumnType(0, format!("ar kind {s}"), rusqlite::types::Type::Text))
 }
 
 fn party(payer_id: Option<String>) -> Party {
@@ -149,9 +150,8 @@ pub fn record_charges(tx: &Transaction<'_>, batch_id: i64) -> Result<()> {
         let mut rows = lines.query([batch_id])?;
         while let Some(r) = rows.next()? {
             let charge = super::stored_decimal(super::stored_text(r, 5)?)?;
-            let cents = crate::money::to_cents(charge).ok_or_else(|| {
-                super::LedgerError::Corrupt(format!("claim line charge {charge} is not whole cents"))
-            })?;
+            let cents = crate::money::to_cents(charge)
+                .ok_or_else(|| super::LedgerError::Corrupt(format!("claim line charge {charge} is not whole cents")))?;
             insert.execute(params![
                 super::stored_text(r, 0)?,
                 super::stored_text(r, 1)?,
@@ -181,7 +181,8 @@ pub fn record_charges(tx: &Transaction<'_>, batch_id: i64) -> Result<()> {
     for (pcn, encounter_id, patient_id, payer_id) in replacements {
         let charged = charges_by_line(tx, &encounter_id)?;
         let billed: BTreeMap<u32, (i64, String)> = {
-            let mut stmt = tx.prepare_cached("SELECT line_number, charge, date_of_service FROM claim_lines WHERE pcn = ?1")?;
+            let mut stmt =
+                tx.prepare_cached("SELECT line_number, charge, date_of_service FROM claim_lines WHERE pcn = ?1")?;
             let rows = stmt.query_map([&pcn], |r| {
                 Ok((r.get::<_, i64>(0)? as u32, r.get::<_, String>(1)?, r.get::<_, String>(2)?))
             })?;
@@ -269,7 +270,9 @@ pub fn balance_sheet(conn: &Connection, scope: &BalanceScope) -> Result<BalanceS
     let mut sheet = BalanceSheet::default();
     // Patient accounts are the whole patient: summed first, then split into A/R or credit.
     let mut patient_accounts: BTreeMap<(String, Option<String>), i64> = BTreeMap::new();
-    let mut payer_accounts: BTreeMap<(Option<String>, String, Option<String>), (i64, bool)> = BTreeMap::new();
+    // (primary payer, payer, visit) -> (net, a denial stands)
+    type PayerAccounts = BTreeMap<(Option<String>, String, Option<String>), (i64, bool)>;
+    let mut payer_accounts: PayerAccounts = BTreeMap::new();
     let rows = stmt.query_map(params![as_of, scope.patient_id], |r| {
         Ok((
             r.get::<_, Option<String>>(0)?,

@@ -202,7 +202,9 @@ pub fn crossover_candidates(conn: &Connection) -> Result<Vec<CrossoverCandidate>
 pub fn prior_adjudication(conn: &Connection, pcn: &str) -> Result<Option<crate::claim837::PrimaryAdjudication>> {
     use crate::claim837::{LineAdjudication, PrimaryAdjudication};
     use crate::remit835::ClaimAdjustment;
-    let payment: Option<(i64, String, String, Option<String>, Option<String>, Option<String>, String)> = conn
+    /// The claim payment: id, payer, paid, CLP07, production date, payment date, posting date.
+    type Posted = (i64, String, String, Option<String>, Option<String>, Option<String>, String);
+    let payment: Option<Posted> = conn
         .query_row(
             "SELECT cp.id, c.payer_id, cp.paid, cp.payer_claim_number, r.production_date, r.payment_date,
                     substr(r.posted_at, 1, 10)
@@ -219,7 +221,8 @@ pub fn prior_adjudication(conn: &Connection, pcn: &str) -> Result<Option<crate::
     };
     let parse = |d: &Option<String>| d.as_deref().and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
     let posted_on = parse(&Some(posted)).unwrap_or(chrono::NaiveDate::MIN);
-    let adjudicated_on = [parse(&produced), parse(&paid_on), Some(posted_on)].into_iter().flatten().min().unwrap_or(posted_on);
+    let adjudicated_on =
+        [parse(&produced), parse(&paid_on), Some(posted_on)].into_iter().flatten().min().unwrap_or(posted_on);
     let mut adjustments = conn.prepare_cached(
         "SELECT service_payment_id, group_code, reason_code, amount, quantity FROM remit_adjustments
          WHERE claim_payment_id = ?1 ORDER BY id",
@@ -245,7 +248,8 @@ pub fn prior_adjudication(conn: &Connection, pcn: &str) -> Result<Option<crate::
         "SELECT id, matched_line_number, paid FROM service_payments
          WHERE claim_payment_id = ?1 AND matched_line_number IS NOT NULL ORDER BY ordinal",
     )?;
-    let rows = stmt.query_map([payment_id], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?)))?;
+    let rows =
+        stmt.query_map([payment_id], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?)))?;
     for row in rows {
         let (id, number, line_paid) = row?;
         lines.push(LineAdjudication {

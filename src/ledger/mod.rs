@@ -43,9 +43,13 @@ pub enum LedgerError {
     Io { path: PathBuf, source: std::io::Error },
     #[error("ledger {path} is in use by another claimkit run (lock {lock} is held); try again when it finishes")]
     Locked { path: PathBuf, lock: PathBuf },
-    #[error("{path} is not a claimkit ledger (another application's SQLite database); it was not changed. Give --db a new path, or the ledger `claimkit init` made")]
+    #[error(
+        "{path} is not a claimkit ledger (another application's SQLite database); it was not changed. Give --db a new path, or the ledger `claimkit init` made"
+    )]
     NotALedger { path: PathBuf },
-    #[error("ledger {path} was written by an earlier claimkit whose balances were kept in another model; it was not changed. Start a new ledger (`claimkit --db NEW.db init --practice practice.toml`), import the EMR exports and post the 999/277CA/835 files again: every file is recognised by content, so nothing is counted twice")]
+    #[error(
+        "ledger {path} was written by an earlier claimkit whose balances were kept in another model; it was not changed. Start a new ledger (`claimkit --db NEW.db init --practice practice.toml`), import the EMR exports and post the 999/277CA/835 files again: every file is recognised by content, so nothing is counted twice"
+    )]
     PreBaseline { path: PathBuf },
     #[error("ledger {path} has schema version {found}, newer than this claimkit ({supported}); upgrade claimkit")]
     SchemaTooNew { path: PathBuf, found: i64, supported: i64 },
@@ -293,12 +297,6 @@ pub(crate) fn temporary_b_trees(conn: &rusqlite::Connection, sql: &str) -> Vec<S
     let mut opcodes = explained(conn, "EXPLAIN", sql, 1);
     opcodes.retain(|op| matches!(op.as_str(), "OpenEphemeral" | "OpenAutoindex" | "SorterOpen"));
     opcodes
-}
-
-/// The steps of `sql`'s query plan (`EXPLAIN QUERY PLAN`: "SEARCH c USING COVERING INDEX ...").
-#[cfg(test)]
-pub(crate) fn query_plan(conn: &rusqlite::Connection, sql: &str) -> Vec<String> {
-    explained(conn, "EXPLAIN QUERY PLAN", sql, 3)
 }
 
 /// Column `column` of every row `explain` (EXPLAIN or EXPLAIN QUERY PLAN) gives for `sql`, its

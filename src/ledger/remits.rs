@@ -98,8 +98,11 @@ pub struct ClaimOnDate {
 
 /// The claims whose first date of service is `date`.
 pub fn claims_on_date(conn: &Connection, date: NaiveDate) -> Result<Vec<ClaimOnDate>> {
-    let mut stmt =
-        conn.prepare_cached("SELECT pcn, total_charge, patient_id, member_id FROM claims WHERE first_dos = ?1")?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT c.pcn, c.total_charge, c.patient_id,
+             COALESCE(c.member_id, json_extract(e.encounter_json, '$.subscriber.member_id'))
+         FROM claims c JOIN encounters e ON e.id = c.encounter_id WHERE c.first_dos = ?1",
+    )?;
     let rows = stmt.query_map([date.to_string()], |r| {
         Ok(ClaimOnDate {
             pcn: r.get(0)?,
@@ -471,7 +474,15 @@ pub fn insert_claim_event(tx: &Transaction<'_>, e: &ClaimEventRow<'_>) -> Result
         "INSERT INTO claim_events (pcn, at, kind, status_after, amount, detail, source_file)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?
-    .execute(params![e.pcn, now_timestamp(), e.kind, e.status_after, e.amount.map(money_text), e.detail, e.source_file])?;
+    .execute(params![
+        e.pcn,
+        now_timestamp(),
+        e.kind,
+        e.status_after,
+        e.amount.map(money_text),
+        e.detail,
+        e.source_file
+    ])?;
     Ok(())
 }
 

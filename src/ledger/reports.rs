@@ -112,8 +112,9 @@ pub fn claims(conn: &Connection) -> Result<Vec<ClaimRow>> {
             payer_id: r.get(3)?,
             responsibility: r.get(4)?,
             frequency: r.get(5)?,
-            status: ClaimStatus::parse(&status)
-                .ok_or_else(|| rusqlite::Error::FromSqlConversionFailure(6, rusqlite::types::Type::Text, status.into()))?,
+            status: ClaimStatus::parse(&status).ok_or_else(|| {
+                rusqlite::Error::FromSqlConversionFailure(6, rusqlite::types::Type::Text, status.into())
+            })?,
             first_dos: date(&r.get::<_, String>(7)?)?,
             submitted_on: date(&r.get::<_, String>(8)?)?,
             billed: money(&r.get::<_, String>(9)?)?,
@@ -433,7 +434,8 @@ pub fn remittances(conn: &Connection) -> Result<Vec<RemittanceRow>> {
         }
     }
     {
-        let mut stmt = conn.prepare("SELECT remittance_id, amount, matched_pcn IS NOT NULL FROM provider_adjustments")?;
+        let mut stmt =
+            conn.prepare("SELECT remittance_id, amount, matched_pcn IS NOT NULL FROM provider_adjustments")?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
             let Some(&i) = index.get(&r.get::<_, i64>(0)?) else { continue };
@@ -550,7 +552,9 @@ fn strings(conn: &Connection, sql: &str, p: &[&dyn rusqlite::ToSql]) -> Result<V
                     rusqlite::types::ValueRef::Null => String::new(),
                     rusqlite::types::ValueRef::Integer(v) => v.to_string(),
                     rusqlite::types::ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
-                    other => return Err(rusqlite::Error::InvalidColumnType(i, format!("{other:?}"), other.data_type())),
+                    other => {
+                        return Err(rusqlite::Error::InvalidColumnType(i, format!("{other:?}"), other.data_type()));
+                    }
                 })
             })
             .collect()

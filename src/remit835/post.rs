@@ -431,7 +431,12 @@ impl Poster<'_, '_> {
             Some(reference) => remits::claim_named_by_reference(self.tx, reference)?,
             None => None,
         };
-        let id = remits::insert_provider_adjustment(self.tx, cur.remittance_id, plb, claim.as_ref().map(|c| c.pcn.as_str()))?;
+        let id = remits::insert_provider_adjustment(
+            self.tx,
+            cur.remittance_id,
+            plb,
+            claim.as_ref().map(|c| c.pcn.as_str()),
+        )?;
         let Some(claim) = claim else { return Ok(()) };
         let Some(entry) = crate::ar::provider_level_entry(&claim.payer_id, &plb.reason, plb.amount) else {
             return self.sub_cent(cur, Some(&claim.pcn), None, plb.amount, plb.position);
@@ -608,7 +613,10 @@ impl Poster<'_, '_> {
 
     /// The claim `c` pays: by CLP01, else by the payer's claim number (CLP07), else by patient +
     /// first date of service + charge when exactly one claim fits; or why none.
-    fn find_claim(&mut self, c: &ClaimPayment) -> Result<Result<(remits::BilledClaim, &'static str), String>, LedgerError> {
+    fn find_claim(
+        &mut self,
+        c: &ClaimPayment,
+    ) -> Result<Result<(remits::BilledClaim, &'static str), String>, LedgerError> {
         if !c.pcn.is_empty()
             && let Some(claim) = remits::claim_by_pcn(self.tx, &c.pcn)?
         {
@@ -905,7 +913,8 @@ mod tests {
             charge: Decimal::from(charge),
             date: None,
         };
-        let lines = vec![billed(1, "C101", "99213", 100), billed(2, "C102", "36415", 20), billed(3, "C103", "36415", 20)];
+        let lines =
+            vec![billed(1, "C101", "99213", 100), billed(2, "C102", "36415", 20), billed(3, "C103", "36415", 20)];
         let mut a = line(20, 20, vec![]);
         a.procedure.code = "36415".into();
         let mut b = a.clone();

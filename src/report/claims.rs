@@ -95,9 +95,8 @@ pub fn balance_json(ledger: &Ledger, scope: &ReportScope) -> Result<serde_json::
     )?;
     let fields = |b: &Balances| -> Map<String, Value> {
         let mut m = Map::new();
-        for ((key, _), cents) in BALANCE_COLUMNS
-            .iter()
-            .zip([b.charges, b.payments, b.adjustments, b.insurance_ar, b.patient_ar, b.credits])
+        for ((key, _), cents) in
+            BALANCE_COLUMNS.iter().zip([b.charges, b.payments, b.adjustments, b.insurance_ar, b.patient_ar, b.credits])
         {
             m.insert(key.to_string(), Value::String(crate::money::cents_text(cents)));
         }
@@ -364,8 +363,9 @@ pub fn summary_report(ledger: &Ledger, scope: &ReportScope) -> Result<Report> {
     add("patient A/R", Cell::Money(from_cents(b.patient_ar)));
     add("credits", Cell::Money(from_cents(b.credits)));
     add("denial rate %", rate_cell(denial_rate(denied, adjudicated)));
-    let mut statuses = Table::new(&[("status", "Status"), ("claims", "Claims"), ("billed", "Billed"), ("paid", "Paid")])
-        .with_title("Claims by status");
+    let mut statuses =
+        Table::new(&[("status", "Status"), ("claims", "Claims"), ("billed", "Billed"), ("paid", "Paid")])
+            .with_title("Claims by status");
     let mut bars = Vec::new();
     for status in ClaimStatus::ALL {
         let of: Vec<&ClaimRow> = claims.iter().filter(|c| c.status == status).collect();

@@ -70,9 +70,8 @@ pub fn insert_encounter(tx: &rusqlite::Transaction<'_>, e: &Encounter, scrub_sta
     let hash = e.content_hash();
     tx.execute(
         "INSERT INTO encounters (id, payer_id, patient_id, first_dos, last_dos, total_charge, line_count, content_hash,
-             encounter_json, source_format, source_file, source_locator, scrub_status, scrubbed_hash, imported_at,
-             updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'csv', 'visits.csv', 'line 2', ?10, ?8, '2026-11-20T09:00:00Z',
+             encounter_json, source_format, source_file, source_locator, imported_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'csv', 'visits.csv', 'line 2', '2026-11-20T09:00:00Z',
              '2026-11-20T09:00:00Z')",
         rusqlite::params![
             e.id,
@@ -84,8 +83,19 @@ pub fn insert_encounter(tx: &rusqlite::Transaction<'_>, e: &Encounter, scrub_sta
             e.lines.len() as i64,
             hash,
             serde_json::to_string(e).unwrap(),
-            scrub_status
         ],
+    )
+    .unwrap();
+    let pcn = claimkit::claim837::patient_control_number(
+        &e.id,
+        claimkit::claim837::Responsibility::Primary,
+        claimkit::encounter::ClaimFrequency::Original,
+        1,
+    );
+    tx.execute(
+        "INSERT INTO encounter_scrubs (encounter_id, scrub_status, scrubbed_hash, primary_pcn, payer_id, scrubbed_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, '2026-11-20T09:00:00Z')",
+        rusqlite::params![e.id, scrub_status, hash, pcn, e.payer_id],
     )
     .unwrap();
 }

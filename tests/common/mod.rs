@@ -55,7 +55,7 @@ pub fn seed_claims(ledger: &mut Ledger) {
         )
         .unwrap();
         tx.execute(
-            "INSERT INTO billed_claims (pcn, encounter_id, payer_id, responsibility, frequency, encounter_hash, patient_id,
+            "INSERT INTO claims (pcn, encounter_id, payer_id, responsibility, frequency, encounter_hash, patient_id,
                 first_dos, last_dos, total_charge, status, payer_claim_number, submitted_at, updated_at)
              VALUES (?1, ?2, 'PAYER1', 'P', '1', 'h', ?3, ?4, ?4, ?5, 'accepted', ?6, '2026-11-10T00:00:00Z', 't')",
             rusqlite::params![pcn, encounter, patient, dos, charge, payer_claim],

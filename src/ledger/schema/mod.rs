@@ -90,7 +90,11 @@ pub(super) fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
     }
     let current: i64 = conn.query_row("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", [], |r| r.get(0))?;
     if current > latest_version() {
-        return Err(LedgerError::SchemaTooNew { path: path.to_path_buf(), found: current, supported: latest_version() });
+        return Err(LedgerError::SchemaTooNew {
+            path: path.to_path_buf(),
+            found: current,
+            supported: latest_version(),
+        });
     }
     for (version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -159,7 +163,7 @@ mod tests {
         )
         .unwrap();
         let err = migrate(&mut conn, Path::new("old.db")).unwrap_err().to_string();
-        assert!(err.contains("claimkit init") && err.contains("old.db"), "{err}");
+        assert!(err.contains("init --practice") && err.contains("old.db"), "{err}");
     }
 
     #[test]
