@@ -376,6 +376,16 @@ fn remit_a_clp07_shared_by_claims_matches_the_latest_that_still_carries_it() {
 #[test]
 fn remit_reversal_then_correction_in_separate_files_nets_to_new_payment() {
     let mut ledger = seeded_ledger();
+    // The seeded claims have no A/R yet: CK1005's charge, as a build records it.
+    ledger
+        .conn()
+        .execute_batch(
+            "INSERT INTO ar_entries (patient_id, encounter_id, pcn, line_number, kind, payer_id, amount_cents,
+                 effective_on, posted_at)
+             SELECT patient_id, encounter_id, pcn, 1, 'charge', payer_id, 10000, first_dos, 't'
+             FROM claims WHERE pcn = 'CK1005'",
+        )
+        .unwrap();
     post(&mut ledger, "original.835");
     let report = post(&mut ledger, "reversal.835");
     assert!(report.transactions[0].balanced, "{:?}", report.transactions[0].findings);
