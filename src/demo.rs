@@ -207,6 +207,8 @@ pub fn run(root: &Path, today: NaiveDate, progress: &dyn Progress) -> Result<Dem
         reference: &reference,
         rates,
         post: PostOptions::default(),
+        mappings: Vec::new(),
+        mapping: None,
     };
     let billing_night = nightly::run(&mut ledger, &options, progress)?;
 
@@ -226,6 +228,7 @@ pub fn run(root: &Path, today: NaiveDate, progress: &dyn Progress) -> Result<Dem
 
     let scope = ReportScope::all(today);
     let conn = ledger.conn();
+    let presentation = report::Presentation::of_practice(ledger::billing::load_practice(conn)?.as_ref());
     let mut reports = Vec::new();
     for name in MORNING_REPORTS {
         let built = match name {
@@ -236,6 +239,8 @@ pub fn run(root: &Path, today: NaiveDate, progress: &dyn Progress) -> Result<Dem
             _ => report::remittance::worklist_report(conn, &scope, 30),
         }
         .map_err(LedgerError::from)?;
+        let mut built = built;
+        report::present(&mut built, &presentation);
         let path = layout.reports.join(format!("{name}.html"));
         let mut html = Vec::new();
         built

@@ -10,6 +10,7 @@
 pub mod ack;
 pub mod claim837;
 pub mod codes;
+pub mod config;
 pub mod dates;
 pub mod demo;
 pub mod digest;

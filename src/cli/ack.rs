@@ -1,6 +1,6 @@
 //! `claimkit ack FILE...`: post TA1, 999 and 277CA acknowledgments to the ledger.
 
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Result;
@@ -46,8 +46,7 @@ pub fn exec(global: &GlobalArgs, args: AckArgs) -> Result<Exit> {
             }
         }
     }
-    let stdout = std::io::stdout();
-    let mut out = BufWriter::new(stdout.lock());
+    let mut out = global.stdout();
     match global.format {
         OutputFormat::Json => {
             serde_json::to_writer_pretty(&mut out, &postings)?;

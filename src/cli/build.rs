@@ -103,8 +103,7 @@ pub fn render(global: &GlobalArgs, report: &BuildReport) -> Result<Exit> {
     for s in &report.skipped {
         skipped.push(vec![s.encounter_id.clone().into(), s.reason.clone().into()]);
     }
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = global.stdout();
     match global.format {
         OutputFormat::Json => {
             serde_json::to_writer_pretty(

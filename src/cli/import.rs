@@ -93,7 +93,7 @@ pub fn exec(global: &GlobalArgs, args: ImportArgs) -> Result<Exit> {
     }
     tx.commit()?;
     if !(global.quiet && global.format == claimkit::report::OutputFormat::Table) {
-        table.render(global.format, &mut std::io::stdout().lock())?;
+        table.render(global.format, &mut global.stdout())?;
     }
     Ok(worst)
 }

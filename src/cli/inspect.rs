@@ -1,7 +1,7 @@
 //! `claimkit inspect FILE...`
 
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Result;
@@ -21,8 +21,7 @@ pub struct InspectArgs {
 }
 
 pub fn exec(global: &GlobalArgs, args: InspectArgs) -> Result<Exit> {
-    let stdout = std::io::stdout();
-    let mut out = BufWriter::new(stdout.lock());
+    let mut out = global.stdout();
     let mut worst = Exit::Clean;
     let mut json_files = Vec::new();
     let mut csv_rows = Table::new(&[

@@ -65,8 +65,7 @@ pub fn exec(global: &GlobalArgs, args: RemitArgs) -> Result<Exit> {
 }
 
 fn render(global: &GlobalArgs, reports: &[PostReport]) -> Result<()> {
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = global.stdout();
     if global.format == OutputFormat::Json {
         serde_json::to_writer_pretty(&mut out, reports)?;
         writeln!(out)?;

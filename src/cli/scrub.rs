@@ -4,7 +4,7 @@
 //! encounter's findings and status in the ledger, and prints one row per finding and a summary.
 //! Exit 0 when every encounter is clean or warning-only, 1 when any has errors (held from billing).
 
-use std::io::{BufWriter, Write};
+use std::io::Write;
 
 use anyhow::{Context, Result};
 use chrono::NaiveDate;
@@ -31,8 +31,7 @@ fn parse_date(s: &str) -> Result<NaiveDate, String> {
 }
 
 pub fn exec(global: &GlobalArgs, args: ScrubArgs) -> Result<Exit> {
-    let stdout = std::io::stdout();
-    let mut out = BufWriter::new(stdout.lock());
+    let mut out = global.stdout();
     if args.list_rules {
         rules_table().render(global.format, &mut out)?;
         out.flush()?;

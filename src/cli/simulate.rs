@@ -1,6 +1,6 @@
 //! `claimkit simulate --from FILE.837 --out DIR`: write the 999, 277CA and 835 a payer would send.
 
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Result;
@@ -57,8 +57,7 @@ pub fn exec(global: &GlobalArgs, args: SimulateArgs) -> Result<Exit> {
     if global.quiet && global.format == OutputFormat::Table {
         return Ok(Exit::Clean);
     }
-    let stdout = std::io::stdout();
-    let mut out = BufWriter::new(stdout.lock());
+    let mut out = global.stdout();
     if global.format == OutputFormat::Json {
         serde_json::to_writer_pretty(&mut out, &summary)?;
         writeln!(out)?;

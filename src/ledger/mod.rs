@@ -15,6 +15,7 @@
 
 pub mod billing;
 pub mod codesets;
+pub mod nightly_state;
 mod control;
 mod in_place;
 mod lock;

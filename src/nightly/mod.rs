@@ -14,4 +14,6 @@
 pub mod inbox;
 mod run;
 
-pub use run::{InboxFileOutcome, NightlyError, NightlyOptions, NightlySummary, run};
+pub use run::{
+    InboxFileOutcome, NightlyError, NightlyFinding, NightlyOptions, NightlySummary, remember_findings, run,
+};
