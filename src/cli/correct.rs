@@ -37,5 +37,5 @@ pub fn exec_void(global: &GlobalArgs, args: CorrectArgs) -> Result<Exit> {
 }
 
 fn options(args: &CorrectArgs) -> BuildOptions {
-    BuildOptions { out_dir: args.out.clone(), payer: None, dry_run: args.dry_run, as_of: None }
+    BuildOptions { out_dir: args.out.clone(), payer: None, dry_run: args.dry_run, as_of: None, list_claims: true }
 }

@@ -286,7 +286,7 @@ pub fn run(
     summary.scrub = Some(scrub.summary);
     let built: BuildReport = build_with_progress(
         ledger,
-        &BuildOptions { out_dir: opts.outbox.clone(), payer: None, dry_run: false, as_of: None },
+        &BuildOptions { out_dir: opts.outbox.clone(), payer: None, dry_run: false, as_of: None, list_claims: false },
         progress,
     )?;
     summary.claims_built = built.claims();
