@@ -155,8 +155,7 @@ impl Config {
             }
         };
         let n = &mut self.nightly;
-        for p in [&mut self.ledger, &mut n.inbox, &mut n.outbox, &mut n.archive, &mut n.mapping].into_iter().flatten()
-        {
+        for p in [&mut self.ledger, &mut n.inbox, &mut n.outbox, &mut n.archive, &mut n.mapping].into_iter().flatten() {
             resolve(p);
         }
         for m in &mut n.mappings {

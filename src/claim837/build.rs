@@ -568,11 +568,8 @@ fn emit(
         }
         let (sender, to) = partner_ids(practice, &receiver);
         let sets = plan.claims().div_ceil(CLAIMS_PER_TRANSACTION) as u64;
-        let numbers = if opts.dry_run {
-            preview_envelope(sets)
-        } else {
-            allocate_envelope(ledger.conn_mut(), sender, to, sets)?
-        };
+        let numbers =
+            if opts.dry_run { preview_envelope(sets) } else { allocate_envelope(ledger.conn_mut(), sender, to, sets)? };
         batches.push((receiver, numbers, plan));
     }
     // 2. Files and rows; 3. commit. Files renamed into place are removed again on any failure.

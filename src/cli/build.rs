@@ -16,10 +16,12 @@ use claimkit::scrub::{CodeSetReference, ScrubError, ScrubOptions, run_scrub_each
 use super::{Exit, GlobalArgs, InputError};
 
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Examples:\n  claimkit build                          (into the config's outbox, else ./outbox)\n  \
+#[command(
+    after_help = "Examples:\n  claimkit build                          (into the config's outbox, else ./outbox)\n  \
                         claimkit build --out /srv/billing/outbox --payer MCRB1\n  \
                         claimkit build --dry-run | less          (the X12 a build would write; nothing recorded)\n  \
-                        claimkit --format json build             (the claims written: PCN, encounter, payer, amount)")]
+                        claimkit --format json build             (the claims written: PCN, encounter, payer, amount)"
+)]
 pub struct BuildArgs {
     /// Directory the 837 files are written to, created if needed [default: the config's outbox,
     /// else ./outbox]. With --dry-run: where the .837.preview files go (default: standard output).

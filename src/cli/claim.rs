@@ -13,7 +13,9 @@ pub struct ClaimArgs {
 }
 
 #[derive(Debug, Subcommand)]
-#[command(after_help = "Example:\n  claimkit claim show CK1001   (PCNs are listed by `claimkit build` and `claimkit report claims`)")]
+#[command(
+    after_help = "Example:\n  claimkit claim show CK1001   (PCNs are listed by `claimkit build` and `claimkit report claims`)"
+)]
 pub enum ClaimAction {
     /// The claim, its lines and every event in its life.
     Show {

@@ -164,9 +164,8 @@ impl GlobalArgs {
             ColorChoice::Auto => stdout_tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
         };
         let from_env = std::env::var("COLUMNS").ok().and_then(|c| c.trim().parse::<usize>().ok()).filter(|c| *c > 0);
-        let width = from_env.or_else(|| {
-            if stdout_tty { terminal_size::terminal_size().map(|(w, _)| usize::from(w.0)) } else { None }
-        });
+        let width = from_env
+            .or_else(|| if stdout_tty { terminal_size::terminal_size().map(|(w, _)| usize::from(w.0)) } else { None });
         TerminalOptions { width, wide: self.wide, color }
     }
 

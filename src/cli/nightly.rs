@@ -25,9 +25,11 @@ use super::progress::TerminalProgress;
 use super::{Exit, GlobalArgs, InputError, UsageError};
 
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Examples:\n  claimkit nightly --inbox /srv/billing/inbox --outbox /srv/billing/outbox --archive /srv/billing/archive\n  \
+#[command(
+    after_help = "Examples:\n  claimkit nightly --inbox /srv/billing/inbox --outbox /srv/billing/outbox --archive /srv/billing/archive\n  \
                         claimkit --config /srv/billing/claimkit.toml -q nightly        (folders from the config; for cron)\n  \
-                        claimkit nightly --inbox in --outbox out --mapping athena.toml --fail-on any")]
+                        claimkit nightly --inbox in --outbox out --mapping athena.toml --fail-on any"
+)]
 pub struct NightlyArgs {
     /// Where the EMR exports and the clearinghouse's 999/TA1/277CA/835 files arrive [default: the config's].
     #[arg(long, value_name = "DIR")]
@@ -123,7 +125,9 @@ pub fn exit_for(summary: &NightlySummary, fail_on: FailOn) -> Exit {
 pub fn print_summary(global: &GlobalArgs, summary: &NightlySummary) -> Result<()> {
     let mut out = global.stdout();
     if global.format == OutputFormat::Json {
-        serde_json::to_writer_pretty(&mut out, summary)?;
+        let mut json = serde_json::to_value(summary)?;
+        claimkit::report::json_vocabulary(&mut json);
+        serde_json::to_writer_pretty(&mut out, &json)?;
         writeln!(out)?;
         out.flush()?;
         return Ok(());

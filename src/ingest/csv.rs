@@ -85,7 +85,11 @@ pub fn read_header(path: &Path, delimiter: Option<char>) -> Result<Vec<String>, 
         .delimiter(u8::try_from(delimiter).unwrap_or(b','))
         .from_reader(std::io::BufReader::new(file));
     let headers = rdr.headers().map_err(|e| csv_fatal(&path.display().to_string(), &e))?;
-    Ok(headers.iter().enumerate().map(|(i, h)| if i == 0 { h.trim_start_matches('\u{feff}') } else { h }.trim().to_string()).collect())
+    Ok(headers
+        .iter()
+        .enumerate()
+        .map(|(i, h)| if i == 0 { h.trim_start_matches('\u{feff}') } else { h }.trim().to_string())
+        .collect())
 }
 
 /// The delimiter of a file's first line: the most frequent of `,`, `;`, tab and `|`.

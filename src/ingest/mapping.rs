@@ -141,9 +141,17 @@ pub fn template(file: &str, headers: &[String], delimiter: char) -> String {
     let required: Vec<&str> = super::csv::required_columns().collect();
     let mut out = String::new();
     let _ = writeln!(out, "# Column mapping for {file}, written by `claimkit import --print-mapping`.");
-    let _ = writeln!(out, "# canonical column = \"the export's header\". Check every guess; fill in the required ones.");
-    let _ = writeln!(out, "# Columns of the export: {}", headers.iter().map(|h| format!("{h:?}")).collect::<Vec<_>>().join(", "));
-    let _ = writeln!(out, "# More: [constants], [date_formats], [values.COLUMN], [separators], [[split]], [[join]] (docs/ingest.md).");
+    let _ =
+        writeln!(out, "# canonical column = \"the export's header\". Check every guess; fill in the required ones.");
+    let _ = writeln!(
+        out,
+        "# Columns of the export: {}",
+        headers.iter().map(|h| format!("{h:?}")).collect::<Vec<_>>().join(", ")
+    );
+    let _ = writeln!(
+        out,
+        "# More: [constants], [date_formats], [values.COLUMN], [separators], [[split]], [[join]] (docs/ingest.md)."
+    );
     if delimiter != ',' {
         let _ = writeln!(out, "delimiter = {:?}", delimiter.to_string());
     }

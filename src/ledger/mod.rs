@@ -15,10 +15,10 @@
 
 pub mod billing;
 pub mod codesets;
-pub mod nightly_state;
 mod control;
 mod in_place;
 mod lock;
+pub mod nightly_state;
 pub mod schema;
 mod wal_flush;
 

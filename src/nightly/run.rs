@@ -123,7 +123,11 @@ impl NightlySummary {
 
 /// Marks which of `summary`'s findings the previous run (remembered in the ledger) did not have,
 /// and remembers this run's for the next.
-pub fn remember_findings(ledger: &mut Ledger, summary: &mut NightlySummary, today: NaiveDate) -> Result<(), LedgerError> {
+pub fn remember_findings(
+    ledger: &mut Ledger,
+    summary: &mut NightlySummary,
+    today: NaiveDate,
+) -> Result<(), LedgerError> {
     let previous = crate::ledger::nightly_state::previous_findings(ledger.conn())?;
     let mut current = Vec::with_capacity(summary.findings.len());
     for f in &mut summary.findings {
@@ -293,7 +297,12 @@ pub fn run(
     summary.batches_written = built.batches.iter().map(|b| b.path.clone()).collect();
     summary.encounters_not_billed = built.skipped.len();
     for (id, rules) in held {
-        summary.findings.push(finding(format!("held:{id}:{rules}"), "held encounter", id, format!("scrub errors: {rules}")));
+        summary.findings.push(finding(
+            format!("held:{id}:{rules}"),
+            "held encounter",
+            id,
+            format!("scrub errors: {rules}"),
+        ));
     }
     for s in &built.skipped {
         summary.findings.push(finding(

@@ -165,7 +165,8 @@ pub fn bar_chart(chart: &Chart) -> String {
         let y = 24.0 + i as f64 * ROW_H;
         let share = if max.is_zero() { 0.0 } else { (value.abs() / max).to_f64().unwrap_or(0.0) };
         let w = (share * BAR_W).max(if value.is_zero() { 0.0 } else { 1.0 });
-        let shown = if chart.money { dollars(*value) } else { Cell::Int(value.to_i64().unwrap_or(0)).display_for_page() };
+        let shown =
+            if chart.money { dollars(*value) } else { Cell::Int(value.to_i64().unwrap_or(0)).display_for_page() };
         let shown = if chart.money || value.fract().is_zero() { shown } else { value.normalize().to_string() };
         let _ = write!(
             svg,

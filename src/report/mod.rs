@@ -112,6 +112,33 @@ pub fn present_table(table: &mut Table, presentation: &Presentation) {
     }
 }
 
+/// Names some library types serialize under, and the one name every command's JSON uses for
+/// them (`docs/json.md`).
+pub const JSON_RENAMES: &[(&str, &str)] = &[
+    ("trace", "trace_number"),
+    ("matched_claims", "claims_matched"),
+    ("unmatched_claims", "claims_unmatched"),
+    ("unmatched_lines", "lines_unmatched"),
+];
+
+/// Renames the keys of `value` (at every depth) to the shared vocabulary ([`JSON_RENAMES`]).
+pub fn json_vocabulary(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (from, to) in JSON_RENAMES {
+                if !map.contains_key(*to)
+                    && let Some(v) = map.remove(*from)
+                {
+                    map.insert((*to).to_string(), v);
+                }
+            }
+            map.values_mut().for_each(json_vocabulary);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(json_vocabulary),
+        _ => {}
+    }
+}
+
 /// `"30.0%"` -> 30.0.
 fn percent_text(text: &str) -> Option<Decimal> {
     let number = text.strip_suffix('%')?;
@@ -158,6 +185,16 @@ mod tests {
         let mut report = Report::new("worklist", "Worklist", "").section("worklist", t, None);
         present(&mut report, &Presentation::default());
         assert_eq!(report.get("worklist").unwrap().group_key(), Some("item"));
+    }
+
+    #[test]
+    fn json_keys_are_renamed_to_the_shared_vocabulary_at_every_depth() {
+        let mut v = serde_json::json!([{"trace": "1", "transactions": [{"matched_claims": 3, "trace": "2"}]}]);
+        json_vocabulary(&mut v);
+        assert_eq!(
+            v,
+            serde_json::json!([{"trace_number": "1", "transactions": [{"claims_matched": 3, "trace_number": "2"}]}])
+        );
     }
 
     #[test]

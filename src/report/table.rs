@@ -272,7 +272,8 @@ impl Table {
 
     /// Adds columns to leave out first (after the table's own or the usual ones).
     pub fn also_low_priority(mut self, keys: &[&str]) -> Self {
-        let mut low = self.low_priority.take().unwrap_or_else(|| USUALLY_LOW_PRIORITY.iter().map(|k| k.to_string()).collect());
+        let mut low =
+            self.low_priority.take().unwrap_or_else(|| USUALLY_LOW_PRIORITY.iter().map(|k| k.to_string()).collect());
         low.extend(keys.iter().map(|k| k.to_string()));
         self.low_priority = Some(low);
         self
