@@ -10,6 +10,9 @@ use claimkit::report::{OutputFormat, Table};
 use super::{Exit, GlobalArgs};
 
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  claimkit ack inbox/*.999 inbox/*.277ca\n  claimkit --format csv ack batch-1.277ca > ack.csv"
+)]
 pub struct AckArgs {
     /// Acknowledgment files (TA1, 999, 277CA; several per file are fine).
     #[arg(required = true, value_name = "FILE")]

@@ -20,6 +20,9 @@ use claimkit::report::{Cell, OutputFormat, Table};
 use super::{Exit, GlobalArgs, InputError};
 
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  claimkit codes lookup E11.9 99213 --on 2026-11-25\n  claimkit codes search type 2 diabetes --system icd10cm\n  claimkit codes import fee-schedule fees-2026.csv\n  claimkit codes status"
+)]
 pub struct CodesArgs {
     #[command(subcommand)]
     pub command: CodesCommand,

@@ -15,6 +15,9 @@ use super::progress::TerminalProgress;
 use super::{Exit, GlobalArgs, InputError};
 
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  claimkit demo\n  claimkit demo --dir /tmp/claimkit-demo --as-of 2026-11-25\n\nThe demo keeps its own ledger in DIR/claimkit.db, whatever the ledger option or CLAIMKIT_DB say."
+)]
 pub struct DemoArgs {
     /// The demo directory (created; rebuilt if an earlier demo made it).
     #[arg(long, value_name = "DIR", default_value = "claimkit-demo")]

@@ -11,6 +11,9 @@ use claimkit::report::{OutputFormat, Table};
 use super::{Exit, GlobalArgs};
 
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  claimkit inspect batch.837\n  claimkit inspect --summary inbox/*.835\n  claimkit --format json inspect payment.835 > segments.json"
+)]
 pub struct InspectArgs {
     /// X12 files (837P/I, 835, 999, 277CA, 277, 270/271, 276, 834, TA1).
     #[arg(required = true, value_name = "FILE")]

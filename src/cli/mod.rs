@@ -286,11 +286,17 @@ pub enum Command {
 }
 
 /// The clap command with its run-time adjustments: `demo` keeps its ledger in its own directory,
-/// so its help does not offer `--db`.
+/// so its help offers neither `--db` nor `--config`.
 pub fn command() -> clap::Command {
     let mut cmd = Cli::command();
     cmd.build();
-    cmd.mut_subcommand("demo", |demo| demo.mut_arg("db_option", |a| a.hide(true)))
+    if let Some(demo) = cmd.find_subcommand_mut("demo") {
+        // In place (mut_arg would reorder the built argument index).
+        let hidden = std::mem::take(demo)
+            .mut_args(|a| if a.get_id() == "db_option" || a.get_id() == "config" { a.hide(true) } else { a });
+        *demo = hidden;
+    }
+    cmd
 }
 
 pub fn main() -> ExitCode {

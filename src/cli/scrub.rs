@@ -14,6 +14,9 @@ use claimkit::scrub::{CodeSetReference, Finding, RULES, ScrubError, ScrubOptions
 use super::{Exit, GlobalArgs, InputError};
 
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  claimkit scrub\n  claimkit scrub --encounter E1001\n  claimkit scrub --list-rules\n  CLAIMKIT_TODAY=2026-11-25 claimkit --format csv scrub > findings.csv"
+)]
 pub struct ScrubArgs {
     /// Scrub only this encounter (even if already billed).
     #[arg(long, value_name = "ID", conflicts_with = "list_rules")]

@@ -12,6 +12,9 @@ use rust_decimal::Decimal;
 use super::{Exit, GlobalArgs, InputError};
 
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  claimkit simulate --from outbox/CLEARINGHOUSE-000000001.837 --out payer/\n  claimkit simulate --from batch.837 --out payer/ --seed 7 --deny-rate 0.2"
+)]
 pub struct SimulateArgs {
     /// The 837P to answer.
     #[arg(long, value_name = "FILE.837")]

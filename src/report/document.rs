@@ -112,7 +112,10 @@ impl Report {
                 writeln!(out, "{}", paint(&self.title, Paint::Bold, options.color))?;
                 let about: Vec<String> =
                     self.practice.iter().cloned().chain([self.scope.clone()]).chain(self.generated_line()).collect();
-                writeln!(out, "{}\n", about.join("; "))?;
+                for line in super::table::wrap_words(&about.join("; "), options.width.unwrap_or(usize::MAX)) {
+                    writeln!(out, "{line}")?;
+                }
+                writeln!(out)?;
                 for s in &self.sections {
                     if let Some(heading) = self.section_heading(s) {
                         writeln!(out, "{}", paint(heading, Paint::Bold, options.color))?;

@@ -456,6 +456,20 @@ impl Table {
                 shown.retain(|c| *c != i);
             }
         }
+        // Wrapping narrows text columns, never numbers and dates: when even the narrowest layout
+        // is too wide, the rightmost columns go too (the footer names them).
+        let never_wrap = |i: usize| {
+            self.rows
+                .iter()
+                .all(|r| matches!(r[i], Cell::Int(_) | Cell::Money(_) | Cell::Percent(_) | Cell::Date(_) | Cell::Empty))
+        };
+        let narrowest = |i: usize| {
+            let values = self.rows.iter().map(|r| r[i].display().chars().count()).max().unwrap_or(0);
+            if never_wrap(i) { values.max(4) } else { natural[i].min(10) }
+        };
+        while shown.len() > 1 && shown.iter().map(|i| narrowest(*i) + 3).sum::<usize>() + 1 > width {
+            shown.pop();
+        }
         shown
     }
 
@@ -521,7 +535,7 @@ impl Table {
 }
 
 /// `text` in lines of at most `width` characters, broken between words.
-fn wrap_words(text: &str, width: usize) -> Vec<String> {
+pub fn wrap_words(text: &str, width: usize) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();
     let mut line = String::new();
     for word in text.split(' ') {
