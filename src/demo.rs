@@ -207,6 +207,8 @@ pub fn run(root: &Path, today: NaiveDate, progress: &dyn Progress) -> Result<Dem
         reference: &reference,
         rates,
         post: PostOptions::default(),
+        mappings: Vec::new(),
+        mapping: None,
     };
     let billing_night = nightly::run(&mut ledger, &options, progress)?;
 
@@ -226,6 +228,7 @@ pub fn run(root: &Path, today: NaiveDate, progress: &dyn Progress) -> Result<Dem
 
     let scope = ReportScope::all(today);
     let conn = &ledger;
+    let presentation = report::Presentation::of_practice(ledger::billing::load_practice(ledger.conn())?.as_ref());
     let mut reports = Vec::new();
     for name in MORNING_REPORTS {
         let built = match name {
@@ -235,6 +238,8 @@ pub fn run(root: &Path, today: NaiveDate, progress: &dyn Progress) -> Result<Dem
             "aging" => report::claims::aging_report(conn, &scope),
             _ => report::remittance::worklist_report(conn, &scope, 30),
         }?;
+        let mut built = built;
+        report::present(&mut built, &presentation);
         let path = layout.reports.join(format!("{name}.html"));
         let mut html = Vec::new();
         built

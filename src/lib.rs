@@ -12,6 +12,7 @@ pub mod ack;
 pub mod ar;
 pub mod claim837;
 pub mod codes;
+pub mod config;
 pub mod dates;
 pub mod demo;
 pub mod digest;

@@ -3,7 +3,7 @@
 
 mod claim837_common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use claim837_common::{claimkit, count, encounter, encounters, files_837, insert_encounter, ledger_with, validate};
 use claimkit::claim837::read_837p;
@@ -102,35 +102,94 @@ fn the_same_encounters_built_in_two_ledgers_get_the_same_clm01s() {
 }
 
 #[test]
-fn dry_run_writes_valid_test_files_and_records_nothing() {
+fn dry_run_writes_preview_files_with_placeholder_numbers_and_records_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let db = ledger_with(dir.path(), &encounters());
-    let out = dir.path().join("outbox");
+    let preview = dir.path().join("preview");
     claimkit()
         .arg("--db")
         .arg(&db)
         .args(["build", "--dry-run", "--out"])
-        .arg(&out)
+        .arg(&preview)
         .assert()
         .code(0)
         .stderr(predicate::str::contains("dry run: nothing recorded"));
-    let files = files_837(&out);
-    assert_eq!(files.len(), 2);
+    assert!(files_837(&preview).is_empty(), "no preview is named like a sendable *.837");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&preview).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    let names: Vec<String> = files.iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
+    assert_eq!(names, ["CLEARINGHOUSE.837.preview", "MEDICARE-EDI.837.preview"]);
     for f in &files {
-        assert!(f.to_string_lossy().ends_with(".dry-run.837"));
-        assert!(
-            std::fs::read_to_string(f).unwrap().lines().next().unwrap().ends_with("*T*:~"),
-            "dry runs are test data"
-        );
+        let isa = std::fs::read_to_string(f).unwrap().lines().next().unwrap().to_string();
+        assert!(isa.ends_with("*000000000*1*T*:~"), "placeholder ISA13, test usage: {isa}");
         validate(f);
     }
     for table in ["batches", "claims", "claim_lines", "claim_events", "control_numbers"] {
         assert_eq!(count(&db, &format!("SELECT COUNT(*) FROM {table}")), 0, "{table} is untouched");
     }
-    // The real build then gets the numbers the dry run showed, and bills everything.
+    // The real build takes the first control numbers: the preview used none of them.
+    let out = dir.path().join("outbox");
     build(&db, &out).code(0);
     assert!(out.join("MEDICARE-EDI-000000001.837").exists());
     assert_eq!(count(&db, "SELECT COUNT(*) FROM claims"), 3);
+}
+
+#[test]
+fn a_dry_run_without_out_prints_the_x12_and_leaves_the_outbox_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = ledger_with(dir.path(), &encounters());
+    let outbox = dir.path().join("outbox");
+    std::fs::create_dir_all(&outbox).unwrap();
+    let config = dir.path().join("claimkit.toml");
+    std::fs::write(&config, format!("[nightly]\noutbox = {:?}\n", outbox.display().to_string())).unwrap();
+    let out = claimkit()
+        .arg("--db")
+        .arg(&db)
+        .arg("--config")
+        .arg(&config)
+        .args(["--format", "json", "build", "--dry-run"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let x12 = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(x12.matches("ISA*").count(), 2, "both receivers' interchanges on stdout");
+    let claims = read_837p(x12.as_bytes()).unwrap();
+    assert_eq!(claims.len(), 3);
+    // The listing goes to stderr: every claim with its PCN, encounter, payer and amount.
+    let listing: serde_json::Value =
+        serde_json::Deserializer::from_slice(&out.stderr).into_iter().next().unwrap().unwrap();
+    let listed: Vec<&str> = listing["claims"].as_array().unwrap().iter().map(|c| c["pcn"].as_str().unwrap()).collect();
+    for c in &claims {
+        assert!(listed.contains(&c.pcn.as_str()), "{} listed", c.pcn);
+    }
+    assert_eq!(std::fs::read_dir(&outbox).unwrap().count(), 0, "nothing near the outbox");
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM claims"), 0);
+}
+
+#[test]
+fn build_lists_the_claims_it_wrote_in_json_and_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = ledger_with(dir.path(), &encounters());
+    let out = dir.path().join("outbox");
+    let json = claimkit().arg("--db").arg(&db).args(["--format", "json", "build", "--out"]).arg(&out).output().unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let claims = doc["claims"].as_array().unwrap();
+    assert_eq!(claims.len(), 3);
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    for c in claims {
+        let (encounter, payer, charge): (String, String, String) = conn
+            .query_row(
+                "SELECT encounter_id, payer_id, total_charge FROM claims WHERE pcn = ?1",
+                [c["pcn"].as_str().unwrap()],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap();
+        assert_eq!(
+            (c["encounter_id"].as_str().unwrap(), c["payer_id"].as_str().unwrap()),
+            (encounter.as_str(), payer.as_str())
+        );
+        assert_eq!(c["total_charge"].as_str().unwrap(), charge);
+    }
 }
 
 #[test]

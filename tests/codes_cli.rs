@@ -13,6 +13,11 @@ fn claimkit() -> Command {
     cmd
 }
 
+/// A new, empty ledger: only `init` creates one.
+fn init(db: &Path) {
+    claimkit().arg("--db").arg(db).arg("init").assert().code(0);
+}
+
 fn sample(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data/codesets").join(name)
 }
@@ -141,6 +146,7 @@ fn lookup_without_a_ledger_says_imported_tables_are_not_loaded() {
 fn every_importer_reads_its_sample_and_a_second_import_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("ledger.db");
+    init(&db);
     for (kind, file) in SAMPLES {
         claimkit()
             .arg("--db")
@@ -185,6 +191,7 @@ fn every_importer_reads_its_sample_and_a_second_import_changes_nothing() {
 fn every_importer_rejects_a_malformed_file_with_file_and_line_and_imports_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("ledger.db");
+    init(&db);
     for (kind, file, line) in MALFORMED {
         claimkit()
             .arg("--db")
@@ -230,6 +237,7 @@ fn search_finds_titles_by_words_best_first() {
 fn ncci_ptp_parts_import_together() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("ledger.db");
+    init(&db);
     let text = std::fs::read_to_string(sample("ncci-ptp-practitioner.txt")).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     // The notice and title lines, then the edits split in two parts, each with the header.

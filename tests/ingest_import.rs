@@ -14,6 +14,11 @@ fn sample(name: &str) -> PathBuf {
 }
 
 fn claimkit(db: &Path) -> Command {
+    if !db.exists() {
+        // Only `init` creates a ledger; every test here starts from an empty one.
+        let mut init = Command::cargo_bin("claimkit").unwrap();
+        init.env_remove("CLAIMKIT_DB").arg("--db").arg(db).arg("init").assert().code(0);
+    }
     let mut cmd = Command::cargo_bin("claimkit").unwrap();
     cmd.env_remove("CLAIMKIT_DB").arg("--db").arg(db);
     cmd

@@ -21,6 +21,14 @@ fn a_large_import_draws_no_progress_bar_when_stderr_is_not_a_terminal() {
     }
     let file = dir.path().join("big.csv");
     std::fs::write(&file, csv).unwrap();
+    Command::cargo_bin("claimkit")
+        .unwrap()
+        .env_remove("CLAIMKIT_DB")
+        .arg("--db")
+        .arg(dir.path().join("l.db"))
+        .arg("init")
+        .assert()
+        .success();
     let out = Command::cargo_bin("claimkit")
         .unwrap()
         .env_remove("CLAIMKIT_DB")

@@ -81,6 +81,7 @@ fn remit_an_unbalanced_file_exits_1_with_findings_in_json() {
 fn remit_third_party_835s_post_with_their_guide_findings() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("claimkit.db");
+    claimkit(&db).arg("init").assert().code(0);
     let lfh = third_party().join("linuxforhealth-x12/835_005010X221A1");
     claimkit(&db)
         .arg("remit")

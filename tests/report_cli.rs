@@ -115,9 +115,9 @@ fn claim_show_prints_the_history_and_unknown_pcns_are_input_errors() {
 }
 
 #[test]
-fn a_report_on_a_ledger_that_does_not_exist_is_an_input_error_and_creates_nothing() {
+fn a_report_on_a_ledger_that_does_not_exist_is_a_usage_error_and_creates_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("typo.db");
-    claimkit(&db).args(["report", "summary"]).assert().code(3).stderr(predicate::str::contains("no ledger at"));
+    claimkit(&db).args(["report", "summary"]).assert().code(2).stderr(predicate::str::contains("no ledger at"));
     assert!(!db.exists());
 }

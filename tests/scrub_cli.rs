@@ -199,6 +199,7 @@ fn as_of_comes_from_claimkit_today_when_not_given() {
 fn without_a_practice_or_with_an_unknown_encounter_the_error_is_clear() {
     let dir = tempfile::tempdir().unwrap();
     let empty = dir.path().join("empty.db");
+    claimkit(&empty).arg("init").assert().code(0);
     let out = claimkit(&empty).args(["scrub", "--as-of", AS_OF]).output().unwrap();
     assert_eq!(out.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&out.stderr).contains("claimkit init --practice"));

@@ -29,9 +29,10 @@
 //! `<name>.unrecorded`, so it is not picked up and sent; its claims are still unbilled and go out
 //! again in the new file, with the same CLM01s and new control numbers.
 //!
-//! **Dry run.** The files are written with the numbers the next real build would get (nothing is
-//! allocated or recorded), as `<receiver>-<ISA13>.dry-run.837`, with ISA15 forced to `T` (test)
-//! so that a dry-run file sent by mistake is never processed as production data.
+//! **Dry run.** The files are written with placeholder control numbers (ISA13 `000000000`, GS06 `0`:
+//! nothing is allocated or recorded, so no real batch's numbers appear in a preview), as
+//! `<receiver>.837.preview` (never matched by an upload script's `*.837`), with ISA15 forced to `T`
+//! (test) so that a preview sent by mistake is never processed as production data.
 //!
 //! **Corrections.** `correct PCN` re-bills a claim as a replacement (CLM05-3 `7`) and `void PCN` as
 //! a void (`8`), each with REF*F8 = the payer's claim number recorded from the 277CA or 835, in a
@@ -71,6 +72,18 @@ pub struct BuildOptions {
     pub dry_run: bool,
     /// The date and time written in ISA/GS/BHT; now (UTC) when `None`.
     pub as_of: Option<NaiveDateTime>,
+    /// List every claim written in [`BatchSummary::written`] (one small row per claim).
+    pub list_claims: bool,
+}
+
+/// One claim written to a file, for the listing `build` prints.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WrittenClaim {
+    pub pcn: String,
+    pub encounter_id: String,
+    pub payer_id: String,
+    /// The claim's total charge (CLM02), as the ledger records it.
+    pub total_charge: String,
 }
 
 /// One file written.
@@ -86,6 +99,9 @@ pub struct BatchSummary {
     pub usage: char,
     pub claims: usize,
     pub total_charge: Decimal,
+    /// The claims written, when [`BuildOptions::list_claims`] asked for them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub written: Vec<WrittenClaim>,
 }
 
 /// An encounter that could not be billed, and why (no patient data).
@@ -448,42 +464,25 @@ fn resubmit(
     emit(ledger, &practice, plans, opts, &crate::progress::Silent)
 }
 
-/// The file name of a batch: `<receiver>-<ISA13>.837` (`.dry-run.837` for a dry run).
+/// The file name of a batch: `<receiver>-<ISA13>.837` (`<receiver>.837.preview` for a dry run).
 pub fn batch_file_name(receiver_id: &str, isa13: u64, dry_run: bool) -> String {
     let safe: String =
         receiver_id.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c } else { '_' }).collect();
-    format!("{safe}-{isa13:09}{}.837", if dry_run { ".dry-run" } else { "" })
+    if dry_run { format!("{safe}.837.preview") } else { format!("{safe}-{isa13:09}.837") }
+}
+
+/// The control numbers of a dry run: placeholders, none taken from (or shown of) the ledger's.
+fn preview_envelope(transactions: u64) -> ControlNumbers {
+    ControlNumbers {
+        interchange: 0,
+        group: 0,
+        transactions: (1..=transactions.max(1)).map(|n| format!("{n:04}")).collect(),
+    }
 }
 
 /// The sender/receiver pair control numbers are kept for (ISA06, ISA08).
 fn partner_ids<'a>(practice: &'a Practice, receiver: &'a Receiver) -> (&'a str, &'a str) {
     (practice.submitter.interchange_id(), receiver.interchange_id())
-}
-
-/// The numbers the next allocation would hand out, without allocating them.
-fn peek_envelope(
-    conn: &rusqlite::Connection,
-    sender: &str,
-    receiver: &str,
-    transactions: u64,
-) -> Result<ControlNumbers, BuildError> {
-    let next = |kind: &str| -> Result<u64, BuildError> {
-        let last: Option<i64> = conn
-            .query_row(
-                "SELECT last_value FROM control_numbers WHERE sender = ?1 AND receiver = ?2 AND kind = ?3",
-                [sender, receiver, kind],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(sql)?;
-        Ok(last.unwrap_or(0) as u64 + 1)
-    };
-    let st = next("ST02")?;
-    Ok(ControlNumbers {
-        interchange: next("ISA13")?,
-        group: next("GS06")?,
-        transactions: (st..st + transactions.max(1)).map(|n| format!("{n:04}")).collect(),
-    })
 }
 
 /// Renames 837 files in `dir` that a crashed run left without recording their claims.
@@ -552,11 +551,8 @@ fn emit(
         }
         let (sender, to) = partner_ids(practice, &receiver);
         let sets = plan.claims().div_ceil(CLAIMS_PER_TRANSACTION) as u64;
-        let numbers = if opts.dry_run {
-            peek_envelope(ledger.conn(), sender, to, sets)?
-        } else {
-            allocate_envelope(ledger.conn_mut(), sender, to, sets)?
-        };
+        let numbers =
+            if opts.dry_run { preview_envelope(sets) } else { allocate_envelope(ledger.conn_mut(), sender, to, sets)? };
         batches.push((receiver, numbers, plan));
     }
     // 2. Files and rows; 3. commit. Files renamed into place are removed again on any failure.
@@ -752,6 +748,17 @@ fn write_batch(
     .map_err(sql)?;
     let batch_id = tx.last_insert_rowid();
     let mut recorder = ClaimRecorder::new(tx, batch_id, &path, &now);
+    let mut listed: Vec<WrittenClaim> = Vec::new();
+    let mut list = |record: &ClaimRecord| {
+        if opts.list_claims {
+            listed.push(WrittenClaim {
+                pcn: record.pcn.clone(),
+                encounter_id: record.encounter_id.clone(),
+                payer_id: record.payer_id.clone(),
+                total_charge: record.total_charge.clone(),
+            });
+        }
+    };
     let produced = match reader {
         // One thread: read, plan and write each claim, then record it, on the ledger's connection.
         None => {
@@ -759,6 +766,7 @@ fn write_batch(
                 match item {
                     Produced::Claim(record) => {
                         progress.advance(1);
+                        list(&record);
                         recorder.push(*record)?;
                     }
                     Produced::Skipped(s) => skipped.push(s),
@@ -789,6 +797,7 @@ fn write_batch(
                             Produced::Skipped(s) => skipped.push(s),
                             Produced::Claim(record) => {
                                 progress.advance(1);
+                                list(&record);
                                 if let Err(e) = recorder.push(*record) {
                                     recorded = Err(e);
                                     // Dropping the receiver stops the producer at its next chunk.
@@ -860,6 +869,7 @@ fn write_batch(
         usage: receiver.usage.code(),
         claims: stats.claims,
         total_charge: stats.total_charge,
+        written: listed,
     }))
 }
 
@@ -1186,20 +1196,17 @@ mod tests {
     #[test]
     fn batch_file_names_carry_the_receiver_and_the_nine_digit_isa13() {
         assert_eq!(batch_file_name("MEDICARE-EDI", 42, false), "MEDICARE-EDI-000000042.837");
-        assert_eq!(batch_file_name("Acme EDI/West", 7, true), "Acme_EDI_West-000000007.dry-run.837");
+        assert_eq!(batch_file_name("Acme EDI/West", 7, true), "Acme_EDI_West.837.preview");
     }
 
     #[test]
-    fn a_dry_run_peeks_at_the_next_numbers_without_taking_them() {
+    fn a_dry_run_uses_placeholder_numbers_and_takes_none() {
+        let preview = preview_envelope(2);
+        assert_eq!((preview.interchange, preview.group), (0, 0), "no number a real batch ever gets");
+        assert_eq!(preview.transactions, ["0001", "0002"]);
         let mut ledger = Ledger::open_in_memory().unwrap();
-        let first = peek_envelope(ledger.conn(), "S", "R", 2).unwrap();
-        assert_eq!(
-            (first.interchange, first.group, first.transactions.clone()),
-            (1, 1, vec!["0001".into(), "0002".into()])
-        );
-        let taken = allocate_envelope(ledger.conn_mut(), "S", "R", 2).unwrap();
-        assert_eq!(taken, first, "the real build gets what the dry run showed");
-        assert_eq!(peek_envelope(ledger.conn(), "S", "R", 1).unwrap().interchange, 2);
+        let taken = allocate_envelope(ledger.conn_mut(), "S", "R", 1).unwrap();
+        assert_eq!(taken.interchange, 1, "the ledger's numbers start where they were: the preview took none");
     }
 
     /// The CLM01s of an 837P file, in file order.

@@ -1,6 +1,6 @@
 //! `claimkit ack FILE...`: post TA1, 999 and 277CA acknowledgments to the ledger.
 
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Result;
@@ -10,6 +10,9 @@ use claimkit::report::{OutputFormat, Table};
 use super::{Exit, GlobalArgs};
 
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  claimkit ack inbox/*.999 inbox/*.277ca\n  claimkit --format csv ack batch-1.277ca > ack.csv"
+)]
 pub struct AckArgs {
     /// Acknowledgment files (TA1, 999, 277CA; several per file are fine).
     #[arg(required = true, value_name = "FILE")]
@@ -46,8 +49,7 @@ pub fn exec(global: &GlobalArgs, args: AckArgs) -> Result<Exit> {
             }
         }
     }
-    let stdout = std::io::stdout();
-    let mut out = BufWriter::new(stdout.lock());
+    let mut out = global.stdout();
     match global.format {
         OutputFormat::Json => {
             serde_json::to_writer_pretty(&mut out, &postings)?;

@@ -78,6 +78,6 @@ pub fn exec(global: &GlobalArgs, args: AdjustArgs) -> Result<Exit> {
         Cell::Money(o.balance_after),
     ]);
     let report = Report::new("adjust", "Write-off", reason.as_str()).section("writeoff", t, None);
-    super::report::write_report(&report, global.format, None)?;
+    super::report::write_report(global, &report, None)?;
     Ok(Exit::Clean)
 }

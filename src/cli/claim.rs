@@ -14,6 +14,9 @@ pub struct ClaimArgs {
 }
 
 #[derive(Debug, Subcommand)]
+#[command(
+    after_help = "Example:\n  claimkit claim show CK1001   (PCNs are listed by `claimkit build` and `claimkit report claims`)"
+)]
 pub enum ClaimAction {
     /// The claim, its lines and every event in its life.
     Show {
@@ -27,12 +30,13 @@ pub fn exec(global: &GlobalArgs, args: ClaimArgs) -> Result<Exit> {
     match args.action {
         ClaimAction::Show { pcn } => {
             let history = report::claims::claim_history(&ledger, &pcn).context("reading the ledger")?;
-            let Some(history) = history else {
+            let Some(mut history) = history else {
                 return Err(
                     InputError(format!("no claim with PCN or encounter {pcn} in {}", global.db.display())).into()
                 );
             };
-            super::report::write_report(&history, global.format, None)?;
+            report::present(&mut history, &global.presentation(&ledger));
+            super::report::write_report(global, &history, None)?;
             Ok(Exit::Clean)
         }
     }

@@ -20,6 +20,9 @@ use claimkit::report::{Cell, OutputFormat, Table};
 use super::{Exit, GlobalArgs, InputError};
 
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  claimkit codes lookup E11.9 99213 --on 2026-11-25\n  claimkit codes search type 2 diabetes --system icd10cm\n  claimkit codes import fee-schedule fees-2026.csv\n  claimkit codes status"
+)]
 pub struct CodesArgs {
     #[command(subcommand)]
     pub command: CodesCommand,
@@ -118,7 +121,7 @@ fn import(global: &GlobalArgs, kind: ImportKind, files: &[PathBuf]) -> Result<Ex
         }
     };
     tx.commit().map_err(LedgerError::from)?;
-    let mut out = std::io::stdout().lock();
+    let mut out = global.stdout();
     match global.format {
         OutputFormat::Json => {
             serde_json::to_writer_pretty(&mut out, &outcome)?;
@@ -197,7 +200,7 @@ fn lookup(global: &GlobalArgs, codes: &[String], on: NaiveDate) -> Result<Exit> 
     let findings: Vec<CodeFinding> =
         codes.iter().flat_map(|c| codes::lookup_everywhere(c, on, imported.as_ref())).collect();
     let table = findings_table(&findings, true).with_title(format!("Codes on {on}"));
-    table.render(global.format, &mut std::io::stdout().lock())?;
+    table.render(global.format, &mut global.stdout())?;
     Ok(Exit::Clean)
 }
 
@@ -211,14 +214,14 @@ fn search(
     let imported =
         if matches!(system, None | Some(CodeSystem::Cpt | CodeSystem::Hcpcs)) { imported_sets(global)? } else { None };
     let hits = codes::search_everywhere(text, system, on, limit, imported.as_ref());
-    findings_table(&hits, false).render(global.format, &mut std::io::stdout().lock())?;
+    findings_table(&hits, false).render(global.format, &mut global.stdout())?;
     Ok(Exit::Clean)
 }
 
 fn status(global: &GlobalArgs, on: NaiveDate) -> Result<Exit> {
     let ledger = existing_ledger(global)?;
     let st = codesets::status(ledger.as_ref().map(Ledger::conn), on)?;
-    let mut out = std::io::stdout().lock();
+    let mut out = global.stdout();
     if global.format == OutputFormat::Json {
         serde_json::to_writer_pretty(&mut out, &st)?;
         writeln!(out)?;

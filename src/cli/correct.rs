@@ -10,8 +10,11 @@ use super::build::{render, user_error};
 use super::{Exit, GlobalArgs};
 
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  claimkit correct P1W2T1XQA5EFM2H44      (after fixing and re-importing the encounter)\n  claimkit void P1W2T1XQA5EFM2H44\n  claimkit correct P1W2T1XQA5EFM2H44 --dry-run --out preview\n\nPCNs are listed by `claimkit build`, `claimkit report claims` and `claimkit report worklist`."
+)]
 pub struct CorrectArgs {
-    /// The claim's patient control number (CLM01), as `claimkit build` printed it.
+    /// The claim's patient control number (CLM01), as `claimkit build` lists it (or `report claims`).
     #[arg(value_name = "PCN")]
     pub pcn: String,
     /// Directory the 837 file is written to.
@@ -37,5 +40,5 @@ pub fn exec_void(global: &GlobalArgs, args: CorrectArgs) -> Result<Exit> {
 }
 
 fn options(args: &CorrectArgs) -> BuildOptions {
-    BuildOptions { out_dir: args.out.clone(), payer: None, dry_run: args.dry_run, as_of: None }
+    BuildOptions { out_dir: args.out.clone(), payer: None, dry_run: args.dry_run, as_of: None, list_claims: true }
 }

@@ -4,6 +4,8 @@
 
 use std::path::PathBuf;
 
+use std::io::Write;
+
 use anyhow::{Context, Result};
 use chrono::NaiveDate;
 use claimkit::demo;
@@ -13,6 +15,9 @@ use super::progress::TerminalProgress;
 use super::{Exit, GlobalArgs, InputError};
 
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  claimkit demo\n  claimkit demo --dir /tmp/claimkit-demo --as-of 2026-11-25\n\nThe demo keeps its own ledger in DIR/claimkit.db, whatever the ledger option or CLAIMKIT_DB say."
+)]
 pub struct DemoArgs {
     /// The demo directory (created; rebuilt if an earlier demo made it).
     #[arg(long, value_name = "DIR", default_value = "claimkit-demo")]
@@ -44,15 +49,20 @@ pub fn exec(global: &GlobalArgs, args: DemoArgs) -> Result<Exit> {
             "posting_night": outcome.posting_night,
             "reports": reports,
         });
-        println!("{}", serde_json::to_string_pretty(&doc)?);
+        let mut out = global.stdout();
+        writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
+        out.flush()?;
         return Ok(Exit::Clean);
     }
-    let heading = |text: String| {
+    let heading = |text: String| -> std::io::Result<()> {
         if global.format == OutputFormat::Table && !global.quiet {
-            println!("\n== {text}\n");
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "\n== {text}\n")?;
+            out.flush()?;
         }
+        Ok(())
     };
-    heading("Night 1: import the EMR exports (CSV, FHIR, HL7), scrub, build 837P".into());
+    heading("Night 1: import the EMR exports (CSV, FHIR, HL7), scrub, build 837P".into())?;
     super::nightly::print_summary(global, &outcome.billing_night)?;
     for answer in &outcome.payer {
         heading(format!(
@@ -62,13 +72,15 @@ pub fn exec(global: &GlobalArgs, args: DemoArgs) -> Result<Exit> {
             answer.denied.len(),
             answer.rejected.len(),
             answer.reversed.as_ref().map(|p| format!("; payment reversed and corrected for {p}")).unwrap_or_default()
-        ));
+        ))?;
     }
-    heading("Night 2: post the 999, 277CA and 835, bill secondary payers".into());
+    heading("Night 2: post the 999, 277CA and 835, bill secondary payers".into())?;
     super::nightly::print_summary(global, &outcome.posting_night)?;
     for report in &outcome.reports {
-        heading(format!("Report: {}", report.name));
-        report.render(global.format, &mut std::io::stdout().lock())?;
+        heading(format!("Report: {}", report.name))?;
+        let mut out = global.stdout();
+        report.render(global.format, &mut out)?;
+        out.flush()?;
     }
     heading(format!(
         "Where things are\nledger: {}\n837P files: {}\npayer files: {}\nHTML reports: {}\nlook at one claim: claimkit --db {} claim show PCN",
@@ -77,6 +89,6 @@ pub fn exec(global: &GlobalArgs, args: DemoArgs) -> Result<Exit> {
         layout.payer.display(),
         layout.reports.display(),
         layout.db.display()
-    ));
+    ))?;
     Ok(Exit::Clean)
 }

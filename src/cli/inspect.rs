@@ -1,7 +1,7 @@
 //! `claimkit inspect FILE...`
 
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Result;
@@ -11,6 +11,9 @@ use claimkit::report::{OutputFormat, Table};
 use super::{Exit, GlobalArgs};
 
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  claimkit inspect batch.837\n  claimkit inspect --summary inbox/*.835\n  claimkit --format json inspect payment.835 > segments.json"
+)]
 pub struct InspectArgs {
     /// X12 files (837P/I, 835, 999, 277CA, 277, 270/271, 276, 834, TA1).
     #[arg(required = true, value_name = "FILE")]
@@ -21,8 +24,7 @@ pub struct InspectArgs {
 }
 
 pub fn exec(global: &GlobalArgs, args: InspectArgs) -> Result<Exit> {
-    let stdout = std::io::stdout();
-    let mut out = BufWriter::new(stdout.lock());
+    let mut out = global.stdout();
     let mut worst = Exit::Clean;
     let mut json_files = Vec::new();
     let mut csv_rows = Table::new(&[

@@ -1,17 +1,22 @@
 //! Command-line contract shared by every subcommand.
 //!
-//! Global options: `--db PATH` (env `CLAIMKIT_DB`, default `./claimkit.db`), `--format
-//! table|json|csv`, `--quiet`, `--no-progress`, `--show-data`.
+//! Global options: `--db PATH` (env `CLAIMKIT_DB`, else the config's `ledger`, else
+//! `./claimkit.db`), `--config FILE` (env `CLAIMKIT_CONFIG`, else `claimkit.toml` beside the
+//! ledger), `--format table|json|csv|html`, `--quiet`, `--no-progress`, `--show-data`, `--wide`,
+//! `--color auto|always|never` (`NO_COLOR` turns `auto` off).
 //!
-//! Exit codes: 0 done and clean; 1 done, with findings a biller must act on; 2 usage error; 3 input
-//! data error (a file that cannot be read or parsed); 4 internal, database or I/O error; 75 another
-//! run holds the ledger lock.
+//! Exit codes: 0 done and clean; 1 done, with findings a biller must act on; 2 usage error (a
+//! bad option, a config file that cannot be read, no ledger where one was expected); 3 input
+//! data error (a file that cannot be read or parsed); 4 internal, database or I/O error; 75
+//! another run holds the ledger lock. A closed standard output (`| head`) ends the command
+//! quietly with 0.
 
 mod ack;
 mod adjust;
 mod build;
 mod claim;
 mod codes;
+mod completions;
 mod correct;
 mod demo;
 mod import;
@@ -25,12 +30,14 @@ mod report;
 mod scrub;
 mod simulate;
 
-use std::path::PathBuf;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use claimkit::config::Config;
 use claimkit::ledger::{Ledger, LedgerError, LedgerLock};
-use claimkit::report::OutputFormat;
-use clap::{Args, Parser, Subcommand};
+use claimkit::report::{OutputFormat, Paint, Presentation, TerminalOptions, paint};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 /// What a finished command reports to the shell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -59,11 +66,30 @@ impl Exit {
 #[error("{0}")]
 pub struct InputError(pub String);
 
+/// The command was pointed at the wrong place or misconfigured (exit 2): no ledger where one was
+/// expected, a config file that cannot be read.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// When to colour terminal output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum ColorChoice {
+    /// When standard output is a terminal and `NO_COLOR` is not set.
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
 #[derive(Debug, Parser)]
 #[command(
     name = "claimkit",
     version,
-    about = "US medical billing: EMR encounters to 837P claims to reconciled 835 remittances"
+    about = "US medical billing: EMR encounters to 837P claims to reconciled 835 remittances",
+    after_help = "Examples:\n  claimkit --db practice.db init --practice practice.toml\n  claimkit import encounters.csv\n  \
+                  claimkit build\n  claimkit report worklist\n\nEnvironment: CLAIMKIT_DB (ledger), CLAIMKIT_CONFIG (config file), \
+                  CLAIMKIT_TODAY (the date taken as today, YYYY-MM-DD), COLUMNS (terminal width), NO_COLOR."
 )]
 #[command(propagate_version = true, max_term_width = 110)]
 pub struct Cli {
@@ -76,13 +102,22 @@ pub struct Cli {
 /// Options every subcommand accepts.
 #[derive(Debug, Args, Clone)]
 pub struct GlobalArgs {
-    /// Ledger database file.
-    #[arg(long, global = true, env = "CLAIMKIT_DB", default_value = "claimkit.db", value_name = "PATH")]
+    /// Ledger database file [default: the config's `ledger`, else claimkit.db].
+    #[arg(long = "db", global = true, env = "CLAIMKIT_DB", value_name = "PATH")]
+    pub db_option: Option<PathBuf>,
+    /// The ledger in use (from --db, CLAIMKIT_DB, the config file, or claimkit.db).
+    #[arg(skip)]
     pub db: PathBuf,
+    /// Config file (claimkit.toml) [default: claimkit.toml beside the ledger].
+    #[arg(long, global = true, env = "CLAIMKIT_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The config file found, if any.
+    #[arg(skip)]
+    pub settings: Config,
     /// Output format.
     #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Table)]
     pub format: OutputFormat,
-    /// Print only errors (and the requested output for JSON/CSV).
+    /// Print nothing but errors (JSON, CSV and HTML asked for with --format are still written).
     #[arg(long, short, global = true)]
     pub quiet: bool,
     /// Never draw progress bars.
@@ -91,33 +126,121 @@ pub struct GlobalArgs {
     /// Include patient data (segment text, names, member IDs) in error messages.
     #[arg(long, global = true)]
     pub show_data: bool,
+    /// Show every column at full width instead of fitting tables to the terminal.
+    #[arg(long, global = true)]
+    pub wide: bool,
+    /// Colour severity, priority and status (auto: on a terminal, unless NO_COLOR is set).
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
 }
 
-#[allow(dead_code)] // used by the ledger commands
 impl GlobalArgs {
-    /// Opens an existing ledger for reading; a missing one is an input error (exit 3) rather than
-    /// a new empty ledger created by a report.
+    /// Finds the config file and the ledger path (the command line wins over the file).
+    fn resolve(&mut self) -> Result<(), UsageError> {
+        let explicit = self.config.clone();
+        let beside_ledger = || {
+            let db = self.db_option.clone().unwrap_or_else(|| PathBuf::from("claimkit.db"));
+            db.parent().unwrap_or(Path::new("")).join(claimkit::config::FILE_NAME)
+        };
+        let path = match explicit {
+            Some(path) => Some(path),
+            None => Some(beside_ledger()).filter(|p| p.is_file()),
+        };
+        if let Some(path) = path {
+            self.settings = Config::load(&path).map_err(|e| UsageError(e.to_string()))?;
+        }
+        self.db = self
+            .db_option
+            .clone()
+            .or_else(|| self.settings.ledger.clone())
+            .unwrap_or_else(|| PathBuf::from("claimkit.db"));
+        Ok(())
+    }
+
+    /// Terminal presentation from the options and the environment.
+    fn terminal(&self) -> TerminalOptions {
+        let stdout_tty = std::io::stdout().is_terminal();
+        let color = match self.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => stdout_tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        };
+        let from_env = std::env::var("COLUMNS").ok().and_then(|c| c.trim().parse::<usize>().ok()).filter(|c| *c > 0);
+        let width = from_env
+            .or_else(|| if stdout_tty { terminal_size::terminal_size().map(|(w, _)| usize::from(w.0)) } else { None });
+        TerminalOptions { width, wide: self.wide, color }
+    }
+
+    /// Colour for messages on standard error.
+    pub fn stderr_color(&self) -> bool {
+        match self.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            }
+        }
+    }
+
+    /// Where a command's output goes: standard output, or nowhere with `--quiet` and a table.
+    pub fn stdout(&self) -> Box<dyn Write> {
+        if self.quiet && self.format == OutputFormat::Table {
+            Box::new(std::io::sink())
+        } else {
+            Box::new(std::io::BufWriter::new(std::io::stdout().lock()))
+        }
+    }
+
+    /// The error for a ledger that is not there: only `init` creates one.
+    fn missing_ledger(&self) -> UsageError {
+        UsageError(format!(
+            "no ledger at {}: create one with `claimkit --db {} init --practice FILE.toml`, or point at yours \
+             with --db, CLAIMKIT_DB or `ledger` in claimkit.toml",
+            self.db.display(),
+            self.db.display()
+        ))
+    }
+
+    /// Opens an existing ledger for reading; a missing one is a usage error (exit 2), never a new
+    /// empty ledger.
     pub fn open_ledger(&self) -> anyhow::Result<Ledger> {
         if !self.db.exists() {
-            return Err(InputError(format!(
-                "no ledger at {} (give --db or CLAIMKIT_DB, or start one with `claimkit init`)",
-                self.db.display()
-            ))
-            .into());
+            return Err(self.missing_ledger().into());
         }
         Ok(Ledger::open(&self.db)?)
     }
 
-    /// Takes the run lock, then opens the ledger for writing.
-    pub fn open_ledger_for_writing(&self) -> Result<(LedgerLock, Ledger), LedgerError> {
+    /// Takes the run lock, then opens an existing ledger for writing.
+    pub fn open_ledger_for_writing(&self) -> anyhow::Result<(LedgerLock, Ledger)> {
+        if !self.db.exists() {
+            return Err(self.missing_ledger().into());
+        }
+        self.create_or_open_ledger()
+    }
+
+    /// Takes the run lock and opens the ledger, creating it when missing (`init` only).
+    pub fn create_or_open_ledger(&self) -> anyhow::Result<(LedgerLock, Ledger)> {
         let lock = LedgerLock::acquire(&self.db)?;
         Ok((lock, Ledger::open(&self.db)?))
+    }
+
+    /// Names for reports: the practice and its payers, from the ledger.
+    pub fn presentation(&self, ledger: &Ledger) -> Presentation {
+        let practice = claimkit::ledger::billing::load_practice(ledger.conn()).ok().flatten();
+        Presentation::of_practice(practice.as_ref())
     }
 
     /// Prints a progress or status line to stderr unless `--quiet`.
     pub fn note(&self, msg: impl std::fmt::Display) {
         if !self.quiet {
             eprintln!("{msg}");
+        }
+    }
+
+    /// Prints a warning to stderr unless `--quiet`.
+    pub fn warn(&self, msg: impl std::fmt::Display) {
+        if !self.quiet {
+            eprintln!("{} {msg}", paint("claimkit: warning:", Paint::Yellow, self.stderr_color()));
         }
     }
 }
@@ -158,17 +281,45 @@ pub enum Command {
     Pay(pay::PayArgs),
     /// Write off part of what a visit's payer or patient owes (timely filing, small balance...).
     Adjust(adjust::AdjustArgs),
+    /// Print a shell completion script (bash, zsh or fish).
+    #[command(after_help = "Examples:\n  claimkit completions bash > /etc/bash_completion.d/claimkit\n  \
+                            claimkit completions zsh > ~/.zfunc/_claimkit\n  \
+                            claimkit completions fish > ~/.config/fish/completions/claimkit.fish")]
+    Completions(completions::CompletionsArgs),
+    /// Print the manual page (roff), e.g. `claimkit man > claimkit.1`.
+    #[command(after_help = "Example:\n  claimkit man > /usr/local/share/man/man1/claimkit.1")]
+    Man,
+}
+
+/// The clap command with its run-time adjustments: `demo` keeps its ledger in its own directory,
+/// so its help offers neither `--db` nor `--config`.
+pub fn command() -> clap::Command {
+    let mut cmd = Cli::command();
+    cmd.build();
+    if let Some(demo) = cmd.find_subcommand_mut("demo") {
+        // In place (mut_arg would reorder the built argument index).
+        let hidden = std::mem::take(demo)
+            .mut_args(|a| if a.get_id() == "db_option" || a.get_id() == "config" { a.hide(true) } else { a });
+        *demo = hidden;
+    }
+    cmd
 }
 
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let parsed = command().try_get_matches().and_then(|m| Cli::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
-    let global = cli.global.clone();
+    let mut global = cli.global.clone();
+    if let Err(e) = global.resolve() {
+        eprintln!("{} {e}", paint("claimkit: error:", Paint::Red, global.stderr_color()));
+        return ExitCode::from(2);
+    }
+    claimkit::report::set_terminal(global.terminal());
     let result = match cli.command {
         Command::Inspect(args) => inspect::exec(&global, args),
         Command::Nightly(args) => nightly::exec(&global, args),
@@ -187,14 +338,40 @@ pub fn main() -> ExitCode {
         Command::Remit(args) => remit::exec(&global, args),
         Command::Pay(args) => pay::exec(&global, args),
         Command::Adjust(args) => adjust::exec(&global, args),
+        Command::Completions(args) => completions::exec_completions(&global, args),
+        Command::Man => completions::exec_man(&global),
     };
     match result {
         Ok(exit) => ExitCode::from(exit.code()),
+        Err(e) if broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("claimkit: error: {e:#}");
+            eprintln!("{} {e:#}", paint("claimkit: error:", Paint::Red, global.stderr_color()));
             ExitCode::from(error_code(&e))
         }
     }
+}
+
+/// True when the failure is standard output closed by its reader (`claimkit report worklist | head`).
+fn broken_pipe(e: &anyhow::Error) -> bool {
+    fn io_broken(e: &std::io::Error) -> bool {
+        e.kind() == std::io::ErrorKind::BrokenPipe
+            || e.get_ref().is_some_and(|inner| {
+                inner.downcast_ref::<std::io::Error>().is_some_and(io_broken)
+                    || inner.downcast_ref::<csv::Error>().is_some_and(csv_broken)
+                    || inner.downcast_ref::<serde_json::Error>().is_some_and(json_broken)
+            })
+    }
+    fn csv_broken(e: &csv::Error) -> bool {
+        matches!(e.kind(), csv::ErrorKind::Io(io) if io_broken(io))
+    }
+    fn json_broken(e: &serde_json::Error) -> bool {
+        e.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe)
+    }
+    e.chain().any(|cause| {
+        cause.downcast_ref::<std::io::Error>().is_some_and(io_broken)
+            || cause.downcast_ref::<csv::Error>().is_some_and(csv_broken)
+            || cause.downcast_ref::<serde_json::Error>().is_some_and(json_broken)
+    })
 }
 
 /// Maps a failure to the exit-code contract.
@@ -202,6 +379,9 @@ fn error_code(e: &anyhow::Error) -> u8 {
     for cause in e.chain() {
         if let Some(LedgerError::Locked { .. }) = cause.downcast_ref::<LedgerError>() {
             return 75;
+        }
+        if cause.downcast_ref::<UsageError>().is_some() {
+            return 2;
         }
         if cause.downcast_ref::<InputError>().is_some() || cause.downcast_ref::<claimkit::x12::X12Error>().is_some() {
             return 3;

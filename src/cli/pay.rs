@@ -102,7 +102,7 @@ pub fn exec(global: &GlobalArgs, args: PayArgs) -> Result<Exit> {
     }
     let report = Report::new("payments", "Patient payments", source).section("payments", t, None);
     if !(global.quiet && global.format == OutputFormat::Table) {
-        super::report::write_report(&report, global.format, None)?;
+        super::report::write_report(global, &report, None)?;
     }
     for e in &errors {
         eprintln!("error: {e}");

@@ -6,7 +6,8 @@ use std::cell::{Cell, RefCell};
 use std::io::IsTerminal;
 
 use claimkit::progress::Progress;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 
 use super::GlobalArgs;
 
@@ -28,21 +29,47 @@ impl TerminalProgress {
     }
 
     fn show(&self, total: Option<u64>) {
+        let unit = unit_of(&self.phase.borrow());
+        // Whole numbers with thousands separators and the unit: "12,000/48,000 claims (16,124 claims/s)".
+        let count = move |n: u64| format!("{} {unit}", claimkit::report::Cell::Int(n as i64).display_for_page());
+        let style = |template: &str, fallback: ProgressStyle| {
+            ProgressStyle::with_template(template)
+                .unwrap_or(fallback)
+                .with_key("done", move |s: &ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = w.write_str(&count(s.pos()));
+                })
+                .with_key("of", move |s: &ProgressState, w: &mut dyn std::fmt::Write| {
+                    if let Some(len) = s.len() {
+                        let _ = write!(w, "{}", claimkit::report::Cell::Int(len as i64).display_for_page());
+                    }
+                })
+                .with_key("rate", move |s: &ProgressState, w: &mut dyn std::fmt::Write| {
+                    let per_sec = s.per_sec();
+                    let shown = if per_sec.is_finite() { per_sec.round() as i64 } else { 0 };
+                    let _ = write!(w, "{} {unit}/s", claimkit::report::Cell::Int(shown).display_for_page());
+                })
+        };
         let bar = match total {
             Some(t) => ProgressBar::new(t).with_style(
-                ProgressStyle::with_template("{msg:>10} [{bar:40}] {pos}/{len} ({per_sec}, {eta})")
-                    .unwrap_or_else(|_| ProgressStyle::default_bar())
+                style("{msg:>8} [{bar:30}] {of}: {done} ({rate}, {eta} left)", ProgressStyle::default_bar())
                     .progress_chars("=> "),
             ),
-            None => ProgressBar::new_spinner().with_style(
-                ProgressStyle::with_template("{msg:>10} {spinner} {pos} done ({elapsed})")
-                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-            ),
+            None => ProgressBar::new_spinner()
+                .with_style(style("{msg:>8} {spinner} {done} ({rate}, {elapsed})", ProgressStyle::default_spinner())),
         };
         bar.set_draw_target(ProgressDrawTarget::stderr_with_hz(10));
         bar.set_message(self.phase.borrow().clone());
         bar.set_position(self.done.get());
         *self.bar.borrow_mut() = Some(bar);
+    }
+}
+
+/// What a phase counts.
+fn unit_of(phase: &str) -> &'static str {
+    match phase {
+        "import" | "scrub" => "encounters",
+        "build" | "remit" => "claims",
+        _ => "items",
     }
 }
 

@@ -19,18 +19,28 @@ use rust_decimal::Decimal;
 use super::{Exit, GlobalArgs};
 
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  claimkit remit inbox/*.835\n  claimkit --format json remit payment.835 > posted.json\n  \
+                        claimkit remit --underpayment-tolerance 0.50 payment.835\n\n\
+                        Then run `claimkit build` again: secondary payers are billed once the primary's 835 is posted."
+)]
 pub struct RemitArgs {
     /// 835 remittance files (005010X221A1); several envelopes per file are fine.
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
-    /// A paid line allowed this much (or less) below its contract rate is not an underpayment.
-    #[arg(long, value_name = "AMOUNT", default_value = "1.00")]
-    pub underpayment_tolerance: Decimal,
+    /// A paid line allowed this much (or less) below its contract rate is not an underpayment
+    /// [default: the config's `tolerances.underpayment`, else 1.00].
+    #[arg(long, value_name = "AMOUNT")]
+    pub underpayment_tolerance: Option<Decimal>,
 }
 
 pub fn exec(global: &GlobalArgs, args: RemitArgs) -> Result<Exit> {
     let (_lock, mut ledger) = global.open_ledger_for_writing()?;
-    let options = PostOptions { underpayment_tolerance: args.underpayment_tolerance, ..PostOptions::default() };
+    let tolerance = args
+        .underpayment_tolerance
+        .or(global.settings.tolerances.underpayment)
+        .unwrap_or_else(|| PostOptions::default().underpayment_tolerance);
+    let options = PostOptions { underpayment_tolerance: tolerance, ..PostOptions::default() };
     // The imported fee schedule, when there is one, is what each paid line is held against.
     let fees = claimkit::ledger::codesets::load_imported_kinds(ledger.conn(), &[ImportKind::FeeSchedule])?.fees;
     let rates: &dyn ContractRates = match &fees {
@@ -65,10 +75,11 @@ pub fn exec(global: &GlobalArgs, args: RemitArgs) -> Result<Exit> {
 }
 
 fn render(global: &GlobalArgs, reports: &[PostReport]) -> Result<()> {
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = global.stdout();
     if global.format == OutputFormat::Json {
-        serde_json::to_writer_pretty(&mut out, reports)?;
+        let mut json = serde_json::to_value(reports)?;
+        claimkit::report::json_vocabulary(&mut json);
+        serde_json::to_writer_pretty(&mut out, &json)?;
         writeln!(out)?;
         return Ok(());
     }
@@ -76,13 +87,13 @@ fn render(global: &GlobalArgs, reports: &[PostReport]) -> Result<()> {
         ("file", "File"),
         ("payer_id", "Payer ID"),
         ("payer", "Payer"),
-        ("trace", "Trace"),
-        ("date", "Date"),
+        ("trace_number", "Trace"),
+        ("payment_date", "Date"),
         ("amount", "Amount"),
         ("claims", "Claims"),
-        ("matched", "Matched"),
-        ("unmatched_claims", "Unmatched claims"),
-        ("unmatched_lines", "Unmatched lines"),
+        ("claims_matched", "Matched"),
+        ("claims_unmatched", "Unmatched claims"),
+        ("lines_unmatched", "Unmatched lines"),
         ("underpayments", "Underpaid lines"),
         ("balanced", "Balanced"),
         ("findings", "Findings"),
@@ -91,7 +102,7 @@ fn render(global: &GlobalArgs, reports: &[PostReport]) -> Result<()> {
     .with_title("Payments");
     let mut findings = Table::new(&[
         ("file", "File"),
-        ("trace", "Trace"),
+        ("trace_number", "Trace"),
         ("level", "Level"),
         ("code", "Code"),
         ("pcn", "PCN"),
@@ -104,7 +115,7 @@ fn render(global: &GlobalArgs, reports: &[PostReport]) -> Result<()> {
     .with_title("Findings");
     let mut unmatched = Table::new(&[
         ("file", "File"),
-        ("trace", "Trace"),
+        ("trace_number", "Trace"),
         ("kind", "Kind"),
         ("clp01", "CLP01"),
         ("payer_claim_number", "Payer claim"),
@@ -117,7 +128,7 @@ fn render(global: &GlobalArgs, reports: &[PostReport]) -> Result<()> {
     .with_title("Unmatched (stored in the ledger; nothing was dropped)");
     let mut underpaid = Table::new(&[
         ("file", "File"),
-        ("trace", "Trace"),
+        ("trace_number", "Trace"),
         ("pcn", "PCN"),
         ("line", "Line"),
         ("code", "Code"),

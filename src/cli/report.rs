@@ -32,6 +32,9 @@ pub enum ReportName {
 }
 
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  claimkit report worklist\n  claimkit report summary --as-of 2026-11-25\n  \
+                        claimkit --format html report reconciliation --output reconciliation.html\n  \
+                        claimkit --format csv report claims --from 2026-10-01 --to 2026-10-31 --payer MCRB1 > october.csv")]
 pub struct ReportArgs {
     /// Which report.
     #[arg(value_enum)]
@@ -48,9 +51,10 @@ pub struct ReportArgs {
     /// Count ages to this date (default today).
     #[arg(long, value_name = "YYYY-MM-DD", env = "CLAIMKIT_TODAY")]
     pub as_of: Option<NaiveDate>,
-    /// Worklist: claims without any answer after this many days.
-    #[arg(long, value_name = "DAYS", default_value_t = 30)]
-    pub no_response_days: i64,
+    /// Worklist: claims without any answer after this many days [default: the config's
+    /// `no_response_days`, else 30].
+    #[arg(long, value_name = "DAYS")]
+    pub no_response_days: Option<i64>,
     /// Write the report to FILE instead of standard output (for `--format html`).
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -78,7 +82,8 @@ pub fn exec(global: &GlobalArgs, args: ReportArgs) -> Result<Exit> {
         }
         return Ok(Exit::Clean);
     }
-    let built: Report = match args.name {
+    let no_response_days = args.no_response_days.or(global.settings.report.no_response_days).unwrap_or(30);
+    let mut built: Report = match args.name {
         ReportName::Balance => report::claims::balance_report(conn, &scope),
         ReportName::Claims => report::claims::claims_report(conn, &scope),
         ReportName::Aging => report::claims::aging_report(conn, &scope),
@@ -86,29 +91,42 @@ pub fn exec(global: &GlobalArgs, args: ReportArgs) -> Result<Exit> {
         ReportName::Summary => report::claims::summary_report(conn, &scope),
         ReportName::Reconciliation => report::remittance::reconciliation_report(conn, &scope),
         ReportName::Denials => report::remittance::denials_report(conn, &scope),
-        ReportName::Worklist => report::remittance::worklist_report(conn, &scope, args.no_response_days),
+        ReportName::Worklist => report::remittance::worklist_report(conn, &scope, no_response_days),
     }
     .context("reading the ledger")?;
-    write_report(&built, global.format, args.output.as_ref())?;
+    report::present(&mut built, &global.presentation(&ledger));
+    write_report(global, &built, args.output.as_ref())?;
     Ok(Exit::Clean)
 }
 
-/// Renders to `output` (atomically replaced) or stdout.
-pub fn write_report(built: &Report, format: OutputFormat, output: Option<&PathBuf>) -> Result<()> {
+/// Renders to `output` (atomically replaced, mode 0600) or stdout.
+pub fn write_report(global: &GlobalArgs, built: &Report, output: Option<&PathBuf>) -> Result<()> {
+    let format: OutputFormat = global.format;
     match output {
         Some(path) => {
             let mut bytes = Vec::new();
             built.render(format, &mut bytes)?;
-            let tmp = path.with_extension("tmp");
-            std::fs::write(&tmp, &bytes).with_context(|| format!("writing {}", tmp.display()))?;
-            std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
+            write_private(path, &bytes)?;
         }
         None => {
-            let stdout = std::io::stdout();
-            let mut out = stdout.lock();
+            let mut out = global.stdout();
             built.render(format, &mut out)?;
             out.flush()?;
         }
     }
+    Ok(())
+}
+
+/// Writes `bytes` to `path` through a temporary file renamed into place, readable by the owner only.
+pub fn write_private(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
+    let tmp = path.with_extension("tmp");
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(&tmp).with_context(|| format!("writing {}", tmp.display()))?;
+    file.write_all(bytes).with_context(|| format!("writing {}", tmp.display()))?;
+    drop(file);
+    std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
     Ok(())
 }

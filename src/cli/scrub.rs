@@ -4,7 +4,7 @@
 //! encounter's findings and status in the ledger, and prints one row per finding and a summary.
 //! Exit 0 when every encounter is clean or warning-only, 1 when any has errors (held from billing).
 
-use std::io::{BufWriter, Write};
+use std::io::Write;
 
 use anyhow::{Context, Result};
 use chrono::NaiveDate;
@@ -14,6 +14,9 @@ use claimkit::scrub::{CodeSetReference, Finding, RULES, ScrubError, ScrubOptions
 use super::{Exit, GlobalArgs, InputError};
 
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  claimkit scrub\n  claimkit scrub --encounter E1001\n  claimkit scrub --list-rules\n  CLAIMKIT_TODAY=2026-11-25 claimkit --format csv scrub > findings.csv"
+)]
 pub struct ScrubArgs {
     /// Scrub only this encounter (even if already billed).
     #[arg(long, value_name = "ID", conflicts_with = "list_rules")]
@@ -31,8 +34,7 @@ fn parse_date(s: &str) -> Result<NaiveDate, String> {
 }
 
 pub fn exec(global: &GlobalArgs, args: ScrubArgs) -> Result<Exit> {
-    let stdout = std::io::stdout();
-    let mut out = BufWriter::new(stdout.lock());
+    let mut out = global.stdout();
     if args.list_rules {
         rules_table().render(global.format, &mut out)?;
         out.flush()?;

@@ -1,6 +1,6 @@
 //! `claimkit simulate --from FILE.837 --out DIR`: write the 999, 277CA and 835 a payer would send.
 
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Result;
@@ -12,6 +12,9 @@ use rust_decimal::Decimal;
 use super::{Exit, GlobalArgs, InputError};
 
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  claimkit simulate --from outbox/CLEARINGHOUSE-000000001.837 --out payer/\n  claimkit simulate --from batch.837 --out payer/ --seed 7 --deny-rate 0.2"
+)]
 pub struct SimulateArgs {
     /// The 837P to answer.
     #[arg(long, value_name = "FILE.837")]
@@ -57,8 +60,7 @@ pub fn exec(global: &GlobalArgs, args: SimulateArgs) -> Result<Exit> {
     if global.quiet && global.format == OutputFormat::Table {
         return Ok(Exit::Clean);
     }
-    let stdout = std::io::stdout();
-    let mut out = BufWriter::new(stdout.lock());
+    let mut out = global.stdout();
     if global.format == OutputFormat::Json {
         serde_json::to_writer_pretty(&mut out, &summary)?;
         writeln!(out)?;

@@ -53,9 +53,53 @@ canonical_columns! {
     OnsetDate = "onset_date", Frequency = "frequency", OriginalClaimNumber = "original_claim_number",
 }
 
-/// Columns without which a file is not an encounter export at all.
-const REQUIRED_COLUMNS: &[Col] =
-    &[Col::EncounterId, Col::PatientId, Col::PayerId, Col::DateOfService, Col::ProcedureCode, Col::Charge];
+/// Columns every encounter export must have (directly or through a mapping): without one, every
+/// claim would go out without the patient's name, birth date, member ID or diagnoses, so the file
+/// is refused before anything is stored. Every other canonical column is optional; columns that
+/// are not canonical are kept as notes and listed in a warning.
+const REQUIRED_COLUMNS: &[Col] = &[
+    Col::EncounterId,
+    Col::PatientId,
+    Col::PatientLast,
+    Col::PatientFirst,
+    Col::PatientDob,
+    Col::SubscriberId,
+    Col::PayerId,
+    Col::DateOfService,
+    Col::ProcedureCode,
+    Col::Charge,
+    Col::DiagnosisCodes,
+];
+
+/// The names of the [`REQUIRED_COLUMNS`], in documented order.
+pub fn required_columns() -> impl Iterator<Item = &'static str> {
+    REQUIRED_COLUMNS.iter().map(|c| CANONICAL_COLUMNS[*c as usize])
+}
+
+/// The header row of a CSV file (with the delimiter a mapping gives, else `,`; a leading BOM removed).
+pub fn read_header(path: &Path, delimiter: Option<char>) -> Result<Vec<String>, IngestError> {
+    let file = std::fs::File::open(path).map_err(|e| IngestError::io(path, e))?;
+    let delimiter = delimiter.unwrap_or_else(|| sniff_delimiter(path));
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(true)
+        .delimiter(u8::try_from(delimiter).unwrap_or(b','))
+        .from_reader(std::io::BufReader::new(file));
+    let headers = rdr.headers().map_err(|e| csv_fatal(&path.display().to_string(), &e))?;
+    Ok(headers
+        .iter()
+        .enumerate()
+        .map(|(i, h)| if i == 0 { h.trim_start_matches('\u{feff}') } else { h }.trim().to_string())
+        .collect())
+}
+
+/// The delimiter of a file's first line: the most frequent of `,`, `;`, tab and `|`.
+pub fn sniff_delimiter(path: &Path) -> char {
+    let mut first = String::new();
+    if let Ok(file) = std::fs::File::open(path) {
+        let _ = std::io::BufRead::read_line(&mut std::io::BufReader::new(file), &mut first);
+    }
+    [',', ';', '\t', '|'].into_iter().max_by_key(|d| first.matches(*d).count()).unwrap_or(',')
+}
 
 /// Where one canonical column's value comes from in a row.
 #[derive(Debug, Clone)]
@@ -165,10 +209,12 @@ impl RowPlan {
             .map(|c| CANONICAL_COLUMNS[*c as usize])
             .collect();
         if !missing.is_empty() {
-            return Err(unreadable(format!(
-                "no {} column: not a claimkit encounter CSV (give --mapping for another EMR's export)",
-                missing.join(", ")
-            )));
+            let how = if mapping.is_some() {
+                "the mapping leaves them unmapped: add them under [columns] (nothing was imported)"
+            } else {
+                "renamed in the export? give --mapping (`claimkit import --print-mapping FILE` writes a template); nothing was imported"
+            };
+            return Err(unreadable(format!("required column(s) missing: {}; {how}", missing.join(", "))));
         }
         plan.extra = headers
             .iter()
@@ -248,6 +294,9 @@ pub fn read_csv(
         headers = fixed;
     }
     let plan = RowPlan::new(&headers, mapping, file)?;
+    if !plan.extra.is_empty() {
+        sink.unknown_columns(plan.extra.iter().map(|(_, h)| h.clone()).collect());
+    }
     let mut rec = csv::StringRecord::new();
     let mut pending: Option<Pending> = None;
     loop {
@@ -619,7 +668,48 @@ mod tests {
     fn a_file_without_the_required_columns_is_unreadable() {
         let mut sink = Collect::default();
         let err = read_csv("name,age\nAnn,3\n".as_bytes(), "t.csv", None, &mut sink).unwrap_err();
-        assert!(err.to_string().contains("no encounter_id"), "{err}");
+        assert!(err.to_string().contains("required column(s) missing: encounter_id, patient_id"), "{err}");
+    }
+
+    #[test]
+    fn a_renamed_required_column_refuses_the_file_and_names_it() {
+        let text = HEADER.replace("patient_dob", "birth_date").replace("diagnosis_codes", "diagnoses")
+            + "E1,P1,Lee,Ann,1960-02-03,ACME1,M1,2026-10-01,99214,,1,160.00,I10,,\n";
+        let mut sink = Collect::default();
+        let err = read_csv(text.as_bytes(), "t.csv", None, &mut sink).unwrap_err().to_string();
+        assert!(err.contains("missing: patient_dob, diagnosis_codes") && err.contains("--print-mapping"), "{err}");
+        assert!(sink.encounters.is_empty());
+    }
+
+    #[test]
+    fn unknown_columns_are_reported_and_kept_as_notes() {
+        #[derive(Default)]
+        struct Columns(Collect, Vec<String>);
+        impl EncounterSink for Columns {
+            fn encounter(&mut self, e: Encounter) -> Result<(), IngestError> {
+                self.0.encounter(e)
+            }
+            fn reject(&mut self, errors: Vec<RecordError>) {
+                self.0.reject(errors)
+            }
+            fn unknown_columns(&mut self, columns: Vec<String>) {
+                self.1 = columns;
+            }
+        }
+        let text = format!("{HEADER}E1,P1,Lee,Ann,1960-02-03,ACME1,M1,2026-10-01,99214,,1,160.00,I10,,A\n");
+        let mut sink = Columns::default();
+        read_csv(text.as_bytes(), "t.csv", None, &mut sink).unwrap();
+        assert_eq!(sink.1, ["room"]);
+        assert_eq!(sink.0.encounters[0].notes.get("room").map(String::as_str), Some("A"));
+    }
+
+    #[test]
+    fn a_mapping_that_leaves_a_required_column_unmapped_says_so() {
+        let mapping = Mapping::parse("[columns]\nencounter_id = \"Visit\"\n", "m.toml").unwrap();
+        let text = HEADER.replace("encounter_id", "Visit").replace("patient_dob", "DOB");
+        let mut sink = Collect::default();
+        let err = read_csv(text.as_bytes(), "t.csv", Some(&mapping), &mut sink).unwrap_err().to_string();
+        assert!(err.contains("missing: patient_dob") && err.contains("mapping leaves them unmapped"), "{err}");
     }
 
     #[test]
@@ -636,6 +726,8 @@ date_of_service = "Seen"
 procedure_code = "CPT"
 charge = "Fee"
 patient_sex = "Gender"
+patient_dob = "Born"
+subscriber_id = "Member"
 [constants]
 place_of_service = "11"
 [values.patient_sex]
@@ -654,8 +746,8 @@ into = "diagnosis_codes"
             "m.toml",
         )
         .unwrap();
-        let text = "Visit;Acct;Name;Gender;Plan;Seen;CPT;modifiers;Fee;Dx1;Dx2\n\
-                    V1;A1;Lee, Ann, Jr;Female;ACME1;11/02/2026;99213;25,59;110;E11.9;\n";
+        let text = "Visit;Acct;Name;Born;Gender;Member;Plan;Seen;CPT;modifiers;Fee;Dx1;Dx2\n\
+                    V1;A1;Lee, Ann, Jr;02/03/1960;Female;M1;ACME1;11/02/2026;99213;25,59;110;E11.9;\n";
         let mut sink = Collect::default();
         read_csv(text.as_bytes(), "t.csv", Some(&mapping), &mut sink).unwrap();
         assert!(sink.rejected.is_empty(), "{:?}", sink.rejected);

@@ -132,6 +132,107 @@ impl Mapping {
     }
 }
 
+/// A mapping file to start from for an export with these `headers`: each canonical column is
+/// given the header that looks like it (same letters, or a usual synonym) or left for the user to
+/// fill in; required columns are uncommented either way, so loading the template before it is
+/// filled in says what is missing. `delimiter` is the export's.
+pub fn template(file: &str, headers: &[String], delimiter: char) -> String {
+    use std::fmt::Write as _;
+    let required: Vec<&str> = super::csv::required_columns().collect();
+    let mut out = String::new();
+    let _ = writeln!(out, "# Column mapping for {file}, written by `claimkit import --print-mapping`.");
+    let _ =
+        writeln!(out, "# canonical column = \"the export's header\". Check every guess; fill in the required ones.");
+    let _ = writeln!(
+        out,
+        "# Columns of the export: {}",
+        headers.iter().map(|h| format!("{h:?}")).collect::<Vec<_>>().join(", ")
+    );
+    let _ = writeln!(
+        out,
+        "# More: [constants], [date_formats], [values.COLUMN], [separators], [[split]], [[join]] (docs/ingest.md)."
+    );
+    if delimiter != ',' {
+        let _ = writeln!(out, "delimiter = {:?}", delimiter.to_string());
+    }
+    let _ = writeln!(out, "# date_format = \"%m/%d/%Y\"");
+    let _ = writeln!(out, "\n[columns]");
+    let mut used = vec![false; headers.len()];
+    for canonical in CANONICAL_COLUMNS {
+        let guess = guess_header(canonical, headers, &used);
+        let is_required = required.contains(canonical);
+        match (guess, is_required) {
+            (Some(i), _) => {
+                used[i] = true;
+                let note = if is_required { "  # required" } else { "" };
+                let _ = writeln!(out, "{canonical} = {:?}{note}", headers[i]);
+            }
+            (None, true) => {
+                let _ = writeln!(out, "{canonical} = \"\"  # required: no column looks like it");
+            }
+            (None, false) => {
+                let _ = writeln!(out, "# {canonical} = \"\"");
+            }
+        }
+    }
+    let left: Vec<&String> = headers.iter().zip(&used).filter(|(_, u)| !**u).map(|(h, _)| h).collect();
+    if !left.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n# Not mapped (kept as notes): {}",
+            left.iter().map(|h| format!("{h:?}")).collect::<Vec<_>>().join(", ")
+        );
+    }
+    out
+}
+
+/// Usual names other EMRs give the canonical columns (letters and digits only, lower case).
+const SYNONYMS: &[(&str, &[&str])] = &[
+    ("encounter_id", &["visitid", "visit", "encounter", "ticket", "encounterno", "claimid"]),
+    ("patient_id", &["patientaccount", "account", "acct", "mrn", "patientno", "accountno"]),
+    ("patient_last", &["lastname", "lname", "patientlastname"]),
+    ("patient_first", &["firstname", "fname", "patientfirstname"]),
+    ("patient_middle", &["middle", "mi", "middlename"]),
+    ("patient_dob", &["dob", "birthdate", "dateofbirth", "birth", "patientbirthdate"]),
+    ("patient_sex", &["sex", "gender", "patientgender"]),
+    ("patient_address", &["street", "address", "addr1", "address1", "patientaddress"]),
+    ("patient_city", &["city"]),
+    ("patient_state", &["state", "st"]),
+    ("patient_zip", &["zip", "zipcode", "postalcode"]),
+    ("relationship", &["insuredrelation", "relation", "rel", "relationshiptoinsured"]),
+    ("subscriber_id", &["memberid", "policy", "policyno", "insid", "insuredid"]),
+    ("subscriber_dob", &["insureddob", "subscriberbirthdate", "subbirth"]),
+    ("subscriber_sex", &["insuredgender", "insuredsex", "subsex"]),
+    ("group_number", &["group", "groupno", "groupnumber"]),
+    ("secondary_payer_id", &["secondarypayer", "seccarrier", "secondaryinsurance"]),
+    ("secondary_subscriber_id", &["secondarypolicy", "secinsid", "secondarymemberid"]),
+    ("ndc_units", &["ndcqty", "ndcquantity"]),
+    ("ndc_unit_type", &["ndcunit"]),
+    ("payer_id", &["payer", "payercode", "carrier", "insurance", "plan"]),
+    ("rendering_npi", &["npi", "providernpi", "renderingprovidernpi", "docnpi"]),
+    ("date_of_service", &["dos", "servicedate", "dateofservice", "fromdt", "fromdate"]),
+    ("procedure_code", &["cpt", "hcpcs", "proc", "procedure", "cptcode"]),
+    ("modifiers", &["modifier", "mods", "mod"]),
+    ("units", &["qty", "quantity", "unit"]),
+    ("charge", &["fee", "billed", "amount", "charges", "chargeamount"]),
+    ("diagnosis_codes", &["diagnoses", "diagnosis", "dx", "icd10", "diags", "dxcodes"]),
+    ("diagnosis_pointers", &["dxptr", "pointers", "ptrs", "dxpointer"]),
+    ("place_of_service", &["pos"]),
+    ("prior_auth", &["auth", "authno", "priorauthorization"]),
+];
+
+/// The unused header that names `canonical` (same letters, or a synonym).
+fn guess_header(canonical: &str, headers: &[String], used: &[bool]) -> Option<usize> {
+    let squash = |s: &str| s.chars().filter(char::is_ascii_alphanumeric).collect::<String>().to_ascii_lowercase();
+    let wanted = squash(canonical);
+    let synonyms = SYNONYMS.iter().find(|(c, _)| *c == canonical).map_or(&[][..], |(_, s)| *s);
+    let free = |i: &usize| !used[*i];
+    (0..headers.len())
+        .filter(free)
+        .find(|i| squash(&headers[*i]) == wanted)
+        .or_else(|| (0..headers.len()).filter(free).find(|i| synonyms.contains(&squash(&headers[*i]).as_str())))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -153,5 +254,21 @@ mod tests {
     fn a_date_format_without_a_day_is_refused() {
         assert!(Mapping::parse("date_format = \"%m/%Y\"\n", "m.toml").is_err());
         assert!(Mapping::parse("date_format = \"%m/%d/%Y\"\n", "m.toml").is_ok());
+    }
+
+    #[test]
+    fn the_template_guesses_columns_and_marks_what_is_required() {
+        let headers: Vec<String> =
+            ["Visit ID", "Acct", "DOB", "CPT", "Fee", "Chart location"].iter().map(|s| s.to_string()).collect();
+        let text = template("x.csv", &headers, ';');
+        assert!(text.contains("encounter_id = \"Visit ID\"  # required"), "{text}");
+        assert!(text.contains("patient_dob = \"DOB\"  # required"), "{text}");
+        assert!(text.contains("charge = \"Fee\"  # required"), "{text}");
+        assert!(text.contains("diagnosis_codes = \"\"  # required: no column looks like it"), "{text}");
+        assert!(text.contains("# ndc = \"\""), "{text}");
+        assert!(text.contains("Not mapped (kept as notes): \"Chart location\""), "{text}");
+        assert!(text.contains("delimiter = \";\""), "{text}");
+        // The template parses as a mapping (the user fills in the blanks).
+        Mapping::parse(&text, "t.toml").unwrap();
     }
 }

@@ -167,6 +167,9 @@ pub trait EncounterSink {
     fn encounter(&mut self, encounter: Encounter) -> Result<(), IngestError>;
     /// One rejected record (row group, message, resource) with everything wrong in it.
     fn reject(&mut self, errors: Vec<RecordError>);
+    /// Columns of a CSV header that no canonical column (or the mapping) uses: kept as notes,
+    /// reported as a warning (a renamed column is usually one of them).
+    fn unknown_columns(&mut self, _columns: Vec<String>) {}
 }
 
 /// Brings an encounter from any format to one canonical shape, so the same visit read from CSV,
@@ -303,6 +306,10 @@ impl EncounterSink for CountingSink<'_> {
     fn reject(&mut self, errors: Vec<RecordError>) {
         self.progress.advance(1);
         self.inner.reject(errors)
+    }
+
+    fn unknown_columns(&mut self, columns: Vec<String>) {
+        self.inner.unknown_columns(columns)
     }
 }
 

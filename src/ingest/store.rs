@@ -21,6 +21,9 @@ pub enum Outcome {
     Unchanged,
     /// Changed after billing: recorded in `import_conflicts`, the encounter is untouched.
     Conflict,
+    /// The new version has no diagnoses or no lines where the stored one has some (a renamed or
+    /// unmapped column, most likely): refused, the stored encounter is untouched.
+    WouldDrop(&'static str),
 }
 
 /// The result of importing one file.
@@ -33,6 +36,10 @@ pub struct FileSummary {
     pub unchanged: usize,
     /// Encounter IDs changed after they were billed.
     pub conflicts: Vec<String>,
+    /// Updates refused because they would drop what the stored encounter has: (encounter ID, what).
+    pub refused: Vec<(String, &'static str)>,
+    /// Header columns no canonical column or mapping uses (CSV).
+    pub unknown_columns: Vec<String>,
     /// Rejected records, one entry per problem found.
     pub errors: Vec<RecordError>,
     /// Records (rows of an encounter, messages, resources) that were not imported.
@@ -43,17 +50,31 @@ pub struct FileSummary {
 
 impl FileSummary {
     pub fn encounters(&self) -> usize {
-        self.new + self.updated + self.unchanged + self.conflicts.len()
+        self.new + self.updated + self.unchanged + self.conflicts.len() + self.refused.len()
     }
 }
 
 /// Stores one encounter (see the module docs for the four outcomes).
 pub fn store_encounter(conn: &Connection, encounter: &Encounter, format: SourceFormat) -> Result<Outcome, IngestError> {
     let hash = encounter.content_hash();
-    let existing: Option<String> = conn
-        .prepare_cached("SELECT content_hash FROM encounters WHERE id = ?1")?
-        .query_row([&encounter.id], |r| r.get(0))
+    let existing: Option<(String, i64, i64)> = conn
+        .prepare_cached(
+            "SELECT content_hash, line_count, COALESCE(json_array_length(encounter_json, '$.diagnoses'), 0)
+             FROM encounters WHERE id = ?1",
+        )?
+        .query_row([&encounter.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .optional()?;
+    if let Some((old, lines, diagnoses)) = &existing
+        && *old != hash
+    {
+        if *diagnoses > 0 && encounter.diagnoses.is_empty() {
+            return Ok(Outcome::WouldDrop("its diagnoses"));
+        }
+        if *lines > 0 && encounter.lines.is_empty() {
+            return Ok(Outcome::WouldDrop("its service lines"));
+        }
+    }
+    let existing = existing.map(|(hash, _, _)| hash);
     let json = serde_json::to_string(encounter)
         .map_err(|e| IngestError::Ledger(crate::ledger::LedgerError::Corrupt(format!("encounter: {e}"))))?;
     let now = now_timestamp();
@@ -173,6 +194,7 @@ impl EncounterSink for StoreSink<'_> {
             Outcome::Updated => self.summary.updated += 1,
             Outcome::Unchanged => self.summary.unchanged += 1,
             Outcome::Conflict => self.summary.conflicts.push(encounter.id),
+            Outcome::WouldDrop(what) => self.summary.refused.push((encounter.id, what)),
         }
         Ok(())
     }
@@ -180,6 +202,10 @@ impl EncounterSink for StoreSink<'_> {
     fn reject(&mut self, errors: Vec<RecordError>) {
         self.summary.rejected += 1;
         self.summary.errors.extend(errors);
+    }
+
+    fn unknown_columns(&mut self, columns: Vec<String>) {
+        self.summary.unknown_columns = columns;
     }
 }
 
@@ -190,6 +216,10 @@ mod tests {
     use crate::ledger::Ledger;
 
     fn encounter(charge: &str) -> Encounter {
+        encounter_with(charge, "I10")
+    }
+
+    fn encounter_with(charge: &str, dx: &str) -> Encounter {
         struct One(Option<Encounter>);
         impl EncounterSink for One {
             fn encounter(&mut self, e: Encounter) -> Result<(), IngestError> {
@@ -201,7 +231,7 @@ mod tests {
             }
         }
         let text = format!(
-            "encounter_id,patient_id,payer_id,date_of_service,procedure_code,charge,diagnosis_codes\nE1,P1,ACME1,2026-10-01,99213,{charge},I10\n"
+            "encounter_id,patient_id,patient_last,patient_first,patient_dob,subscriber_id,payer_id,date_of_service,procedure_code,charge,diagnosis_codes\nE1,P1,Lee,Ann,1960-02-03,M1,ACME1,2026-10-01,99213,{charge},{dx}\n"
         );
         let mut one = One(None);
         read_csv(text.as_bytes(), "t.csv", None, &mut one).unwrap();
@@ -231,5 +261,25 @@ mod tests {
         assert_eq!(store_encounter(&tx, &encounter("130.00"), SourceFormat::Csv).unwrap(), Outcome::Conflict);
         let n: i64 = tx.query_row("SELECT COUNT(*) FROM import_conflicts", [], |r| r.get(0)).unwrap();
         assert_eq!(n, 1);
+    }
+
+    #[test]
+    fn an_update_that_would_drop_the_diagnoses_is_refused_and_the_stored_encounter_stays() {
+        let mut ledger = Ledger::open_in_memory().unwrap();
+        let tx = ledger.transaction().unwrap();
+        assert_eq!(store_encounter(&tx, &encounter("110.00"), SourceFormat::Csv).unwrap(), Outcome::New);
+        assert_eq!(
+            store_encounter(&tx, &encounter_with("110.00", ""), SourceFormat::Csv).unwrap(),
+            Outcome::WouldDrop("its diagnoses")
+        );
+        let dx: i64 = tx
+            .query_row("SELECT json_array_length(encounter_json, '$.diagnoses') FROM encounters", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(dx, 1);
+        assert_eq!(
+            store_encounter(&tx, &encounter_with("120.00", "I10|E11.9"), SourceFormat::Csv).unwrap(),
+            Outcome::Updated,
+            "a change that keeps diagnoses is an update"
+        );
     }
 }

@@ -22,6 +22,7 @@ pub mod billing;
 pub mod codesets;
 mod control;
 mod lock;
+pub mod nightly_state;
 pub mod remits;
 pub mod reports;
 pub mod schema;

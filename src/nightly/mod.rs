@@ -14,4 +14,4 @@
 pub mod inbox;
 mod run;
 
-pub use run::{InboxFileOutcome, NightlyError, NightlyOptions, NightlySummary, run};
+pub use run::{InboxFileOutcome, NightlyError, NightlyFinding, NightlyOptions, NightlySummary, remember_findings, run};

@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::inbox::{self, InboxKind};
 use crate::ack::post::post_ack_file;
 use crate::claim837::build::{BuildOptions, BuildReport, build_with_progress};
-use crate::ingest::{ImportOptions, import_file_with_progress};
+use crate::ingest::{ImportOptions, Mapping, import_file_with_progress};
 use crate::ledger::{Ledger, LedgerError};
 use crate::progress::Progress;
 use crate::remit835::post::{ContractRates, PostOptions, PostOutcome, post_835_with_progress};
@@ -27,6 +27,38 @@ pub struct NightlyOptions<'a> {
     pub reference: &'a dyn CodeReference,
     pub rates: &'a dyn ContractRates,
     pub post: PostOptions,
+    /// Column mappings for CSV exports, by file-name pattern (`*`, `?`): the first match wins.
+    pub mappings: Vec<(String, Mapping)>,
+    /// The mapping for CSV exports no pattern matches (`None`: the canonical columns).
+    pub mapping: Option<Mapping>,
+}
+
+impl NightlyOptions<'_> {
+    /// The mapping an encounter export named `name` is read with.
+    pub fn mapping_for(&self, name: &str) -> Option<&Mapping> {
+        self.mappings
+            .iter()
+            .find(|(pattern, _)| crate::config::name_matches(pattern, name))
+            .map(|(_, m)| m)
+            .or(self.mapping.as_ref())
+    }
+}
+
+/// Something a biller must act on, as the run found it. `key` stays the same from one run to the
+/// next while the problem does (the encounter and its rules, or the file's content and what is
+/// wrong), so "same as yesterday" can be told from new.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NightlyFinding {
+    pub key: String,
+    /// `held encounter`, `not billed`, `inbox file`, `failed file`.
+    pub kind: &'static str,
+    /// The encounter ID or file.
+    pub reference: String,
+    pub detail: String,
+    /// Not there after the previous run ([`remember_findings`] sets it; true until then).
+    pub new: bool,
+    /// The date it was first seen (the run's date when new).
+    pub since: Option<String>,
 }
 
 /// What happened to one inbox file.
@@ -57,6 +89,8 @@ pub struct NightlySummary {
     pub claims_built: usize,
     pub batches_written: Vec<PathBuf>,
     pub encounters_not_billed: usize,
+    /// Every finding of the run (see [`NightlyFinding`]).
+    pub findings: Vec<NightlyFinding>,
 }
 
 impl NightlySummary {
@@ -75,6 +109,35 @@ impl NightlySummary {
             || self.encounters_not_billed > 0
             || self.files.iter().any(|f| f.result == "needs attention")
     }
+
+    /// A finding the previous run did not have.
+    pub fn has_new_findings(&self) -> bool {
+        self.findings.iter().any(|f| f.new)
+    }
+
+    /// A file that could not be read at all and did not fail the same way in the previous run.
+    pub fn has_new_input_errors(&self) -> bool {
+        self.findings.iter().any(|f| f.new && f.kind == "failed file")
+    }
+}
+
+/// Marks which of `summary`'s findings the previous run (remembered in the ledger) did not have,
+/// and remembers this run's for the next.
+pub fn remember_findings(
+    ledger: &mut Ledger,
+    summary: &mut NightlySummary,
+    today: NaiveDate,
+) -> Result<(), LedgerError> {
+    let previous = crate::ledger::nightly_state::previous_findings(ledger.conn())?;
+    let mut current = Vec::with_capacity(summary.findings.len());
+    for f in &mut summary.findings {
+        let since = previous.get(&f.key).cloned();
+        f.new = since.is_none();
+        let since = since.unwrap_or_else(|| today.to_string());
+        current.push((f.key.clone(), since.clone()));
+        f.since = Some(since);
+    }
+    crate::ledger::nightly_state::replace_findings(ledger.conn_mut(), &current)
 }
 
 /// Failures that stop the run (the ledger or the outbox), as opposed to a bad inbox file, which
@@ -113,7 +176,9 @@ pub fn run(
     let encounter_files: Vec<PathBuf> = of_kind(InboxKind::Encounters).collect();
     for path in encounter_files {
         let mut tx = ledger.transaction()?;
-        match import_file_with_progress(&mut tx, &path, &ImportOptions::default(), progress) {
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let import = ImportOptions { format: None, mapping: opts.mapping_for(&name).cloned() };
+        match import_file_with_progress(&mut tx, &path, &import, progress) {
             Ok(s) => {
                 tx.commit().map_err(LedgerError::from)?;
                 summary.encounters_new += s.new;
@@ -204,21 +269,62 @@ pub fn run(
 
     // 4. Scrub every unbilled encounter; 5. bill the clean ones (and secondary claims).
     // Only the totals are reported: encounters are not kept (memory stays flat however many).
+    let mut held: Vec<(String, String)> = Vec::new();
     let scrub = run_scrub_each(
         ledger,
         &ScrubOptions { encounter: None, today: opts.today, reference: opts.reference },
         progress,
-        &mut |_| {},
+        &mut |e| {
+            if e.status == crate::scrub::EncounterVerdict::Error {
+                let mut rules: Vec<&str> = e
+                    .findings
+                    .iter()
+                    .filter(|f| f.severity == crate::scrub::Severity::Error)
+                    .map(|f| f.rule_id)
+                    .collect();
+                rules.sort_unstable();
+                rules.dedup();
+                held.push((e.id, rules.join(", ")));
+            }
+        },
     )?;
     summary.scrub = Some(scrub.summary);
     let built: BuildReport = build_with_progress(
         ledger,
-        &BuildOptions { out_dir: opts.outbox.clone(), payer: None, dry_run: false, as_of: None },
+        &BuildOptions { out_dir: opts.outbox.clone(), payer: None, dry_run: false, as_of: None, list_claims: false },
         progress,
     )?;
     summary.claims_built = built.claims();
     summary.batches_written = built.batches.iter().map(|b| b.path.clone()).collect();
     summary.encounters_not_billed = built.skipped.len();
+    for (id, rules) in held {
+        summary.findings.push(finding(
+            format!("held:{id}:{rules}"),
+            "held encounter",
+            id,
+            format!("scrub errors: {rules}"),
+        ));
+    }
+    for s in &built.skipped {
+        summary.findings.push(finding(
+            format!("not billed:{}:{}", s.encounter_id, s.reason),
+            "not billed",
+            s.encounter_id.clone(),
+            s.reason.clone(),
+        ));
+    }
+    for f in &summary.files {
+        let kind = match f.result {
+            "failed" => "failed file",
+            "needs attention" => "inbox file",
+            _ => continue,
+        };
+        // The same content failing again is the same finding, whatever the file is called.
+        let content = crate::digest::sha256_file(&f.file).unwrap_or_default();
+        let key = format!("{kind}:{content}:{}", f.detail);
+        let finding = finding(key, kind, f.file.display().to_string(), f.detail.clone());
+        summary.findings.push(finding);
+    }
 
     // 6. Archive what was processed; failed and skipped files stay for a person to look at.
     if let Some(archive_dir) = &opts.archive {
@@ -231,6 +337,10 @@ pub fn run(
         }
     }
     Ok(summary)
+}
+
+fn finding(key: String, kind: &'static str, reference: String, detail: String) -> NightlyFinding {
+    NightlyFinding { key, kind, reference, detail, new: true, since: None }
 }
 
 fn outcome(path: &Path, kind: &'static str, result: &'static str, detail: String) -> InboxFileOutcome {

@@ -263,7 +263,7 @@ pub fn denial_rate(denied: usize, adjudicated: usize) -> Option<Decimal> {
 }
 
 fn rate_cell(rate: Option<Decimal>) -> Cell {
-    rate.map_or(Cell::Empty, Cell::Number)
+    rate.map_or(Cell::Empty, Cell::Percent)
 }
 
 /// `report payers`: claims, billed, paid, denials, denial rate, median days to pay and what each

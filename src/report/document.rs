@@ -4,11 +4,12 @@
 
 use std::io::Write;
 
+use chrono::NaiveDateTime;
 use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 
 use super::html;
-use super::table::{OutputFormat, Table};
+use super::table::{OutputFormat, Paint, Table, paint};
 
 /// A bar chart drawn next to a section in the HTML page: one bar per label.
 #[derive(Debug, Clone, PartialEq)]
@@ -38,11 +39,32 @@ pub struct Report {
     /// One line saying the period, payer and as-of date the figures cover.
     pub scope: String,
     pub sections: Vec<Section>,
+    /// The practice the figures are for (its billing provider's name), when known.
+    pub practice: Option<String>,
+    /// When the report was made (local time), when known.
+    pub generated_at: Option<NaiveDateTime>,
 }
 
 impl Report {
     pub fn new(name: &str, title: &str, scope: impl Into<String>) -> Self {
-        Report { name: name.into(), title: title.into(), scope: scope.into(), sections: Vec::new() }
+        Report {
+            name: name.into(),
+            title: title.into(),
+            scope: scope.into(),
+            sections: Vec::new(),
+            practice: None,
+            generated_at: None,
+        }
+    }
+
+    /// "Generated 2026-11-25 07:30" for headers and footers.
+    pub fn generated_line(&self) -> Option<String> {
+        self.generated_at.map(|at| format!("generated {}", at.format("%Y-%m-%d %H:%M")))
+    }
+
+    /// The section title shown above a section: none when it only repeats the report's title.
+    pub fn section_heading<'a>(&self, section: &'a Section) -> Option<&'a str> {
+        section.table.title.as_deref().filter(|t| *t != self.title)
     }
 
     pub fn section(mut self, key: &str, table: Table, chart: Option<Chart>) -> Self {
@@ -64,6 +86,12 @@ impl Report {
         obj.insert("report".into(), Value::String(self.name.clone()));
         obj.insert("title".into(), Value::String(self.title.clone()));
         obj.insert("scope".into(), Value::String(self.scope.clone()));
+        if let Some(practice) = &self.practice {
+            obj.insert("practice".into(), Value::String(practice.clone()));
+        }
+        if let Some(at) = self.generated_at {
+            obj.insert("generated_at".into(), Value::String(at.format("%Y-%m-%dT%H:%M:%S").to_string()));
+        }
         obj.insert("sections".into(), Value::Object(sections));
         Value::Object(obj)
     }
@@ -80,10 +108,19 @@ impl Report {
             },
             OutputFormat::Html => out.write_all(html::page(self).as_bytes()),
             OutputFormat::Table => {
-                writeln!(out, "{}\n{}\n", self.title, self.scope)?;
+                let options = super::table::terminal();
+                writeln!(out, "{}", paint(&self.title, Paint::Bold, options.color))?;
+                let about: Vec<String> =
+                    self.practice.iter().cloned().chain([self.scope.clone()]).chain(self.generated_line()).collect();
+                for line in super::table::wrap_words(&about.join("; "), options.width.unwrap_or(usize::MAX)) {
+                    writeln!(out, "{line}")?;
+                }
+                writeln!(out)?;
                 for s in &self.sections {
-                    s.table.render(OutputFormat::Table, out)?;
-                    writeln!(out)?;
+                    if let Some(heading) = self.section_heading(s) {
+                        writeln!(out, "{}", paint(heading, Paint::Bold, options.color))?;
+                    }
+                    writeln!(out, "{}\n", s.table.to_terminal_with(options))?;
                 }
                 Ok(())
             }
@@ -107,6 +144,29 @@ mod tests {
         let v = report().to_json();
         assert_eq!(v["report"], "payers");
         assert_eq!(v["sections"]["by_payer"][0]["paid"], "125.50");
+    }
+
+    #[test]
+    fn a_section_titled_like_its_report_is_not_titled_twice() {
+        let mut t = Table::new(&[("field", "Field"), ("value", "Value")]).with_title("Claim C1");
+        t.push(vec![Cell::from("status"), Cell::from("paid")]);
+        let report = Report::new("claim", "Claim C1", "status paid").section("claim", t, None);
+        let mut out = Vec::new();
+        report.render(OutputFormat::Table, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(text.matches("Claim C1").count(), 1, "{text}");
+    }
+
+    #[test]
+    fn the_header_says_for_whom_and_when() {
+        let mut r = report();
+        r.practice = Some("Springfield Family Medicine".into());
+        r.generated_at = chrono::NaiveDate::from_ymd_opt(2026, 11, 25).and_then(|d| d.and_hms_opt(7, 30, 0));
+        let mut out = Vec::new();
+        r.render(OutputFormat::Table, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains("Springfield Family Medicine; as of 2026-11-25; generated 2026-11-25 07:30"), "{text}");
+        assert_eq!(r.to_json()["generated_at"], "2026-11-25T07:30:00");
     }
 
     #[test]
