@@ -49,6 +49,10 @@ fn encounter(i: usize) -> Encounter {
                 place_of_service: None,
                 rendering_npi: None,
                 drug: None,
+                unit_type: Default::default(),
+                description: None,
+                ordering: None,
+                supervising: None,
             }
         })
         .collect();
@@ -75,6 +79,7 @@ fn encounter(i: usize) -> Encounter {
         secondary: None,
         rendering_npi: Some("1234567893".into()),
         referring: None,
+        supervising: None,
         facility: None,
         place_of_service: "11".into(),
         diagnoses: vec![

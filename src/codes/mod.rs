@@ -21,6 +21,7 @@ mod icd10cm;
 mod icd10cm_format;
 pub mod import;
 mod imported;
+pub mod lab;
 mod lookup;
 mod search;
 mod tables;
@@ -31,6 +32,7 @@ pub use imported::{
     FeeRow, FeeSchedule, ImportedCodeSets, MueLimit, MueTable, NcciPtpTable, NcciPtpTableBuilder, OfficialCode,
     OfficialCodeList, ProcedureCode, ProcedureEntry, ProcedureLookup, ProcedureTable, PtpEdit, PtpRow,
 };
+pub use lab::{WaivedTests, clia_number_is_valid, is_clia_covered};
 pub use lookup::{CodeFinding, CodeSystem, lookup_everywhere, search_everywhere};
 pub use tables::{
     Modifier, ModifierKind, SmallSystem, carc, cas_group, claim_filing_indicator, claim_frequency, embedded_counts,

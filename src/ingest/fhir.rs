@@ -463,6 +463,10 @@ impl ClaimReader<'_> {
                 place_of_service: line_pos,
                 rendering_npi: line_rendering,
                 drug,
+                unit_type: Default::default(),
+                description: None,
+                ordering: None,
+                supervising: None,
             });
         }
         Some(Encounter {
@@ -475,6 +479,7 @@ impl ClaimReader<'_> {
             secondary,
             rendering_npi,
             referring,
+            supervising: None,
             facility,
             place_of_service,
             diagnoses,

@@ -415,6 +415,10 @@ impl DftReader<'_> {
                 place_of_service: (!line_pos.is_empty()).then_some(line_pos),
                 rendering_npi: (!performer.is_empty()).then_some(performer),
                 drug,
+                unit_type: Default::default(),
+                description: None,
+                ordering: None,
+                supervising: None,
             });
         }
         Some(Encounter {
@@ -427,6 +431,7 @@ impl DftReader<'_> {
             secondary,
             rendering_npi,
             referring,
+            supervising: None,
             facility: None,
             place_of_service,
             diagnoses,

@@ -54,6 +54,10 @@ pub fn line(number: u32, code: &str, modifiers: &[&str], pointers: &[u8]) -> Ser
         place_of_service: None,
         rendering_npi: None,
         drug: None,
+        unit_type: Default::default(),
+        description: None,
+        ordering: None,
+        supervising: None,
     }
 }
 
@@ -84,6 +88,7 @@ pub fn clean_encounter() -> Encounter {
         secondary: None,
         rendering_npi: Some("1234567893".into()),
         referring: None,
+        supervising: None,
         facility: None,
         place_of_service: "11".into(),
         diagnoses: vec![Diagnosis::new("E11.9"), Diagnosis::new("I10")],
