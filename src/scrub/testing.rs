@@ -27,6 +27,14 @@ pub fn reference() -> TestReference {
         .procedure_valid("36415", "2020-01-01", None)
         .procedure_valid("20610", "2020-01-01", None)
         .procedure_valid("J1030", "2020-01-01", None)
+        .procedure_valid("82947", "2020-01-01", None)
+        .procedure_valid("87880", "2020-01-01", None)
+        .procedure_valid("73560", "2020-01-01", None)
+        .procedure_valid("17999", "2020-01-01", None)
+        .procedure_valid("00810", "2020-01-01", None)
+        .procedure_valid("99391", "2020-01-01", None)
+        .procedure_valid("99396", "2020-01-01", None)
+        .procedure_valid("99460", "2020-01-01", None)
         .ncci_pair("20610", "20550", 1)
         .mue("36415", 2)
 }
@@ -104,6 +112,12 @@ pub fn clean_encounter() -> Encounter {
 pub fn scrub_with(e: &Encounter, p: &Practice, r: &TestReference) -> Vec<Finding> {
     let ctx = ScrubContext::new(p, r, today(), &NoBilledClaims);
     scrub_encounter(e, &ctx)
+}
+
+/// Scrubs with "today" set to `today` (for dates of service long ago).
+pub fn scrub_on(e: &Encounter, today: NaiveDate) -> Vec<Finding> {
+    let (p, r) = (practice(), reference());
+    scrub_encounter(e, &ScrubContext::new(&p, &r, today, &NoBilledClaims))
 }
 
 pub fn scrub(e: &Encounter) -> Vec<Finding> {
