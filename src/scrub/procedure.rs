@@ -198,7 +198,11 @@ fn check_line_shapes(e: &Encounter, ctx: &ScrubContext<'_>, out: &mut Findings<'
             && let Some(age) = e.patient.dob.and_then(|dob| super::age_on(dob, l.date_of_service))
             && !(lo..=hi).contains(&age)
         {
-            let band = if hi >= 150 { format!("{lo} and older") } else { format!("{lo}-{hi}") };
+            let band = match (lo, hi) {
+                (0, 0) => "under 1 year".to_string(),
+                (lo, hi) if hi >= 150 => format!("{lo} and older"),
+                (lo, hi) => format!("{lo}-{hi}"),
+            };
             out.push_with_data(
                 &PROC_AGE_CONFLICT,
                 Some(l.number),
