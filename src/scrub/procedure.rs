@@ -34,7 +34,7 @@ pub const MODIFIER_25_EM: RuleInfo = RuleInfo {
     id: "MODIFIER-25-EM",
     severity: Severity::Warning,
     snip_level: 6,
-    description: "E/M (99202-99499) billed with a procedure on the same DOS without modifier 25",
+    description: "E/M (99202-99499) billed with a procedure on the same DOS without modifier 25 (or 57)",
 };
 pub const NCCI_PTP: RuleInfo = RuleInfo {
     id: "NCCI-PTP",
