@@ -617,6 +617,40 @@ mod tests {
     }
 
     #[test]
+    fn the_waived_tests_file_is_read_relative_to_the_practice_file() {
+        let dir = std::env::temp_dir().join(format!("claimkit-practice-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let toml = format!(
+            "waived_tests_file = \"waived.csv\"\n{}",
+            include_str!("../tests/fixtures/practice-minimal.toml")
+                .replace("zip = \"627011234\" }", "zip = \"627011234\" }\nclia = \"14D0123456\"")
+        );
+        std::fs::write(dir.join("p.toml"), &toml).unwrap();
+        std::fs::write(dir.join("waived.csv"), "Test,CPT\nGlucose (synthetic),82947QW\nDipstick,81002\n").unwrap();
+        let p = Practice::load(&dir.join("p.toml")).unwrap();
+        let w = p.waived_tests();
+        assert_eq!((w.source.as_str(), w.takes_qw("82947"), w.get("81002")), ("waived.csv", true, Some(false)));
+        assert!(!w.takes_qw("83036"), "only the file's list, not the built-in one");
+        assert_eq!(p.clia_for(None), Some("14D0123456"));
+        // Without the file, the built-in default list.
+        let builtin = Practice::parse(include_str!("../tests/fixtures/practice-minimal.toml"), "p.toml").unwrap();
+        assert_eq!(builtin.waived_tests().source, "built-in default list");
+        std::fs::write(dir.join("waived.csv"), "no codes at all\n").unwrap();
+        assert!(matches!(Practice::load(&dir.join("p.toml")), Err(PracticeError::Invalid { .. })));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_clia_number_must_be_two_digits_d_and_seven_digits() {
+        let text = include_str!("../tests/fixtures/practice-minimal.toml")
+            .replace("zip = \"627011234\" }", "zip = \"627011234\" }\nclia = \"14X0123456\"");
+        let Err(PracticeError::Invalid { problems, .. }) = Practice::parse(&text, "p.toml") else {
+            panic!("expected a validation problem");
+        };
+        assert!(problems.iter().any(|p| p.field == "billing_provider.clia"), "{problems:?}");
+    }
+
+    #[test]
     fn a_bad_usage_code_is_a_syntax_error_with_its_line() {
         let text = include_str!("../tests/fixtures/practice-minimal.toml").replace("usage = \"T\"", "usage = \"X\"");
         let line = text.lines().position(|l| l.starts_with("usage")).unwrap() + 1;
