@@ -60,7 +60,8 @@ fn encounter(i: usize) -> Encounter {
         id: format!("E{i:08}"),
         source: SourceRef { file: "bench.csv".into(), locator: format!("line {}", i * 3) },
         patient: Patient {
-            id: format!("P{}", i % 5000),
+            // 50,000 patients: no two of the 100,000 encounters bill the same visit (DUPLICATE-IN-BATCH).
+            id: format!("P{}", i % 50_000),
             name: name.clone(),
             dob: Some(NaiveDate::from_ymd_opt(1950, 3, 4).unwrap()),
             sex: Sex::Female,
