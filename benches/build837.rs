@@ -60,6 +60,10 @@ fn encounter(i: u32) -> Encounter {
         place_of_service: None,
         rendering_npi: None,
         drug: None,
+        unit_type: Default::default(),
+        description: None,
+        ordering: None,
+        supervising: None,
     };
     Encounter {
         id: format!("E{i:07}"),
@@ -84,6 +88,7 @@ fn encounter(i: u32) -> Encounter {
         secondary: None,
         rendering_npi: None,
         referring: None,
+        supervising: None,
         facility: None,
         place_of_service: "11".into(),
         diagnoses: vec![Diagnosis::new("E11.9"), Diagnosis::new("I10")],

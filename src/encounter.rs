@@ -193,6 +193,42 @@ pub struct DrugIdentification {
     pub unit: String,
 }
 
+/// How a line's quantity is counted (SV103): units, or minutes for anesthesia.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+pub enum UnitType {
+    /// `UN`: units of service.
+    #[default]
+    #[serde(rename = "UN")]
+    Units,
+    /// `MJ`: minutes (anesthesia time, 00100-01999).
+    #[serde(rename = "MJ")]
+    Minutes,
+}
+
+impl UnitType {
+    /// SV103.
+    pub fn code(self) -> &'static str {
+        match self {
+            UnitType::Units => "UN",
+            UnitType::Minutes => "MJ",
+        }
+    }
+
+    /// `UN` or `MJ` (any case; empty is units).
+    pub fn from_code(code: &str) -> Option<Self> {
+        match code.trim() {
+            "" => Some(UnitType::Units),
+            c if c.eq_ignore_ascii_case("UN") => Some(UnitType::Units),
+            c if c.eq_ignore_ascii_case("MJ") => Some(UnitType::Minutes),
+            _ => None,
+        }
+    }
+
+    fn is_units(&self) -> bool {
+        *self == UnitType::Units
+    }
+}
+
 /// Claim frequency (CLM05-3): original, replacement of a prior claim, or void of a prior claim.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub enum ClaimFrequency {
@@ -237,6 +273,13 @@ pub struct ServiceLine {
     pub date_of_service_to: Option<NaiveDate>,
     pub procedure: Procedure,
     pub units: Decimal,
+    /// Units (`UN`) or minutes (`MJ`, anesthesia) in [`ServiceLine::units`].
+    #[serde(default, skip_serializing_if = "UnitType::is_units")]
+    pub unit_type: UnitType,
+    /// What was done, for an unlisted (NOC) code whose number says nothing (SV101-7, up to 80
+    /// characters).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
     pub charge: Decimal,
     /// 1-based positions in [`Encounter::diagnoses`], at most four.
     pub diagnosis_pointers: Vec<u8>,
@@ -245,6 +288,12 @@ pub struct ServiceLine {
     /// Line rendering provider when it differs from the claim's.
     pub rendering_npi: Option<String>,
     pub drug: Option<DrugIdentification>,
+    /// The provider who ordered the service (lab, imaging, DME: 837P 2420E).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ordering: Option<NamedProvider>,
+    /// Line supervising provider when it differs from the claim's (2420D).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supervising: Option<NamedProvider>,
 }
 
 /// One encounter, ready to be scrubbed and billed as one claim.
@@ -261,6 +310,9 @@ pub struct Encounter {
     pub secondary: Option<SecondaryCoverage>,
     pub rendering_npi: Option<String>,
     pub referring: Option<NamedProvider>,
+    /// The provider who supervised the rendering provider (incident-to services: 837P 2310D).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supervising: Option<NamedProvider>,
     pub facility: Option<ServiceFacility>,
     /// Claim place of service (CLM05-1), two digits.
     pub place_of_service: String,

@@ -25,6 +25,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::codes::{WaivedTests, clia_number_is_valid};
 use crate::encounter::Address;
 
 /// The billing provider (837P 2010AA): the practice or group that is paid.
@@ -43,6 +44,20 @@ pub struct BillingProvider {
     pub phone: Option<String>,
     /// Where payments go, when not the billing address (2010AB).
     pub pay_to: Option<Address>,
+    /// The CLIA certificate number of the practice's lab (`14D0123456`), sent as `REF*X4` on claims
+    /// with laboratory tests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clia: Option<String>,
+}
+
+/// A service facility with a lab certificate of its own: claims for services there carry its CLIA
+/// number instead of the billing provider's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Facility {
+    /// The facility's NPI, as the encounters name it (`facility_npi`).
+    pub npi: String,
+    pub clia: String,
 }
 
 /// The submitter (1000A): who sends the files, with a contact the clearinghouse can call.
@@ -153,6 +168,24 @@ pub struct Payer {
     /// Scrub rule ID -> setting for this payer (`"MODIFIER-25-EM" = "off"`).
     #[serde(default)]
     pub rule_overrides: std::collections::BTreeMap<String, RuleSetting>,
+    /// Drug HCPCS codes (J-codes...) need an NDC; default: Medicaid payers (filing indicator MC).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ndc_required: Option<bool>,
+    /// Waived lab tests take modifier QW; default: Medicare Part B (filing indicator MB).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub qw_for_waived_tests: Option<bool>,
+}
+
+impl Payer {
+    /// True when the payer rejects a drug HCPCS line without an NDC (`ndc_required`, else Medicaid).
+    pub fn requires_ndc(&self) -> bool {
+        self.ndc_required.unwrap_or(self.claim_filing_indicator == "MC")
+    }
+
+    /// True when waived lab tests go to this payer with QW (`qw_for_waived_tests`, else Medicare).
+    pub fn requires_qw(&self) -> bool {
+        self.qw_for_waived_tests.unwrap_or(self.claim_filing_indicator == "MB")
+    }
 }
 
 /// A rendering provider who works for the practice (2310B / 2420A).
@@ -175,9 +208,36 @@ pub struct Practice {
     pub payers: Vec<Payer>,
     #[serde(default)]
     pub rendering_providers: Vec<RenderingProvider>,
+    /// Service facilities with a CLIA certificate of their own.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub facilities: Vec<Facility>,
+    /// CMS's list of CLIA-waived tests (a text or CSV file, relative to the practice file), read
+    /// when the practice is loaded; without it the built-in default list is used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waived_tests_file: Option<String>,
+    /// The waived tests read from `waived_tests_file` (kept with the practice in the ledger).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waived_tests: Option<WaivedTests>,
 }
 
 impl Practice {
+    /// The waived tests: the list named by `waived_tests_file`, else the built-in default list.
+    pub fn waived_tests(&self) -> std::borrow::Cow<'_, WaivedTests> {
+        match &self.waived_tests {
+            Some(w) => std::borrow::Cow::Borrowed(w),
+            None => std::borrow::Cow::Owned(WaivedTests::builtin()),
+        }
+    }
+
+    /// The CLIA number for services at `facility_npi`: the facility's own, else the billing
+    /// provider's.
+    pub fn clia_for(&self, facility_npi: Option<&str>) -> Option<&str> {
+        facility_npi
+            .and_then(|npi| self.facilities.iter().find(|f| f.npi == npi))
+            .map(|f| f.clia.as_str())
+            .or(self.billing_provider.clia.as_deref())
+    }
+
     pub fn payer(&self, id: &str) -> Option<&Payer> {
         self.payers.iter().find(|p| p.id == id)
     }
@@ -281,7 +341,24 @@ impl Practice {
     pub fn load(path: &std::path::Path) -> Result<Practice, PracticeError> {
         let text = std::fs::read_to_string(path)
             .map_err(|source| PracticeError::Io { path: path.display().to_string(), source })?;
-        Practice::parse(&text, &path.display().to_string())
+        let mut practice = Practice::parse(&text, &path.display().to_string())?;
+        if let Some(name) = &practice.waived_tests_file {
+            let file = path.parent().unwrap_or(std::path::Path::new("")).join(name);
+            let bytes = std::fs::read(&file)
+                .map_err(|source| PracticeError::Io { path: file.display().to_string(), source })?;
+            // CMS's exports are Windows-1252; only the ASCII codes matter here.
+            let text = String::from_utf8_lossy(&bytes);
+            let waived = WaivedTests::parse(&text, name).ok_or_else(|| PracticeError::Invalid {
+                path: path.display().to_string(),
+                problems: vec![PracticeProblem {
+                    line: 1 + text_line_of(&std::fs::read_to_string(path).unwrap_or_default(), "waived_tests_file"),
+                    field: "waived_tests_file".into(),
+                    message: format!("{} names no procedure code: not a list of waived tests", file.display()),
+                }],
+            })?;
+            practice.waived_tests = Some(waived);
+        }
+        Ok(practice)
     }
 
     /// Parses and validates practice TOML text; `path` names it in errors.
@@ -323,6 +400,13 @@ impl Practice {
         }
         if let Some(phone) = &bp.phone {
             check_phone(&mut add, "billing_provider.phone", phone);
+        }
+        if let Some(clia) = &bp.clia {
+            check_clia(&mut add, "billing_provider.clia", clia);
+        }
+        for (i, f) in self.facilities.iter().enumerate() {
+            check_npi(&mut add, &format!("facilities[{i}].npi"), &f.npi);
+            check_clia(&mut add, &format!("facilities[{i}].clia"), &f.clia);
         }
         let sub = &self.submitter;
         required(&mut add, "submitter.name", &sub.name);
@@ -403,6 +487,11 @@ impl Practice {
     }
 }
 
+/// The 0-based line where `key` is first set in TOML `text` (0 when absent).
+fn text_line_of(text: &str, key: &str) -> usize {
+    text.lines().position(|l| l.trim_start().starts_with(key)).unwrap_or(0)
+}
+
 fn required(add: &mut impl FnMut(String, String), field: &str, value: &str) {
     if value.trim().is_empty() {
         add(field.into(), "required, must not be empty".into());
@@ -412,6 +501,12 @@ fn required(add: &mut impl FnMut(String, String), field: &str, value: &str) {
 fn check_npi(add: &mut impl FnMut(String, String), field: &str, npi: &str) {
     if !npi_is_valid(npi) {
         add(field.into(), "NPI must be 10 digits with a valid check digit (Luhn over 80840 + first 9)".into());
+    }
+}
+
+fn check_clia(add: &mut impl FnMut(String, String), field: &str, clia: &str) {
+    if !clia_number_is_valid(clia) {
+        add(field.into(), "CLIA number must be 10 characters: two digits, D, seven digits (like 14D0123456)".into());
     }
 }
 
@@ -519,6 +614,40 @@ mod tests {
         let recv_line = text.lines().position(|l| l.contains("NOWHERE")).unwrap() + 1;
         assert!(problems.iter().any(|p| p.field == "billing_provider.npi" && p.line == npi_line), "{problems:?}");
         assert!(problems.iter().any(|p| p.field == "payers[0].receiver" && p.line == recv_line), "{problems:?}");
+    }
+
+    #[test]
+    fn the_waived_tests_file_is_read_relative_to_the_practice_file() {
+        let dir = std::env::temp_dir().join(format!("claimkit-practice-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let toml = format!(
+            "waived_tests_file = \"waived.csv\"\n{}",
+            include_str!("../tests/fixtures/practice-minimal.toml")
+                .replace("zip = \"627011234\" }", "zip = \"627011234\" }\nclia = \"14D0123456\"")
+        );
+        std::fs::write(dir.join("p.toml"), &toml).unwrap();
+        std::fs::write(dir.join("waived.csv"), "Test,CPT\nGlucose (synthetic),82947QW\nDipstick,81002\n").unwrap();
+        let p = Practice::load(&dir.join("p.toml")).unwrap();
+        let w = p.waived_tests();
+        assert_eq!((w.source.as_str(), w.takes_qw("82947"), w.get("81002")), ("waived.csv", true, Some(false)));
+        assert!(!w.takes_qw("83036"), "only the file's list, not the built-in one");
+        assert_eq!(p.clia_for(None), Some("14D0123456"));
+        // Without the file, the built-in default list.
+        let builtin = Practice::parse(include_str!("../tests/fixtures/practice-minimal.toml"), "p.toml").unwrap();
+        assert_eq!(builtin.waived_tests().source, "built-in default list");
+        std::fs::write(dir.join("waived.csv"), "no codes at all\n").unwrap();
+        assert!(matches!(Practice::load(&dir.join("p.toml")), Err(PracticeError::Invalid { .. })));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_clia_number_must_be_two_digits_d_and_seven_digits() {
+        let text = include_str!("../tests/fixtures/practice-minimal.toml")
+            .replace("zip = \"627011234\" }", "zip = \"627011234\" }\nclia = \"14X0123456\"");
+        let Err(PracticeError::Invalid { problems, .. }) = Practice::parse(&text, "p.toml") else {
+            panic!("expected a validation problem");
+        };
+        assert!(problems.iter().any(|p| p.field == "billing_provider.clia"), "{problems:?}");
     }
 
     #[test]

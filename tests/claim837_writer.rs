@@ -245,3 +245,51 @@ fn the_full_sample_batch_is_what_the_writer_writes_and_passes_the_validator() {
     let got: Vec<ParsedClaim> = read.into_iter().map(ParsedClaim::without_envelope).collect();
     assert_eq!(got, expected);
 }
+
+/// Issue 20's 837P data: CLIA (REF*X4), QW on a waived test to Medicare, SV101-7 for an unlisted code,
+/// anesthesia minutes (SV103 MJ), supervising (2310D, 2420D) and ordering (2420E) providers.
+#[test]
+fn lab_unlisted_anesthesia_ordering_and_supervising_data_pass_the_validator_and_read_back() {
+    use claimkit::encounter::{NamedProvider, UnitType};
+    let dir = tempfile::tempdir().unwrap();
+    let mut e = encounter("E1001");
+    let chen = NamedProvider { npi: "1102030404".into(), last: "Chen".into(), first: Some("Wei".into()) };
+    let stone = NamedProvider { npi: "1245319599".into(), last: "Stone".into(), first: Some("Ida".into()) };
+    let mut lab = e.lines[1].clone();
+    lab.procedure.code = "82947".into();
+    lab.ordering = Some(chen.clone());
+    let mut unlisted = e.lines[1].clone();
+    unlisted.procedure.code = "17999".into();
+    unlisted.description = Some("Cryotherapy of actinic keratosis, left forearm".into());
+    unlisted.supervising = Some(chen);
+    let mut anesthesia = e.lines[1].clone();
+    anesthesia.procedure = claimkit::encounter::Procedure { code: "00810".into(), modifiers: vec!["AA".into()] };
+    anesthesia.unit_type = UnitType::Minutes;
+    anesthesia.units = Decimal::from(45);
+    e.lines = vec![e.lines[0].clone(), lab, unlisted, anesthesia];
+    e.supervising = Some(stone);
+    let claim = Claim::plan(&e, &practice(), &ClaimRequest::default()).unwrap();
+    assert_eq!(claim.clia.as_deref(), Some("14D0123456"));
+    assert_eq!(claim.encounter.lines[1].procedure.modifiers, ["QW"], "Medicare: QW on the waived glucose test");
+    let (path, _) = write(std::slice::from_ref(&claim), "CLEARINGHOUSE", dir.path(), "lab.837");
+    let text = std::fs::read_to_string(&path).unwrap();
+    for segment in [
+        "REF*X4*14D0123456~",
+        "NM1*DQ*1*Stone*Ida****XX*1245319599~",
+        "SV1*HC:82947:QW*",
+        "SV1*HC:17999:::::Cryotherapy of actinic keratosis, left forearm*",
+        "SV1*HC:00810:AA*",
+        "*MJ*45***",
+        "NM1*DK*1*Chen*Wei****XX*1102030404~",
+    ] {
+        assert!(text.contains(segment), "{segment} in {text}");
+    }
+    validate(&path);
+    let read: Vec<ParsedClaim> = read_837p(std::fs::File::open(&path).unwrap())
+        .unwrap()
+        .into_iter()
+        .map(ParsedClaim::without_envelope)
+        .collect();
+    assert_eq!(read, vec![ParsedClaim::of(&claim)]);
+    assert_eq!(read[0].lines[3].unit_type, "MJ");
+}

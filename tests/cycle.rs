@@ -60,30 +60,30 @@ fn the_demo_runs_the_whole_cycle_to_exact_totals() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
 
-    // Night 1: 50 encounters, the 14 deliberately defective ones held, 36 billed.
+    // Night 1: 68 encounters, the 27 deliberately defective ones held, 41 billed.
     let night1 = &doc["billing_night"];
-    assert_eq!(night1["encounters_new"], 50);
-    assert_eq!(night1["scrub"]["held"], 14);
-    assert_eq!(night1["claims_built"], 36);
-    // The payer: 32 paid, 3 denied, 1 rejected up front, one payment reversed and corrected.
+    assert_eq!(night1["encounters_new"], 68);
+    assert_eq!(night1["scrub"]["held"], 27);
+    assert_eq!(night1["claims_built"], 41);
+    // The payer: 36 paid, 4 denied, 1 rejected up front, one payment reversed and corrected.
     let payer = &doc["payer"][0];
-    assert_eq!((payer["paid"].as_array().unwrap().len(), payer["denied"].as_array().unwrap().len()), (32, 3));
+    assert_eq!((payer["paid"].as_array().unwrap().len(), payer["denied"].as_array().unwrap().len()), (36, 4));
     assert_eq!(payer["rejected"].as_array().unwrap().len(), 1);
     assert!(payer["reversed"].is_string());
-    // Night 2: everything posted and matched; of the two patients with Medicaid as second
-    // insurance, the one whose primary left a patient share is billed to Medicaid with the
-    // primary's adjudication (the other's primary settled everything: Medicaid owes nothing).
+    // Night 2: everything posted and matched; the patients with Medicaid as second insurance
+    // whose primary left a share are billed to Medicaid with the primary's adjudication (one
+    // whose primary settled everything is not: Medicaid owes nothing there).
     let night2 = &doc["posting_night"];
-    assert_eq!(night2["remit_claims_matched"], 37, "36 claims + the reversal's correction");
-    assert_eq!(night2["claims_built"], 1);
+    assert_eq!(night2["remit_claims_matched"], 42, "41 claims + the reversal's correction");
+    assert_eq!(night2["claims_built"], 2);
 
     // Reconciliation to the cent, every payment balanced.
     let payments = doc["reports"]["reconciliation"]["sections"]["remittances"].as_array().unwrap();
     let by_payer = |p: &str| payments.iter().find(|r| r["payer_id"] == p).unwrap().clone();
     for (payer, amount, billed, paid, patient) in [
-        ("MCRB1", "961.52", "1917.50", "961.52", "326.20"),
-        ("MCD01", "414.10", "1386.75", "414.10", "285.22"),
-        ("ACME1", "1160.08", "2244.50", "1158.90", "459.03"),
+        ("MCRB1", "1369.93", "2514.50", "1368.77", "447.26"),
+        ("MCD01", "495.28", "1540.50", "495.28", "305.52"),
+        ("ACME1", "1260.94", "2655.50", "1260.94", "454.65"),
     ] {
         let row = by_payer(payer);
         assert_eq!(
@@ -100,22 +100,22 @@ fn the_demo_runs_the_whole_cycle_to_exact_totals() {
     }
     // Allowed (the lines' AMT*B6), adjustments by group (claims' and lines' CAS), PLB.
     for (payer, allowed, co, pr, oa, plb) in [
-        ("MCRB1", "1287.72", "629.78", "326.20", "0.00", "0.00"),
-        ("MCD01", "699.32", "687.43", "285.22", "0.00", "0.00"),
-        ("ACME1", "1617.93", "626.57", "459.03", "0.00", "-1.18"),
+        ("MCRB1", "1816.03", "698.47", "447.26", "0.00", "-1.16"),
+        ("MCD01", "800.80", "739.70", "305.52", "0.00", "0.00"),
+        ("ACME1", "1715.59", "939.91", "454.65", "0.00", "0.00"),
     ] {
         let row = by_payer(payer);
         let figures = ["allowed", "adj_co", "adj_pr", "adj_oa", "provider_adjustments"].map(|k| row[k].clone());
         assert_eq!(figures, [allowed, co, pr, oa, plb], "{payer}");
     }
     let summary = &doc["reports"]["summary"];
-    assert_eq!(figure(summary, "claims"), 37);
+    assert_eq!(figure(summary, "claims"), 43);
     // One receivable per visit: the secondary claim's repeated charge is not a new one.
-    assert_eq!(figure(summary, "charges"), "5623.75");
-    assert_eq!(figure(summary, "payments"), "2534.52");
-    assert_eq!(figure(summary, "adjustments"), "1410.03");
-    assert_eq!(figure(summary, "insurance A/R"), "678.75");
-    assert_eq!(figure(summary, "patient A/R"), "1000.45");
+    assert_eq!(figure(summary, "charges"), "6785.50");
+    assert_eq!(figure(summary, "payments"), "3124.99");
+    assert_eq!(figure(summary, "adjustments"), "1688.33");
+    assert_eq!(figure(summary, "insurance A/R"), "863.82");
+    assert_eq!(figure(summary, "patient A/R"), "1108.36");
     // The summary agrees with `report balance` to the cent, and the balance identity holds.
     let balance = claimkit()
         .args(["--format", "json", "--db"])
@@ -146,7 +146,7 @@ fn the_demo_runs_the_whole_cycle_to_exact_totals() {
     let sum = |key: &str| rows.iter().map(|r| cents(&r[key])).sum::<i64>();
     assert_eq!(sum("charges"), cents(&totals["charges"]));
     assert_eq!(sum("payments"), cents(&totals["payments"]));
-    assert_eq!(figure(summary, "held by scrub errors"), 14);
+    assert_eq!(figure(summary, "held by scrub errors"), 27);
     let denials = doc["reports"]["denials"]["sections"]["by_reason"].as_array().unwrap();
     assert!(denials.iter().any(|r| r["carc"] == "16" && r["label"].as_str().is_some_and(|l| !l.is_empty())));
     let worklist = doc["reports"]["worklist"]["sections"]["worklist"].as_array().unwrap();
@@ -235,12 +235,13 @@ fn a_second_nightly_run_over_the_same_inbox_changes_nothing() {
     let first = nightly(&db, &inbox, &outbox).output().unwrap();
     assert_eq!(first.status.code(), Some(1), "{}", String::from_utf8_lossy(&first.stderr));
     let summary: Value = serde_json::from_slice(&first.stdout).unwrap();
-    assert_eq!(summary["claims_built"], 36);
+    // 41 clean encounters, and E9027, whose NCCI edit is not checked without the NCCI table.
+    assert_eq!(summary["claims_built"], 42);
     assert_eq!(files_with(&outbox, "837").len(), 1);
     let second: Value = serde_json::from_slice(&nightly(&db, &inbox, &outbox).output().unwrap().stdout).unwrap();
     assert_eq!(second["claims_built"], 0);
     assert!(second["files"].as_array().unwrap().iter().all(|f| f["result"] == "already processed"));
-    assert_eq!(count(&db, "SELECT COUNT(*) FROM claims"), 36);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM claims"), 42);
     assert_eq!(files_with(&outbox, "837").len(), 1);
 }
 
@@ -293,20 +294,20 @@ fn a_nightly_run_killed_at_any_point_then_rerun_bills_every_claim_exactly_once()
     // A killed run may have finished and remembered its findings: ask for every finding.
     nightly(&db, &inbox, &outbox).args(["--fail-on", "any"]).assert().code(1);
     // Every clean encounter billed exactly once...
-    assert_eq!(count(&db, "SELECT COUNT(*) FROM claims"), 36);
-    assert_eq!(count(&db, "SELECT COUNT(DISTINCT encounter_id) FROM claims"), 36);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM claims"), 42);
+    assert_eq!(count(&db, "SELECT COUNT(DISTINCT encounter_id) FROM claims"), 42);
     // ...in exactly one file that is in the outbox and recorded; set-aside files are never sent.
     let recorded: i64 = count(&db, "SELECT COALESCE(SUM(claim_count), 0) FROM batches");
-    assert_eq!(recorded, 36);
+    assert_eq!(recorded, 42);
     let sendable = files_with(&outbox, "837");
     let clms: usize = sendable
         .iter()
         .map(|f| std::fs::read_to_string(f).unwrap().split('~').filter(|s| s.trim_start().starts_with("CLM*")).count())
         .sum();
-    assert_eq!(clms, 36, "files in the outbox: {sendable:?}");
+    assert_eq!(clms, 42, "files in the outbox: {sendable:?}");
     assert_eq!(count(&db, "SELECT COUNT(*) FROM batches") as usize, sendable.len());
     // The encounters were imported once, whatever the interruptions.
-    assert_eq!(count(&db, "SELECT COUNT(*) FROM encounters"), 50);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM encounters"), 68);
 }
 
 #[test]
@@ -353,7 +354,7 @@ fn the_cycle_command_by_command_reaches_the_demo_totals() {
     assert!(String::from_utf8_lossy(&again.stdout).contains("already_posted"));
     // The secondary payer is billed once the primary left it a balance.
     run(&["build", "--out", outbox.to_str().unwrap()]).assert().code(1);
-    assert_eq!(count(&db, "SELECT COUNT(*) FROM claims WHERE responsibility = 'S'"), 1);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM claims WHERE responsibility = 'S'"), 2);
 
     let out = run(&["--format", "json", "report", "reconciliation"]).output().unwrap();
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -368,9 +369,9 @@ fn the_cycle_command_by_command_reaches_the_demo_totals() {
     assert_eq!(
         amounts,
         [
-            ("MCRB1".to_string(), "961.52".to_string()),
-            ("MCD01".into(), "414.10".into()),
-            ("ACME1".into(), "1160.08".into())
+            ("MCRB1".to_string(), "1369.93".to_string()),
+            ("MCD01".into(), "495.28".into()),
+            ("ACME1".into(), "1260.94".into())
         ]
     );
     validate(&files_with(&outbox, "837"));

@@ -68,7 +68,7 @@ fn csv_fhir_and_hl7_versions_of_the_clean_encounters_store_identical_encounters(
     let dir = tempfile::tempdir().unwrap();
     let dbs: Vec<PathBuf> = ["csv.db", "fhir.db", "hl7.db"].iter().map(|n| dir.path().join(n)).collect();
     let rows = import(&dbs[0], &[&sample("encounters.csv")], 0);
-    assert_eq!(count(&rows[0], "new"), 50);
+    assert_eq!(count(&rows[0], "new"), 68);
     let rows = import(&dbs[1], &[&sample("encounters.fhir.json")], 0);
     assert_eq!((rows[0]["format"].as_str().unwrap(), count(&rows[0], "new")), ("fhir", 36));
     let rows = import(&dbs[2], &[&sample("encounters.hl7")], 0);
@@ -99,7 +99,7 @@ fn importing_the_same_file_twice_changes_nothing_and_says_so() {
     let before = snapshot(&conn);
     std::thread::sleep(std::time::Duration::from_millis(1100));
     let rows = import(&db, &[&sample("encounters.csv")], 0);
-    assert_eq!((count(&rows[0], "new"), count(&rows[0], "updated"), count(&rows[0], "unchanged")), (0, 0, 50));
+    assert_eq!((count(&rows[0], "new"), count(&rows[0], "updated"), count(&rows[0], "unchanged")), (0, 0, 68));
     assert_eq!(rows[0]["status"], "unchanged");
     assert_eq!(snapshot(&conn), before);
 }
@@ -138,7 +138,7 @@ fn a_changed_encounter_not_yet_billed_is_updated_and_must_be_scrubbed_again() {
     )
     .unwrap();
     let rows = import(&db, &[&changed_csv(dir.path(), "E1001")], 0);
-    assert_eq!((count(&rows[0], "updated"), count(&rows[0], "unchanged")), (1, 49));
+    assert_eq!((count(&rows[0], "updated"), count(&rows[0], "unchanged")), (1, 67));
     let (status, total): (Option<String>, String) = conn
         .query_row("SELECT CASE WHEN s.scrubbed_hash = e.content_hash THEN s.scrub_status END, e.total_charge FROM encounters e JOIN encounter_scrubs s ON s.encounter_id = e.id WHERE e.id = 'E1001'", [], |r| {
             Ok((r.get(0)?, r.get(1)?))
@@ -205,7 +205,7 @@ fn a_csv_row_with_a_bad_date_is_reported_with_line_and_column_and_the_rest_impor
         .stdout
         .clone();
     let rows: Value = serde_json::from_slice(&out).unwrap();
-    assert_eq!((rows[0]["new"].as_i64(), rows[0]["rejected"].as_i64()), (Some(49), Some(1)));
+    assert_eq!((rows[0]["new"].as_i64(), rows[0]["rejected"].as_i64()), (Some(67), Some(1)));
     claimkit(&dir.path().join("other.db"))
         .args(["--show-data", "import"])
         .arg(&path)
@@ -378,7 +378,7 @@ fn an_encounter_id_that_reappears_later_in_the_file_is_rejected_not_merged() {
         .stdout
         .clone();
     let rows: Value = serde_json::from_slice(&out).unwrap();
-    assert_eq!((rows[0]["new"].as_i64(), rows[0]["rejected"].as_i64()), (Some(50), Some(1)));
+    assert_eq!((rows[0]["new"].as_i64(), rows[0]["rejected"].as_i64()), (Some(68), Some(1)));
 }
 
 #[test]

@@ -1,7 +1,8 @@
 //! `claimkit scrub` end to end: a ledger with the synthetic practice (tests/fixtures/scrub/
 //! practice.toml: MCRB1 Medicare, MCD01 Medicaid, ACME1 commercial with rule overrides) and the
 //! encounters of tests/fixtures/scrub/encounters.json, each carrying the rules it must trip in
-//! `notes.expect_rules` and its status in `notes.expect_status`.
+//! `notes.expect_rules` and its status in `notes.expect_status` (E120-E130: the rules payers adjudicate
+//! with, issue 20).
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -82,7 +83,7 @@ fn list_rules_prints_every_rule_id_with_severity_and_snip_level() {
     assert_eq!(out.status.code(), Some(0));
     let rules: Value = serde_json::from_slice(&out.stdout).unwrap();
     let rules = rules.as_array().unwrap();
-    assert_eq!(rules.len(), 34);
+    assert_eq!(rules.len(), 46);
     let npi = rules.iter().find(|r| r["id"] == "NPI-LUHN").unwrap();
     assert_eq!((npi["severity"].as_str(), npi["snip_level"].as_i64()), (Some("error"), Some(2)));
     assert!(rules.iter().any(|r| r["id"] == "TABLE-NOT-LOADED" && r["severity"] == "info"));
@@ -108,11 +109,11 @@ fn every_fixture_encounter_gets_exactly_the_rules_and_status_it_documents() {
         assert_eq!(got["status"], e.notes["expect_status"].as_str(), "{}", e.id);
     }
     let summary = &json["summary"];
-    assert_eq!(summary["encounters"], 20);
-    assert_eq!(summary["clean"], 3);
-    assert_eq!(summary["warning"], 2);
+    assert_eq!(summary["encounters"], 31);
+    assert_eq!(summary["clean"], 5);
+    assert_eq!(summary["warning"], 1);
     assert_eq!(summary["held"], summary["error"]);
-    assert_eq!(summary["error"], 15);
+    assert_eq!(summary["error"], 25);
 }
 
 #[test]
@@ -135,8 +136,8 @@ fn scrubbing_twice_changes_nothing_the_second_time_and_says_so() {
     assert_eq!(first.status.code(), Some(1));
     let second = claimkit(&db).args(["scrub", "--as-of", AS_OF]).output().unwrap();
     let text = String::from_utf8_lossy(&second.stdout);
-    assert!(text.contains("20 encounters scrubbed"), "{text}");
-    assert!(text.contains("20 unchanged since the last scrub"), "{text}");
+    assert!(text.contains("31 encounters scrubbed"), "{text}");
+    assert!(text.contains("31 unchanged since the last scrub"), "{text}");
     let ledger = Ledger::open(&db).unwrap();
     let held: i64 = ledger
         .conn()
@@ -147,7 +148,7 @@ fn scrubbing_twice_changes_nothing_the_second_time_and_says_so() {
             |r| r.get(0),
         )
         .unwrap();
-    assert_eq!(held, 15);
+    assert_eq!(held, 25);
 }
 
 #[test]
@@ -219,6 +220,6 @@ fn csv_output_has_one_row_per_finding_including_the_not_checked_tables() {
     let mut rows = csv::Reader::from_reader(text.as_bytes());
     assert_eq!(rows.headers().unwrap(), vec!["encounter", "line", "rule", "severity", "message", "fix"]);
     let records: Vec<csv::StringRecord> = rows.records().map(Result::unwrap).collect();
-    assert_eq!(records.len(), 17 + 4, "17 findings and 4 tables not loaded");
+    assert_eq!(records.len(), 26 + 4, "26 findings and 4 tables not loaded");
     assert!(records.iter().any(|r| &r[0] == "E112" && &r[1] == "1" && &r[2] == "DX-POINTER" && &r[3] == "error"));
 }

@@ -138,6 +138,10 @@ fn service_line(n: u32, dos: NaiveDate, code: &str, modifiers: &[&str], charge: 
         place_of_service: None,
         rendering_npi: None,
         drug: None,
+        unit_type: Default::default(),
+        description: None,
+        ordering: None,
+        supervising: None,
     }
 }
 
@@ -166,6 +170,7 @@ fn encounter(i: u64, payer: &str, diagnoses: Vec<Diagnosis>, lines: Vec<ServiceL
         secondary: None,
         rendering_npi: Some("1234567893".into()),
         referring: None,
+        supervising: None,
         facility: None,
         place_of_service: "11".into(),
         diagnoses,

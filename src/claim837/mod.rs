@@ -140,6 +140,7 @@ struct Planned {
     rendering: Option<RenderingProvider>,
     line_rendering: Vec<(u32, RenderingProvider)>,
     facility: Option<ServiceFacility>,
+    clia: Option<String>,
 }
 
 /// A claim ready to write: the encounter, the payer billed and its identity.
@@ -164,6 +165,9 @@ pub struct Claim {
     pub facility: Option<ServiceFacility>,
     /// The prior payer for a secondary claim (2320/2330A/2330B/2430).
     pub other_payer: Option<OtherPayer>,
+    /// The CLIA certificate number (REF*X4) when the claim bills a laboratory test and the practice
+    /// (or the service facility) has one.
+    pub clia: Option<String>,
 }
 
 impl Claim {
@@ -184,8 +188,11 @@ impl Claim {
             line.number = i as u32 + 1;
         }
         let planned = Claim::check_and_resolve(&encounter, practice, request)?;
-        let Planned { original_claim_number, payer, member_id, other_payer, rendering, line_rendering, facility } =
+        let Planned { original_claim_number, payer, member_id, other_payer, rendering, line_rendering, facility, clia } =
             planned;
+        if payer.requires_qw() {
+            add_qw_to_waived_tests(&mut encounter, &practice.waived_tests());
+        }
         let sequence = request.sequence.max(1);
         Ok(Claim {
             pcn: patient_control_number(&encounter.id, request.responsibility, request.frequency, sequence),
@@ -199,6 +206,7 @@ impl Claim {
             line_rendering,
             facility,
             other_payer,
+            clia,
         })
     }
 
@@ -280,8 +288,15 @@ impl Claim {
                 line_rendering.push((line.number, provider(npi)?));
             }
         }
+        let clia = encounter
+            .lines
+            .iter()
+            .any(|l| crate::codes::is_clia_covered(&l.procedure.code))
+            .then(|| practice.clia_for(encounter.facility.as_ref().and_then(|f| f.npi.as_deref())))
+            .flatten()
+            .map(str::to_string);
         let facility = encounter.facility.clone().filter(|f| f.address != practice.billing_provider.address);
-        Ok(Planned { original_claim_number, payer, member_id, other_payer, rendering, line_rendering, facility })
+        Ok(Planned { original_claim_number, payer, member_id, other_payer, rendering, line_rendering, facility, clia })
     }
 
     /// CLM02: the sum of the line charges (SV102).
@@ -310,6 +325,17 @@ impl Claim {
     }
 }
 
+/// Adds modifier QW to every waived test that takes it and lacks it (a line with four modifiers
+/// already has no room: the scrubber reports it).
+fn add_qw_to_waived_tests(encounter: &mut Encounter, waived: &crate::codes::WaivedTests) {
+    for line in &mut encounter.lines {
+        let m = &mut line.procedure.modifiers;
+        if waived.takes_qw(&line.procedure.code) && !m.iter().any(|x| x == "QW") && m.len() < 4 {
+            m.push("QW".into());
+        }
+    }
+}
+
 /// The first text field of `e` that the X12 writer would refuse (a separator or control character).
 fn field_with_separator(e: &Encounter) -> Option<&'static str> {
     let bad = |s: &str| s.bytes().any(|b| matches!(b, b'*' | b'^' | b':' | b'~') || b.is_ascii_control());
@@ -317,7 +343,8 @@ fn field_with_separator(e: &Encounter) -> Option<&'static str> {
     let address = |a: &Address| {
         bad(&a.line1) || a.line2.as_deref().is_some_and(bad) || bad(&a.city) || bad(&a.state) || bad(&a.zip)
     };
-    let checks: [(&'static str, bool); 12] = [
+    let provider = |p: &NamedProvider| bad(&p.last) || p.first.as_deref().is_some_and(bad) || bad(&p.npi);
+    let checks: [(&'static str, bool); 14] = [
         ("patient name", name(&e.patient.name)),
         ("patient address", e.patient.address.as_ref().is_some_and(address)),
         ("subscriber name", name(&e.subscriber.name)),
@@ -327,10 +354,13 @@ fn field_with_separator(e: &Encounter) -> Option<&'static str> {
             bad(&e.subscriber.member_id) || e.subscriber.group_number.as_deref().is_some_and(bad),
         ),
         ("secondary member ID", e.secondary.as_ref().is_some_and(|s| bad(&s.member_id))),
+        ("referring provider", e.referring.as_ref().is_some_and(provider)),
         (
-            "referring provider",
-            e.referring.as_ref().is_some_and(|r| bad(&r.last) || r.first.as_deref().is_some_and(bad) || bad(&r.npi)),
+            "supervising provider",
+            e.supervising.as_ref().is_some_and(provider)
+                || e.lines.iter().any(|l| l.supervising.as_ref().is_some_and(provider)),
         ),
+        ("ordering provider", e.lines.iter().any(|l| l.ordering.as_ref().is_some_and(provider))),
         (
             "service facility",
             e.facility
@@ -351,6 +381,7 @@ fn field_with_separator(e: &Encounter) -> Option<&'static str> {
                     || l.place_of_service.as_deref().is_some_and(bad)
                     || l.rendering_npi.as_deref().is_some_and(bad)
                     || l.drug.as_ref().is_some_and(|d| bad(&d.ndc) || bad(&d.unit))
+                    || l.description.as_deref().is_some_and(bad)
             }),
         ),
     ];

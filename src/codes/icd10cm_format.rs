@@ -21,6 +21,7 @@ pub const ATTRIBUTE_NAMES: &[&str] = &[
     "clintrial",
     "reqsdx",
     "wrngproc",
+    "ncov7",
 ];
 
 /// Set on a period that is a billable leaf code (the highest bit, clear of every attribute).

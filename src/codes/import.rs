@@ -6,7 +6,7 @@
 //! | kind | layout |
 //! |---|---|
 //! | `cpt` | CSV or TSV: `code[,descriptor[,valid_from[,valid_to]]]`, header optional |
-//! | `hcpcs` | CMS HCPCS quarterly file, fixed-width "ANWEB" text or CSV with its column names |
+//! | `hcpcs` | CMS HCPCS quarterly file: the fixed-width record layout (320 columns, Windows-1252), or CSV with its column names |
 //! | `ncci-ptp` | CMS practitioner PTP edits, tab-delimited text with its header lines |
 //! | `mue` | CMS practitioner MUE table, CSV (or tab) with its header lines |
 //! | `fee-schedule` | CSV with header `payer_id,code,modifier,allowed,valid_from,valid_to` |
@@ -435,15 +435,12 @@ impl Parser<'_, '_> {
         Ok(())
     }
 
-    /// HCPCS: the fixed-width ANWEB text, or CSV.
+    /// HCPCS: CMS's fixed-width record layout (told by the record, not by what it contains: a
+    /// description may well hold a comma), or CSV with the CMS column names. The fixed-width file
+    /// is Windows-1252 text: each field is cut from the record's bytes, then decoded.
     fn hcpcs(&mut self, input: impl BufRead) -> Result<(), ImportError> {
         let (first, input) = peek_lines(input, 1, self.file)?;
-        let first = first.iter().find(|l| !l.trim().is_empty()).map_or(&b""[..], |l| l.as_bytes());
-        // ANWEB records start with the code, a five-digit sequence number and a record id.
-        let fixed = first.len() >= 11
-            && first[..5].iter().all(u8::is_ascii_alphanumeric)
-            && first[5..10].iter().all(u8::is_ascii_digit)
-            && !first.contains(&b',');
+        let fixed = first.iter().find(|l| !l.trim().is_empty()).is_some_and(|l| is_hcpcs_record(l));
         if !fixed {
             return self.procedures(BufReader::new(input), true);
         }
@@ -459,25 +456,31 @@ impl Parser<'_, '_> {
                 break;
             }
             self.line += 1;
-            let text = String::from_utf8_lossy(&raw);
-            let line = text.trim_end_matches(['\n', '\r']);
-            if line.trim().is_empty() {
+            let mut record = raw.as_slice();
+            while let [rest @ .., b'\n' | b'\r'] = record {
+                record = rest;
+            }
+            if record.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
-            let field = |from: usize, to: usize| line.get(from..to.min(line.len())).unwrap_or("").trim();
-            if line.len() < 11 || !line.is_char_boundary(11) {
+            // 1-based, inclusive columns of the CMS record layout.
+            let field = |from: usize, to: usize| -> String {
+                let bytes = record.get(from - 1..to.min(record.len())).unwrap_or(&[]);
+                windows_1252(bytes).trim().to_string()
+            };
+            if record.len() < 11 {
                 return self.err("record shorter than 11 characters (code, sequence, record id)");
             }
-            let recid = field(10, 11);
+            let recid = field(11, 11);
             if recid == "7" || recid == "8" {
                 continue;
             }
-            let code = self.code(field(0, 5))?;
-            let long = field(11, 91);
-            match recid {
+            let code = self.code(&field(1, 5))?;
+            let long = field(HCPCS_LONG.0, HCPCS_LONG.1);
+            match recid.as_str() {
                 "3" => {}
                 "4" => {
-                    if !continue_descriptor(pending.as_mut(), code, long) {
+                    if !continue_descriptor(pending.as_mut(), code, &long) {
                         return self.err(format!("continuation record for {code} follows no {code} record"));
                     }
                     continue;
@@ -487,12 +490,13 @@ impl Parser<'_, '_> {
             if !code.is_hcpcs_shaped() {
                 return self.err(format!("{code} is not a HCPCS Level II code (a letter then four digits)"));
             }
-            let short = field(91, 119);
-            let added = self.date("code added date (columns 270-277)", field(269, 277))?;
-            let action = self.date("action effective date (columns 278-285)", field(277, 285))?;
-            let terminated = self.date("termination date (columns 286-293)", field(285, 293))?;
+            let short = field(HCPCS_SHORT.0, HCPCS_SHORT.1);
+            let added = self.date("code added date (columns 269-276)", &field(HCPCS_ADDED.0, HCPCS_ADDED.1))?;
+            let action =
+                self.date("action effective date (columns 277-284)", &field(HCPCS_ACTION.0, HCPCS_ACTION.1))?;
+            let terminated = self.date("termination date (columns 285-292)", &field(HCPCS_TERM.0, HCPCS_TERM.1))?;
             let (valid_from, valid_to) = self.period(added.or(action), terminated)?;
-            let descriptor = Some(if long.is_empty() { short } else { long }.to_string()).filter(|d| !d.is_empty());
+            let descriptor = Some(if long.is_empty() { short } else { long }).filter(|d| !d.is_empty());
             if !self.hold(&mut pending, ProcedureEntry { code, descriptor, valid_from, valid_to }) {
                 return Ok(());
             }
@@ -678,6 +682,47 @@ impl Parser<'_, '_> {
     }
 }
 
+/// Columns (1-based, inclusive) of CMS's HCPCS record layout: long and short description, code
+/// added date, action effective date, termination date. A record is 320 characters: code 1-5,
+/// sequence number 6-10, record id 11, ..., action code 293.
+const HCPCS_LONG: (usize, usize) = (12, 91);
+const HCPCS_SHORT: (usize, usize) = (92, 119);
+const HCPCS_ADDED: (usize, usize) = (269, 276);
+const HCPCS_ACTION: (usize, usize) = (277, 284);
+const HCPCS_TERM: (usize, usize) = (285, 292);
+/// The shortest record that reaches the action code (column 293).
+const HCPCS_MIN_RECORD: usize = 293;
+
+/// True for a line in CMS's HCPCS record layout: at least 293 characters, a five-character code,
+/// a five-digit sequence number and a record id 3, 4, 7 or 8 in column 11.
+fn is_hcpcs_record(line: &str) -> bool {
+    let line = line.trim_end_matches(['\n', '\r']);
+    let c: Vec<char> = line.chars().take(11).collect();
+    line.chars().count() >= HCPCS_MIN_RECORD
+        && c.len() == 11
+        && c[..5].iter().all(char::is_ascii_alphanumeric)
+        && c[5..10].iter().all(char::is_ascii_digit)
+        && matches!(c[10], '3' | '4' | '7' | '8')
+}
+
+/// Decodes Windows-1252 text (CMS's files are not UTF-8): one character per byte.
+pub fn windows_1252(bytes: &[u8]) -> String {
+    // 0x80-0x9F; the five undefined bytes map to the C1 controls, as the WHATWG decoder does.
+    const HIGH: [char; 32] = [
+        '\u{20AC}', '\u{81}', '\u{201A}', '\u{192}', '\u{201E}', '\u{2026}', '\u{2020}', '\u{2021}', '\u{2C6}',
+        '\u{2030}', '\u{160}', '\u{2039}', '\u{152}', '\u{8D}', '\u{17D}', '\u{8F}', '\u{90}', '\u{2018}', '\u{2019}',
+        '\u{201C}', '\u{201D}', '\u{2022}', '\u{2013}', '\u{2014}', '\u{2DC}', '\u{2122}', '\u{161}', '\u{203A}',
+        '\u{153}', '\u{9D}', '\u{17E}', '\u{178}',
+    ];
+    bytes
+        .iter()
+        .map(|&b| match b {
+            0x80..=0x9F => HIGH[usize::from(b - 0x80)],
+            _ => char::from(b),
+        })
+        .collect()
+}
+
 /// `YYYY-MM-DD`, `YYYYMMDD` or `MM/DD/YYYY`.
 pub fn parse_date(text: &str) -> Option<NaiveDate> {
     let t = text.trim();
@@ -768,11 +813,73 @@ mod tests {
         assert_eq!(rows.len(), 5);
         let awv = rows.iter().find(|r| r.code.as_str() == "G0439").unwrap();
         assert!(awv.descriptor.as_deref().unwrap().ends_with("(synthetic wording, continued)"));
+        assert_eq!(awv.valid_from, NaiveDate::from_ymd_opt(2011, 1, 1));
         let ended = rows.iter().find(|r| r.code.as_str() == "G0001").unwrap();
         assert_eq!(ended.valid_to, NaiveDate::from_ymd_opt(2012, 12, 31));
+        let b12 = rows.iter().find(|r| r.code.as_str() == "J3420").unwrap();
+        assert!(b12.descriptor.as_deref().unwrap().contains('\u{2013}'), "Windows-1252 0x96 is an en dash");
         let csv = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data/codesets/hcpcs.csv");
         let ImportedRows::Procedures(from_csv) = parse_file(ImportKind::Hcpcs, &csv).unwrap() else { panic!() };
         assert_eq!(from_csv.len(), 5);
+    }
+
+    /// A record of CMS's HCPCS layout, 320 bytes: `fields` are (first column, bytes).
+    fn hcpcs_record(fields: &[(usize, &[u8])]) -> Vec<u8> {
+        let mut r = vec![b' '; 320];
+        for (col, bytes) in fields {
+            r[col - 1..col - 1 + bytes.len()].copy_from_slice(bytes);
+        }
+        r
+    }
+
+    #[test]
+    fn hcpcs_fixed_width_reads_the_cms_columns_whatever_the_description_holds() {
+        // A comma in the first description, a Windows-1252 en dash (0x96) and e-acute (0xE9) in
+        // the second: the layout is told by the record, and every field after them stays put.
+        let first = hcpcs_record(&[
+            (1, b"J1100"),
+            (6, b"00100"),
+            (11, b"3"),
+            (12, b"Injection, dexamethasone, 1 mg (synthetic)"),
+            (92, b"Dexameth inj (synth)"),
+            (269, b"20000101"),
+            (277, b"20050701"),
+            (293, b"N"),
+        ]);
+        let second = hcpcs_record(&[
+            (1, b"J3420"),
+            (6, b"00200"),
+            (11, b"3"),
+            (12, b"Vitamin B-12 \x96 caf\xe9 synthetic"),
+            (92, b"B12 inj"),
+            (269, b"19990101"),
+            (277, b"20240101"),
+            (285, b"20251231"),
+            (293, b"D"),
+        ]);
+        let mut text = first.clone();
+        text.extend_from_slice(b"\r\n");
+        text.extend_from_slice(&second);
+        text.extend_from_slice(b"\r\n");
+        let ImportedRows::Procedures(rows) = parse(ImportKind::Hcpcs, Path::new("h.txt"), &text[..]).unwrap() else {
+            panic!()
+        };
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day);
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].descriptor.as_deref(), Some("Injection, dexamethasone, 1 mg (synthetic)"));
+        // Code added date (269-276) is the start; the action effective date is not.
+        assert_eq!((rows[0].valid_from, rows[0].valid_to), (d(2000, 1, 1), None));
+        assert_eq!(rows[1].descriptor.as_deref(), Some("Vitamin B-12 \u{2013} caf\u{e9} synthetic"));
+        assert_eq!((rows[1].valid_from, rows[1].valid_to), (d(1999, 1, 1), d(2025, 12, 31)));
+        // The same records one column to the right are not the layout (and not CSV either).
+        let mut shifted = b" ".to_vec();
+        shifted.extend_from_slice(&first);
+        assert!(parse(ImportKind::Hcpcs, Path::new("h.txt"), &shifted[..]).is_err());
+    }
+
+    #[test]
+    fn windows_1252_maps_the_high_bytes_to_their_characters() {
+        assert_eq!(windows_1252(b"a\x80\x93\x94\xe9"), "a\u{20ac}\u{201c}\u{201d}\u{e9}");
     }
 
     #[test]

@@ -23,7 +23,7 @@ use super::mapping::Mapping;
 use super::{EncounterSink, IngestError, RecordError, parse_decimal, parse_relationship, parse_sex};
 use crate::encounter::{
     Address, ClaimFrequency, Diagnosis, DrugIdentification, Encounter, NamedProvider, Patient, PersonName, Procedure,
-    SecondaryCoverage, ServiceFacility, ServiceLine, SourceRef, Subscriber,
+    SecondaryCoverage, ServiceFacility, ServiceLine, SourceRef, Subscriber, UnitType,
 };
 
 macro_rules! canonical_columns {
@@ -51,6 +51,9 @@ canonical_columns! {
     Units = "units", Charge = "charge", DiagnosisCodes = "diagnosis_codes", DiagnosisPointers = "diagnosis_pointers",
     Ndc = "ndc", NdcUnits = "ndc_units", NdcUnitType = "ndc_unit_type", PriorAuth = "prior_auth",
     OnsetDate = "onset_date", Frequency = "frequency", OriginalClaimNumber = "original_claim_number",
+    ProcedureDescription = "procedure_description", UnitType = "unit_type", OrderingNpi = "ordering_npi",
+    OrderingLast = "ordering_last", OrderingFirst = "ordering_first", SupervisingNpi = "supervising_npi",
+    SupervisingLast = "supervising_last", SupervisingFirst = "supervising_first",
 }
 
 /// Columns every encounter export must have (directly or through a mapping): without one, every
@@ -364,6 +367,16 @@ fn csv_fatal(file: &str, e: &csv::Error) -> IngestError {
     IngestError::Unreadable { file: file.into(), position, reason }
 }
 
+/// A provider named by NPI, last and first name columns; `None` when the NPI and last name are empty.
+fn named_provider(plan: &RowPlan, rec: &csv::StringRecord, [npi, last, first]: [Col; 3]) -> Option<NamedProvider> {
+    let (npi, last) = (plan.get(rec, npi), plan.get(rec, last));
+    (!npi.is_empty() || !last.is_empty()).then(|| NamedProvider {
+        npi: npi.into_owned(),
+        last: last.into_owned(),
+        first: RowCheck::optional(plan, rec, first),
+    })
+}
+
 /// The encounter being read: its claim-level fields from the first row, lines from every row.
 struct Pending {
     encounter: Encounter,
@@ -493,12 +506,8 @@ impl Pending {
             payer_id,
             member_id: opt(Col::SecondarySubscriberId).unwrap_or_else(|| get(Col::SubscriberId)),
         });
-        let referring =
-            (!get(Col::ReferringNpi).is_empty() || !get(Col::ReferringLast).is_empty()).then(|| NamedProvider {
-                npi: get(Col::ReferringNpi),
-                last: get(Col::ReferringLast),
-                first: opt(Col::ReferringFirst),
-            });
+        let referring = named_provider(plan, rec, [Col::ReferringNpi, Col::ReferringLast, Col::ReferringFirst]);
+        let supervising = named_provider(plan, rec, [Col::SupervisingNpi, Col::SupervisingLast, Col::SupervisingFirst]);
         let facility =
             (!get(Col::FacilityName).is_empty() || !get(Col::FacilityNpi).is_empty()).then(|| ServiceFacility {
                 npi: opt(Col::FacilityNpi),
@@ -518,6 +527,7 @@ impl Pending {
             secondary,
             rendering_npi: opt(Col::RenderingNpi),
             referring,
+            supervising,
             facility,
             place_of_service: get(Col::PlaceOfService),
             diagnoses,
@@ -562,6 +572,10 @@ impl Pending {
             .map(String::from)
             .collect();
         let units = c.decimal(plan, rec, Col::Units, Some(Decimal::ONE));
+        let unit_type = UnitType::from_code(&plan.get(rec, Col::UnitType)).unwrap_or_else(|| {
+            c.fail(Col::UnitType, "must be UN (units) or MJ (anesthesia minutes)", &plan.get(rec, Col::UnitType));
+            UnitType::Units
+        });
         let charge = c.decimal(plan, rec, Col::Charge, None);
         let pointer_text = plan.get(rec, Col::DiagnosisPointers);
         let mut diagnosis_pointers = Vec::new();
@@ -606,6 +620,12 @@ impl Pending {
             place_of_service: RowCheck::optional(plan, rec, Col::PlaceOfService),
             rendering_npi: RowCheck::optional(plan, rec, Col::RenderingNpi),
             drug,
+            unit_type,
+            description: RowCheck::optional(plan, rec, Col::ProcedureDescription),
+            ordering: named_provider(plan, rec, [Col::OrderingNpi, Col::OrderingLast, Col::OrderingFirst]),
+            // A line names its supervising provider only when it differs from the claim's (2420D).
+            supervising: named_provider(plan, rec, [Col::SupervisingNpi, Col::SupervisingLast, Col::SupervisingFirst])
+                .filter(|s| Some(s) != self.encounter.supervising.as_ref()),
         });
     }
 

@@ -328,11 +328,16 @@ impl ClaimReader<'_> {
                     .filter(|p| resource_type(p) == "Practitioner")
                     .and_then(npi_of)
             });
-        let referring = care_team.values().find(|(role, ..)| role == "referring").map(|(_, npi, name)| NamedProvider {
-            npi: npi.clone(),
-            last: name.last.clone(),
-            first: (!name.first.is_empty()).then(|| name.first.clone()),
-        });
+        let named = |wanted: &str| {
+            care_team.values().find(|(role, ..)| role == wanted).map(|(_, npi, name)| NamedProvider {
+                npi: npi.clone(),
+                last: name.last.clone(),
+                first: (!name.first.is_empty()).then(|| name.first.clone()),
+            })
+        };
+        let referring = named("referring");
+        // The care team role `supervisor` (claimcareteamrole): the supervising provider (2310D).
+        let supervising = named("supervisor");
         let facility = claim.get("facility").and_then(|r| index.resolve(r)).map(|f| ServiceFacility {
             npi: npi_of(f),
             name: str_at(f, &["name"]).to_string(),
@@ -440,7 +445,10 @@ impl ClaimReader<'_> {
                 .flatten()
                 .filter_map(Value::as_u64)
                 .find_map(|s| {
-                    care_team.get(&s).filter(|(role, ..)| role != "referring").map(|(_, npi, _)| npi.clone())
+                    care_team
+                        .get(&s)
+                        .filter(|(role, ..)| role != "referring" && role != "supervisor")
+                        .map(|(_, npi, _)| npi.clone())
                 });
             let drug = item.get("detail").and_then(Value::as_array).and_then(|d| d.first()).and_then(|detail| {
                 let ndc = detail.get("productOrService").and_then(|p| code_in(p, &[NDC]))?;
@@ -463,6 +471,10 @@ impl ClaimReader<'_> {
                 place_of_service: line_pos,
                 rendering_npi: line_rendering,
                 drug,
+                unit_type: Default::default(),
+                description: None,
+                ordering: None,
+                supervising: None,
             });
         }
         Some(Encounter {
@@ -475,6 +487,7 @@ impl ClaimReader<'_> {
             secondary,
             rendering_npi,
             referring,
+            supervising,
             facility,
             place_of_service,
             diagnoses,
@@ -603,6 +616,32 @@ mod tests {
         assert_eq!(e.id, "E7");
         assert_eq!(e.payer_id, "ACME1");
         assert_eq!(e.subscriber.member_id, "M1");
+    }
+
+    #[test]
+    fn a_care_team_supervisor_is_the_supervising_provider_not_a_line_renderer() {
+        let text = bundle("100.00")
+            .replace(
+                r#"{"resource": {"resourceType": "Claim""#,
+                r#"{"resource": {"resourceType": "Practitioner", "id": "s1",
+                     "identifier": [{"system": "http://hl7.org/fhir/sid/us-npi", "value": "1245319599"}],
+                     "name": [{"family": "Stone", "given": ["Ida"]}]}},
+                   {"resource": {"resourceType": "Claim""#,
+            )
+            .replace(
+                r#""insurance": [{"sequence": 1"#,
+                r#""careTeam": [{"sequence": 1, "provider": {"reference": "Practitioner/s1"},
+                     "role": {"coding": [{"code": "supervisor"}]}}],
+                   "insurance": [{"sequence": 1"#,
+            )
+            .replace(r#""diagnosisSequence": [1]"#, r#""diagnosisSequence": [1], "careTeamSequence": [1]"#);
+        let mut sink = Collect::default();
+        read_fhir(&text, "b.json", &mut sink).unwrap();
+        assert!(sink.rejected.is_empty(), "{:?}", sink.rejected);
+        let e = &sink.encounters[0];
+        let s = e.supervising.as_ref().unwrap();
+        assert_eq!((s.npi.as_str(), s.last.as_str()), ("1245319599", "Stone"));
+        assert_eq!(e.lines[0].rendering_npi, None);
     }
 
     #[test]

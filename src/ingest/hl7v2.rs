@@ -393,8 +393,11 @@ impl DftReader<'_> {
                 diagnosis_pointers.push(1);
             }
             let performer = self.get(ft1, 20, 1, 1);
+            // FT1-21 "ordered by": the line's ordering provider (2420E), and the claim's
+            // referring provider when PV1-8 names none.
+            let ordering = provider(&self, ft1, 21);
             if referring.is_none() {
-                referring = provider(&self, ft1, 21);
+                referring = ordering.clone();
             }
             let line_pos = self.get(ft1, 16, 1, 1);
             let ndc = self.get(ft1, 29, 1, 1);
@@ -415,6 +418,10 @@ impl DftReader<'_> {
                 place_of_service: (!line_pos.is_empty()).then_some(line_pos),
                 rendering_npi: (!performer.is_empty()).then_some(performer),
                 drug,
+                unit_type: Default::default(),
+                description: None,
+                ordering,
+                supervising: None,
             });
         }
         Some(Encounter {
@@ -427,6 +434,7 @@ impl DftReader<'_> {
             secondary,
             rendering_npi,
             referring,
+            supervising: None,
             facility: None,
             place_of_service,
             diagnoses,
@@ -468,6 +476,18 @@ mod tests {
         assert_eq!(e.lines[0].charge.to_string(), "160.00");
         assert_eq!(e.subscriber.member_id, "M123");
         assert_eq!(e.prior_authorization.as_deref(), Some("PA1"));
+    }
+
+    #[test]
+    fn ft1_21_names_the_lines_ordering_provider() {
+        let mut sink = Collect::default();
+        let ordered = DFT.replace("I10~E11.9||||||99214", "I10~E11.9||1102030404^Chen^Wei||||99214");
+        read_hl7(&ordered, "t.hl7", &mut sink).unwrap();
+        let ordering = sink.encounters[0].lines[0].ordering.as_ref().unwrap();
+        assert_eq!((ordering.npi.as_str(), ordering.last.as_str()), ("1102030404", "Chen"));
+        let mut sink = Collect::default();
+        read_hl7(DFT, "t.hl7", &mut sink).unwrap();
+        assert_eq!(sink.encounters[0].lines[0].ordering, None);
     }
 
     #[test]

@@ -13,9 +13,18 @@
 //! Only leaf codes are billable (`E11.9`, not the category `E11`), and the code set changes every
 //! October 1, so validity is checked on the claim's first date of service.
 
-use super::reference::IcdVerdict;
+use super::reference::{CodeSex, IcdVerdict};
 use super::{Findings, RuleInfo, ScrubContext, Severity, age_on};
-use crate::encounter::Encounter;
+use crate::encounter::{Encounter, Sex};
+
+/// The patient's sex as the code editor compares it; `None` when unknown.
+fn patient_sex(e: &Encounter) -> Option<CodeSex> {
+    match e.patient.sex {
+        Sex::Male => Some(CodeSex::Male),
+        Sex::Female => Some(CodeSex::Female),
+        Sex::Unknown => None,
+    }
+}
 
 pub const ICD_INVALID: RuleInfo = RuleInfo {
     id: "ICD-INVALID",
@@ -43,15 +52,27 @@ pub const ICD_EXCLUDES1: RuleInfo = RuleInfo {
 };
 pub const ICD_MANIFESTATION_FIRST: RuleInfo = RuleInfo {
     id: "ICD-MANIFESTATION-FIRST",
-    severity: Severity::Warning,
+    severity: Severity::Error,
     snip_level: 5,
     description: "manifestation code as principal (first) diagnosis",
 };
 pub const ICD_AGE_CONFLICT: RuleInfo = RuleInfo {
     id: "ICD-AGE-CONFLICT",
-    severity: Severity::Warning,
+    severity: Severity::Error,
     snip_level: 6,
-    description: "diagnosis age edit (newborn/pediatric/maternity/adult) conflicts with age on DOS",
+    description: "diagnosis age edit (MCE newborn 0, pediatric 0-17, maternity 9-64, adult 15-124) conflicts with age on DOS",
+};
+pub const ICD_SEX_CONFLICT: RuleInfo = RuleInfo {
+    id: "ICD-SEX-CONFLICT",
+    severity: Severity::Error,
+    snip_level: 6,
+    description: "diagnosis for one sex on a patient of the other (MCE sex edits: dates of service through 2024-09-30)",
+};
+pub const ICD_EXTERNAL_CAUSE_FIRST: RuleInfo = RuleInfo {
+    id: "ICD-EXTERNAL-CAUSE-FIRST",
+    severity: Severity::Error,
+    snip_level: 5,
+    description: "external-cause code (V00-Y99: how an injury happened) listed first",
 };
 pub const DX_DUPLICATE: RuleInfo = RuleInfo {
     id: "DX-DUPLICATE",
@@ -104,6 +125,35 @@ pub(crate) fn check(e: &Encounter, ctx: &ScrubContext<'_>, out: &mut Findings<'_
                 );
             }
             IcdVerdict::Billable(facts) => {
+                if i == 0 && facts.external_cause {
+                    out.push(
+                        &ICD_EXTERNAL_CAUSE_FIRST,
+                        None,
+                        format!(
+                            "first-listed diagnosis {} is an external cause (how the injury happened)",
+                            dx.dotted()
+                        ),
+                        "list the injury or condition first; the external-cause code goes after it",
+                    );
+                }
+                if let Some(code_sex) = facts.sex
+                    && let Some(patient_sex) = patient_sex(e)
+                    && patient_sex != code_sex
+                {
+                    let (code_for, patient) = match code_sex {
+                        CodeSex::Male => ("male", "female"),
+                        CodeSex::Female => ("female", "male"),
+                    };
+                    out.push(
+                        &ICD_SEX_CONFLICT,
+                        None,
+                        format!(
+                            "diagnosis {} is for {code_for} patients but the patient is recorded as {patient}",
+                            dx.dotted()
+                        ),
+                        "check the diagnosis code and the patient's sex in the registration",
+                    );
+                }
                 if i == 0 && facts.manifestation {
                     out.push(
                         &ICD_MANIFESTATION_FIRST,
@@ -241,16 +291,46 @@ mod tests {
     }
 
     #[test]
-    fn icd_manifestation_first_warns_only_in_first_position() {
+    fn icd_manifestation_first_is_an_error_only_in_first_position() {
         let f = scrub(&with_dx(&["G63", "E11.9"]));
         assert_only(&f, "ICD-MANIFESTATION-FIRST");
-        assert_eq!(f[0].severity, super::Severity::Warning);
+        assert_eq!(f[0].severity, super::Severity::Error);
         assert!(scrub(&with_dx(&["E11.9", "G63"])).is_empty());
     }
 
     #[test]
-    fn icd_age_conflict_warns_for_a_newborn_code_on_an_adult() {
-        assert_only(&scrub(&with_dx(&["P07.00", "I10"])), "ICD-AGE-CONFLICT");
+    fn icd_external_cause_first_flags_an_external_cause_listed_first() {
+        let f = scrub(&with_dx(&["W19.XXXA", "S82.90XA"]));
+        assert_only(&f, "ICD-EXTERNAL-CAUSE-FIRST");
+        assert!(f[0].message.contains("W19.XXXA"));
+        assert!(scrub(&with_dx(&["S82.90XA", "W19.XXXA"])).is_empty());
+    }
+
+    #[test]
+    fn icd_sex_conflict_applies_only_on_dates_the_mce_had_sex_edits() {
+        let mut e = with_dx(&["N40.0", "I10"]);
+        for l in &mut e.lines {
+            l.date_of_service = d("2024-09-30");
+        }
+        let f = scrub_on(&e, d("2024-10-15"));
+        assert_only(&f, "ICD-SEX-CONFLICT");
+        assert_eq!(f[0].severity, super::Severity::Error);
+        e.patient.sex = crate::encounter::Sex::Male;
+        e.subscriber.sex = crate::encounter::Sex::Male;
+        assert!(scrub_on(&e, d("2024-10-15")).is_empty());
+        // After 2024-09-30 the MCE has no sex edits.
+        let mut later = with_dx(&["N40.0", "I10"]);
+        for l in &mut later.lines {
+            l.date_of_service = d("2024-10-01");
+        }
+        assert!(scrub_on(&later, d("2024-10-15")).is_empty());
+    }
+
+    #[test]
+    fn icd_age_conflict_is_an_error_for_a_newborn_code_on_an_adult() {
+        let f = scrub(&with_dx(&["P07.00", "I10"]));
+        assert_only(&f, "ICD-AGE-CONFLICT");
+        assert_eq!(f[0].severity, super::Severity::Error);
         let mut e = with_dx(&["P07.00", "I10"]);
         e.patient.dob = Some(d("2026-10-30"));
         e.subscriber.dob = e.patient.dob;

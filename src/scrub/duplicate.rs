@@ -23,6 +23,31 @@ pub const DUPLICATE_CLAIM: RuleInfo = RuleInfo {
     snip_level: 7,
     description: "same payer+patient+DOS+codes+modifiers+units+rendering NPI already billed (different encounter)",
 };
+pub const DUPLICATE_IN_BATCH: RuleInfo = RuleInfo {
+    id: "DUPLICATE-IN-BATCH",
+    severity: Severity::Error,
+    snip_level: 7,
+    description: "same services as another encounter scrubbed in the same run (an import or batch): the second is held",
+};
+
+/// Fingerprints of the encounters scrubbed so far in one run, for DUPLICATE-IN-BATCH: a 64-bit
+/// hash of the fingerprint (a few bytes an encounter, however long its lines) -> encounter ID.
+#[derive(Debug, Default)]
+pub struct SeenInRun {
+    by_hash: HashMap<u64, Box<str>>,
+}
+
+impl SeenInRun {
+    /// Records `encounter_id` under `fingerprint`; the encounter first seen with it, when another.
+    fn first_with(&mut self, fingerprint: &ClaimFingerprint, encounter_id: &str) -> Option<&str> {
+        use std::hash::{Hash, Hasher};
+        // SipHash with fixed keys: the same fingerprint always gives the same hash.
+        let mut h = std::hash::DefaultHasher::new();
+        fingerprint.hash(&mut h);
+        let first = self.by_hash.entry(h.finish()).or_insert_with(|| encounter_id.into());
+        (&**first != encounter_id).then_some(&**first)
+    }
+}
 
 /// One billed line, as the fingerprint sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,6 +68,8 @@ impl ClaimFingerprint {
         let mut parts: Vec<String> = lines
             .into_iter()
             .map(|mut l| {
+                // QW is added when the claim is built: a billed line has it, the encounter not.
+                l.modifiers.retain(|m| *m != "QW");
                 l.modifiers.sort_unstable();
                 format!(
                     "{},{},{},{},{}",
@@ -132,18 +159,30 @@ impl BilledClaims for BilledFingerprints {
     }
 }
 
-/// DUPLICATE-CLAIM.
+/// DUPLICATE-CLAIM, DUPLICATE-IN-BATCH.
 pub(crate) fn check(e: &Encounter, ctx: &ScrubContext<'_>, out: &mut Findings<'_>) {
     // A replacement or void repeats the services of the claim it changes, on purpose.
-    if ctx.billed.is_empty() || e.lines.is_empty() || e.frequency != ClaimFrequency::Original {
+    if e.lines.is_empty() || e.frequency != ClaimFrequency::Original {
         return;
     }
-    if let Some(other) = ctx.billed.billed_elsewhere(&ClaimFingerprint::of_encounter(e), &e.id) {
+    let fingerprint = ClaimFingerprint::of_encounter(e);
+    if !ctx.billed.is_empty()
+        && let Some(other) = ctx.billed.billed_elsewhere(&fingerprint, &e.id)
+    {
         out.push(
             &DUPLICATE_CLAIM,
             None,
             format!("the same services were already billed to {} from encounter {other}", e.payer_id),
             "do not bill it again; if the first claim was wrong, send a replacement (frequency 7) of it",
+        );
+        return;
+    }
+    if let Some(first) = ctx.seen_in_run.borrow_mut().first_with(&fingerprint, &e.id) {
+        out.push(
+            &DUPLICATE_IN_BATCH,
+            None,
+            format!("the same services for the same patient and payer are in encounter {first}, scrubbed in this run"),
+            "remove the duplicate from the EMR export (the same visit under two encounter IDs) and re-import",
         );
     }
 }
@@ -151,7 +190,7 @@ pub(crate) fn check(e: &Encounter, ctx: &ScrubContext<'_>, out: &mut Findings<'_
 #[cfg(test)]
 mod tests {
     use super::super::testing::*;
-    use super::super::{ScrubContext, scrub_encounter};
+    use super::super::{NoBilledClaims, ScrubContext, scrub_encounter};
     use super::*;
 
     fn scrub_billed(e: &Encounter, billed: &BilledFingerprints) -> Vec<super::super::Finding> {
@@ -188,6 +227,34 @@ mod tests {
         e.frequency = ClaimFrequency::Replacement;
         e.original_claim_number = Some("PAYER123".into());
         assert!(scrub_billed(&e, &billed).is_empty());
+    }
+
+    #[test]
+    fn duplicate_in_batch_holds_the_second_of_two_encounters_with_the_same_services() {
+        let (p, r) = (practice(), reference());
+        let ctx = ScrubContext::new(&p, &r, today(), &NoBilledClaims);
+        let mut copy = clean_encounter();
+        copy.id = "E1002".into();
+        assert!(scrub_encounter(&clean_encounter(), &ctx).is_empty());
+        let f = scrub_encounter(&copy, &ctx);
+        assert_only(&f, "DUPLICATE-IN-BATCH");
+        assert!(f[0].message.contains("E1001"));
+        // The first one scrubbed again in the same run is not its own duplicate.
+        assert!(scrub_encounter(&clean_encounter(), &ctx).is_empty());
+        // Another date of service is another visit.
+        let mut other_day = clean_encounter();
+        other_day.id = "E1003".into();
+        for l in &mut other_day.lines {
+            l.date_of_service = d("2026-11-03");
+        }
+        assert!(scrub_encounter(&other_day, &ctx).is_empty());
+    }
+
+    #[test]
+    fn fingerprints_ignore_the_qw_the_build_adds() {
+        let mut a = clean_encounter();
+        a.lines[1].procedure.modifiers = vec!["QW".into()];
+        assert_eq!(ClaimFingerprint::of_encounter(&a), ClaimFingerprint::of_encounter(&clean_encounter()));
     }
 
     #[test]

@@ -24,6 +24,7 @@ pub mod addresses;
 pub mod dates;
 pub mod diagnosis;
 pub mod duplicate;
+pub mod lab;
 pub mod lines;
 pub mod modifiers;
 pub mod npi;
@@ -33,7 +34,7 @@ pub mod provider;
 pub mod reference;
 pub mod store;
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
@@ -187,6 +188,18 @@ pub const RULES: &[RuleInfo] = &[
     provider::NPI_NOT_ENROLLED,
     payer::FREQUENCY_ORIGINAL_REF,
     lines::NDC_FORMAT,
+    lines::NDC_REQUIRED,
+    diagnosis::ICD_EXTERNAL_CAUSE_FIRST,
+    diagnosis::ICD_SEX_CONFLICT,
+    modifiers::MODIFIER_EM_ONLY,
+    modifiers::MODIFIER_59_EM,
+    procedure::PROC_AGE_CONFLICT,
+    procedure::EM_DATE_SPAN,
+    lines::POS_NEEDS_FACILITY,
+    duplicate::DUPLICATE_IN_BATCH,
+    procedure::UNLISTED_DESCRIPTION,
+    procedure::ANESTHESIA_MINUTES,
+    lab::CLIA_MISSING,
     TABLE_NOT_LOADED,
 ];
 
@@ -205,6 +218,8 @@ pub struct ScrubContext<'a> {
     pub billed: &'a dyn BilledClaims,
     /// Tables found not loaded during this run (a bit per [`CodeTable`]).
     not_loaded: Cell<u8>,
+    /// The encounters scrubbed so far in this run, for `DUPLICATE-IN-BATCH`.
+    seen_in_run: RefCell<duplicate::SeenInRun>,
 }
 
 impl<'a> ScrubContext<'a> {
@@ -214,7 +229,14 @@ impl<'a> ScrubContext<'a> {
         today: NaiveDate,
         billed: &'a dyn BilledClaims,
     ) -> Self {
-        ScrubContext { practice, reference, today, billed, not_loaded: Cell::new(0) }
+        ScrubContext {
+            practice,
+            reference,
+            today,
+            billed,
+            not_loaded: Cell::new(0),
+            seen_in_run: RefCell::new(duplicate::SeenInRun::default()),
+        }
     }
 
     /// Notes that a rule could not run because its table is not loaded.
@@ -297,6 +319,7 @@ pub fn scrub_encounter(encounter: &Encounter, ctx: &ScrubContext<'_>) -> Vec<Fin
     dates::check(encounter, ctx, &mut out);
     payer::check(encounter, ctx, &mut out);
     addresses::check(encounter, ctx, &mut out);
+    lab::check(encounter, ctx, &mut out);
     duplicate::check(encounter, ctx, &mut out);
     let mut findings = out.items;
     if let Some(payer) = ctx.practice.payer(&encounter.payer_id)
@@ -345,12 +368,12 @@ mod tests {
     #[test]
     fn rule_ids_are_unique_and_match_the_contract() {
         let mut ids: Vec<_> = RULES.iter().map(|r| r.id).collect();
-        assert_eq!(ids.len(), 34);
+        assert_eq!(ids.len(), 46);
         ids.sort();
         ids.dedup();
-        assert_eq!(ids.len(), 34);
+        assert_eq!(ids.len(), 46);
         let warnings: Vec<_> = RULES.iter().filter(|r| r.severity == Severity::Warning).map(|r| r.id).collect();
-        assert_eq!(warnings, ["ICD-MANIFESTATION-FIRST", "ICD-AGE-CONFLICT", "MODIFIER-25-EM"]);
+        assert_eq!(warnings, ["MODIFIER-25-EM"]);
         assert_eq!(rule("TABLE-NOT-LOADED").map(|r| r.severity), Some(Severity::Info));
     }
 

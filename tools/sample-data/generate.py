@@ -85,8 +85,9 @@ child.update(last=parent["last"], address=parent["address"], city=parent["city"]
              sub={"last": parent["last"], "first": parent["first"], "dob": parent["dob"], "sex": parent["sex"]}, secondary=None)
 patients.append(child)
 
-def line(code, charge, mods="", ptr="1", units="1", ndc=None):
-    return {"code": code, "charge": charge, "mods": mods, "ptr": ptr, "units": units, "ndc": ndc}
+def line(code, charge, mods="", ptr="1", units="1", ndc=None, desc="", unit_type="", ordering=None, to=""):
+    return {"code": code, "charge": charge, "mods": mods, "ptr": ptr, "units": units, "ndc": ndc, "desc": desc,
+            "unit_type": unit_type, "ordering": ordering, "to": to}
 
 # visit templates: (diagnoses, lines)
 V = {
@@ -113,6 +114,14 @@ V = {
     "wcc": (["Z00.129"], [line("99393", "150.00")]),
     "otitis": (["H66.90"], [line("99213", "110.00")]),
     "viral": (["B34.9"], [line("99212", "75.00")]),
+    # issue 20: the 837P data payers adjudicate with (CSV only: FHIR/HL7 carry the 36 encounters above)
+    "skin": (["L57.0"], [line("99213", "110.00", "25", "1"),
+                         line("17999", "95.00", "", "1", desc="Cryotherapy of actinic keratosis, left forearm (synthetic)")]),
+    "anesthesia": (["Z12.11"], [line("00810", "540.00", "AA", "1", "45", unit_type="MJ")]),
+    "lipids": (["E78.5"], [line("80061", "45.00", "", "1", ordering=("1102030404", "Chen", "Wei")),
+                           line("36415", "12.00", "", "1")]),
+    "kneexr": (["M17.0"], [line("99213", "110.00", "", "1"), line("73560", "48.00", "RT", "1"),
+                           line("73560", "48.00", "LT", "1")]),
 }
 
 import datetime
@@ -145,19 +154,39 @@ for e in encounters:
     e["frequency"] = ""
     e["original"] = ""
     e["defect"] = None
+    e["facility"] = None
 clean = list(encounters)
+
+# Clean encounters for what payers adjudicate with (issue 20), in the CSV only.
+SURGERY_CENTER = (luhn_npi("118400000"), "Springfield Outpatient Surgery Center", "400 Center Rd", "Springfield", "IL", "62704")
+def extra(eid, pidx, visit, dos_, **changes):
+    e = {"id": eid, "patient": patients[pidx], "visit": visit, "dos": dos_, "rendering": "1987654328", "pos": "11",
+         "referring": None, "prior_auth": None, "frequency": "", "original": "", "defect": None, "facility": None}
+    e["dx"], e["lines"] = list(V[visit][0]), [dict(l) for l in V[visit][1]]
+    e.update(changes)
+    return e
+csv_only = [
+    extra("E1037", 8, "b12", "2026-10-06"),                     # a J-code with its NDC, billed to Medicaid
+    extra("E1038", 15, "skin", "2026-10-07"),                   # an unlisted code with its description
+    extra("E1039", 6, "anesthesia", "2026-10-08", pos="22", facility=SURGERY_CENTER),  # anesthesia in minutes
+    extra("E1040", 7, "lipids", "2026-10-09"),                  # Medicare lab: CLIA, QW, an ordering provider
+    extra("E1041", 16, "kneexr", "2026-10-12"),                 # 73560-RT + 73560-LT: MUE 1 per line (MAI 1)
+]
+assert patients[8]["payer"] == "MCD01" and patients[6]["payer"] == "MCRB1" and patients[7]["payer"] == "MCRB1"
 
 # Deliberately defective encounters: each trips one scrub rule.
 def defect(eid, pidx, visit, rule, why, **changes):
     p = dict(patients[pidx])
     e = {"id": eid, "patient": p, "visit": visit, "dos": "2026-10-14", "rendering": "1987654328", "pos": "11",
-         "referring": None, "prior_auth": None, "frequency": "", "original": "", "defect": (rule, why)}
+         "referring": None, "prior_auth": None, "frequency": "", "original": "", "defect": (rule, why), "facility": None}
     e["dx"], e["lines"] = list(V[visit][0]), [dict(l) for l in V[visit][1]]
     for k, v in changes.items():
         if k == "patient":
             p.update(v)
         elif k == "line0":
             e["lines"][0].update(v)
+        elif k == "line1":
+            e["lines"][1].update(v)
         else:
             e[k] = v
     return e
@@ -178,9 +207,35 @@ defects = [
     defect("E9012", 21, "uri", "FREQUENCY-ORIGINAL-REF", "frequency 7 (replacement) without the original claim number", frequency="7"),
     defect("E9013", 22, "uri", "ICD-EXCLUDES1", "E10.9 and E11.9 together: type 1 excludes type 2", dx=["E10.9", "E11.9"]),
     defect("E9014", 23, "uri", "TIMELY-FILING", "Acme Health allows 180 days; DOS 2026-03-02 is older", dos="2026-03-02"),
+    # issue 20: what payers reject or deny at adjudication
+    defect("E9015", 9, "b12", "NDC-REQUIRED", "J3420 billed to Medicaid without its NDC",
+           lines=[dict(l, ndc=None) for l in V["b12"][1]]),
+    defect("E9016", 19, "uri", "ICD-EXTERNAL-CAUSE-FIRST", "W19.XXXA (fall) listed before the injury S80.01XA",
+           dx=["W19.XXXA", "S80.01XA"]),
+    defect("E9017", 17, "knee", "MODIFIER-EM-ONLY", "modifier 25 on the joint injection 20610 (it belongs on the E/M)",
+           line1={"mods": "25"}),
+    defect("E9018", 18, "uri", "MODIFIER-59-EM", "modifier 59 on the office visit 99213", line0={"mods": "59"}),
+    defect("E9019", 16, "physical", "PROC-AGE-CONFLICT", "infant preventive visit 99391 on a patient in her fifties",
+           line0={"code": "99391"}),
+    defect("E9020", 2, "uri", "ICD-AGE-CONFLICT", "maternity code O09.90 on a patient in her seventies", dx=["O09.90"]),
+    defect("E9021", 11, "uri", "EM-DATE-SPAN", "office visit billed from 2026-10-14 to 2026-10-18", line0={"to": "2026-10-18"}),
+    defect("E9022", 21, "uri", "POS-NEEDS-FACILITY", "place of service 21 (inpatient hospital) and no service facility",
+           pos="21"),
+    defect("E9023", 1, "uri", "DUPLICATE-IN-BATCH", "the same visit as E1002 (patient, payer, date, code) under another ID",
+           dos=dos(1), rendering=list(RENDERING)[1]),
+    defect("E9024", 22, "skin", "UNLISTED-DESCRIPTION", "unlisted 17999 without a description",
+           line1={"desc": ""}),
+    defect("E9025", 3, "anesthesia", "ANESTHESIA-MINUTES", "anesthesia 00810 billed as 45 units (UN), not minutes",
+           pos="22", facility=SURGERY_CENTER, line0={"unit_type": ""}),
+    defect("E9026", 10, "uri", "ICD-SEX-CONFLICT", "N40.0 (prostate) on a female patient, DOS 2024-09-16 when the "
+           "MCE had sex edits (a late claim: TIMELY-FILING too)", dx=["N40.0"], dos="2024-09-16"),
+    defect("E9027", 12, "knee", "NCCI-PTP", "20610-RT with 99213 and no 25 on the E/M: RT does not bypass an E/M edit "
+           "(MODIFIER-25-EM warns too)", line0={"mods": ""}),
 ]
 assert patients[15]["payer"] == "ACME1" and patients[5]["payer"] == "MCRB1" and patients[23]["payer"] == "ACME1"
-all_encounters = clean + defects
+assert patients[9]["payer"] == "MCD01" and patients[10]["sex"] == "F" and patients[16]["sex"] == "F"
+assert patients[2]["sex"] == "F" and patients[2]["payer"] == "MCRB1"
+all_encounters = clean + csv_only + defects
 
 # --- checks on the clean data: billable, valid codes, no Excludes1 pair
 icd = {}
@@ -199,7 +254,7 @@ def excludes(a, b):
         if a.startswith(code) and lo <= b[:len(lo)] and b[:len(hi)] <= hi:
             return True
     return False
-for e in clean:
+for e in clean + csv_only:
     codes = [d.replace(".", "") for d in e["dx"]]
     for c in codes:
         b, vfrom, vto = icd[c]
@@ -217,7 +272,8 @@ COLUMNS = ["encounter_id", "patient_id", "patient_last", "patient_first", "patie
            "referring_first", "facility_npi", "facility_name", "facility_address", "facility_city", "facility_state",
            "facility_zip", "place_of_service", "date_of_service", "date_of_service_to", "procedure_code", "modifiers",
            "units", "charge", "diagnosis_codes", "diagnosis_pointers", "ndc", "ndc_units", "ndc_unit_type", "prior_auth",
-           "onset_date", "frequency", "original_claim_number"]
+           "onset_date", "frequency", "original_claim_number", "procedure_description", "unit_type", "ordering_npi",
+           "ordering_last", "ordering_first"]
 
 def subscriber(p):
     if p["sub"]:
@@ -242,6 +298,12 @@ def csv_rows(e):
             "units": l["units"], "charge": l["charge"], "diagnosis_codes": "|".join(e["dx"]), "diagnosis_pointers": l["ptr"],
             "ndc": ndc[0], "ndc_units": ndc[1], "ndc_unit_type": ndc[2], "prior_auth": e["prior_auth"] or "",
             "frequency": e["frequency"], "original_claim_number": e["original"],
+            "procedure_description": l["desc"], "unit_type": l["unit_type"],
+            "ordering_npi": l["ordering"][0] if l["ordering"] else "", "ordering_last": l["ordering"][1] if l["ordering"] else "",
+            "ordering_first": l["ordering"][2] if l["ordering"] else "", "date_of_service_to": l["to"],
+            "facility_npi": e["facility"][0] if e["facility"] else "", "facility_name": e["facility"][1] if e["facility"] else "",
+            "facility_address": e["facility"][2] if e["facility"] else "", "facility_city": e["facility"][3] if e["facility"] else "",
+            "facility_state": e["facility"][4] if e["facility"] else "", "facility_zip": e["facility"][5] if e["facility"] else "",
         }
 
 with open(os.path.join(OUT, "encounters.csv"), "w", newline="") as f:
@@ -455,6 +517,7 @@ Every practice, person, member ID, NPI and address here is invented. Regenerate 
 |---|---|
 | `practice.toml` | Maple Street Family Medicine: 3 payers (MCRB1 Medicare Part B, MCD01 Medicaid, ACME1 Acme Health), one clearinghouse (test), 3 rendering providers |
 | `encounters.csv` | %d encounters (%d clean, %d deliberately defective), one row per service line, canonical columns |
+| `waived-tests.csv` | a synthetic excerpt in the shape of CMS's list of CLIA-waived tests (`82947QW`: takes QW; `81002`: waived, no QW), for a practice file's `waived_tests_file` (hand-written, not generated) |
 | `encounters.fhir.json` | the %d clean encounters as a FHIR R4 Bundle (Patient, Coverage, Encounter, Condition, Claim, Practitioner, Organization) |
 | `encounters.hl7` | the %d clean encounters as HL7 v2 DFT^P03 messages (versions 2.3, 2.4, 2.5, 2.5.1) |
 | `mappings/athena-style.csv` + `.toml` | encounters %s in another EMR's shape: US dates, "Last, First" names, one column per diagnosis and modifier |
@@ -466,11 +529,24 @@ patients with Medicare primary and Medicaid secondary (P2002, P2004), a dependen
 (P2025, relationship child: E1035, E1036), a referring provider (E1011) and a prior authorization (E1017).
 Dates of service are between 2026-09-01 and 2026-11-20; every diagnosis code is billable and valid on its date.
 
+The practice has a CLIA number (`billing_provider.clia`), so every claim with a laboratory test carries `REF*X4`;
+Medicare lab lines get `QW` on waived tests when the claim is built (E1001 glucose 82947, E1005 A1c 83036 and lipid
+panel 80061, E1006 strep test 87880; not 81002, which is waived without QW). Five more clean encounters are in
+the CSV only (the FHIR and HL7 files carry the %d above): E1037 a J-code with its NDC billed to Medicaid (J3420,
+NDC 63323-0044-01), E1038 an unlisted code with its description (17999, SV101-7), E1039 anesthesia in minutes
+(00810-AA, 45 minutes, `SV1*...*MJ*45`, at an outpatient surgery center, POS 22, with the facility in 2310C),
+E1040 a Medicare lipid panel ordered by another physician (2420E, `NM1*DK`), and E1041 knee x-rays 73560-RT and
+73560-LT, clean under an MUE of 1 per line (adjudication indicator 1).
+
 ## Defective encounters: the scrub rule each one trips
 
 | encounter | rule | defect |
 |---|---|---|
-""" % (len(all_encounters), len(clean), len(defects), len(clean), len(clean), ", ".join(athena_ids), ", ".join(legacy_ids)))
+""" % (len(all_encounters), len(clean) + len(csv_only), len(defects), len(clean), len(clean), ", ".join(athena_ids), ", ".join(legacy_ids), len(clean)))
     for e in defects:
         f.write(f"| {e['id']} | {e['defect'][0]} | {e['defect'][1]} |\n")
-print(f"{len(all_encounters)} encounters ({len(clean)} clean, {len(defects)} defective)")
+    f.write("""
+`CLIA-MISSING` has no sample encounter: the sample practice has a CLIA number. Load a practice without
+`billing_provider.clia` (e.g. `tests/fixtures/practice-minimal.toml`) and every lab line trips it.
+""")
+print(f"{len(all_encounters)} encounters ({len(clean) + len(csv_only)} clean, {len(defects)} defective)")
