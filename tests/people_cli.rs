@@ -337,7 +337,7 @@ fn import_dry_run_shows_what_would_change_and_stores_nothing() {
     let out = on(&db).args(["--format", "json", "import", "--dry-run"]).arg(sample("encounters.csv")).output().unwrap();
     assert_eq!(out.status.code(), Some(0));
     let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(summary[0]["new"], 50);
+    assert_eq!(summary[0]["new"], 68);
     assert_eq!(summary[0]["status"], "would import");
     let conn = rusqlite::Connection::open(&db).unwrap();
     let n: i64 = conn.query_row("SELECT COUNT(*) FROM encounters", [], |r| r.get(0)).unwrap();
@@ -345,7 +345,7 @@ fn import_dry_run_shows_what_would_change_and_stores_nothing() {
     // Not even recorded as seen: the real import then imports it.
     let out = on(&db).args(["--format", "json", "import"]).arg(sample("encounters.csv")).output().unwrap();
     let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(summary[0]["new"], 50);
+    assert_eq!(summary[0]["new"], 68);
 }
 
 #[test]
@@ -392,12 +392,12 @@ fn nightly(db: &Path, args: &[&str]) -> std::process::Output {
 fn nightly_exits_1_only_for_findings_the_last_run_did_not_have() {
     let dir = tempfile::tempdir().unwrap();
     let (db, inbox) = cron_setup(dir.path());
-    // First night: 14 encounters held, all new.
+    // First night: 26 encounters held (the CSV export alone), all new.
     let first = nightly(&db, &[]);
     assert_eq!(first.status.code(), Some(1), "{}", String::from_utf8_lossy(&first.stderr));
     let summary: Value = serde_json::from_slice(&first.stdout).unwrap();
     let findings = summary["findings"].as_array().unwrap();
-    assert_eq!(findings.iter().filter(|f| f["kind"] == "held encounter").count(), 14);
+    assert_eq!(findings.iter().filter(|f| f["kind"] == "held encounter").count(), 26);
     assert!(findings.iter().all(|f| f["new"] == true));
     assert!(dir.path().join("outbox").read_dir().unwrap().count() > 0, "the config's outbox");
     // Second night, nothing new: the same encounters are still held, and that is not news.
@@ -405,7 +405,7 @@ fn nightly_exits_1_only_for_findings_the_last_run_did_not_have() {
     assert_eq!(second.status.code(), Some(0), "{}", String::from_utf8_lossy(&second.stdout));
     let summary: Value = serde_json::from_slice(&second.stdout).unwrap();
     let findings = summary["findings"].as_array().unwrap();
-    assert_eq!(findings.len(), 14);
+    assert_eq!(findings.len(), 26);
     assert!(findings.iter().all(|f| f["new"] == false && f["since"] == "2026-11-25"));
     // With fail_on = any (option or config), old findings count too.
     assert_eq!(nightly(&db, &["--fail-on", "any"]).status.code(), Some(1));
@@ -429,7 +429,7 @@ fn nightly_exits_1_only_for_findings_the_last_run_did_not_have() {
     // The table says which are new.
     let table = on(&db).args(["--wide", "nightly", "--as-of", "2026-11-25", "--fail-on", "any"]).output().unwrap();
     let text = String::from_utf8(table.stdout).unwrap();
-    assert!(text.contains("Findings (0 new, 15 already there after the last run)"), "{text}");
+    assert!(text.contains("Findings (0 new, 27 already there after the last run)"), "{text}");
 }
 
 #[test]

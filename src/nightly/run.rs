@@ -297,13 +297,11 @@ pub fn run(
     summary.claims_built = built.claims();
     summary.batches_written = built.batches.iter().map(|b| b.path.clone()).collect();
     summary.encounters_not_billed = built.skipped.len();
+    // A held encounter is the same finding until it is fixed, whatever rule holds it today (a
+    // duplicate held against its twin in the same import is held against the billed twin the
+    // next night).
     for (id, rules) in held {
-        summary.findings.push(finding(
-            format!("held:{id}:{rules}"),
-            "held encounter",
-            id,
-            format!("scrub errors: {rules}"),
-        ));
+        summary.findings.push(finding(format!("held:{id}"), "held encounter", id, format!("scrub errors: {rules}")));
     }
     for s in &built.skipped {
         summary.findings.push(finding(
