@@ -18,7 +18,7 @@ use rust_decimal::Decimal;
 
 use super::RemitError;
 use super::model::*;
-use crate::x12::{Position, Segment, SegmentReader, Separators, zero_bytes};
+use crate::x12::{Position, Segment, SegmentReader, Separators};
 
 /// What the reader hands over, in file order, for each 835 transaction set.
 #[derive(Debug)]
@@ -179,50 +179,18 @@ impl<'a> Elements<'a> {
         let seps = seg.separators();
         let mut ends = [0; ELEMENT_SLOTS];
         let mut count = 0;
-        // Eight bytes at a time: a segment is a few words long, and separators are frequent. The
-        // same pass sees whether the segment is ASCII.
-        let pattern = u64::from_ne_bytes([seps.element; 8]);
-        let mut high_bits = 0;
-        let mut words = raw.chunks_exact(8);
-        let mut at = 0;
-        'words: for word in &mut words {
-            let Ok(word) = <[u8; 8]>::try_from(word) else { break };
-            let word = u64::from_le_bytes(word);
-            high_bits |= word;
-            let mut hits = zero_bytes(word ^ pattern);
-            while hits != 0 {
-                ends[count] = (at + hits.trailing_zeros() as usize / 8) as u32;
-                count += 1;
-                if count == ELEMENT_SLOTS {
-                    break 'words;
-                }
-                hits &= hits - 1;
+        for at in memchr::memchr_iter(seps.element, raw) {
+            if count == ELEMENT_SLOTS {
+                break;
             }
-            at += 8;
+            ends[count] = at as u32;
+            count += 1;
         }
-        let ascii = if count < ELEMENT_SLOTS {
-            for (i, b) in words.remainder().iter().enumerate() {
-                high_bits |= u64::from(*b);
-                if *b == seps.element && count < ELEMENT_SLOTS {
-                    ends[count] = (at + i) as u32;
-                    count += 1;
-                }
-            }
-            if count < ELEMENT_SLOTS {
-                ends[count] = raw.len() as u32;
-                count += 1;
-            }
-            high_bits & 0x8080_8080_8080_8080 == 0
-        } else {
-            // The words loop stopped at the last slot without seeing every byte.
-            raw.is_ascii()
-        };
-        let text = if ascii {
-            // SAFETY: every byte is ASCII, and ASCII is valid UTF-8.
-            Some(unsafe { std::str::from_utf8_unchecked(raw) })
-        } else {
-            std::str::from_utf8(raw).ok()
-        };
+        if count < ELEMENT_SLOTS {
+            ends[count] = raw.len() as u32;
+            count += 1;
+        }
+        let text = std::str::from_utf8(raw).ok();
         Elements { raw, text, ends, count, seps, at: seg.position() }
     }
 

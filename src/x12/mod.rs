@@ -33,7 +33,6 @@ pub use envelope::{
     EnvelopeChecker, EnvelopeFinding, EnvelopeSummary, FunctionalGroup, Interchange, TransactionSet, transaction_kind,
 };
 pub use error::{Position, SyntaxError, X12Error};
-pub(crate) use reader::zero_bytes;
 pub use reader::{SegmentReader, read_segments};
 pub use segment::{Segment, Separators};
 pub use writer::{Element, GroupHeader, InterchangeHeader, RewriteError, WriteError, X12Writer, rewrite, x12_decimal};
