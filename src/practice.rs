@@ -218,6 +218,23 @@ pub struct Practice {
     /// The waived tests read from `waived_tests_file` (kept with the practice in the ledger).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waived_tests: Option<WaivedTests>,
+    /// What patient statements say beyond the ledger's figures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub statements: Option<StatementSettings>,
+}
+
+/// The practice's words on patient statements (`[statements]` in the practice file).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct StatementSettings {
+    /// The practice's own short description of a procedure code, in plain words
+    /// (`"99213" = "Office visit"`); never the AMA's CPT descriptors.
+    #[serde(default)]
+    pub descriptions: std::collections::BTreeMap<String, String>,
+    /// How to pay, as printed on the statement ("Pay online at ... or call ...").
+    pub how_to_pay: Option<String>,
+    /// Days from the statement date to the due date (default 30).
+    pub due_days: Option<u32>,
 }
 
 impl Practice {

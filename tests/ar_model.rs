@@ -578,3 +578,57 @@ proptest! {
         }
     }
 }
+
+/// The demo's patients get statements whose totals add up to `report balance`'s patient A/R, each
+/// written private and recorded as sent (a second run on the same day records nothing new).
+#[test]
+fn statements_for_the_demo_patients_add_up_to_the_patient_ar() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("demo");
+    let run = |args: &[&str]| {
+        let mut cmd = assert_cmd::Command::cargo_bin("claimkit").unwrap();
+        cmd.env_remove("CLAIMKIT_DB").env("CLAIMKIT_TODAY", "2026-11-25").args(args);
+        cmd
+    };
+    run(&["--no-progress", "demo", "--dir", root.to_str().unwrap()]).assert().success();
+    let db = root.join("claimkit.db");
+    let out_dir = dir.path().join("statements");
+    let out =
+        run(&["--db", db.to_str().unwrap(), "--format", "json", "statements", "--out", out_dir.to_str().unwrap()])
+            .output()
+            .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let listed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rows = listed["sections"]["statements"].as_array().unwrap();
+    assert!(!rows.is_empty());
+    let cents = |v: &serde_json::Value| claimkit::money::to_cents(v.as_str().unwrap().parse().unwrap()).unwrap();
+    let total: i64 = rows.iter().map(|r| cents(&r["total_due"])).sum();
+    let balance = run(&["--db", db.to_str().unwrap(), "--format", "json", "report", "balance"]).output().unwrap();
+    let balance: serde_json::Value = serde_json::from_slice(&balance.stdout).unwrap();
+    assert_eq!(total, cents(&balance["totals"]["patient_ar"]));
+    for r in rows {
+        let file = std::path::PathBuf::from(r["file"].as_str().unwrap());
+        let html = std::fs::read_to_string(&file).unwrap();
+        assert!(html.starts_with("<!DOCTYPE html>") && !html.contains("<script") && html.contains("Amount due"));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
+        }
+    }
+    let ledger = Ledger::open(&db).unwrap();
+    let sent: i64 = ledger.conn().query_row("SELECT COUNT(*) FROM statements", [], |r| r.get(0)).unwrap();
+    assert_eq!(sent as usize, rows.len());
+    drop(ledger);
+    run(&["--db", db.to_str().unwrap(), "statements", "--out", out_dir.to_str().unwrap()]).assert().success();
+    let ledger = Ledger::open(&db).unwrap();
+    let again: i64 = ledger.conn().query_row("SELECT COUNT(*) FROM statements", [], |r| r.get(0)).unwrap();
+    assert_eq!(again, sent, "the same day's statements are recorded once");
+    // CSV for a print vendor: one row per service line.
+    let csv_dir = dir.path().join("vendor");
+    run(&["--db", db.to_str().unwrap(), "--format", "csv", "statements", "--out", csv_dir.to_str().unwrap()])
+        .assert()
+        .success();
+    let csv = std::fs::read_to_string(csv_dir.join("statements-2026-11-25.csv")).unwrap();
+    assert!(csv.starts_with("account,patient_name"));
+}

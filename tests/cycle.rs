@@ -116,6 +116,9 @@ fn the_demo_runs_the_whole_cycle_to_exact_totals() {
     assert_eq!(figure(summary, "adjustments"), "1688.33");
     assert_eq!(figure(summary, "insurance A/R"), "863.82");
     assert_eq!(figure(summary, "patient A/R"), "1108.36");
+    for name in ["days in A/R", "clean-claim rate %", "first-pass resolution rate %", "net collection rate %"] {
+        assert!(figure(summary, name).is_number(), "{name}");
+    }
     // The summary agrees with `report balance` to the cent, and the balance identity holds.
     let balance = claimkit()
         .args(["--format", "json", "--db"])

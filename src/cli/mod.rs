@@ -29,6 +29,7 @@ mod remit;
 mod report;
 mod scrub;
 mod simulate;
+mod statements;
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -281,6 +282,8 @@ pub enum Command {
     Pay(pay::PayArgs),
     /// Write off part of what a visit's payer or patient owes (timely filing, small balance...).
     Adjust(adjust::AdjustArgs),
+    /// Patient statements: one print-ready HTML page per patient with a balance (CSV for a vendor).
+    Statements(statements::StatementsArgs),
     /// Print a shell completion script (bash, zsh or fish).
     #[command(after_help = "Examples:\n  claimkit completions bash > /etc/bash_completion.d/claimkit\n  \
                             claimkit completions zsh > ~/.zfunc/_claimkit\n  \
@@ -338,6 +341,7 @@ pub fn main() -> ExitCode {
         Command::Remit(args) => remit::exec(&global, args),
         Command::Pay(args) => pay::exec(&global, args),
         Command::Adjust(args) => adjust::exec(&global, args),
+        Command::Statements(args) => statements::exec(&global, args),
         Command::Completions(args) => completions::exec_completions(&global, args),
         Command::Man => completions::exec_man(&global),
     };

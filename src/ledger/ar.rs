@@ -536,3 +536,14 @@ pub fn insert_writeoff(
     )?;
     Ok(true)
 }
+
+/// Cents per entry kind, for entries effective by `as_of` (and, with `since`, after it).
+pub fn totals_by_kind(conn: &Connection, since: Option<NaiveDate>, as_of: NaiveDate) -> Result<BTreeMap<String, i64>> {
+    let mut stmt = conn.prepare(
+        "SELECT kind, SUM(amount_cents) FROM ar_entries
+         WHERE effective_on <= ?1 AND (?2 IS NULL OR effective_on > ?2) GROUP BY kind",
+    )?;
+    let rows =
+        stmt.query_map(params![as_of.to_string(), since.map(|d| d.to_string())], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}

@@ -26,6 +26,7 @@ pub mod nightly_state;
 pub mod remits;
 pub mod reports;
 pub mod schema;
+pub mod statements;
 
 use std::path::{Path, PathBuf};
 

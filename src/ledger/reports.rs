@@ -48,6 +48,8 @@ pub struct ClaimRow {
     pub adjudicated: bool,
     /// A denial entry stands on it (the whole claim or a line).
     pub denied: bool,
+    /// A TA1, 999 or 277CA rejected it at some point.
+    pub rejected_ever: bool,
 }
 
 /// Every claim, oldest date of service first.
@@ -92,6 +94,11 @@ pub fn claims(conn: &Connection) -> Result<Vec<ClaimRow>> {
         let rows = stmt.query_map([], |r| r.get(0))?;
         rows.collect::<rusqlite::Result<_>>()?
     };
+    let rejected: HashSet<String> = {
+        let mut stmt = conn.prepare("SELECT DISTINCT pcn FROM claim_events WHERE status_after = 'rejected'")?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
     let superseded: HashSet<String> = {
         let mut stmt = conn.prepare("SELECT replaces_pcn FROM claims WHERE replaces_pcn IS NOT NULL")?;
         let rows = stmt.query_map([], |r| r.get(0))?;
@@ -125,6 +132,7 @@ pub fn claims(conn: &Connection) -> Result<Vec<ClaimRow>> {
             superseded: superseded.contains(&pcn),
             adjudicated: adjudicated.contains(&pcn),
             denied,
+            rejected_ever: rejected.contains(&pcn) || r.get::<_, String>(6)? == "rejected",
             pcn,
         })
     })?;

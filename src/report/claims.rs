@@ -252,7 +252,21 @@ pub fn aging_report(ledger: &Ledger, scope: &ReportScope) -> Result<Report> {
         bars: AGING_BUCKETS.iter().enumerate().map(|(i, (l, _, _))| (l.to_string(), total[i])).collect(),
         money: true,
     };
-    Ok(Report::new("aging", "A/R aging", scope.describe()).section("aging", t, Some(chart)))
+    // Patients who owe, with the statements they were sent.
+    let mut patients = Table::new(&[
+        ("patient_id", "Patient"),
+        ("owes", "Owes"),
+        ("statements_sent", "Statements sent"),
+        ("last_statement", "Last statement"),
+    ])
+    .with_title("Patient balances and statements");
+    for (patient, cents) in crate::ledger::statements::patients_owing(ledger.conn(), 1, scope.as_of)? {
+        let (sent, last) = crate::ledger::statements::sent_to(ledger.conn(), &patient)?;
+        patients.push(vec![patient.into(), Cell::Money(from_cents(cents)), sent.into(), last.into()]);
+    }
+    Ok(Report::new("aging", "A/R aging", scope.describe())
+        .section("aging", t, Some(chart))
+        .section("patients", patients, None))
 }
 
 /// The denial rate: claims with a denial standing (the whole claim, or a line paid nothing for a
@@ -363,6 +377,9 @@ pub fn summary_report(ledger: &Ledger, scope: &ReportScope) -> Result<Report> {
     add("patient A/R", Cell::Money(from_cents(b.patient_ar)));
     add("credits", Cell::Money(from_cents(b.credits)));
     add("denial rate %", rate_cell(denial_rate(denied, adjudicated)));
+    for (name, value) in practice_figures(ledger, scope, &claims, b)? {
+        add(name, value);
+    }
     let mut statuses =
         Table::new(&[("status", "Status"), ("claims", "Claims"), ("billed", "Billed"), ("paid", "Paid")])
             .with_title("Claims by status");
@@ -383,6 +400,40 @@ pub fn summary_report(ledger: &Ledger, scope: &ReportScope) -> Result<Report> {
         statuses,
         Some(chart),
     ))
+}
+
+/// The practice-level figures of `report summary` (defined in `docs/ar.md`).
+fn practice_figures(
+    ledger: &Ledger,
+    scope: &ReportScope,
+    claims: &[ClaimRow],
+    b: &Balances,
+) -> Result<Vec<(&'static str, Cell)>> {
+    let percent = |num: usize, den: usize| rate_cell(denial_rate(num, den));
+    // Days in A/R: what is owed now over the average day's charges of the last 90 days.
+    let since = scope.as_of - chrono::Duration::days(90);
+    let recent = ar::totals_by_kind(ledger.conn(), Some(since), scope.as_of)?;
+    let daily = Decimal::from(recent.get("charge").copied().unwrap_or(0)) / Decimal::from(90);
+    let owed = Decimal::from(b.insurance_ar + b.patient_ar);
+    let days_in_ar = (!daily.is_zero()).then(|| i64::try_from((owed / daily).round().mantissa()).unwrap_or(i64::MAX));
+    // Clean claims: original claims never rejected at the front end, of all original claims.
+    let originals: Vec<&ClaimRow> = claims.iter().filter(|c| c.frequency == "1").collect();
+    let clean = originals.iter().filter(|c| !c.rejected_ever).count();
+    // First-pass resolution: answered claims paid on their first submission with no denial.
+    let answered: Vec<&&ClaimRow> = originals.iter().filter(|c| c.adjudicated).collect();
+    let first_pass = answered.iter().filter(|c| !c.denied && !c.rejected_ever && !c.superseded).count();
+    // Net collection rate: payments over charges less contractual adjustments.
+    let all = ar::totals_by_kind(ledger.conn(), None, scope.as_of)?;
+    let contractual = -all.get("contractual").copied().unwrap_or(0);
+    let collectable = b.charges - contractual;
+    let net_collection =
+        (collectable > 0).then(|| (Decimal::from(b.payments * 100) / Decimal::from(collectable)).round_dp(1));
+    Ok(vec![
+        ("days in A/R", days_in_ar.map_or(Cell::Empty, Cell::Int)),
+        ("clean-claim rate %", percent(clean, originals.len())),
+        ("first-pass resolution rate %", percent(first_pass, answered.len())),
+        ("net collection rate %", net_collection.map_or(Cell::Empty, Cell::Percent)),
+    ])
 }
 
 /// One claim's whole story, for `claimkit claim show PCN|ENCOUNTER`: the claim, each line's
