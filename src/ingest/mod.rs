@@ -224,10 +224,13 @@ pub fn normalize(enc: &mut Encounter) {
     }
 }
 
-/// An amount with exactly two decimal places (`125` → `125.00`).
+/// An amount written with two decimal places (`125` → `125.00`); one with more places is kept as
+/// it is (never rounded: the scrub holds it, CHARGE-NOT-CENTS).
 pub fn money(d: Decimal) -> Decimal {
-    let mut d = d.round_dp(2);
-    d.rescale(2);
+    let mut d = d.normalize();
+    if d.scale() < 2 {
+        d.rescale(2);
+    }
     d
 }
 
@@ -382,5 +385,6 @@ mod tests {
     fn money_always_has_two_decimals() {
         assert_eq!(money(Decimal::new(125, 0)).to_string(), "125.00");
         assert_eq!(money(Decimal::new(12550, 3)).to_string(), "12.55");
+        assert_eq!(money(Decimal::new(12555, 3)).to_string(), "12.555", "never rounded");
     }
 }

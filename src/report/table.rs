@@ -77,7 +77,7 @@ impl Cell {
         match self {
             Cell::Text(s) => s.clone(),
             Cell::Int(n) => n.to_string(),
-            Cell::Money(d) => format!("{:.2}", d),
+            Cell::Money(d) => crate::money::text(*d),
             Cell::Percent(p) => format!("{:.1}%", p),
             Cell::Date(d) => d.to_string(),
             Cell::Bool(b) => if *b { "yes" } else { "no" }.into(),
@@ -109,7 +109,7 @@ impl Cell {
         match self {
             Cell::Text(s) | Cell::Status(s) => Value::String(s.clone()),
             Cell::Int(n) => Value::from(*n),
-            Cell::Money(d) => Value::String(format!("{:.2}", d)),
+            Cell::Money(d) => Value::String(crate::money::text(*d)),
             Cell::Percent(p) => format!("{:.1}", p).parse::<serde_json::Number>().map_or(Value::Null, Value::Number),
             Cell::Date(d) => Value::String(d.to_string()),
             Cell::Bool(b) => Value::Bool(*b),
@@ -134,10 +134,7 @@ pub fn status_words(code: &str) -> String {
 
 /// `-1234.5` -> `-$1,234.50`.
 pub fn dollars(d: Decimal) -> String {
-    let text = format!("{:.2}", d.abs());
-    let (whole, cents) = text.split_once('.').unwrap_or((&text, "00"));
-    let sign = if d.is_sign_negative() && !d.is_zero() { "-" } else { "" };
-    format!("{sign}${}.{cents}", thousands(whole, false))
+    crate::money::display(d)
 }
 
 /// Digits grouped by three: `1234567` -> `1,234,567`.

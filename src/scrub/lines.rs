@@ -16,6 +16,12 @@ pub const UNITS_NOT_POSITIVE: RuleInfo =
     RuleInfo { id: "UNITS-NOT-POSITIVE", severity: Severity::Error, snip_level: 2, description: "units <= 0" };
 pub const CHARGE_NOT_POSITIVE: RuleInfo =
     RuleInfo { id: "CHARGE-NOT-POSITIVE", severity: Severity::Error, snip_level: 3, description: "line charge <= 0" };
+pub const CHARGE_NOT_CENTS: RuleInfo = RuleInfo {
+    id: "CHARGE-NOT-CENTS",
+    severity: Severity::Error,
+    snip_level: 3,
+    description: "line charge with a fraction of a cent (never rounded)",
+};
 pub const POS_INVALID: RuleInfo = RuleInfo {
     id: "POS-INVALID",
     severity: Severity::Error,
@@ -65,7 +71,7 @@ pub fn is_drug_hcpcs(code: &str) -> bool {
 /// The CTP05-1 units of measure an 837P drug quantity may use.
 pub const NDC_UNITS: &[&str] = &["F2", "GR", "ME", "ML", "UN"];
 
-/// UNITS-NOT-POSITIVE, CHARGE-NOT-POSITIVE, POS-INVALID, NDC-FORMAT, NDC-REQUIRED,
+/// UNITS-NOT-POSITIVE, CHARGE-NOT-POSITIVE, CHARGE-NOT-CENTS, POS-INVALID, NDC-FORMAT, NDC-REQUIRED,
 /// POS-NEEDS-FACILITY.
 pub(crate) fn check(e: &Encounter, ctx: &ScrubContext<'_>, out: &mut Findings<'_>) {
     let has_facility =
@@ -105,8 +111,15 @@ pub(crate) fn check(e: &Encounter, ctx: &ScrubContext<'_>, out: &mut Findings<'_
             out.push(
                 &CHARGE_NOT_POSITIVE,
                 Some(l.number),
-                format!("line charge is {:.2}; it must be above zero", l.charge),
+                format!("line charge is {}; it must be above zero", crate::money::text(l.charge)),
                 "enter the practice's fee for the service",
+            );
+        } else if crate::money::to_cents(l.charge).is_none() {
+            out.push(
+                &CHARGE_NOT_CENTS,
+                Some(l.number),
+                "the line charge has more than two decimal places; claimkit does not round money".to_string(),
+                "enter the fee in dollars and cents in the EMR and re-import",
             );
         }
         if let Some(pos) = &l.place_of_service
@@ -176,6 +189,15 @@ mod tests {
         assert_only(&f, "CHARGE-NOT-POSITIVE");
         assert_eq!(f[0].line, Some(1));
         e.lines[0].charge = Decimal::new(1, 2);
+        assert!(scrub(&e).is_empty());
+    }
+
+    #[test]
+    fn charge_not_cents_holds_a_fraction_of_a_cent_instead_of_rounding_it() {
+        let mut e = clean_encounter();
+        e.lines[0].charge = Decimal::new(132005, 3);
+        assert_only(&scrub(&e), "CHARGE-NOT-CENTS");
+        e.lines[0].charge = Decimal::new(13200, 2);
         assert!(scrub(&e).is_empty());
     }
 

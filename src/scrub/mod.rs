@@ -176,6 +176,7 @@ pub const RULES: &[RuleInfo] = &[
     procedure::MUE_UNITS,
     lines::UNITS_NOT_POSITIVE,
     lines::CHARGE_NOT_POSITIVE,
+    lines::CHARGE_NOT_CENTS,
     lines::POS_INVALID,
     dates::DOS_FUTURE,
     dates::DOB_AFTER_DOS,
@@ -368,10 +369,10 @@ mod tests {
     #[test]
     fn rule_ids_are_unique_and_match_the_contract() {
         let mut ids: Vec<_> = RULES.iter().map(|r| r.id).collect();
-        assert_eq!(ids.len(), 46);
+        assert_eq!(ids.len(), 47);
         ids.sort();
         ids.dedup();
-        assert_eq!(ids.len(), 46);
+        assert_eq!(ids.len(), 47);
         let warnings: Vec<_> = RULES.iter().filter(|r| r.severity == Severity::Warning).map(|r| r.id).collect();
         assert_eq!(warnings, ["MODIFIER-25-EM"]);
         assert_eq!(rule("TABLE-NOT-LOADED").map(|r| r.severity), Some(Severity::Info));

@@ -100,14 +100,12 @@ fn cents(d: Decimal) -> Decimal {
     d.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
 }
 
-/// One CAS adjustment.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Adjustment {
-    /// CO, PR, OA, PI, CR.
-    pub group: &'static str,
-    /// CARC.
-    pub reason: &'static str,
-    pub amount: Decimal,
+/// One CAS adjustment: claimkit's one adjustment type.
+pub use crate::remit835::ClaimAdjustment as Adjustment;
+
+/// A CAS adjustment the simulated payer makes.
+fn cas(group: &str, reason: &str, amount: Decimal) -> Adjustment {
+    Adjustment { group: group.into(), reason: reason.into(), amount, quantity: None }
 }
 
 /// A service line as paid.
@@ -296,7 +294,7 @@ fn pay(index: usize, claim: &SubmittedClaim, number: String, pct: i64, share: Pa
             let allowed = cents(line.charge * Decimal::from(pct) / Decimal::from(100));
             let mut adjustments = Vec::new();
             if line.charge > allowed {
-                adjustments.push(Adjustment { group: "CO", reason: "45", amount: line.charge - allowed });
+                adjustments.push(cas("CO", "45", line.charge - allowed));
             }
             let (reason, patient) = match share {
                 PatientShare::Coinsurance => ("2", cents(allowed * Decimal::new(2, 1))),
@@ -305,7 +303,7 @@ fn pay(index: usize, claim: &SubmittedClaim, number: String, pct: i64, share: Pa
             };
             left -= patient.min(left);
             if patient > Decimal::ZERO {
-                adjustments.push(Adjustment { group: "PR", reason, amount: patient });
+                adjustments.push(cas("PR", reason, patient));
             }
             LinePayment {
                 line: n,
@@ -342,7 +340,7 @@ fn deny(
                     charge: line.charge,
                     paid: allowed,
                     allowed: Some(allowed),
-                    adjustments: vec![Adjustment { group: "CO", reason: "45", amount: line.charge - allowed }],
+                    adjustments: vec![cas("CO", "45", line.charge - allowed)],
                     remark: None,
                 };
             }
@@ -351,7 +349,7 @@ fn deny(
                 charge: line.charge,
                 paid: Decimal::ZERO,
                 allowed: None,
-                adjustments: vec![Adjustment { group: "CO", reason, amount: line.charge }],
+                adjustments: vec![cas("CO", reason, line.charge)],
                 remark,
             }
         })
@@ -765,7 +763,7 @@ impl Simulation {
                     if elements.len() > 1 {
                         elements.push("");
                     }
-                    elements.push(a.reason);
+                    elements.push(&a.reason);
                     elements.push(amount);
                 }
                 w.segment("CAS", &elements)?;
@@ -883,7 +881,7 @@ mod tests {
             [(Some(Decimal::from(100)), Decimal::ZERO), (Some(Decimal::new(1440, 2)), Decimal::new(440, 2))]
         );
         assert_eq!(p.patient_responsibility, Decimal::from(110));
-        assert_eq!(p.lines[1].adjustments[1], Adjustment { group: "PR", reason: "1", amount: Decimal::from(10) });
+        assert_eq!(p.lines[1].adjustments[1], cas("PR", "1", Decimal::from(10)));
         assert_eq!(p.paid, Decimal::new(440, 2));
     }
 
