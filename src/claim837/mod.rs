@@ -25,6 +25,7 @@
 //! [`read_837p`] reads them back; [`build`] is the ledger side (`claimkit build`, `correct`, `void`).
 
 pub mod build;
+pub mod rebill;
 mod cob;
 mod read;
 mod write;

@@ -24,6 +24,7 @@ mod init;
 mod inspect;
 mod nightly;
 mod pay;
+mod rebill;
 mod progress;
 mod remit;
 mod report;
@@ -271,6 +272,8 @@ pub enum Command {
     Correct(correct::CorrectArgs),
     /// Void a claim (frequency 8).
     Void(correct::CorrectArgs),
+    /// Bill again, as new claims, claims rejected before adjudication or returned unprocessable (MA130).
+    Rebill(rebill::RebillArgs),
     /// Post TA1, 999 and 277CA acknowledgments: rejected claims, accepted claims, payer claim numbers.
     Ack(ack::AckArgs),
     /// Answer an 837P as a payer would: write the 999, 277CA and 835 (for tests and demos).
@@ -333,6 +336,7 @@ pub fn main() -> ExitCode {
         Command::Build(args) => build::exec(&global, args),
         Command::Correct(args) => correct::exec_correct(&global, args),
         Command::Void(args) => correct::exec_void(&global, args),
+        Command::Rebill(args) => rebill::exec(&global, args),
         Command::Ack(args) => ack::exec(&global, args),
         Command::Simulate(args) => simulate::exec(&global, args),
         Command::Remit(args) => remit::exec(&global, args),

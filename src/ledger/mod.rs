@@ -23,6 +23,7 @@ pub mod codesets;
 mod control;
 mod lock;
 pub mod nightly_state;
+pub mod rebill;
 pub mod remits;
 pub mod reports;
 pub mod schema;
