@@ -82,22 +82,23 @@ pub fn rebill_reason(claim: &rebill::RebillSubject) -> Result<String, String> {
     if claim.responsibility != "P" {
         return Err("it is a secondary claim; re-billing applies to the primary claim of the visit".into());
     }
-    if claim.posted_cents != 0 {
-        return Err("money was posted on it; the payer processed it: use `claimkit correct`".into());
-    }
-    match claim.status.as_str() {
-        "rejected" => Ok("rejected before adjudication (TA1, 999 or 277CA)".into()),
-        "denied" if claim.unprocessable => Ok("returned unprocessable by the payer (CLP02 4, remark MA130)".into()),
-        "submitted" | "accepted" => Err(format!(
+    let reason = match claim.status.as_str() {
+        "rejected" => "rejected before adjudication (TA1, 999 or 277CA)",
+        "denied" if claim.unprocessable => "returned unprocessable by the payer (CLP02 4, remark MA130)",
+        "submitted" | "accepted" => return Err(format!(
             "it is {} and has no answer from the payer yet; ask for its status with a 276 before billing it again",
             claim.status
         )),
-        other => Err(format!(
+        other => return Err(format!(
             "the payer adjudicated it (status {}); send a corrected claim with `claimkit correct {}`",
             other.replace('_', " "),
             claim.pcn
         )),
+    };
+    if claim.posted_cents != 0 {
+        return Err("money was posted on it, so the payer processed it: use `claimkit correct`".into());
     }
+    Ok(reason.to_string())
 }
 
 /// Marks each claim of `keys` (PCNs, any case) for re-billing as new, applies a pending re-import

@@ -89,7 +89,7 @@ pub fn mark(tx: &Transaction<'_>, subject: &RebillSubject, reason: &str) -> Resu
         "INSERT INTO ar_entries (patient_id, encounter_id, pcn, line_number, kind, payer_id, amount_cents,
              reverses_id, note, effective_on, posted_at)
          SELECT a.patient_id, a.encounter_id, a.pcn, a.line_number, 'charge', a.payer_id, -a.amount_cents, a.id,
-             'claim re-billed as new: its charge moves to the new claim', substr(?2, 1, 10), ?2
+             'claim re-billed as new: its charge moves to the new claim', a.effective_on, ?2
          FROM ar_entries a
          WHERE a.pcn = ?1 AND a.kind = 'charge' AND a.reverses_id IS NULL
            AND NOT EXISTS (SELECT 1 FROM ar_entries b WHERE b.reverses_id = a.id)",
