@@ -29,4 +29,5 @@ pub mod remit835;
 pub mod report;
 pub mod scrub;
 pub mod simulate;
+pub mod worklist;
 pub mod x12;

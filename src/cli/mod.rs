@@ -30,6 +30,7 @@ mod remit;
 mod report;
 mod scrub;
 mod simulate;
+mod worklist;
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -280,6 +281,8 @@ pub enum Command {
     Simulate(simulate::SimulateArgs),
     /// Post 835 remittances: balance, match claims and lines, record payments and adjustments.
     Remit(remit::RemitArgs),
+    /// The worklist with state: open items with stable IDs; done, note, assign, snooze, history.
+    Worklist(worklist::WorklistArgs),
     /// Record a patient payment or refund (one, or a CSV of them from the front desk).
     Pay(pay::PayArgs),
     /// Write off part of what a visit's payer or patient owes (timely filing, small balance...).
@@ -340,6 +343,7 @@ pub fn main() -> ExitCode {
         Command::Ack(args) => ack::exec(&global, args),
         Command::Simulate(args) => simulate::exec(&global, args),
         Command::Remit(args) => remit::exec(&global, args),
+        Command::Worklist(args) => worklist::exec(&global, args),
         Command::Pay(args) => pay::exec(&global, args),
         Command::Adjust(args) => adjust::exec(&global, args),
         Command::Completions(args) => completions::exec_completions(&global, args),

@@ -26,6 +26,7 @@ pub mod nightly_state;
 pub mod rebill;
 pub mod remits;
 pub mod reports;
+pub mod worklist;
 pub mod schema;
 
 use std::path::{Path, PathBuf};
