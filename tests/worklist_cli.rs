@@ -111,3 +111,35 @@ fn a_worklist_item_is_assigned_noted_snoozed_closed_and_reopened_by_a_later_even
     let out = claimkit(&db).args(["worklist", "done", "WFFFFFFFFFFFF"]).output().unwrap();
     assert_eq!(out.status.code(), Some(3));
 }
+
+#[test]
+fn a_medicare_correction_becomes_a_reopening_item_and_no_837() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = demo(dir.path());
+    let db = root.join("claimkit.db");
+    let ledger = claimkit::ledger::Ledger::open(&db).unwrap();
+    let pcn: String = ledger
+        .conn()
+        .query_row(
+            "SELECT pcn FROM claims WHERE payer_id = 'MCRB1' AND status = 'paid' AND payer_claim_number IS NOT NULL
+             ORDER BY pcn LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    drop(ledger);
+    let out = dir.path().join("corrections");
+    for action in ["correct", "void"] {
+        let run = claimkit(&db).args([action, &pcn, "--out"]).arg(&out).output().unwrap();
+        assert_eq!(run.status.code(), Some(1), "{}", String::from_utf8_lossy(&run.stderr));
+        assert!(String::from_utf8_lossy(&run.stdout).contains("no 837 was written"));
+    }
+    assert!(!out.exists() || std::fs::read_dir(&out).unwrap().next().is_none(), "no 837 for a reopening payer");
+    let items = list(&db, &["--kind", "request-a-reopening"]);
+    assert_eq!(items.len(), 2, "{items:?}");
+    assert!(items.iter().all(|i| i["reference"] == pcn.as_str() && i["payer_id"] == "MCRB1"));
+    assert!(items.iter().any(|i| i["detail"].as_str().unwrap().starts_with("void the claim")));
+    // Asking again opens nothing new.
+    claimkit(&db).args(["--quiet", "correct", &pcn, "--out"]).arg(&out).assert().code(1);
+    assert_eq!(list(&db, &["--kind", "request-a-reopening"]).len(), 2);
+}

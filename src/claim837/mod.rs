@@ -26,6 +26,7 @@
 
 pub mod build;
 pub mod rebill;
+pub mod reopen;
 mod cob;
 mod read;
 mod write;

@@ -20,6 +20,8 @@ pub struct RebillSubject {
     /// 1, 7 or 8.
     pub frequency: String,
     pub status: String,
+    /// The payer's claim number (277CA REF*1K or 835 CLP07), when known.
+    pub payer_claim_number: Option<String>,
     /// The payment in force is a CLP02 4 (denied) carrying remark MA130 (unprocessable).
     pub unprocessable: bool,
     /// Money posted on the claim other than its charges (payments, adjustments, transfers), net.
@@ -37,7 +39,7 @@ pub fn subject(conn: &Connection, pcn: &str) -> Result<Option<RebillSubject>> {
                         WHERE cp.matched_pcn = c.pcn AND cp.reversed_by IS NULL AND cp.status_code = '4'
                           AND rr.code = 'MA130'),
                 (SELECT COALESCE(SUM(a.amount_cents), 0) FROM ar_entries a WHERE a.pcn = c.pcn AND a.kind <> 'charge'),
-                r.requested_at, r.new_pcn
+                r.requested_at, r.new_pcn, c.payer_claim_number
              FROM claims c LEFT JOIN claim_rebills r ON r.pcn = c.pcn WHERE c.pcn = ?1",
             [pcn],
             |r| {
@@ -49,6 +51,7 @@ pub fn subject(conn: &Connection, pcn: &str) -> Result<Option<RebillSubject>> {
                     responsibility: r.get(3)?,
                     frequency: r.get(4)?,
                     status: r.get(5)?,
+                    payer_claim_number: r.get(10)?,
                     unprocessable: r.get(6)?,
                     posted_cents: r.get(7)?,
                     rebilled: requested.map(|at| (at, r.get(9).ok().flatten())),
@@ -156,5 +159,21 @@ pub fn link_new_claims(tx: &Transaction<'_>, batch_id: i64) -> Result<usize> {
 pub fn links(conn: &Connection, pcn: &str) -> Result<Vec<(String, Option<String>)>> {
     let mut stmt = conn.prepare("SELECT pcn, new_pcn FROM claim_rebills WHERE pcn = ?1 OR new_pcn = ?1")?;
     let rows = stmt.query_map([pcn], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The stored encounter's JSON.
+pub fn encounter_json(conn: &Connection, encounter_id: &str) -> Result<Option<String>> {
+    Ok(conn
+        .query_row("SELECT encounter_json FROM encounters WHERE id = ?1", [encounter_id], |r| r.get(0))
+        .optional()?)
+}
+
+/// The lines of claim `pcn` as billed: (line number, procedure code, modifiers `:`-separated, charge).
+pub fn billed_lines(conn: &Connection, pcn: &str) -> Result<Vec<(u32, String, String, String)>> {
+    let mut stmt = conn.prepare(
+        "SELECT line_number, procedure_code, modifiers, charge FROM claim_lines WHERE pcn = ?1 ORDER BY line_number",
+    )?;
+    let rows = stmt.query_map([pcn], |r| Ok((r.get::<_, i64>(0)? as u32, r.get(1)?, r.get(2)?, r.get(3)?)))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
