@@ -25,7 +25,9 @@ use crate::ledger::{Ledger, LedgerError, reports::work_rows, worklist as store};
 /// Failures of the worklist commands.
 #[derive(Debug, thiserror::Error)]
 pub enum WorklistError {
-    #[error("no open worklist item {0} (run `claimkit worklist` for the current IDs; an item's cause may have changed)")]
+    #[error(
+        "no open worklist item {0} (run `claimkit worklist` for the current IDs; an item's cause may have changed)"
+    )]
     UnknownItem(String),
     #[error(transparent)]
     Ledger(#[from] LedgerError),
@@ -122,7 +124,9 @@ fn next_step(kind: &str, detail: &str, carc: &str, remarks: &[String]) -> (i64, 
             (2, "posted as received: compare with the bank deposit and ask the payer for a corrected 835".into())
         }
         "provider-level adjustment" => (2, "check the provider-level item against the claim's history".into()),
-        "payment reversed" => (2, "watch for the corrected payment; if none comes within 30 days, call the payer".into()),
+        "payment reversed" => {
+            (2, "watch for the corrected payment; if none comes within 30 days, call the payer".into())
+        }
         "no response" => (3, "ask the payer for the claim's status (276/277 or the payer's portal)".into()),
         "held encounter" => (3, "fix in the EMR and re-import (see `claimkit scrub --encounter ID`)".into()),
         _ => (3, "if the change matters, send a corrected claim (`claimkit correct PCN`)".into()),
@@ -202,12 +206,20 @@ pub fn all_items(ledger: &Ledger, as_of: NaiveDate, no_response_days: i64) -> Re
             "request a reopening",
             q.pcn.clone(),
             None,
-            (Some(q.encounter_id), Some(q.first_dos), q.payer_id, amount, format!("{what} (request {}): {}", q.id, q.detail)),
+            (
+                Some(q.encounter_id),
+                Some(q.first_dos),
+                q.payer_id,
+                amount,
+                format!("{what} (request {}): {}", q.id, q.detail),
+            ),
             "",
             &[],
         );
     }
-    items.sort_by(|a, b| a.priority.cmp(&b.priority).then_with(|| a.kind.cmp(&b.kind)).then(a.reference.cmp(&b.reference)));
+    items.sort_by(|a, b| {
+        a.priority.cmp(&b.priority).then_with(|| a.kind.cmp(&b.kind)).then(a.reference.cmp(&b.reference))
+    });
     Ok(items)
 }
 

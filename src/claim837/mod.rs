@@ -25,10 +25,10 @@
 //! [`read_837p`] reads them back; [`build`] is the ledger side (`claimkit build`, `correct`, `void`).
 
 pub mod build;
-pub mod rebill;
-pub mod reopen;
 mod cob;
 mod read;
+pub mod rebill;
+pub mod reopen;
 mod write;
 
 use chrono::NaiveDate;

@@ -85,15 +85,19 @@ pub fn rebill_reason(claim: &rebill::RebillSubject) -> Result<String, String> {
     let reason = match claim.status.as_str() {
         "rejected" => "rejected before adjudication (TA1, 999 or 277CA)",
         "denied" if claim.unprocessable => "returned unprocessable by the payer (CLP02 4, remark MA130)",
-        "submitted" | "accepted" => return Err(format!(
-            "it is {} and has no answer from the payer yet; ask for its status with a 276 before billing it again",
-            claim.status
-        )),
-        other => return Err(format!(
-            "the payer adjudicated it (status {}); send a corrected claim with `claimkit correct {}`",
-            other.replace('_', " "),
-            claim.pcn
-        )),
+        "submitted" | "accepted" => {
+            return Err(format!(
+                "it is {} and has no answer from the payer yet; ask for its status with a 276 before billing it again",
+                claim.status
+            ));
+        }
+        other => {
+            return Err(format!(
+                "the payer adjudicated it (status {}); send a corrected claim with `claimkit correct {}`",
+                other.replace('_', " "),
+                claim.pcn
+            ));
+        }
     };
     if claim.posted_cents != 0 {
         return Err("money was posted on it, so the payer processed it: use `claimkit correct`".into());

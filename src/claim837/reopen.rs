@@ -107,7 +107,9 @@ pub fn decide(
         return Ok(Decision::Claim { pcn });
     }
     let detail = match (correction, &encounter) {
-        (Correction::Void, _) => "the claim should not have been billed: ask the contractor to reopen and void it".into(),
+        (Correction::Void, _) => {
+            "the claim should not have been billed: ask the contractor to reopen and void it".into()
+        }
         (Correction::Correct, Some(encounter)) => {
             // As a claim would bill it (QW added for waived tests, lines renumbered).
             let planned = super::Claim::plan(encounter, &practice, &super::ClaimRequest::default())

@@ -77,8 +77,9 @@ fn policy(
         Decision::Claim { pcn } => return Ok(Ok(pcn)),
         Decision::Reopening { pcn, payer_id, request_id, detail } => (pcn, payer_id, request_id, detail),
     };
-    let mut t = Table::new(&[("pcn", "Claim"), ("payer_id", "Payer"), ("request", "Request"), ("detail", "What changed")])
-        .with_title("Reopening requested");
+    let mut t =
+        Table::new(&[("pcn", "Claim"), ("payer_id", "Payer"), ("request", "Request"), ("detail", "What changed")])
+            .with_title("Reopening requested");
     t.push(vec![pcn.into(), payer_id.into(), request_id.map(|i| i.to_string()).into(), detail.into()]);
     let scope = if args.dry_run {
         "dry run: the payer takes reopenings, not corrected claims; nothing was recorded".to_string()

@@ -90,17 +90,15 @@ pub fn exec(global: &GlobalArgs, args: WorklistArgs) -> Result<Exit> {
     let to_act = match args.action {
         None => {
             let ledger = global.open_ledger()?;
-            let filter = Filter {
-                payer: args.payer,
-                kind: args.kind,
-                assignee: args.assignee,
-                due: args.due,
-                all: args.all,
-            };
+            let filter =
+                Filter { payer: args.payer, kind: args.kind, assignee: args.assignee, due: args.due, all: args.all };
             let found = items(&ledger, as_of, days, &filter).map_err(user_error)?;
             let count = found.len();
-            let report = Report::new("worklist", "Worklist", format!("as of {as_of}; {count} item(s)"))
-                .section("worklist", table(found), None);
+            let report = Report::new("worklist", "Worklist", format!("as of {as_of}; {count} item(s)")).section(
+                "worklist",
+                table(found),
+                None,
+            );
             super::report::write_report(global, &report, None)?;
             return Ok(if count == 0 { Exit::Clean } else { Exit::Findings });
         }

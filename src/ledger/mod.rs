@@ -26,8 +26,8 @@ pub mod nightly_state;
 pub mod rebill;
 pub mod remits;
 pub mod reports;
-pub mod worklist;
 pub mod schema;
+pub mod worklist;
 
 use std::path::{Path, PathBuf};
 

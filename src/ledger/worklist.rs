@@ -50,7 +50,10 @@ pub fn record_action(tx: &Transaction<'_>, a: &Action<'_>) -> Result<()> {
         params![a.item_id, a.kind, a.reference, now],
     )?;
     match a.action {
-        "done" => tx.execute("UPDATE worklist_items SET state = 'done', updated_at = ?2 WHERE id = ?1", params![a.item_id, now])?,
+        "done" => tx.execute(
+            "UPDATE worklist_items SET state = 'done', updated_at = ?2 WHERE id = ?1",
+            params![a.item_id, now],
+        )?,
         "assign" => tx.execute(
             "UPDATE worklist_items SET assignee = ?2, updated_at = ?3 WHERE id = ?1",
             params![a.item_id, a.assignee, now],
