@@ -33,12 +33,6 @@ pub enum WorklistError {
     Ledger(#[from] LedgerError),
 }
 
-impl From<rusqlite::Error> for WorklistError {
-    fn from(e: rusqlite::Error) -> Self {
-        WorklistError::Ledger(LedgerError::Sql(e))
-    }
-}
-
 /// One item.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct WorkItem {
@@ -294,7 +288,7 @@ pub fn act(
     };
     let tx = ledger.transaction()?;
     store::record_action(&tx, &action)?;
-    tx.commit()?;
+    tx.commit().map_err(LedgerError::Sql)?;
     let updated = all_items(ledger, as_of, no_response_days)?.into_iter().find(|i| i.id == item.id).unwrap_or(item);
     Ok(updated)
 }

@@ -42,12 +42,6 @@ pub enum RebillError {
     Ingest(#[from] crate::ingest::IngestError),
 }
 
-impl From<rusqlite::Error> for RebillError {
-    fn from(e: rusqlite::Error) -> Self {
-        RebillError::Ledger(LedgerError::Sql(e))
-    }
-}
-
 /// One claim marked for re-billing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Rebilled {
@@ -159,7 +153,7 @@ pub fn rebill_claims(
                 errors: Vec::new(),
             });
         }
-        tx.commit()?;
+        tx.commit().map_err(LedgerError::Sql)?;
     }
     for item in &mut out {
         let run = run_scrub(ledger, &ScrubOptions { encounter: Some(item.encounter_id.clone()), today, reference })?;
