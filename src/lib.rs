@@ -30,4 +30,5 @@ pub mod report;
 pub mod scrub;
 pub mod simulate;
 pub mod statement;
+pub mod worklist;
 pub mod x12;

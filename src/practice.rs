@@ -174,9 +174,33 @@ pub struct Payer {
     /// Waived lab tests take modifier QW; default: Medicare Part B (filing indicator MB).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub qw_for_waived_tests: Option<bool>,
+    /// How the payer takes a correction of a processed claim: `replacement` (an 837 with frequency
+    /// 7 or 8) or `reopening` (a request outside the 837); default: reopening for Medicare Part B
+    /// (filing indicator MB), replacement otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub corrections: Option<CorrectionPolicy>,
+}
+
+/// How a payer takes corrections of a processed claim.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CorrectionPolicy {
+    /// A replacement (frequency 7) or void (frequency 8) claim.
+    Replacement,
+    /// A reopening request (Medicare Part B contractors): no 837 is sent.
+    Reopening,
 }
 
 impl Payer {
+    /// The payer's correction policy (`corrections`, else reopening for Medicare Part B).
+    pub fn correction_policy(&self) -> CorrectionPolicy {
+        self.corrections.unwrap_or(if self.claim_filing_indicator == "MB" {
+            CorrectionPolicy::Reopening
+        } else {
+            CorrectionPolicy::Replacement
+        })
+    }
+
     /// True when the payer rejects a drug HCPCS line without an NDC (`ndc_required`, else Medicaid).
     pub fn requires_ndc(&self) -> bool {
         self.ndc_required.unwrap_or(self.claim_filing_indicator == "MC")

@@ -318,6 +318,13 @@ fn correct_and_void_need_the_payer_claim_number_and_send_ref_f8() {
         .code(3)
         .stderr(predicate::str::contains("not in the ledger"));
     conn.execute("UPDATE claims SET payer_claim_number = 'MCR26110200123', status = 'accepted'", []).unwrap();
+    // This payer takes replacement claims (Medicare Part B defaults to reopenings).
+    conn.execute(
+        "UPDATE practice SET config_json = json_set(config_json, '$.payers[0].corrections', 'replacement')
+         WHERE json_extract(config_json, '$.payers[0].id') = 'MCRB1'",
+        [],
+    )
+    .unwrap();
     // The encounter was fixed and re-imported: ingest recorded the new version as a conflict.
     let mut fixed = encounter("E1001");
     fixed.lines[0].procedure.modifiers.clear();

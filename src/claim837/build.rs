@@ -219,7 +219,7 @@ impl Payers {
 fn scrubbed_unbilled(payers: Payers) -> String {
     format!(
         "s.scrub_status IN ('clean', 'warning') AND s.payer_id {} (SELECT value FROM json_each(?1))
-      AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.encounter_id = s.encounter_id AND c.responsibility = 'P')",
+      AND NOT EXISTS (SELECT 1 FROM claims_not_rebilled c WHERE c.encounter_id = s.encounter_id AND c.responsibility = 'P')",
         payers.test()
     )
 }
@@ -859,6 +859,7 @@ fn write_batch(
     // The batch's claims in accounts receivable: their charges, and the crossover queue emptied of
     // the claims it billed.
     crate::ledger::ar::record_charges(tx, batch_id)?;
+    crate::ledger::rebill::link_new_claims(tx, batch_id)?;
     Ok(Some(BatchSummary {
         receiver_id: receiver.id.clone(),
         path,
@@ -910,6 +911,8 @@ fn produce(
         sink(Produced::Claim(Box::new(ClaimRecord::new(claim, st02, encounter_hash, replaces))))
     };
     let mut go_on = true;
+    // A re-billed encounter's new claim takes its next CLM01 (`claimkit rebill`).
+    let sequences = crate::ledger::rebill::sequences(conn)?;
     if let Some(payers) = &plan.stored_payers {
         for query in [billable_in_import_order()] {
             if !go_on {
@@ -924,7 +927,9 @@ fn produce(
                 // Parsed straight from SQLite's buffer: no copy of the JSON.
                 let planned = match serde_json::from_str::<Encounter>(stored_text(row, 1).map_err(sql)?) {
                     Ok(encounter) => {
-                        Claim::plan_owned(encounter, practice, &ClaimRequest::default()).map_err(|e| e.to_string())
+                        let sequence = sequences.get(&encounter.id).copied().unwrap_or(1);
+                        let request = ClaimRequest { sequence, ..ClaimRequest::default() };
+                        Claim::plan_owned(encounter, practice, &request).map_err(|e| e.to_string())
                     }
                     Err(e) => Err(format!("the stored encounter cannot be read: {e}")),
                 };

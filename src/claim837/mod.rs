@@ -27,6 +27,8 @@
 pub mod build;
 mod cob;
 mod read;
+pub mod rebill;
+pub mod reopen;
 mod write;
 
 use chrono::NaiveDate;

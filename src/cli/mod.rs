@@ -25,11 +25,13 @@ mod inspect;
 mod nightly;
 mod pay;
 mod progress;
+mod rebill;
 mod remit;
 mod report;
 mod scrub;
 mod simulate;
 mod statements;
+mod worklist;
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -272,12 +274,16 @@ pub enum Command {
     Correct(correct::CorrectArgs),
     /// Void a claim (frequency 8).
     Void(correct::CorrectArgs),
+    /// Bill again, as new claims, claims rejected before adjudication or returned unprocessable (MA130).
+    Rebill(rebill::RebillArgs),
     /// Post TA1, 999 and 277CA acknowledgments: rejected claims, accepted claims, payer claim numbers.
     Ack(ack::AckArgs),
     /// Answer an 837P as a payer would: write the 999, 277CA and 835 (for tests and demos).
     Simulate(simulate::SimulateArgs),
     /// Post 835 remittances: balance, match claims and lines, record payments and adjustments.
     Remit(remit::RemitArgs),
+    /// The worklist with state: open items with stable IDs; done, note, assign, snooze, history.
+    Worklist(worklist::WorklistArgs),
     /// Record a patient payment or refund (one, or a CSV of them from the front desk).
     Pay(pay::PayArgs),
     /// Write off part of what a visit's payer or patient owes (timely filing, small balance...).
@@ -336,9 +342,11 @@ pub fn main() -> ExitCode {
         Command::Build(args) => build::exec(&global, args),
         Command::Correct(args) => correct::exec_correct(&global, args),
         Command::Void(args) => correct::exec_void(&global, args),
+        Command::Rebill(args) => rebill::exec(&global, args),
         Command::Ack(args) => ack::exec(&global, args),
         Command::Simulate(args) => simulate::exec(&global, args),
         Command::Remit(args) => remit::exec(&global, args),
+        Command::Worklist(args) => worklist::exec(&global, args),
         Command::Pay(args) => pay::exec(&global, args),
         Command::Adjust(args) => adjust::exec(&global, args),
         Command::Statements(args) => statements::exec(&global, args),

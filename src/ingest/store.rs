@@ -5,7 +5,9 @@
 //! - same hash: unchanged, nothing is written;
 //! - different hash, not yet billed (no `claims` row for it): updated, and its scrub result is
 //!   cleared so the scrubber looks at it again;
-//! - different hash, already billed: an `import_conflicts` row; the billed data is left alone.
+//! - different hash, already billed: an `import_conflicts` row; the billed data is left alone. A
+//!   claim rejected before adjudication, or marked for re-billing (`claimkit rebill`), does not
+//!   count as billed: its encounter is updated.
 
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -111,7 +113,9 @@ pub fn store_encounter(conn: &Connection, encounter: &Encounter, format: SourceF
         Some(old) if old == hash => Ok(Outcome::Unchanged),
         Some(_) => {
             let billed = conn
-                .prepare_cached("SELECT 1 FROM claims WHERE encounter_id = ?1 LIMIT 1")?
+                .prepare_cached(
+                    "SELECT 1 FROM claims_not_rebilled WHERE encounter_id = ?1 AND status <> 'rejected' LIMIT 1",
+                )?
                 .query_row([&encounter.id], |_| Ok(()))
                 .optional()?
                 .is_some();

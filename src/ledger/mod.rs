@@ -23,10 +23,12 @@ pub mod codesets;
 mod control;
 mod lock;
 pub mod nightly_state;
+pub mod rebill;
 pub mod remits;
 pub mod reports;
 pub mod schema;
 pub mod statements;
+pub mod worklist;
 
 use std::path::{Path, PathBuf};
 

@@ -289,7 +289,7 @@ fn read_stored(
         Some(_) => conn.prepare(&format!("{COLUMNS} WHERE e.id = ?1"))?,
         // Table order: the wide rows are read once, front to back.
         None => conn.prepare(&format!(
-            "{COLUMNS} WHERE NOT EXISTS (SELECT 1 FROM claims c WHERE c.encounter_id = e.id) ORDER BY e.rowid"
+            "{COLUMNS} WHERE NOT EXISTS (SELECT 1 FROM claims_not_rebilled c WHERE c.encounter_id = e.id) ORDER BY e.rowid"
         ))?,
     };
     let mut rows = match only {
