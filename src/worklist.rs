@@ -298,6 +298,47 @@ pub fn history(ledger: &Ledger, ids: &[String]) -> Result<Vec<store::HistoryRow>
     Ok(store::history(ledger.conn(), ids)?)
 }
 
+/// The items as a table, for `claimkit worklist` and `report worklist` alike.
+pub fn table(items: Vec<WorkItem>) -> crate::report::Table {
+    let mut t = crate::report::Table::new(&[
+        ("id", "ID"),
+        ("priority", "Priority"),
+        ("item", "What"),
+        ("reference", "Claim / reference"),
+        ("patient_name", "Patient"),
+        ("encounter_id", "Encounter"),
+        ("date_of_service", "DOS"),
+        ("payer_id", "Payer"),
+        ("amount", "Amount"),
+        ("detail", "Detail"),
+        ("next_step", "Next step"),
+        ("state", "State"),
+        ("assignee", "Assignee"),
+        ("follow_up", "Follow up"),
+    ])
+    .with_title("Worklist")
+    .low_priority(&["encounter_id", "state", "follow_up"]);
+    for i in items {
+        t.push(vec![
+            i.id.into(),
+            i.priority.into(),
+            i.kind.into(),
+            i.reference.into(),
+            i.patient_name.into(),
+            i.encounter_id.into(),
+            i.date_of_service.into(),
+            i.payer_id.into(),
+            i.amount.into(),
+            i.detail.into(),
+            i.next_step.into(),
+            i.state.into(),
+            i.assignee.into(),
+            i.follow_up.map_or(crate::report::Cell::Empty, crate::report::Cell::from),
+        ]);
+    }
+    t
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,8 +3,8 @@
 
 use anyhow::{Context, Result};
 use chrono::NaiveDate;
-use claimkit::report::{Cell, Report, Table};
-use claimkit::worklist::{Act, Filter, WorkItem, WorklistError, act, history, items};
+use claimkit::report::{Report, Table};
+use claimkit::worklist::{Act, Filter, WorklistError, act, history, items};
 use clap::{Args, Subcommand};
 
 use super::{Exit, GlobalArgs, InputError};
@@ -96,7 +96,7 @@ pub fn exec(global: &GlobalArgs, args: WorklistArgs) -> Result<Exit> {
             let count = found.len();
             let report = Report::new("worklist", "Worklist", format!("as of {as_of}; {count} item(s)")).section(
                 "worklist",
-                table(found),
+                claimkit::worklist::table(found),
                 None,
             );
             super::report::write_report(global, &report, None)?;
@@ -125,49 +125,9 @@ pub fn exec(global: &GlobalArgs, args: WorklistArgs) -> Result<Exit> {
     let item = act(&mut ledger, &to_act.0, &to_act.1, &who, as_of, days).map_err(user_error)?;
     let report = Report::new("worklist", "Worklist item", format!("{} by {who}", item.state)).section(
         "worklist",
-        table(vec![item]),
+        claimkit::worklist::table(vec![item]),
         None,
     );
     super::report::write_report(global, &report, None)?;
     Ok(Exit::Clean)
-}
-
-fn table(items: Vec<WorkItem>) -> Table {
-    let mut t = Table::new(&[
-        ("id", "ID"),
-        ("priority", "Priority"),
-        ("item", "What"),
-        ("reference", "Claim / reference"),
-        ("patient_name", "Patient"),
-        ("encounter_id", "Encounter"),
-        ("date_of_service", "DOS"),
-        ("payer_id", "Payer"),
-        ("amount", "Amount"),
-        ("detail", "Detail"),
-        ("next_step", "Next step"),
-        ("state", "State"),
-        ("assignee", "Assignee"),
-        ("follow_up", "Follow up"),
-    ])
-    .with_title("Worklist")
-    .low_priority(&["encounter_id", "state", "follow_up"]);
-    for i in items {
-        t.push(vec![
-            i.id.into(),
-            i.priority.into(),
-            i.kind.into(),
-            i.reference.into(),
-            i.patient_name.into(),
-            i.encounter_id.into(),
-            i.date_of_service.into(),
-            i.payer_id.into(),
-            i.amount.into(),
-            i.detail.into(),
-            i.next_step.into(),
-            i.state.into(),
-            i.assignee.into(),
-            i.follow_up.map_or(Cell::Empty, Cell::from),
-        ]);
-    }
-    t
 }

@@ -188,86 +188,21 @@ pub fn next_step_for_denial(carc: &str, remarks: &[String]) -> &'static str {
     next_step_for_carc(carc)
 }
 
-/// (priority, next step) of a worklist row.
-fn next_step(row: &rows::WorkRow) -> (i64, String) {
-    let carc = row.carc.as_deref().unwrap_or("");
-    match row.kind {
-        "rejected claim" => (1, "fix the reported error in the EMR, re-import and rebuild (a rejected claim was never received)".into()),
-        "denied claim" => (1, next_step_for_denial(carc, &row.remarks).into()),
-        "denied line" => (2, next_step_for_denial(carc, &row.remarks).into()),
-        "underpayment" => (
-            2,
-            "appeal the underpayment with the contract rate, or update the fee schedule if the contract changed".into(),
-        ),
-        "unmatched remittance item" => {
-            (2, "find the claim the payer means (the PCN may be altered) and post it by hand".into())
-        }
-        "unbalanced remittance" => {
-            (2, "posted as received: compare with the bank deposit and ask the payer for a corrected 835".into())
-        }
-        "provider-level adjustment" => (
-            2,
-            match carc {
-                "FB" => "forward balance: the payer will recover this from a later payment; watch for it",
-                "WO" | "72" => "the payer took money back on this claim: check the recovery against the claim's history",
-                "L6" => "interest paid on this claim: nothing to do",
-                _ => "a provider-level item tied to this claim: check it against the claim's history",
-            }
-            .into(),
-        ),
-        "payment reversed" => (2, "watch for the corrected payment; if none comes within 30 days, call the payer".into()),
-        "no response" => (3, "check claim status with the payer (276/277 or portal)".into()),
-        "held encounter" => (3, "fix in the EMR and re-import (see `claimkit scrub --encounter ID`)".into()),
-        _ => (
-            3,
-            "if the change matters, send a corrected claim (`claimkit correct PCN`) once the payer claim number is known".into(),
-        ),
-    }
-}
-
-/// `report worklist`: everything to act on, with the patient's visit and the next step.
+/// `report worklist`: the open worklist items (`claimkit worklist` works them: done, note,
+/// assign, snooze), each with the patient's visit and the next step.
 pub fn worklist_report(ledger: &Ledger, scope: &ReportScope, no_response_days: i64) -> Result<Report> {
-    let mut t = Table::new(&[
-        ("priority", "Priority"),
-        ("item", "What"),
-        ("reference", "Claim / reference"),
-        ("encounter_id", "Encounter"),
-        ("date_of_service", "DOS"),
-        ("payer_id", "Payer"),
-        ("amount", "Amount"),
-        ("detail", "Detail"),
-        ("next_step", "Next step"),
-    ])
-    .with_title("Worklist");
-    let mut items: Vec<(i64, String, rows::WorkRow)> = rows::work_rows(ledger.conn(), scope.as_of, no_response_days)?
-        .into_iter()
-        .filter(|r| scope.includes_payer(&r.payer_id))
-        .map(|r| {
-            let (priority, next) = next_step(&r);
-            (priority, next, r)
-        })
-        .collect();
-    items.sort_by_key(|(priority, _, _)| *priority);
-    for (priority, next, r) in items {
-        t.push(vec![
-            priority.into(),
-            r.kind.into(),
-            r.reference.into(),
-            r.encounter_id.into(),
-            r.date_of_service.into(),
-            r.payer_id.into(),
-            r.amount.into(),
-            r.detail.into(),
-            next.into(),
-        ]);
-    }
-    let count = t.len();
+    let filter = crate::worklist::Filter { payer: scope.payer.clone(), ..Default::default() };
+    let items = crate::worklist::items(ledger, scope.as_of, no_response_days, &filter).map_err(|e| match e {
+        crate::worklist::WorklistError::Ledger(e) => e,
+        other => LedgerError::Corrupt(other.to_string()),
+    })?;
+    let count = items.len();
     Ok(Report::new(
         "worklist",
         "Worklist",
-        format!("{}; {count} item(s), no-response after {no_response_days} days", scope.describe()),
+        format!("{}; {count} open item(s), no-response after {no_response_days} days", scope.describe()),
     )
-    .section("worklist", t, None))
+    .section("worklist", crate::worklist::table(items), None))
 }
 
 #[cfg(test)]
