@@ -20,6 +20,7 @@
 pub mod ar;
 pub mod billing;
 pub mod codesets;
+pub mod coverage;
 mod control;
 mod lock;
 pub mod nightly_state;
