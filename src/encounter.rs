@@ -161,9 +161,17 @@ pub struct Coverage {
     /// Insurance type code (837P SBR05), e.g. `12` Medicare secondary working aged.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub insurance_type: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::dates::serde_iso::optional_date")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::dates::serde_iso::optional_date"
+    )]
     pub effective_from: Option<NaiveDate>,
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::dates::serde_iso::optional_date")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::dates::serde_iso::optional_date"
+    )]
     pub effective_to: Option<NaiveDate>,
 }
 
@@ -407,9 +415,17 @@ pub struct Encounter {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub insurance_type: Option<String>,
     /// When the primary coverage starts and ends, when the source says.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::dates::serde_iso::optional_date")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::dates::serde_iso::optional_date"
+    )]
     pub coverage_from: Option<NaiveDate>,
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::dates::serde_iso::optional_date")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::dates::serde_iso::optional_date"
+    )]
     pub coverage_to: Option<NaiveDate>,
     pub rendering_npi: Option<String>,
     pub referring: Option<NamedProvider>,
@@ -533,6 +549,55 @@ mod tests {
         assert_eq!(d.code(), "E1165");
         assert_eq!(d.dotted(), "E11.65");
         assert_eq!(Diagnosis::new("I10").dotted(), "I10");
+    }
+
+    fn stored_before_coverages() -> &'static str {
+        r#"{"id":"E1","source":{"file":"a.csv","locator":"line 2"},
+            "patient":{"id":"P1","name":{"last":"Hart","first":"Lily","middle":null},"dob":"2016-03-14","sex":"F","address":null},
+            "relationship":"child",
+            "subscriber":{"member_id":"ACM1","name":{"last":"Hart","first":"David","middle":null},"dob":"1984-07-02","sex":"M","address":null,"group_number":"GRP1"},
+            "payer_id":"ACME1","secondary":{"payer_id":"MCD01","member_id":"IL5"},
+            "rendering_npi":null,"referring":null,"facility":null,"place_of_service":"11","diagnoses":["J069"],"lines":[],
+            "prior_authorization":null,"onset_date":null,"frequency":"1","original_claim_number":null,"notes":{}}"#
+    }
+
+    #[test]
+    fn an_encounter_stored_before_coverages_loads_and_keeps_its_fingerprint() {
+        let e: Encounter = serde_json::from_str(stored_before_coverages()).unwrap();
+        assert!(e.tertiary.is_none() && e.insurance_type.is_none());
+        let written = serde_json::to_value(&e).unwrap();
+        assert_eq!(written["secondary"], serde_json::json!({"payer_id": "MCD01", "member_id": "IL5"}));
+        assert!(written.get("tertiary").is_none());
+        // Read as it was billed then: the primary's subscriber, but never the primary's group.
+        let secondary = e.coverage(CoverageOrder::Secondary).unwrap();
+        assert_eq!(secondary.subscriber.name.first, "David");
+        assert_eq!(secondary.relationship, Relationship::Child);
+        assert_eq!(secondary.group_number, None);
+    }
+
+    #[test]
+    fn a_secondary_with_relationship_self_and_no_subscriber_is_the_patient_s_own() {
+        let mut e: Encounter = serde_json::from_str(stored_before_coverages()).unwrap();
+        e.secondary.as_mut().unwrap().relationship = Some(Relationship::SelfInsured);
+        let c = e.coverages();
+        assert_eq!(c.len(), 2);
+        assert_eq!(c[0].subscriber.name.first, "David");
+        assert!(!c[0].patient_is_subscriber());
+        assert!(c[1].patient_is_subscriber());
+        assert_eq!(c[1].subscriber.name.first, "Lily");
+        assert_eq!(c[1].subscriber.dob, e.patient.dob);
+        assert_eq!(c[1].member_id, "IL5");
+    }
+
+    #[test]
+    fn coverage_dates_bound_the_days_it_covers() {
+        let mut e: Encounter = serde_json::from_str(stored_before_coverages()).unwrap();
+        e.coverage_from = NaiveDate::from_ymd_opt(2026, 1, 1);
+        e.coverage_to = NaiveDate::from_ymd_opt(2026, 6, 30);
+        let primary = e.coverage(CoverageOrder::Primary).unwrap();
+        assert!(primary.covers(NaiveDate::from_ymd_opt(2026, 6, 30).unwrap()));
+        assert!(!primary.covers(NaiveDate::from_ymd_opt(2026, 7, 1).unwrap()));
+        assert!(!primary.covers(NaiveDate::from_ymd_opt(2025, 12, 31).unwrap()));
     }
 
     #[test]

@@ -269,7 +269,9 @@ impl Claim {
         let coverages = encounter.coverages();
         let coverage = match coverages.iter().find(|c| c.order == order) {
             Some(c) => c.clone(),
-            None if order == CoverageOrder::Tertiary => return Err(ClaimError::NoTertiaryCoverage { encounter: enc() }),
+            None if order == CoverageOrder::Tertiary => {
+                return Err(ClaimError::NoTertiaryCoverage { encounter: enc() });
+            }
             None => return Err(ClaimError::NoSecondaryCoverage { encounter: enc() }),
         };
         let payer = find_payer(&coverage.payer_id)?;
@@ -287,7 +289,9 @@ impl Claim {
             let adjudication = position.map(|i| adjudications.remove(i));
             let (payer_name, claim_filing_indicator) = match (practice.payer(&other.payer_id), &adjudication) {
                 (Some(p), _) => (p.name.clone(), p.claim_filing_indicator.clone()),
-                (None, Some(_)) => return Err(ClaimError::UnknownPayer { encounter: enc(), payer: other.payer_id.clone() }),
+                (None, Some(_)) => {
+                    return Err(ClaimError::UnknownPayer { encounter: enc(), payer: other.payer_id.clone() });
+                }
                 // A coverage the practice does not bill is still named, with its ID as its name
                 // and a mutually defined filing indicator (the scrubber warns about it).
                 (None, None) => (other.payer_id.clone(), "ZZ".to_string()),

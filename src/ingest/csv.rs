@@ -22,8 +22,8 @@ use rust_decimal::Decimal;
 use super::mapping::Mapping;
 use super::{EncounterSink, IngestError, RecordError, parse_decimal, parse_relationship, parse_sex};
 use crate::encounter::{
-    Address, ClaimFrequency, Diagnosis, DrugIdentification, Encounter, NamedProvider, Patient, PersonName, Procedure,
-    Coverage, Insured, ServiceFacility, ServiceLine, SourceRef, Subscriber, UnitType,
+    Address, ClaimFrequency, Coverage, Diagnosis, DrugIdentification, Encounter, Insured, NamedProvider, Patient,
+    PersonName, Procedure, ServiceFacility, ServiceLine, SourceRef, Subscriber, UnitType,
 };
 
 macro_rules! canonical_columns {

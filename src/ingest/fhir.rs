@@ -21,8 +21,8 @@ use serde_json::Value;
 
 use super::{EncounterSink, IngestError, RecordError, parse_compact_or_iso_date, parse_relationship, parse_sex};
 use crate::encounter::{
-    Address, ClaimFrequency, Diagnosis, DrugIdentification, Encounter, NamedProvider, Patient, PersonName, Procedure,
-    Coverage, Insured, ServiceFacility, ServiceLine, SourceRef, Subscriber,
+    Address, ClaimFrequency, Coverage, Diagnosis, DrugIdentification, Encounter, Insured, NamedProvider, Patient,
+    PersonName, Procedure, ServiceFacility, ServiceLine, SourceRef, Subscriber,
 };
 
 pub const ICD10CM: &str = "http://hl7.org/fhir/sid/icd-10-cm";

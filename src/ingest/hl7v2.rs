@@ -26,8 +26,8 @@ use super::{
     EncounterSink, IngestError, RecordError, parse_compact_or_iso_date, parse_decimal, parse_relationship, parse_sex,
 };
 use crate::encounter::{
-    Address, ClaimFrequency, Diagnosis, DrugIdentification, Encounter, NamedProvider, Patient, PersonName, Procedure,
-    Coverage, Insured, ServiceLine, SourceRef, Subscriber,
+    Address, ClaimFrequency, Coverage, Diagnosis, DrugIdentification, Encounter, Insured, NamedProvider, Patient,
+    PersonName, Procedure, ServiceLine, SourceRef, Subscriber,
 };
 
 const VERSIONS: &[&str] = &["2.3", "2.3.1", "2.4", "2.5", "2.5.1"];

@@ -20,8 +20,8 @@
 pub mod ar;
 pub mod billing;
 pub mod codesets;
-pub mod coverage;
 mod control;
+pub mod coverage;
 mod lock;
 pub mod nightly_state;
 pub mod remits;
