@@ -522,6 +522,28 @@ impl Encounter {
         out
     }
 
+    /// Stores a secondary or tertiary that is the primary subscriber's (same relationship, same
+    /// person) in its short form (no relationship, no subscriber), so every import format stores
+    /// the same encounter and encounters stored before coverages keep their fingerprint.
+    pub fn normalize_coverages(&mut self) {
+        let coverages = self.coverages();
+        let primary = &coverages[0];
+        let same = |c: &ResolvedCoverage| {
+            c.relationship == primary.relationship
+                && c.subscriber.name == primary.subscriber.name
+                && c.subscriber.dob == primary.subscriber.dob
+                && c.subscriber.sex == primary.subscriber.sex
+        };
+        let [secondary, tertiary] = [CoverageOrder::Secondary, CoverageOrder::Tertiary]
+            .map(|o| coverages.iter().find(|c| c.order == o).is_some_and(same));
+        for (coverage, short) in [(&mut self.secondary, secondary), (&mut self.tertiary, tertiary)] {
+            if let Some(c) = coverage.as_mut().filter(|_| short) {
+                c.relationship = None;
+                c.subscriber = None;
+            }
+        }
+    }
+
     /// The coverage of `order`, when the patient has one.
     pub fn coverage(&self, order: CoverageOrder) -> Option<ResolvedCoverage> {
         self.coverages().into_iter().find(|c| c.order == order)

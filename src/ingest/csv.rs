@@ -621,7 +621,7 @@ impl Pending {
             });
         let diagnosis_text = get(Col::DiagnosisCodes);
         let diagnoses = diagnosis_text.split('|').filter(|d| !d.trim().is_empty()).map(Diagnosis::new).collect();
-        let encounter = Encounter {
+        let mut encounter = Encounter {
             id: get(Col::EncounterId),
             source: SourceRef { file: file.to_string(), locator: format!("line {line}") },
             patient,
@@ -646,6 +646,7 @@ impl Pending {
             original_claim_number: opt(Col::OriginalClaimNumber),
             notes: BTreeMap::new(),
         };
+        encounter.normalize_coverages();
         Pending { encounter, errors, first_line: line, last_line: line, diagnosis_text }
     }
 

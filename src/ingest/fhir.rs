@@ -485,7 +485,7 @@ impl ClaimReader<'_> {
                 supervising: None,
             });
         }
-        Some(Encounter {
+        let mut encounter = Encounter {
             id,
             source: SourceRef { file: self.file.to_string(), locator: self.locator.to_string() },
             patient,
@@ -509,7 +509,9 @@ impl ClaimReader<'_> {
             frequency: ClaimFrequency::Original,
             original_claim_number: None,
             notes: BTreeMap::new(),
-        })
+        };
+        encounter.normalize_coverages();
+        Some(encounter)
     }
 
     fn person(&mut self, p: &Value, field: &str) -> Patient {

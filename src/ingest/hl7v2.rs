@@ -457,7 +457,7 @@ impl DftReader<'_> {
                 supervising: None,
             });
         }
-        Some(Encounter {
+        let mut encounter = Encounter {
             id,
             source: SourceRef { file: self.file.to_string(), locator: self.locator.to_string() },
             patient,
@@ -481,7 +481,9 @@ impl DftReader<'_> {
             frequency: ClaimFrequency::Original,
             original_claim_number: None,
             notes: BTreeMap::new(),
-        })
+        };
+        encounter.normalize_coverages();
+        Some(encounter)
     }
 }
 
