@@ -126,11 +126,111 @@ pub struct Subscriber {
     pub group_number: Option<String>,
 }
 
-/// A second insurance that is billed after the primary pays.
+/// The person insured by a coverage when that is not the patient (or, for the primary, always:
+/// [`Encounter::subscriber`] carries the primary's).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
-pub struct SecondaryCoverage {
+pub struct Insured {
+    pub name: PersonName,
+    #[serde(default, deserialize_with = "crate::dates::serde_iso::optional_date")]
+    pub dob: Option<NaiveDate>,
+    #[serde(default)]
+    pub sex: Sex,
+    #[serde(default)]
+    pub address: Option<Address>,
+}
+
+/// A coverage after the primary (secondary, tertiary): its payer, the member ID, and whose
+/// coverage it is.
+///
+/// Encounters stored before coverages carried their own subscriber have only `payer_id` and
+/// `member_id`: such a coverage ([`Coverage::relationship`] `None`) is read as the primary's
+/// subscriber's, as claimkit billed it then.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Coverage {
     pub payer_id: String,
     pub member_id: String,
+    /// The patient's relationship to this coverage's subscriber; `None` when the source did not say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relationship: Option<Relationship>,
+    /// This coverage's subscriber when it is not the patient. `None` with relationship `self`: the
+    /// patient is the subscriber.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subscriber: Option<Insured>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_number: Option<String>,
+    /// Insurance type code (837P SBR05), e.g. `12` Medicare secondary working aged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub insurance_type: Option<String>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::dates::serde_iso::optional_date"
+    )]
+    pub effective_from: Option<NaiveDate>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::dates::serde_iso::optional_date"
+    )]
+    pub effective_to: Option<NaiveDate>,
+}
+
+/// The name the secondary coverage had before coverages carried their own subscriber.
+pub type SecondaryCoverage = Coverage;
+
+/// The place of a coverage in the patient's order of benefits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum CoverageOrder {
+    Primary,
+    Secondary,
+    Tertiary,
+}
+
+impl CoverageOrder {
+    /// SBR01: `P`, `S` or `T`.
+    pub fn code(self) -> &'static str {
+        match self {
+            CoverageOrder::Primary => "P",
+            CoverageOrder::Secondary => "S",
+            CoverageOrder::Tertiary => "T",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        match code {
+            "P" => Some(CoverageOrder::Primary),
+            "S" => Some(CoverageOrder::Secondary),
+            "T" => Some(CoverageOrder::Tertiary),
+            _ => None,
+        }
+    }
+}
+
+/// One coverage as a claim or an eligibility inquiry names it, with its subscriber resolved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ResolvedCoverage {
+    pub order: CoverageOrder,
+    pub payer_id: String,
+    pub member_id: String,
+    pub group_number: Option<String>,
+    pub relationship: Relationship,
+    /// The subscriber: the patient when `relationship` is self.
+    pub subscriber: Insured,
+    pub insurance_type: Option<String>,
+    pub effective_from: Option<NaiveDate>,
+    pub effective_to: Option<NaiveDate>,
+}
+
+impl ResolvedCoverage {
+    /// True when the patient is this coverage's subscriber (SBR02 18, no 2000C loop).
+    pub fn patient_is_subscriber(&self) -> bool {
+        self.relationship == Relationship::SelfInsured
+    }
+
+    /// True when the coverage is in force on `date` (open ends count as in force).
+    pub fn covers(&self, date: NaiveDate) -> bool {
+        self.effective_from.is_none_or(|f| f <= date) && self.effective_to.is_none_or(|t| date <= t)
+    }
 }
 
 /// A provider named on the claim by NPI (referring, ordering, supervising).
@@ -307,7 +407,26 @@ pub struct Encounter {
     pub subscriber: Subscriber,
     /// The payer billed first (the practice file's payer ID).
     pub payer_id: String,
-    pub secondary: Option<SecondaryCoverage>,
+    pub secondary: Option<Coverage>,
+    /// A third coverage, billed after the secondary.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tertiary: Option<Coverage>,
+    /// The primary's insurance type code (SBR05), when the source gives one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub insurance_type: Option<String>,
+    /// When the primary coverage starts and ends, when the source says.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::dates::serde_iso::optional_date"
+    )]
+    pub coverage_from: Option<NaiveDate>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::dates::serde_iso::optional_date"
+    )]
+    pub coverage_to: Option<NaiveDate>,
     pub rendering_npi: Option<String>,
     pub referring: Option<NamedProvider>,
     /// The provider who supervised the rendering provider (incident-to services: 837P 2310D).
@@ -345,6 +464,91 @@ impl Encounter {
         self.lines.iter().map(|l| l.date_of_service_to.unwrap_or(l.date_of_service)).max()
     }
 
+    /// The patient's coverages in order of benefits: the primary, then the secondary and tertiary
+    /// when known, each with its subscriber resolved.
+    pub fn coverages(&self) -> Vec<ResolvedCoverage> {
+        let primary_insured = Insured {
+            name: self.subscriber.name.clone(),
+            dob: self.subscriber.dob,
+            sex: self.subscriber.sex,
+            address: self.subscriber.address.clone(),
+        };
+        let patient = Insured {
+            name: self.patient.name.clone(),
+            dob: self.patient.dob,
+            sex: self.patient.sex,
+            address: self.patient.address.clone(),
+        };
+        let mut out = vec![ResolvedCoverage {
+            order: CoverageOrder::Primary,
+            payer_id: self.payer_id.clone(),
+            member_id: self.subscriber.member_id.clone(),
+            group_number: self.subscriber.group_number.clone(),
+            relationship: self.relationship,
+            subscriber: if self.relationship == Relationship::SelfInsured && primary_insured.name.last.is_empty() {
+                patient.clone()
+            } else {
+                primary_insured.clone()
+            },
+            insurance_type: self.insurance_type.clone(),
+            effective_from: self.coverage_from,
+            effective_to: self.coverage_to,
+        }];
+        for (order, coverage) in
+            [(CoverageOrder::Secondary, &self.secondary), (CoverageOrder::Tertiary, &self.tertiary)]
+        {
+            let Some(c) = coverage else { continue };
+            let (relationship, subscriber) = match (c.relationship, &c.subscriber) {
+                (Some(r), Some(s)) if !s.name.last.is_empty() => (r, s.clone()),
+                (Some(Relationship::SelfInsured), _) => (Relationship::SelfInsured, patient.clone()),
+                // Someone else's coverage without a name: the primary's subscriber is the best
+                // knowledge (a spouse's second plan); a stored encounter without a relationship
+                // reads as it was billed before.
+                (Some(r), _) => (r, primary_insured.clone()),
+                (None, _) => (self.relationship, primary_insured.clone()),
+            };
+            out.push(ResolvedCoverage {
+                order,
+                payer_id: c.payer_id.clone(),
+                member_id: c.member_id.clone(),
+                group_number: c.group_number.clone(),
+                relationship,
+                subscriber,
+                insurance_type: c.insurance_type.clone(),
+                effective_from: c.effective_from,
+                effective_to: c.effective_to,
+            });
+        }
+        out
+    }
+
+    /// Stores a secondary or tertiary that is the primary subscriber's (same relationship, same
+    /// person) in its short form (no relationship, no subscriber), so every import format stores
+    /// the same encounter and encounters stored before coverages keep their fingerprint.
+    pub fn normalize_coverages(&mut self) {
+        let coverages = self.coverages();
+        let primary = &coverages[0];
+        let same = |c: &ResolvedCoverage| {
+            c.relationship == primary.relationship
+                && c.subscriber.name == primary.subscriber.name
+                && c.subscriber.dob == primary.subscriber.dob
+                && c.subscriber.sex == primary.subscriber.sex
+        };
+        let [secondary, tertiary] = [CoverageOrder::Secondary, CoverageOrder::Tertiary]
+            .map(|o| coverages.iter().find(|c| c.order == o).is_some_and(same));
+        for (coverage, short) in [(&mut self.secondary, secondary), (&mut self.tertiary, tertiary)] {
+            if let Some(c) = coverage.as_mut().filter(|_| short) {
+                c.relationship = None;
+                c.subscriber = None;
+            }
+        }
+    }
+
+    /// The coverage of `order`, when the patient has one.
+    pub fn coverage(&self, order: CoverageOrder) -> Option<ResolvedCoverage> {
+        self.coverages().into_iter().find(|c| c.order == order)
+    }
+
     /// A fingerprint of everything that is billed, to tell an unchanged re-import from a changed one.
     pub fn content_hash(&self) -> String {
         let mut copy = self.clone();
@@ -367,6 +571,55 @@ mod tests {
         assert_eq!(d.code(), "E1165");
         assert_eq!(d.dotted(), "E11.65");
         assert_eq!(Diagnosis::new("I10").dotted(), "I10");
+    }
+
+    fn stored_before_coverages() -> &'static str {
+        r#"{"id":"E1","source":{"file":"a.csv","locator":"line 2"},
+            "patient":{"id":"P1","name":{"last":"Hart","first":"Lily","middle":null},"dob":"2016-03-14","sex":"F","address":null},
+            "relationship":"child",
+            "subscriber":{"member_id":"ACM1","name":{"last":"Hart","first":"David","middle":null},"dob":"1984-07-02","sex":"M","address":null,"group_number":"GRP1"},
+            "payer_id":"ACME1","secondary":{"payer_id":"MCD01","member_id":"IL5"},
+            "rendering_npi":null,"referring":null,"facility":null,"place_of_service":"11","diagnoses":["J069"],"lines":[],
+            "prior_authorization":null,"onset_date":null,"frequency":"1","original_claim_number":null,"notes":{}}"#
+    }
+
+    #[test]
+    fn an_encounter_stored_before_coverages_loads_and_keeps_its_fingerprint() {
+        let e: Encounter = serde_json::from_str(stored_before_coverages()).unwrap();
+        assert!(e.tertiary.is_none() && e.insurance_type.is_none());
+        let written = serde_json::to_value(&e).unwrap();
+        assert_eq!(written["secondary"], serde_json::json!({"payer_id": "MCD01", "member_id": "IL5"}));
+        assert!(written.get("tertiary").is_none());
+        // Read as it was billed then: the primary's subscriber, but never the primary's group.
+        let secondary = e.coverage(CoverageOrder::Secondary).unwrap();
+        assert_eq!(secondary.subscriber.name.first, "David");
+        assert_eq!(secondary.relationship, Relationship::Child);
+        assert_eq!(secondary.group_number, None);
+    }
+
+    #[test]
+    fn a_secondary_with_relationship_self_and_no_subscriber_is_the_patient_s_own() {
+        let mut e: Encounter = serde_json::from_str(stored_before_coverages()).unwrap();
+        e.secondary.as_mut().unwrap().relationship = Some(Relationship::SelfInsured);
+        let c = e.coverages();
+        assert_eq!(c.len(), 2);
+        assert_eq!(c[0].subscriber.name.first, "David");
+        assert!(!c[0].patient_is_subscriber());
+        assert!(c[1].patient_is_subscriber());
+        assert_eq!(c[1].subscriber.name.first, "Lily");
+        assert_eq!(c[1].subscriber.dob, e.patient.dob);
+        assert_eq!(c[1].member_id, "IL5");
+    }
+
+    #[test]
+    fn coverage_dates_bound_the_days_it_covers() {
+        let mut e: Encounter = serde_json::from_str(stored_before_coverages()).unwrap();
+        e.coverage_from = NaiveDate::from_ymd_opt(2026, 1, 1);
+        e.coverage_to = NaiveDate::from_ymd_opt(2026, 6, 30);
+        let primary = e.coverage(CoverageOrder::Primary).unwrap();
+        assert!(primary.covers(NaiveDate::from_ymd_opt(2026, 6, 30).unwrap()));
+        assert!(!primary.covers(NaiveDate::from_ymd_opt(2026, 7, 1).unwrap()));
+        assert!(!primary.covers(NaiveDate::from_ymd_opt(2025, 12, 31).unwrap()));
     }
 
     #[test]

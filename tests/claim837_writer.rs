@@ -123,7 +123,8 @@ fn secondary_claim_carries_the_primary_adjudication_in_2320_2330_and_2430() {
     let (path, _) = write(std::slice::from_ref(&claim), "CLEARINGHOUSE", dir.path(), "secondary.837");
     validate(&path);
     let text = std::fs::read_to_string(&path).unwrap();
-    assert!(text.contains("SBR*S**GRP100******CI~"));
+    // A stored encounter without the secondary's subscriber: the primary's subscriber, never its group.
+    assert!(text.contains("SBR*S********CI~"));
     assert!(text.contains("SBR*P*19*GRP100******CI~\nAMT*D*180.4~\nOI***Y*P**Y~"));
     assert!(text.contains("NM1*PR*2*Synthetic Commercial Health*****PI*COMM1~\nREF*F8*COMM-77001~"));
     assert!(text.contains("SVD*COMM1*100*HC:99214:25**1~\nCAS*CO*45*40~\nCAS*PR*2*20~\nDTP*573*D8*20261201~"));
@@ -292,4 +293,68 @@ fn lab_unlisted_anesthesia_ordering_and_supervising_data_pass_the_validator_and_
         .collect();
     assert_eq!(read, vec![ParsedClaim::of(&claim)]);
     assert_eq!(read[0].lines[3].unit_type, "MJ");
+}
+
+/// A tertiary claim: its own coverage's insured, and both earlier payers' adjudications (2320 with
+/// AMT*D for each, one SVD per payer per line), in order of benefits.
+#[test]
+fn tertiary_claim_reports_the_primary_and_the_secondary_adjudication() {
+    use claimkit::encounter::{Coverage, Relationship};
+    let dir = tempfile::tempdir().unwrap();
+    let mut e = encounter("E1002");
+    e.tertiary = Some(Coverage {
+        payer_id: "MCRB1".into(),
+        member_id: "7QX2HV4TN55".into(),
+        relationship: Some(Relationship::SelfInsured),
+        ..Default::default()
+    });
+    let day = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+    let adj =
+        |g: &str, r: &str, a: &str| Adjustment { group: g.into(), reason: r.into(), amount: dec(a), quantity: None };
+    let paid_in_full = |payer: &str, paid: [&str; 3], rest: [&str; 3]| PrimaryAdjudication {
+        payer_id: payer.into(),
+        payer_claim_number: None,
+        paid: paid.iter().map(|p| dec(p)).sum(),
+        claim_adjustments: vec![],
+        lines: (0..3)
+            .map(|i| LineAdjudication {
+                line_number: i as u32 + 1,
+                paid: dec(paid[i]),
+                adjustments: vec![adj("PR", "2", rest[i])],
+                adjudication_date: day,
+            })
+            .collect(),
+    };
+    let charges: Vec<Decimal> = e.lines.iter().map(|l| l.charge).collect();
+    let half = |c: Decimal| (c / Decimal::from(2)).round_dp(2);
+    let s = |d: Decimal| d.to_string();
+    let p1 = [half(charges[0]), half(charges[1]), half(charges[2])];
+    let r1 = [charges[0] - p1[0], charges[1] - p1[1], charges[2] - p1[2]];
+    let primary =
+        paid_in_full("COMM1", p1.map(s).each_ref().map(|x| x.as_str()), r1.map(s).each_ref().map(|x| x.as_str()));
+    let p2 = [Decimal::from(10); 3];
+    let r2 = [charges[0] - p2[0], charges[1] - p2[1], charges[2] - p2[2]];
+    let secondary =
+        paid_in_full("GAP1", p2.map(s).each_ref().map(|x| x.as_str()), r2.map(s).each_ref().map(|x| x.as_str()));
+    let request = ClaimRequest {
+        responsibility: Responsibility::Tertiary,
+        primary: Some(secondary),
+        earlier: vec![primary],
+        ..Default::default()
+    };
+    let claim = Claim::plan(&e, &practice(), &request).expect("a tertiary claim plans");
+    assert_eq!(claim.payer.id, "MCRB1");
+    let (path, _) = write(std::slice::from_ref(&claim), "CLEARINGHOUSE", dir.path(), "tertiary.837");
+    validate(&path);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("SBR*T*18*******MB~"));
+    let p = text.find("SBR*P*").unwrap();
+    let s2 = text.find("SBR*S*").unwrap();
+    assert!(p < s2, "2320 loops in order of benefits");
+    assert_eq!(text.matches("AMT*D*").count(), 2);
+    assert_eq!(text.matches("SVD*COMM1*").count(), 3);
+    assert_eq!(text.matches("SVD*GAP1*").count(), 3);
+    let read = read_837p(std::fs::File::open(&path).unwrap()).unwrap();
+    assert_eq!(read[0].clone().without_envelope(), ParsedClaim::of(&claim));
+    assert_eq!(read[0].other_payer_id.as_deref(), Some("GAP1"), "the payer just before");
 }

@@ -332,19 +332,22 @@ pub fn build_with_progress(
         let id = candidate.encounter_id.clone();
         let encounter: Encounter = serde_json::from_str(&candidate.encounter_json)
             .map_err(|e| BuildError::BadEncounter { encounter: id.clone(), message: e.to_string() })?;
-        let secondary_payer = encounter.secondary.as_ref().map(|s| s.payer_id.clone()).unwrap_or_default();
-        if opts.payer.as_ref().is_some_and(|p| *p != secondary_payer) {
+        let responsibility = Responsibility::from_code(&candidate.responsibility).unwrap_or(Responsibility::Secondary);
+        let next_payer = encounter.coverage(responsibility.coverage_order()).map(|c| c.payer_id).unwrap_or_default();
+        if opts.payer.as_ref().is_some_and(|p| *p != next_payer) {
             continue;
         }
         let Some(primary) = crate::ledger::billing::prior_adjudication(ledger.conn(), &candidate.prior_pcn)? else {
             continue;
         };
+        let earlier = crate::ledger::coverage::earlier_adjudications(ledger.conn(), &id, responsibility.code())?;
         let request = ClaimRequest {
-            responsibility: Responsibility::Secondary,
+            responsibility,
             frequency: ClaimFrequency::Original,
             original_claim_number: None,
             sequence: 1,
             primary: Some(primary),
+            earlier,
         };
         match Claim::plan_owned(encounter, &practice, &request) {
             Ok(claim) => plans.entry(claim.payer.receiver.clone()).or_default().planned.push(PlannedClaim {
@@ -450,6 +453,7 @@ fn resubmit(
         original_claim_number: Some(payer_claim_number),
         sequence: earlier as u32 + 1,
         primary: None,
+        earlier: Vec::new(),
     };
     let claim = Claim::plan_owned(encounter, &practice, &request)?;
     let receiver = claim.payer.receiver.clone();
@@ -658,11 +662,9 @@ impl ClaimRecord {
         let iso = |d: Option<chrono::NaiveDate>| d.map(crate::dates::iso).unwrap_or_default();
         let total_charge = crate::ledger::money_text(claim.total_charge());
         let Claim { pcn, responsibility, frequency, encounter, payer, member_id, .. } = claim;
-        // The coverage after this payer: the secondary after the primary; the patient after that.
-        let next_payer_id = match responsibility {
-            super::Responsibility::Primary => encounter.secondary.as_ref().map(|s| s.payer_id.clone()),
-            _ => None,
-        };
+        // The coverage after this payer: the secondary after the primary, the tertiary after the
+        // secondary; the patient after the last.
+        let next_payer_id = super::next_payer_id(&encounter, responsibility);
         let claim_rendering = encounter.rendering_npi;
         let lines = encounter
             .lines

@@ -37,10 +37,13 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 pub use cob::{Adjustment, LineAdjudication, PrimaryAdjudication};
-pub use read::{ParsedClaim, ParsedLine, ReadError, for_each_837p_claim, read_837p};
+pub use read::{ParsedClaim, ParsedLine, ParsedOtherPayer, ReadError, for_each_837p_claim, read_837p};
 pub use write::{Batch837Writer, BatchStats, CLAIMS_PER_TRANSACTION, GUIDE, write_837p};
 
-use crate::encounter::{Address, ClaimFrequency, Encounter, NamedProvider, PersonName, ServiceFacility, ServiceLine};
+use crate::encounter::{
+    Address, ClaimFrequency, CoverageOrder, Encounter, NamedProvider, PersonName, ResolvedCoverage, ServiceFacility,
+    ServiceLine,
+};
 use crate::practice::{Payer, Practice, RenderingProvider};
 
 /// Which payer in the patient's coverage order a claim bills (SBR01).
@@ -53,6 +56,15 @@ pub enum Responsibility {
 }
 
 impl Responsibility {
+    /// The coverage this responsibility bills.
+    pub fn coverage_order(self) -> CoverageOrder {
+        match self {
+            Responsibility::Primary => CoverageOrder::Primary,
+            Responsibility::Secondary => CoverageOrder::Secondary,
+            Responsibility::Tertiary => CoverageOrder::Tertiary,
+        }
+    }
+
     /// SBR01 and the `claims.responsibility` column.
     pub fn code(self) -> &'static str {
         match self {
@@ -95,6 +107,8 @@ pub enum ClaimError {
     MissingPayerClaimNumber { encounter: String, frequency: &'static str },
     #[error("encounter {encounter}: no secondary coverage to bill")]
     NoSecondaryCoverage { encounter: String },
+    #[error("encounter {encounter}: no tertiary coverage to bill")]
+    NoTertiaryCoverage { encounter: String },
     #[error("encounter {encounter}: a secondary claim needs the primary payer's adjudication")]
     MissingPrimaryAdjudication { encounter: String },
     #[error(
@@ -118,27 +132,32 @@ pub struct ClaimRequest {
     pub original_claim_number: Option<String>,
     /// 1 for the first claim of this responsibility and frequency, 2 for the next correction...
     pub sequence: u32,
-    /// For a secondary claim: what the primary payer did with it.
+    /// For a secondary or tertiary claim: what the payer just before did with it.
     pub primary: Option<PrimaryAdjudication>,
+    /// For a tertiary claim: what the payers before that one did (the primary's adjudication).
+    pub earlier: Vec<PrimaryAdjudication>,
 }
 
-/// The payer that adjudicated before this one, as the COB loops 2320/2330 describe it.
+/// Another coverage of the patient, as the COB loops 2320/2330A/2330B describe it: a payer that
+/// adjudicated before this one (with its adjudication), or one known to pay after it (without).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OtherPayer {
     pub payer_id: String,
     pub payer_name: String,
     pub claim_filing_indicator: String,
-    /// The subscriber's member ID with that payer (2330A NM109).
-    pub member_id: String,
-    pub adjudication: PrimaryAdjudication,
+    /// Whose coverage it is: its order (2320 SBR01), the patient's relationship to its subscriber
+    /// (SBR02), group (SBR03), the subscriber (2330A) and member ID (2330A NM109).
+    pub coverage: ResolvedCoverage,
+    /// What that payer did with the claim, when it adjudicated before this one.
+    pub adjudication: Option<PrimaryAdjudication>,
 }
 
 /// What planning finds besides the encounter itself.
 struct Planned {
     original_claim_number: Option<String>,
     payer: Payer,
-    member_id: String,
-    other_payer: Option<OtherPayer>,
+    coverage: ResolvedCoverage,
+    other_payers: Vec<OtherPayer>,
     rendering: Option<RenderingProvider>,
     line_rendering: Vec<(u32, RenderingProvider)>,
     facility: Option<ServiceFacility>,
@@ -159,14 +178,17 @@ pub struct Claim {
     pub payer: Payer,
     /// The member ID with the payer billed (2010BA NM109).
     pub member_id: String,
+    /// The coverage billed: its subscriber is the insured of 2000B/2010BA.
+    pub coverage: ResolvedCoverage,
     /// Rendering provider at claim level when it differs from the billing provider (2310B).
     pub rendering: Option<RenderingProvider>,
     /// Line rendering providers that differ from the claim's (2420A), by line number.
     pub line_rendering: Vec<(u32, RenderingProvider)>,
     /// The service facility when its address differs from the billing provider's (2310C).
     pub facility: Option<ServiceFacility>,
-    /// The prior payer for a secondary claim (2320/2330A/2330B/2430).
-    pub other_payer: Option<OtherPayer>,
+    /// The patient's other coverages in order of benefits (2320/2330A/2330B; 2430 for those that
+    /// adjudicated before this payer).
+    pub other_payers: Vec<OtherPayer>,
     /// The CLIA certificate number (REF*X4) when the claim bills a laboratory test and the practice
     /// (or the service facility) has one.
     pub clia: Option<String>,
@@ -190,7 +212,7 @@ impl Claim {
             line.number = i as u32 + 1;
         }
         let planned = Claim::check_and_resolve(&encounter, practice, request)?;
-        let Planned { original_claim_number, payer, member_id, other_payer, rendering, line_rendering, facility, clia } =
+        let Planned { original_claim_number, payer, coverage, other_payers, rendering, line_rendering, facility, clia } =
             planned;
         if payer.requires_qw() {
             add_qw_to_waived_tests(&mut encounter, &practice.waived_tests());
@@ -203,11 +225,12 @@ impl Claim {
             original_claim_number,
             encounter,
             payer,
-            member_id,
+            member_id: coverage.member_id.clone(),
+            coverage,
             rendering,
             line_rendering,
             facility,
-            other_payer,
+            other_payers,
             clia,
         })
     }
@@ -244,27 +267,59 @@ impl Claim {
         let find_payer = |id: &str| {
             practice.payer(id).cloned().ok_or_else(|| ClaimError::UnknownPayer { encounter: enc(), payer: id.into() })
         };
-        let (payer, member_id, other_payer) = match request.responsibility {
-            Responsibility::Primary => (find_payer(&encounter.payer_id)?, encounter.subscriber.member_id.clone(), None),
-            Responsibility::Secondary | Responsibility::Tertiary => {
-                let secondary =
-                    encounter.secondary.as_ref().ok_or_else(|| ClaimError::NoSecondaryCoverage { encounter: enc() })?;
-                let adjudication = request
-                    .primary
-                    .clone()
-                    .ok_or_else(|| ClaimError::MissingPrimaryAdjudication { encounter: enc() })?;
-                adjudication.check_balances(encounter)?;
-                let primary = find_payer(&adjudication.payer_id)?;
-                let other = OtherPayer {
-                    payer_id: primary.id.clone(),
-                    payer_name: primary.name.clone(),
-                    claim_filing_indicator: primary.claim_filing_indicator.clone(),
-                    member_id: encounter.subscriber.member_id.clone(),
-                    adjudication,
-                };
-                (find_payer(&secondary.payer_id)?, secondary.member_id.clone(), Some(other))
+        let order = request.responsibility.coverage_order();
+        let coverages = encounter.coverages();
+        let coverage = match coverages.iter().find(|c| c.order == order) {
+            Some(c) => c.clone(),
+            None if order == CoverageOrder::Tertiary => {
+                return Err(ClaimError::NoTertiaryCoverage { encounter: enc() });
             }
+            None => return Err(ClaimError::NoSecondaryCoverage { encounter: enc() }),
         };
+        let payer = find_payer(&coverage.payer_id)?;
+        let mut adjudications: Vec<PrimaryAdjudication> = request.earlier.clone();
+        adjudications.extend(request.primary.clone());
+        if order != CoverageOrder::Primary && adjudications.is_empty() {
+            return Err(ClaimError::MissingPrimaryAdjudication { encounter: enc() });
+        }
+        for a in &adjudications {
+            a.check_balances(encounter)?;
+        }
+        let mut other_payers = Vec::new();
+        for other in coverages.iter().filter(|c| c.order != order) {
+            let position = adjudications.iter().position(|a| other.order < order && a.payer_id == other.payer_id);
+            let adjudication = position.map(|i| adjudications.remove(i));
+            let (payer_name, claim_filing_indicator) = match (practice.payer(&other.payer_id), &adjudication) {
+                (Some(p), _) => (p.name.clone(), p.claim_filing_indicator.clone()),
+                (None, Some(_)) => {
+                    return Err(ClaimError::UnknownPayer { encounter: enc(), payer: other.payer_id.clone() });
+                }
+                // A coverage the practice does not bill is still named, with its ID as its name
+                // and a mutually defined filing indicator (the scrubber warns about it).
+                (None, None) => (other.payer_id.clone(), "ZZ".to_string()),
+            };
+            other_payers.push(OtherPayer {
+                payer_id: other.payer_id.clone(),
+                payer_name,
+                claim_filing_indicator,
+                coverage: other.clone(),
+                adjudication,
+            });
+        }
+        // An adjudication by a payer no longer among the coverages: the payer before this one, as
+        // the primary's subscriber had it.
+        for adjudication in adjudications {
+            let prior = find_payer(&adjudication.payer_id)?;
+            let mut coverage = coverages[0].clone();
+            coverage.payer_id = prior.id.clone();
+            other_payers.push(OtherPayer {
+                payer_id: prior.id.clone(),
+                payer_name: prior.name.clone(),
+                claim_filing_indicator: prior.claim_filing_indicator.clone(),
+                coverage,
+                adjudication: Some(adjudication),
+            });
+        }
         if practice.receiver(&payer.receiver).is_none() {
             return Err(ClaimError::UnknownReceiver {
                 encounter: enc(),
@@ -298,7 +353,7 @@ impl Claim {
             .flatten()
             .map(str::to_string);
         let facility = encounter.facility.clone().filter(|f| f.address != practice.billing_provider.address);
-        Ok(Planned { original_claim_number, payer, member_id, other_payer, rendering, line_rendering, facility, clia })
+        Ok(Planned { original_claim_number, payer, coverage, other_payers, rendering, line_rendering, facility, clia })
     }
 
     /// CLM02: the sum of the line charges (SV102).
@@ -306,9 +361,14 @@ impl Claim {
         self.encounter.total_charge()
     }
 
-    /// True when the patient is the subscriber (no 2000C loop; DMG in 2010BA).
+    /// True when the patient is the billed coverage's subscriber (no 2000C loop; DMG in 2010BA).
     pub fn patient_is_subscriber(&self) -> bool {
-        self.encounter.relationship == crate::encounter::Relationship::SelfInsured
+        self.coverage.patient_is_subscriber()
+    }
+
+    /// The other payers that adjudicated before this one, in order of benefits.
+    pub fn prior_payers(&self) -> impl Iterator<Item = (&OtherPayer, &PrimaryAdjudication)> {
+        self.other_payers.iter().filter_map(|o| o.adjudication.as_ref().map(|a| (o, a)))
     }
 
     /// The line item control number of `line` (REF*6R).
@@ -325,6 +385,16 @@ impl Claim {
     pub fn dates_of_service(&self) -> (Option<NaiveDate>, Option<NaiveDate>) {
         (self.encounter.first_date_of_service(), self.encounter.last_date_of_service())
     }
+}
+
+/// The payer of the coverage after `responsibility`'s (the crossover target of its PR), if any.
+pub fn next_payer_id(encounter: &Encounter, responsibility: Responsibility) -> Option<String> {
+    let next = match responsibility {
+        Responsibility::Primary => CoverageOrder::Secondary,
+        Responsibility::Secondary => CoverageOrder::Tertiary,
+        Responsibility::Tertiary => return None,
+    };
+    encounter.coverage(next).map(|c| c.payer_id)
 }
 
 /// Adds modifier QW to every waived test that takes it and lacks it (a line with four modifiers
@@ -346,7 +416,13 @@ fn field_with_separator(e: &Encounter) -> Option<&'static str> {
         bad(&a.line1) || a.line2.as_deref().is_some_and(bad) || bad(&a.city) || bad(&a.state) || bad(&a.zip)
     };
     let provider = |p: &NamedProvider| bad(&p.last) || p.first.as_deref().is_some_and(bad) || bad(&p.npi);
-    let checks: [(&'static str, bool); 14] = [
+    let coverage = |c: &crate::encounter::Coverage| {
+        bad(&c.member_id)
+            || c.group_number.as_deref().is_some_and(bad)
+            || c.insurance_type.as_deref().is_some_and(bad)
+            || c.subscriber.as_ref().is_some_and(|s| name(&s.name) || s.address.as_ref().is_some_and(address))
+    };
+    let checks: [(&'static str, bool); 15] = [
         ("patient name", name(&e.patient.name)),
         ("patient address", e.patient.address.as_ref().is_some_and(address)),
         ("subscriber name", name(&e.subscriber.name)),
@@ -356,6 +432,12 @@ fn field_with_separator(e: &Encounter) -> Option<&'static str> {
             bad(&e.subscriber.member_id) || e.subscriber.group_number.as_deref().is_some_and(bad),
         ),
         ("secondary member ID", e.secondary.as_ref().is_some_and(|s| bad(&s.member_id))),
+        (
+            "secondary or tertiary coverage",
+            e.secondary.as_ref().is_some_and(coverage)
+                || e.tertiary.as_ref().is_some_and(coverage)
+                || e.insurance_type.as_deref().is_some_and(bad),
+        ),
         ("referring provider", e.referring.as_ref().is_some_and(provider)),
         (
             "supervising provider",

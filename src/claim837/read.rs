@@ -101,7 +101,10 @@ pub struct ParsedClaim {
     pub clia: Option<String>,
     /// 2310C NM103.
     pub facility_name: Option<String>,
-    /// 2330B NM109, AMT*D, 2320 CAS and 2330B REF*F8 of a secondary claim.
+    /// Every other coverage (2320/2330A/2330B), in file order.
+    pub other_payers: Vec<ParsedOtherPayer>,
+    /// 2330B NM109, AMT*D, 2320 CAS and 2330B REF*F8 of the payer just before this one (the last
+    /// 2320 with AMT*D), for a secondary or tertiary claim.
     pub other_payer_id: Option<String>,
     pub other_payer_paid: Option<Decimal>,
     pub other_payer_adjustments: Vec<Adjustment>,
@@ -109,19 +112,50 @@ pub struct ParsedClaim {
     pub lines: Vec<ParsedLine>,
 }
 
+/// One other coverage as loops 2320/2330A/2330B name it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub struct ParsedOtherPayer {
+    /// SBR01: P, S or T.
+    pub responsibility: String,
+    /// SBR02: the patient's relationship to this coverage's subscriber.
+    pub relationship: String,
+    pub group_number: Option<String>,
+    pub claim_filing_indicator: String,
+    /// 2330A.
+    pub subscriber: PersonName,
+    pub member_id: String,
+    /// 2330B NM109.
+    pub payer_id: String,
+    /// AMT*D: present only when this payer adjudicated the claim.
+    pub paid: Option<Decimal>,
+    pub adjustments: Vec<Adjustment>,
+    pub claim_number: Option<String>,
+}
+
 impl ParsedClaim {
+    /// Fills the fields of the payer just before from [`ParsedClaim::other_payers`].
+    fn settle_other_payers(&mut self) {
+        if let Some(last) = self.other_payers.iter().rev().find(|o| o.paid.is_some()) {
+            self.other_payer_id = Some(last.payer_id.clone());
+            self.other_payer_paid = last.paid;
+            self.other_payer_adjustments = last.adjustments.clone();
+            self.other_payer_claim_number = last.claim_number.clone();
+        }
+    }
+
     /// What [`read_837p`] gives back for a claim written by [`super::write_837p`] (envelope fields empty).
     pub fn of(claim: &Claim) -> ParsedClaim {
         let e = &claim.encounter;
         let self_insured = claim.patient_is_subscriber();
+        let insured = &claim.coverage.subscriber;
         let normalize = |d: Decimal| Decimal::from_str(&x12_decimal(d)).unwrap_or(d);
-        let other = claim.other_payer.as_ref();
+        let other = claim.prior_payers().last();
         let lines = e
             .lines
             .iter()
             .enumerate()
             .map(|(i, l)| {
-                let adj = other.and_then(|o| o.adjudication.line(l.number));
+                let adj = other.and_then(|(_, a)| a.line(l.number));
                 ParsedLine {
                     number: i as u32 + 1,
                     procedure_code: l.procedure.code.clone(),
@@ -165,13 +199,13 @@ impl ParsedClaim {
             payer_id: claim.payer.id.clone(),
             payer_name: claim.payer.name.clone(),
             member_id: claim.member_id.clone(),
-            group_number: e.subscriber.group_number.clone(),
-            subscriber: e.subscriber.name.clone(),
-            patient: if self_insured { e.subscriber.name.clone() } else { e.patient.name.clone() },
-            relationship: e.relationship.x12_code().into(),
-            patient_dob: if self_insured { e.subscriber.dob } else { e.patient.dob },
+            group_number: claim.coverage.group_number.clone(),
+            subscriber: insured.name.clone(),
+            patient: if self_insured { insured.name.clone() } else { e.patient.name.clone() },
+            relationship: claim.coverage.relationship.x12_code().into(),
+            patient_dob: if self_insured { insured.dob } else { e.patient.dob },
             patient_sex: if self_insured {
-                e.subscriber.dob.map(|_| e.subscriber.sex.code().to_string())
+                insured.dob.map(|_| insured.sex.code().to_string())
             } else {
                 e.patient.dob.map(|_| e.patient.sex.code().to_string())
             },
@@ -184,12 +218,32 @@ impl ParsedClaim {
             supervising_npi: e.supervising.as_ref().map(|p| p.npi.clone()),
             clia: claim.clia.clone(),
             facility_name: claim.facility.as_ref().map(|f| f.name.clone()),
-            other_payer_id: other.map(|o| o.payer_id.clone()),
-            other_payer_paid: other.map(|o| normalize(o.adjudication.paid)),
+            other_payers: claim
+                .other_payers
+                .iter()
+                .map(|o| ParsedOtherPayer {
+                    responsibility: o.coverage.order.code().into(),
+                    relationship: o.coverage.relationship.x12_code().into(),
+                    group_number: o.coverage.group_number.clone(),
+                    claim_filing_indicator: o.claim_filing_indicator.clone(),
+                    subscriber: o.coverage.subscriber.name.clone(),
+                    member_id: o.coverage.member_id.clone(),
+                    payer_id: o.payer_id.clone(),
+                    paid: o.adjudication.as_ref().map(|a| normalize(a.paid)),
+                    adjustments: o
+                        .adjudication
+                        .as_ref()
+                        .map(|a| normalize_adjustments(&a.claim_adjustments, normalize))
+                        .unwrap_or_default(),
+                    claim_number: o.adjudication.as_ref().and_then(|a| a.payer_claim_number.clone()),
+                })
+                .collect(),
+            other_payer_id: other.map(|(o, _)| o.payer_id.clone()),
+            other_payer_paid: other.map(|(_, a)| normalize(a.paid)),
             other_payer_adjustments: other
-                .map(|o| normalize_adjustments(&o.adjudication.claim_adjustments, normalize))
+                .map(|(_, a)| normalize_adjustments(&a.claim_adjustments, normalize))
                 .unwrap_or_default(),
-            other_payer_claim_number: other.and_then(|o| o.adjudication.payer_claim_number.clone()),
+            other_payer_claim_number: other.and_then(|(_, a)| a.payer_claim_number.clone()),
             lines,
         }
     }
@@ -265,7 +319,8 @@ pub fn for_each_837p_claim<R: Read>(input: R, mut each: impl FnMut(ParsedClaim))
     let mut claim: Option<ParsedClaim> = None;
     let mut count = 0u64;
     let mut flush = |claim: &mut Option<ParsedClaim>, count: &mut u64| {
-        if let Some(c) = claim.take() {
+        if let Some(mut c) = claim.take() {
+            c.settle_other_payers();
             *count += 1;
             each(c);
         }
@@ -302,7 +357,18 @@ pub fn for_each_837p_claim<R: Read>(input: R, mut each: impl FnMut(ParsedClaim))
                     ctx.group_number = seg.get(3).map(|s| s.to_string());
                     ctx.claim_filing_indicator = seg.trimmed(9);
                 }
-                Where::Claim | Where::OtherPayer | Where::OtherPayerName => at = Where::OtherPayer,
+                Where::Claim | Where::OtherPayer | Where::OtherPayerName => {
+                    at = Where::OtherPayer;
+                    if let Some(c) = claim.as_mut() {
+                        c.other_payers.push(ParsedOtherPayer {
+                            responsibility: seg.trimmed(1),
+                            relationship: seg.trimmed(2),
+                            group_number: seg.get(3).map(|s| s.to_string()),
+                            claim_filing_indicator: seg.trimmed(9),
+                            ..ParsedOtherPayer::default()
+                        });
+                    }
+                }
                 _ => {}
             },
             "PAT" => ctx.relationship = seg.trimmed(1),
@@ -333,10 +399,16 @@ pub fn for_each_837p_claim<R: Read>(input: R, mut each: impl FnMut(ParsedClaim))
                             }
                         }
                     }
+                    (Where::OtherPayer, "IL") => {
+                        if let Some(o) = claim.as_mut().and_then(|c| c.other_payers.last_mut()) {
+                            o.subscriber = name();
+                            o.member_id = seg.trimmed(9);
+                        }
+                    }
                     (Where::OtherPayer | Where::OtherPayerName, "PR") => {
                         at = Where::OtherPayerName;
-                        if let Some(c) = claim.as_mut() {
-                            c.other_payer_id = seg.get(9).map(|s| s.into_owned());
+                        if let Some(o) = claim.as_mut().and_then(|c| c.other_payers.last_mut()) {
+                            o.payer_id = seg.trimmed(9);
                         }
                     }
                     (Where::Line, "82" | "DQ" | "DK") => {
@@ -421,7 +493,11 @@ pub fn for_each_837p_claim<R: Read>(input: R, mut each: impl FnMut(ParsedClaim))
                     (Where::Claim, "G1") => c.prior_authorization = value,
                     (Where::Claim, "F8") => c.original_claim_number = value,
                     (Where::Claim, "X4") => c.clia = value,
-                    (Where::OtherPayerName, "F8") => c.other_payer_claim_number = value,
+                    (Where::OtherPayerName, "F8") => {
+                        if let Some(o) = c.other_payers.last_mut() {
+                            o.claim_number = value;
+                        }
+                    }
                     (Where::Line, "6R") => {
                         if let Some(l) = c.lines.last_mut() {
                             l.control_number = value.unwrap_or_default();
@@ -457,13 +533,17 @@ pub fn for_each_837p_claim<R: Read>(input: R, mut each: impl FnMut(ParsedClaim))
                             l.other_payer_adjustments.extend(list);
                         }
                     }
-                    Where::OtherPayer => c.other_payer_adjustments.extend(list),
+                    Where::OtherPayer => {
+                        if let Some(o) = c.other_payers.last_mut() {
+                            o.adjustments.extend(list);
+                        }
+                    }
                     _ => {}
                 }
             }
             "AMT" if at == Where::OtherPayer && seg.text(1) == "D" => {
-                if let Some(c) = claim.as_mut() {
-                    c.other_payer_paid = Some(amount(&seg, 2).ok_or_else(|| bad("AMT02 is not an amount"))?);
+                if let Some(o) = claim.as_mut().and_then(|c| c.other_payers.last_mut()) {
+                    o.paid = Some(amount(&seg, 2).ok_or_else(|| bad("AMT02 is not an amount"))?);
                 }
             }
             "LX" => {
@@ -502,7 +582,9 @@ pub fn for_each_837p_claim<R: Read>(input: R, mut each: impl FnMut(ParsedClaim))
             }
             "SVD" => {
                 if let Some(l) = claim.as_mut().and_then(|c| c.lines.last_mut()) {
+                    // The last SVD is the payer just before this one's.
                     l.other_payer_paid = Some(amount(&seg, 2).ok_or_else(|| bad("SVD02 is not an amount"))?);
+                    l.other_payer_adjustments.clear();
                     at = Where::LineAdjudication;
                 }
             }

@@ -182,21 +182,26 @@ impl<'p, W: Write> Batch837Writer<'p, W> {
 
     fn claim(&mut self, claim: &Claim) -> Result<(), WriteError> {
         let e = &claim.encounter;
+        let coverage = &claim.coverage;
         let self_insured = claim.patient_is_subscriber();
-        // 2000B subscriber.
+        // 2000B subscriber: the billed coverage's own insured, group and insurance type.
         self.hl += 1;
         let subscriber_hl = self.hl.to_string();
         self.seg("HL", &[&subscriber_hl, "1", "22", if self_insured { "0" } else { "1" }])?;
-        let group = e.subscriber.group_number.as_deref().unwrap_or("");
+        let group = coverage.group_number.as_deref().unwrap_or("");
         let sbr02 = if self_insured { "18" } else { "" };
+        let sbr05 = match claim.responsibility {
+            super::Responsibility::Primary => "",
+            _ => coverage.insurance_type.as_deref().filter(|t| is_medicare_secondary_type(t)).unwrap_or(""),
+        };
         let filing = claim.payer.claim_filing_indicator.as_str();
-        self.seg("SBR", &[claim.responsibility.code(), sbr02, group, "", "", "", "", "", filing])?;
-        self.person("IL", &e.subscriber.name, "MI", &claim.member_id)?;
-        if let Some(a) = &e.subscriber.address {
+        self.seg("SBR", &[claim.responsibility.code(), sbr02, group, "", sbr05, "", "", "", filing])?;
+        self.person("IL", &coverage.subscriber.name, "MI", &claim.member_id)?;
+        if let Some(a) = &coverage.subscriber.address {
             self.address(a)?;
         }
-        if self_insured && let Some(dob) = e.subscriber.dob {
-            self.seg("DMG", &["D8", &crate::dates::d8(dob), e.subscriber.sex.code()])?;
+        if self_insured && let Some(dob) = coverage.subscriber.dob {
+            self.seg("DMG", &["D8", &crate::dates::d8(dob), coverage.subscriber.sex.code()])?;
         }
         // 2010BB payer.
         self.seg("NM1", &["PR", "2", &claim.payer.name, "", "", "", "", "PI", &claim.payer.id])?;
@@ -205,7 +210,7 @@ impl<'p, W: Write> Batch837Writer<'p, W> {
             self.hl += 1;
             let hl = self.hl.to_string();
             self.seg("HL", &[&hl, &subscriber_hl, "23", "0"])?;
-            self.seg("PAT", &[e.relationship.x12_code()])?;
+            self.seg("PAT", &[coverage.relationship.x12_code()])?;
             let p = &e.patient;
             let middle = p.name.middle.as_deref().unwrap_or("");
             self.seg("NM1", &["QC", "1", &p.name.last, &p.name.first, middle])?;
@@ -277,18 +282,26 @@ impl<'p, W: Write> Batch837Writer<'p, W> {
         if let Some(s) = &e.supervising {
             self.named("DQ", s)?;
         }
-        if let Some(other) = &claim.other_payer {
-            // 2320: the primary's view of the claim.
-            let group = e.subscriber.group_number.as_deref().unwrap_or("");
-            let relationship = e.relationship.x12_code();
-            self.seg("SBR", &["P", relationship, group, "", "", "", "", "", &other.claim_filing_indicator])?;
-            self.cas(&other.adjudication.claim_adjustments)?;
-            self.seg("AMT", &["D", &x12_decimal(other.adjudication.paid)])?;
+        for other in &claim.other_payers {
+            // 2320: another coverage of the patient; with the payer's adjudication when it paid
+            // before this one.
+            let c = &other.coverage;
+            let group = c.group_number.as_deref().unwrap_or("");
+            let relationship = c.relationship.x12_code();
+            let order = c.order.code();
+            self.seg("SBR", &[order, relationship, group, "", "", "", "", "", &other.claim_filing_indicator])?;
+            if let Some(adjudication) = &other.adjudication {
+                self.cas(&adjudication.claim_adjustments)?;
+                self.seg("AMT", &["D", &x12_decimal(adjudication.paid)])?;
+            }
             self.seg("OI", &["", "", "Y", "P", "", "Y"])?;
             // 2330A other subscriber, 2330B other payer.
-            self.person("IL", &e.subscriber.name, "MI", &other.member_id)?;
+            self.person("IL", &c.subscriber.name, "MI", &c.member_id)?;
+            if let Some(a) = &c.subscriber.address {
+                self.address(a)?;
+            }
             self.seg("NM1", &["PR", "2", &other.payer_name, "", "", "", "", "PI", &other.payer_id])?;
-            if let Some(number) = &other.adjudication.payer_claim_number {
+            if let Some(number) = other.adjudication.as_ref().and_then(|a| a.payer_claim_number.as_ref()) {
                 self.seg("REF", &["F8", number])?;
             }
         }
@@ -356,15 +369,14 @@ impl<'p, W: Write> Batch837Writer<'p, W> {
         if let Some(o) = &line.ordering {
             self.named("DK", o)?;
         }
-        if let Some(other) = &claim.other_payer
-            && let Some(adj) = other.adjudication.line(line.number)
-        {
+        for (other, adjudication) in claim.prior_payers() {
+            let Some(adj) = adjudication.line(line.number) else { continue };
             self.w.segment_elements(
                 "SVD",
                 &[
                     other.payer_id.as_str().into(),
                     x12_decimal(adj.paid).into(),
-                    Element::Composite(procedure),
+                    Element::Composite(procedure.clone()),
                     "".into(),
                     x12_decimal(line.units).into(),
                 ],
@@ -374,6 +386,13 @@ impl<'p, W: Write> Batch837Writer<'p, W> {
         }
         Ok(())
     }
+}
+
+/// Insurance type codes (SBR05) that say why Medicare pays second: 12 working aged, 13 ESRD, 14
+/// no-fault, 15 workers' compensation, 16 public health service, 41 black lung, 42 veterans, 43
+/// disabled with a large group plan, 47 other liability. Only these are valid in 2000B SBR05.
+pub fn is_medicare_secondary_type(code: &str) -> bool {
+    matches!(code, "12" | "13" | "14" | "15" | "16" | "41" | "42" | "43" | "47")
 }
 
 /// Writes `claims` as one 837P interchange to `out` (one ISA/GS; a new ST every

@@ -22,8 +22,8 @@ use rust_decimal::Decimal;
 use super::mapping::Mapping;
 use super::{EncounterSink, IngestError, RecordError, parse_decimal, parse_relationship, parse_sex};
 use crate::encounter::{
-    Address, ClaimFrequency, Diagnosis, DrugIdentification, Encounter, NamedProvider, Patient, PersonName, Procedure,
-    SecondaryCoverage, ServiceFacility, ServiceLine, SourceRef, Subscriber, UnitType,
+    Address, ClaimFrequency, Coverage, Diagnosis, DrugIdentification, Encounter, Insured, NamedProvider, Patient,
+    PersonName, Procedure, ServiceFacility, ServiceLine, SourceRef, Subscriber, UnitType,
 };
 
 macro_rules! canonical_columns {
@@ -54,7 +54,61 @@ canonical_columns! {
     ProcedureDescription = "procedure_description", UnitType = "unit_type", OrderingNpi = "ordering_npi",
     OrderingLast = "ordering_last", OrderingFirst = "ordering_first", SupervisingNpi = "supervising_npi",
     SupervisingLast = "supervising_last", SupervisingFirst = "supervising_first",
+    InsuranceType = "insurance_type", CoverageFrom = "coverage_from", CoverageTo = "coverage_to",
+    SecondaryRelationship = "secondary_relationship", SecondarySubscriberLast = "secondary_subscriber_last",
+    SecondarySubscriberFirst = "secondary_subscriber_first", SecondarySubscriberDob = "secondary_subscriber_dob",
+    SecondarySubscriberSex = "secondary_subscriber_sex", SecondaryGroupNumber = "secondary_group_number",
+    SecondaryInsuranceType = "secondary_insurance_type", SecondaryFrom = "secondary_from",
+    SecondaryTo = "secondary_to", TertiaryPayerId = "tertiary_payer_id",
+    TertiarySubscriberId = "tertiary_subscriber_id", TertiaryRelationship = "tertiary_relationship",
+    TertiarySubscriberLast = "tertiary_subscriber_last", TertiarySubscriberFirst = "tertiary_subscriber_first",
+    TertiarySubscriberDob = "tertiary_subscriber_dob", TertiarySubscriberSex = "tertiary_subscriber_sex",
+    TertiaryGroupNumber = "tertiary_group_number", TertiaryInsuranceType = "tertiary_insurance_type",
+    TertiaryFrom = "tertiary_from", TertiaryTo = "tertiary_to",
 }
+
+/// The columns of one coverage after the primary, in [`Col`] terms.
+struct CoverageCols {
+    payer: Col,
+    member: Col,
+    relationship: Col,
+    last: Col,
+    first: Col,
+    dob: Col,
+    sex: Col,
+    group: Col,
+    insurance_type: Col,
+    from: Col,
+    to: Col,
+}
+
+const SECONDARY_COLS: CoverageCols = CoverageCols {
+    payer: Col::SecondaryPayerId,
+    member: Col::SecondarySubscriberId,
+    relationship: Col::SecondaryRelationship,
+    last: Col::SecondarySubscriberLast,
+    first: Col::SecondarySubscriberFirst,
+    dob: Col::SecondarySubscriberDob,
+    sex: Col::SecondarySubscriberSex,
+    group: Col::SecondaryGroupNumber,
+    insurance_type: Col::SecondaryInsuranceType,
+    from: Col::SecondaryFrom,
+    to: Col::SecondaryTo,
+};
+
+const TERTIARY_COLS: CoverageCols = CoverageCols {
+    payer: Col::TertiaryPayerId,
+    member: Col::TertiarySubscriberId,
+    relationship: Col::TertiaryRelationship,
+    last: Col::TertiarySubscriberLast,
+    first: Col::TertiarySubscriberFirst,
+    dob: Col::TertiarySubscriberDob,
+    sex: Col::TertiarySubscriberSex,
+    group: Col::TertiaryGroupNumber,
+    insurance_type: Col::TertiaryInsuranceType,
+    from: Col::TertiaryFrom,
+    to: Col::TertiaryTo,
+};
 
 /// Columns every encounter export must have (directly or through a mapping): without one, every
 /// claim would go out without the patient's name, birth date, member ID or diagnoses, so the file
@@ -452,6 +506,55 @@ impl RowCheck<'_> {
     }
 }
 
+/// A secondary or tertiary coverage from its columns, when its payer column is filled. Without
+/// its own member ID it has the primary's; without a relationship column it reads as before
+/// coverages had subscribers (see [`Coverage`]).
+fn coverage(
+    c: &mut RowCheck<'_>,
+    plan: &RowPlan,
+    rec: &csv::StringRecord,
+    cols: &CoverageCols,
+    primary_member_id: &str,
+) -> Option<Coverage> {
+    let opt = |col: Col| RowCheck::optional(plan, rec, col);
+    let payer_id = opt(cols.payer)?;
+    let relationship_text = plan.get(rec, cols.relationship).into_owned();
+    let relationship = if relationship_text.trim().is_empty() {
+        None
+    } else {
+        match parse_relationship(&relationship_text) {
+            Some(r) => Some(r),
+            None => {
+                c.fail(cols.relationship, "must be self, spouse, child or other", &relationship_text);
+                None
+            }
+        }
+    };
+    let sex_text = plan.get(rec, cols.sex).into_owned();
+    let sex = parse_sex(&sex_text).unwrap_or_else(|| {
+        c.fail(cols.sex, "must be M, F or U", &sex_text);
+        Default::default()
+    });
+    let dob = c.date(plan, rec, cols.dob);
+    let last = opt(cols.last);
+    let subscriber = last.map(|last| Insured {
+        name: PersonName { last, first: opt(cols.first).unwrap_or_default(), middle: None },
+        dob,
+        sex,
+        address: None,
+    });
+    Some(Coverage {
+        payer_id,
+        member_id: opt(cols.member).unwrap_or_else(|| primary_member_id.to_string()),
+        relationship,
+        subscriber,
+        group_number: opt(cols.group),
+        insurance_type: opt(cols.insurance_type),
+        effective_from: c.date(plan, rec, cols.from),
+        effective_to: c.date(plan, rec, cols.to),
+    })
+}
+
 impl Pending {
     fn start(plan: &RowPlan, rec: &csv::StringRecord, line: u64, file: &str) -> Pending {
         let mut errors = Vec::new();
@@ -502,10 +605,11 @@ impl Pending {
             address: None,
             group_number: opt(Col::GroupNumber),
         };
-        let secondary = opt(Col::SecondaryPayerId).map(|payer_id| SecondaryCoverage {
-            payer_id,
-            member_id: opt(Col::SecondarySubscriberId).unwrap_or_else(|| get(Col::SubscriberId)),
-        });
+        let secondary = coverage(&mut c, plan, rec, &SECONDARY_COLS, &get(Col::SubscriberId));
+        let tertiary = coverage(&mut c, plan, rec, &TERTIARY_COLS, &get(Col::SubscriberId));
+        let insurance_type = opt(Col::InsuranceType);
+        let coverage_from = c.date(plan, rec, Col::CoverageFrom);
+        let coverage_to = c.date(plan, rec, Col::CoverageTo);
         let referring = named_provider(plan, rec, [Col::ReferringNpi, Col::ReferringLast, Col::ReferringFirst]);
         let supervising = named_provider(plan, rec, [Col::SupervisingNpi, Col::SupervisingLast, Col::SupervisingFirst]);
         let facility =
@@ -517,7 +621,7 @@ impl Pending {
             });
         let diagnosis_text = get(Col::DiagnosisCodes);
         let diagnoses = diagnosis_text.split('|').filter(|d| !d.trim().is_empty()).map(Diagnosis::new).collect();
-        let encounter = Encounter {
+        let mut encounter = Encounter {
             id: get(Col::EncounterId),
             source: SourceRef { file: file.to_string(), locator: format!("line {line}") },
             patient,
@@ -525,6 +629,10 @@ impl Pending {
             subscriber,
             payer_id: c.required(plan, rec, Col::PayerId),
             secondary,
+            tertiary,
+            insurance_type,
+            coverage_from,
+            coverage_to,
             rendering_npi: opt(Col::RenderingNpi),
             referring,
             supervising,
@@ -538,6 +646,7 @@ impl Pending {
             original_claim_number: opt(Col::OriginalClaimNumber),
             notes: BTreeMap::new(),
         };
+        encounter.normalize_coverages();
         Pending { encounter, errors, first_line: line, last_line: line, diagnosis_text }
     }
 

@@ -21,8 +21,8 @@ use serde_json::Value;
 
 use super::{EncounterSink, IngestError, RecordError, parse_compact_or_iso_date, parse_relationship, parse_sex};
 use crate::encounter::{
-    Address, ClaimFrequency, Diagnosis, DrugIdentification, Encounter, NamedProvider, Patient, PersonName, Procedure,
-    SecondaryCoverage, ServiceFacility, ServiceLine, SourceRef, Subscriber,
+    Address, ClaimFrequency, Coverage, Diagnosis, DrugIdentification, Encounter, Insured, NamedProvider, Patient,
+    PersonName, Procedure, ServiceFacility, ServiceLine, SourceRef, Subscriber,
 };
 
 pub const ICD10CM: &str = "http://hl7.org/fhir/sid/icd-10-cm";
@@ -273,8 +273,16 @@ impl ClaimReader<'_> {
                 i.get("sequence").and_then(Value::as_u64).unwrap_or(99),
             )
         });
-        let coverages: Vec<(&Value, &Value)> =
+        let mut coverages: Vec<(&Value, &Value)> =
             insurance.iter().filter_map(|i| Some((*i, i.get("coverage").and_then(|c| index.resolve(c))?))).collect();
+        // Coverage.order (1 primary, 2 secondary...) wins over the claim's insurance sequence.
+        coverages.sort_by_key(|(i, c)| {
+            (
+                !i.get("focal").and_then(Value::as_bool).unwrap_or(false)
+                    && c.get("order").and_then(Value::as_u64).is_none(),
+                c.get("order").and_then(Value::as_u64).unwrap_or(99),
+            )
+        });
         let Some((primary_ins, primary)) = coverages.first().copied() else {
             self.fail("Claim.insurance", "no Coverage (payer and member ID) for the claim");
             return None;
@@ -295,10 +303,10 @@ impl ClaimReader<'_> {
             group_number: group_number(primary),
         };
         let payer_id = self.payer_id(primary);
-        let secondary = coverages.get(1).map(|(_, c)| SecondaryCoverage {
-            payer_id: self.payer_id(c),
-            member_id: str_at(c, &["subscriberId"]).to_string(),
-        });
+        let secondary = coverages.get(1).map(|(_, c)| self.coverage(c));
+        let tertiary = coverages.get(2).map(|(_, c)| self.coverage(c));
+        let insurance_type = insurance_type(primary);
+        let (coverage_from, coverage_to) = self.period(primary);
         let prior_authorization = primary_ins
             .get("preAuthRef")
             .and_then(Value::as_array)
@@ -477,7 +485,7 @@ impl ClaimReader<'_> {
                 supervising: None,
             });
         }
-        Some(Encounter {
+        let mut encounter = Encounter {
             id,
             source: SourceRef { file: self.file.to_string(), locator: self.locator.to_string() },
             patient,
@@ -485,6 +493,10 @@ impl ClaimReader<'_> {
             subscriber,
             payer_id,
             secondary,
+            tertiary,
+            insurance_type,
+            coverage_from,
+            coverage_to,
             rendering_npi,
             referring,
             supervising,
@@ -497,7 +509,9 @@ impl ClaimReader<'_> {
             frequency: ClaimFrequency::Original,
             original_claim_number: None,
             notes: BTreeMap::new(),
-        })
+        };
+        encounter.normalize_coverages();
+        Some(encounter)
     }
 
     fn person(&mut self, p: &Value, field: &str) -> Patient {
@@ -531,6 +545,47 @@ impl ClaimReader<'_> {
         Patient { id, name: human_name(p), dob, sex, address: address_of(p) }
     }
 
+    /// A coverage after the primary: payer, member ID, relationship, subscriber, group, type, period.
+    fn coverage(&mut self, c: &Value) -> Coverage {
+        let relationship = c.get("relationship").and_then(any_code).map(|code| {
+            parse_relationship(code).unwrap_or_else(|| {
+                self.fail("Coverage.relationship", "must be self, spouse, child or other");
+                Default::default()
+            })
+        });
+        let subscriber = c.get("subscriber").and_then(|r| self.index.resolve(r)).map(|p| {
+            let person = self.person(p, "Coverage.subscriber");
+            Insured { name: person.name, dob: person.dob, sex: person.sex, address: person.address }
+        });
+        let (effective_from, effective_to) = self.period(c);
+        Coverage {
+            payer_id: self.payer_id(c),
+            member_id: str_at(c, &["subscriberId"]).to_string(),
+            relationship,
+            subscriber,
+            group_number: group_number(c),
+            insurance_type: insurance_type(c),
+            effective_from,
+            effective_to,
+        }
+    }
+
+    /// Coverage.period start and end.
+    fn period(&mut self, c: &Value) -> (Option<chrono::NaiveDate>, Option<chrono::NaiveDate>) {
+        let mut date = |key: &str| {
+            let text = str_at(c, &["period", key]);
+            if text.is_empty() {
+                return None;
+            }
+            let d = parse_compact_or_iso_date(text);
+            if d.is_none() {
+                self.fail(&format!("Coverage.period.{key}"), "not a date (YYYY-MM-DD)");
+            }
+            d
+        };
+        (date("start"), date("end"))
+    }
+
     fn payer_id(&mut self, coverage: &Value) -> String {
         let payor = coverage.get("payor").and_then(Value::as_array).and_then(|a| a.first());
         let id = payor.and_then(|p| p.get("identifier")?.get("value")?.as_str().map(String::from)).or_else(|| {
@@ -542,6 +597,15 @@ impl ClaimReader<'_> {
             String::new()
         })
     }
+}
+
+/// The X12 insurance type code (SBR05) from a `Coverage.type` coding whose system names the X12
+/// insurance type list (e.g. `12` Medicare secondary working aged).
+fn insurance_type(coverage: &Value) -> Option<String> {
+    coverage.get("type")?.get("coding")?.as_array()?.iter().find_map(|c| {
+        let system = c.get("system").and_then(Value::as_str).unwrap_or("");
+        system.contains("insurance-type").then(|| c.get("code")?.as_str().map(String::from))?
+    })
 }
 
 fn group_number(coverage: &Value) -> Option<String> {

@@ -26,8 +26,8 @@ use super::{
     EncounterSink, IngestError, RecordError, parse_compact_or_iso_date, parse_decimal, parse_relationship, parse_sex,
 };
 use crate::encounter::{
-    Address, ClaimFrequency, Diagnosis, DrugIdentification, Encounter, NamedProvider, Patient, PersonName, Procedure,
-    SecondaryCoverage, ServiceLine, SourceRef, Subscriber,
+    Address, ClaimFrequency, Coverage, Diagnosis, DrugIdentification, Encounter, Insured, NamedProvider, Patient,
+    PersonName, Procedure, ServiceLine, SourceRef, Subscriber,
 };
 
 const VERSIONS: &[&str] = &["2.3", "2.3.1", "2.4", "2.5", "2.5.1"];
@@ -327,9 +327,42 @@ impl DftReader<'_> {
             self.fail("IN1-3", "no insurance company (payer) ID");
         }
         let prior_auth = self.get(in1, 14, 1, 1);
-        let secondary = insurances
-            .get(1)
-            .map(|(s, s2)| SecondaryCoverage { payer_id: self.get(s, 3, 1, 1), member_id: member_id(&self, s, *s2) });
+        let coverage = |me: &mut Self, n: usize| {
+            let (in1, in2) = insurances.get(n).copied()?;
+            let at = |f: usize| format!("IN1[{}]-{f}", n + 1);
+            let code = me.get(in1, 17, 1, 1);
+            let relationship = (!code.is_empty()).then(|| {
+                parse_relationship(&code).unwrap_or_else(|| {
+                    me.fail(&at(17), "relationship must be SEL, SPO, CHD or OTH (or 18, 01, 19, G8)");
+                    Default::default()
+                })
+            });
+            let name = me.name(in1, 16);
+            let subscriber = (!name.last.is_empty()).then(|| Insured {
+                name,
+                dob: me.date(in1, 18, 1, &at(18)),
+                sex: me.sex(in1, 43, &at(43)),
+                address: me.address(in1, 19),
+            });
+            let group = me.get(in1, 8, 1, 1);
+            let kind = me.get(in1, 15, 1, 1);
+            Some(Coverage {
+                payer_id: me.get(in1, 3, 1, 1),
+                member_id: member_id(me, in1, in2),
+                relationship,
+                subscriber,
+                group_number: (!group.is_empty()).then_some(group),
+                insurance_type: (!kind.is_empty()).then_some(kind),
+                effective_from: me.date(in1, 12, 1, &at(12)),
+                effective_to: me.date(in1, 13, 1, &at(13)),
+            })
+        };
+        let secondary = coverage(&mut self, 1);
+        let tertiary = coverage(&mut self, 2);
+        let primary_type = self.get(in1, 15, 1, 1);
+        let insurance_type = (!primary_type.is_empty()).then_some(primary_type);
+        let coverage_from = self.date(in1, 12, 1, "IN1-12");
+        let coverage_to = self.date(in1, 13, 1, "IN1-13");
         let mut lines = Vec::new();
         let ft1s: Vec<&Segment<'_>> = message.segments().filter(|s| s.name == "FT1").collect();
         if ft1s.is_empty() {
@@ -424,7 +457,7 @@ impl DftReader<'_> {
                 supervising: None,
             });
         }
-        Some(Encounter {
+        let mut encounter = Encounter {
             id,
             source: SourceRef { file: self.file.to_string(), locator: self.locator.to_string() },
             patient,
@@ -432,6 +465,10 @@ impl DftReader<'_> {
             subscriber,
             payer_id,
             secondary,
+            tertiary,
+            insurance_type,
+            coverage_from,
+            coverage_to,
             rendering_npi,
             referring,
             supervising: None,
@@ -444,7 +481,9 @@ impl DftReader<'_> {
             frequency: ClaimFrequency::Original,
             original_claim_number: None,
             notes: BTreeMap::new(),
-        })
+        };
+        encounter.normalize_coverages();
+        Some(encounter)
     }
 }
 

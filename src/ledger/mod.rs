@@ -21,6 +21,7 @@ pub mod ar;
 pub mod billing;
 pub mod codesets;
 mod control;
+pub mod coverage;
 mod lock;
 pub mod nightly_state;
 pub mod rebill;

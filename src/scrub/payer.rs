@@ -168,9 +168,11 @@ mod tests {
         e.payer_id = "NOPE1".into();
         assert_only(&scrub(&e), "PAYER-UNKNOWN");
         let mut e = clean_encounter();
-        e.secondary = Some(SecondaryCoverage { payer_id: "MCRB1".into(), member_id: "X1".into() });
+        e.secondary =
+            Some(SecondaryCoverage { payer_id: "MCRB1".into(), member_id: "X1".into(), ..Default::default() });
         assert!(scrub(&e).is_empty());
-        e.secondary = Some(SecondaryCoverage { payer_id: "NOPE2".into(), member_id: "X1".into() });
+        e.secondary =
+            Some(SecondaryCoverage { payer_id: "NOPE2".into(), member_id: "X1".into(), ..Default::default() });
         assert_only(&scrub(&e), "PAYER-UNKNOWN");
     }
 
