@@ -86,8 +86,44 @@ pub fn denial_next_step(group_carc: &str, carc: &str, remarks: &[String]) -> Str
         "18" if group_carc.starts_with("OA") || group_carc.is_empty() || group_carc.contains("OA-18") => {
             "duplicate: check for the original claim (`claimkit claim find`) and its status before anything else".into()
         }
-        _ => crate::report::remittance::next_step_for_denial(carc, remarks).to_string(),
+        _ => next_step_for_denial(carc, remarks).to_string(),
     }
+}
+
+/// What to do about a denial, by its CARC.
+pub fn next_step_for_carc(carc: &str) -> &'static str {
+    match carc {
+        "16" => "add the missing or invalid information (see the remark code) and send a corrected claim (frequency 7)",
+        "18" => "duplicate: check the original claim's status before doing anything",
+        "22" | "23" => {
+            "bill the other payer first (coordination of benefits), then send this payer the secondary claim"
+        }
+        "27" | "26" => "coverage ended or not yet started: verify eligibility and bill the right payer or the patient",
+        "29" => "timely filing: appeal only with proof of timely submission, otherwise write off",
+        "31" | "33" | "140" => {
+            "patient or subscriber not identified: verify the member ID and demographics, then resubmit"
+        }
+        "50" | "56" | "57" => "medical necessity: appeal with the clinical documentation",
+        "96" | "204" => "non-covered service: bill the patient if an ABN/waiver is on file, otherwise write off",
+        "97" | "234" => "bundled: check NCCI edits; if the service was distinct, resubmit with 59/XE/XS/XP/XU",
+        "119" => "benefit maximum reached: bill secondary insurance or the patient",
+        "151" => "frequency or units exceeded: review units against MUE and the documentation; appeal if justified",
+        "167" | "11" => "diagnosis not covered or inconsistent: review coding and send a corrected claim",
+        "197" | "15" | "62" => "authorization missing: obtain retro-authorization and resubmit with REF*G1",
+        "4" | "5" | "6" | "7" | "8" | "9" | "10" => {
+            "coding inconsistency: correct modifier, place of service or age/sex coding and resubmit"
+        }
+        _ => "read the remark codes, correct and resubmit or appeal",
+    }
+}
+
+/// The next step for a denial, by its remark codes first (MA130: the claim was unprocessable:
+/// bill it again as new), then its CARC.
+pub fn next_step_for_denial(carc: &str, remarks: &[String]) -> &'static str {
+    if remarks.iter().any(|r| r == "MA130") {
+        return "unprocessable claim: fix what the remark codes name and bill it again as a new claim (not a correction)";
+    }
+    next_step_for_carc(carc)
 }
 
 /// (priority, next step) of an item of `kind`.
@@ -342,6 +378,13 @@ pub fn table(items: Vec<WorkItem>) -> crate::report::Table {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_common_denial_has_a_specific_next_step() {
+        for carc in ["16", "29", "50", "97", "197", "22"] {
+            assert_ne!(next_step_for_carc(carc), next_step_for_carc("999"), "CARC {carc}");
+        }
+    }
 
     #[test]
     fn denial_next_steps_follow_the_carc_and_remark_codes() {
