@@ -7,6 +7,7 @@
 //! numbers, the worklist grouped by kind.
 
 pub mod claims;
+pub mod find;
 mod document;
 pub mod html;
 pub mod remittance;
