@@ -39,12 +39,7 @@ fn text(v: &Value, key: &str) -> String {
 fn validate(files: &[&Path]) {
     let tool = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/tools/x12-validate");
     let out = Process::new(tool).args(files).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
 }
 
 #[test]
@@ -62,13 +57,23 @@ fn claim_find_finds_claims_by_each_key() {
         rows
     };
     assert_eq!(pcns(&one(&["--pcn", &pcn.to_lowercase()])), vec![pcn.clone()], "PCNs in any case");
-    assert!(one(&["--encounter", &text(&paid, "encounter_id")]).iter().all(|c| c["encounter_id"] == paid["encounter_id"]));
+    assert!(
+        one(&["--encounter", &text(&paid, "encounter_id")]).iter().all(|c| c["encounter_id"] == paid["encounter_id"])
+    );
     assert!(one(&["--patient-id", &text(&paid, "patient_id")]).iter().all(|c| c["patient_id"] == paid["patient_id"]));
-    assert!(one(&["--member-id", &text(&paid, "member_id").to_lowercase()]).iter().all(|c| c["member_id"] == paid["member_id"]));
+    assert!(
+        one(&["--member-id", &text(&paid, "member_id").to_lowercase()])
+            .iter()
+            .all(|c| c["member_id"] == paid["member_id"])
+    );
     assert_eq!(pcns(&one(&["--payer-claim-number", &text(&paid, "payer_claim_number")])), vec![pcn.clone()]);
     let name = text(&paid, "patient_name");
     let last = name.split(',').next().unwrap().to_uppercase();
-    assert!(one(&["--patient-name", &last]).iter().all(|c| text(c, "patient_name") == name || text(c, "patient_name").to_uppercase().contains(&last)));
+    assert!(
+        one(&["--patient-name", &last])
+            .iter()
+            .all(|c| text(c, "patient_name") == name || text(c, "patient_name").to_uppercase().contains(&last))
+    );
     let by_payer = one(&["--payer", &text(&paid, "payer_id")]);
     assert!(by_payer.len() < all.len() && by_payer.iter().all(|c| c["payer_id"] == paid["payer_id"]));
     let by_status = one(&["--status", "paid"]);
@@ -107,7 +112,12 @@ fn a_claim_without_an_answer_is_asked_about_answered_and_posted() {
     // Too recent with the default 30 days as of the day they were sent: nothing to ask.
     let out_dir = dir.path().join("status");
     let today = chrono::Local::now().date_naive().to_string();
-    claimkit(&db).args(["--quiet", "status-request", "--out"]).arg(&out_dir).args(["--as-of", &today]).assert().success();
+    claimkit(&db)
+        .args(["--quiet", "status-request", "--out"])
+        .arg(&out_dir)
+        .args(["--as-of", &today])
+        .assert()
+        .success();
     assert!(!out_dir.exists() || std::fs::read_dir(&out_dir).unwrap().next().is_none());
 
     let out = claimkit(&db)
@@ -121,7 +131,8 @@ fn a_claim_without_an_answer_is_asked_about_answered_and_posted() {
     let files = summary["files"].as_array().unwrap();
     assert_eq!(files.len(), 1, "one file per receiver");
     let request = PathBuf::from(files[0]["path"].as_str().unwrap());
-    let asked: Vec<String> = files[0]["claims"].as_array().unwrap().iter().map(|c| c[0].as_str().unwrap().into()).collect();
+    let asked: Vec<String> =
+        files[0]["claims"].as_array().unwrap().iter().map(|c| c[0].as_str().unwrap().into()).collect();
     for pcn in &waiting {
         assert!(asked.contains(pcn), "{pcn} is asked about");
     }
@@ -195,4 +206,21 @@ fn a_claim_without_an_answer_is_asked_about_answered_and_posted() {
     if let Some(f) = second["files"].as_array().unwrap().first() {
         assert_eq!(f["isa13"].as_u64().unwrap(), isa13 + 1);
     }
+}
+
+#[test]
+fn inspect_reads_a_valid_276_with_a_service_line_and_exits_0() {
+    // A 276's SVC carries no payment (SVC03): inspect used to require it, as in an 835.
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/status/with-service-line.276");
+    assert!(std::fs::read_to_string(&file).unwrap().contains("SVC*HC:99213*125*****1~"));
+    let dir = tempfile::tempdir().unwrap();
+    let out = claimkit(&dir.path().join("none.db")).arg("inspect").arg(&file).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    validate(&[&file]);
 }

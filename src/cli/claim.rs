@@ -7,8 +7,8 @@ use anyhow::{Context, Result};
 use claimkit::ledger::billing::ClaimStatus;
 use claimkit::report;
 use claimkit::report::find::{Criteria, find_claims};
-use rust_decimal::Decimal;
 use clap::{Args, Subcommand};
+use rust_decimal::Decimal;
 
 use super::{Exit, GlobalArgs, InputError};
 
@@ -31,7 +31,7 @@ pub enum ClaimAction {
         pcn: String,
     },
     /// Claims by patient, member, encounter, payer claim number, status, payer, balance and age.
-    Find(FindArgs),
+    Find(Box<FindArgs>),
 }
 
 /// Every key given must match; none lists every claim.
@@ -102,6 +102,7 @@ pub fn exec(global: &GlobalArgs, args: ClaimArgs) -> Result<Exit> {
             Ok(Exit::Clean)
         }
         ClaimAction::Find(args) => {
+            let args = *args;
             let criteria = Criteria {
                 pcn: args.pcn,
                 patient_name: args.patient_name,

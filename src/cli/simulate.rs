@@ -39,7 +39,9 @@ fn answer_276(global: &GlobalArgs, args: &SimulateArgs) -> Result<Exit> {
     use claimkit::status::{StatusError, simulate::answer_file};
     let answered = match answer_file(&args.from, &args.out, args.seed) {
         Ok(a) => a,
-        Err(e @ (StatusError::Read { .. } | StatusError::Not276 { .. })) => return Err(InputError(e.to_string()).into()),
+        Err(e @ (StatusError::Read { .. } | StatusError::Not276 { .. })) => {
+            return Err(InputError(e.to_string()).into());
+        }
         Err(e) => return Err(e.into()),
     };
     if global.quiet && global.format == OutputFormat::Table {

@@ -126,7 +126,11 @@ pub fn inspect<R: Read>(input: R, mut each: impl FnMut(SegmentView)) -> Inspecti
             }
             _ => {}
         }
-        let required = if matches!(id, "ISA" | "IEA" | "GS" | "GE" | "ST" | "SE") { required_elements(id) } else { required_elements_in(&kind, id) };
+        let required = if matches!(id, "ISA" | "IEA" | "GS" | "GE" | "ST" | "SE") {
+            required_elements(id)
+        } else {
+            required_elements_in(&kind, id)
+        };
         for &n in required {
             if seg.element(n).iter().all(|b| *b == b' ') {
                 let name = element_name(id, n).map(|s| format!(" ({s})")).unwrap_or_default();

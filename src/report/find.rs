@@ -89,8 +89,11 @@ pub fn find_claims(ledger: &Ledger, criteria: &Criteria, as_of: NaiveDate) -> Re
         if criteria.min_balance.is_some_and(|m| balance < m) || criteria.max_balance.is_some_and(|m| balance > m) {
             continue;
         }
-        let name =
-            if c.patient_first.is_empty() { c.patient_last } else { format!("{}, {}", c.patient_last, c.patient_first) };
+        let name = if c.patient_first.is_empty() {
+            c.patient_last
+        } else {
+            format!("{}, {}", c.patient_last, c.patient_first)
+        };
         let opt = |s: Option<String>| s.map_or(Cell::Empty, Cell::Text);
         table.push(vec![
             c.pcn.into(),

@@ -7,8 +7,8 @@
 //! numbers, the worklist grouped by kind.
 
 pub mod claims;
-pub mod find;
 mod document;
+pub mod find;
 pub mod html;
 pub mod remittance;
 mod scope;

@@ -63,7 +63,7 @@ pub enum StatusError {
 }
 
 /// What a payer said about a claim, in the few outcomes a biller acts on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// Received and in process (P categories, A0-A2).

@@ -18,8 +18,7 @@ pub fn post_response_file(ledger: &mut Ledger, path: &Path) -> Result<AckPosting
     let ack = read_ack_file(path)?;
     let sha = crate::digest::sha256_file(path).map_err(|source| AckPostError::Io { file: path.into(), source })?;
     let wrap = |source: LedgerError| AckPostError::Ledger { file: path.into(), source };
-    let mut posting =
-        AckPosting { file: path.into(), kinds: vec![AckKind::ClaimStatus277], ..AckPosting::default() };
+    let mut posting = AckPosting { file: path.into(), kinds: vec![AckKind::ClaimStatus277], ..AckPosting::default() };
     let tx = ledger.transaction().map_err(wrap)?;
     if !record_file(&tx, "ack", path, &sha).map_err(wrap)? {
         posting.already_posted = true;

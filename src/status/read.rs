@@ -7,8 +7,8 @@ use std::path::Path;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use super::write::{Parties, Person, StatusClaim};
 use super::StatusError;
+use super::write::{Parties, Person, StatusClaim};
 use crate::x12::{Segment, SegmentReader, X12Error};
 
 /// One 276 transaction set: who asks whom, and about which claims.
@@ -146,8 +146,8 @@ pub fn read_276<R: Read>(input: R) -> Result<Vec<Inquiry>, X12Error> {
 /// Reads the 276s of the file at `path`; a file without one is refused.
 pub fn read_276_file(path: &Path) -> Result<Vec<Inquiry>, StatusError> {
     let file = std::fs::File::open(path).map_err(|source| StatusError::Io { file: path.into(), source })?;
-    let inquiries = read_276(std::io::BufReader::new(file))
-        .map_err(|source| StatusError::Read { file: path.into(), source })?;
+    let inquiries =
+        read_276(std::io::BufReader::new(file)).map_err(|source| StatusError::Read { file: path.into(), source })?;
     if inquiries.is_empty() {
         return Err(StatusError::Not276 { file: path.into() });
     }

@@ -143,10 +143,18 @@ fn safe_name(id: &str) -> String {
     id.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c } else { '_' }).collect()
 }
 
-fn write_file(path: &Path, tmp: &Path, envelope: &Envelope, sets: &[StatusSet<StatusClaim>]) -> Result<(), StatusError> {
+fn write_file(
+    path: &Path,
+    tmp: &Path,
+    envelope: &Envelope,
+    sets: &[StatusSet<StatusClaim>],
+) -> Result<(), StatusError> {
     let io = |source| StatusError::Io { file: path.to_path_buf(), source };
     if path.exists() {
-        return Err(io(std::io::Error::new(std::io::ErrorKind::AlreadyExists, "a file with this name is already there")));
+        return Err(io(std::io::Error::new(
+            std::io::ErrorKind::AlreadyExists,
+            "a file with this name is already there",
+        )));
     }
     let _ = std::fs::remove_file(tmp);
     let file = create_private(tmp).map_err(io)?;

@@ -68,7 +68,8 @@ pub fn answer(inquiry: &Inquiry, seed: u64) -> StatusSet<StatusResponse> {
             };
             let mut claim = c.clone();
             if o != Outcome::NotFound && claim.payer_claim_number.is_none() {
-                claim.payer_claim_number = Some(format!("{}{:06}{:05}", crate::dates::d8(date), inquiry.isa13 % 1_000_000, i + 1));
+                claim.payer_claim_number =
+                    Some(format!("{}{:06}{:05}", crate::dates::d8(date), inquiry.isa13 % 1_000_000, i + 1));
             }
             if o == Outcome::NotFound {
                 claim.payer_claim_number = None;

@@ -96,15 +96,22 @@ pub fn write_276<W: Write>(out: W, env: &Envelope, sets: &[StatusSet<StatusClaim
         w.begin_transaction("276", st02, GUIDE)?;
         let reference = format!("{:09}{st02}", env.isa13);
         w.segment("BHT", &["0010", "13", &reference, &d8(env.date), &env.time])?;
-        hierarchy(&mut w, &set.parties, &set.items, true, |c| c, |w, claim| {
-            w.segment("TRN", &["1", &claim.trace])?;
-            if let Some(number) = &claim.payer_claim_number {
-                w.segment("REF", &["1K", number])?;
-            }
-            w.segment("REF", &["EJ", &claim.pcn])?;
-            w.segment("AMT", &["T3", &x12_decimal(claim.charge)])?;
-            dates(w, claim)
-        })?;
+        hierarchy(
+            &mut w,
+            &set.parties,
+            &set.items,
+            true,
+            |c| c,
+            |w, claim| {
+                w.segment("TRN", &["1", &claim.trace])?;
+                if let Some(number) = &claim.payer_claim_number {
+                    w.segment("REF", &["1K", number])?;
+                }
+                w.segment("REF", &["EJ", &claim.pcn])?;
+                w.segment("AMT", &["T3", &x12_decimal(claim.charge)])?;
+                dates(w, claim)
+            },
+        )?;
         w.end_transaction()?;
     }
     finish(w)
@@ -117,25 +124,32 @@ pub fn write_277<W: Write>(out: W, env: &Envelope, sets: &[StatusSet<StatusRespo
         w.begin_transaction("277", st02, GUIDE)?;
         let reference = format!("{:09}{st02}", env.isa13);
         w.segment("BHT", &["0010", "08", &reference, &d8(env.date), &env.time, "DG"])?;
-        hierarchy(&mut w, &set.parties, &set.items, false, |r| &r.claim, |w, r| {
-            let claim = &r.claim;
-            w.segment("TRN", &["2", &claim.trace])?;
-            let mut stc = vec![
-                Element::Composite(vec![&r.category, &r.status_code]),
-                Element::Owned(d8(r.date).to_string()),
-                Element::Text(""),
-                Element::Owned(x12_decimal(claim.charge)),
-            ];
-            if let Some(paid) = r.paid {
-                stc.push(Element::Owned(x12_decimal(paid)));
-            }
-            w.segment_elements("STC", &stc)?;
-            if let Some(number) = &claim.payer_claim_number {
-                w.segment("REF", &["1K", number])?;
-            }
-            w.segment("REF", &["EJ", &claim.pcn])?;
-            dates(w, claim)
-        })?;
+        hierarchy(
+            &mut w,
+            &set.parties,
+            &set.items,
+            false,
+            |r| &r.claim,
+            |w, r| {
+                let claim = &r.claim;
+                w.segment("TRN", &["2", &claim.trace])?;
+                let mut stc = vec![
+                    Element::Composite(vec![&r.category, &r.status_code]),
+                    Element::Owned(d8(r.date).to_string()),
+                    Element::Text(""),
+                    Element::Owned(x12_decimal(claim.charge)),
+                ];
+                if let Some(paid) = r.paid {
+                    stc.push(Element::Owned(x12_decimal(paid)));
+                }
+                w.segment_elements("STC", &stc)?;
+                if let Some(number) = &claim.payer_claim_number {
+                    w.segment("REF", &["1K", number])?;
+                }
+                w.segment("REF", &["EJ", &claim.pcn])?;
+                dates(w, claim)
+            },
+        )?;
         w.end_transaction()?;
     }
     finish(w)
