@@ -30,5 +30,6 @@ pub mod report;
 pub mod scrub;
 pub mod simulate;
 pub mod statement;
+pub mod status;
 pub mod worklist;
 pub mod x12;

@@ -157,6 +157,17 @@ fn next_step(kind: &str, detail: &str, carc: &str, remarks: &[String]) -> (i64, 
         "payment reversed" => {
             (2, "watch for the corrected payment; if none comes within 30 days, call the payer".into())
         }
+        "denied by status response" => (
+            2,
+            "the payer reports the claim denied (277): watch for its 835; if none comes within 30 days, ask for it"
+                .into(),
+        ),
+        "claim not found by payer" => (
+            1,
+            "the payer has no such claim (277): check the payer and member ID billed and ask the clearinghouse \
+             where the claim went; keep proof of timely filing"
+                .into(),
+        ),
         "no response" => (3, "ask the payer for the claim's status (276/277 or the payer's portal)".into()),
         "held encounter" => (3, "fix in the EMR and re-import (see `claimkit scrub --encounter ID`)".into()),
         _ => (3, "if the change matters, send a corrected claim (`claimkit correct PCN`)".into()),
@@ -243,6 +254,18 @@ pub fn all_items(ledger: &Ledger, as_of: NaiveDate, no_response_days: i64) -> Re
                 amount,
                 format!("{what} (request {}): {}", q.id, q.detail),
             ),
+            "",
+            &[],
+        );
+    }
+    for r in crate::ledger::claim_status::work_rows(conn)? {
+        let kind = if r.outcome == "denied" { "denied by status response" } else { "claim not found by payer" };
+        let amount = r.total_charge.parse::<Decimal>().ok();
+        push(
+            kind,
+            r.pcn.clone(),
+            Some(r.pcn.as_str()),
+            (Some(r.encounter_id), Some(r.first_dos), r.payer_id, amount, r.detail),
             "",
             &[],
         );

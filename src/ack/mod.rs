@@ -46,6 +46,9 @@ pub enum AckKind {
     /// 277CA claim acknowledgment (or a 277 claim status response read the same way).
     #[serde(rename = "277CA")]
     ClaimAck277,
+    /// 277 claim status response (005010X212), posted by [`crate::status::post`].
+    #[serde(rename = "277")]
+    ClaimStatus277,
 }
 
 impl AckKind {
@@ -54,6 +57,7 @@ impl AckKind {
             AckKind::Ta1 => "TA1",
             AckKind::Ack999 => "999",
             AckKind::ClaimAck277 => "277CA",
+            AckKind::ClaimStatus277 => "277",
         }
     }
 }

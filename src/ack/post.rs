@@ -92,6 +92,10 @@ impl AckPosting {
 const ACK_CACHE_KIB: i64 = -16384;
 
 pub fn post_ack_file(ledger: &mut Ledger, path: &Path) -> Result<AckPosting, AckPostError> {
+    // A 277 claim status response (005010X212, the answer to a 276) is the claim status module's.
+    if crate::status::is_status_response(path).unwrap_or(false) {
+        return crate::status::post::post_response_file(ledger, path);
+    }
     ledger.with_cache(ACK_CACHE_KIB, false, |ledger| post_ack_file_cached(ledger, path))
 }
 
@@ -301,6 +305,7 @@ impl<'a, 't> Poster<'a, 't> {
             (None, AckKind::Ta1) => "ack_ta1",
             (None, AckKind::Ack999) => "ack_999",
             (None, AckKind::ClaimAck277) => "ack_277ca",
+            (None, AckKind::ClaimStatus277) => "status_277",
         };
         let mut detail = reason.clone();
         if target.is_some() && moves.is_none() && !movable(status) {

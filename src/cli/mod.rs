@@ -31,6 +31,7 @@ mod report;
 mod scrub;
 mod simulate;
 mod statements;
+mod status_request;
 mod worklist;
 
 use std::io::{IsTerminal, Write};
@@ -278,8 +279,10 @@ pub enum Command {
     Rebill(rebill::RebillArgs),
     /// Post TA1, 999 and 277CA acknowledgments: rejected claims, accepted claims, payer claim numbers.
     Ack(ack::AckArgs),
-    /// Answer an 837P as a payer would: write the 999, 277CA and 835 (for tests and demos).
+    /// Answer an 837P as a payer would: write the 999, 277CA and 835 (or a 276 with a 277), for tests and demos.
     Simulate(simulate::SimulateArgs),
+    /// Ask payers where claims without an answer stand: write 276 claim status requests.
+    StatusRequest(status_request::StatusRequestArgs),
     /// Post 835 remittances: balance, match claims and lines, record payments and adjustments.
     Remit(remit::RemitArgs),
     /// The worklist with state: open items with stable IDs; done, note, assign, snooze, history.
@@ -345,6 +348,7 @@ pub fn main() -> ExitCode {
         Command::Rebill(args) => rebill::exec(&global, args),
         Command::Ack(args) => ack::exec(&global, args),
         Command::Simulate(args) => simulate::exec(&global, args),
+        Command::StatusRequest(args) => status_request::exec(&global, args),
         Command::Remit(args) => remit::exec(&global, args),
         Command::Worklist(args) => worklist::exec(&global, args),
         Command::Pay(args) => pay::exec(&global, args),

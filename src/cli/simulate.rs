@@ -1,4 +1,5 @@
-//! `claimkit simulate --from FILE.837 --out DIR`: write the 999, 277CA and 835 a payer would send.
+//! `claimkit simulate --from FILE.837 --out DIR`: write the 999, 277CA and 835 a payer would send;
+//! `--from FILE.276` (recognised by content): the 277 claim status response.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -16,10 +17,10 @@ use super::{Exit, GlobalArgs, InputError};
     after_help = "Examples:\n  claimkit simulate --from outbox/CLEARINGHOUSE-000000001.837 --out payer/\n  claimkit simulate --from batch.837 --out payer/ --seed 7 --deny-rate 0.2"
 )]
 pub struct SimulateArgs {
-    /// The 837P to answer.
+    /// The 837P (or 276 claim status request) to answer.
     #[arg(long, value_name = "FILE.837")]
     pub from: PathBuf,
-    /// Directory for <name>.999, <name>.277ca and <name>.835.
+    /// Directory for <name>.999, <name>.277ca and <name>.835 (for a 276: <name>.277).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
     /// Same seed, same bytes.
@@ -33,6 +34,39 @@ pub struct SimulateArgs {
     pub payer_name: Option<String>,
 }
 
+/// A 276: each claim pending, finalized paid, finalized denied or not found, by the seed.
+fn answer_276(global: &GlobalArgs, args: &SimulateArgs) -> Result<Exit> {
+    use claimkit::status::{StatusError, simulate::answer_file};
+    let answered = match answer_file(&args.from, &args.out, args.seed) {
+        Ok(a) => a,
+        Err(e @ (StatusError::Read { .. } | StatusError::Not276 { .. })) => {
+            return Err(InputError(e.to_string()).into());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if global.quiet && global.format == OutputFormat::Table {
+        return Ok(Exit::Clean);
+    }
+    let mut out = global.stdout();
+    if global.format == OutputFormat::Json {
+        serde_json::to_writer_pretty(&mut out, &answered)?;
+        writeln!(out)?;
+    } else {
+        if global.format == OutputFormat::Table {
+            for f in &answered.files {
+                writeln!(out, "wrote {}", f.display())?;
+            }
+        }
+        let mut t = Table::new(&[("trace", "Trace (TRN02)"), ("outcome", "Answer")]);
+        for (trace, outcome) in &answered.claims {
+            t.push(vec![trace.clone().into(), outcome.as_str().into()]);
+        }
+        t.render(global.format, &mut out)?;
+    }
+    out.flush()?;
+    Ok(Exit::Clean)
+}
+
 fn parse_rate(s: &str) -> Result<Decimal, String> {
     let d: Decimal = s.parse().map_err(|_| format!("{s:?} is not a number"))?;
     if d < Decimal::ZERO || d > Decimal::ONE {
@@ -42,6 +76,9 @@ fn parse_rate(s: &str) -> Result<Decimal, String> {
 }
 
 pub fn exec(global: &GlobalArgs, args: SimulateArgs) -> Result<Exit> {
+    if claimkit::status::is_status_request(&args.from).unwrap_or(false) {
+        return answer_276(global, &args);
+    }
     let options = SimulateOptions { seed: args.seed, deny_rate: args.deny_rate, payer_name: args.payer_name };
     let summary = match simulate_files(&args.from, &args.out, options) {
         Ok(s) => s,

@@ -14,7 +14,7 @@ use std::io::Read;
 
 pub use claims::{ClaimSummary, claim_summaries};
 pub use loops::LoopTracker;
-pub use names::{element_name, required_elements};
+pub use names::{element_name, required_elements, required_elements_in};
 use serde::Serialize;
 
 use crate::x12::{EnvelopeChecker, EnvelopeSummary, Position, Segment, SegmentReader, X12Error, transaction_kind};
@@ -126,7 +126,12 @@ pub fn inspect<R: Read>(input: R, mut each: impl FnMut(SegmentView)) -> Inspecti
             }
             _ => {}
         }
-        for &n in required_elements(id) {
+        let required = if matches!(id, "ISA" | "IEA" | "GS" | "GE" | "ST" | "SE") {
+            required_elements(id)
+        } else {
+            required_elements_in(&kind, id)
+        };
+        for &n in required {
             if seg.element(n).iter().all(|b| *b == b' ') {
                 let name = element_name(id, n).map(|s| format!(" ({s})")).unwrap_or_default();
                 content.push(ContentFinding {

@@ -220,6 +220,16 @@ pub fn element_name(id: &str, n: usize) -> Option<&'static str> {
     names.get(n.checked_sub(1)?).copied().filter(|s| !s.is_empty())
 }
 
+/// Elements (1-based) of segment `id` that must not be empty in a transaction set of `kind` (as
+/// from [`crate::x12::transaction_kind`]): [`required_elements`], except where a guide uses the
+/// segment otherwise. A 276's or 277's SVC has no payment (SVC03) to require: only the 835's does.
+pub fn required_elements_in(kind: &str, id: &str) -> &'static [usize] {
+    match (kind, id) {
+        ("276" | "277" | "277CA", "SVC") => &[1, 2],
+        _ => required_elements(id),
+    }
+}
+
 /// Elements (1-based) that must not be empty in any implementation guide claimkit reads.
 pub fn required_elements(id: &str) -> &'static [usize] {
     match id {
@@ -263,6 +273,14 @@ pub fn required_elements(id: &str) -> &'static [usize] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_835_requires_an_svc_payment() {
+        assert_eq!(required_elements_in("835", "SVC"), &[1, 2, 3]);
+        assert_eq!(required_elements_in("276", "SVC"), &[1, 2]);
+        assert_eq!(required_elements_in("277", "SVC"), &[1, 2]);
+        assert_eq!(required_elements_in("276", "TRN"), required_elements("TRN"));
+    }
 
     #[test]
     fn names_are_one_based_like_the_guides() {

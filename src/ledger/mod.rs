@@ -19,9 +19,11 @@
 
 pub mod ar;
 pub mod billing;
+pub mod claim_status;
 pub mod codesets;
 mod control;
 pub mod coverage;
+pub mod find;
 mod lock;
 pub mod nightly_state;
 pub mod rebill;

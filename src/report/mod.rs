@@ -8,6 +8,7 @@
 
 pub mod claims;
 mod document;
+pub mod find;
 pub mod html;
 pub mod remittance;
 mod scope;
