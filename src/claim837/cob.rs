@@ -106,7 +106,7 @@ mod tests {
     use super::*;
 
     fn adj(group: &str, reason: &str, amount: i64) -> Adjustment {
-        Adjustment { group: group.into(), reason: reason.into(), amount: Decimal::from(amount) }
+        Adjustment { group: group.into(), reason: reason.into(), amount: Decimal::from(amount), quantity: None }
     }
 
     #[test]

@@ -26,6 +26,7 @@ mod lock;
 pub mod remits;
 pub mod reports;
 pub mod schema;
+pub mod scrubs;
 
 use std::path::{Path, PathBuf};
 
