@@ -170,12 +170,11 @@ mod tests {
         let tx = ledger.transaction().unwrap();
         assert_eq!(store_csv(&tx, &encounter("110.00")), Outcome::New);
         assert_eq!(store_csv(&tx, &encounter("110")), Outcome::Unchanged);
-        tx.execute("UPDATE encounters SET scrub_status = 'clean'", []).unwrap();
         assert_eq!(store_csv(&tx, &encounter("120.00")), Outcome::Updated);
-        let status: Option<String> = tx.query_row("SELECT scrub_status FROM encounters", [], |r| r.get(0)).unwrap();
-        assert_eq!(status, None);
+        let hash: String = tx.query_row("SELECT content_hash FROM encounters", [], |r| r.get(0)).unwrap();
+        assert_eq!(hash, encounter("120.00").content_hash(), "a scrub result for the old content is stale");
         tx.execute(
-            "INSERT INTO billed_claims (pcn, encounter_id, payer_id, responsibility, frequency, encounter_hash, patient_id,
+            "INSERT INTO claims (pcn, encounter_id, payer_id, responsibility, frequency, encounter_hash, patient_id,
                  first_dos, last_dos, total_charge, status, submitted_at, updated_at)
              VALUES ('C1', 'E1', 'ACME1', 'P', '1', 'h', 'P1', '2026-10-01', '2026-10-01', '120.00', 'submitted', 't', 't')",
             [],

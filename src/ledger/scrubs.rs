@@ -391,11 +391,6 @@ mod tests {
             count as i64
         );
         assert_eq!(rows(&ledger, "SELECT COUNT(*) FROM encounter_scrubs WHERE scrub_status = 'error'"), held as i64);
-        assert_eq!(
-            rows(&ledger, "SELECT COUNT(*) FROM encounters WHERE scrub_status IS NOT NULL"),
-            0,
-            "the wide encounter rows are not rewritten"
-        );
         let findings: usize = run.encounters.iter().map(|e| e.findings.len()).sum();
         assert_eq!(rows(&ledger, "SELECT COUNT(*) FROM scrub_findings"), findings as i64);
         let again = run_scrub(&mut ledger, &options(&r)).unwrap();
@@ -421,7 +416,7 @@ mod tests {
         assert_eq!((run.summary.unchanged, run.summary.error), (0, 1));
         assert_ne!(message(&ledger), first, "the day count in the TIMELY-FILING message moved on");
         // A changed re-import clears the status (ingest's job); the next run scrubs it again.
-        ledger.conn().execute("UPDATE encounters SET scrub_status = NULL, content_hash = 'new'", []).unwrap();
+        ledger.conn().execute("UPDATE encounters SET content_hash = 'new'", []).unwrap();
         let run = run_scrub(&mut ledger, &next_day).unwrap();
         assert_eq!(run.summary.unchanged, 0);
         assert_eq!(scrub_status(&ledger, "E1001").unwrap().as_deref(), Some("error"));
@@ -457,7 +452,7 @@ mod tests {
         let mut ledger = ledger_with(&[clean_encounter(), copy]);
         let tx = ledger.transaction().unwrap();
         tx.execute(
-            "INSERT INTO billed_claims (pcn, encounter_id, payer_id, responsibility, frequency, encounter_hash, patient_id,
+            "INSERT INTO claims (pcn, encounter_id, payer_id, responsibility, frequency, encounter_hash, patient_id,
                  first_dos, last_dos, total_charge, status, submitted_at, updated_at)
              VALUES ('C1', 'E1001', 'MCRB1', 'P', '1', 'h', 'P77', '2026-11-02', '2026-11-02', '250.00', 'submitted', 't', 't')",
             [],
