@@ -38,7 +38,8 @@ fn dec(s: &str) -> Decimal {
 fn secondary_claim() -> Claim {
     let e = encounter("E1002");
     let day = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
-    let adj = |g: &str, r: &str, a: &str| Adjustment { group: g.into(), reason: r.into(), amount: dec(a), quantity: None };
+    let adj =
+        |g: &str, r: &str, a: &str| Adjustment { group: g.into(), reason: r.into(), amount: dec(a), quantity: None };
     let primary = PrimaryAdjudication {
         payer_id: "COMM1".into(),
         payer_claim_number: Some("COMM-77001".into()),
@@ -146,7 +147,12 @@ fn an_unbalanced_primary_adjudication_is_refused() {
         lines: vec![LineAdjudication {
             line_number: 1,
             paid: dec("100"),
-            adjustments: vec![Adjustment { group: "CO".into(), reason: "45".into(), amount: dec("50"), quantity: None }],
+            adjustments: vec![Adjustment {
+                group: "CO".into(),
+                reason: "45".into(),
+                amount: dec("50"),
+                quantity: None,
+            }],
             adjudication_date: NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
         }],
     };

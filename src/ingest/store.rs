@@ -9,8 +9,8 @@
 
 use super::{EncounterSink, IngestError, RecordError, SourceFormat};
 use crate::encounter::Encounter;
-use crate::ledger::{Connection, encounters};
 pub use crate::ledger::encounters::Outcome;
+use crate::ledger::{Connection, encounters};
 
 /// The result of importing one file.
 #[derive(Debug, Clone, Default)]

@@ -40,11 +40,7 @@ pub struct StoredRow {
 
 /// Reads encounter `only` (billed or not), or every encounter without a claim, in table order,
 /// handing each to `each` until it answers false.
-pub fn read_stored(
-    conn: &Connection,
-    only: Option<&str>,
-    each: &mut dyn FnMut(StoredRow) -> bool,
-) -> Result<()> {
+pub fn read_stored(conn: &Connection, only: Option<&str>, each: &mut dyn FnMut(StoredRow) -> bool) -> Result<()> {
     // The result in force: the encounter_scrubs row, else the old encounters columns.
     const COLUMNS: &str = "SELECT e.id, e.content_hash, e.encounter_json,
             s.scrub_status,
@@ -81,7 +77,6 @@ pub fn read_stored(
     Ok(())
 }
 
-
 /// A finding as the ledger keeps it.
 #[derive(Debug, PartialEq, Eq)]
 pub struct StoredFinding {
@@ -108,7 +103,6 @@ pub fn findings(conn: &Connection, encounter_id: &str) -> Result<Vec<StoredFindi
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
-
 
 /// Encounters scrubbed per batch of writes.
 pub const ENCOUNTERS_PER_WRITE: usize = 64;
@@ -235,7 +229,6 @@ fn execute(tx: &Transaction<'_>, sql: &str, full: bool, values: &[&dyn ToSql]) -
     Ok(())
 }
 
-
 /// A line of a billed claim, as DUPLICATE-CLAIM compares it.
 pub struct BilledLine {
     pub pcn: String,
@@ -304,7 +297,6 @@ pub fn insert_encounter_for_test(tx: &Transaction<'_>, e: &Encounter) -> Result<
     ])?;
     Ok(())
 }
-
 
 /// The scrub status in force for an encounter, if it was scrubbed.
 pub fn status(conn: &Connection, encounter_id: &str) -> Result<Option<String>> {

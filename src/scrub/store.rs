@@ -219,9 +219,9 @@ fn scrub_in_transaction(
                         }
                     }
                     drop(receive);
-                    let read = reader.join().unwrap_or_else(|_| {
-                        Err(LedgerError::Corrupt("the reading thread panicked".into()))
-                    });
+                    let read = reader
+                        .join()
+                        .unwrap_or_else(|_| Err(LedgerError::Corrupt("the reading thread panicked".into())));
                     processed.and(read.map_err(ScrubError::from))
                 })?;
             }
@@ -286,8 +286,6 @@ fn load_billed(conn: &Connection) -> Result<BilledFingerprints, ScrubError> {
     }
     Ok(billed)
 }
-
-
 
 pub use crate::ledger::scrubs::insert_encounter_for_test;
 
