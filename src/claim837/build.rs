@@ -413,21 +413,9 @@ fn resubmit(
     if let Some(by) = voided_by {
         return Err(BuildError::AlreadyVoided { pcn: pcn.to_string(), by });
     }
-    let stored: Option<(String, String)> = conn
-        .query_row("SELECT encounter_json, content_hash FROM encounters WHERE id = ?1", [&encounter_id], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
-        .optional()
-        .map_err(sql)?;
-    let newer: Option<(String, String)> = if frequency == ClaimFrequency::Replacement {
-        conn.query_row(
-            "SELECT new_encounter_json, new_content_hash FROM import_conflicts WHERE encounter_id = ?1
-             ORDER BY id DESC LIMIT 1",
-            [&encounter_id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()
-        .map_err(sql)?
+    let stored = crate::ledger::encounters::stored(conn, &encounter_id)?;
+    let newer = if frequency == ClaimFrequency::Replacement {
+        crate::ledger::encounters::latest_conflict(conn, &encounter_id)?
     } else {
         None
     };

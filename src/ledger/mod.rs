@@ -21,17 +21,22 @@ pub mod ar;
 pub mod billing;
 pub mod codesets;
 mod control;
+pub mod encounters;
 mod lock;
 pub mod nightly_state;
 pub mod remits;
 pub mod reports;
 pub mod schema;
+pub mod scrubs;
 
 use std::path::{Path, PathBuf};
 
 pub use control::{ControlKind, ControlNumbers, allocate, allocate_envelope};
 pub use lock::LedgerLock;
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::OpenFlags;
+/// The handles a stage passes to this module's functions: a connection for reads, a transaction
+/// (or savepoint) for writes. The stages hold them and never run SQL on them.
+pub use rusqlite::{Connection, Savepoint, Transaction};
 
 /// Failures of the ledger.
 #[derive(Debug, thiserror::Error)]
@@ -287,6 +292,13 @@ pub(crate) fn stored_text<'r>(row: &'r rusqlite::Row<'_>, i: usize) -> rusqlite:
 }
 
 pub use crate::money::text as money_text;
+
+/// A date bound as the ledger stores it (ISO text), without an allocation.
+impl rusqlite::ToSql for crate::dates::DateText {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        Ok(rusqlite::types::ToSqlOutput::Borrowed(rusqlite::types::ValueRef::Text(self.as_str().as_bytes())))
+    }
+}
 
 /// The opcodes of `sql`'s plan that build a temporary B-tree or sorter at every run of the
 /// statement (an IN list of three or more values, UNION, DISTINCT, an ORDER BY no index gives, an
