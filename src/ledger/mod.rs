@@ -18,6 +18,7 @@
 //! Only this module names SQLite or a table: the stages call its typed functions.
 
 pub mod ar;
+pub mod batches;
 pub mod billing;
 pub mod codesets;
 mod control;
@@ -132,42 +133,10 @@ impl Ledger {
         &mut self.conn
     }
 
-    /// A read-only connection of its own to the ledger file, with a page cache of `cache_kib`
-    /// (negative: KiB, as `PRAGMA cache_size` takes it), for a thread that reads beside the one
-    /// writing; `None` for an in-memory ledger, which no other connection can see.
-    pub fn open_reader(&self, cache_kib: i64) -> Result<Option<Connection>> {
-        let Some(path) = self.path() else { return Ok(None) };
-        let conn =
-            Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
-                .map_err(|source| LedgerError::Open { path: path.to_path_buf(), source })?;
-        conn.busy_timeout(std::time::Duration::from_secs(10))?;
-        conn.pragma_update(None, "cache_size", cache_kib)?;
-        Ok(Some(conn))
-    }
-
     /// Starts an IMMEDIATE transaction: it holds the write lock from the start, so two writers
     /// never interleave. Dropped without `commit()`, it rolls back.
     pub fn transaction(&mut self) -> Result<rusqlite::Transaction<'_>> {
         Ok(self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?)
-    }
-
-    /// Runs `write` with foreign keys not enforced, then enforces them again, whatever `write`
-    /// returned (the outer error: they could not be switched). For a bulk write whose every row
-    /// references one the same transaction inserted or read: enforcing them costs a parent lookup
-    /// per row (and, for a multi-row INSERT into a table with one, a statement journal). `write`
-    /// calls [`debug_check_foreign_keys`] before it commits. (`PRAGMA foreign_keys` cannot change
-    /// inside a transaction: it is set around it.)
-    pub fn with_foreign_keys_off<T, E>(
-        &mut self,
-        write: impl FnOnce(&mut Ledger) -> std::result::Result<T, E>,
-    ) -> Result<std::result::Result<T, E>> {
-        self.conn.execute_batch("PRAGMA foreign_keys = OFF")?;
-        let written = write(self);
-        let restored = self.conn.execute_batch("PRAGMA foreign_keys = ON");
-        match (written, restored) {
-            (Ok(_), Err(e)) => Err(e.into()),
-            (written, _) => Ok(written),
-        }
     }
 
     /// Runs `work` with the connection's page cache at `cache_kib` (negative: KiB, as `PRAGMA
@@ -234,21 +203,6 @@ fn create_private(path: &Path) -> std::io::Result<()> {
         std::fs::create_dir_all(dir)?;
     }
     std::fs::OpenOptions::new().write(true).create(true).open(path).map(|_| ())
-}
-
-/// In debug builds (which every test runs), panics when a row's foreign key points nowhere: the
-/// check a write made with [`Ledger::with_foreign_keys_off`] owes before it commits (`writer`
-/// names it in the message). Nothing in release builds.
-pub fn debug_check_foreign_keys(conn: &Connection, writer: &str) {
-    #[cfg(debug_assertions)]
-    {
-        let dangling: i64 = conn
-            .query_row("SELECT COUNT(*) FROM pragma_foreign_key_check", [], |r| r.get(0))
-            .expect("the foreign key check runs");
-        assert_eq!(dangling, 0, "{writer} inserted rows whose foreign keys point nowhere");
-    }
-    #[cfg(not(debug_assertions))]
-    let _ = (conn, writer);
 }
 
 /// Records that a file was processed, keyed by kind and SHA-256. Returns false when the same
