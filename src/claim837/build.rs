@@ -305,12 +305,8 @@ fn resubmit(
 ) -> Result<BuildReport, BuildError> {
     let practice = load_practice(ledger.conn())?.ok_or(BuildError::NoPractice)?;
     let conn = ledger.conn();
-    let Some(batches::BilledClaim {
-        encounter_id,
-        responsibility,
-        frequency: billed_frequency,
-        payer_claim_number,
-    }) = batches::billed_claim(conn, pcn)?
+    let Some(batches::BilledClaim { encounter_id, responsibility, frequency: billed_frequency, payer_claim_number }) =
+        batches::billed_claim(conn, pcn)?
     else {
         return Err(BuildError::UnknownClaim(pcn.to_string()));
     };

@@ -59,8 +59,10 @@ pub fn finish(
     claims: usize,
     total_charge: &str,
 ) -> Result<()> {
-    tx.prepare_cached("UPDATE batches SET sha256 = ?1, st02_list = ?2, claim_count = ?3, total_charge = ?4 WHERE id = ?5")?
-        .execute(params![sha256, st02.join(","), claims as i64, total_charge, id])?;
+    tx.prepare_cached(
+        "UPDATE batches SET sha256 = ?1, st02_list = ?2, claim_count = ?3, total_charge = ?4 WHERE id = ?5",
+    )?
+    .execute(params![sha256, st02.join(","), claims as i64, total_charge, id])?;
     Ok(())
 }
 
@@ -187,7 +189,8 @@ pub fn record_claim(
 /// The test of a clean `encounter_scrubs` row `s` of one of the payers in `?1` (a JSON array)
 /// whose encounter has no primary claim yet. It reads the narrow rows alone: whether the row is
 /// still for its encounter's current content is left to the query that reads the encounter.
-const SCRUBBED_UNBILLED: &str = "s.scrub_status IN ('clean', 'warning') AND s.payer_id IN (SELECT value FROM json_each(?1))
+const SCRUBBED_UNBILLED: &str =
+    "s.scrub_status IN ('clean', 'warning') AND s.payer_id IN (SELECT value FROM json_each(?1))
       AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.encounter_id = s.encounter_id AND c.responsibility = 'P')";
 
 fn json_list(ids: &[&str]) -> String {
@@ -300,7 +303,9 @@ pub fn voided_by(conn: &Connection, pcn: &str) -> Result<Option<String>> {
 /// How many claims of encounter `encounter_id` were billed with this responsibility and frequency.
 pub fn claims_billed(conn: &Connection, encounter_id: &str, responsibility: &str, frequency: &str) -> Result<u32> {
     let n: i64 = conn
-        .prepare_cached("SELECT COUNT(*) FROM claims WHERE encounter_id = ?1 AND responsibility = ?2 AND frequency = ?3")?
+        .prepare_cached(
+            "SELECT COUNT(*) FROM claims WHERE encounter_id = ?1 AND responsibility = ?2 AND frequency = ?3",
+        )?
         .query_row(params![encounter_id, responsibility, frequency], |r| r.get(0))?;
     Ok(n as u32)
 }
@@ -388,8 +393,9 @@ mod tests {
         assert_eq!(claims_billed(conn, "E1", "P", "1").unwrap(), 1);
         let billed = billed_claim(conn, "C2").unwrap().unwrap();
         assert_eq!((billed.frequency.as_str(), billed.payer_claim_number), ("8", None));
-        let (kind, detail): (String, String) =
-            conn.query_row("SELECT kind, detail FROM claim_events WHERE pcn = 'C1'", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+        let (kind, detail): (String, String) = conn
+            .query_row("SELECT kind, detail FROM claim_events WHERE pcn = 'C1'", [], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap();
         assert_eq!((kind.as_str(), detail.as_str()), ("voided", "void claim C2 sent in f.837"));
         let lines: i64 = conn.query_row("SELECT COUNT(*) FROM claim_lines", [], |r| r.get(0)).unwrap();
         assert_eq!(lines, 2);

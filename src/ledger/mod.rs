@@ -17,6 +17,7 @@
 //!
 //! Only this module names SQLite or a table: the stages call its typed functions.
 
+pub mod acks;
 pub mod ar;
 pub mod batches;
 pub mod billing;
