@@ -24,6 +24,8 @@ pub mod billing;
 pub mod codesets;
 mod control;
 pub mod encounters;
+#[doc(hidden)]
+pub mod fixtures;
 mod lock;
 pub mod nightly_state;
 pub mod remits;
