@@ -585,6 +585,7 @@ fn write_batch(
     let mut record = |item: Produced| -> Result<(), BuildError> {
         match item {
             Produced::Claim(claim) => {
+                let claim = *claim;
                 progress.advance(1);
                 batches::record_claim(tx, batch_id, &now, &claim, &name, &shown)?;
                 if opts.list_claims {
@@ -651,7 +652,7 @@ fn write_batch(
 
 /// What the writing side hands to the recording side.
 enum Produced {
-    Claim(NewClaim),
+    Claim(Box<NewClaim>),
     Skipped(SkippedEncounter),
 }
 
@@ -677,7 +678,7 @@ fn produce(
                    replaces: Option<String>|
      -> Result<(), BuildError> {
         let st02 = writer.add(&claim).map_err(wrap)?;
-        sink(Produced::Claim(claim_record(claim, st02, encounter_hash, replaces)))
+        sink(Produced::Claim(Box::new(claim_record(claim, st02, encounter_hash, replaces))))
     };
     if let Some(payers) = &plan.stored_payers {
         let payers: Vec<&str> = payers.iter().map(String::as_str).collect();
