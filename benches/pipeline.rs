@@ -15,6 +15,8 @@
 //! | remit-fallback | the 835 naming the claims by the payer's own numbers (CLP01s we never billed): each matched by patient + date + charge | claims, MB |
 //! | remit-unmatched | the 835 of `remit` posted to a ledger without its claims: each listed unmatched | claims, MB |
 //! | codes-ncci | a CMS-layout NCCI PTP file of N edits imported into a fresh ledger | rows, MB |
+//! | balance  | `report balance` (JSON) on a ledger of N billed claims, the 835 of `remit` posted | claims |
+//! | nightly-idle | a nightly run with an empty inbox on a ledger of N built claims; also run at 1,000 claims, so its two rows show whether the cost grows with history | claims |
 //!
 //! Every phase runs in its own child process (this binary re-executed with
 //! `--phase NAME --size N --dir D`), after its inputs were written by another child
@@ -47,7 +49,12 @@ const PHASES: &[&str] = &[
     "remit-fallback",
     "remit-unmatched",
     "codes-ncci",
+    "balance",
+    "nightly-idle",
 ];
+
+/// The size `nightly-idle` is also measured at, beside each requested size.
+const NIGHTLY_SMALL: u64 = 1_000;
 
 /// One phase's figures, as a child prints them on its `RESULT` line.
 #[derive(Debug, Clone)]
@@ -97,6 +104,26 @@ fn prepare(phase: &str, size: u64, dir: &Path) -> Result<()> {
         "scrub-build" => generate::seed_build_ledger(&dir.join("scrub-build.db"), size, false),
         "read835" => generate::write_835(&dir.join("remit.835"), size, PayerOrder::Pcn, PayerClaimIds::Billed),
         "codes-ncci" => generate::write_ncci_ptp(&dir.join("ncci-ptp.txt"), size),
+        "balance" => {
+            use claimkit::remit835::{NoContractRates, PostOptions, post_835};
+            let file = dir.join("balance.835");
+            generate::write_835(&file, size, PayerOrder::Pcn, PayerClaimIds::Billed)?;
+            let db = dir.join("balance.db");
+            generate::seed_remit_ledger(&db, size)?;
+            let mut ledger = claimkit::ledger::Ledger::open(&db)?;
+            post_835(&mut ledger, &file, &NoContractRates, &PostOptions::default())?;
+            Ok(())
+        }
+        "nightly-idle" => {
+            use claimkit::claim837::build::{BuildOptions, build};
+            let db = dir.join("nightly-idle.db");
+            generate::seed_build_ledger(&db, size, true)?;
+            let mut ledger = claimkit::ledger::Ledger::open(&db)?;
+            let opts = BuildOptions { out_dir: dir.join("nightly-outbox"), ..BuildOptions::default() };
+            build(&mut ledger, &opts)?;
+            std::fs::create_dir_all(dir.join("nightly-inbox"))?;
+            Ok(())
+        }
         "remit" | "remit-scattered" | "remit-fallback" | "remit-unmatched" => {
             let (order, ids) = match phase {
                 "remit-scattered" => (PayerOrder::Scattered, PayerClaimIds::Billed),
@@ -225,11 +252,8 @@ fn run_phase(phase: &str, size: u64, dir: &Path) -> Result<PhaseOutput> {
                 return Err(format!("matched {matched} claims of {size}, {} unmatched", report.unmatched_total).into());
             }
             if phase == "remit-fallback" {
-                let by_fallback: u64 = ledger.conn().query_row(
-                    "SELECT COUNT(*) FROM claim_payments WHERE match_method = 'patient_date_charge'",
-                    [],
-                    |r| r.get(0),
-                )?;
+                let by_fallback =
+                    claimkit::ledger::fixtures::claim_payments_matched_by(ledger.conn(), "patient_date_charge")?;
                 if by_fallback != size {
                     return Err(format!("{by_fallback} of {size} matched by patient + date + charge").into());
                 }
@@ -247,6 +271,42 @@ fn run_phase(phase: &str, size: u64, dir: &Path) -> Result<PhaseOutput> {
                 return Err(format!("imported {} edits of {size}", outcome.rows).into());
             }
             Ok((size, "rows", file_len(&path), None))
+        }
+        "balance" => {
+            use claimkit::report::{ReportScope, claims::balance_json};
+            let ledger = Ledger::open(&dir.join("balance.db"))?;
+            // As of a date after every seeded date of service.
+            let as_of = chrono::NaiveDate::from_ymd_opt(2099, 12, 31).unwrap_or_default();
+            let json = balance_json(&ledger, &ReportScope::all(as_of))?;
+            let text = serde_json::to_string(&json)?;
+            let charges = json["totals"]["charges"].as_str().unwrap_or("");
+            let expected = format!("{}.00", size * 150);
+            if charges != expected {
+                return Err(format!("balance charges {charges}, expected {expected}").into());
+            }
+            Ok((size, "claims", text.len() as u64, None))
+        }
+        "nightly-idle" => {
+            use claimkit::nightly::{NightlyOptions, run};
+            use claimkit::remit835::{NoContractRates, PostOptions};
+            let mut ledger = Ledger::open(&dir.join("nightly-idle.db"))?;
+            let reference = claimkit::scrub::CodeSetReference::embedded_only();
+            let opts = NightlyOptions {
+                inbox: dir.join("nightly-inbox"),
+                outbox: dir.join("nightly-outbox"),
+                archive: None,
+                today: generate::scrub_today(),
+                reference: &reference,
+                rates: &NoContractRates,
+                post: PostOptions::default(),
+                mappings: Vec::new(),
+                mapping: None,
+            };
+            let summary = run(&mut ledger, &opts, &claimkit::progress::Silent)?;
+            if summary.claims_built > 0 {
+                return Err("a nightly with nothing new built claims".into());
+            }
+            Ok((size, "claims", 0, None))
         }
         other => Err(format!("unknown phase {other}").into()),
     }
@@ -420,6 +480,12 @@ fn parent(args: Args) -> Result<()> {
     machine();
     println!();
     let mut rows = Vec::new();
+    if args.phases.iter().any(|p| p == "nightly-idle") && !args.sizes.contains(&NIGHTLY_SMALL) {
+        let dir = work.path().join(NIGHTLY_SMALL.to_string());
+        std::fs::create_dir_all(&dir)?;
+        rows.push(measure("nightly-idle", NIGHTLY_SMALL, &dir)?);
+        std::fs::remove_dir_all(&dir)?;
+    }
     for &size in &args.sizes {
         let dir = work.path().join(size.to_string());
         std::fs::create_dir_all(&dir)?;

@@ -82,40 +82,28 @@ fn write_835(path: &Path, claims: u64) {
 }
 
 fn seed(ledger: &mut Ledger, claims: u64) {
+    use claimkit::ledger::fixtures;
     let tx = ledger.transaction().unwrap();
-    {
-        let mut enc = tx
-            .prepare(
-                "INSERT INTO encounters (id, payer_id, patient_id, first_dos, last_dos, total_charge, line_count,
-                    content_hash, encounter_json, source_format, source_file, source_locator, imported_at, updated_at)
-                 VALUES (?1, 'PAYER1', ?2, '2026-11-02', '2026-11-02', '150.00', 2, 'h', '{}', 'csv', 'bench.csv',
-                    '1', 't', 't')",
-            )
-            .unwrap();
-        let mut claim = tx
-            .prepare(
-                "INSERT INTO billed_claims (pcn, encounter_id, payer_id, responsibility, frequency, encounter_hash,
-                    patient_id, first_dos, last_dos, total_charge, status, submitted_at, updated_at)
-                 VALUES (?1, ?2, 'PAYER1', 'P', '1', 'h', ?3, '2026-11-02', '2026-11-02', '150.00', 'accepted',
-                    '2026-11-10T00:00:00Z', 't')",
-            )
-            .unwrap();
-        let mut line = tx
-            .prepare(
-                "INSERT INTO claim_lines (pcn, line_number, line_control_number, procedure_code, modifiers, units,
-                    charge, date_of_service) VALUES (?1, ?2, ?3, ?4, '', '1', ?5, '2026-11-02')",
-            )
-            .unwrap();
-        for i in 0..claims {
-            let pcn = pcn(i);
-            let encounter = format!("E{i}");
-            let patient = format!("P{i}");
-            enc.execute(rusqlite::params![encounter, patient]).unwrap();
-            claim.execute(rusqlite::params![pcn, encounter, patient]).unwrap();
-            line.execute(rusqlite::params![pcn, 1, format!("{pcn}-1"), "99213", "100.00"]).unwrap();
-            line.execute(rusqlite::params![pcn, 2, format!("{pcn}-2"), "36415", "50.00"]).unwrap();
-        }
+    let batch = fixtures::seed_batch(&tx, 1).unwrap();
+    let lines = [("99213", "100.00"), ("36415", "50.00")];
+    for i in 0..claims {
+        let pcn = pcn(i);
+        let encounter = format!("E{i}");
+        let patient = format!("P{i}");
+        let claim = fixtures::SeedClaim {
+            pcn: &pcn,
+            encounter_id: &encounter,
+            patient_id: &patient,
+            payer_id: "PAYER1",
+            date_of_service: "2026-11-02",
+            encounter_json: "{}",
+            lines: &lines,
+            total_charge: "150.00",
+            status: "accepted",
+        };
+        fixtures::seed_claim(&tx, batch, &claim).unwrap();
     }
+    claimkit::ledger::ar::record_charges(&tx, batch).unwrap();
     tx.commit().unwrap();
 }
 

@@ -66,12 +66,6 @@ impl fmt::Display for DateText {
     }
 }
 
-impl rusqlite::ToSql for DateText {
-    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
-        Ok(rusqlite::types::ToSqlOutput::Borrowed(rusqlite::types::ValueRef::Text(self.as_str().as_bytes())))
-    }
-}
-
 impl fmt::Debug for DateText {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(self.as_str(), f)

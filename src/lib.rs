@@ -17,7 +17,6 @@ pub mod dates;
 pub mod demo;
 pub mod digest;
 pub mod encounter;
-pub(crate) mod handoff;
 pub mod ingest;
 pub mod inspect;
 pub mod ledger;

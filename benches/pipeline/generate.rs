@@ -9,7 +9,7 @@ use claimkit::encounter::{
     Address, ClaimFrequency, Diagnosis, Encounter, Patient, PersonName, Procedure, Relationship, ServiceLine, Sex,
     SourceRef, Subscriber,
 };
-use claimkit::ledger::{Ledger, billing};
+use claimkit::ledger::{Ledger, billing, fixtures};
 use claimkit::practice::Practice;
 use claimkit::x12::{Element, GroupHeader, InterchangeHeader, X12Writer};
 use rust_decimal::Decimal;
@@ -252,46 +252,18 @@ pub fn seed_build_ledger(db: &Path, claims: u64, scrubbed: bool) -> Result<()> {
     let mut ledger = Ledger::open(db)?;
     let tx = ledger.transaction()?;
     billing::save_practice(&tx, &practice, Path::new("practice.toml"), "bench")?;
-    {
-        let mut insert = tx.prepare_cached(
-            "INSERT INTO encounters (id, payer_id, patient_id, first_dos, last_dos, total_charge, line_count,
-                 content_hash, encounter_json, source_format, source_file, source_locator, scrub_status,
-                 scrubbed_hash, imported_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7, ?8, 'csv', 'bench.csv', 'line', ?9, ?10, 't', 't')",
-        )?;
-        let mut insert_status = tx.prepare_cached(
-            "INSERT INTO encounter_scrubs (encounter_id, scrub_status, scrubbed_hash, primary_pcn, payer_id, scrubbed_at)
-             VALUES (?1, 'clean', ?2, ?3, ?4, 't')",
-        )?;
-        for i in 0..claims {
-            let e = build_encounter(i);
-            let first = e.first_date_of_service().map(|d| d.to_string()).unwrap_or_default();
-            insert.execute(rusqlite::params![
-                e.id,
-                e.payer_id,
-                e.patient.id,
-                first,
-                format!("{:.2}", e.total_charge()),
-                e.lines.len() as i64,
-                e.content_hash(),
-                serde_json::to_string(&e)?,
-                None::<&str>,
-                None::<String>
-            ])?;
-            if scrubbed {
-                // What a clean scrub leaves: the encounter's narrow status row.
-                insert_status.execute(rusqlite::params![
-                    e.id,
-                    e.content_hash(),
-                    claimkit::claim837::patient_control_number(
-                        &e.id,
-                        claimkit::claim837::Responsibility::Primary,
-                        claimkit::encounter::ClaimFrequency::Original,
-                        1
-                    ),
-                    e.payer_id
-                ])?;
-            }
+    for i in 0..claims {
+        let e = build_encounter(i);
+        claimkit::ledger::scrubs::insert_encounter_for_test(&tx, &e)?;
+        if scrubbed {
+            // What a clean scrub leaves: the encounter's narrow status row.
+            let pcn = claimkit::claim837::patient_control_number(
+                &e.id,
+                claimkit::claim837::Responsibility::Primary,
+                claimkit::encounter::ClaimFrequency::Original,
+                1,
+            );
+            fixtures::seed_clean_scrub(&tx, &e.id, &e.content_hash(), &pcn, &e.payer_id)?;
         }
     }
     tx.commit()?;
@@ -415,33 +387,31 @@ pub fn write_835(path: &Path, claims: u64, order: PayerOrder, ids: PayerClaimIds
 pub fn seed_remit_ledger(db: &Path, claims: u64) -> Result<()> {
     let mut ledger = Ledger::open(db)?;
     let tx = ledger.transaction()?;
-    {
-        let mut enc = tx.prepare_cached(
-            "INSERT INTO encounters (id, payer_id, patient_id, first_dos, last_dos, total_charge, line_count,
-                content_hash, encounter_json, source_format, source_file, source_locator, imported_at, updated_at)
-             VALUES (?1, 'PAYER1', ?2, ?3, ?3, '150.00', 2, 'h', ?4, 'csv', 'bench.csv', '1', 't', 't')",
+    let batch = fixtures::seed_batch(&tx, 1)?;
+    let lines = [("99213", "100.00"), ("36415", "50.00")];
+    for i in 0..claims {
+        let pcn = pcn(i);
+        let encounter = format!("E{i}");
+        let patient = format!("P{i}");
+        let dos = date_of_service(i).to_string();
+        let json = format!(r#"{{"subscriber":{{"member_id":"MB{i:09}","relationship":"self"}}}}"#);
+        fixtures::seed_claim(
+            &tx,
+            batch,
+            &fixtures::SeedClaim {
+                pcn: &pcn,
+                encounter_id: &encounter,
+                patient_id: &patient,
+                payer_id: "PAYER1",
+                date_of_service: &dos,
+                encounter_json: &json,
+                lines: &lines,
+                total_charge: "150.00",
+                status: "accepted",
+            },
         )?;
-        let mut claim = tx.prepare_cached(
-            "INSERT INTO billed_claims (pcn, encounter_id, payer_id, responsibility, frequency, encounter_hash,
-                patient_id, first_dos, last_dos, total_charge, status, submitted_at, updated_at)
-             VALUES (?1, ?2, 'PAYER1', 'P', '1', 'h', ?3, ?4, ?4, '150.00', 'accepted', '2026-11-10T00:00:00Z', 't')",
-        )?;
-        let mut line = tx.prepare_cached(
-            "INSERT INTO claim_lines (pcn, line_number, line_control_number, procedure_code, modifiers, units,
-                charge, date_of_service) VALUES (?1, ?2, ?3, ?4, '', '1', ?5, ?6)",
-        )?;
-        for i in 0..claims {
-            let pcn = pcn(i);
-            let encounter = format!("E{i}");
-            let patient = format!("P{i}");
-            let dos = date_of_service(i).to_string();
-            let json = format!(r#"{{"subscriber":{{"member_id":"MB{i:09}","relationship":"self"}}}}"#);
-            enc.execute(rusqlite::params![encounter, patient, dos, json])?;
-            claim.execute(rusqlite::params![pcn, encounter, patient, dos])?;
-            line.execute(rusqlite::params![pcn, 1, format!("{pcn}-1"), "99213", "100.00", dos])?;
-            line.execute(rusqlite::params![pcn, 2, format!("{pcn}-2"), "36415", "50.00", dos])?;
-        }
     }
+    claimkit::ledger::ar::record_charges(&tx, batch)?;
     tx.commit()?;
     Ok(())
 }

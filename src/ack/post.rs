@@ -11,14 +11,13 @@ use std::fs::File;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
-use rusqlite::{OptionalExtension, Transaction, params};
-
 use super::{
     AckCode, AckFile, AckKind, AckReadError, ClaimStatus, GroupAck, InterchangeAck, SetAck, codes,
     read_acknowledgments_streaming,
 };
+use crate::ledger::acks::{self, AckedBatch as Batch, EnvelopeNumber, NewAcknowledgment};
 use crate::ledger::billing::{ClaimEvent, record_claim_event};
-use crate::ledger::{Ledger, LedgerError, now_timestamp, record_file};
+use crate::ledger::{Ledger, LedgerError, Transaction, now_timestamp, record_file};
 
 /// Why a file could not be posted.
 #[derive(Debug, thiserror::Error)]
@@ -161,11 +160,6 @@ fn strip_zeros(s: &str) -> &str {
     if t.is_empty() && !s.trim().is_empty() { "0" } else { t }
 }
 
-struct Batch {
-    id: i64,
-    st02_list: Vec<String>,
-}
-
 struct Poster<'a, 't> {
     tx: &'a Transaction<'t>,
     source: String,
@@ -219,42 +213,12 @@ impl<'a, 't> Poster<'a, 't> {
         Ok(())
     }
 
-    /// The batch whose envelope `column` (isa13 or gs06) matches, preferring the one sent to the
-    /// acknowledgment's sender by the acknowledgment's receiver; the latest when several remain.
-    fn find_batch(
-        &self,
-        column: &str,
-        value: &str,
-        ack_sender: &str,
-        ack_receiver: &str,
-    ) -> Result<Option<Batch>, LedgerError> {
-        let sql = format!(
-            "SELECT id, st02_list, receiver_isa_id = ?2 AND sender_id = ?3 AS ours FROM batches
-             WHERE ltrim({column}, '0') = ltrim(?1, '0') ORDER BY ours DESC, id DESC LIMIT 1"
-        );
-        let mut stmt = self.tx.prepare_cached(&sql)?;
-        Ok(stmt
-            .query_row(params![value.trim(), ack_sender, ack_receiver], |r| {
-                let list: String = r.get(1)?;
-                Ok(Batch {
-                    id: r.get(0)?,
-                    st02_list: list.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect(),
-                })
-            })
-            .optional()?)
-    }
-
     /// (pcn, status) of the claims a batch carried, all of them or those of one transaction set.
     fn batch_claims(&self, batch: &Batch, st02: Option<&str>) -> Result<Vec<(String, String)>, LedgerError> {
-        let mut stmt = self.tx.prepare_cached(
-            "SELECT pcn, status FROM claims WHERE batch_id = ?1
-             AND (?2 IS NULL OR ltrim(st02, '0') = ltrim(?2, '0')) ORDER BY pcn",
-        )?;
-        let mut rows: Vec<(String, String)> =
-            stmt.query_map(params![batch.id, st02], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+        let mut rows = acks::batch_claims(self.tx, batch.id, st02)?;
         if rows.is_empty() && st02.is_some() && batch.st02_list.len() == 1 {
             // A builder that did not note ST02 per claim: a one-set batch carried them all.
-            rows = self.batch_claims(batch, None)?;
+            rows = acks::batch_claims(self.tx, batch.id, None)?;
         }
         Ok(rows)
     }
@@ -271,20 +235,22 @@ impl<'a, 't> Poster<'a, 't> {
         detail: &str,
         payer_claim_number: Option<&str>,
     ) -> Result<(), LedgerError> {
-        self.tx.prepare_cached(INSERT_ACKNOWLEDGMENT_SQL)?.execute(params![
-            kind.label(),
-            self.source,
-            self.sha256,
-            reference,
-            batch_id,
-            pcn,
-            verdict,
-            codes,
-            detail,
-            payer_claim_number,
-            now_timestamp()
-        ])?;
-        Ok(())
+        acks::record(
+            self.tx,
+            &NewAcknowledgment {
+                kind: kind.label(),
+                source_file: &self.source,
+                file_sha256: self.sha256,
+                reference,
+                batch_id,
+                pcn,
+                verdict,
+                codes,
+                detail,
+                payer_claim_number,
+                received_at: &now_timestamp(),
+            },
+        )
     }
 
     /// Moves one claim (when its status allows) and records the event.
@@ -298,7 +264,7 @@ impl<'a, 't> Poster<'a, 't> {
     ) -> Result<(), LedgerError> {
         let moves = target.filter(|t| movable(status) && *t != status);
         if let Some(t) = moves {
-            self.tx.prepare_cached(SET_CLAIM_STATUS_SQL)?.execute(params![pcn, t, now_timestamp()])?;
+            acks::set_claim_status(self.tx, pcn, t, &now_timestamp())?;
         }
         let event_kind = match (moves, kind) {
             (Some(t), _) => t,
@@ -341,7 +307,13 @@ impl<'a, 't> Poster<'a, 't> {
         let codes = format!("{} {}", ta1.code.code(), ta1.note_code);
         let detail = ta1.explain();
         self.count(&ta1.code);
-        let batch = self.find_batch("isa13", &ta1.isa13, &ta1.envelope.sender_id, &ta1.envelope.receiver_id)?;
+        let batch = acks::find_batch(
+            self.tx,
+            EnvelopeNumber::Interchange,
+            &ta1.isa13,
+            &ta1.envelope.sender_id,
+            &ta1.envelope.receiver_id,
+        )?;
         let Some(batch) = batch else {
             self.record_ack(AckKind::Ta1, &ta1.isa13, None, None, verdict, &codes, &detail, None)?;
             self.out.unmatched.push(Unmatched {
@@ -371,7 +343,8 @@ impl<'a, 't> Poster<'a, 't> {
 
     fn group(&mut self, g: &GroupAck) -> Result<(), LedgerError> {
         let gs06 = &g.group_control_number;
-        let batch = self.find_batch("gs06", gs06, &g.envelope.sender_id, &g.envelope.receiver_id)?;
+        let batch =
+            acks::find_batch(self.tx, EnvelopeNumber::Group, gs06, &g.envelope.sender_id, &g.envelope.receiver_id)?;
         let group_detail = {
             let mut s = format!("999 group {gs06} {}", g.code.label());
             for c in &g.error_codes {
@@ -483,8 +456,7 @@ impl<'a, 't> Poster<'a, 't> {
             self.out.other += 1;
             ("other", None)
         };
-        let status: Option<String> =
-            self.tx.prepare_cached(CLAIM_STATUS_SQL)?.query_row([&c.pcn], |r| r.get(0)).optional()?;
+        let status = acks::claim_status(self.tx, &c.pcn)?;
         let pcn = status.as_ref().map(|_| c.pcn.as_str());
         self.record_ack(
             AckKind::ClaimAck277,
@@ -505,32 +477,11 @@ impl<'a, 't> Poster<'a, 't> {
             return Ok(());
         };
         if let Some(number) = &c.payer_claim_number {
-            self.tx.prepare_cached(SET_PAYER_CLAIM_NUMBER_SQL)?.execute(params![c.pcn, number])?;
+            acks::set_payer_claim_number(self.tx, &c.pcn, number)?;
         }
         self.apply(AckKind::ClaimAck277, &c.pcn, &status, target, detail)
     }
 }
-
-// The statements an acknowledgment runs for each claim it names (a 277CA names every claim of a
-// batch, tens of thousands): none builds a temporary B-tree (see the test).
-
-/// One acknowledgment of a file, set or claim.
-const INSERT_ACKNOWLEDGMENT_SQL: &str = "INSERT INTO acknowledgments (kind, source_file, file_sha256, reference,
-    batch_id, pcn, verdict, codes, detail, payer_claim_number, received_at)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
-
-/// A claim moved by an acknowledgment.
-const SET_CLAIM_STATUS_SQL: &str = "UPDATE claims SET status = ?2, updated_at = ?3 WHERE pcn = ?1";
-
-/// A claim's status as it stands (a posting's comes before billing's: the view claims).
-const CLAIM_STATUS_SQL: &str = "SELECT status FROM claims WHERE pcn = ?1";
-
-/// The 277CA's payer claim number (REF*1K), kept unless a posting gave the claim one already and
-/// moved it on from submitted, accepted or rejected (the view claims: a posting's CLP07 comes
-/// first). The statuses are an OR chain: an IN list builds a temporary B-tree at every run.
-const SET_PAYER_CLAIM_NUMBER_SQL: &str = "UPDATE claims SET payer_claim_number = ?2 WHERE pcn = ?1
-    AND EXISTS (SELECT 1 FROM claims c WHERE c.pcn = ?1 AND (c.payer_claim_number IS NULL
-        OR c.status = 'submitted' OR c.status = 'accepted' OR c.status = 'rejected'))";
 
 fn verdict(code: &AckCode) -> &'static str {
     match code {
@@ -545,21 +496,6 @@ fn verdict(code: &AckCode) -> &'static str {
 mod tests {
     use super::*;
 
-    #[test]
-    fn no_statement_run_per_claim_builds_a_temporary_b_tree() {
-        // The payer claim number's update had an IN list: one temporary B-tree per claim of a
-        // 277CA, with the acknowledgments table's IN-list checks (migration 11) two more.
-        let ledger = Ledger::open_in_memory().unwrap();
-        for sql in [
-            INSERT_ACKNOWLEDGMENT_SQL,
-            SET_CLAIM_STATUS_SQL,
-            CLAIM_STATUS_SQL,
-            SET_PAYER_CLAIM_NUMBER_SQL,
-            crate::ledger::billing::INSERT_CLAIM_EVENT_SQL,
-        ] {
-            assert_eq!(crate::ledger::temporary_b_trees(ledger.conn(), sql), Vec::<String>::new(), "{sql}");
-        }
-    }
     use crate::ack::read_acknowledgments;
 
     const ISA: &str =

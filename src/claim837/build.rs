@@ -5,13 +5,10 @@
 //! (clearinghouse): one file per receiver, named `<receiver>-<ISA13>.837`, e.g.
 //! `CLEARINGHOUSE-000000042.837`.
 //!
-//! Claims go out in the order their encounters were imported: the build picks its candidates from
-//! the scrub's narrow rows (`encounter_scrubs`), then streams the wide encounter rows (each holds
-//! the whole encounter JSON) in rowid order, front to back, each page read once; each encounter is
-//! read, planned, written and recorded before the next is read. Only the candidates' rowids are
-//! held (8 bytes a claim, in SQLite): memory stays flat however many claims a build writes.
-//! (Reading in CLM01 order instead, so that the claims' keys went into their B-trees in ascending
-//! order, cost a random page read per claim: a third more time for 100,000 claims.)
+//! Claims go out in the order their encounters were imported
+//! ([`crate::ledger::batches::for_each_billable`]). One thread on one connection does everything:
+//! each encounter is read, planned, written to the file and recorded in the build's transaction
+//! before the next is read, so memory stays flat however many claims a build writes.
 //!
 //! **Crash safety.** The order of a build is:
 //! 1. allocate ISA13/GS06/ST02 and commit them at once (a number is never used twice, even after
@@ -46,17 +43,16 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDateTime;
-use rusqlite::{OptionalExtension, Transaction, params};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::{Batch837Writer, CLAIMS_PER_TRANSACTION, Claim, ClaimError, ClaimRequest, Responsibility};
-use crate::dates::DateText;
 use crate::encounter::{ClaimFrequency, Encounter};
-use crate::handoff::ChunkSender;
+use crate::ledger::batches::{self, NewBatch, NewClaim, NewClaimLine};
 use crate::ledger::{
-    ControlNumbers, Ledger, LedgerError, allocate_envelope, billing::load_practice, now_timestamp, stored_text,
+    Connection, ControlNumbers, Ledger, LedgerError, Transaction, allocate_envelope, billing::load_practice,
+    now_timestamp,
 };
 use crate::practice::{Practice, Receiver, Usage};
 use crate::x12::WriteError;
@@ -164,10 +160,6 @@ pub enum BuildError {
     Claim(#[from] ClaimError),
 }
 
-fn sql(e: rusqlite::Error) -> BuildError {
-    BuildError::Ledger(LedgerError::Sql(e))
-}
-
 /// A claim planned beforehand (secondary claims, corrections and voids).
 struct PlannedClaim {
     claim: Box<Claim>,
@@ -180,9 +172,9 @@ struct PlannedClaim {
 /// beforehand.
 #[derive(Default)]
 struct BatchPlan {
-    /// The practice's payers sent through this receiver (a JSON array, bound for `json_each`), or
-    /// `None` when the batch carries only planned claims.
-    stored_payers: Option<String>,
+    /// The practice's payers sent through this receiver, or `None` when the batch carries only
+    /// planned claims.
+    stored_payers: Option<Vec<String>>,
     /// How many stored encounters the batch may carry (an upper bound: the transaction sets are
     /// allocated from it before anything is read).
     stored: usize,
@@ -193,62 +185,6 @@ impl BatchPlan {
     fn claims(&self) -> usize {
         self.stored + self.planned.len()
     }
-}
-
-/// Which clean, unbilled encounters a candidates query picks by payer, `?1` being a JSON array of
-/// payer IDs: those of the payers in it (to bill), or of every other payer (clean, but with no
-/// payer or receiver configured to send them to: reported).
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Payers {
-    Listed,
-    NotListed,
-}
-
-impl Payers {
-    fn test(self) -> &'static str {
-        match self {
-            Payers::Listed => "IN",
-            Payers::NotListed => "NOT IN",
-        }
-    }
-}
-
-/// The test of a clean, unbilled `encounter_scrubs` row `s` of the payers `payers` picks. It reads
-/// the narrow rows alone: whether the row is still for its encounter's current content (a
-/// re-import since makes it stale) is left to the query that reads the encounter.
-fn scrubbed_unbilled(payers: Payers) -> String {
-    format!(
-        "s.scrub_status IN ('clean', 'warning') AND s.payer_id {} (SELECT value FROM json_each(?1))
-      AND NOT EXISTS (SELECT 1 FROM claims_not_rebilled c WHERE c.encounter_id = s.encounter_id AND c.responsibility = 'P')",
-        payers.test()
-    )
-}
-
-/// The clean, unbilled encounters (`FROM ... WHERE ...`): those whose `encounter_scrubs` row is
-/// for their current content.
-fn scrubbed_candidates(payers: Payers) -> String {
-    format!(
-        "
-    FROM encounter_scrubs s CROSS JOIN encounters e ON e.id = s.encounter_id
-    WHERE {} AND s.scrubbed_hash = e.content_hash",
-        scrubbed_unbilled(payers)
-    )
-}
-
-/// [`scrubbed_candidates`] of the listed payers as the build reads them: whole encounters, in the
-/// order they were imported. The candidates are picked from the narrow rows first (their
-/// encounters' rowids come from the ID index alone); the wide rows are then read in rowid order,
-/// front to back, each page once, instead of one random page per claim.
-fn billable_in_import_order() -> String {
-    format!(
-        "SELECT e.id, e.encounter_json, e.content_hash
-    FROM encounters e CROSS JOIN encounter_scrubs s ON s.encounter_id = e.id
-    WHERE e.rowid IN (SELECT e.rowid FROM encounter_scrubs s CROSS JOIN encounters e ON e.id = s.encounter_id
-                      WHERE {})
-      AND s.scrubbed_hash = e.content_hash
-    ORDER BY e.rowid",
-        scrubbed_unbilled(Payers::Listed)
-    )
 }
 
 /// Bills every clean, unbilled encounter: writes one 837P per receiver and records the batches.
@@ -287,44 +223,25 @@ pub fn build_with_progress(
             .filter(|p| p.receiver == *receiver && wanted(&p.id))
             .map(|p| p.id.as_str())
             .collect();
-        let payers = serde_json::to_string(&payers).unwrap_or_else(|_| "[]".into());
-        // An upper bound read from the narrow rows alone (the encounters are read once, while
-        // writing): a re-import after the scrub makes a row stale, and a stale row is not billed.
-        let scrubbed: i64 = conn
-            .query_row(
-                &format!("SELECT COUNT(*) FROM encounter_scrubs s WHERE {}", scrubbed_unbilled(Payers::Listed)),
-                [&payers],
-                |r| r.get(0),
-            )
-            .map_err(sql)?;
-        let old: i64 = 0;
-        plan.stored = (scrubbed + old) as usize;
-        plan.stored_payers = Some(payers);
+        // An upper bound (the encounters are read once, while writing): a re-import after the
+        // scrub makes a row stale, and a stale row is not billed.
+        plan.stored = batches::count_billable(conn, &payers)?;
+        plan.stored_payers = Some(payers.into_iter().map(str::to_string).collect());
     }
     // Clean encounters whose payer or receiver is not configured: reported, not billed.
-    {
-        let billable = serde_json::to_string(&billable).unwrap_or_else(|_| "[]".into());
-        for from in [scrubbed_candidates(Payers::NotListed)] {
-            let mut stmt = conn.prepare(&format!("SELECT e.id, e.payer_id {from} ORDER BY e.id")).map_err(sql)?;
-            let rows =
-                stmt.query_map([&billable], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))).map_err(sql)?;
-            for row in rows {
-                let (id, payer_id) = row.map_err(sql)?;
-                if !wanted(&payer_id) {
-                    continue;
-                }
-                let reason = match practice.payer(&payer_id) {
-                    Some(payer) => ClaimError::UnknownReceiver {
-                        encounter: id.clone(),
-                        payer: payer_id.clone(),
-                        receiver: payer.receiver.clone(),
-                    },
-                    None => ClaimError::UnknownPayer { encounter: id.clone(), payer: payer_id },
-                };
-                skipped.push(SkippedEncounter { reason: reason.to_string(), encounter_id: id });
-            }
+    for (id, payer_id) in batches::clean_of_other_payers(conn, &billable)? {
+        if !wanted(&payer_id) {
+            continue;
         }
-        skipped.sort_by(|a, b| a.encounter_id.cmp(&b.encounter_id));
+        let reason = match practice.payer(&payer_id) {
+            Some(payer) => ClaimError::UnknownReceiver {
+                encounter: id.clone(),
+                payer: payer_id.clone(),
+                receiver: payer.receiver.clone(),
+            },
+            None => ClaimError::UnknownPayer { encounter: id.clone(), payer: payer_id },
+        };
+        skipped.push(SkippedEncounter { reason: reason.to_string(), encounter_id: id });
     }
     // Secondary claims: a posting left the encounter's next payer owing something (the crossover
     // queue), and that payer has no claim yet.
@@ -391,15 +308,9 @@ fn resubmit(
 ) -> Result<BuildReport, BuildError> {
     let practice = load_practice(ledger.conn())?.ok_or(BuildError::NoPractice)?;
     let conn = ledger.conn();
-    let row: Option<(String, String, String, Option<String>)> = conn
-        .query_row(
-            "SELECT encounter_id, responsibility, frequency, payer_claim_number FROM claims WHERE pcn = ?1",
-            [pcn],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )
-        .optional()
-        .map_err(sql)?;
-    let Some((encounter_id, responsibility, billed_frequency, payer_claim_number)) = row else {
+    let Some(batches::BilledClaim { encounter_id, responsibility, frequency: billed_frequency, payer_claim_number }) =
+        batches::billed_claim(conn, pcn)?
+    else {
         return Err(BuildError::UnknownClaim(pcn.to_string()));
     };
     if billed_frequency == "8" {
@@ -409,28 +320,12 @@ fn resubmit(
     let Some(payer_claim_number) = payer_claim_number.filter(|n| !n.trim().is_empty()) else {
         return Err(BuildError::NoPayerClaimNumber { pcn: pcn.to_string(), action });
     };
-    let voided_by: Option<String> = conn
-        .query_row("SELECT pcn FROM claims WHERE replaces_pcn = ?1 AND frequency = '8'", [pcn], |r| r.get(0))
-        .optional()
-        .map_err(sql)?;
-    if let Some(by) = voided_by {
+    if let Some(by) = batches::voided_by(conn, pcn)? {
         return Err(BuildError::AlreadyVoided { pcn: pcn.to_string(), by });
     }
-    let stored: Option<(String, String)> = conn
-        .query_row("SELECT encounter_json, content_hash FROM encounters WHERE id = ?1", [&encounter_id], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
-        .optional()
-        .map_err(sql)?;
-    let newer: Option<(String, String)> = if frequency == ClaimFrequency::Replacement {
-        conn.query_row(
-            "SELECT new_encounter_json, new_content_hash FROM import_conflicts WHERE encounter_id = ?1
-             ORDER BY id DESC LIMIT 1",
-            [&encounter_id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()
-        .map_err(sql)?
+    let stored = crate::ledger::encounters::stored(conn, &encounter_id)?;
+    let newer = if frequency == ClaimFrequency::Replacement {
+        crate::ledger::encounters::latest_conflict(conn, &encounter_id)?
     } else {
         None
     };
@@ -440,18 +335,12 @@ fn resubmit(
     let encounter: Encounter = serde_json::from_str(&json)
         .map_err(|e| BuildError::BadEncounter { encounter: encounter_id.clone(), message: e.to_string() })?;
     let responsibility = Responsibility::from_code(&responsibility).unwrap_or_default();
-    let earlier: i64 = conn
-        .query_row(
-            "SELECT COUNT(*) FROM claims WHERE encounter_id = ?1 AND responsibility = ?2 AND frequency = ?3",
-            params![encounter_id, responsibility.code(), frequency.code()],
-            |r| r.get(0),
-        )
-        .map_err(sql)?;
+    let earlier = batches::claims_billed(conn, &encounter_id, responsibility.code(), frequency.code())?;
     let request = ClaimRequest {
         responsibility,
         frequency,
         original_claim_number: Some(payer_claim_number),
-        sequence: earlier as u32 + 1,
+        sequence: earlier + 1,
         primary: None,
         earlier: Vec::new(),
     };
@@ -490,14 +379,13 @@ fn partner_ids<'a>(practice: &'a Practice, receiver: &'a Receiver) -> (&'a str, 
 }
 
 /// Renames 837 files in `dir` that a crashed run left without recording their claims.
-fn set_aside_unrecorded(conn: &rusqlite::Connection, dir: &Path) -> Result<Vec<PathBuf>, BuildError> {
+fn set_aside_unrecorded(conn: &Connection, dir: &Path) -> Result<Vec<PathBuf>, BuildError> {
     let io = |source| BuildError::Io { path: dir.to_path_buf(), source };
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => return Err(io(e)),
     };
-    let mut stmt = conn.prepare("SELECT receiver_id FROM batches WHERE isa13 = ?1").map_err(sql)?;
     let mut moved = Vec::new();
     for entry in entries {
         let entry = entry.map_err(io)?;
@@ -513,11 +401,8 @@ fn set_aside_unrecorded(conn: &rusqlite::Connection, dir: &Path) -> Result<Vec<P
             continue;
         }
         let isa13_n: u64 = isa13.parse().unwrap_or(0);
-        let recorded = stmt
-            .query_map([isa13], |r| r.get::<_, String>(0))
-            .map_err(sql)?
-            .filter_map(Result::ok)
-            .any(|r| batch_file_name(&r, isa13_n, false) == name);
+        let recorded =
+            batches::receivers_with_isa13(conn, isa13)?.iter().any(|r| batch_file_name(r, isa13_n, false) == name);
         if !recorded {
             let to = entry.path().with_file_name(format!("{name}.unrecorded"));
             std::fs::rename(entry.path(), &to).map_err(io)?;
@@ -561,35 +446,22 @@ fn emit(
     }
     // 2. Files and rows; 3. commit. Files renamed into place are removed again on any failure.
     // A bounded page cache a little above the default (the same however large the build) holds
-    // the index pages the inserts touch; the candidates' rowids (see `billable_in_import_order`)
-    // stay in memory rather than in a temporary file.
-    // Foreign keys are not enforced while a build records: every row it references is one the
-    // same transaction inserts (the batch, the claim of a line or event) or read (the encounter,
-    // the claim replaced), and checking them cost two thirds of the recorder's time.
+    // the index pages the inserts touch.
     let mut written: Vec<PathBuf> = Vec::new();
-    let result = ledger.with_cache(BUILD_CACHE_KIB, true, |ledger| {
-        ledger.with_foreign_keys_off(|ledger| -> Result<(), BuildError> {
-            // The thread that reads and writes the claims reads on a connection of its own (none for
-            // an in-memory ledger: one thread then does everything).
-            let mut reader = ledger.open_reader(READER_CACHE_KIB)?;
-            let tx = ledger.transaction()?;
-            for (receiver, numbers, plan) in &batches {
-                let batch = BatchTarget { practice, receiver, numbers, opts, at };
-                let reader = reader.as_mut();
-                if let Some(summary) =
-                    write_batch(&tx, reader, &batch, plan, &mut written, &mut report.skipped, progress)?
-                {
-                    report.batches.push(summary);
-                }
+    let result = ledger.with_cache(BUILD_CACHE_KIB, true, |ledger| -> Result<(), BuildError> {
+        let tx = ledger.transaction()?;
+        for (receiver, numbers, plan) in &batches {
+            let batch = BatchTarget { practice, receiver, numbers, opts, at };
+            if let Some(summary) = write_batch(&tx, &batch, plan, &mut written, &mut report.skipped, progress)? {
+                report.batches.push(summary);
             }
-            crate::ledger::debug_check_foreign_keys(&tx, "a build");
-            if !opts.dry_run {
-                tx.commit().map_err(sql)?;
-            }
-            Ok(())
-        })
+        }
+        if !opts.dry_run {
+            tx.commit().map_err(LedgerError::from)?;
+        }
+        Ok(())
     });
-    if let Ok(Err(e)) = result {
+    if let Err(e) = result {
         if !opts.dry_run {
             for path in &written {
                 let _ = std::fs::remove_file(path);
@@ -597,15 +469,11 @@ fn emit(
         }
         return Err(e);
     }
-    result?.map(|()| report)
+    Ok(report)
 }
 
 /// SQLite page cache during a build, in KiB (negative: `PRAGMA cache_size` takes KiB that way).
 const BUILD_CACHE_KIB: i64 = -32768;
-/// The reading connection's page cache, in KiB: enough to keep the encounters' ID index and the
-/// scrub rows in memory while the wide rows are read in rowid order (bounded: the same however
-/// many claims).
-const READER_CACHE_KIB: i64 = -16384;
 
 /// Tees written bytes into a SHA-256 so the file need not be read again.
 struct HashingWriter<W> {
@@ -625,78 +493,47 @@ impl<W: Write> Write for HashingWriter<W> {
     }
 }
 
-/// What the ledger records of one written claim.
-struct ClaimRecord {
-    pcn: String,
-    encounter_id: String,
-    payer_id: String,
-    responsibility: &'static str,
-    frequency: ClaimFrequency,
-    replaces: Option<String>,
-    st02: String,
-    encounter_hash: String,
-    patient_id: String,
-    member_id: String,
-    next_payer_id: Option<String>,
-    first_dos: DateText,
-    last_dos: DateText,
-    total_charge: String,
-    lines: Vec<LineRecord>,
-}
-
-struct LineRecord {
-    number: u32,
-    control_number: String,
-    procedure_code: String,
-    modifiers: String,
-    units: String,
-    charge: String,
-    date_of_service: DateText,
-    rendering_npi: Option<String>,
-}
-
-impl ClaimRecord {
-    /// The record of `claim`, taking its strings (the claim is written and not needed again).
-    fn new(claim: Claim, st02: String, encounter_hash: String, replaces: Option<String>) -> Self {
-        let (first, last) = claim.dates_of_service();
-        let iso = |d: Option<chrono::NaiveDate>| d.map(crate::dates::iso).unwrap_or_default();
-        let total_charge = crate::ledger::money_text(claim.total_charge());
-        let Claim { pcn, responsibility, frequency, encounter, payer, member_id, .. } = claim;
-        // The coverage after this payer: the secondary after the primary, the tertiary after the
-        // secondary; the patient after the last.
-        let next_payer_id = super::next_payer_id(&encounter, responsibility);
-        let claim_rendering = encounter.rendering_npi;
-        let lines = encounter
-            .lines
-            .into_iter()
-            .map(|line| LineRecord {
-                number: line.number,
-                control_number: super::line_control_number(&pcn, line.number),
-                modifiers: line.procedure.modifiers.join(":"),
-                procedure_code: line.procedure.code,
-                units: crate::x12::x12_decimal(line.units),
-                charge: crate::ledger::money_text(line.charge),
-                date_of_service: crate::dates::iso(line.date_of_service),
-                rendering_npi: line.rendering_npi.or_else(|| claim_rendering.clone()),
-            })
-            .collect();
-        ClaimRecord {
-            pcn,
-            encounter_id: encounter.id,
-            payer_id: payer.id,
-            responsibility: responsibility.code(),
-            frequency,
-            replaces,
-            st02,
-            encounter_hash,
-            patient_id: encounter.patient.id,
-            member_id,
-            next_payer_id,
-            first_dos: iso(first),
-            last_dos: iso(last),
-            total_charge,
-            lines,
-        }
+/// What the ledger records of `claim`, written with ST02 `st02`, taking its strings (the claim is
+/// written and not needed again).
+fn claim_record(claim: Claim, st02: String, encounter_hash: String, replaces: Option<String>) -> NewClaim {
+    let (first, last) = claim.dates_of_service();
+    let iso = |d: Option<chrono::NaiveDate>| d.map(crate::dates::iso).unwrap_or_default();
+    let total_charge = crate::ledger::money_text(claim.total_charge());
+    let Claim { pcn, responsibility, frequency, encounter, payer, member_id, .. } = claim;
+    // The coverage after this payer: the secondary after the primary, the tertiary after the
+    // secondary; the patient after the last.
+    let next_payer_id = super::next_payer_id(&encounter, responsibility);
+    let claim_rendering = encounter.rendering_npi;
+    let lines = encounter
+        .lines
+        .into_iter()
+        .map(|line| NewClaimLine {
+            number: line.number,
+            control_number: super::line_control_number(&pcn, line.number),
+            modifiers: line.procedure.modifiers.join(":"),
+            procedure_code: line.procedure.code,
+            units: crate::x12::x12_decimal(line.units),
+            charge: crate::ledger::money_text(line.charge),
+            date_of_service: crate::dates::iso(line.date_of_service),
+            rendering_npi: line.rendering_npi.or_else(|| claim_rendering.clone()),
+        })
+        .collect();
+    NewClaim {
+        pcn,
+        encounter_id: encounter.id,
+        payer_id: payer.id,
+        responsibility: responsibility.code(),
+        frequency: frequency.code(),
+        replaces,
+        st02,
+        encounter_hash,
+        patient_id: encounter.patient.id,
+        member_id,
+        next_payer_id,
+        first_dos: iso(first),
+        last_dos: iso(last),
+        total_charge,
+        lines,
     }
 }
 
@@ -710,12 +547,11 @@ struct BatchTarget<'a> {
 }
 
 /// Writes one receiver's file and records its batch, claim by claim: each clean encounter is read
-/// from the ledger (in import order), planned, written to the temporary file and recorded in the open
-/// transaction; nothing accumulates but a few buffered rows. The file is renamed into place once
-/// every claim is written and fsynced.
+/// from the ledger (in import order), planned, written to the temporary file and recorded in the
+/// open transaction before the next is read. The file is renamed into place once every claim is
+/// written and fsynced.
 fn write_batch(
     tx: &Transaction<'_>,
-    reader: Option<&mut rusqlite::Connection>,
     target: &BatchTarget<'_>,
     plan: &BatchPlan,
     written: &mut Vec<PathBuf>,
@@ -731,104 +567,48 @@ fn write_batch(
     }
     let (sender, to) = partner_ids(practice, receiver);
     let isa13 = format!("{:09}", numbers.interchange);
+    let gs06 = numbers.group.to_string();
     let now = now_timestamp();
-    tx.execute(
-        "INSERT INTO batches (receiver_id, path, sha256, isa13, gs06, st02_list, sender_id, receiver_isa_id, usage,
-             claim_count, total_charge, created_at)
-         VALUES (?1, ?2, '', ?3, ?4, '', ?5, ?6, ?7, 0, '0.00', ?8)",
-        params![
-            receiver.id,
-            path.display().to_string(),
-            isa13,
-            numbers.group.to_string(),
-            sender,
-            to,
-            receiver.usage.code().to_string(),
-            now
-        ],
-    )
-    .map_err(sql)?;
-    let batch_id = tx.last_insert_rowid();
-    let mut recorder = ClaimRecorder::new(tx, batch_id, &path, &now);
+    let shown = path.display().to_string();
+    let batch_id = batches::begin(
+        tx,
+        &NewBatch {
+            receiver_id: &receiver.id,
+            path: &shown,
+            isa13: &isa13,
+            gs06: &gs06,
+            sender_id: sender,
+            receiver_isa_id: to,
+            usage: receiver.usage.code(),
+            created_at: &now,
+        },
+    )?;
     let mut listed: Vec<WrittenClaim> = Vec::new();
-    let mut list = |record: &ClaimRecord| {
-        if opts.list_claims {
-            listed.push(WrittenClaim {
-                pcn: record.pcn.clone(),
-                encounter_id: record.encounter_id.clone(),
-                payer_id: record.payer_id.clone(),
-                total_charge: record.total_charge.clone(),
-            });
+    let mut record = |item: Produced| -> Result<(), BuildError> {
+        match item {
+            Produced::Claim(claim) => {
+                let claim = *claim;
+                progress.advance(1);
+                batches::record_claim(tx, batch_id, &now, &claim, &name, &shown)?;
+                if opts.list_claims {
+                    listed.push(WrittenClaim {
+                        pcn: claim.pcn,
+                        encounter_id: claim.encounter_id,
+                        payer_id: claim.payer_id,
+                        total_charge: claim.total_charge,
+                    });
+                }
+            }
+            Produced::Skipped(s) => skipped.push(s),
         }
+        Ok(())
     };
-    let produced = match reader {
-        // One thread: read, plan and write each claim, then record it, on the ledger's connection.
-        None => {
-            let mut sink = |item: Produced| -> Result<bool, BuildError> {
-                match item {
-                    Produced::Claim(record) => {
-                        progress.advance(1);
-                        list(&record);
-                        recorder.push(*record)?;
-                    }
-                    Produced::Skipped(s) => skipped.push(s),
-                }
-                Ok(true)
-            };
-            produce(tx, target, plan, &tmp, &mut sink).and_then(|file| recorder.flush().map(|()| file))
-        }
-        // Two threads: this one records in the transaction while the other reads (its own
-        // connection: WAL lets it read the committed ledger while this one writes), plans and
-        // writes the X12; a bounded channel between them keeps memory flat.
-        Some(conn) => {
-            let (send, receive) = std::sync::mpsc::sync_channel::<Vec<Produced>>(CHUNKS_IN_FLIGHT);
-            std::thread::scope(|scope| {
-                let tmp = &tmp;
-                let producer = scope.spawn(move || {
-                    let mut sender = ChunkSender::new(send, CHUNK);
-                    let produced = produce(conn, target, plan, tmp, &mut |item| Ok(sender.push(item)));
-                    if produced.is_ok() {
-                        sender.finish();
-                    }
-                    produced
-                });
-                let mut recorded = Ok(());
-                'chunks: for chunk in receive.iter() {
-                    for item in chunk {
-                        match item {
-                            Produced::Skipped(s) => skipped.push(s),
-                            Produced::Claim(record) => {
-                                progress.advance(1);
-                                list(&record);
-                                if let Err(e) = recorder.push(*record) {
-                                    recorded = Err(e);
-                                    // Dropping the receiver stops the producer at its next chunk.
-                                    break 'chunks;
-                                }
-                            }
-                        }
-                    }
-                }
-                drop(receive);
-                if recorded.is_ok() {
-                    recorded = recorder.flush();
-                }
-                let produced = producer.join().unwrap_or_else(|_| {
-                    Err(BuildError::Io {
-                        path: tmp.clone(),
-                        source: std::io::Error::other("the writing thread panicked"),
-                    })
-                });
-                recorded.and(produced)
-            })
-        }
-    };
-    let file = match produced {
+    let file = match produce(tx, target, plan, &tmp, &mut record) {
         Ok(Some(file)) => file,
         Ok(None) => {
             // Every candidate was skipped: no file, no batch row.
             let _ = std::fs::remove_file(&tmp);
-            tx.execute("DELETE FROM batches WHERE id = ?1", [batch_id]).map_err(sql)?;
+            batches::discard(tx, batch_id)?;
             return Ok(None);
         }
         Err(e) => {
@@ -847,17 +627,14 @@ fn write_batch(
     written.push(path.clone());
     sync_dir(&opts.out_dir).map_err(io(&opts.out_dir))?;
     let stats = file.stats;
-    tx.execute(
-        "UPDATE batches SET sha256 = ?1, st02_list = ?2, claim_count = ?3, total_charge = ?4 WHERE id = ?5",
-        params![
-            file.sha256,
-            stats.transactions.join(","),
-            stats.claims as i64,
-            crate::ledger::money_text(stats.total_charge),
-            batch_id
-        ],
-    )
-    .map_err(sql)?;
+    batches::finish(
+        tx,
+        batch_id,
+        &file.sha256,
+        &stats.transactions,
+        stats.claims,
+        &crate::ledger::money_text(stats.total_charge),
+    )?;
     // The batch's claims in accounts receivable: their charges, and the crossover queue emptied of
     // the claims it billed.
     crate::ledger::ar::record_charges(tx, batch_id)?;
@@ -867,7 +644,7 @@ fn write_batch(
         path,
         sha256: file.sha256,
         isa13,
-        gs06: numbers.group.to_string(),
+        gs06,
         st02: stats.transactions,
         usage: receiver.usage.code(),
         claims: stats.claims,
@@ -878,25 +655,19 @@ fn write_batch(
 
 /// What the writing side hands to the recording side.
 enum Produced {
-    Claim(Box<ClaimRecord>),
+    Claim(Box<NewClaim>),
     Skipped(SkippedEncounter),
 }
 
-/// Written claims handed from the writing thread to the recording one at a time, and hand-overs
-/// in flight: cheap hand-overs, and memory that stays flat however large the batch.
-const CHUNK: usize = 64;
-const CHUNKS_IN_FLIGHT: usize = 16;
-
 /// The writing side of [`write_batch`]: reads the batch's clean encounters from `conn` (in import
-/// order), plans and writes each claim to `tmp`, then the planned claims, and hands each to `sink`
-/// (which answers false to stop); then flushes and fsyncs the file. `None` when no claim was
-/// written.
+/// order), plans and writes each claim to `tmp`, then the planned claims, and hands each to `sink`;
+/// then flushes and fsyncs the file. `None` when no claim was written.
 fn produce(
-    conn: &rusqlite::Connection,
+    conn: &Connection,
     target: &BatchTarget<'_>,
     plan: &BatchPlan,
     tmp: &Path,
-    sink: &mut dyn FnMut(Produced) -> Result<bool, BuildError>,
+    sink: &mut dyn FnMut(Produced) -> Result<(), BuildError>,
 ) -> Result<Option<WrittenFile>, BuildError> {
     let BatchTarget { practice, receiver, numbers, at, .. } = *target;
     let io = |source| BuildError::Io { path: tmp.to_path_buf(), source };
@@ -904,55 +675,39 @@ fn produce(
     let file = File::create(tmp).map_err(io)?;
     let out = HashingWriter { inner: BufWriter::with_capacity(1 << 18, file), hasher: Sha256::new() };
     let mut writer = Batch837Writer::new(out, practice, receiver, numbers, at).map_err(wrap)?;
-    let mut add = |sink: &mut dyn FnMut(Produced) -> Result<bool, BuildError>,
+    let mut add = |sink: &mut dyn FnMut(Produced) -> Result<(), BuildError>,
                    claim: Claim,
                    encounter_hash: String,
                    replaces: Option<String>|
-     -> Result<bool, BuildError> {
+     -> Result<(), BuildError> {
         let st02 = writer.add(&claim).map_err(wrap)?;
-        sink(Produced::Claim(Box::new(ClaimRecord::new(claim, st02, encounter_hash, replaces))))
+        sink(Produced::Claim(Box::new(claim_record(claim, st02, encounter_hash, replaces))))
     };
-    let mut go_on = true;
     // A re-billed encounter's new claim takes its next CLM01 (`claimkit rebill`).
     let sequences = crate::ledger::rebill::sequences(conn)?;
     if let Some(payers) = &plan.stored_payers {
-        for query in [billable_in_import_order()] {
-            if !go_on {
-                break;
-            }
-            let mut stmt = conn.prepare(&query).map_err(sql)?;
-            let mut rows = stmt.query([payers]).map_err(sql)?;
-            while let Some(row) = rows.next().map_err(sql)? {
-                let id = stored_text(row, 0).map_err(sql)?;
-                let skip =
-                    |reason: String| Produced::Skipped(SkippedEncounter { encounter_id: id.to_string(), reason });
-                // Parsed straight from SQLite's buffer: no copy of the JSON.
-                let planned = match serde_json::from_str::<Encounter>(stored_text(row, 1).map_err(sql)?) {
-                    Ok(encounter) => {
-                        let sequence = sequences.get(&encounter.id).copied().unwrap_or(1);
-                        let request = ClaimRequest { sequence, ..ClaimRequest::default() };
-                        Claim::plan_owned(encounter, practice, &request).map_err(|e| e.to_string())
-                    }
-                    Err(e) => Err(format!("the stored encounter cannot be read: {e}")),
-                };
-                go_on = match planned {
-                    Ok(claim) => add(sink, claim, stored_text(row, 2).map_err(sql)?.to_string(), None)?,
-                    Err(reason) => sink(skip(reason))?,
-                };
-                if !go_on {
-                    break;
+        let payers: Vec<&str> = payers.iter().map(String::as_str).collect();
+        batches::for_each_billable(conn, &payers, |row| -> Result<bool, BuildError> {
+            // Parsed straight from SQLite's buffer: no copy of the JSON.
+            let planned = match serde_json::from_str::<Encounter>(row.encounter_json) {
+                Ok(encounter) => {
+                    let sequence = sequences.get(&encounter.id).copied().unwrap_or(1);
+                    let request = ClaimRequest { sequence, ..ClaimRequest::default() };
+                    Claim::plan_owned(encounter, practice, &request).map_err(|e| e.to_string())
                 }
+                Err(e) => Err(format!("the stored encounter cannot be read: {e}")),
+            };
+            match planned {
+                Ok(claim) => add(sink, claim, row.content_hash.to_string(), None)?,
+                Err(reason) => sink(Produced::Skipped(SkippedEncounter { encounter_id: row.id.to_string(), reason }))?,
             }
-        }
+            Ok(true)
+        })?;
     }
     for p in &plan.planned {
-        if !go_on {
-            break;
-        }
-        go_on = add(sink, p.claim.as_ref().clone(), p.encounter_hash.clone(), p.replaces.clone())?;
+        add(sink, p.claim.as_ref().clone(), p.encounter_hash.clone(), p.replaces.clone())?;
     }
-    if !go_on || writer.claims() == 0 {
-        // Stopped by the recorder (which reports why), or nothing to write.
+    if writer.claims() == 0 {
         return Ok(None);
     }
     let (out, stats) = writer.finish().map_err(wrap)?;
@@ -967,223 +722,6 @@ fn produce(
 struct WrittenFile {
     stats: super::BatchStats,
     sha256: String,
-}
-
-/// Claims per multi-row INSERT: one statement for many rows instead of one each. 64 claim rows of
-/// 15 parameters stay far below SQLite's limit.
-///
-/// The inserts are `INSERT OR FAIL`, with foreign keys not enforced (see [`emit`]): a multi-row
-/// statement that may abort halfway needs a statement journal (a copy of every page it touches),
-/// which costs more than the batching saves. Any failure fails the whole build, whose transaction
-/// then rolls back.
-const ROWS_PER_INSERT: usize = 64;
-
-/// Buffers written claims and inserts them into the open transaction `ROWS_PER_INSERT` rows per
-/// statement (claims, then their lines, then their events).
-struct ClaimRecorder<'t, 'c> {
-    tx: &'t Transaction<'c>,
-    batch_id: i64,
-    file: String,
-    source: String,
-    now: String,
-    pending: Vec<ClaimRecord>,
-    /// The full-size statements, prepared on first use and kept for the batch.
-    full: [Option<rusqlite::Statement<'t>>; 3],
-}
-
-/// One table's multi-row INSERT: its head, and one row's values as a template in which `#` is
-/// the row's next parameter and `?1`/`?2` are the batch ID and the time, bound once per statement.
-struct RowInsert {
-    head: &'static str,
-    row: &'static str,
-}
-
-impl RowInsert {
-    /// Parameters of one row (its `#`s).
-    fn width(&self) -> usize {
-        self.row.bytes().filter(|b| *b == b'#').count()
-    }
-
-    /// The statement for `rows` rows: `head VALUES (..),(..)` with numbered parameters, the row
-    /// values from `?3` on.
-    fn sql(&self, rows: usize) -> String {
-        let mut sql = String::with_capacity(self.head.len() + rows * (self.row.len() + 4 * self.width() + 1));
-        sql.push_str(self.head);
-        sql.push_str(" VALUES ");
-        let mut next = SHARED_PARAMETERS + 1;
-        for r in 0..rows {
-            if r > 0 {
-                sql.push(',');
-            }
-            for ch in self.row.chars() {
-                if ch == '#' {
-                    sql.push('?');
-                    sql.push_str(&next.to_string());
-                    next += 1;
-                } else {
-                    sql.push(ch);
-                }
-            }
-        }
-        sql
-    }
-}
-
-/// `?1` (the batch ID) and `?2` (the time), bound once per statement for all its rows.
-const SHARED_PARAMETERS: usize = 2;
-
-const CLAIMS: RowInsert = RowInsert {
-    head: "INSERT OR FAIL INTO claims (pcn, encounter_id, payer_id, responsibility, frequency, replaces_pcn, batch_id,
-    st02, encounter_hash, patient_id, member_id, next_payer_id, first_dos, last_dos, total_charge, submitted_at, updated_at,
-    status)",
-    row: "(#,#,#,#,#,#,?1,#,#,#,#,#,#,#,#,?2,?2,'submitted')",
-};
-const LINES: RowInsert = RowInsert {
-    head: "INSERT OR FAIL INTO claim_lines (pcn, line_number, line_control_number, procedure_code, modifiers, units,
-    charge, date_of_service, rendering_npi)",
-    row: "(#,#,#,#,#,#,#,#,#)",
-};
-const EVENTS: RowInsert = RowInsert {
-    head: "INSERT OR FAIL INTO claim_events (pcn, at, kind, status_after, amount, detail, source_file)",
-    row: "(#,?2,#,#,#,#,#)",
-};
-
-impl<'t, 'c> ClaimRecorder<'t, 'c> {
-    fn new(tx: &'t Transaction<'c>, batch_id: i64, path: &Path, now: &str) -> Self {
-        ClaimRecorder {
-            tx,
-            batch_id,
-            file: path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default(),
-            source: path.display().to_string(),
-            now: now.to_string(),
-            pending: Vec::with_capacity(ROWS_PER_INSERT),
-            full: [None, None, None],
-        }
-    }
-
-    fn push(&mut self, claim: ClaimRecord) -> Result<(), BuildError> {
-        self.pending.push(claim);
-        if self.pending.len() >= ROWS_PER_INSERT { self.flush() } else { Ok(()) }
-    }
-
-    /// Inserts `items` into `table` ([`ROWS_PER_INSERT`] rows per statement; `slot` keeps its
-    /// full-size statement); `row` appends one item's values.
-    fn insert_rows<T>(
-        &mut self,
-        table: &RowInsert,
-        slot: usize,
-        items: &[T],
-        row: impl for<'v> Fn(&'v T, &mut Vec<&'v dyn rusqlite::ToSql>),
-    ) -> Result<(), BuildError> {
-        let width = table.width();
-        let batch_id = self.batch_id;
-        let now = self.now.clone();
-        for chunk in items.chunks(ROWS_PER_INSERT) {
-            let mut values: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(SHARED_PARAMETERS + chunk.len() * width);
-            values.push(&batch_id);
-            values.push(&now);
-            for item in chunk {
-                row(item, &mut values);
-            }
-            if chunk.len() == ROWS_PER_INSERT {
-                if self.full[slot].is_none() {
-                    let text = table.sql(ROWS_PER_INSERT);
-                    let stmt = self
-                        .tx
-                        .prepare_with_flags(&text, rusqlite::PrepFlags::SQLITE_PREPARE_PERSISTENT)
-                        .map_err(sql)?;
-                    self.full[slot] = Some(stmt);
-                }
-                if let Some(stmt) = self.full[slot].as_mut() {
-                    stmt.execute(&values[..]).map_err(sql)?;
-                }
-            } else {
-                self.tx.prepare(&table.sql(chunk.len())).map_err(sql)?.execute(&values[..]).map_err(sql)?;
-            }
-        }
-        Ok(())
-    }
-
-    /// Inserts every buffered claim with its lines and events.
-    fn flush(&mut self) -> Result<(), BuildError> {
-        if self.pending.is_empty() {
-            return Ok(());
-        }
-        let pending = std::mem::take(&mut self.pending);
-        let claims: Vec<(&ClaimRecord, &str)> = pending.iter().map(|c| (c, c.frequency.code())).collect();
-        self.insert_rows(&CLAIMS, 0, &claims, |(c, freq), v| {
-            v.extend_from_slice(&[
-                &c.pcn as &dyn rusqlite::ToSql,
-                &c.encounter_id,
-                &c.payer_id,
-                &c.responsibility,
-                freq,
-                &c.replaces,
-                &c.st02,
-                &c.encounter_hash,
-                &c.patient_id,
-                &c.member_id,
-                &c.next_payer_id,
-                &c.first_dos,
-                &c.last_dos,
-                &c.total_charge,
-            ])
-        })?;
-        let lines: Vec<(&ClaimRecord, &LineRecord)> =
-            pending.iter().flat_map(|c| c.lines.iter().map(move |l| (c, l))).collect();
-        self.insert_rows(&LINES, 1, &lines, |(c, l), v| {
-            v.extend_from_slice(&[
-                &c.pcn as &dyn rusqlite::ToSql,
-                &l.number,
-                &l.control_number,
-                &l.procedure_code,
-                &l.modifiers,
-                &l.units,
-                &l.charge,
-                &l.date_of_service,
-                &l.rendering_npi,
-            ])
-        })?;
-        // For a replacement or void, the event on the claim it replaces. (A claim's own `submitted`
-        // entry is its claims row: the view claim_history words it, migration 7.)
-        struct Event<'a> {
-            pcn: &'a str,
-            kind: &'static str,
-            status_after: Option<&'static str>,
-            amount: Option<&'a str>,
-            detail: String,
-        }
-        let mut events = Vec::with_capacity(pending.len());
-        for claim in &pending {
-            if let Some(old) = &claim.replaces {
-                let (kind, words) = match claim.frequency {
-                    ClaimFrequency::Void => ("voided", "void"),
-                    _ => ("corrected", "replacement"),
-                };
-                events.push(Event {
-                    pcn: old,
-                    kind,
-                    status_after: None,
-                    amount: None,
-                    detail: format!("{words} claim {} sent in {}", claim.pcn, self.file),
-                });
-            }
-        }
-        let source = self.source.clone();
-        self.insert_rows(&EVENTS, 2, &events, |e, v| {
-            v.extend_from_slice(&[
-                &e.pcn as &dyn rusqlite::ToSql,
-                &e.kind,
-                &e.status_after,
-                &e.amount,
-                &e.detail,
-                &source,
-            ])
-        })?;
-        self.pending = pending;
-        self.pending.clear();
-        Ok(())
-    }
 }
 
 #[cfg(unix)]
@@ -1277,7 +815,7 @@ mod tests {
             "INSERT INTO encounters (id, payer_id, patient_id, total_charge, line_count, content_hash,
                  encounter_json, source_format, source_file, source_locator, imported_at, updated_at)
              VALUES (?1, ?2, ?3, '0', 1, ?4, ?5, 'csv', 'f', 'l', 't', 't')",
-            params![e.id, e.payer_id, e.patient.id, hash, serde_json::to_string(e).unwrap()],
+            (&e.id, &e.payer_id, &e.patient.id, &hash, serde_json::to_string(e).unwrap()),
         )
         .unwrap();
         {
@@ -1285,7 +823,7 @@ mod tests {
             tx.execute(
                 "INSERT INTO encounter_scrubs (encounter_id, scrub_status, scrubbed_hash, primary_pcn, payer_id, scrubbed_at)
                  VALUES (?1, 'clean', ?2, ?3, ?4, 't')",
-                params![e.id, hash, pcn, e.payer_id],
+                (&e.id, &hash, &pcn, &e.payer_id),
             )
             .unwrap();
         }
@@ -1358,11 +896,10 @@ mod tests {
     }
 
     #[test]
-    fn a_build_larger_than_one_insert_batch_records_every_claim_line_and_event() {
+    fn a_build_of_many_claims_records_every_claim_line_and_event() {
         let mut ledger = Ledger::open_in_memory().unwrap();
         let (practice, fixtures) = fixture_practice_and_encounters();
-        // 2.5 batches of ROWS_PER_INSERT claims, so full (cached) and partial statements both run.
-        let count = ROWS_PER_INSERT * 5 / 2;
+        let count = 160;
         let mut expected_lines = 0;
         {
             let tx = ledger.transaction().unwrap();

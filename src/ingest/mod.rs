@@ -156,12 +156,6 @@ impl IngestError {
     }
 }
 
-impl From<rusqlite::Error> for IngestError {
-    fn from(e: rusqlite::Error) -> Self {
-        IngestError::Ledger(LedgerError::Sql(e))
-    }
-}
-
 /// Where parsed records go: encounters to be stored, rejected records to be reported.
 pub trait EncounterSink {
     fn encounter(&mut self, encounter: Encounter) -> Result<(), IngestError>;
@@ -287,7 +281,7 @@ pub struct ImportOptions {
 /// encounter ([`store`]) and records the file. A file that cannot be read at all changes nothing
 /// (its partial writes are rolled back to a savepoint) and is returned as an error.
 pub fn import_file(
-    tx: &mut rusqlite::Transaction<'_>,
+    tx: &mut crate::ledger::Transaction<'_>,
     path: &Path,
     options: &ImportOptions,
 ) -> Result<FileSummary, IngestError> {
@@ -318,7 +312,7 @@ impl EncounterSink for CountingSink<'_> {
 
 /// [`import_file`], reporting each encounter read to `progress`.
 pub fn import_file_with_progress(
-    tx: &mut rusqlite::Transaction<'_>,
+    tx: &mut crate::ledger::Transaction<'_>,
     path: &Path,
     options: &ImportOptions,
     progress: &dyn crate::progress::Progress,
@@ -331,7 +325,7 @@ pub fn import_file_with_progress(
     let seen_before = crate::ledger::file_seen(tx, "encounters", &sha)?;
     let file_name = path.display().to_string();
     let mut summary = {
-        let sp = tx.savepoint()?;
+        let sp = tx.savepoint().map_err(LedgerError::Sql)?;
         let mut sink = store::StoreSink::new(&sp, format, &file_name)?;
         progress.start("import", None);
         let mut counting = CountingSink { inner: &mut sink, progress };
@@ -343,7 +337,7 @@ pub fn import_file_with_progress(
         progress.finish();
         read?;
         let summary = sink.finish();
-        sp.commit()?;
+        sp.commit().map_err(LedgerError::Sql)?;
         summary
     };
     summary.already_imported = seen_before;

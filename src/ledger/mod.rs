@@ -17,19 +17,25 @@
 //!
 //! Only this module names SQLite or a table: the stages call its typed functions.
 
+pub mod acks;
 pub mod ar;
+pub mod batches;
 pub mod billing;
 pub mod claim_status;
 pub mod codesets;
 mod control;
 pub mod coverage;
+pub mod encounters;
 pub mod find;
+#[doc(hidden)]
+pub mod fixtures;
 mod lock;
 pub mod nightly_state;
 pub mod rebill;
 pub mod remits;
 pub mod reports;
 pub mod schema;
+pub mod scrubs;
 pub mod statements;
 pub mod worklist;
 
@@ -37,7 +43,10 @@ use std::path::{Path, PathBuf};
 
 pub use control::{ControlKind, ControlNumbers, allocate, allocate_envelope};
 pub use lock::LedgerLock;
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::OpenFlags;
+/// The handles a stage passes to this module's functions: a connection for reads, a transaction
+/// (or savepoint) for writes. The stages hold them and never run SQL on them.
+pub use rusqlite::{Connection, Savepoint, Transaction};
 
 /// Failures of the ledger.
 #[derive(Debug, thiserror::Error)]
@@ -133,42 +142,10 @@ impl Ledger {
         &mut self.conn
     }
 
-    /// A read-only connection of its own to the ledger file, with a page cache of `cache_kib`
-    /// (negative: KiB, as `PRAGMA cache_size` takes it), for a thread that reads beside the one
-    /// writing; `None` for an in-memory ledger, which no other connection can see.
-    pub fn open_reader(&self, cache_kib: i64) -> Result<Option<Connection>> {
-        let Some(path) = self.path() else { return Ok(None) };
-        let conn =
-            Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
-                .map_err(|source| LedgerError::Open { path: path.to_path_buf(), source })?;
-        conn.busy_timeout(std::time::Duration::from_secs(10))?;
-        conn.pragma_update(None, "cache_size", cache_kib)?;
-        Ok(Some(conn))
-    }
-
     /// Starts an IMMEDIATE transaction: it holds the write lock from the start, so two writers
     /// never interleave. Dropped without `commit()`, it rolls back.
     pub fn transaction(&mut self) -> Result<rusqlite::Transaction<'_>> {
         Ok(self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?)
-    }
-
-    /// Runs `write` with foreign keys not enforced, then enforces them again, whatever `write`
-    /// returned (the outer error: they could not be switched). For a bulk write whose every row
-    /// references one the same transaction inserted or read: enforcing them costs a parent lookup
-    /// per row (and, for a multi-row INSERT into a table with one, a statement journal). `write`
-    /// calls [`debug_check_foreign_keys`] before it commits. (`PRAGMA foreign_keys` cannot change
-    /// inside a transaction: it is set around it.)
-    pub fn with_foreign_keys_off<T, E>(
-        &mut self,
-        write: impl FnOnce(&mut Ledger) -> std::result::Result<T, E>,
-    ) -> Result<std::result::Result<T, E>> {
-        self.conn.execute_batch("PRAGMA foreign_keys = OFF")?;
-        let written = write(self);
-        let restored = self.conn.execute_batch("PRAGMA foreign_keys = ON");
-        match (written, restored) {
-            (Ok(_), Err(e)) => Err(e.into()),
-            (written, _) => Ok(written),
-        }
     }
 
     /// Runs `work` with the connection's page cache at `cache_kib` (negative: KiB, as `PRAGMA
@@ -237,21 +214,6 @@ fn create_private(path: &Path) -> std::io::Result<()> {
     std::fs::OpenOptions::new().write(true).create(true).open(path).map(|_| ())
 }
 
-/// In debug builds (which every test runs), panics when a row's foreign key points nowhere: the
-/// check a write made with [`Ledger::with_foreign_keys_off`] owes before it commits (`writer`
-/// names it in the message). Nothing in release builds.
-pub fn debug_check_foreign_keys(conn: &Connection, writer: &str) {
-    #[cfg(debug_assertions)]
-    {
-        let dangling: i64 = conn
-            .query_row("SELECT COUNT(*) FROM pragma_foreign_key_check", [], |r| r.get(0))
-            .expect("the foreign key check runs");
-        assert_eq!(dangling, 0, "{writer} inserted rows whose foreign keys point nowhere");
-    }
-    #[cfg(not(debug_assertions))]
-    let _ = (conn, writer);
-}
-
 /// Records that a file was processed, keyed by kind and SHA-256. Returns false when the same
 /// content was already recorded for that kind (the caller then changes nothing).
 pub fn record_file(tx: &rusqlite::Transaction<'_>, kind: &str, path: &Path, sha256: &str) -> Result<bool> {
@@ -293,6 +255,13 @@ pub(crate) fn stored_text<'r>(row: &'r rusqlite::Row<'_>, i: usize) -> rusqlite:
 }
 
 pub use crate::money::text as money_text;
+
+/// A date bound as the ledger stores it (ISO text), without an allocation.
+impl rusqlite::ToSql for crate::dates::DateText {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        Ok(rusqlite::types::ToSqlOutput::Borrowed(rusqlite::types::ValueRef::Text(self.as_str().as_bytes())))
+    }
+}
 
 /// The opcodes of `sql`'s plan that build a temporary B-tree or sorter at every run of the
 /// statement (an IN list of three or more values, UNION, DISTINCT, an ORDER BY no index gives, an

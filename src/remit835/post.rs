@@ -36,8 +36,8 @@ use std::fs::File;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
+use crate::ledger::Transaction;
 use chrono::NaiveDate;
-use rusqlite::Transaction;
 use rust_decimal::Decimal;
 use serde::Serialize;
 

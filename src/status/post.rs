@@ -42,7 +42,7 @@ pub fn post_response_file(ledger: &mut Ledger, path: &Path) -> Result<AckPosting
 }
 
 fn post_claim(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &crate::ledger::Transaction<'_>,
     c: &ClaimStatus,
     source: &str,
     sha: &str,
