@@ -22,6 +22,7 @@ pub mod billing;
 pub mod codesets;
 mod control;
 pub mod coverage;
+pub mod eligibility;
 mod lock;
 pub mod nightly_state;
 pub mod rebill;

@@ -23,8 +23,11 @@ pub const APPLICATION_ID: i32 = 0x434B_4C44;
 pub const BASELINE: &str = include_str!("0001_baseline.sql");
 
 /// Migrations after the baseline: (version, name, SQL), in increasing version order from 2.
-pub const MIGRATIONS: &[(i64, &str, &str)] =
-    &[(2, "statements", include_str!("0002_statements.sql")), (3, "worklist", include_str!("0003_worklist.sql"))];
+pub const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (2, "statements", include_str!("0002_statements.sql")),
+    (3, "worklist", include_str!("0003_worklist.sql")),
+    (4, "eligibility", include_str!("0004_eligibility.sql")),
+];
 
 /// The schema version this claimkit writes.
 pub fn latest_version() -> i64 {
