@@ -66,7 +66,11 @@ impl Open {
 
 /// Reads every answer of a 271, in file order, handing each to `each`. Returns the number of
 /// answers read. A file holding no 271 is an error naming the file.
-pub fn read_271<R: Read>(input: R, file: &str, each: &mut dyn FnMut(Answer) -> Result<(), EligibilityError>) -> Result<u64, EligibilityError> {
+pub fn read_271<R: Read>(
+    input: R,
+    file: &str,
+    each: &mut dyn FnMut(Answer) -> Result<(), EligibilityError>,
+) -> Result<u64, EligibilityError> {
     let mut reader = SegmentReader::new(input);
     let mut answered_on: Option<NaiveDate> = None;
     let mut open: Option<Open> = None;
@@ -118,7 +122,11 @@ pub fn read_271<R: Read>(input: R, file: &str, each: &mut dyn FnMut(Answer) -> R
     }
     flush_end(&mut open, answered_on, &mut count, each)?;
     if !seen_271 {
-        return Err(EligibilityError::Content { file: file.to_string(), segment: 0, message: "no 271 transaction set in the file".into() });
+        return Err(EligibilityError::Content {
+            file: file.to_string(),
+            segment: 0,
+            message: "no 271 transaction set in the file".into(),
+        });
     }
     Ok(count)
 }
@@ -208,7 +216,12 @@ mod tests {
         let outcomes: Vec<_> = got.iter().map(|a| (a.trace.as_str(), a.outcome)).collect();
         assert_eq!(
             outcomes,
-            [("11", Outcome::Active), ("12", Outcome::Inactive), ("13", Outcome::NotFound), ("14", Outcome::OtherCoverage)]
+            [
+                ("11", Outcome::Active),
+                ("12", Outcome::Inactive),
+                ("13", Outcome::NotFound),
+                ("14", Outcome::OtherCoverage)
+            ]
         );
         assert_eq!(got[2].reject_reason.as_deref(), Some("75"));
         let other = got[3].other.clone().unwrap();
@@ -221,9 +234,8 @@ mod tests {
 
     #[test]
     fn a_dependent_loop_carries_the_answer_when_the_subscriber_loop_has_no_trace() {
-        let got = answers(
-            "HL*3*2*22*1~NM1*IL*1*A*B****MI*M1~HL*4*3*23*0~TRN*2*21*1123456789~NM1*03*1*A*C~AAA*N**71*C~",
-        );
+        let got =
+            answers("HL*3*2*22*1~NM1*IL*1*A*B****MI*M1~HL*4*3*23*0~TRN*2*21*1123456789~NM1*03*1*A*C~AAA*N**71*C~");
         assert_eq!(got.len(), 1);
         assert_eq!((got[0].trace.as_str(), got[0].outcome), ("21", Outcome::NotFound));
         assert_eq!(got[0].reject_reason.as_deref(), Some("71"));

@@ -143,7 +143,10 @@ impl From<rusqlite::Error> for EligibilityError {
 }
 
 /// Writes `bytes` to `path` through a temporary file renamed into place, readable by the owner only.
-pub(crate) fn write_private(path: &std::path::Path, write: impl FnOnce(&mut dyn std::io::Write) -> Result<(), EligibilityError>) -> Result<(), EligibilityError> {
+pub(crate) fn write_private(
+    path: &std::path::Path,
+    write: impl FnOnce(&mut dyn std::io::Write) -> Result<(), EligibilityError>,
+) -> Result<(), EligibilityError> {
     let io = |source| EligibilityError::Io { file: path.display().to_string(), source };
     let tmp = path.with_extension("tmp");
     let mut options = std::fs::OpenOptions::new();

@@ -31,7 +31,11 @@ pub fn eligibility_report(ledger: &Ledger, scope: &ReportScope) -> Result<Report
         let key = (row.encounter_id.clone(), a.order);
         let changed = match &previous {
             Some((e, o, before)) if (e.clone(), *o) == key => {
-                if *before == a.outcome { "unchanged".to_string() } else { format!("was {}", before.as_str().replace('_', " ")) }
+                if *before == a.outcome {
+                    "unchanged".to_string()
+                } else {
+                    format!("was {}", before.as_str().replace('_', " "))
+                }
             }
             _ => "first answer".to_string(),
         };

@@ -70,7 +70,10 @@ struct Kept {
 
 impl Kept {
     fn of(seg: &Segment<'_>) -> Self {
-        Kept { id: seg.id().to_string(), elements: (1..seg.element_count()).map(|i| seg.text(i).into_owned()).collect() }
+        Kept {
+            id: seg.id().to_string(),
+            elements: (1..=seg.element_count()).map(|i| seg.text(i).into_owned()).collect(),
+        }
     }
 }
 
@@ -97,7 +100,9 @@ pub fn respond<R: Read>(
     let mut w = X12Writer::new(out).line_breaks(true);
     let mut member: Option<Member> = None;
     let mut seen_270 = false;
-    while let Some(seg) = reader.next_segment().map_err(|source| EligibilityError::Read { file: file.into(), source })? {
+    while let Some(seg) =
+        reader.next_segment().map_err(|source| EligibilityError::Read { file: file.into(), source })?
+    {
         match seg.id() {
             "ISA" => {
                 let h = InterchangeHeader::from_segment(&seg);
@@ -179,7 +184,11 @@ pub fn respond<R: Read>(
         }
     }
     if !seen_270 {
-        return Err(EligibilityError::Content { file: file.into(), segment: 0, message: "no 270 transaction set in the file".into() });
+        return Err(EligibilityError::Content {
+            file: file.into(),
+            segment: 0,
+            message: "no 270 transaction set in the file".into(),
+        });
     }
     drop(w);
     Ok(())

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use super::Result;
-use crate::eligibility::{EligibilityAnswer, Outcome, OtherCoverage};
+use crate::eligibility::{EligibilityAnswer, OtherCoverage, Outcome};
 use crate::encounter::{CoverageOrder, Encounter};
 
 /// Hands each encounter without a claim (or only `only`, billed or not) to `each`, in table
@@ -102,7 +102,12 @@ pub enum Recorded {
 }
 
 /// Records one answer of the file `sha256`, matched to its inquiry by trace number.
-pub fn record_answer(tx: &Transaction<'_>, sha256: &str, answer: &NewAnswer<'_>, recorded_at: &str) -> Result<Recorded> {
+pub fn record_answer(
+    tx: &Transaction<'_>,
+    sha256: &str,
+    answer: &NewAnswer<'_>,
+    recorded_at: &str,
+) -> Result<Recorded> {
     let Ok(trace) = answer.trace.parse::<i64>() else { return Ok(Recorded::NoInquiry) };
     let known = tx
         .prepare_cached("SELECT 1 FROM eligibility_requests WHERE trace = ?1")?
@@ -145,8 +150,11 @@ fn answer_of(row: &rusqlite::Row<'_>) -> rusqlite::Result<(String, EligibilityAn
     let outcome: String = row.get(6)?;
     let (payer_id, payer_name, member_id): (Option<String>, Option<String>, Option<String>) =
         (row.get(8)?, row.get(9)?, row.get(10)?);
-    let other = (payer_id.is_some() || payer_name.is_some() || member_id.is_some())
-        .then_some(OtherCoverage { payer_id, payer_name, member_id });
+    let other = (payer_id.is_some() || payer_name.is_some() || member_id.is_some()).then_some(OtherCoverage {
+        payer_id,
+        payer_name,
+        member_id,
+    });
     Ok((
         row.get(0)?,
         EligibilityAnswer {
@@ -266,13 +274,22 @@ mod tests {
         fn answer<'a>(trace: &'a str, on: &str, outcome: Outcome) -> NewAnswer<'a> {
             NewAnswer { trace, answered_on: d(on), outcome, reject_reason: None, other: None }
         }
-        assert_eq!(record_answer(&tx, "f1", &answer(&first, "2026-11-03", Outcome::Inactive), "t").unwrap(), Recorded::New);
+        assert_eq!(
+            record_answer(&tx, "f1", &answer(&first, "2026-11-03", Outcome::Inactive), "t").unwrap(),
+            Recorded::New
+        );
         assert_eq!(
             record_answer(&tx, "f1", &answer(&first, "2026-11-03", Outcome::Inactive), "t").unwrap(),
             Recorded::AlreadyRecorded
         );
-        assert_eq!(record_answer(&tx, "f2", &answer(&second, "2026-11-04", Outcome::Active), "t").unwrap(), Recorded::New);
-        assert_eq!(record_answer(&tx, "f2", &answer("999", "2026-11-04", Outcome::Active), "t").unwrap(), Recorded::NoInquiry);
+        assert_eq!(
+            record_answer(&tx, "f2", &answer(&second, "2026-11-04", Outcome::Active), "t").unwrap(),
+            Recorded::New
+        );
+        assert_eq!(
+            record_answer(&tx, "f2", &answer("999", "2026-11-04", Outcome::Active), "t").unwrap(),
+            Recorded::NoInquiry
+        );
         let latest = latest_answers(&tx).unwrap();
         assert_eq!(latest["E1"].len(), 1);
         assert_eq!(latest["E1"][0].outcome, Outcome::Active);

@@ -133,7 +133,8 @@ pub(crate) fn check(e: &Encounter, ctx: &ScrubContext<'_>, out: &mut Findings<'_
             }
             _ => {}
         }
-        let limit = ctx.practice.payer(&c.payer_id).and_then(|p| p.eligibility_stale_days).unwrap_or(DEFAULT_STALE_DAYS);
+        let limit =
+            ctx.practice.payer(&c.payer_id).and_then(|p| p.eligibility_stale_days).unwrap_or(DEFAULT_STALE_DAYS);
         let age = (ctx.today - a.answered_on).num_days();
         if age > i64::from(limit) {
             out.push(
@@ -188,7 +189,10 @@ mod tests {
     #[test]
     fn a_member_not_found_is_an_error() {
         let e = clean_encounter();
-        assert_only(&scrub_answered(&e, vec![answer(&e, Outcome::NotFound, "2026-11-19")]), "ELIGIBILITY-MEMBER-NOT-FOUND");
+        assert_only(
+            &scrub_answered(&e, vec![answer(&e, Outcome::NotFound, "2026-11-19")]),
+            "ELIGIBILITY-MEMBER-NOT-FOUND",
+        );
     }
 
     #[test]
