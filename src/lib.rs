@@ -16,6 +16,7 @@ pub mod config;
 pub mod dates;
 pub mod demo;
 pub mod digest;
+pub mod eligibility;
 pub mod encounter;
 pub mod ingest;
 pub mod inspect;

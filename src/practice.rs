@@ -179,6 +179,9 @@ pub struct Payer {
     /// (filing indicator MB), replacement otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub corrections: Option<CorrectionPolicy>,
+    /// Days after which an eligibility answer is stale (`ELIGIBILITY-STALE`); default 30.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eligibility_stale_days: Option<u32>,
 }
 
 /// How a payer takes corrections of a processed claim.

@@ -83,7 +83,7 @@ fn list_rules_prints_every_rule_id_with_severity_and_snip_level() {
     assert_eq!(out.status.code(), Some(0));
     let rules: Value = serde_json::from_slice(&out.stdout).unwrap();
     let rules = rules.as_array().unwrap();
-    assert_eq!(rules.len(), 47);
+    assert_eq!(rules.len(), 51);
     let npi = rules.iter().find(|r| r["id"] == "NPI-LUHN").unwrap();
     assert_eq!((npi["severity"].as_str(), npi["snip_level"].as_i64()), (Some("error"), Some(2)));
     assert!(rules.iter().any(|r| r["id"] == "TABLE-NOT-LOADED" && r["severity"] == "info"));

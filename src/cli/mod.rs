@@ -19,6 +19,7 @@ mod codes;
 mod completions;
 mod correct;
 mod demo;
+mod eligibility;
 mod import;
 mod init;
 mod inspect;
@@ -269,6 +270,8 @@ pub enum Command {
     Import(import::ImportArgs),
     /// Check encounters not yet billed for everything a payer would reject or deny.
     Scrub(scrub::ScrubArgs),
+    /// Eligibility: 270 inquiries for the coverages of unbilled encounters; post the 271 answers.
+    Eligibility(eligibility::EligibilityArgs),
     /// Bill every clean, unbilled encounter: write 837P files (one per receiver) and record them.
     Build(build::BuildArgs),
     /// Re-bill a claim as a replacement (frequency 7) after its encounter was fixed and re-imported.
@@ -342,6 +345,7 @@ pub fn main() -> ExitCode {
         Command::Init(args) => init::exec(&global, args),
         Command::Import(args) => import::exec(&global, args),
         Command::Scrub(args) => scrub::exec(&global, args),
+        Command::Eligibility(args) => eligibility::exec(&global, args),
         Command::Build(args) => build::exec(&global, args),
         Command::Correct(args) => correct::exec_correct(&global, args),
         Command::Void(args) => correct::exec_void(&global, args),

@@ -29,6 +29,8 @@ pub enum ReportName {
     Denials,
     /// Everything to act on (rejections, denials, underpayments, unmatched, no response), with the next step.
     Worklist,
+    /// Eligibility answers (271) per encounter and coverage, and what each changed.
+    Eligibility,
 }
 
 #[derive(Debug, Args)]
@@ -92,6 +94,7 @@ pub fn exec(global: &GlobalArgs, args: ReportArgs) -> Result<Exit> {
         ReportName::Reconciliation => report::remittance::reconciliation_report(conn, &scope),
         ReportName::Denials => report::remittance::denials_report(conn, &scope),
         ReportName::Worklist => report::remittance::worklist_report(conn, &scope, no_response_days),
+        ReportName::Eligibility => claimkit::eligibility::report::eligibility_report(conn, &scope),
     }
     .context("reading the ledger")?;
     report::present(&mut built, &global.presentation(&ledger));

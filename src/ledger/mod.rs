@@ -25,6 +25,7 @@ pub mod claim_status;
 pub mod codesets;
 mod control;
 pub mod coverage;
+pub mod eligibility;
 pub mod encounters;
 pub mod find;
 #[doc(hidden)]

@@ -1,5 +1,5 @@
 //! The inbox: a directory where the EMR drops encounter exports and the clearinghouse drops
-//! acknowledgments (999, TA1, 277CA) and remittances (835). Each file is recognised by its content,
+//! acknowledgments (999, TA1, 277CA), remittances (835) and eligibility answers (271). Each file is recognised by its content,
 //! not its name: an X12 interchange by its ISA header and the first ST01 (or TA1) inside it,
 //! anything else is an EMR export for the importer to detect.
 
@@ -18,6 +18,8 @@ pub enum InboxKind {
     Acknowledgment,
     /// 835.
     Remittance,
+    /// 271: eligibility answers.
+    Eligibility,
     /// An X12 transaction claimkit does not take in through the inbox (837, 270...).
     OtherX12,
 }
@@ -44,6 +46,7 @@ pub fn classify(path: &Path) -> io::Result<InboxKind> {
             "ST" => {
                 return Ok(match seg.trimmed(1).as_str() {
                     "835" => InboxKind::Remittance,
+                    "271" => InboxKind::Eligibility,
                     "999" | "997" | "277" => InboxKind::Acknowledgment,
                     _ => InboxKind::OtherX12,
                 });
@@ -119,6 +122,9 @@ mod tests {
         let ack = write(dir.path(), "b.835", &format!("{ISA}GS*FA*S*R*20261125*1200*1*X*005010X231A1~ST*999*0001~"));
         let ta1 = write(dir.path(), "c", &format!("{ISA}TA1*000000001*261125*1200*A*000~"));
         let claims = write(dir.path(), "d", &format!("{ISA}GS*HC*S*R*20261125*1200*1*X*005010X222A1~ST*837*0001~"));
+        let eligibility =
+            write(dir.path(), "g", &format!("{ISA}GS*HB*S*R*20261125*1200*1*X*005010X279A1~ST*271*0001~"));
+        assert_eq!(classify(&eligibility).unwrap(), InboxKind::Eligibility);
         let csv = write(dir.path(), "e.x12", "encounter_id,patient_id\nE1,P1\n");
         assert_eq!(classify(&remit).unwrap(), InboxKind::Remittance);
         assert_eq!(classify(&ack).unwrap(), InboxKind::Acknowledgment);

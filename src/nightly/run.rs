@@ -258,12 +258,29 @@ pub fn run(
             Err(e) => return Err(NightlyError::Inbox { path: path.clone(), source: std::io::Error::other(e) }),
         }
     }
+    // 3b. Eligibility answers (271), before the scrub that checks them.
+    for path in of_kind(InboxKind::Eligibility) {
+        match crate::eligibility::post::post_file(ledger, &path) {
+            Ok(p) => {
+                let result = if !p.posted {
+                    "already processed"
+                } else if p.unmatched > 0 {
+                    "needs attention"
+                } else {
+                    "processed"
+                };
+                let detail = format!("{} answers, {} recorded, {} unmatched", p.answers, p.recorded, p.unmatched);
+                summary.files.push(outcome(&path, "eligibility", result, detail));
+            }
+            Err(e) => summary.files.push(outcome(&path, "eligibility", "failed", e.to_string())),
+        }
+    }
     for path in of_kind(InboxKind::OtherX12) {
         summary.files.push(outcome(
             &path,
             "other",
             "skipped",
-            "not an 835, 999, TA1 or 277CA: left in the inbox".into(),
+            "not an 835, 999, TA1, 277CA or 271: left in the inbox".into(),
         ));
     }
 

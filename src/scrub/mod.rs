@@ -24,6 +24,7 @@ pub mod addresses;
 pub mod dates;
 pub mod diagnosis;
 pub mod duplicate;
+pub mod eligibility;
 pub mod lab;
 pub mod lines;
 pub mod modifiers;
@@ -201,6 +202,10 @@ pub const RULES: &[RuleInfo] = &[
     procedure::UNLISTED_DESCRIPTION,
     procedure::ANESTHESIA_MINUTES,
     lab::CLIA_MISSING,
+    eligibility::ELIGIBILITY_INACTIVE,
+    eligibility::ELIGIBILITY_MEMBER_NOT_FOUND,
+    eligibility::ELIGIBILITY_OTHER_COVERAGE,
+    eligibility::ELIGIBILITY_STALE,
     TABLE_NOT_LOADED,
 ];
 
@@ -217,6 +222,8 @@ pub struct ScrubContext<'a> {
     pub today: NaiveDate,
     /// Claims already billed, for `DUPLICATE-CLAIM`.
     pub billed: &'a dyn BilledClaims,
+    /// The latest eligibility answers (271s posted), for the `ELIGIBILITY-*` rules.
+    pub eligibility: &'a dyn eligibility::EligibilityAnswers,
     /// Tables found not loaded during this run (a bit per [`CodeTable`]).
     not_loaded: Cell<u8>,
     /// The encounters scrubbed so far in this run, for `DUPLICATE-IN-BATCH`.
@@ -235,9 +242,16 @@ impl<'a> ScrubContext<'a> {
             reference,
             today,
             billed,
+            eligibility: &eligibility::NoEligibility,
             not_loaded: Cell::new(0),
             seen_in_run: RefCell::new(duplicate::SeenInRun::default()),
         }
+    }
+
+    /// The context with the eligibility answers the `ELIGIBILITY-*` rules check.
+    pub fn with_eligibility(mut self, answers: &'a dyn eligibility::EligibilityAnswers) -> Self {
+        self.eligibility = answers;
+        self
     }
 
     /// Notes that a rule could not run because its table is not loaded.
@@ -322,6 +336,7 @@ pub fn scrub_encounter(encounter: &Encounter, ctx: &ScrubContext<'_>) -> Vec<Fin
     addresses::check(encounter, ctx, &mut out);
     lab::check(encounter, ctx, &mut out);
     duplicate::check(encounter, ctx, &mut out);
+    eligibility::check(encounter, ctx, &mut out);
     let mut findings = out.items;
     if let Some(payer) = ctx.practice.payer(&encounter.payer_id)
         && !payer.rule_overrides.is_empty()
@@ -369,12 +384,12 @@ mod tests {
     #[test]
     fn rule_ids_are_unique_and_match_the_contract() {
         let mut ids: Vec<_> = RULES.iter().map(|r| r.id).collect();
-        assert_eq!(ids.len(), 47);
+        assert_eq!(ids.len(), 51);
         ids.sort();
         ids.dedup();
-        assert_eq!(ids.len(), 47);
+        assert_eq!(ids.len(), 51);
         let warnings: Vec<_> = RULES.iter().filter(|r| r.severity == Severity::Warning).map(|r| r.id).collect();
-        assert_eq!(warnings, ["MODIFIER-25-EM"]);
+        assert_eq!(warnings, ["MODIFIER-25-EM", "ELIGIBILITY-OTHER-COVERAGE"]);
         assert_eq!(rule("TABLE-NOT-LOADED").map(|r| r.severity), Some(Severity::Info));
     }
 

@@ -159,7 +159,8 @@ fn scrub_in_transaction(
         false
     })?;
     let billed = if anything { load_billed(&tx)? } else { BilledFingerprints::default() };
-    let ctx = ScrubContext::new(&practice, options.reference, options.today, &billed);
+    let eligibility = crate::ledger::eligibility::latest_answers(&tx)?;
+    let ctx = ScrubContext::new(&practice, options.reference, options.today, &billed).with_eligibility(&eligibility);
     let mut run = ScrubRun { encounters: Vec::new(), not_checked: Vec::new(), summary: ScrubSummary::default() };
     let scrubbed_at = now_timestamp();
     let mut seen = false;

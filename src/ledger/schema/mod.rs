@@ -27,6 +27,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (2, "statements", include_str!("0002_statements.sql")),
     (3, "worklist", include_str!("0003_worklist.sql")),
     (4, "claim_status", include_str!("0004_claim_status.sql")),
+    (5, "eligibility", include_str!("0005_eligibility.sql")),
 ];
 
 /// The schema version this claimkit writes.
