@@ -14,6 +14,7 @@ pub mod dates;
 pub mod demo;
 pub mod digest;
 pub mod encounter;
+pub mod files;
 pub(crate) mod handoff;
 pub mod ingest;
 pub mod inspect;

@@ -83,9 +83,7 @@ pub fn write_report(built: &Report, format: OutputFormat, output: Option<&PathBu
         Some(path) => {
             let mut bytes = Vec::new();
             built.render(format, &mut bytes)?;
-            let tmp = path.with_extension("tmp");
-            std::fs::write(&tmp, &bytes).with_context(|| format!("writing {}", tmp.display()))?;
-            std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
+            claimkit::files::write_atomic(path, &bytes).with_context(|| format!("writing {}", path.display()))?;
         }
         None => {
             let stdout = std::io::stdout();

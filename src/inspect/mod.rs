@@ -147,7 +147,11 @@ pub fn inspect<R: Read>(input: R, mut each: impl FnMut(SegmentView)) -> Inspecti
             tracker = None;
         }
     }
-    let end = Position { segment: reader.segments_read(), offset: reader.bytes_read() };
-    let envelopes = checker.finish(end);
+    // After a syntax error the envelopes' trailers may well follow: they are not reported missing.
+    let envelopes = if error_detail.is_some() {
+        checker.abandon()
+    } else {
+        checker.finish(Position { segment: reader.segments_read(), offset: reader.bytes_read() })
+    };
     Inspection { envelopes, content, error: error_detail.as_ref().map(|e| e.to_string()), error_detail }
 }

@@ -238,6 +238,7 @@ pub fn post_835_with_progress(
     options: &PostOptions,
     progress: &dyn crate::progress::Progress,
 ) -> Result<PostReport, RemitError> {
+    super::read::check_835_envelopes(path)?;
     let io = |source| RemitError::Io { file: path.to_path_buf(), source };
     let ledger_err = |source| RemitError::Ledger { file: path.to_path_buf(), source };
     let sha256 = sha256_file(path).map_err(io)?;

@@ -108,6 +108,20 @@ pub fn read_835<R: Read>(
     Ok(summary)
 }
 
+/// Refuses an 835 file whose envelopes are wrong, missing or cut off (SE01 count, SE02 = ST02,
+/// GE01 = sets, GE02 = GS06, IEA01 = groups, IEA02 = ISA13, every trailer present): a posting
+/// runs this first, so nothing of such a file is posted and it is not recorded as processed.
+pub fn check_835_envelopes(file: &Path) -> Result<(), RemitError> {
+    let input = crate::files::open_input(file).map_err(|source| RemitError::Io { file: file.to_path_buf(), source })?;
+    let summary = crate::x12::check_envelopes(std::io::BufReader::with_capacity(1 << 18, input))
+        .map_err(|source| RemitError::Syntax { file: file.to_path_buf(), source })?;
+    let mut findings = summary.findings.into_iter();
+    match findings.next() {
+        None => Ok(()),
+        Some(first) => Err(RemitError::Envelope { file: file.to_path_buf(), first, more: findings.len() }),
+    }
+}
+
 /// Reads a whole file into [`Remittance`]s (for small files and tests; use [`read_835`] to stream).
 pub fn read_remittances<R: Read>(file: &Path, input: R) -> Result<Vec<Remittance>, RemitError> {
     let mut out: Vec<Remittance> = Vec::new();

@@ -828,7 +828,7 @@ pub fn simulate_files(
         [("999", |s, w| s.write_999(w)), ("277ca", |s, w| s.write_277ca(w)), ("835", |s, w| s.write_835(w))];
     for (ext, write) in outputs {
         let path = out_dir.join(format!("{stem}.{ext}"));
-        let file = File::create(&path).map_err(io(&path))?;
+        let file = crate::files::replace_private(&path).map_err(io(&path))?;
         let mut w =
             write(&sim, BufWriter::new(file)).map_err(|source| SimulateError::Write { file: path.clone(), source })?;
         w.flush().map_err(io(&path))?;
