@@ -166,7 +166,10 @@ impl Diagnosis {
 
     /// The code with its dot after the third character, as people write it (`E11.9`).
     pub fn dotted(&self) -> String {
-        if self.0.len() > 3 { format!("{}.{}", &self.0[..3], &self.0[3..]) } else { self.0.clone() }
+        match crate::text::split_at(&self.0, 3) {
+            Some((category, rest)) if !rest.is_empty() => format!("{category}.{rest}"),
+            _ => self.0.clone(),
+        }
     }
 }
 
@@ -315,6 +318,9 @@ mod tests {
         assert_eq!(d.code(), "E1165");
         assert_eq!(d.dotted(), "E11.65");
         assert_eq!(Diagnosis::new("I10").dotted(), "I10");
+        // A non-ASCII character where the dot goes is kept as it is, not panicked on.
+        assert_eq!(Diagnosis::new("J0é9").dotted(), "J0É9");
+        assert_eq!(Diagnosis::new("Jé").dotted(), "JÉ");
     }
 
     #[test]

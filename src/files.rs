@@ -31,6 +31,13 @@ pub fn open_input(path: &Path) -> io::Result<File> {
     Ok(file)
 }
 
+/// Reads a (small) input file as text after checking that it is a regular file.
+pub fn read_input_to_string(path: &Path) -> io::Result<String> {
+    let mut text = String::new();
+    io::Read::read_to_string(&mut open_input(path)?, &mut text)?;
+    Ok(text)
+}
+
 /// Checks that `path` is a regular file (after following symbolic links).
 pub fn check_regular(path: &Path) -> io::Result<()> {
     let meta = std::fs::metadata(path)?;

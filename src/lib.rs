@@ -26,6 +26,7 @@ pub mod remit835;
 pub mod report;
 pub mod scrub;
 pub mod simulate;
+pub mod text;
 pub mod x12;
 
 /// jemalloc rather than the C library's allocator: the build and the posting allocate and free

@@ -7,7 +7,6 @@
 //! (paid, denied, reversed...) keeps its status; the acknowledgment only adds an event. What
 //! matches no batch or claim is listed, never dropped, and kept in the `acknowledgments` table.
 
-use std::fs::File;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
@@ -15,10 +14,14 @@ use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::{
     AckCode, AckFile, AckKind, AckReadError, ClaimStatus, GroupAck, InterchangeAck, SetAck, codes,
-    read_acknowledgments_streaming,
+    read::check_ack_file, read_acknowledgments_streaming,
 };
 use crate::ledger::billing::{ClaimEvent, record_claim_event};
 use crate::ledger::{Ledger, LedgerError, now_timestamp, record_file};
+
+/// The `processed_files` kind under which an acknowledgment's content digest is recorded
+/// ([`super::read::check_ack_file`]): envelopes aside, so a resent answer is recognised.
+const CONTENT_KIND: &str = "ack-content";
 
 /// Why a file could not be posted.
 #[derive(Debug, thiserror::Error)]
@@ -97,18 +100,35 @@ pub fn post_ack_file(ledger: &mut Ledger, path: &Path) -> Result<AckPosting, Ack
 
 fn post_ack_file_cached(ledger: &mut Ledger, path: &Path) -> Result<AckPosting, AckPostError> {
     let open = |path: &Path| {
-        File::open(path)
+        crate::files::open_input(path)
             .map(|f| BufReader::with_capacity(1 << 16, f))
             .map_err(|source| AckPostError::Read(AckReadError::Open { file: path.into(), source }))
     };
     let unreadable = |source| AckPostError::Read(AckReadError::X12 { file: path.into(), source });
+    // The whole file is checked before anything is posted: a file cut off or with a wrong
+    // envelope is refused and not recorded as processed.
+    let content = check_ack_file(path)?;
     let sha = crate::digest::sha256_file(path).map_err(|source| AckPostError::Io { file: path.into(), source })?;
     let wrap = |source: LedgerError| AckPostError::Ledger { file: path.into(), source };
     let tx = ledger.transaction().map_err(wrap)?;
-    if !record_file(&tx, "ack", path, &sha).map_err(wrap)? {
+    let new_file = record_file(&tx, "ack", path, &sha).map_err(wrap)?;
+    // The same answer sent again under new envelope control numbers changes nothing either.
+    let new_content = new_file && record_file(&tx, CONTENT_KIND, path, &content).map_err(wrap)?;
+    if !new_content {
         drop(tx);
         let ack = read_acknowledgments_streaming(open(path)?, &mut |_, _| {}).map_err(unreadable)?;
-        return Ok(AckPosting { file: path.into(), kinds: ack.kinds(), already_posted: true, ..Default::default() });
+        let notes = if new_file {
+            vec!["the same acknowledgment was posted before in another interchange (new ISA13): nothing changed".into()]
+        } else {
+            Vec::new()
+        };
+        return Ok(AckPosting {
+            file: path.into(),
+            kinds: ack.kinds(),
+            already_posted: true,
+            notes,
+            ..Default::default()
+        });
     }
     let mut p = Poster::new(&tx, path, &sha);
     let mut failed: Option<LedgerError> = None;

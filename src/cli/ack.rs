@@ -32,16 +32,16 @@ pub fn exec(global: &GlobalArgs, args: AckArgs) -> Result<Exit> {
                 return Err(anyhow::Error::new(source).context(format!("posting {}", file.display())));
             }
             Err(AckPostError::Read(e)) => {
-                eprintln!("claimkit: error: {e}");
+                super::warn(format_args!("claimkit: error: {e}"));
                 if global.show_data
                     && let Some(text) = e.segment_text()
                 {
-                    eprintln!("claimkit: segment text: {text}");
+                    super::warn(format_args!("claimkit: segment text: {text}"));
                 }
                 worst = worst.max(Exit::InputError);
             }
             Err(e) => {
-                eprintln!("claimkit: error: {e}");
+                super::warn(format_args!("claimkit: error: {e}"));
                 worst = worst.max(Exit::InputError);
             }
         }

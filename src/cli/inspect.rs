@@ -1,6 +1,5 @@
 //! `claimkit inspect FILE...`
 
-use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
@@ -37,10 +36,10 @@ pub fn exec(global: &GlobalArgs, args: InspectArgs) -> Result<Exit> {
         ("value", "Value"),
     ]);
     for path in &args.files {
-        let file = match File::open(path) {
+        let file = match claimkit::files::open_input(path) {
             Ok(f) => f,
             Err(e) => {
-                eprintln!("claimkit: error: {}: {e}", path.display());
+                super::warn(format_args!("claimkit: error: {}: {e}", path.display()));
                 worst = worst.max(Exit::InputError);
                 continue;
             }
@@ -63,17 +62,17 @@ pub fn exec(global: &GlobalArgs, args: InspectArgs) -> Result<Exit> {
         if !result.is_sound() {
             worst = worst.max(Exit::InputError);
             for p in result.problems() {
-                eprintln!("claimkit: {}: {p}", path.display());
+                super::warn(format_args!("claimkit: {}: {p}", path.display()));
             }
             if global.show_data
                 && let Some(text) = result.error_detail.as_ref().and_then(|e| e.segment_text())
             {
-                eprintln!("claimkit: {}: segment text: {text}", path.display());
+                super::warn(format_args!("claimkit: {}: segment text: {text}", path.display()));
             }
         }
         let is_837p = result.envelopes.transactions().any(|(_, _, t)| t.kind == "837P");
         let claims = if is_837p && !args.summary {
-            File::open(path).ok().and_then(|f| claim_summaries(std::io::BufReader::new(f), global.show_data).ok())
+            claimkit::files::open_input(path).ok().and_then(|f| claim_summaries(std::io::BufReader::new(f), global.show_data).ok())
         } else {
             None
         };

@@ -49,11 +49,11 @@ pub fn exec(global: &GlobalArgs, args: RemitArgs) -> Result<Exit> {
                 reports.push(report);
             }
             Err(e) if e.is_input_error() => {
-                eprintln!("claimkit: error: {e}");
+                super::warn(format_args!("claimkit: error: {e}"));
                 if global.show_data
                     && let Some(text) = e.segment_text()
                 {
-                    eprintln!("claimkit: segment text: {text}");
+                    super::warn(format_args!("claimkit: segment text: {text}"));
                 }
                 worst = worst.max(Exit::InputError);
             }

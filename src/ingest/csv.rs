@@ -216,7 +216,7 @@ impl RowPlan {
 
 /// Reads a CSV file of encounters into `sink`, one encounter at a time.
 pub fn read_csv_file(path: &Path, mapping: Option<&Mapping>, sink: &mut dyn EncounterSink) -> Result<(), IngestError> {
-    let file = std::fs::File::open(path).map_err(|e| IngestError::io(path, e))?;
+    let file = crate::files::open_input(path).map_err(|e| IngestError::io(path, e))?;
     read_csv(std::io::BufReader::with_capacity(1 << 16, file), &path.display().to_string(), mapping, sink)
 }
 

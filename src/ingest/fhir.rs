@@ -40,7 +40,7 @@ struct Located {
 
 /// Reads a FHIR JSON Bundle or NDJSON file into `sink`.
 pub fn read_fhir_file(path: &Path, sink: &mut dyn EncounterSink) -> Result<(), IngestError> {
-    let text = std::fs::read_to_string(path).map_err(|e| IngestError::io(path, e))?;
+    let text = crate::files::read_input_to_string(path).map_err(|e| IngestError::io(path, e))?;
     read_fhir(&text, &path.display().to_string(), sink)
 }
 

@@ -34,7 +34,7 @@ const VERSIONS: &[&str] = &["2.3", "2.3.1", "2.4", "2.5", "2.5.1"];
 
 /// Reads an HL7 v2 file of DFT^P03 messages into `sink`.
 pub fn read_hl7_file(path: &Path, sink: &mut dyn EncounterSink) -> Result<(), IngestError> {
-    let file = std::fs::File::open(path).map_err(|e| IngestError::io(path, e))?;
+    let file = crate::files::open_input(path).map_err(|e| IngestError::io(path, e))?;
     read_hl7_from(std::io::BufReader::with_capacity(1 << 16, file), &path.display().to_string(), sink).map_err(|e| {
         match e {
             IngestError::Io { source, .. } => IngestError::io(path, source),

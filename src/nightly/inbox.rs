@@ -26,12 +26,12 @@ pub enum InboxKind {
 /// is classified by its first ST01 or TA1; anything else is an EMR export.
 pub fn classify(path: &Path) -> io::Result<InboxKind> {
     let mut head = Vec::with_capacity(16);
-    File::open(path)?.take(16).read_to_end(&mut head)?;
+    crate::files::open_input(path)?.take(16).read_to_end(&mut head)?;
     let start = head.iter().position(|b| !b.is_ascii_whitespace() && !matches!(b, 0xEF | 0xBB | 0xBF));
     if !start.is_some_and(|s| head[s..].starts_with(b"ISA")) {
         return Ok(InboxKind::Encounters);
     }
-    let mut reader = SegmentReader::new(BufReader::new(File::open(path)?));
+    let mut reader = SegmentReader::new(BufReader::new(crate::files::open_input(path)?));
     loop {
         let seg = match reader.next_segment() {
             Ok(Some(seg)) => seg,

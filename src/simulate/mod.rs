@@ -813,7 +813,7 @@ pub fn simulate_files(
         let file = file.to_path_buf();
         move |source| SimulateError::Io { file, source }
     };
-    let input = File::open(from).map_err(io(from))?;
+    let input = crate::files::open_input(from).map_err(io(from))?;
     let batch = extract_837(BufReader::with_capacity(1 << 18, input) as BufReader<File>)
         .map_err(|source| SimulateError::Read { file: from.into(), source })?;
     if batch.claims.is_empty() {
