@@ -67,17 +67,25 @@ pub fn exec(global: &GlobalArgs, args: AckArgs) -> Result<Exit> {
                         out,
                         "{}: {left_out} more claims moved or kept (`--format csv` lists every one; \
                          `claimkit claim show PCN` a claim's history)",
-                        p.file.display()
+                        claimkit::text::path(&p.file)
                     )?;
                 }
             }
             for p in &postings {
-                for n in &p.notes {
-                    writeln!(out, "note: {}: {n}", p.file.display())?;
+                let file = claimkit::text::path(&p.file);
+                let most = super::MOST_LINES_PER_FILE;
+                for n in p.notes.iter().take(most) {
+                    writeln!(out, "note: {file}: {}", claimkit::text::printable(n))?;
+                }
+                if p.notes.len() > most {
+                    writeln!(out, "note: {file}: ... and {} more notes", p.notes.len() - most)?;
                 }
                 if global.show_data {
-                    for (at, value) in &p.element_values {
-                        writeln!(out, "bad value: {}: {at}: {value:?}", p.file.display())?;
+                    for (at, value) in p.element_values.iter().take(most) {
+                        writeln!(out, "bad value: {file}: {at}: {value:?}")?;
+                    }
+                    if p.element_values.len() > most {
+                        writeln!(out, "bad value: {file}: ... and {} more", p.element_values.len() - most)?;
                     }
                 }
             }

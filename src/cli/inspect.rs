@@ -46,7 +46,7 @@ pub fn exec(global: &GlobalArgs, args: InspectArgs) -> Result<Exit> {
         };
         let mut segments = Vec::new();
         if global.format == OutputFormat::Table && !args.summary {
-            writeln!(out, "== {}", path.display())?;
+            writeln!(out, "== {}", claimkit::text::path(path))?;
         }
         let result = inspect(std::io::BufReader::with_capacity(1 << 18, file), |view| {
             if args.summary {
@@ -61,8 +61,16 @@ pub fn exec(global: &GlobalArgs, args: InspectArgs) -> Result<Exit> {
         });
         if !result.is_sound() {
             worst = worst.max(Exit::InputError);
-            for p in result.problems() {
+            let problems = result.problems();
+            for p in problems.iter().take(super::MOST_LINES_PER_FILE) {
                 super::warn(format_args!("claimkit: {}: {p}", path.display()));
+            }
+            if problems.len() > super::MOST_LINES_PER_FILE {
+                super::warn(format_args!(
+                    "claimkit: {}: ... and {} more problems",
+                    path.display(),
+                    problems.len() - super::MOST_LINES_PER_FILE
+                ));
             }
             if global.show_data
                 && let Some(text) = result.error_detail.as_ref().and_then(|e| e.segment_text())
@@ -213,14 +221,18 @@ fn print_summary(out: &mut impl Write, path: &std::path::Path, result: &Inspecti
             }
         }
     }
-    writeln!(out, "{}: {} segments", path.display(), result.envelopes.segments)?;
+    writeln!(out, "{}: {} segments", claimkit::text::path(path), result.envelopes.segments)?;
     writeln!(out, "{}", t.to_terminal())?;
     if result.is_sound() {
         writeln!(out, "checks: envelopes and required elements OK")?;
     } else {
-        writeln!(out, "checks: {} problem(s)", result.problems().len())?;
-        for p in result.problems() {
+        let problems = result.problems();
+        writeln!(out, "checks: {} problem(s)", problems.len())?;
+        for p in problems.iter().take(super::MOST_LINES_PER_FILE) {
             writeln!(out, "  - {p}")?;
+        }
+        if problems.len() > super::MOST_LINES_PER_FILE {
+            writeln!(out, "  - ... and {} more", problems.len() - super::MOST_LINES_PER_FILE)?;
         }
     }
     writeln!(out)?;

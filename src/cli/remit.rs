@@ -180,6 +180,13 @@ fn render(global: &GlobalArgs, reports: &[PostReport]) -> Result<()> {
                 u.reason.clone().into(),
             ]);
         }
+        for t in r.transactions.iter().filter(|t| t.finding_count > t.findings.len() as u64) {
+            global.note(format!(
+                "{file}: {} more findings of payment {} are in the ledger (table remittance_findings)",
+                t.finding_count - t.findings.len() as u64,
+                t.trace
+            ));
+        }
         if r.unmatched_total > r.unmatched.len() as u64 {
             global.note(format!(
                 "{file}: {} more unmatched items are in the ledger (table remit_unmatched)",

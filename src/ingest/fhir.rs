@@ -155,7 +155,13 @@ fn resource_type(v: &Value) -> &str {
 }
 
 fn type_and_id(v: &Value) -> String {
-    format!("{}/{}", resource_type(v), v.get("id").and_then(Value::as_str).unwrap_or("?"))
+    // Only what has the shape of a FHIR resource type and logical id is shown: the text of a
+    // malformed resource may be anything, patient data included.
+    let ty = resource_type(v);
+    let ty = if !ty.is_empty() && ty.len() <= 64 && ty.bytes().all(|b| b.is_ascii_alphabetic()) { ty } else { "?" };
+    let id = v.get("id").and_then(Value::as_str).unwrap_or("?");
+    let id_ok = (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
+    format!("{ty}/{}", if id_ok { id } else { "?" })
 }
 
 /// The text at a path of object keys ("" when absent).

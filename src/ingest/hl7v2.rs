@@ -233,12 +233,17 @@ impl DftReader<'_> {
         let msh = message.segment("MSH")?;
         let (kind, event) = (self.get(msh, 9, 1, 1), self.get(msh, 9, 1, 2));
         if kind != "DFT" || event != "P03" {
-            self.fail("MSH-9", format!("message type {kind}^{event} is not DFT^P03"));
+            let shown = format!("{kind}^{event}");
+            self.errors.push(
+                RecordError::new(self.file, self.locator, "MSH-9", "message type is not DFT^P03").with_value(&shown),
+            );
             return None;
         }
         let version = self.get(msh, 12, 1, 1);
         if !VERSIONS.contains(&version.as_str()) {
-            self.fail("MSH-12", format!("version {version:?} is not 2.3 to 2.5.1"));
+            self.errors.push(
+                RecordError::new(self.file, self.locator, "MSH-12", "version is not 2.3 to 2.5.1").with_value(&version),
+            );
         }
         let Some(pid) = message.segment("PID") else {
             self.fail("PID", "missing: a DFT^P03 needs the patient (PID segment)");

@@ -470,8 +470,33 @@ impl Notes<'_> {
         });
     }
 
-    /// A money element: required ones that are missing or not numbers become findings and zero.
+    /// A money element: required ones that are missing or not numbers become findings and zero;
+    /// one with a fraction of a cent (`132.005`) is kept as sent, with a finding.
     fn amount(&mut self, seg: &Elements<'_>, n: usize, required: bool) -> Option<Decimal> {
+        let amount = self.amount_as_sent(seg, n, required);
+        if let Some(d) = amount
+            && d.scale() > 2
+            && d.round_dp(2) != d
+        {
+            self.sub_cent(seg, n);
+        }
+        amount
+    }
+
+    #[cold]
+    fn sub_cent(&mut self, seg: &Elements<'_>, n: usize) {
+        self.note(
+            "AMOUNT-SUB-CENT",
+            seg.at,
+            format!(
+                "{}{n:02} has a fraction of a cent; it is kept as sent (not rounded): the payer's file needs checking",
+                seg.id_text()
+            ),
+            None,
+        );
+    }
+
+    fn amount_as_sent(&mut self, seg: &Elements<'_>, n: usize, required: bool) -> Option<Decimal> {
         let fast = seg.trimmed_bytes(n);
         if let Some(d) = fast.and_then(fast_decimal) {
             return Some(d);
@@ -1229,6 +1254,19 @@ mod tests {
         assert!(codes.contains(&("CLAIM-UNBALANCED", Some(Decimal::new(8000, 2)), Some(Decimal::new(7000, 2)))));
         assert!(codes.contains(&("TRANSACTION-UNBALANCED", Some(Decimal::new(7000, 2)), Some(Decimal::new(8000, 2)))));
         assert!(!r[0].balanced());
+    }
+
+    #[test]
+    fn a_fraction_of_a_cent_is_a_finding_and_kept_as_sent() {
+        let head = HEAD.replace("BPR*I*80.00", "BPR*I*132.005");
+        let r = remit(&format!("{head}CLP*CK1*1*132.005*132.005**12~SVC*HC:99213*132.005*132.005**1~"));
+        assert_eq!(r[0].claims[0].paid, Decimal::new(132005, 3));
+        let sub_cent: Vec<_> = r[0].findings.iter().filter(|f| f.code == "AMOUNT-SUB-CENT").collect();
+        assert_eq!(sub_cent.len(), 5, "BPR02, CLP03, CLP04, SVC02, SVC03: {:?}", r[0].findings);
+        assert!(sub_cent.iter().all(|f| !f.message.contains("132")), "{sub_cent:?}");
+        // Trailing zeros are not a fraction of a cent.
+        let r = remit(&format!("{HEAD}CLP*CK1*1*80.000*80.000**12~"));
+        assert!(!r[0].findings.iter().any(|f| f.code == "AMOUNT-SUB-CENT"), "{:?}", r[0].findings);
     }
 
     #[test]
