@@ -136,8 +136,11 @@ pub fn prepare(root: &Path) -> Result<DemoLayout, DemoError> {
     for dir in layout.parts() {
         std::fs::create_dir_all(dir).map_err(io(dir))?;
     }
-    crate::files::write_atomic(&root.join(MARKER), b"claimkit demo directory: `claimkit demo` may wipe and rebuild it\n")
-        .map_err(io(root))?;
+    crate::files::write_atomic(
+        &root.join(MARKER),
+        b"claimkit demo directory: `claimkit demo` may wipe and rebuild it\n",
+    )
+    .map_err(io(root))?;
     for (name, text) in ENCOUNTER_FILES {
         let path = layout.inbox.join(name);
         crate::files::write_atomic(&path, text.as_bytes()).map_err(io(&path))?;

@@ -48,7 +48,10 @@ pub fn check_regular(path: &Path) -> io::Result<()> {
 }
 
 fn not_regular(_path: &Path, what: &str) -> io::Error {
-    io::Error::new(io::ErrorKind::InvalidInput, format!("not a regular file ({what}); claimkit reads only regular files"))
+    io::Error::new(
+        io::ErrorKind::InvalidInput,
+        format!("not a regular file ({what}); claimkit reads only regular files"),
+    )
 }
 
 #[cfg(unix)]

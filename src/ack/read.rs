@@ -9,8 +9,8 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use super::{
-    codes, AckCode, AckEnvelopeIds, AckFile, ClaimAckTransaction, ClaimStatus, ElementError, GroupAck, InterchangeAck,
-    LineStatus, Party, ProviderStatus, SegmentError, SetAck, StatusCode, StatusInfo,
+    AckCode, AckEnvelopeIds, AckFile, ClaimAckTransaction, ClaimStatus, ElementError, GroupAck, InterchangeAck,
+    LineStatus, Party, ProviderStatus, SegmentError, SetAck, StatusCode, StatusInfo, codes,
 };
 use crate::x12::{EnvelopeChecker, EnvelopeFinding, Position, Segment, SegmentReader, X12Error};
 

@@ -4,7 +4,7 @@ use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
 use anyhow::Result;
-use claimkit::inspect::{ClaimSummary, Inspection, SegmentView, claim_summaries, inspect};
+use claimkit::inspect::{ClaimSummary, Inspection, SegmentView, claim_summaries, inspect_with};
 use claimkit::report::{OutputFormat, Table};
 
 use super::{Exit, GlobalArgs};
@@ -48,7 +48,8 @@ pub fn exec(global: &GlobalArgs, args: InspectArgs) -> Result<Exit> {
         if global.format == OutputFormat::Table && !args.summary {
             writeln!(out, "== {}", claimkit::text::path(path))?;
         }
-        let result = inspect(std::io::BufReader::with_capacity(1 << 18, file), |view| {
+        let input = std::io::BufReader::with_capacity(1 << 18, file);
+        let result = inspect_with(input, global.show_data, |view| {
             if args.summary {
                 return;
             }
@@ -80,7 +81,9 @@ pub fn exec(global: &GlobalArgs, args: InspectArgs) -> Result<Exit> {
         }
         let is_837p = result.envelopes.transactions().any(|(_, _, t)| t.kind == "837P");
         let claims = if is_837p && !args.summary {
-            claimkit::files::open_input(path).ok().and_then(|f| claim_summaries(std::io::BufReader::new(f), global.show_data).ok())
+            claimkit::files::open_input(path)
+                .ok()
+                .and_then(|f| claim_summaries(std::io::BufReader::new(f), global.show_data).ok())
         } else {
             None
         };

@@ -354,8 +354,10 @@ fn read_csv_limited(
     let delimiter = mapping.and_then(|m| m.delimiter).unwrap_or(',');
     let limited = RecordLimit::new(reader, limit);
     let cut = limited.cut.clone();
-    let mut rdr =
-        csv::ReaderBuilder::new().flexible(true).delimiter(u8::try_from(delimiter).unwrap_or(b',')).from_reader(limited);
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(true)
+        .delimiter(u8::try_from(delimiter).unwrap_or(b','))
+        .from_reader(limited);
     let headers = rdr.headers().map_err(|e| csv_fatal(file, &e))?.clone();
     if headers.is_empty() || headers.iter().all(|h| h.trim().is_empty()) {
         return Err(IngestError::Unreadable {
@@ -403,7 +405,8 @@ fn read_csv_limited(
                 p.flush(sink)?;
             }
             let reason = format!("the record is longer than {} MiB: not read", limit >> 20);
-            let reason = if limit < 1 << 20 { format!("the record is longer than {limit} bytes: not read") } else { reason };
+            let reason =
+                if limit < 1 << 20 { format!("the record is longer than {limit} bytes: not read") } else { reason };
             sink.reject(vec![RecordError::new(file, format!("line {line}"), "row", reason)]);
             continue;
         }

@@ -208,11 +208,7 @@ impl<R: Read> SegmentReader<R> {
             }
             if !self.fill()? {
                 let raw = &self.buf[self.start..self.end];
-                return Err(X12Error::syntax(
-                    self.here(),
-                    SyntaxError::Truncated { len: raw.len() },
-                    raw,
-                ));
+                return Err(X12Error::syntax(self.here(), SyntaxError::Truncated { len: raw.len() }, raw));
             }
         }
     }
