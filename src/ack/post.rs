@@ -702,11 +702,15 @@ mod tests {
     }
 
     fn ack_277(claims: &str) -> String {
-        format!(
-            "{ISA}GS*HN*CLEARHOUSE01*MAPLEFM001*20261121*0800*8*X*005010X214~ST*277*0001*005010X214~\
+        let set = format!(
+            "ST*277*0001*005010X214~\
              BHT*0085*08*B101*20261121*0800*TH~HL*1**20*1~NM1*PR*2*PAYER*****PI*MCRB1~TRN*1*T1~\
              HL*2*1*21*1~NM1*41*2*MAPLE*****46*MAPLEFM001~TRN*2*B101~HL*3*2*19*1~NM1*85*2*MAPLE*****XX*1234567893~\
-             {claims}SE*20*0001~GE*1*8~IEA*1*000000007~"
+             {claims}"
+        );
+        let se01 = set.matches('~').count() + 1;
+        format!(
+            "{ISA}GS*HN*CLEARHOUSE01*MAPLEFM001*20261121*0800*8*X*005010X214~{set}SE*{se01}*0001~GE*1*8~IEA*1*000000007~"
         )
     }
 

@@ -505,7 +505,9 @@ impl ClaimReader<'_> {
         } else {
             let d = parse_compact_or_iso_date(birth);
             if d.is_none() {
-                self.fail(&format!("{field}.birthDate"), "not a date (YYYY-MM-DD)");
+                let e =
+                    RecordError::new(self.file, self.locator, format!("{field}.birthDate"), "not a date (YYYY-MM-DD)");
+                self.errors.push(e.with_value(birth));
             }
             d
         };

@@ -194,7 +194,7 @@ impl DftReader<'_> {
         }
         let d = parse_compact_or_iso_date(&v);
         if d.is_none() {
-            self.fail(name, "not a date (YYYYMMDD)");
+            self.errors.push(RecordError::new(self.file, self.locator, name, "not a date (YYYYMMDD)").with_value(&v));
         }
         d
     }

@@ -114,7 +114,10 @@ impl RecordError {
         }
     }
 
+    /// Keeps the offending value (shown only with `--show-data`). A value with a character that is
+    /// not ASCII where a code, date or ID belongs makes the record unreadable (exit 3).
     pub fn with_value(mut self, value: &str) -> Self {
+        self.unreadable |= !value.is_ascii();
         self.value = Some(value.to_string());
         self
     }
