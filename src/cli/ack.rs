@@ -53,11 +53,13 @@ pub fn exec(global: &GlobalArgs, args: AckArgs) -> Result<Exit> {
             serde_json::to_writer_pretty(&mut out, &postings)?;
             writeln!(out)?;
         }
-        OutputFormat::Csv | OutputFormat::Html => outcomes(&postings, usize::MAX).0.render(global.format, &mut out)?,
+        OutputFormat::Csv | OutputFormat::Html => {
+            outcomes(&postings, usize::MAX, str::to_string).0.render(global.format, &mut out)?
+        }
         OutputFormat::Table if postings.is_empty() => {}
         OutputFormat::Table => {
             summary(&postings).render(OutputFormat::Table, &mut out)?;
-            let (rows, left_out) = outcomes(&postings, MOST_LISTED_PER_FILE);
+            let (rows, left_out) = outcomes(&postings, MOST_LISTED_PER_FILE, shortened);
             if !rows.is_empty() {
                 rows.with_title("Rejected, moved and unmatched").render(OutputFormat::Table, &mut out)?;
             }
@@ -124,11 +126,23 @@ fn summary(postings: &[AckPosting]) -> Table {
 /// The terminal table lists at most this many claims per file: every rejected claim and
 /// unmatched item first (a biller acts on those), then claims moved or kept. A 277CA for a large
 /// batch accepts tens of thousands of claims, and the table holds every row to size its columns.
-const MOST_LISTED_PER_FILE: usize = 1000;
+const MOST_LISTED_PER_FILE: usize = super::MOST_LINES_PER_FILE;
+
+/// The longest reason the terminal table shows whole; longer ones (a set's errors, one by one)
+/// are cut there, and every row is padded to the widest: `--format csv` and `claim show` have them
+/// whole.
+const LONGEST_REASON_SHOWN: usize = 200;
+
+fn shortened(reason: &str) -> String {
+    match reason.char_indices().nth(LONGEST_REASON_SHOWN) {
+        Some((at, _)) => format!("{}... (`claim show` has it all)", &reason[..at]),
+        None => reason.to_string(),
+    }
+}
 
 /// The claims and unmatched items of each posting, at most `most` per file (rejected and
 /// unmatched first, then in the order acknowledged), and how many of each file's were left out.
-fn outcomes(postings: &[AckPosting], most: usize) -> (Table, Vec<usize>) {
+fn outcomes(postings: &[AckPosting], most: usize, reason: fn(&str) -> String) -> (Table, Vec<usize>) {
     let mut t = Table::new(&[
         ("file", "File"),
         ("kind", "Kind"),
@@ -157,7 +171,7 @@ fn outcomes(postings: &[AckPosting], most: usize) -> (Table, Vec<usize>) {
                 c.kind.label().into(),
                 c.pcn.clone().into(),
                 outcome.into(),
-                c.reason.clone().into(),
+                reason(&c.reason).into(),
             ]
         };
         for c in p.claims.iter().filter(|c| c.rejected) {
@@ -171,7 +185,7 @@ fn outcomes(postings: &[AckPosting], most: usize) -> (Table, Vec<usize>) {
                     u.kind.label().into(),
                     u.reference.clone().into(),
                     "unmatched".into(),
-                    u.reason.clone().into(),
+                    reason(&u.reason).into(),
                 ],
             );
         }
@@ -213,10 +227,10 @@ mod tests {
             ..AckPosting::default()
         };
         let postings = [posting.clone(), posting];
-        let (t, left_out) = outcomes(&postings, 2);
+        let (t, left_out) = outcomes(&postings, 2, str::to_string);
         assert_eq!(references(&t), ["B", "U", "B", "U"]);
         assert_eq!(left_out, [2, 2]);
-        let (t, left_out) = outcomes(&postings, usize::MAX);
+        let (t, left_out) = outcomes(&postings, usize::MAX, str::to_string);
         assert_eq!(references(&t), ["B", "U", "A", "C", "B", "U", "A", "C"]);
         assert_eq!(left_out, [0, 0]);
     }
