@@ -131,7 +131,7 @@ const MOST_LISTED_PER_FILE: usize = super::MOST_LINES_PER_FILE;
 /// The longest reason the terminal table shows whole; longer ones (a set's errors, one by one)
 /// are cut there, and every row is padded to the widest: `--format csv` and `claim show` have them
 /// whole.
-const LONGEST_REASON_SHOWN: usize = 200;
+const LONGEST_REASON_SHOWN: usize = 400;
 
 fn shortened(reason: &str) -> String {
     match reason.char_indices().nth(LONGEST_REASON_SHOWN) {
