@@ -154,6 +154,22 @@ fn an_encounter_stored_with_a_diagnosis_that_is_not_ascii_stops_no_later_run() {
     }
 }
 
+#[test]
+fn an_hl7_escape_holding_a_character_that_is_not_ascii_imports() {
+    // Found by fuzzing (import_hl7): the HL7 parser crate's escape decoder panicked here.
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("l.db");
+    let r = run(claimkit(&db).arg("import").arg(bad("hl7-escape-not-ascii.hl7")));
+    assert_no_panic("import", &r);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let json: String = Ledger::open(&db)
+        .unwrap()
+        .conn()
+        .query_row("SELECT encounter_json FROM encounters WHERE id = 'E1001'", [], |r| r.get(0))
+        .unwrap();
+    assert!(json.contains("5 Mill £ Main St"), "{json}");
+}
+
 // ---- 2. One rule for patient data ----
 
 #[test]

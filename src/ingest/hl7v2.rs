@@ -159,6 +159,36 @@ impl MessageSplitter<'_> {
     }
 }
 
+/// Decodes HL7 escape sequences (`\F\ \S\ \T\ \R\ \E\ \X0A\ \X0D\ \.br\`; any other keeps its
+/// content). Not the parser crate's decoder: it cuts the text at character counts as if they were
+/// byte offsets, and panics on a character that is not ASCII before an escape (found by fuzzing).
+fn decode_escapes(value: &str, seps: &Separators) -> String {
+    let mut out = String::with_capacity(value.len());
+    let mut rest = value;
+    while let Some(start) = rest.find(seps.escape) {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + seps.escape.len_utf8()..];
+        let Some(end) = after.find(seps.escape) else {
+            // An escape that is never closed is text.
+            out.push_str(&rest[start..]);
+            return out;
+        };
+        match &after[..end] {
+            "F" => out.push(seps.field),
+            "R" => out.push(seps.repetition),
+            "S" => out.push(seps.component),
+            "T" => out.push(seps.subcomponent),
+            "E" => out.push(seps.escape),
+            "X0A" => out.push('\n'),
+            "X0D" | ".br" => out.push('\r'),
+            other => out.push_str(other),
+        }
+        rest = &after[end + seps.escape.len_utf8()..];
+    }
+    out.push_str(rest);
+    out
+}
+
 struct DftReader<'a> {
     file: &'a str,
     locator: &'a str,
@@ -180,7 +210,7 @@ impl DftReader<'_> {
             .map(|comp| comp.raw_value())
             .unwrap_or("");
         let first = raw.split(self.seps.subcomponent).next().unwrap_or("");
-        self.seps.decode(first).to_string().trim().to_string()
+        decode_escapes(first, self.seps).trim().to_string()
     }
 
     fn repetitions(&self, seg: &Segment<'_>, f: usize) -> usize {
@@ -481,6 +511,17 @@ mod tests {
         read_hl7(&DFT.replace("DFT^P03", "ADT^A01"), "t.hl7", &mut sink).unwrap();
         assert!(sink.encounters.is_empty());
         assert_eq!(sink.rejected[0][0].field, "MSH-9");
+    }
+
+    #[test]
+    fn escapes_after_characters_that_are_not_ascii_decode_without_a_panic() {
+        let seps = Separators::default();
+        assert_eq!(decode_escapes("5 Mill \\£\\ Main St", &seps), "5 Mill £ Main St");
+        assert_eq!(decode_escapes("Müller \\T\\ Söhne \\S\\", &seps), "Müller & Söhne ^");
+        assert_eq!(decode_escapes("open \\T", &seps), "open \\T");
+        let mut sink = Collect::default();
+        read_hl7(&DFT.replace("1 Mill \\T\\ Main", "5 Mill \\£\\ Main"), "t.hl7", &mut sink).unwrap();
+        assert_eq!(sink.encounters[0].patient.address.as_ref().unwrap().line1, "5 Mill £ Main");
     }
 
     #[test]
