@@ -30,7 +30,12 @@ pub struct RemitArgs {
 
 pub fn exec(global: &GlobalArgs, args: RemitArgs) -> Result<Exit> {
     let (_lock, mut ledger) = global.open_ledger_for_writing()?;
-    let options = PostOptions { underpayment_tolerance: args.underpayment_tolerance, ..PostOptions::default() };
+    let mut options = PostOptions { underpayment_tolerance: args.underpayment_tolerance, ..PostOptions::default() };
+    if global.format == OutputFormat::Table {
+        // What a terminal shows of one payment's findings, unmatched items and underpayments; the
+        // rest are counted (all are in the ledger, and `--format json` lists up to the default).
+        options.max_listed = super::MOST_LINES_PER_FILE;
+    }
     // The imported fee schedule, when there is one, is what each paid line is held against.
     let fees = claimkit::ledger::codesets::load_imported_kinds(ledger.conn(), &[ImportKind::FeeSchedule])?.fees;
     let rates: &dyn ContractRates = match &fees {
