@@ -170,6 +170,22 @@ fn an_hl7_escape_holding_a_character_that_is_not_ascii_imports() {
     assert!(json.contains("5 Mill £ Main St"), "{json}");
 }
 
+#[test]
+fn amounts_too_large_to_add_up_are_refused_not_panicked_on() {
+    // Found by fuzzing (remit835): the sum of 29-digit adjustments overflowed.
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("l.db");
+    let r = run(claimkit(&db).args(["--format", "json", "remit"]).arg(bad("835-amount-overflow.835")));
+    assert_no_panic("remit", &r);
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    assert!(r.stdout.contains("AMOUNT-OUT-OF-RANGE"), "{}", r.stdout);
+    let r = run(claimkit(&db).arg("import").arg(bad("charge-overflow.csv")));
+    assert_no_panic("import", &r);
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    assert!(r.stderr.contains("charge-overflow.csv:line 2: charge:"), "{}", r.stderr);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM encounters"), 1);
+}
+
 // ---- 2. One rule for patient data ----
 
 #[test]

@@ -188,7 +188,7 @@ fn opt(seg: &Segment<'_>, n: usize) -> Option<String> {
 }
 
 fn number(seg: &Segment<'_>, n: usize) -> Option<Decimal> {
-    seg.get(n).and_then(|s| Decimal::from_str(s.trim()).ok())
+    seg.get(n).and_then(|s| Decimal::from_str(s.trim()).ok()).and_then(crate::encounter::bounded_amount)
 }
 
 fn date8(s: &str) -> Option<NaiveDate> {

@@ -185,6 +185,7 @@ fn decimal(v: &Value) -> Option<Decimal> {
         Value::String(s) => s.parse().ok(),
         _ => None,
     }
+    .and_then(crate::encounter::bounded_amount)
 }
 
 /// The code of the first coding with `system` in a CodeableConcept.

@@ -235,10 +235,11 @@ pub fn money(d: Decimal) -> Decimal {
     d
 }
 
-/// Parses a decimal from text exactly (`"125.00"`, `"1e2"` is refused).
+/// Parses a decimal from text exactly (`"125.00"`, `"1e2"` is refused); an amount beyond
+/// [`crate::encounter::MAX_AMOUNT`] is not one.
 pub fn parse_decimal(text: &str) -> Option<Decimal> {
     let t = text.trim().trim_start_matches('$').replace(',', "");
-    t.parse::<Decimal>().ok()
+    t.parse::<Decimal>().ok().and_then(crate::encounter::bounded_amount)
 }
 
 /// Administrative sex from `M`/`F`/`U`, `male`/`female`/`unknown`/`other`.

@@ -448,6 +448,10 @@ fn parse_decimal(s: &str) -> Option<Decimal> {
     })
 }
 
+/// The largest amount or quantity the reader takes (sums of 28-digit amounts overflowed: found by
+/// fuzzing).
+const MAX_AMOUNT: Decimal = crate::encounter::MAX_AMOUNT;
+
 /// File-level findings raised while reading elements, tagged with the open trace and claim.
 struct Notes<'s> {
     findings: &'s mut Vec<Finding>,
@@ -474,6 +478,10 @@ impl Notes<'_> {
     /// one with a fraction of a cent (`132.005`) is kept as sent, with a finding.
     fn amount(&mut self, seg: &Elements<'_>, n: usize, required: bool) -> Option<Decimal> {
         let amount = self.amount_as_sent(seg, n, required);
+        if amount.is_some_and(|d| d.abs() > MAX_AMOUNT) {
+            self.out_of_range(seg, n);
+            return Some(Decimal::ZERO);
+        }
         if let Some(d) = amount
             && d.scale() > 2
             && d.round_dp(2) != d
@@ -481,6 +489,16 @@ impl Notes<'_> {
             self.sub_cent(seg, n);
         }
         amount
+    }
+
+    #[cold]
+    fn out_of_range(&mut self, seg: &Elements<'_>, n: usize) {
+        self.note(
+            "AMOUNT-OUT-OF-RANGE",
+            seg.at,
+            format!("{}{n:02} is beyond {MAX_AMOUNT} in size; read as 0", seg.id_text()),
+            None,
+        );
     }
 
     #[cold]
@@ -1267,6 +1285,20 @@ mod tests {
         // Trailing zeros are not a fraction of a cent.
         let r = remit(&format!("{HEAD}CLP*CK1*1*80.000*80.000**12~"));
         assert!(!r[0].findings.iter().any(|f| f.code == "AMOUNT-SUB-CENT"), "{:?}", r[0].findings);
+    }
+
+    #[test]
+    fn an_amount_too_large_for_any_payment_is_a_finding_and_read_as_zero() {
+        // Found by fuzzing (remit835): the claim's sum of such adjustments overflowed.
+        let huge = "10777777777777777777777777777.00";
+        let r = remit(&format!("{HEAD}CLP*CK1*1*100.00*80.00**12~CAS*CO*45*{huge}~CAS*CO*45*{huge}~CAS*CO*45*{huge}~"));
+        let out: Vec<_> = r[0].findings.iter().filter(|f| f.code == "AMOUNT-OUT-OF-RANGE").collect();
+        assert_eq!(out.len(), 3, "{:?}", r[0].findings);
+        assert!(!out[0].message.contains("1077"), "{}", out[0].message);
+        assert!(r[0].claims[0].adjustments.iter().all(|a| a.amount.is_zero()));
+        assert_eq!(MAX_AMOUNT.to_string(), "999999999999.99");
+        let r = remit(&format!("{HEAD}CLP*CK1*1*100.00*80.00**12~CAS*CO*45*999999999999.99~"));
+        assert!(!r[0].findings.iter().any(|f| f.code == "AMOUNT-OUT-OF-RANGE"));
     }
 
     #[test]
