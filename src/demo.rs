@@ -136,18 +136,21 @@ pub fn prepare(root: &Path) -> Result<DemoLayout, DemoError> {
     for dir in layout.parts() {
         std::fs::create_dir_all(dir).map_err(io(dir))?;
     }
-    std::fs::write(root.join(MARKER), "claimkit demo directory: `claimkit demo` may wipe and rebuild it\n")
-        .map_err(io(root))?;
+    crate::files::write_atomic(
+        &root.join(MARKER),
+        b"claimkit demo directory: `claimkit demo` may wipe and rebuild it\n",
+    )
+    .map_err(io(root))?;
     for (name, text) in ENCOUNTER_FILES {
         let path = layout.inbox.join(name);
-        std::fs::write(&path, text).map_err(io(&path))?;
+        crate::files::write_atomic(&path, text.as_bytes()).map_err(io(&path))?;
     }
     for (_, name, text) in CODESET_FILES {
         let path = layout.codesets.join(name);
-        std::fs::write(&path, text).map_err(io(&path))?;
+        crate::files::write_atomic(&path, text.as_bytes()).map_err(io(&path))?;
     }
     let practice = layout.root.join("practice.toml");
-    std::fs::write(&practice, PRACTICE_TOML).map_err(io(&practice))?;
+    crate::files::write_atomic(&practice, PRACTICE_TOML.as_bytes()).map_err(io(&practice))?;
     Ok(layout)
 }
 
@@ -244,7 +247,7 @@ pub fn run(root: &Path, today: NaiveDate, progress: &dyn Progress) -> Result<Dem
         let mut html = Vec::new();
         built
             .render(OutputFormat::Html, &mut html)
-            .and_then(|()| std::fs::write(&path, html))
+            .and_then(|()| crate::files::write_atomic(&path, &html))
             .map_err(|source| DemoError::Io { path: path.clone(), source })?;
         reports.push(built);
     }

@@ -19,6 +19,16 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+/// The largest amount or quantity claimkit reads from any file (a trillion dollars less a cent): no
+/// charge, payment or unit count comes near it, and sums and products of amounts below it stay far
+/// inside what a `Decimal` holds. Fuzzing found sums of 28-digit amounts overflowing (a panic).
+pub const MAX_AMOUNT: Decimal = Decimal::from_parts(276_447_231, 23_283, 0, false, 2);
+
+/// `d` when it is within ±[`MAX_AMOUNT`]; `None` when it is too large to be an amount.
+pub fn bounded_amount(d: Decimal) -> Option<Decimal> {
+    (d.abs() <= MAX_AMOUNT).then_some(d)
+}
+
 /// Where a record came from, for error messages and the claim's history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct SourceRef {
@@ -266,7 +276,10 @@ impl Diagnosis {
 
     /// The code with its dot after the third character, as people write it (`E11.9`).
     pub fn dotted(&self) -> String {
-        if self.0.len() > 3 { format!("{}.{}", &self.0[..3], &self.0[3..]) } else { self.0.clone() }
+        match crate::text::split_at(&self.0, 3) {
+            Some((category, rest)) if !rest.is_empty() => format!("{category}.{rest}"),
+            _ => self.0.clone(),
+        }
     }
 }
 
@@ -571,6 +584,17 @@ mod tests {
         assert_eq!(d.code(), "E1165");
         assert_eq!(d.dotted(), "E11.65");
         assert_eq!(Diagnosis::new("I10").dotted(), "I10");
+        // A non-ASCII character where the dot goes is kept as it is, not panicked on.
+        assert_eq!(Diagnosis::new("J0é9").dotted(), "J0É9");
+        assert_eq!(Diagnosis::new("Jé").dotted(), "JÉ");
+    }
+
+    #[test]
+    fn amounts_are_bounded_at_a_trillion_dollars_less_a_cent() {
+        assert_eq!(MAX_AMOUNT.to_string(), "999999999999.99");
+        assert_eq!(bounded_amount(Decimal::new(-99999999999999, 2)), Some(Decimal::new(-99999999999999, 2)));
+        assert_eq!(bounded_amount(Decimal::new(100000000000000, 2)), None);
+        assert_eq!(bounded_amount(Decimal::MAX), None);
     }
 
     fn stored_before_coverages() -> &'static str {

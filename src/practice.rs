@@ -383,7 +383,7 @@ pub enum PracticeError {
 impl Practice {
     /// Reads and validates a practice TOML file; every problem is reported with its line.
     pub fn load(path: &std::path::Path) -> Result<Practice, PracticeError> {
-        let text = std::fs::read_to_string(path)
+        let text = crate::files::read_input_to_string(path)
             .map_err(|source| PracticeError::Io { path: path.display().to_string(), source })?;
         let mut practice = Practice::parse(&text, &path.display().to_string())?;
         if let Some(name) = &practice.waived_tests_file {

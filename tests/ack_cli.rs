@@ -216,7 +216,11 @@ fn a_rejected_999_explains_the_element_error_and_shows_the_bad_value_only_with_s
 fn acknowledgments_of_batches_we_never_sent_are_unmatched_and_exit_1() {
     let dir = tempfile::tempdir().unwrap();
     let db = ledger_with_sample_batch(dir.path());
-    let fixture = root().join("../shared/fixtures/third-party/imsweb-x12-parser/837_5010/x12_999_accepted.txt");
+    // The third-party file's IEA02 does not echo its ISA13 (an envelope error, refused): mended.
+    let original = root().join("../shared/fixtures/third-party/imsweb-x12-parser/837_5010/x12_999_accepted.txt");
+    let fixture = dir.path().join("x12_999_accepted.txt");
+    let text = std::fs::read_to_string(original).unwrap().replace("IEA*1*000000001~", "IEA*1*000000286~");
+    std::fs::write(&fixture, text).unwrap();
     let out = Command::cargo_bin("claimkit")
         .unwrap()
         .arg("--db")

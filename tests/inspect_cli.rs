@@ -53,7 +53,7 @@ fn a_file_with_wrong_trailers_exits_3_with_reasons() {
         .assert()
         .code(3)
         .stderr(predicate::str::contains(
-            "segment 110 (byte 3394): IEA01 says \"1\" functional groups but the interchange has 3",
+            "segment 110 (byte 3394): IEA01 functional group count is wrong: the interchange has 3",
         ));
 }
 

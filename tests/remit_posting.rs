@@ -479,7 +479,7 @@ fn remit_a_file_cut_off_mid_transaction_posts_nothing() {
     std::fs::write(&path, cut).unwrap();
     let mut ledger = seeded_ledger();
     let err = post_835(&mut ledger, &path, &NoContractRates, &PostOptions::default()).unwrap_err();
-    assert!(err.to_string().contains("no SE"), "{err}");
+    assert!(err.to_string().contains("missing SE"), "{err}");
     assert_eq!(count(&ledger, "SELECT COUNT(*) FROM remittances"), 0);
     assert_eq!(claim(&ledger, "CK1001").1, "0.00");
 }
@@ -519,7 +519,7 @@ fn remit_a_long_file_cut_off_after_many_claims_posts_none_of_them() {
     // posted many of them into the transaction when the reader finds the file cut off.
     let (ledger, posted) = post_many_claims(true);
     let err = posted.unwrap_err();
-    assert!(err.to_string().contains("no SE"), "{err}");
+    assert!(err.to_string().contains("missing SE"), "{err}");
     for table in ["remittances", "claim_payments", "remit_unmatched", "processed_files"] {
         assert_eq!(count(&ledger, &format!("SELECT COUNT(*) FROM {table}")), 0, "{table}");
     }
@@ -553,7 +553,8 @@ fn remit_a_file_unbalanced_at_every_claim_stores_every_finding() {
             "ISA*00*          *00*          *ZZ*SYNPAYER       *ZZ*SYNCLINIC      *261201*1200*^*00501*000000301*0*T*:~\
              GS*HP*SYNPAYER*SYNCLINIC*20261201*1200*301*X*005010X221A1~ST*835*0001~\
              BPR*I*7700.00*C*CHK************20261201~TRN*1*TRACE-U*1512345678~N1*PR*P~PER*BL*X~N1*PE*C~LX*1~\
-             {claims}SE*2*0001~GE*1*301~IEA*1*000000301~"
+             {claims}SE*{}*0001~GE*1*301~IEA*1*000000301~",
+            8 + 2 * 700
         ),
     )
     .unwrap();

@@ -1,10 +1,119 @@
 //! What the codes in acknowledgments mean, in our own words. The official code lists (X12 and the
 //! Washington Publishing Company claim status lists) are the authority; these labels are short
 //! explanations a biller can act on. Unknown codes get a generic label, never an error.
+//!
+//! A value where a code belongs that is neither listed nor shaped like a code of its kind is not
+//! kept: the reader replaces it with [`UNKNOWN`] ("unknown code"), so it is never echoed in a
+//! message nor stored in the ledger. A shifted element (a missing separator in the payer's file)
+//! can put a date of birth or a member ID where a code belongs.
+
+/// What the reader keeps in place of a code value it does not know.
+pub const UNKNOWN: &str = "?";
+
+/// The label of [`UNKNOWN`].
+const UNKNOWN_LABEL: &str = "unknown code (the value sent is not shown)";
 
 /// A label for `code` from `table`, or `fallback` when the code is not listed.
 fn lookup(table: &[(&str, &'static str)], code: &str, fallback: &'static str) -> &'static str {
+    if code == UNKNOWN {
+        return UNKNOWN_LABEL;
+    }
     table.iter().find(|(c, _)| *c == code).map_or(fallback, |(_, l)| l)
+}
+
+/// `code` when it is empty or listed in `table`, else [`UNKNOWN`].
+fn listed(table: &[(&str, &'static str)], code: &str) -> String {
+    if code.is_empty() || table.iter().any(|(c, _)| *c == code) { code.to_string() } else { UNKNOWN.to_string() }
+}
+
+/// `value` when it is empty or has the shape `fits` accepts, else [`UNKNOWN`].
+fn shaped(value: &str, fits: impl Fn(&str) -> bool) -> String {
+    if value.is_empty() || fits(value) { value.to_string() } else { UNKNOWN.to_string() }
+}
+
+fn upper_alnum(s: &str, min: usize, max: usize) -> bool {
+    (min..=max).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+}
+
+/// TA104, IK501, AK901 as kept: listed codes only.
+pub fn known_ack_status(code: &str) -> String {
+    listed(ACK_STATUS, code)
+}
+
+/// TA105 as kept.
+pub fn known_ta1_note(code: &str) -> String {
+    listed(TA1_NOTES, code)
+}
+
+/// IK304 as kept.
+pub fn known_ik3(code: &str) -> String {
+    listed(IK3_CODES, code)
+}
+
+/// IK403 as kept.
+pub fn known_ik4(code: &str) -> String {
+    listed(IK4_CODES, code)
+}
+
+/// IK502-IK506 as kept.
+pub fn known_ik5(code: &str) -> String {
+    listed(IK5_CODES, code)
+}
+
+/// AK905-AK909 as kept.
+pub fn known_ak9(code: &str) -> String {
+    listed(AK9_CODES, code)
+}
+
+/// STC01-1 as kept: a listed category, or one shaped like the published ones (a letter, then up
+/// to three letters or digits: `A7`, `DR05`, `R12`).
+pub fn known_category(code: &str) -> String {
+    shaped(code, |c| upper_alnum(c, 2, 4) && c.as_bytes()[0].is_ascii_uppercase())
+}
+
+/// STC01-2 as kept: the published claim status codes are numbers of up to four digits.
+pub fn known_status_code(code: &str) -> String {
+    shaped(code, |c| (1..=4).contains(&c.len()) && c.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// STC01-3 as kept: entity identifier codes are two or three letters or digits.
+pub fn known_entity(code: &str) -> String {
+    shaped(code, |c| upper_alnum(c, 2, 3))
+}
+
+/// IK301 as kept: a segment ID (two or three letters or digits, starting with a letter).
+pub fn known_segment_id(id: &str) -> String {
+    shaped(id, |c| upper_alnum(c, 2, 3) && c.as_bytes()[0].is_ascii_uppercase())
+}
+
+/// IK303 as kept: a loop ID of the guides (`2010BA`, `2300`, `1000A`).
+pub fn known_loop_id(id: &str) -> String {
+    shaped(id, |c| {
+        let b = c.as_bytes();
+        (4..=6).contains(&b.len()) && b[..4].iter().all(u8::is_ascii_digit) && b[4..].iter().all(u8::is_ascii_uppercase)
+    })
+}
+
+/// IK402 as kept: a data element reference number.
+pub fn known_data_element(number: &str) -> String {
+    shaped(number, |c| (1..=4).contains(&c.len()) && c.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// A control number (TA101, AK102, AK202, ISA13, GS06, ST02) as kept: up to nine letters or digits.
+pub fn known_control_number(number: &str) -> String {
+    shaped(number, |c| (1..=9).contains(&c.len()) && c.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
+/// An implementation guide reference (GS08, ST03, AK103) as kept: `005010X214`.
+pub fn known_guide(guide: &str) -> String {
+    shaped(guide, |c| (1..=12).contains(&c.len()) && c.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
+/// A claim's CLM01 named in a CTX, as kept: letters, digits and hyphens, at most 38 (the guide's
+/// maximum); `None` otherwise.
+pub fn known_clm01(value: &str) -> Option<String> {
+    let ok = (1..=38).contains(&value.len()) && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    ok.then(|| value.to_string())
 }
 
 const TA1_NOTES: &[(&str, &str)] = &[
@@ -321,6 +430,29 @@ mod tests {
             codes.dedup();
             assert_eq!(codes.len(), table.len(), "duplicate code in a label table");
         }
+    }
+
+    #[test]
+    fn values_that_are_not_codes_of_their_kind_are_not_kept() {
+        assert_eq!(known_ik4("7"), "7");
+        assert_eq!(known_ik4("19450101"), UNKNOWN);
+        assert_eq!(known_ik3("DOE"), UNKNOWN);
+        assert_eq!(known_ack_status("X"), "X");
+        assert_eq!(known_ack_status("JANE"), UNKNOWN);
+        assert_eq!(known_category("A7"), "A7");
+        assert_eq!(known_category("19450101"), UNKNOWN);
+        assert_eq!(known_status_code("562"), "562");
+        assert_eq!(known_status_code("W123456789"), UNKNOWN);
+        assert_eq!(known_loop_id("2010BA"), "2010BA");
+        assert_eq!(known_loop_id("19450101"), UNKNOWN);
+        assert_eq!(known_segment_id("NM1"), "NM1");
+        assert_eq!(known_segment_id("SMITH"), UNKNOWN);
+        assert_eq!(known_control_number("000000101"), "000000101");
+        assert_eq!(known_control_number("JANE DOE"), UNKNOWN);
+        assert_eq!(known_clm01("CK1A2B3C4D5E6F").as_deref(), Some("CK1A2B3C4D5E6F"));
+        assert_eq!(known_clm01("DOE, JANE"), None);
+        assert_eq!(ik4_error(UNKNOWN), UNKNOWN_LABEL);
+        assert_eq!(known_ik4(""), "");
     }
 
     #[test]

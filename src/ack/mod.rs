@@ -75,18 +75,20 @@ pub enum AckCode {
     AcceptedWithErrors,
     PartiallyAccepted,
     Rejected,
-    /// M, W, X (rejected for security reasons) and anything unknown, as sent.
+    /// M, W, X (rejected for security reasons); [`codes::UNKNOWN`] for a value that is not a
+    /// listed code (never kept as sent); empty when missing.
     Other(String),
 }
 
 impl AckCode {
+    /// Reads an acknowledgment code; a value that is not one is kept as [`codes::UNKNOWN`].
     pub fn parse(code: &str) -> AckCode {
         match code {
             "A" => AckCode::Accepted,
             "E" => AckCode::AcceptedWithErrors,
             "P" => AckCode::PartiallyAccepted,
             "R" => AckCode::Rejected,
-            other => AckCode::Other(other.to_string()),
+            other => AckCode::Other(codes::known_ack_status(other)),
         }
     }
 
@@ -190,6 +192,11 @@ pub struct SetAck {
     pub position: Position,
 }
 
+/// The segment (and element) errors a set's explanation spells out; it counts the rest. The
+/// explanation goes to every claim of the set (its history, the worklist): a 999 that flags
+/// thousands of segments must not repeat them all for each claim.
+pub const MOST_EXPLAINED: usize = 10;
+
 impl SetAck {
     /// The set's verdict and every error, in words, without the bad values (patient data).
     pub fn explain(&self) -> String {
@@ -197,9 +204,12 @@ impl SetAck {
         for c in &self.error_codes {
             s.push_str(&format!("; IK5 {c}: {}", codes::ik5_error(c)));
         }
-        for e in &self.segment_errors {
+        for e in self.segment_errors.iter().take(MOST_EXPLAINED) {
             s.push_str("; ");
             s.push_str(&e.explain());
+        }
+        if self.segment_errors.len() > MOST_EXPLAINED {
+            s.push_str(&format!("; ... and {} more segment errors", self.segment_errors.len() - MOST_EXPLAINED));
         }
         s
     }
@@ -232,12 +242,15 @@ impl SegmentError {
             codes::ik3_error(&self.code)
         );
         // A business-unit context names the claim at fault (`CTX*CLM01:CK1A2B3C4D5E6F`).
-        for c in self.context.iter().filter_map(|c| c.strip_prefix("CLM01:")) {
+        for c in self.context.iter().filter_map(|c| c.strip_prefix("CLM01:")).filter_map(codes::known_clm01) {
             s.push_str(&format!(" (claim {c})"));
         }
-        for e in &self.elements {
+        for e in self.elements.iter().take(MOST_EXPLAINED) {
             s.push_str("; ");
             s.push_str(&e.explain(&self.segment_id));
+        }
+        if self.elements.len() > MOST_EXPLAINED {
+            s.push_str(&format!("; ... and {} more element errors", self.elements.len() - MOST_EXPLAINED));
         }
         s
     }

@@ -7,17 +7,20 @@
 //! (paid, denied, reversed...) keeps its status; the acknowledgment only adds an event. What
 //! matches no batch or claim is listed, never dropped, and kept in the `acknowledgments` table.
 
-use std::fs::File;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
 use super::{
     AckCode, AckFile, AckKind, AckReadError, ClaimStatus, GroupAck, InterchangeAck, SetAck, codes,
-    read_acknowledgments_streaming,
+    read::check_ack_file, read_acknowledgments_streaming,
 };
 use crate::ledger::acks::{self, AckedBatch as Batch, EnvelopeNumber, NewAcknowledgment};
 use crate::ledger::billing::{ClaimEvent, record_claim_event};
 use crate::ledger::{Ledger, LedgerError, Transaction, now_timestamp, record_file};
+
+/// The `processed_files` kind under which an acknowledgment's content digest is recorded
+/// ([`super::read::check_ack_file`]): envelopes aside, so a resent answer is recognised.
+const CONTENT_KIND: &str = "ack-content";
 
 /// Why a file could not be posted.
 #[derive(Debug, thiserror::Error)]
@@ -100,18 +103,35 @@ pub fn post_ack_file(ledger: &mut Ledger, path: &Path) -> Result<AckPosting, Ack
 
 fn post_ack_file_cached(ledger: &mut Ledger, path: &Path) -> Result<AckPosting, AckPostError> {
     let open = |path: &Path| {
-        File::open(path)
+        crate::files::open_input(path)
             .map(|f| BufReader::with_capacity(1 << 16, f))
             .map_err(|source| AckPostError::Read(AckReadError::Open { file: path.into(), source }))
     };
     let unreadable = |source| AckPostError::Read(AckReadError::X12 { file: path.into(), source });
+    // The whole file is checked before anything is posted: a file cut off or with a wrong
+    // envelope is refused and not recorded as processed.
+    let content = check_ack_file(path)?;
     let sha = crate::digest::sha256_file(path).map_err(|source| AckPostError::Io { file: path.into(), source })?;
     let wrap = |source: LedgerError| AckPostError::Ledger { file: path.into(), source };
     let tx = ledger.transaction().map_err(wrap)?;
-    if !record_file(&tx, "ack", path, &sha).map_err(wrap)? {
+    let new_file = record_file(&tx, "ack", path, &sha).map_err(wrap)?;
+    // The same answer sent again under new envelope control numbers changes nothing either.
+    let new_content = new_file && record_file(&tx, CONTENT_KIND, path, &content).map_err(wrap)?;
+    if !new_content {
         drop(tx);
         let ack = read_acknowledgments_streaming(open(path)?, &mut |_, _| {}).map_err(unreadable)?;
-        return Ok(AckPosting { file: path.into(), kinds: ack.kinds(), already_posted: true, ..Default::default() });
+        let notes = if new_file {
+            vec!["the same acknowledgment was posted before in another interchange (new ISA13): nothing changed".into()]
+        } else {
+            Vec::new()
+        };
+        return Ok(AckPosting {
+            file: path.into(),
+            kinds: ack.kinds(),
+            already_posted: true,
+            notes,
+            ..Default::default()
+        });
     }
     let mut p = Poster::new(&tx, path, &sha);
     let mut failed: Option<LedgerError> = None;
@@ -623,11 +643,15 @@ mod tests {
     }
 
     fn ack_277(claims: &str) -> String {
-        format!(
-            "{ISA}GS*HN*CLEARHOUSE01*MAPLEFM001*20261121*0800*8*X*005010X214~ST*277*0001*005010X214~\
+        let set = format!(
+            "ST*277*0001*005010X214~\
              BHT*0085*08*B101*20261121*0800*TH~HL*1**20*1~NM1*PR*2*PAYER*****PI*MCRB1~TRN*1*T1~\
              HL*2*1*21*1~NM1*41*2*MAPLE*****46*MAPLEFM001~TRN*2*B101~HL*3*2*19*1~NM1*85*2*MAPLE*****XX*1234567893~\
-             {claims}SE*20*0001~GE*1*8~IEA*1*000000007~"
+             {claims}"
+        );
+        let se01 = set.matches('~').count() + 1;
+        format!(
+            "{ISA}GS*HN*CLEARHOUSE01*MAPLEFM001*20261121*0800*8*X*005010X214~{set}SE*{se01}*0001~GE*1*8~IEA*1*000000007~"
         )
     }
 

@@ -1,7 +1,6 @@
 //! Streaming readers for TA1, 999 and 277CA over [`SegmentReader`]: one pass, any number of
 //! interchanges, groups and sets per file; other transaction sets are skipped.
 
-use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -11,9 +10,9 @@ use rust_decimal::Decimal;
 
 use super::{
     AckCode, AckEnvelopeIds, AckFile, ClaimAckTransaction, ClaimStatus, ElementError, GroupAck, InterchangeAck,
-    LineStatus, Party, ProviderStatus, SegmentError, SetAck, StatusCode, StatusInfo,
+    LineStatus, Party, ProviderStatus, SegmentError, SetAck, StatusCode, StatusInfo, codes,
 };
-use crate::x12::{EnvelopeChecker, Position, Segment, SegmentReader, X12Error};
+use crate::x12::{EnvelopeChecker, EnvelopeFinding, Position, Segment, SegmentReader, X12Error};
 
 /// Why an acknowledgment file could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -24,6 +23,17 @@ pub enum AckReadError {
     X12 { file: PathBuf, source: X12Error },
     #[error("{file}: no TA1, 999 or 277 acknowledgment in the file (transaction sets found: {found})")]
     NotAnAcknowledgment { file: PathBuf, found: String },
+    /// The envelopes are wrong, missing or cut off: nothing of the file was posted.
+    #[error("{file}: {}: {}{}; nothing of the file was posted", .first.position, .first.message, more_problems(*.more))]
+    Envelope { file: PathBuf, first: EnvelopeFinding, more: usize },
+}
+
+fn more_problems(more: usize) -> String {
+    match more {
+        0 => String::new(),
+        1 => " (and 1 more envelope problem)".to_string(),
+        n => format!(" (and {n} more envelope problems)"),
+    }
 }
 
 impl AckReadError {
@@ -36,9 +46,58 @@ impl AckReadError {
     }
 }
 
+/// Checks the file at `path` before anything of it is posted: a regular file, X12 to its end,
+/// every envelope closed, counted and echoed (the one envelope check of [`crate::x12`]). Returns a
+/// digest of what the file acknowledges: every segment but the interchange and group envelopes
+/// (`ISA`, `IEA`, `GS`, `GE`, whose dates and control numbers change when the same answer is sent
+/// again), with the sender and receiver IDs. The same content under a new ISA13 has the same digest.
+pub fn check_ack_file(path: &Path) -> Result<String, AckReadError> {
+    use sha2::{Digest, Sha256};
+    let file = crate::files::open_input(path).map_err(|source| AckReadError::Open { file: path.into(), source })?;
+    let mut reader = SegmentReader::new(BufReader::with_capacity(1 << 16, file));
+    let mut checker = EnvelopeChecker::new();
+    let mut hasher = Sha256::new();
+    loop {
+        let seg = match reader.next_segment() {
+            Ok(Some(seg)) => seg,
+            Ok(None) => break,
+            Err(source) => return Err(AckReadError::X12 { file: path.into(), source }),
+        };
+        checker.segment(&seg);
+        let seps = seg.separators();
+        match seg.id() {
+            "ISA" => {
+                for n in [5, 6, 7, 8] {
+                    hasher.update(seg.trimmed(n).as_bytes());
+                    hasher.update([0]);
+                }
+            }
+            "GS" => {
+                for n in [1, 2, 3, 8] {
+                    hasher.update(seg.trimmed(n).as_bytes());
+                    hasher.update([0]);
+                }
+            }
+            "IEA" | "GE" => {}
+            _ => {
+                hasher.update([seps.element, seps.component, seps.repetition.unwrap_or(0)]);
+                hasher.update(seg.raw());
+                hasher.update([0]);
+            }
+        }
+    }
+    let end = Position { segment: reader.segments_read() + 1, offset: reader.bytes_read() };
+    let mut findings = checker.finish(end).findings.into_iter();
+    if let Some(first) = findings.next() {
+        return Err(AckReadError::Envelope { file: path.into(), first, more: findings.len() });
+    }
+    Ok(crate::digest::hex(&hasher.finalize()))
+}
+
 /// Reads the acknowledgment file at `path`.
 pub fn read_ack_file(path: &Path) -> Result<AckFile, AckReadError> {
-    let file = File::open(path).map_err(|source| AckReadError::Open { file: path.to_path_buf(), source })?;
+    let file =
+        crate::files::open_input(path).map_err(|source| AckReadError::Open { file: path.to_path_buf(), source })?;
     let ack = read_acknowledgments(BufReader::with_capacity(1 << 16, file))
         .map_err(|source| AckReadError::X12 { file: path.to_path_buf(), source })?;
     if ack.is_empty() {
@@ -129,7 +188,7 @@ fn opt(seg: &Segment<'_>, n: usize) -> Option<String> {
 }
 
 fn number(seg: &Segment<'_>, n: usize) -> Option<Decimal> {
-    seg.get(n).and_then(|s| Decimal::from_str(s.trim()).ok())
+    seg.get(n).and_then(|s| Decimal::from_str(s.trim()).ok()).and_then(crate::encounter::bounded_amount)
 }
 
 fn date8(s: &str) -> Option<NaiveDate> {
@@ -159,14 +218,14 @@ fn party(seg: &Segment<'_>) -> Party {
 }
 
 fn status_code(seg: &Segment<'_>, n: usize) -> Option<StatusCode> {
-    let category = seg.component_text(n, 1).trim().to_string();
+    let category = codes::known_category(seg.component_text(n, 1).trim());
     if category.is_empty() {
         return None;
     }
-    let entity = seg.component_text(n, 3).trim().to_string();
+    let entity = codes::known_entity(seg.component_text(n, 3).trim());
     Some(StatusCode {
         category,
-        status: seg.component_text(n, 2).trim().to_string(),
+        status: codes::known_status_code(seg.component_text(n, 2).trim()),
         entity: if entity.is_empty() { None } else { Some(entity) },
     })
 }
@@ -179,6 +238,11 @@ fn status_info(seg: &Segment<'_>) -> StatusInfo {
         amount: number(seg, 4),
         message: opt(seg, 12),
     }
+}
+
+/// TA102/TA103 as kept: digits only (a date and a time), anything else dropped.
+fn digits_only(s: &str) -> String {
+    if s.bytes().all(|b| b.is_ascii_digit()) { s.to_string() } else { String::new() }
 }
 
 fn small(seg: &Segment<'_>, n: usize) -> u32 {
@@ -197,33 +261,33 @@ impl State<'_> {
                 self.envelope = AckEnvelopeIds {
                     sender_id: seg.trimmed(6),
                     receiver_id: seg.trimmed(8),
-                    isa13: seg.trimmed(13),
+                    isa13: codes::known_control_number(&seg.trimmed(13)),
                     ..AckEnvelopeIds::default()
                 };
             }
             "TA1" => self.file.interchange_acks.push(InterchangeAck {
                 envelope: self.envelope.clone(),
-                isa13: seg.trimmed(1),
-                date: seg.trimmed(2),
-                time: seg.trimmed(3),
+                isa13: codes::known_control_number(&seg.trimmed(1)),
+                date: digits_only(&seg.trimmed(2)),
+                time: digits_only(&seg.trimmed(3)),
                 code: AckCode::parse(&seg.trimmed(4)),
-                note_code: seg.trimmed(5),
+                note_code: codes::known_ta1_note(&seg.trimmed(5)),
                 position: seg.position(),
             }),
             "GS" => {
                 self.finish_set();
-                self.envelope.gs06 = seg.trimmed(6);
+                self.envelope.gs06 = codes::known_control_number(&seg.trimmed(6));
             }
             "ST" => {
                 self.finish_set();
-                self.envelope.st02 = seg.trimmed(2);
+                self.envelope.st02 = codes::known_control_number(&seg.trimmed(2));
                 let st01 = seg.trimmed(1);
                 self.kind = match st01.as_str() {
                     "999" => SetKind::Ack999,
                     "277" => {
                         self.claim_ack = Some(ClaimAckTransaction {
                             envelope: self.envelope.clone(),
-                            implementation: seg.trimmed(3),
+                            implementation: codes::known_guide(&seg.trimmed(3)),
                             reference: String::new(),
                             date: None,
                             payer: Party::default(),
@@ -244,7 +308,8 @@ impl State<'_> {
                         SetKind::Claim277
                     }
                     _ => {
-                        self.file.skipped_sets.push(format!("{st01} {}", seg.trimmed(2)));
+                        let st01 = codes::known_control_number(&st01);
+                        self.file.skipped_sets.push(format!("{st01} {}", self.envelope.st02));
                         SetKind::Other
                     }
                 };
@@ -278,9 +343,9 @@ impl State<'_> {
                 self.finish_999_group();
                 self.group = Some(GroupAck {
                     envelope: self.envelope.clone(),
-                    functional_id: seg.trimmed(1),
-                    group_control_number: seg.trimmed(2),
-                    version: opt(seg, 3),
+                    functional_id: codes::known_control_number(&seg.trimmed(1)),
+                    group_control_number: codes::known_control_number(&seg.trimmed(2)),
+                    version: opt(seg, 3).map(|v| codes::known_guide(&v)),
                     sets: Vec::new(),
                     code: AckCode::Other(String::new()),
                     sets_included: 0,
@@ -296,9 +361,9 @@ impl State<'_> {
                     self.note(at, "AK2 before any AK1");
                 }
                 self.set = Some(SetAck {
-                    transaction_id: seg.trimmed(1),
-                    control_number: seg.trimmed(2),
-                    implementation: opt(seg, 3),
+                    transaction_id: codes::known_control_number(&seg.trimmed(1)),
+                    control_number: codes::known_control_number(&seg.trimmed(2)),
+                    implementation: opt(seg, 3).map(|v| codes::known_guide(&v)),
                     segment_errors: Vec::new(),
                     code: AckCode::Other(String::new()),
                     error_codes: Vec::new(),
@@ -307,22 +372,23 @@ impl State<'_> {
             }
             "IK3" => match self.set.as_mut() {
                 Some(set) => set.segment_errors.push(SegmentError {
-                    segment_id: seg.trimmed(1),
+                    segment_id: codes::known_segment_id(&seg.trimmed(1)),
                     segment_position: seg.trimmed(2).parse().unwrap_or(0),
-                    loop_id: opt(seg, 3),
-                    code: seg.trimmed(4),
+                    loop_id: opt(seg, 3).map(|l| codes::known_loop_id(&l)),
+                    code: codes::known_ik3(&seg.trimmed(4)),
                     context: Vec::new(),
                     elements: Vec::new(),
                 }),
                 None => self.note(at, "IK3 outside an AK2 transaction set response"),
             },
             "CTX" => {
-                let text = (1..=seg.element_count())
-                    .map(|n| seg.components(n).map(String::from_utf8_lossy).collect::<Vec<_>>().join(":"))
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                if let Some(e) = self.set.as_mut().and_then(|s| s.segment_errors.last_mut()) {
-                    e.context.push(text);
+                // Only the business unit naming a claim (`CTX*CLM01:CK1A2B3C4D5E6F`) is kept, and
+                // only when it looks like a claim number.
+                let clm01 = (seg.component_text(1, 1).trim() == "CLM01")
+                    .then(|| codes::known_clm01(seg.component_text(1, 2).trim()))
+                    .flatten();
+                if let (Some(clm01), Some(e)) = (clm01, self.set.as_mut().and_then(|s| s.segment_errors.last_mut())) {
+                    e.context.push(format!("CLM01:{clm01}"));
                 }
             }
             "IK4" => {
@@ -331,8 +397,8 @@ impl State<'_> {
                     position: seg.component_text(1, 1).trim().parse().unwrap_or(0),
                     component,
                     repetition: seg.component_text(1, 3).trim().parse().ok(),
-                    data_element: opt(seg, 2),
-                    code: seg.trimmed(3),
+                    data_element: opt(seg, 2).map(|d| codes::known_data_element(&d)),
+                    code: codes::known_ik4(&seg.trimmed(3)),
                     bad_value: seg.get(4).map(|v| v.into_owned()),
                 };
                 match self.set.as_mut().and_then(|s| s.segment_errors.last_mut()) {
@@ -343,7 +409,7 @@ impl State<'_> {
             "IK5" => match self.set.as_mut() {
                 Some(set) => {
                     set.code = AckCode::parse(&seg.trimmed(1));
-                    set.error_codes = (2..=6).filter_map(|n| opt(seg, n)).collect();
+                    set.error_codes = (2..=6).filter_map(|n| opt(seg, n)).map(|c| codes::known_ik5(&c)).collect();
                     self.finish_999_set();
                 }
                 None => self.note(at, "IK5 outside an AK2 transaction set response"),
@@ -356,7 +422,7 @@ impl State<'_> {
                         g.sets_included = small(seg, 2);
                         g.sets_received = small(seg, 3);
                         g.sets_accepted = small(seg, 4);
-                        g.error_codes = (5..=9).filter_map(|n| opt(seg, n)).collect();
+                        g.error_codes = (5..=9).filter_map(|n| opt(seg, n)).map(|c| codes::known_ak9(&c)).collect();
                     }
                     None => self.note(at, "AK9 without AK1"),
                 }

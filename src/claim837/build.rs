@@ -672,7 +672,7 @@ fn produce(
     let BatchTarget { practice, receiver, numbers, at, .. } = *target;
     let io = |source| BuildError::Io { path: tmp.to_path_buf(), source };
     let wrap = |source| BuildError::Write { path: tmp.to_path_buf(), source };
-    let file = File::create(tmp).map_err(io)?;
+    let file = crate::files::create_private(tmp).map_err(io)?;
     let out = HashingWriter { inner: BufWriter::with_capacity(1 << 18, file), hasher: Sha256::new() };
     let mut writer = Batch837Writer::new(out, practice, receiver, numbers, at).map_err(wrap)?;
     let mut add = |sink: &mut dyn FnMut(Produced) -> Result<(), BuildError>,

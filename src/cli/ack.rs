@@ -35,16 +35,16 @@ pub fn exec(global: &GlobalArgs, args: AckArgs) -> Result<Exit> {
                 return Err(anyhow::Error::new(source).context(format!("posting {}", file.display())));
             }
             Err(AckPostError::Read(e)) => {
-                eprintln!("claimkit: error: {e}");
+                super::warn(format_args!("claimkit: error: {e}"));
                 if global.show_data
                     && let Some(text) = e.segment_text()
                 {
-                    eprintln!("claimkit: segment text: {text}");
+                    super::warn(format_args!("claimkit: segment text: {text}"));
                 }
                 worst = worst.max(Exit::InputError);
             }
             Err(e) => {
-                eprintln!("claimkit: error: {e}");
+                super::warn(format_args!("claimkit: error: {e}"));
                 worst = worst.max(Exit::InputError);
             }
         }
@@ -55,11 +55,13 @@ pub fn exec(global: &GlobalArgs, args: AckArgs) -> Result<Exit> {
             serde_json::to_writer_pretty(&mut out, &postings)?;
             writeln!(out)?;
         }
-        OutputFormat::Csv | OutputFormat::Html => outcomes(&postings, usize::MAX).0.render(global.format, &mut out)?,
+        OutputFormat::Csv | OutputFormat::Html => {
+            outcomes(&postings, usize::MAX, str::to_string).0.render(global.format, &mut out)?
+        }
         OutputFormat::Table if postings.is_empty() => {}
         OutputFormat::Table => {
             summary(&postings).render(OutputFormat::Table, &mut out)?;
-            let (rows, left_out) = outcomes(&postings, MOST_LISTED_PER_FILE);
+            let (rows, left_out) = outcomes(&postings, MOST_LISTED_PER_FILE, shortened);
             if !rows.is_empty() {
                 rows.with_title("Rejected, moved and unmatched").render(OutputFormat::Table, &mut out)?;
             }
@@ -69,17 +71,25 @@ pub fn exec(global: &GlobalArgs, args: AckArgs) -> Result<Exit> {
                         out,
                         "{}: {left_out} more claims moved or kept (`--format csv` lists every one; \
                          `claimkit claim show PCN` a claim's history)",
-                        p.file.display()
+                        claimkit::text::path(&p.file)
                     )?;
                 }
             }
             for p in &postings {
-                for n in &p.notes {
-                    writeln!(out, "note: {}: {n}", p.file.display())?;
+                let file = claimkit::text::path(&p.file);
+                let most = super::MOST_LINES_PER_FILE;
+                for n in p.notes.iter().take(most) {
+                    writeln!(out, "note: {file}: {}", claimkit::text::printable(n))?;
+                }
+                if p.notes.len() > most {
+                    writeln!(out, "note: {file}: ... and {} more notes", p.notes.len() - most)?;
                 }
                 if global.show_data {
-                    for (at, value) in &p.element_values {
-                        writeln!(out, "bad value: {}: {at}: {value:?}", p.file.display())?;
+                    for (at, value) in p.element_values.iter().take(most) {
+                        writeln!(out, "bad value: {file}: {at}: {value:?}")?;
+                    }
+                    if p.element_values.len() > most {
+                        writeln!(out, "bad value: {file}: ... and {} more", p.element_values.len() - most)?;
                     }
                 }
             }
@@ -118,11 +128,23 @@ fn summary(postings: &[AckPosting]) -> Table {
 /// The terminal table lists at most this many claims per file: every rejected claim and
 /// unmatched item first (a biller acts on those), then claims moved or kept. A 277CA for a large
 /// batch accepts tens of thousands of claims, and the table holds every row to size its columns.
-const MOST_LISTED_PER_FILE: usize = 1000;
+const MOST_LISTED_PER_FILE: usize = super::MOST_LINES_PER_FILE;
+
+/// The longest reason the terminal table shows whole; longer ones (a set's errors, one by one)
+/// are cut there, and every row is padded to the widest: `--format csv` and `claim show` have them
+/// whole.
+const LONGEST_REASON_SHOWN: usize = 400;
+
+fn shortened(reason: &str) -> String {
+    match reason.char_indices().nth(LONGEST_REASON_SHOWN) {
+        Some((at, _)) => format!("{}... (`claim show` has it all)", &reason[..at]),
+        None => reason.to_string(),
+    }
+}
 
 /// The claims and unmatched items of each posting, at most `most` per file (rejected and
 /// unmatched first, then in the order acknowledged), and how many of each file's were left out.
-fn outcomes(postings: &[AckPosting], most: usize) -> (Table, Vec<usize>) {
+fn outcomes(postings: &[AckPosting], most: usize, reason: fn(&str) -> String) -> (Table, Vec<usize>) {
     let mut t = Table::new(&[
         ("file", "File"),
         ("kind", "Kind"),
@@ -151,7 +173,7 @@ fn outcomes(postings: &[AckPosting], most: usize) -> (Table, Vec<usize>) {
                 c.kind.label().into(),
                 c.pcn.clone().into(),
                 outcome.into(),
-                c.reason.clone().into(),
+                reason(&c.reason).into(),
             ]
         };
         for c in p.claims.iter().filter(|c| c.rejected) {
@@ -165,7 +187,7 @@ fn outcomes(postings: &[AckPosting], most: usize) -> (Table, Vec<usize>) {
                     u.kind.label().into(),
                     u.reference.clone().into(),
                     "unmatched".into(),
-                    u.reason.clone().into(),
+                    reason(&u.reason).into(),
                 ],
             );
         }
@@ -207,10 +229,10 @@ mod tests {
             ..AckPosting::default()
         };
         let postings = [posting.clone(), posting];
-        let (t, left_out) = outcomes(&postings, 2);
+        let (t, left_out) = outcomes(&postings, 2, str::to_string);
         assert_eq!(references(&t), ["B", "U", "B", "U"]);
         assert_eq!(left_out, [2, 2]);
-        let (t, left_out) = outcomes(&postings, usize::MAX);
+        let (t, left_out) = outcomes(&postings, usize::MAX, str::to_string);
         assert_eq!(references(&t), ["B", "U", "A", "C", "B", "U", "A", "C"]);
         assert_eq!(left_out, [0, 0]);
     }

@@ -61,8 +61,14 @@ pub fn exec(global: &GlobalArgs, args: ImportArgs) -> Result<Exit> {
     for path in &args.files {
         match import_file_with_progress(&mut tx, path, &options, &progress) {
             Ok(summary) => {
-                for e in &summary.errors {
-                    eprintln!("claimkit: {}", e.render(global.show_data));
+                for e in summary.errors.iter().take(super::MOST_LINES_PER_FILE) {
+                    super::warn(format_args!("claimkit: {}", e.render(global.show_data)));
+                }
+                if let Some(more) = summary.errors.len().checked_sub(super::MOST_LINES_PER_FILE).filter(|n| *n > 0) {
+                    super::warn(format_args!("claimkit: {}: ... and {more} more record errors", summary.file));
+                }
+                if summary.errors.iter().any(|e| e.unreadable) {
+                    worst = worst.max(Exit::InputError);
                 }
                 if !summary.unknown_columns.is_empty() {
                     global.warn(format!(
@@ -72,10 +78,10 @@ pub fn exec(global: &GlobalArgs, args: ImportArgs) -> Result<Exit> {
                     ));
                 }
                 for id in &summary.conflicts {
-                    eprintln!(
+                    super::warn(format_args!(
                         "claimkit: {}: encounter {id} changed after it was billed: recorded as an import conflict, the billed claim is unchanged",
                         summary.file
-                    );
+                    ));
                 }
                 for (id, what) in &summary.refused {
                     eprintln!(
@@ -107,7 +113,7 @@ pub fn exec(global: &GlobalArgs, args: ImportArgs) -> Result<Exit> {
                 ]);
             }
             Err(e) if e.is_input_error() => {
-                eprintln!("claimkit: error: {}", unreadable_message(&e));
+                super::warn(format_args!("claimkit: error: {}", unreadable_message(&e)));
                 worst = worst.max(Exit::InputError);
                 table.push(vec![
                     path.display().to_string().into(),

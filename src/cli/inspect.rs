@@ -1,11 +1,10 @@
 //! `claimkit inspect FILE...`
 
-use std::fs::File;
 use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Result;
-use claimkit::inspect::{ClaimSummary, Inspection, SegmentView, claim_summaries, inspect};
+use claimkit::inspect::{ClaimSummary, Inspection, SegmentView, claim_summaries, inspect_with};
 use claimkit::report::{OutputFormat, Table};
 
 use super::{Exit, GlobalArgs};
@@ -39,19 +38,20 @@ pub fn exec(global: &GlobalArgs, args: InspectArgs) -> Result<Exit> {
         ("value", "Value"),
     ]);
     for path in &args.files {
-        let file = match File::open(path) {
+        let file = match claimkit::files::open_input(path) {
             Ok(f) => f,
             Err(e) => {
-                eprintln!("claimkit: error: {}: {e}", path.display());
+                super::warn(format_args!("claimkit: error: {}: {e}", path.display()));
                 worst = worst.max(Exit::InputError);
                 continue;
             }
         };
         let mut segments = Vec::new();
         if global.format == OutputFormat::Table && !args.summary {
-            writeln!(out, "== {}", path.display())?;
+            writeln!(out, "== {}", claimkit::text::path(path))?;
         }
-        let result = inspect(std::io::BufReader::with_capacity(1 << 18, file), |view| {
+        let input = std::io::BufReader::with_capacity(1 << 18, file);
+        let result = inspect_with(input, global.show_data, |view| {
             if args.summary {
                 return;
             }
@@ -64,18 +64,28 @@ pub fn exec(global: &GlobalArgs, args: InspectArgs) -> Result<Exit> {
         });
         if !result.is_sound() {
             worst = worst.max(Exit::InputError);
-            for p in result.problems() {
-                eprintln!("claimkit: {}: {p}", path.display());
+            let problems = result.problems();
+            for p in problems.iter().take(super::MOST_LINES_PER_FILE) {
+                super::warn(format_args!("claimkit: {}: {p}", path.display()));
+            }
+            if problems.len() > super::MOST_LINES_PER_FILE {
+                super::warn(format_args!(
+                    "claimkit: {}: ... and {} more problems",
+                    path.display(),
+                    problems.len() - super::MOST_LINES_PER_FILE
+                ));
             }
             if global.show_data
                 && let Some(text) = result.error_detail.as_ref().and_then(|e| e.segment_text())
             {
-                eprintln!("claimkit: {}: segment text: {text}", path.display());
+                super::warn(format_args!("claimkit: {}: segment text: {text}", path.display()));
             }
         }
         let is_837p = result.envelopes.transactions().any(|(_, _, t)| t.kind == "837P");
         let claims = if is_837p && !args.summary {
-            File::open(path).ok().and_then(|f| claim_summaries(std::io::BufReader::new(f), global.show_data).ok())
+            claimkit::files::open_input(path)
+                .ok()
+                .and_then(|f| claim_summaries(std::io::BufReader::new(f), global.show_data).ok())
         } else {
             None
         };
@@ -216,14 +226,18 @@ fn print_summary(out: &mut impl Write, path: &std::path::Path, result: &Inspecti
             }
         }
     }
-    writeln!(out, "{}: {} segments", path.display(), result.envelopes.segments)?;
+    writeln!(out, "{}: {} segments", claimkit::text::path(path), result.envelopes.segments)?;
     writeln!(out, "{}", t.to_terminal())?;
     if result.is_sound() {
         writeln!(out, "checks: envelopes and required elements OK")?;
     } else {
-        writeln!(out, "checks: {} problem(s)", result.problems().len())?;
-        for p in result.problems() {
+        let problems = result.problems();
+        writeln!(out, "checks: {} problem(s)", problems.len())?;
+        for p in problems.iter().take(super::MOST_LINES_PER_FILE) {
             writeln!(out, "  - {p}")?;
+        }
+        if problems.len() > super::MOST_LINES_PER_FILE {
+            writeln!(out, "  - ... and {} more", problems.len() - super::MOST_LINES_PER_FILE)?;
         }
     }
     writeln!(out)?;

@@ -66,6 +66,16 @@ impl Exit {
     }
 }
 
+/// Most lines about one file's problems printed to the terminal (record errors, findings, notes);
+/// the rest are counted ("... and 12,345 more"). A broken 300 KB file must not print megabytes.
+pub const MOST_LINES_PER_FILE: usize = 100;
+
+/// Prints one line to stderr with control characters escaped (file names and messages can hold
+/// terminal escape sequences).
+pub fn warn(line: impl std::fmt::Display) {
+    eprintln!("{}", claimkit::text::printable(&line.to_string()));
+}
+
 /// An input file that cannot be read or parsed (exit 3), as opposed to our own failure (exit 4).
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
@@ -238,7 +248,7 @@ impl GlobalArgs {
     /// Prints a progress or status line to stderr unless `--quiet`.
     pub fn note(&self, msg: impl std::fmt::Display) {
         if !self.quiet {
-            eprintln!("{msg}");
+            warn(msg);
         }
     }
 
@@ -365,7 +375,11 @@ pub fn main() -> ExitCode {
         Ok(exit) => ExitCode::from(exit.code()),
         Err(e) if broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("{} {e:#}", paint("claimkit: error:", Paint::Red, global.stderr_color()));
+            eprintln!(
+                "{} {}",
+                paint("claimkit: error:", Paint::Red, global.stderr_color()),
+                claimkit::text::printable(&format!("{e:#}"))
+            );
             ExitCode::from(error_code(&e))
         }
     }

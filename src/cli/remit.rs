@@ -41,6 +41,12 @@ pub fn exec(global: &GlobalArgs, args: RemitArgs) -> Result<Exit> {
         .or(global.settings.tolerances.underpayment)
         .unwrap_or_else(|| PostOptions::default().underpayment_tolerance);
     let options = PostOptions { underpayment_tolerance: tolerance, ..PostOptions::default() };
+    let mut options = options;
+    if global.format == OutputFormat::Table {
+        // What a terminal shows of one payment's findings, unmatched items and underpayments; the
+        // rest are counted (all are in the ledger, and `--format json` lists up to the default).
+        options.max_listed = super::MOST_LINES_PER_FILE;
+    }
     // The imported fee schedule, when there is one, is what each paid line is held against.
     let fees = claimkit::ledger::codesets::load_imported_kinds(ledger.conn(), &[ImportKind::FeeSchedule])?.fees;
     let rates: &dyn ContractRates = match &fees {
@@ -59,11 +65,11 @@ pub fn exec(global: &GlobalArgs, args: RemitArgs) -> Result<Exit> {
                 reports.push(report);
             }
             Err(e) if e.is_input_error() => {
-                eprintln!("claimkit: error: {e}");
+                super::warn(format_args!("claimkit: error: {e}"));
                 if global.show_data
                     && let Some(text) = e.segment_text()
                 {
-                    eprintln!("claimkit: segment text: {text}");
+                    super::warn(format_args!("claimkit: segment text: {text}"));
                 }
                 worst = worst.max(Exit::InputError);
             }
@@ -190,6 +196,13 @@ fn render(global: &GlobalArgs, reports: &[PostReport]) -> Result<()> {
                 u.paid.into(),
                 u.reason.clone().into(),
             ]);
+        }
+        for t in r.transactions.iter().filter(|t| t.finding_count > t.findings.len() as u64) {
+            global.note(format!(
+                "{file}: {} more findings of payment {} are in the ledger (table remittance_findings)",
+                t.finding_count - t.findings.len() as u64,
+                t.trace
+            ));
         }
         if r.unmatched_total > r.unmatched.len() as u64 {
             global.note(format!(

@@ -109,7 +109,7 @@ pub fn write_report(global: &GlobalArgs, built: &Report, output: Option<&PathBuf
         Some(path) => {
             let mut bytes = Vec::new();
             built.render(format, &mut bytes)?;
-            write_private(path, &bytes)?;
+            claimkit::files::write_atomic(path, &bytes).with_context(|| format!("writing {}", path.display()))?;
         }
         None => {
             let mut out = global.stdout();
@@ -117,19 +117,5 @@ pub fn write_report(global: &GlobalArgs, built: &Report, output: Option<&PathBuf
             out.flush()?;
         }
     }
-    Ok(())
-}
-
-/// Writes `bytes` to `path` through a temporary file renamed into place, readable by the owner only.
-pub fn write_private(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
-    let tmp = path.with_extension("tmp");
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(&tmp).with_context(|| format!("writing {}", tmp.display()))?;
-    file.write_all(bytes).with_context(|| format!("writing {}", tmp.display()))?;
-    drop(file);
-    std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
     Ok(())
 }

@@ -2,7 +2,6 @@
 //! print-ready HTML statement per patient with a balance (or `--format csv` of the same data for a
 //! print vendor); each statement written is recorded as sent on its date.
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
@@ -33,20 +32,6 @@ pub struct StatementsArgs {
     pub as_of: Option<NaiveDate>,
 }
 
-/// Writes `bytes` to `path`, readable by its owner only (statements hold patient data).
-fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path)?;
-    file.write_all(bytes)?;
-    file.sync_all()
-}
-
 pub fn exec(global: &GlobalArgs, args: StatementsArgs) -> Result<Exit> {
     let (_lock, ledger) = global.open_ledger_for_writing()?;
     let Some(practice) = claimkit::ledger::billing::load_practice(ledger.conn())? else {
@@ -71,7 +56,7 @@ pub fn exec(global: &GlobalArgs, args: StatementsArgs) -> Result<Exit> {
     if global.format == OutputFormat::Csv {
         let mut bytes = Vec::new();
         statement::csv(&statements, &mut bytes)?;
-        write_private(&csv_path, &bytes).with_context(|| format!("writing {}", csv_path.display()))?;
+        claimkit::files::write_atomic(&csv_path, &bytes).with_context(|| format!("writing {}", csv_path.display()))?;
     }
     for s in &statements {
         let file = if global.format == OutputFormat::Csv {
@@ -80,7 +65,7 @@ pub fn exec(global: &GlobalArgs, args: StatementsArgs) -> Result<Exit> {
             let name: String =
                 s.account.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect();
             let path = args.out.join(format!("statement-{name}-{}.html", opts.as_of));
-            write_private(&path, statement::html(s).as_bytes())
+            claimkit::files::write_atomic(&path, statement::html(s).as_bytes())
                 .with_context(|| format!("writing {}", path.display()))?;
             path
         };

@@ -192,7 +192,10 @@ impl<'a> IcdLookup<'a> {
 
 /// `E119` -> `E11.9`; three-character categories have no dot.
 pub fn dotted(code: &str) -> String {
-    if code.len() > 3 { format!("{}.{}", &code[..3], &code[3..]) } else { code.to_string() }
+    match crate::text::split_at(code, 3) {
+        Some((category, rest)) if !rest.is_empty() => format!("{category}.{rest}"),
+        _ => code.to_string(),
+    }
 }
 
 #[derive(Clone, Copy)]

@@ -183,7 +183,7 @@ pub fn parse(kind: ImportKind, path: &Path, input: impl BufRead) -> Result<Impor
 
 /// Opens a code-set file for [`parse_each`].
 pub fn open(path: &Path) -> Result<BufReader<File>, ImportError> {
-    let file = File::open(path).map_err(|source| ImportError::Io { file: path.to_path_buf(), source })?;
+    let file = crate::files::open_input(path).map_err(|source| ImportError::Io { file: path.to_path_buf(), source })?;
     Ok(BufReader::with_capacity(1 << 16, file))
 }
 

@@ -136,12 +136,6 @@ pub enum EligibilityError {
     Ledger(#[from] crate::ledger::LedgerError),
 }
 
-impl From<rusqlite::Error> for EligibilityError {
-    fn from(e: rusqlite::Error) -> Self {
-        EligibilityError::Ledger(crate::ledger::LedgerError::Sql(e))
-    }
-}
-
 /// Writes `bytes` to `path` through a temporary file renamed into place, readable by the owner only.
 pub(crate) fn write_private(
     path: &std::path::Path,

@@ -35,7 +35,7 @@ pub fn post_file(ledger: &mut Ledger, path: &Path) -> Result<PostedFile, Eligibi
     if file_seen(ledger.conn(), FILE_KIND, &sha)? {
         return Ok(posted);
     }
-    let file = std::fs::File::open(path).map_err(io)?;
+    let file = crate::files::open_input(path).map_err(io)?;
     let recorded_at = now_timestamp();
     let tx = ledger.transaction()?;
     let (mut recorded, mut unmatched) = (0, 0);
@@ -55,7 +55,7 @@ pub fn post_file(ledger: &mut Ledger, path: &Path) -> Result<PostedFile, Eligibi
         Ok(())
     })?;
     record_file(&tx, FILE_KIND, path, &sha)?;
-    tx.commit()?;
+    tx.commit().map_err(crate::ledger::LedgerError::from)?;
     posted.posted = true;
     posted.answers = answers;
     posted.recorded = recorded;

@@ -153,7 +153,7 @@ pub fn request(ledger: &mut Ledger, opts: &RequestOptions) -> Result<RequestRepo
         }
         let target = Target { practice: &practice, receiver, numbers: &numbers, at: opts.at };
         write_private(&path, |out| write_270(out, &target, payers, &traces, &path))?;
-        tx.commit()?;
+        tx.commit().map_err(crate::ledger::LedgerError::from)?;
         let inquiries: usize = payers.values().map(Vec::len).sum();
         report.inquiries += inquiries;
         report.files.push(RequestFile {

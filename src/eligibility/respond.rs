@@ -38,7 +38,7 @@ pub const OTHER_PAYER_NAME: &str = "OTHER HEALTH PLAN";
 
 /// True when the file's first transaction set is a 270.
 pub fn is_270(path: &Path) -> bool {
-    let Ok(file) = std::fs::File::open(path) else { return false };
+    let Ok(file) = crate::files::open_input(path) else { return false };
     let mut reader = SegmentReader::new(std::io::BufReader::new(file));
     while let Ok(Some(seg)) = reader.next_segment() {
         if seg.id() == "ST" {
@@ -50,7 +50,7 @@ pub fn is_270(path: &Path) -> bool {
 
 /// Writes `<out_dir>/<stem>.271` answering the 270 at `from`.
 pub fn respond_file(from: &Path, out_dir: &Path, opts: RespondOptions) -> Result<RespondSummary, EligibilityError> {
-    let file = std::fs::File::open(from)
+    let file = crate::files::open_input(from)
         .map_err(|source| EligibilityError::Io { file: from.display().to_string(), source })?;
     std::fs::create_dir_all(out_dir)
         .map_err(|source| EligibilityError::Io { file: out_dir.display().to_string(), source })?;

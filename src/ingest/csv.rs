@@ -319,20 +319,148 @@ impl RowPlan {
 
 /// Reads a CSV file of encounters into `sink`, one encounter at a time.
 pub fn read_csv_file(path: &Path, mapping: Option<&Mapping>, sink: &mut dyn EncounterSink) -> Result<(), IngestError> {
-    let file = std::fs::File::open(path).map_err(|e| IngestError::io(path, e))?;
+    let file = crate::files::open_input(path).map_err(|e| IngestError::io(path, e))?;
     read_csv(std::io::BufReader::with_capacity(1 << 16, file), &path.display().to_string(), mapping, sink)
 }
 
-/// Reads CSV encounters from any reader; `file` names it in errors and sources.
+/// The longest record (all its lines) a CSV file may have: a row of an EMR export is a few hundred
+/// bytes, and a longer one (a file that is not CSV, a quote never closed) would otherwise be held
+/// whole in memory, however long.
+pub const MAX_RECORD_BYTES: usize = 1 << 20;
+
+/// Passes a CSV stream through, cutting every record longer than `limit` bytes short: the rest of
+/// such a record is dropped as it is read and the line it starts on is noted in `cut`, for the
+/// reader to reject the record. Quotes are followed the way a CSV parser reads them, so a record
+/// ends at a line break outside quotes. The dropped part's line breaks are kept inside a quoted
+/// field the cut opens (or was in), so the parser counts the same lines as in the file.
+struct RecordLimit<R> {
+    inner: R,
+    limit: usize,
+    buf: Vec<u8>,
+    /// Bytes of `buf` already handed out, and bytes read into it.
+    at: usize,
+    end: usize,
+    in_quotes: bool,
+    record_len: usize,
+    line: u64,
+    record_line: u64,
+    dropping: bool,
+    /// Bytes owed to the parser before the next byte of the file (quotes around a cut).
+    owed: std::collections::VecDeque<u8>,
+    cut: std::rc::Rc<std::cell::RefCell<std::collections::BTreeSet<u64>>>,
+}
+
+impl<R: std::io::Read> RecordLimit<R> {
+    fn new(inner: R, limit: usize) -> Self {
+        RecordLimit {
+            inner,
+            limit,
+            buf: vec![0; 1 << 16],
+            at: 0,
+            end: 0,
+            in_quotes: false,
+            record_len: 0,
+            line: 1,
+            record_line: 1,
+            dropping: false,
+            owed: Default::default(),
+            cut: Default::default(),
+        }
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for RecordLimit<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let mut n = 0;
+        while n < out.len() {
+            if let Some(b) = self.owed.pop_front() {
+                out[n] = b;
+                n += 1;
+                continue;
+            }
+            if self.at == self.end {
+                if n > 0 {
+                    break;
+                }
+                self.end = self.inner.read(&mut self.buf)?;
+                self.at = 0;
+                if self.end == 0 {
+                    if self.dropping {
+                        // The file ends inside a cut record: close the quoted field it is in.
+                        self.dropping = false;
+                        self.owed.push_back(b'"');
+                        continue;
+                    }
+                    break;
+                }
+            }
+            let b = self.buf[self.at];
+            self.at += 1;
+            let quotes_before = self.in_quotes;
+            if b == b'"' {
+                self.in_quotes = !self.in_quotes;
+            }
+            let record_ends = b == b'\n' && !self.in_quotes;
+            if b == b'\n' {
+                self.line += 1;
+            }
+            if !self.dropping && !record_ends && self.record_len >= self.limit {
+                self.dropping = true;
+                self.cut.borrow_mut().insert(self.record_line);
+                // From here the parser is in a quoted field: the one the record was in, or a
+                // new last field.
+                if !quotes_before {
+                    self.owed.extend(b",\"");
+                }
+            }
+            if self.dropping {
+                if record_ends {
+                    self.dropping = false;
+                    self.owed.extend(b"\"\n");
+                    self.record_len = 0;
+                    self.record_line = self.line;
+                } else if b == b'\n' {
+                    self.owed.push_back(b'\n');
+                }
+                continue;
+            }
+            self.record_len += 1;
+            out[n] = b;
+            n += 1;
+            if record_ends {
+                self.record_len = 0;
+                self.record_line = self.line;
+            }
+        }
+        Ok(n)
+    }
+}
+
+/// Reads CSV encounters from any reader; `file` names it in errors and sources. A record longer
+/// than [`MAX_RECORD_BYTES`] is a record error (memory stays flat whatever the file holds).
 pub fn read_csv(
     reader: impl std::io::Read,
     file: &str,
     mapping: Option<&Mapping>,
     sink: &mut dyn EncounterSink,
 ) -> Result<(), IngestError> {
+    read_csv_limited(reader, file, mapping, sink, MAX_RECORD_BYTES)
+}
+
+fn read_csv_limited(
+    reader: impl std::io::Read,
+    file: &str,
+    mapping: Option<&Mapping>,
+    sink: &mut dyn EncounterSink,
+    limit: usize,
+) -> Result<(), IngestError> {
     let delimiter = mapping.and_then(|m| m.delimiter).unwrap_or(',');
-    let mut rdr =
-        csv::ReaderBuilder::new().flexible(true).delimiter(u8::try_from(delimiter).unwrap_or(b',')).from_reader(reader);
+    let limited = RecordLimit::new(reader, limit);
+    let cut = limited.cut.clone();
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(true)
+        .delimiter(u8::try_from(delimiter).unwrap_or(b','))
+        .from_reader(limited);
     let headers = rdr.headers().map_err(|e| csv_fatal(file, &e))?.clone();
     if headers.is_empty() || headers.iter().all(|h| h.trim().is_empty()) {
         return Err(IngestError::Unreadable {
@@ -377,10 +505,20 @@ pub fn read_csv(
                 continue;
             }
         }
+        let line = rec.position().map_or(0, |p| p.line());
+        if cut.borrow_mut().remove(&line) {
+            if let Some(p) = pending.take() {
+                p.flush(sink)?;
+            }
+            let reason = format!("the record is longer than {} MiB: not read", limit >> 20);
+            let reason =
+                if limit < 1 << 20 { format!("the record is longer than {limit} bytes: not read") } else { reason };
+            sink.reject(vec![RecordError::new(file, format!("line {line}"), "row", reason)]);
+            continue;
+        }
         if rec.iter().all(|f| f.trim().is_empty()) {
             continue;
         }
-        let line = rec.position().map_or(0, |p| p.line());
         let id = plan.get(&rec, Col::EncounterId);
         if id.is_empty() {
             sink.reject(vec![RecordError::new(
@@ -757,6 +895,38 @@ mod tests {
     use crate::ingest::Collect;
 
     const HEADER: &str = "encounter_id,patient_id,patient_last,patient_first,patient_dob,payer_id,subscriber_id,date_of_service,procedure_code,modifiers,units,charge,diagnosis_codes,diagnosis_pointers,room\n";
+
+    #[test]
+    fn a_record_over_the_limit_is_a_record_error_and_the_next_rows_still_import() {
+        let long = "x".repeat(300);
+        let quoted = format!("\"{}\n{}\"", "y".repeat(150), "z".repeat(150));
+        let text = format!(
+            "{HEADER}E1,P1,Lee,Ann,1960-02-03,ACME1,M1,2026-10-01,99214,,1,160.00,I10,,{long}\n\
+             E2,P2,Kim,Bo,1970-01-01,ACME1,M2,2026-10-02,99213,,1,110.00,I10,,\n\
+             E3,P3,Kim,Bo,1970-01-01,ACME1,M3,2026-10-02,99213,,1,110.00,I10,,{quoted}\n\
+             E4,P4,Kim,Bo,1970-01-01,ACME1,M4,2026-10-02,99213,,1,110.00,I10,,\n"
+        );
+        let mut sink = Collect::default();
+        read_csv_limited(text.as_bytes(), "t.csv", None, &mut sink, 200).unwrap();
+        let ids: Vec<_> = sink.encounters.iter().map(|e| e.id.as_str()).collect();
+        assert_eq!(ids, ["E2", "E4"]);
+        let errors: Vec<_> = sink.rejected.iter().flatten().map(|e| (e.locator.as_str(), e.field.as_str())).collect();
+        assert_eq!(errors, [("line 2", "row"), ("line 4", "row")]);
+        let mut whole = Collect::default();
+        read_csv_limited(text.as_bytes(), "t.csv", None, &mut whole, 1 << 20).unwrap();
+        assert_eq!(whole.encounters.len(), 4);
+        assert_eq!(sink.encounters[1].source, whole.encounters[3].source, "line numbers stay right after a cut");
+        assert!(sink.rejected[0][0].reason.contains("longer than 200 bytes"));
+    }
+
+    #[test]
+    fn the_record_limit_passes_every_byte_of_records_within_it() {
+        use std::io::Read;
+        let text = "a,\"b\nc\",d\r\n\"x\"\"y\",z\n".repeat(50);
+        let mut out = String::new();
+        RecordLimit::new(text.as_bytes(), 20).read_to_string(&mut out).unwrap();
+        assert_eq!(out, text);
+    }
 
     #[test]
     fn rows_group_into_encounters_and_extra_columns_become_notes() {

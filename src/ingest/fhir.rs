@@ -40,7 +40,7 @@ struct Located {
 
 /// Reads a FHIR JSON Bundle or NDJSON file into `sink`.
 pub fn read_fhir_file(path: &Path, sink: &mut dyn EncounterSink) -> Result<(), IngestError> {
-    let text = std::fs::read_to_string(path).map_err(|e| IngestError::io(path, e))?;
+    let text = crate::files::read_input_to_string(path).map_err(|e| IngestError::io(path, e))?;
     read_fhir(&text, &path.display().to_string(), sink)
 }
 
@@ -155,7 +155,13 @@ fn resource_type(v: &Value) -> &str {
 }
 
 fn type_and_id(v: &Value) -> String {
-    format!("{}/{}", resource_type(v), v.get("id").and_then(Value::as_str).unwrap_or("?"))
+    // Only what has the shape of a FHIR resource type and logical id is shown: the text of a
+    // malformed resource may be anything, patient data included.
+    let ty = resource_type(v);
+    let ty = if !ty.is_empty() && ty.len() <= 64 && ty.bytes().all(|b| b.is_ascii_alphabetic()) { ty } else { "?" };
+    let id = v.get("id").and_then(Value::as_str).unwrap_or("?");
+    let id_ok = (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
+    format!("{ty}/{}", if id_ok { id } else { "?" })
 }
 
 /// The text at a path of object keys ("" when absent).
@@ -179,6 +185,7 @@ fn decimal(v: &Value) -> Option<Decimal> {
         Value::String(s) => s.parse().ok(),
         _ => None,
     }
+    .and_then(crate::encounter::bounded_amount)
 }
 
 /// The code of the first coding with `system` in a CodeableConcept.
@@ -526,7 +533,9 @@ impl ClaimReader<'_> {
         } else {
             let d = parse_compact_or_iso_date(birth);
             if d.is_none() {
-                self.fail(&format!("{field}.birthDate"), "not a date (YYYY-MM-DD)");
+                let e =
+                    RecordError::new(self.file, self.locator, format!("{field}.birthDate"), "not a date (YYYY-MM-DD)");
+                self.errors.push(e.with_value(birth));
             }
             d
         };

@@ -34,7 +34,7 @@ const VERSIONS: &[&str] = &["2.3", "2.3.1", "2.4", "2.5", "2.5.1"];
 
 /// Reads an HL7 v2 file of DFT^P03 messages into `sink`.
 pub fn read_hl7_file(path: &Path, sink: &mut dyn EncounterSink) -> Result<(), IngestError> {
-    let file = std::fs::File::open(path).map_err(|e| IngestError::io(path, e))?;
+    let file = crate::files::open_input(path).map_err(|e| IngestError::io(path, e))?;
     read_hl7_from(std::io::BufReader::with_capacity(1 << 16, file), &path.display().to_string(), sink).map_err(|e| {
         match e {
             IngestError::Io { source, .. } => IngestError::io(path, source),
@@ -159,6 +159,36 @@ impl MessageSplitter<'_> {
     }
 }
 
+/// Decodes HL7 escape sequences (`\F\ \S\ \T\ \R\ \E\ \X0A\ \X0D\ \.br\`; any other keeps its
+/// content). Not the parser crate's decoder: it cuts the text at character counts as if they were
+/// byte offsets, and panics on a character that is not ASCII before an escape (found by fuzzing).
+fn decode_escapes(value: &str, seps: &Separators) -> String {
+    let mut out = String::with_capacity(value.len());
+    let mut rest = value;
+    while let Some(start) = rest.find(seps.escape) {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + seps.escape.len_utf8()..];
+        let Some(end) = after.find(seps.escape) else {
+            // An escape that is never closed is text.
+            out.push_str(&rest[start..]);
+            return out;
+        };
+        match &after[..end] {
+            "F" => out.push(seps.field),
+            "R" => out.push(seps.repetition),
+            "S" => out.push(seps.component),
+            "T" => out.push(seps.subcomponent),
+            "E" => out.push(seps.escape),
+            "X0A" => out.push('\n'),
+            "X0D" | ".br" => out.push('\r'),
+            other => out.push_str(other),
+        }
+        rest = &after[end + seps.escape.len_utf8()..];
+    }
+    out.push_str(rest);
+    out
+}
+
 struct DftReader<'a> {
     file: &'a str,
     locator: &'a str,
@@ -180,7 +210,7 @@ impl DftReader<'_> {
             .map(|comp| comp.raw_value())
             .unwrap_or("");
         let first = raw.split(self.seps.subcomponent).next().unwrap_or("");
-        self.seps.decode(first).to_string().trim().to_string()
+        decode_escapes(first, self.seps).trim().to_string()
     }
 
     fn repetitions(&self, seg: &Segment<'_>, f: usize) -> usize {
@@ -194,7 +224,7 @@ impl DftReader<'_> {
         }
         let d = parse_compact_or_iso_date(&v);
         if d.is_none() {
-            self.fail(name, "not a date (YYYYMMDD)");
+            self.errors.push(RecordError::new(self.file, self.locator, name, "not a date (YYYYMMDD)").with_value(&v));
         }
         d
     }
@@ -233,12 +263,17 @@ impl DftReader<'_> {
         let msh = message.segment("MSH")?;
         let (kind, event) = (self.get(msh, 9, 1, 1), self.get(msh, 9, 1, 2));
         if kind != "DFT" || event != "P03" {
-            self.fail("MSH-9", format!("message type {kind}^{event} is not DFT^P03"));
+            let shown = format!("{kind}^{event}");
+            self.errors.push(
+                RecordError::new(self.file, self.locator, "MSH-9", "message type is not DFT^P03").with_value(&shown),
+            );
             return None;
         }
         let version = self.get(msh, 12, 1, 1);
         if !VERSIONS.contains(&version.as_str()) {
-            self.fail("MSH-12", format!("version {version:?} is not 2.3 to 2.5.1"));
+            self.errors.push(
+                RecordError::new(self.file, self.locator, "MSH-12", "version is not 2.3 to 2.5.1").with_value(&version),
+            );
         }
         let Some(pid) = message.segment("PID") else {
             self.fail("PID", "missing: a DFT^P03 needs the patient (PID segment)");
@@ -535,6 +570,17 @@ mod tests {
         read_hl7(&DFT.replace("DFT^P03", "ADT^A01"), "t.hl7", &mut sink).unwrap();
         assert!(sink.encounters.is_empty());
         assert_eq!(sink.rejected[0][0].field, "MSH-9");
+    }
+
+    #[test]
+    fn escapes_after_characters_that_are_not_ascii_decode_without_a_panic() {
+        let seps = Separators::default();
+        assert_eq!(decode_escapes("5 Mill \\£\\ Main St", &seps), "5 Mill £ Main St");
+        assert_eq!(decode_escapes("Müller \\T\\ Söhne \\S\\", &seps), "Müller & Söhne ^");
+        assert_eq!(decode_escapes("open \\T", &seps), "open \\T");
+        let mut sink = Collect::default();
+        read_hl7(&DFT.replace("1 Mill \\T\\ Main", "5 Mill \\£\\ Main"), "t.hl7", &mut sink).unwrap();
+        assert_eq!(sink.encounters[0].patient.address.as_ref().unwrap().line1, "5 Mill £ Main");
     }
 
     #[test]

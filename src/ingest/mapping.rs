@@ -84,7 +84,7 @@ pub struct Join {
 
 impl Mapping {
     pub fn load(path: &Path) -> Result<Mapping, IngestError> {
-        let text = std::fs::read_to_string(path).map_err(|e| IngestError::io(path, e))?;
+        let text = crate::files::read_input_to_string(path).map_err(|e| IngestError::io(path, e))?;
         Mapping::parse(&text, &path.display().to_string())
     }
 

@@ -73,7 +73,7 @@ impl SourceFormat {
     /// Reads the start of a file and detects its format.
     pub fn detect_file(path: &Path) -> Result<SourceFormat, IngestError> {
         let mut head = [0u8; 512];
-        let mut file = std::fs::File::open(path).map_err(|source| IngestError::io(path, source))?;
+        let mut file = crate::files::open_input(path).map_err(|source| IngestError::io(path, source))?;
         let n = file.read(&mut head).map_err(|source| IngestError::io(path, source))?;
         Ok(SourceFormat::detect(&head[..n]))
     }
@@ -97,6 +97,9 @@ pub struct RecordError {
     pub reason: String,
     /// The offending value: patient data, printed only with `--show-data`.
     pub value: Option<String>,
+    /// The record cannot be read as claim data at all (a character X12 cannot carry): an input
+    /// data error (exit 3) rather than a finding.
+    pub unreadable: bool,
 }
 
 impl RecordError {
@@ -107,10 +110,14 @@ impl RecordError {
             field: field.into(),
             reason: reason.into(),
             value: None,
+            unreadable: false,
         }
     }
 
+    /// Keeps the offending value (shown only with `--show-data`). A value with a character that is
+    /// not ASCII where a code, date or ID belongs makes the record unreadable (exit 3).
     pub fn with_value(mut self, value: &str) -> Self {
+        self.unreadable |= !value.is_ascii();
         self.value = Some(value.to_string());
         self
     }
@@ -228,10 +235,11 @@ pub fn money(d: Decimal) -> Decimal {
     d
 }
 
-/// Parses a decimal from text exactly (`"125.00"`, `"1e2"` is refused).
+/// Parses a decimal from text exactly (`"125.00"`, `"1e2"` is refused); an amount beyond
+/// [`crate::encounter::MAX_AMOUNT`] is not one.
 pub fn parse_decimal(text: &str) -> Option<Decimal> {
     let t = text.trim().trim_start_matches('$').replace(',', "");
-    t.parse::<Decimal>().ok()
+    t.parse::<Decimal>().ok().and_then(crate::encounter::bounded_amount)
 }
 
 /// Administrative sex from `M`/`F`/`U`, `male`/`female`/`unknown`/`other`.
@@ -259,11 +267,12 @@ pub fn parse_relationship(text: &str) -> Option<Relationship> {
 /// A date in HL7/FHIR form: `YYYYMMDD[HHMM...]` or `YYYY-MM-DD[Thh:mm...]`.
 pub fn parse_compact_or_iso_date(text: &str) -> Option<NaiveDate> {
     let t = text.trim();
-    if t.len() >= 10 && t.as_bytes()[4] == b'-' {
-        return NaiveDate::parse_from_str(&t[..10], "%Y-%m-%d").ok();
+    if t.as_bytes().get(4) == Some(&b'-') {
+        return NaiveDate::parse_from_str(crate::text::head(t, 10)?, "%Y-%m-%d").ok();
     }
-    if t.len() >= 8 && t.as_bytes()[..8].iter().all(u8::is_ascii_digit) {
-        return NaiveDate::parse_from_str(&t[..8], "%Y%m%d").ok();
+    let compact = t.as_bytes().get(..8)?;
+    if compact.iter().all(u8::is_ascii_digit) {
+        return NaiveDate::parse_from_str(crate::text::head(t, 8)?, "%Y%m%d").ok();
     }
     None
 }
@@ -288,6 +297,72 @@ pub fn import_file(
     import_file_with_progress(tx, path, options, &crate::progress::Silent)
 }
 
+/// The codes and identifiers of `enc` that hold a character X12 cannot carry (anything not ASCII,
+/// or an ASCII control character), each as a record error at the line that gave it. An 837 carries
+/// them as they are; a code like `J0é9` can be neither billed nor checked against a code set.
+pub fn not_ascii(enc: &Encounter) -> Vec<RecordError> {
+    fn bad(s: &str) -> bool {
+        s.bytes().any(|b| !b.is_ascii() || b.is_ascii_control())
+    }
+    let mut out = Vec::new();
+    let mut check = |source: &crate::encounter::SourceRef, field: &str, value: &str| {
+        if bad(value) {
+            let mut e = RecordError::new(
+                &source.file,
+                source.locator.clone(),
+                field,
+                "holds a character that is not ASCII (or a control character): X12 claims carry codes and IDs in ASCII only",
+            )
+            .with_value(value);
+            e.unreadable = true;
+            out.push(e);
+        }
+    };
+    let at = &enc.source;
+    check(at, "encounter_id", &enc.id);
+    check(at, "patient_id", &enc.patient.id);
+    check(at, "subscriber_id", &enc.subscriber.member_id);
+    check(at, "group_number", enc.subscriber.group_number.as_deref().unwrap_or(""));
+    check(at, "payer_id", &enc.payer_id);
+    if let Some(s) = &enc.secondary {
+        check(at, "secondary_payer_id", &s.payer_id);
+        check(at, "secondary_subscriber_id", &s.member_id);
+    }
+    check(at, "rendering_npi", enc.rendering_npi.as_deref().unwrap_or(""));
+    if let Some(r) = &enc.referring {
+        check(at, "referring_npi", &r.npi);
+    }
+    if let Some(f) = &enc.facility {
+        check(at, "facility_npi", f.npi.as_deref().unwrap_or(""));
+        check(at, "facility_state", &f.address.state);
+        check(at, "facility_zip", &f.address.zip);
+    }
+    for a in [&enc.patient.address, &enc.subscriber.address].into_iter().flatten() {
+        check(at, "patient_state", &a.state);
+        check(at, "patient_zip", &a.zip);
+    }
+    check(at, "place_of_service", &enc.place_of_service);
+    for (i, d) in enc.diagnoses.iter().enumerate() {
+        check(at, &format!("diagnosis_codes ({})", i + 1), d.code());
+    }
+    check(at, "prior_auth", enc.prior_authorization.as_deref().unwrap_or(""));
+    check(at, "original_claim_number", enc.original_claim_number.as_deref().unwrap_or(""));
+    for line in &enc.lines {
+        let at = if line.source.file.is_empty() { &enc.source } else { &line.source };
+        check(at, "procedure_code", &line.procedure.code);
+        for m in &line.procedure.modifiers {
+            check(at, "modifiers", m);
+        }
+        check(at, "place_of_service", line.place_of_service.as_deref().unwrap_or(""));
+        check(at, "rendering_npi", line.rendering_npi.as_deref().unwrap_or(""));
+        if let Some(drug) = &line.drug {
+            check(at, "ndc", &drug.ndc);
+            check(at, "ndc_unit_type", &drug.unit);
+        }
+    }
+    out
+}
+
 /// Counts encounters for a progress display as they go by.
 struct CountingSink<'a> {
     inner: &'a mut dyn EncounterSink,
@@ -297,6 +372,11 @@ struct CountingSink<'a> {
 impl EncounterSink for CountingSink<'_> {
     fn encounter(&mut self, encounter: Encounter) -> Result<(), IngestError> {
         self.progress.advance(1);
+        let errors = not_ascii(&encounter);
+        if !errors.is_empty() {
+            self.inner.reject(errors);
+            return Ok(());
+        }
         self.inner.encounter(encounter)
     }
 
@@ -373,6 +453,34 @@ mod tests {
         assert_eq!(SourceFormat::detect(b"\x0bMSH|^~\\&|"), SourceFormat::Hl7v2);
         assert_eq!(SourceFormat::detect(b"  {\"resourceType\":\"Bundle\"}"), SourceFormat::Fhir);
         assert_eq!(SourceFormat::detect(b"\xEF\xBB\xBFencounter_id,patient_id"), SourceFormat::Csv);
+    }
+
+    #[test]
+    fn a_date_with_a_character_that_is_not_ascii_is_not_a_date() {
+        assert_eq!(parse_compact_or_iso_date("1945-01-0é"), None);
+        assert_eq!(parse_compact_or_iso_date("1945-01-0éT10:00"), None);
+        assert_eq!(parse_compact_or_iso_date("1945010é"), None);
+        assert_eq!(parse_compact_or_iso_date("1945-01-02T10:00"), NaiveDate::from_ymd_opt(1945, 1, 2));
+        assert_eq!(parse_compact_or_iso_date("19450102"), NaiveDate::from_ymd_opt(1945, 1, 2));
+    }
+
+    #[test]
+    fn codes_and_ids_that_are_not_ascii_are_record_errors_without_the_value() {
+        let text = "encounter_id,patient_id,patient_last,patient_first,patient_dob,subscriber_id,payer_id,\
+                    date_of_service,procedure_code,charge,diagnosis_codes\n\
+                    E1,P1,DOE,JANE,1980-01-01,M1,ACME1,2026-10-01,99213,10.00,J0é9|I10\n\
+                    E2,P2,DOE,JOHN,1980-01-01,M2,ACME1,2026-10-01,99213,10.00,I10\n";
+        let mut c = Collect::default();
+        csv::read_csv(text.as_bytes(), "t.csv", None, &mut c).unwrap();
+        let first = c.encounters.iter().find(|e| e.id == "E1").unwrap();
+        let errors = not_ascii(first);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].unreadable);
+        assert_eq!(errors[0].field, "diagnosis_codes (1)");
+        assert_eq!(errors[0].locator, "line 2");
+        assert!(!errors[0].to_string().contains("J0"), "{}", errors[0]);
+        assert!(errors[0].render(true).contains("J0É9"));
+        assert!(not_ascii(c.encounters.iter().find(|e| e.id == "E2").unwrap()).is_empty());
     }
 
     #[test]

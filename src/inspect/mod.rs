@@ -14,7 +14,7 @@ use std::io::Read;
 
 pub use claims::{ClaimSummary, claim_summaries};
 pub use loops::LoopTracker;
-pub use names::{element_name, required_elements, required_elements_in};
+pub use names::{PatientDataMask, element_name, required_elements, required_elements_in};
 use serde::Serialize;
 
 use crate::x12::{EnvelopeChecker, EnvelopeSummary, Position, Segment, SegmentReader, X12Error, transaction_kind};
@@ -41,9 +41,13 @@ pub struct ElementView {
     pub value: String,
 }
 
+/// What a masked element shows instead of its value.
+pub const MASKED: &str = "***";
+
 impl SegmentView {
-    fn new(seg: &Segment<'_>, transaction: &str, loop_id: &'static str) -> Self {
+    fn new(seg: &Segment<'_>, transaction: &str, loop_id: &'static str, mask: Option<&PatientDataMask>) -> Self {
         let id = seg.id().to_string();
+        let ref01 = seg.trimmed(1);
         let elements = seg
             .elements()
             .enumerate()
@@ -52,7 +56,11 @@ impl SegmentView {
             .map(|(n, e)| ElementView {
                 reference: format!("{id}{n:02}"),
                 name: element_name(&id, n),
-                value: String::from_utf8_lossy(e).into_owned(),
+                value: if mask.is_some_and(|m| m.masks(&id, n, &ref01)) {
+                    MASKED.to_string()
+                } else {
+                    String::from_utf8_lossy(e).into_owned()
+                },
             })
             .collect();
         let p = seg.position();
@@ -97,8 +105,15 @@ impl Inspection {
     }
 }
 
-/// Reads `input` to the end, calling `each` for every segment, and checks it.
-pub fn inspect<R: Read>(input: R, mut each: impl FnMut(SegmentView)) -> Inspection {
+/// Reads `input` to the end, calling `each` for every segment, and checks it. Names, identifiers,
+/// addresses and dates of patients are shown as [`MASKED`] (see [`inspect_with`]).
+pub fn inspect<R: Read>(input: R, each: impl FnMut(SegmentView)) -> Inspection {
+    inspect_with(input, false, each)
+}
+
+/// [`inspect`], with patient data shown as sent when `show_data`.
+pub fn inspect_with<R: Read>(input: R, show_data: bool, mut each: impl FnMut(SegmentView)) -> Inspection {
+    let mut mask = PatientDataMask::default();
     let mut reader = SegmentReader::new(input);
     let mut checker = EnvelopeChecker::new();
     let mut content = Vec::new();
@@ -147,12 +162,18 @@ pub fn inspect<R: Read>(input: R, mut each: impl FnMut(SegmentView)) -> Inspecti
             (None, _) => "",
         };
         let in_tx = !matches!(id, "ISA" | "IEA" | "GS" | "GE" | "TA1");
-        each(SegmentView::new(&seg, if in_tx { &kind } else { "" }, loop_id));
+        mask.see(id, seg.text(1).trim());
+        let shown_mask = if show_data { None } else { Some(&mask) };
+        each(SegmentView::new(&seg, if in_tx { &kind } else { "" }, loop_id, shown_mask));
         if id == "SE" {
             tracker = None;
         }
     }
-    let end = Position { segment: reader.segments_read(), offset: reader.bytes_read() };
-    let envelopes = checker.finish(end);
+    // After a syntax error the envelopes' trailers may well follow: they are not reported missing.
+    let envelopes = if error_detail.is_some() {
+        checker.abandon()
+    } else {
+        checker.finish(Position { segment: reader.segments_read(), offset: reader.bytes_read() })
+    };
     Inspection { envelopes, content, error: error_detail.as_ref().map(|e| e.to_string()), error_detail }
 }

@@ -1,6 +1,53 @@
 //! Names of the elements claimkit reads and writes, as the implementation guides call them, and
 //! the elements a segment cannot do without.
 
+/// `NM101` entity codes whose names, identifiers and addresses are patient data: subscriber,
+/// patient, corrected patient, dependent, other insured.
+const PERSON_ENTITIES: &[&str] = &["IL", "QC", "74", "03", "GB"];
+
+/// `REF01` qualifiers of identifiers that are not about the patient (providers, payers, claims and
+/// lines as the sender numbered them).
+const NOT_PATIENT_REFERENCES: &[&str] =
+    &["6R", "F8", "EI", "G2", "0B", "LU", "1K", "D9", "BLT", "87", "TJ", "EV", "2U", "HPI", "SY0", "FJ", "PQ"];
+
+/// Follows a file's segments and says which elements hold patient data (names, identifiers,
+/// addresses, dates of birth and of service): `claimkit inspect` shows them masked unless asked
+/// to show data.
+#[derive(Debug, Default)]
+pub struct PatientDataMask {
+    /// The last `NM1` named a patient or an insured person: their `N3`/`N4` follow.
+    person: bool,
+}
+
+impl PatientDataMask {
+    /// Notes segment `id` (call for every segment, in order); `nm101` is the `NM1`'s entity.
+    pub fn see(&mut self, id: &str, nm101: &str) {
+        match id {
+            "NM1" | "N1" => self.person = PERSON_ENTITIES.contains(&nm101),
+            "HL" | "CLM" | "LX" | "CLP" | "SVC" | "SV1" | "SBR" | "ST" => self.person = false,
+            _ => {}
+        }
+    }
+
+    /// True when element `n` of segment `id` (seen last) is patient data; `ref01` is the
+    /// segment's first element (the qualifier of a `REF`).
+    pub fn masks(&self, id: &str, n: usize, ref01: &str) -> bool {
+        match id {
+            "NM1" => self.person && matches!(n, 3 | 4 | 5 | 7 | 9),
+            "N3" => self.person,
+            "N4" => self.person && matches!(n, 1 | 3),
+            "DMG" => n == 2,
+            "PAT" => (5..=8).contains(&n),
+            "SBR" => matches!(n, 3 | 4),
+            "REF" => n >= 2 && !NOT_PATIENT_REFERENCES.contains(&ref01),
+            "DTP" => n == 3,
+            "DTM" => n == 2,
+            "IK4" => n == 4,
+            _ => false,
+        }
+    }
+}
+
 /// The guide's name for element `n` of segment `id`, where claimkit knows it.
 pub fn element_name(id: &str, n: usize) -> Option<&'static str> {
     let names: &[&str] = match id {

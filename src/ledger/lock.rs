@@ -2,7 +2,7 @@
 //! (an OS file lock, released by the kernel if the process dies, so a killed run never leaves a
 //! stale lock behind).
 
-use std::fs::{File, OpenOptions, TryLockError};
+use std::fs::{File, TryLockError};
 use std::path::{Path, PathBuf};
 
 use super::LedgerError;
@@ -23,12 +23,8 @@ impl LedgerLock {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|source| LedgerError::Io { path: dir.to_path_buf(), source })?;
         }
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(|source| LedgerError::Io { path: path.clone(), source })?;
+        let file =
+            crate::files::open_private_lock(&path).map_err(|source| LedgerError::Io { path: path.clone(), source })?;
         match file.try_lock() {
             Ok(()) => Ok(LedgerLock { _file: file, path }),
             Err(TryLockError::WouldBlock) => Err(LedgerError::Locked { path: ledger.to_path_buf(), lock: path }),

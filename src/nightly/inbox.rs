@@ -28,12 +28,12 @@ pub enum InboxKind {
 /// is classified by its first ST01 or TA1; anything else is an EMR export.
 pub fn classify(path: &Path) -> io::Result<InboxKind> {
     let mut head = Vec::with_capacity(16);
-    File::open(path)?.take(16).read_to_end(&mut head)?;
+    crate::files::open_input(path)?.take(16).read_to_end(&mut head)?;
     let start = head.iter().position(|b| !b.is_ascii_whitespace() && !matches!(b, 0xEF | 0xBB | 0xBF));
     if !start.is_some_and(|s| head[s..].starts_with(b"ISA")) {
         return Ok(InboxKind::Encounters);
     }
-    let mut reader = SegmentReader::new(BufReader::new(File::open(path)?));
+    let mut reader = SegmentReader::new(BufReader::new(crate::files::open_input(path)?));
     loop {
         let seg = match reader.next_segment() {
             Ok(Some(seg)) => seg,
@@ -57,22 +57,51 @@ pub fn classify(path: &Path) -> io::Result<InboxKind> {
     Ok(InboxKind::OtherX12)
 }
 
+/// What an inbox holds: the files to process, and entries that were not taken, with why.
+#[derive(Debug, Default)]
+pub struct InboxListing {
+    pub files: Vec<PathBuf>,
+    /// Symbolic links leading out of the inbox (or nowhere), FIFOs, devices, sockets: reported,
+    /// never read.
+    pub refused: Vec<(PathBuf, String)>,
+}
+
 /// The regular files of `dir`, by name, skipping hidden files and partial downloads
-/// (`.tmp`, `.part`, `.partial`).
-pub fn list_files(dir: &Path) -> io::Result<Vec<PathBuf>> {
-    let mut files = Vec::new();
+/// (`.tmp`, `.part`, `.partial`) and subdirectories. A symbolic link is followed only when it
+/// leads to a regular file inside the inbox; any other link, and any entry that is not a regular
+/// file, is listed in [`InboxListing::refused`].
+pub fn list_files(dir: &Path) -> io::Result<InboxListing> {
+    let mut listing = InboxListing::default();
+    let inbox = std::fs::canonicalize(dir)?;
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
         let name = entry.file_name().to_string_lossy().to_string();
         if name.starts_with('.') || [".tmp", ".part", ".partial"].iter().any(|s| name.ends_with(s)) {
             continue;
         }
-        if entry.file_type()?.is_file() {
-            files.push(entry.path());
+        let kind = entry.file_type()?;
+        if kind.is_file() {
+            listing.files.push(entry.path());
+        } else if kind.is_symlink() {
+            let target = std::fs::canonicalize(entry.path());
+            match target {
+                Ok(t) if t.starts_with(&inbox) && t.is_file() => listing.files.push(entry.path()),
+                Ok(t) if t.starts_with(&inbox) => listing.refused.push((
+                    entry.path(),
+                    "symbolic link to something in the inbox that is not a file: not read".into(),
+                )),
+                Ok(_) => listing
+                    .refused
+                    .push((entry.path(), "symbolic link to a file outside the inbox: not followed".into())),
+                Err(_) => listing.refused.push((entry.path(), "symbolic link that leads nowhere".into())),
+            }
+        } else if !kind.is_dir() {
+            listing.refused.push((entry.path(), "not a regular file (a FIFO, socket or device): not read".into()));
         }
     }
-    files.sort();
-    Ok(files)
+    listing.files.sort();
+    listing.refused.sort();
+    Ok(listing)
 }
 
 /// Moves a processed file into `archive_dir/<day>/`, never overwriting: a name already there gets
@@ -144,10 +173,30 @@ mod tests {
         std::fs::create_dir(dir.path().join("sub")).unwrap();
         let names: Vec<String> = list_files(dir.path())
             .unwrap()
+            .files
             .iter()
             .map(|p| p.file_name().unwrap().to_string_lossy().to_string())
             .collect();
         assert_eq!(names, ["a.835", "b.csv"]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlinks_are_followed_only_inside_the_inbox_and_reported_otherwise() {
+        let outside = tempfile::tempdir().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let secret = write(outside.path(), "secret.csv", "x");
+        let inside = write(dir.path(), "a.csv", "x");
+        std::os::unix::fs::symlink(&secret, dir.path().join("b.csv")).unwrap();
+        std::os::unix::fs::symlink(&inside, dir.path().join("c.csv")).unwrap();
+        std::os::unix::fs::symlink(dir.path().join("gone"), dir.path().join("d.csv")).unwrap();
+        let listing = list_files(dir.path()).unwrap();
+        let names = |v: Vec<&PathBuf>| -> Vec<String> {
+            v.iter().map(|p| p.file_name().unwrap().to_string_lossy().to_string()).collect()
+        };
+        assert_eq!(names(listing.files.iter().collect()), ["a.csv", "c.csv"]);
+        assert_eq!(names(listing.refused.iter().map(|(p, _)| p).collect()), ["b.csv", "d.csv"]);
+        assert!(listing.refused[0].1.contains("outside the inbox"));
     }
 
     #[test]

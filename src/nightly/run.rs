@@ -161,10 +161,13 @@ pub fn run(
     progress: &dyn Progress,
 ) -> Result<NightlySummary, NightlyError> {
     let mut summary = NightlySummary::default();
-    let files =
+    let listing =
         inbox::list_files(&opts.inbox).map_err(|source| NightlyError::Inbox { path: opts.inbox.clone(), source })?;
-    let mut classified = Vec::with_capacity(files.len());
-    for path in files {
+    for (path, why) in listing.refused {
+        summary.files.push(outcome(&path, "other", "failed", why));
+    }
+    let mut classified = Vec::with_capacity(listing.files.len());
+    for path in listing.files {
         match inbox::classify(&path) {
             Ok(kind) => classified.push((path, kind)),
             Err(e) => summary.files.push(outcome(&path, "other", "failed", e.to_string())),

@@ -33,11 +33,19 @@ pub use post::{
     ContractRateTable, ContractRates, NoContractRates, PostOptions, PostOutcome, PostReport, TransactionReport,
     Underpayment, UnmatchedItem, allowed_amount, post_835, post_835_with_progress,
 };
-pub use read::{ReadSummary, RemitEvent, read_835, read_remittances};
+pub use read::{ReadSummary, RemitEvent, check_835_envelopes, read_835, read_remittances};
 
 use std::path::PathBuf;
 
-use crate::x12::{Position, X12Error};
+use crate::x12::{EnvelopeFinding, Position, X12Error};
+
+fn more_problems(more: usize) -> String {
+    match more {
+        0 => String::new(),
+        1 => " (and 1 more envelope problem)".to_string(),
+        n => format!(" (and {n} more envelope problems)"),
+    }
+}
 
 /// Why an 835 could not be read or posted. Messages name the file and position, never data.
 #[derive(Debug, thiserror::Error)]
@@ -50,6 +58,9 @@ pub enum RemitError {
     Structure { file: PathBuf, at: Position, problem: String },
     #[error("{file}: no 835 transaction set in the file")]
     No835 { file: PathBuf },
+    /// The file's envelopes are wrong, missing or cut off: nothing of it was posted.
+    #[error("{file}: {}: {}{}; nothing of the file was posted", .first.position, .first.message, more_problems(*.more))]
+    Envelope { file: PathBuf, first: EnvelopeFinding, more: usize },
     #[error("{file}: {source}")]
     Ledger { file: PathBuf, source: crate::ledger::LedgerError },
 }

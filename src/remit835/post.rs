@@ -32,7 +32,6 @@
 //! more than the tolerance, the line is an [`Underpayment`].
 
 use std::collections::HashMap;
-use std::fs::File;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
@@ -234,6 +233,7 @@ pub fn post_835_with_progress(
     options: &PostOptions,
     progress: &dyn crate::progress::Progress,
 ) -> Result<PostReport, RemitError> {
+    super::read::check_835_envelopes(path)?;
     let io = |source| RemitError::Io { file: path.to_path_buf(), source };
     let ledger_err = |source| RemitError::Ledger { file: path.to_path_buf(), source };
     let sha256 = sha256_file(path).map_err(io)?;
@@ -256,7 +256,7 @@ pub fn post_835_with_progress(
             .collect();
         return Ok(report);
     }
-    let input = BufReader::with_capacity(1 << 16, File::open(path).map_err(io)?);
+    let input = BufReader::with_capacity(1 << 16, crate::files::open_input(path).map_err(io)?);
     let tx = ledger.transaction().map_err(ledger_err)?;
     let mut poster = Poster {
         tx: &tx,

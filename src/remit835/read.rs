@@ -108,6 +108,20 @@ pub fn read_835<R: Read>(
     Ok(summary)
 }
 
+/// Refuses an 835 file whose envelopes are wrong, missing or cut off (SE01 count, SE02 = ST02,
+/// GE01 = sets, GE02 = GS06, IEA01 = groups, IEA02 = ISA13, every trailer present): a posting
+/// runs this first, so nothing of such a file is posted and it is not recorded as processed.
+pub fn check_835_envelopes(file: &Path) -> Result<(), RemitError> {
+    let input = crate::files::open_input(file).map_err(|source| RemitError::Io { file: file.to_path_buf(), source })?;
+    let summary = crate::x12::check_envelopes(std::io::BufReader::with_capacity(1 << 18, input))
+        .map_err(|source| RemitError::Syntax { file: file.to_path_buf(), source })?;
+    let mut findings = summary.findings.into_iter();
+    match findings.next() {
+        None => Ok(()),
+        Some(first) => Err(RemitError::Envelope { file: file.to_path_buf(), first, more: findings.len() }),
+    }
+}
+
 /// Reads a whole file into [`Remittance`]s (for small files and tests; use [`read_835`] to stream).
 pub fn read_remittances<R: Read>(file: &Path, input: R) -> Result<Vec<Remittance>, RemitError> {
     let mut out: Vec<Remittance> = Vec::new();
@@ -402,6 +416,10 @@ fn parse_decimal(s: &str) -> Option<Decimal> {
     })
 }
 
+/// The largest amount or quantity the reader takes (sums of 28-digit amounts overflowed: found by
+/// fuzzing).
+const MAX_AMOUNT: Decimal = crate::encounter::MAX_AMOUNT;
+
 /// File-level findings raised while reading elements, tagged with the open trace and claim.
 struct Notes<'s> {
     findings: &'s mut Vec<Finding>,
@@ -424,8 +442,47 @@ impl Notes<'_> {
         });
     }
 
-    /// A money element: required ones that are missing or not numbers become findings and zero.
+    /// A money element: required ones that are missing or not numbers become findings and zero;
+    /// one with a fraction of a cent (`132.005`) is kept as sent, with a finding.
     fn amount(&mut self, seg: &Elements<'_>, n: usize, required: bool) -> Option<Decimal> {
+        let amount = self.amount_as_sent(seg, n, required);
+        if amount.is_some_and(|d| d.abs() > MAX_AMOUNT) {
+            self.out_of_range(seg, n);
+            return Some(Decimal::ZERO);
+        }
+        if let Some(d) = amount
+            && d.scale() > 2
+            && d.round_dp(2) != d
+        {
+            self.sub_cent(seg, n);
+        }
+        amount
+    }
+
+    #[cold]
+    fn out_of_range(&mut self, seg: &Elements<'_>, n: usize) {
+        self.note(
+            "AMOUNT-OUT-OF-RANGE",
+            seg.at,
+            format!("{}{n:02} is beyond {MAX_AMOUNT} in size; read as 0", seg.id_text()),
+            None,
+        );
+    }
+
+    #[cold]
+    fn sub_cent(&mut self, seg: &Elements<'_>, n: usize) {
+        self.note(
+            "AMOUNT-SUB-CENT",
+            seg.at,
+            format!(
+                "{}{n:02} has a fraction of a cent; it is kept as sent (not rounded): the payer's file needs checking",
+                seg.id_text()
+            ),
+            None,
+        );
+    }
+
+    fn amount_as_sent(&mut self, seg: &Elements<'_>, n: usize, required: bool) -> Option<Decimal> {
         let fast = seg.trimmed_bytes(n);
         if let Some(d) = fast.and_then(fast_decimal) {
             return Some(d);
@@ -1183,6 +1240,33 @@ mod tests {
         assert!(codes.contains(&("CLAIM-UNBALANCED", Some(Decimal::new(8000, 2)), Some(Decimal::new(7000, 2)))));
         assert!(codes.contains(&("TRANSACTION-UNBALANCED", Some(Decimal::new(7000, 2)), Some(Decimal::new(8000, 2)))));
         assert!(!r[0].balanced());
+    }
+
+    #[test]
+    fn a_fraction_of_a_cent_is_a_finding_and_kept_as_sent() {
+        let head = HEAD.replace("BPR*I*80.00", "BPR*I*132.005");
+        let r = remit(&format!("{head}CLP*CK1*1*132.005*132.005**12~SVC*HC:99213*132.005*132.005**1~"));
+        assert_eq!(r[0].claims[0].paid, Decimal::new(132005, 3));
+        let sub_cent: Vec<_> = r[0].findings.iter().filter(|f| f.code == "AMOUNT-SUB-CENT").collect();
+        assert_eq!(sub_cent.len(), 5, "BPR02, CLP03, CLP04, SVC02, SVC03: {:?}", r[0].findings);
+        assert!(sub_cent.iter().all(|f| !f.message.contains("132")), "{sub_cent:?}");
+        // Trailing zeros are not a fraction of a cent.
+        let r = remit(&format!("{HEAD}CLP*CK1*1*80.000*80.000**12~"));
+        assert!(!r[0].findings.iter().any(|f| f.code == "AMOUNT-SUB-CENT"), "{:?}", r[0].findings);
+    }
+
+    #[test]
+    fn an_amount_too_large_for_any_payment_is_a_finding_and_read_as_zero() {
+        // Found by fuzzing (remit835): the claim's sum of such adjustments overflowed.
+        let huge = "10777777777777777777777777777.00";
+        let r = remit(&format!("{HEAD}CLP*CK1*1*100.00*80.00**12~CAS*CO*45*{huge}~CAS*CO*45*{huge}~CAS*CO*45*{huge}~"));
+        let out: Vec<_> = r[0].findings.iter().filter(|f| f.code == "AMOUNT-OUT-OF-RANGE").collect();
+        assert_eq!(out.len(), 3, "{:?}", r[0].findings);
+        assert!(!out[0].message.contains("1077"), "{}", out[0].message);
+        assert!(r[0].claims[0].adjustments.iter().all(|a| a.amount.is_zero()));
+        assert_eq!(MAX_AMOUNT.to_string(), "999999999999.99");
+        let r = remit(&format!("{HEAD}CLP*CK1*1*100.00*80.00**12~CAS*CO*45*999999999999.99~"));
+        assert!(!r[0].findings.iter().any(|f| f.code == "AMOUNT-OUT-OF-RANGE"));
     }
 
     #[test]

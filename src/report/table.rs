@@ -373,7 +373,10 @@ impl Table {
                 let mut w = csv::Writer::from_writer(out);
                 w.write_record(self.columns.iter().map(|(k, _)| k.as_str())).map_err(std::io::Error::other)?;
                 for row in &self.rows {
-                    w.write_record(row.iter().map(Cell::csv)).map_err(std::io::Error::other)?;
+                    // Control characters (a file name's escape sequence) are escaped: CSV lands
+                    // on terminals too.
+                    w.write_record(row.iter().map(|c| crate::text::printable(&c.csv()).into_owned()))
+                        .map_err(std::io::Error::other)?;
                 }
                 w.flush()
             }
@@ -491,7 +494,7 @@ impl Table {
         for row in rows {
             t.add_row(shown.iter().zip(&keys).map(|(i, key)| {
                 let c = &row[*i];
-                let mut cell = comfy_table::Cell::new(c.display());
+                let mut cell = comfy_table::Cell::new(crate::text::printable(&c.display()));
                 if c.right_aligned() {
                     cell = cell.set_alignment(CellAlignment::Right);
                 }
@@ -606,6 +609,17 @@ mod tests {
         let mut csv = Vec::new();
         t.render(OutputFormat::Csv, &mut csv).unwrap();
         assert_eq!(String::from_utf8(csv).unwrap(), "payer,paid,claims\nMEDICARE,1234.50,3\n");
+    }
+
+    #[test]
+    fn control_characters_in_cells_are_escaped_on_terminals_and_in_csv() {
+        let mut t = Table::new(&[("file", "File")]);
+        t.push(vec!["in/\u{1b}[2Ja.835".into()]);
+        assert!(!t.to_terminal().contains('\u{1b}'));
+        let mut csv = Vec::new();
+        t.render(OutputFormat::Csv, &mut csv).unwrap();
+        assert!(!csv.contains(&0x1b));
+        assert!(String::from_utf8(csv).unwrap().contains("\\u{1b}[2Ja.835"));
     }
 
     #[test]

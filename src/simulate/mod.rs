@@ -811,7 +811,7 @@ pub fn simulate_files(
         let file = file.to_path_buf();
         move |source| SimulateError::Io { file, source }
     };
-    let input = File::open(from).map_err(io(from))?;
+    let input = crate::files::open_input(from).map_err(io(from))?;
     let batch = extract_837(BufReader::with_capacity(1 << 18, input) as BufReader<File>)
         .map_err(|source| SimulateError::Read { file: from.into(), source })?;
     if batch.claims.is_empty() {
@@ -826,7 +826,7 @@ pub fn simulate_files(
         [("999", |s, w| s.write_999(w)), ("277ca", |s, w| s.write_277ca(w)), ("835", |s, w| s.write_835(w))];
     for (ext, write) in outputs {
         let path = out_dir.join(format!("{stem}.{ext}"));
-        let file = File::create(&path).map_err(io(&path))?;
+        let file = crate::files::replace_private(&path).map_err(io(&path))?;
         let mut w =
             write(&sim, BufWriter::new(file)).map_err(|source| SimulateError::Write { file: path.clone(), source })?;
         w.flush().map_err(io(&path))?;

@@ -113,7 +113,7 @@ pub fn is_status_response(path: &Path) -> std::io::Result<bool> {
 
 /// True when the file's first transaction set is `st01` of the 005010X212 guide.
 fn first_set_is(path: &Path, st01: &str) -> std::io::Result<bool> {
-    let file = std::fs::File::open(path)?;
+    let file = crate::files::open_input(path)?;
     let mut reader = crate::x12::SegmentReader::new(std::io::BufReader::new(file));
     let mut gs08 = String::new();
     loop {

@@ -145,7 +145,7 @@ pub fn read_276<R: Read>(input: R) -> Result<Vec<Inquiry>, X12Error> {
 
 /// Reads the 276s of the file at `path`; a file without one is refused.
 pub fn read_276_file(path: &Path) -> Result<Vec<Inquiry>, StatusError> {
-    let file = std::fs::File::open(path).map_err(|source| StatusError::Io { file: path.into(), source })?;
+    let file = crate::files::open_input(path).map_err(|source| StatusError::Io { file: path.into(), source })?;
     let inquiries =
         read_276(std::io::BufReader::new(file)).map_err(|source| StatusError::Read { file: path.into(), source })?;
     if inquiries.is_empty() {

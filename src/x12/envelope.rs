@@ -7,11 +7,19 @@
 //! | `IEA01`/`IEA02` | functional groups in the interchange | ISA13 |
 //!
 //! [`EnvelopeChecker`] is fed segments in order (it keeps no segment data) and returns the
-//! envelopes it saw with any [`EnvelopeFinding`]s.
+//! envelopes it saw with any [`EnvelopeFinding`]s. [`check_envelopes`] runs it over a whole file:
+//! a posting calls it first and refuses a file whose envelopes are wrong, missing or cut off, so
+//! nothing of such a file is posted.
+//!
+//! Findings say which trailer element is wrong and what the envelope holds (a count claimkit
+//! made), never the value that was sent: a shifted element can put a name or a date of birth where
+//! a control number belongs.
+
+use std::io::Read;
 
 use serde::Serialize;
 
-use super::{Position, Segment};
+use super::{Position, Segment, SegmentReader, X12Error};
 
 /// An `ISA`/`IEA` interchange.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -56,11 +64,74 @@ pub struct TransactionSet {
     pub segment_count: u64,
 }
 
-/// One envelope problem.
+/// What is wrong with an envelope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, thiserror::Error)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum EnvelopeProblem {
+    #[error("SE01 segment count is wrong: the transaction set has {counted} segments")]
+    SegmentCount { counted: u64 },
+    #[error("SE02 does not match ST02")]
+    TransactionControlNumber,
+    #[error("GE01 transaction set count is wrong: the group has {counted}")]
+    TransactionSetCount { counted: usize },
+    #[error("GE02 does not match GS06")]
+    GroupControlNumber,
+    #[error("IEA01 functional group count is wrong: the interchange has {counted}")]
+    GroupCount { counted: usize },
+    #[error("IEA02 does not match ISA13")]
+    InterchangeControlNumber,
+    #[error("ST02 control number repeats an earlier transaction set in this group")]
+    RepeatedTransactionControlNumber,
+    #[error("ISA starts a new interchange before the previous one ended with IEA")]
+    IsaInsideInterchange,
+    #[error("GS starts a new group before the previous one ended with GE")]
+    GsInsideGroup,
+    #[error("ST starts a new transaction set before the previous one ended with SE")]
+    StInsideTransaction,
+    #[error("TA1 outside an interchange")]
+    Ta1Outside,
+    #[error("GS outside an interchange (no ISA before it)")]
+    GsOutside,
+    #[error("ST outside a functional group (no GS before it)")]
+    StOutside,
+    #[error("SE without a matching ST")]
+    SeWithoutSt,
+    #[error("GE without a matching GS")]
+    GeWithoutGs,
+    #[error("IEA without a matching ISA")]
+    IeaWithoutIsa,
+    #[error("GE ends the group while a transaction set is still open (missing SE)")]
+    GeInsideTransaction,
+    #[error("IEA ends the interchange while a group is still open (missing GE)")]
+    IeaInsideGroup,
+    #[error("segment outside a transaction set")]
+    OutsideTransaction,
+    #[error("file ends inside a transaction set (missing SE)")]
+    MissingSe,
+    #[error("file ends inside a functional group (missing GE)")]
+    MissingGe,
+    #[error("file ends inside an interchange (missing IEA)")]
+    MissingIea,
+    #[error("no interchange found")]
+    NoInterchange,
+}
+
+/// One envelope problem and where it is.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct EnvelopeFinding {
     pub position: Position,
+    pub problem: EnvelopeProblem,
+    /// The segment at fault (its ID, never its elements).
+    pub segment: String,
+    /// The problem in words: `SE01 segment count is wrong: ...` (with the segment ID when the
+    /// problem is a stray segment).
     pub message: String,
+}
+
+impl std::fmt::Display for EnvelopeFinding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.position, self.message)
+    }
 }
 
 /// Envelopes and findings of a whole file.
@@ -110,8 +181,16 @@ impl EnvelopeChecker {
         Self::default()
     }
 
-    fn finding(&mut self, position: Position, message: impl Into<String>) {
-        self.summary.findings.push(EnvelopeFinding { position, message: message.into() });
+    fn finding(&mut self, position: Position, problem: EnvelopeProblem) {
+        self.finding_in(position, problem, "");
+    }
+
+    fn finding_in(&mut self, position: Position, problem: EnvelopeProblem, segment: &str) {
+        let message = match problem {
+            EnvelopeProblem::OutsideTransaction => format!("segment {segment} outside a transaction set"),
+            p => p.to_string(),
+        };
+        self.summary.findings.push(EnvelopeFinding { position, problem, segment: segment.to_string(), message });
     }
 
     fn group(&mut self) -> Option<&mut FunctionalGroup> {
@@ -125,7 +204,7 @@ impl EnvelopeChecker {
         match seg.id() {
             "ISA" => {
                 if self.in_interchange {
-                    self.finding(at, "ISA starts a new interchange before the previous one ended with IEA");
+                    self.finding_in(at, EnvelopeProblem::IsaInsideInterchange, "ISA");
                 }
                 self.in_interchange = true;
                 self.in_group = false;
@@ -147,15 +226,15 @@ impl EnvelopeChecker {
             }
             "TA1" => match self.summary.interchanges.last_mut() {
                 Some(i) if self.in_interchange => i.ta1_count += 1,
-                _ => self.finding(at, "TA1 outside an interchange"),
+                _ => self.finding_in(at, EnvelopeProblem::Ta1Outside, "TA1"),
             },
             "GS" => {
                 if !self.in_interchange {
-                    self.finding(at, "GS outside an interchange (no ISA before it)");
+                    self.finding_in(at, EnvelopeProblem::GsOutside, "GS");
                     return;
                 }
                 if self.in_group {
-                    self.finding(at, "GS starts a new group before the previous one ended with GE");
+                    self.finding_in(at, EnvelopeProblem::GsInsideGroup, "GS");
                 }
                 self.in_group = true;
                 self.in_transaction = false;
@@ -175,11 +254,11 @@ impl EnvelopeChecker {
             }
             "ST" => {
                 if !self.in_group {
-                    self.finding(at, "ST outside a functional group (no GS before it)");
+                    self.finding_in(at, EnvelopeProblem::StOutside, "ST");
                     return;
                 }
                 if self.in_transaction {
-                    self.finding(at, "ST starts a new transaction set before the previous one ended with SE");
+                    self.finding_in(at, EnvelopeProblem::StInsideTransaction, "ST");
                 }
                 self.in_transaction = true;
                 self.st_segments = 1;
@@ -198,12 +277,12 @@ impl EnvelopeChecker {
                     segment_count: 0,
                 });
                 if duplicate {
-                    self.finding(at, "ST02 control number repeats an earlier transaction set in this group");
+                    self.finding_in(at, EnvelopeProblem::RepeatedTransactionControlNumber, "ST");
                 }
             }
             "SE" => {
                 if !self.in_transaction {
-                    self.finding(at, "SE without a matching ST");
+                    self.finding_in(at, EnvelopeProblem::SeWithoutSt, "SE");
                     return;
                 }
                 self.in_transaction = false;
@@ -215,19 +294,19 @@ impl EnvelopeChecker {
                 tx.segment_count = counted;
                 let st02 = tx.control_number.clone();
                 if se01.parse::<u64>().ok() != Some(counted) {
-                    self.finding(at, format!("SE01 says {se01:?} segments but the transaction set has {counted}"));
+                    self.finding_in(at, EnvelopeProblem::SegmentCount { counted }, "SE");
                 }
                 if se02 != st02 {
-                    self.finding(at, format!("SE02 {se02:?} does not match ST02 {st02:?}"));
+                    self.finding_in(at, EnvelopeProblem::TransactionControlNumber, "SE");
                 }
             }
             "GE" => {
                 if !self.in_group {
-                    self.finding(at, "GE without a matching GS");
+                    self.finding_in(at, EnvelopeProblem::GeWithoutGs, "GE");
                     return;
                 }
                 if self.in_transaction {
-                    self.finding(at, "GE ends the group while a transaction set is still open (missing SE)");
+                    self.finding_in(at, EnvelopeProblem::GeInsideTransaction, "GE");
                     self.in_transaction = false;
                 }
                 self.in_group = false;
@@ -237,19 +316,19 @@ impl EnvelopeChecker {
                 let count = group.transactions.len();
                 let gs06 = group.control_number.clone();
                 if ge01.parse::<usize>().ok() != Some(count) {
-                    self.finding(at, format!("GE01 says {ge01:?} transaction sets but the group has {count}"));
+                    self.finding_in(at, EnvelopeProblem::TransactionSetCount { counted: count }, "GE");
                 }
                 if ge02 != gs06 {
-                    self.finding(at, format!("GE02 {ge02:?} does not match GS06 {gs06:?}"));
+                    self.finding_in(at, EnvelopeProblem::GroupControlNumber, "GE");
                 }
             }
             "IEA" => {
                 if !self.in_interchange {
-                    self.finding(at, "IEA without a matching ISA");
+                    self.finding_in(at, EnvelopeProblem::IeaWithoutIsa, "IEA");
                     return;
                 }
                 if self.in_group {
-                    self.finding(at, "IEA ends the interchange while a group is still open (missing GE)");
+                    self.finding_in(at, EnvelopeProblem::IeaInsideGroup, "IEA");
                 }
                 self.in_interchange = false;
                 self.in_group = false;
@@ -260,38 +339,66 @@ impl EnvelopeChecker {
                 let count = interchange.groups.len();
                 let isa13 = interchange.control_number.clone();
                 if iea01.parse::<usize>().ok() != Some(count) {
-                    self.finding(at, format!("IEA01 says {iea01:?} functional groups but the interchange has {count}"));
+                    self.finding_in(at, EnvelopeProblem::GroupCount { counted: count }, "IEA");
                 }
                 if iea02 != isa13 {
-                    self.finding(at, format!("IEA02 {iea02:?} does not match ISA13 {isa13:?}"));
+                    self.finding_in(at, EnvelopeProblem::InterchangeControlNumber, "IEA");
                 }
             }
             id => {
                 if self.in_transaction {
                     self.st_segments += 1;
                 } else {
-                    self.finding(at, format!("segment {id} outside a transaction set"));
+                    self.finding_in(at, EnvelopeProblem::OutsideTransaction, id);
                 }
             }
         }
     }
 
+    /// Ends a file that could not be read to its end (a syntax error stopped the reader): what
+    /// is still open is not reported missing, since its trailers may well follow the error.
+    pub fn abandon(self) -> EnvelopeSummary {
+        self.summary
+    }
+
     /// Ends the file: anything still open is missing its trailer.
     pub fn finish(mut self, end: Position) -> EnvelopeSummary {
         if self.in_transaction {
-            self.finding(end, "file ends inside a transaction set (missing SE)");
+            self.finding(end, EnvelopeProblem::MissingSe);
         }
         if self.in_group {
-            self.finding(end, "file ends inside a functional group (missing GE)");
+            self.finding(end, EnvelopeProblem::MissingGe);
         }
         if self.in_interchange {
-            self.finding(end, "file ends inside an interchange (missing IEA)");
+            self.finding(end, EnvelopeProblem::MissingIea);
         }
         if self.summary.interchanges.is_empty() {
-            self.finding(end, "no interchange found");
+            self.finding(end, EnvelopeProblem::NoInterchange);
         }
         self.summary
     }
+}
+
+/// Reads a whole file and checks its envelopes: every `ST`/`SE`, `GS`/`GE` and `ISA`/`IEA` pair
+/// present, closed and counted, control numbers echoed. A file cut off anywhere, even right after
+/// a segment terminator, ends with a trailer missing. A syntax error is returned as such; the
+/// summary's findings (empty when the file is sound) otherwise.
+///
+/// ```
+/// use claimkit::x12::{EnvelopeProblem, check_envelopes};
+/// let cut = b"ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       *261125*0930*^*00501*000000001*0*T*:~\
+///             GS*HN*S*R*20261125*0930*1*X*005010X214~ST*277*0001*005010X214~";
+/// let summary = check_envelopes(&cut[..]).unwrap();
+/// assert_eq!(summary.findings[0].problem, EnvelopeProblem::MissingSe);
+/// ```
+pub fn check_envelopes<R: Read>(input: R) -> Result<EnvelopeSummary, X12Error> {
+    let mut reader = SegmentReader::new(input);
+    let mut checker = EnvelopeChecker::new();
+    while let Some(seg) = reader.next_segment()? {
+        checker.segment(&seg);
+    }
+    let end = Position { segment: reader.segments_read() + 1, offset: reader.bytes_read() };
+    Ok(checker.finish(end))
 }
 
 #[cfg(test)]
@@ -325,14 +432,26 @@ mod tests {
     fn every_wrong_count_and_echo_is_reported() {
         let s =
             check("GS*HC*S*R*20261125*0930*7*X*005010X222A1~ST*837*0001~BHT*0019~SE*9*0002~GE*2*8~IEA*3*000000002~");
-        let all: Vec<_> = s.findings.iter().map(|f| f.message.as_str()).collect();
-        assert_eq!(all.len(), 6, "{all:?}");
-        assert!(all[0].starts_with("SE01"));
-        assert!(all[1].starts_with("SE02"));
-        assert!(all[2].starts_with("GE01"));
-        assert!(all[3].starts_with("GE02"));
-        assert!(all[4].starts_with("IEA01"));
-        assert!(all[5].starts_with("IEA02"));
+        let all: Vec<_> = s.findings.iter().map(|f| f.problem).collect();
+        assert_eq!(
+            all,
+            [
+                EnvelopeProblem::SegmentCount { counted: 3 },
+                EnvelopeProblem::TransactionControlNumber,
+                EnvelopeProblem::TransactionSetCount { counted: 1 },
+                EnvelopeProblem::GroupControlNumber,
+                EnvelopeProblem::GroupCount { counted: 1 },
+                EnvelopeProblem::InterchangeControlNumber,
+            ]
+        );
+        let messages: Vec<_> = s.findings.iter().map(|f| f.message.as_str()).collect();
+        for (m, prefix) in messages.iter().zip(["SE01", "SE02", "GE01", "GE02", "IEA01", "IEA02"]) {
+            assert!(m.starts_with(prefix), "{m}");
+        }
+        // What was sent (SE01 9, SE02 0002, GE01 2, ...) is never echoed.
+        for sent in ["9", "0002", "2", "8", "000000002"] {
+            assert!(!messages.iter().any(|m| m.split_whitespace().any(|w| w == sent)), "{sent}: {messages:?}");
+        }
     }
 
     #[test]
@@ -340,6 +459,27 @@ mod tests {
         let s = check("GS*HC*S*R*20261125*0930*7*X*005010X221A1~ST*835*0001~BPR*I~");
         assert_eq!(s.findings.len(), 3);
         assert_eq!(s.transactions().next().unwrap().2.kind, "835");
+    }
+
+    #[test]
+    fn a_file_cut_after_any_segment_is_missing_a_trailer() {
+        let whole = format!(
+            "{ISA}GS*HC*S*R*20261125*0930*7*X*005010X222A1~ST*837*0001*005010X222A1~BHT*0019~SE*3*0001~GE*1*7~IEA*1*000000001~"
+        );
+        assert!(check_envelopes(whole.as_bytes()).unwrap().is_sound());
+        let ends: Vec<usize> = whole.match_indices('~').map(|(i, _)| i + 1).collect();
+        for end in &ends[..ends.len() - 1] {
+            let s = check_envelopes(&whole.as_bytes()[..*end]).unwrap();
+            assert!(!s.is_sound(), "cut at {end}");
+        }
+    }
+
+    #[test]
+    fn a_stopped_read_reports_no_missing_trailers() {
+        let mut checker = EnvelopeChecker::new();
+        let input = format!("{ISA}GS*HC*S*R*20261125*0930*7*X*005010X222A1~ST*837*0001~");
+        read_segments(input.as_bytes(), |s| checker.segment(s)).unwrap();
+        assert!(checker.abandon().findings.is_empty());
     }
 
     #[test]

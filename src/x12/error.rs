@@ -18,25 +18,41 @@ impl fmt::Display for Position {
     }
 }
 
-/// What is wrong with the bytes of a file.
+/// What is wrong with the bytes of a file. The messages say what was expected and where (the
+/// [`Position`] goes before them), never what was found: the bytes at fault may be a name or a
+/// date of birth.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SyntaxError {
     #[error("the file is empty")]
     Empty,
-    #[error("the file does not start with an ISA interchange header (found segment {found:?})")]
-    NoInterchangeHeader { found: String },
-    #[error("ISA header is {len} bytes; it must be exactly 106 with fixed-width fields ({detail})")]
-    InterchangeHeaderWidth { len: usize, detail: String },
-    #[error("ISA header declares unusable separators ({detail})")]
-    BadSeparators { detail: String },
-    #[error("segment identifier {id:?} is not 2-3 upper-case letters or digits")]
-    BadSegmentId { id: String },
-    #[error("the file ends inside a segment (no segment terminator {terminator:?} after the last {len} bytes)")]
-    Truncated { terminator: char, len: usize },
+    #[error("the file does not start with an ISA interchange header")]
+    NoInterchangeHeader,
+    #[error("the ISA header must be exactly 106 bytes with fixed-width fields: {problem}")]
+    InterchangeHeaderWidth { problem: IsaWidthProblem },
+    #[error(
+        "the ISA header declares unusable separators: the element separator, component separator (ISA16) and \
+         segment terminator must be three different characters that are not letters or digits"
+    )]
+    BadSeparators,
+    #[error("segment identifier is not 2-3 upper-case letters/digits starting with a letter")]
+    BadSegmentId,
+    #[error("the file ends inside a segment (no segment terminator after the last {len} bytes)")]
+    Truncated { len: usize },
     #[error("segment is longer than {limit} bytes: wrong segment terminator?")]
     SegmentTooLong { limit: usize },
-    #[error("segment {id} found before any ISA header")]
-    OutsideInterchange { id: String },
+    #[error("segment found before any ISA header")]
+    OutsideInterchange,
+}
+
+/// Why an ISA header is not the fixed-width 106 bytes it must be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum IsaWidthProblem {
+    #[error("the file ends inside the ISA segment")]
+    EndsInside,
+    #[error("only {found} of its 16 elements were found")]
+    TooFewElements { found: usize },
+    #[error("ISA{element:02} is {width} characters wide, expected {expected}")]
+    FieldWidth { element: usize, width: usize, expected: usize },
 }
 
 /// A failure to read X12.

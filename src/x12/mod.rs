@@ -30,9 +30,10 @@ mod segment;
 mod writer;
 
 pub use envelope::{
-    EnvelopeChecker, EnvelopeFinding, EnvelopeSummary, FunctionalGroup, Interchange, TransactionSet, transaction_kind,
+    EnvelopeChecker, EnvelopeFinding, EnvelopeProblem, EnvelopeSummary, FunctionalGroup, Interchange, TransactionSet,
+    check_envelopes, transaction_kind,
 };
-pub use error::{Position, SyntaxError, X12Error};
+pub use error::{IsaWidthProblem, Position, SyntaxError, X12Error};
 pub use reader::{SegmentReader, read_segments};
 pub use segment::{Segment, Separators};
 pub use writer::{Element, GroupHeader, InterchangeHeader, RewriteError, WriteError, X12Writer, rewrite, x12_decimal};
