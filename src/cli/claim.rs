@@ -26,6 +26,7 @@ pub struct ClaimArgs {
 )]
 pub enum ClaimAction {
     /// The claim, its lines and every event in its life.
+    #[command(after_help = "Examples:\n  claimkit claim show P1G89GV7CZYFVBTR8\n  claimkit claim show E1004")]
     Show {
         /// The patient control number (CLM01, any case), or an encounter ID (its latest claim).
         pcn: String,
@@ -36,6 +37,9 @@ pub enum ClaimAction {
 
 /// Every key given must match; none lists every claim.
 #[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:\n  claimkit claim find --patient-name \"mbeki leila\"\n  \
+                        claimkit claim find --payer MCRB1 --status denied --min-age 30\n  \
+                        claimkit --format csv claim find --min-balance 100.00")]
 pub struct FindArgs {
     /// Patient name: every word must be part of the last or first name (any case).
     #[arg(long, value_name = "NAME")]

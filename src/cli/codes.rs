@@ -32,6 +32,9 @@ pub struct CodesArgs {
 pub enum CodesCommand {
     /// Import a code-set file into the ledger (the same file again changes nothing; a new file
     /// replaces the table).
+    #[command(after_help = "Examples:\n  claimkit codes import cpt my-cpt-2026.csv\n  \
+                            claimkit codes import hcpcs HCPC2026_JAN_ANWEB.txt\n  \
+                            claimkit codes import ncci-ptp practitioner-ptp-q1-part1.txt practitioner-ptp-q1-part2.txt")]
     Import {
         /// The kind of file.
         #[arg(value_enum)]
@@ -43,6 +46,9 @@ pub enum CodesCommand {
     },
     /// Look codes up in every loaded code set (ICD-10-CM with or without the dot, CPT, HCPCS,
     /// modifiers, place of service, CARC, RARC).
+    #[command(
+        after_help = "Examples:\n  claimkit codes lookup E11.9\n  claimkit codes lookup I20.8 99213 --on 2023-09-30"
+    )]
     Lookup {
         #[arg(required = true, value_name = "CODE")]
         codes: Vec<String>,
@@ -51,6 +57,8 @@ pub enum CodesCommand {
         on: Option<NaiveDate>,
     },
     /// Search code titles by words, best matches first.
+    #[command(after_help = "Examples:\n  claimkit codes search type 2 diabetes\n  \
+                            claimkit codes search fracture wrist --system icd10cm --limit 5")]
     Search {
         #[arg(required = true, value_name = "TEXT")]
         text: Vec<String>,
@@ -64,6 +72,7 @@ pub enum CodesCommand {
         limit: usize,
     },
     /// Which code sets are loaded, from which source, and what goes unchecked without the others.
+    #[command(after_help = "Example:\n  claimkit codes status --on 2026-11-25")]
     Status {
         /// Count billable ICD-10-CM codes on this date (default: today).
         #[arg(long, value_name = "YYYY-MM-DD")]

@@ -58,22 +58,29 @@ pub struct Common {
 #[derive(Debug, Subcommand)]
 pub enum WorklistAction {
     /// Close an item: it leaves the open list (a new event on its claim opens a new item).
+    #[command(
+        after_help = "Example:\n  claimkit worklist done W3F2A9C01B7D --note \"resubmitted with the corrected NPI\""
+    )]
     Done {
         id: String,
         #[arg(long)]
         note: Option<String>,
     },
     /// Add a note to an item's history.
+    #[command(after_help = "Example:\n  claimkit worklist note W3F2A9C01B7D \"called the payer, reference 88231\"")]
     Note { id: String, text: String },
     /// Give an item to someone.
+    #[command(after_help = "Example:\n  claimkit worklist assign W3F2A9C01B7D maria")]
     Assign { id: String, who: String },
     /// Hide an item until a follow-up date.
+    #[command(after_help = "Example:\n  claimkit worklist snooze W3F2A9C01B7D --until 2026-12-15")]
     Snooze {
         id: String,
         #[arg(long, value_name = "YYYY-MM-DD")]
         until: NaiveDate,
     },
     /// The history of items (who, when, what, note): of the IDs given, else of every item.
+    #[command(after_help = "Example:\n  claimkit worklist history W3F2A9C01B7D")]
     History { ids: Vec<String> },
 }
 
