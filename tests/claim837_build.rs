@@ -396,3 +396,43 @@ fn inspect_shows_each_built_claim_with_initials_unless_asked_for_data() {
         .stdout(predicate::str::contains("2026-11-05 to 2026-11-07"))
         .stdout(predicate::str::contains("checks: envelopes and required elements OK"));
 }
+
+/// `correct` scrubs the corrected encounter first: while it has errors, no replacement is written.
+#[test]
+fn a_correction_whose_encounter_has_scrub_errors_is_refused_and_nothing_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = ledger_with(dir.path(), &[encounter("E1001")]);
+    let out = dir.path().join("outbox");
+    build(&db, &out).code(0);
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let pcn: String = conn.query_row("SELECT pcn FROM claims", [], |r| r.get(0)).unwrap();
+    conn.execute("UPDATE claims SET payer_claim_number = 'MCR26110200123', status = 'accepted'", []).unwrap();
+    conn.execute(
+        "UPDATE practice SET config_json = json_set(config_json, '$.payers[0].corrections', 'replacement')
+         WHERE json_extract(config_json, '$.payers[0].id') = 'MCRB1'",
+        [],
+    )
+    .unwrap();
+    // The re-imported version has a zero charge: CHARGE-NOT-POSITIVE holds it.
+    let mut broken = encounter("E1001");
+    broken.lines[0].charge = rust_decimal::Decimal::ZERO;
+    conn.execute(
+        "INSERT INTO import_conflicts (encounter_id, source_file, source_locator, new_content_hash,
+             new_encounter_json, detected_at) VALUES ('E1001', 'visits2.csv', 'line 2', ?1, ?2, 't')",
+        rusqlite::params![broken.content_hash(), serde_json::to_string(&broken).unwrap()],
+    )
+    .unwrap();
+    let before = files_837(&out).len();
+    claimkit()
+        .arg("--db")
+        .arg(&db)
+        .args(["correct", &pcn, "--out"])
+        .arg(&out)
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("CHARGE-NOT-POSITIVE"));
+    assert_eq!(files_837(&out).len(), before, "no replacement was written");
+    let replacements: i64 =
+        conn.query_row("SELECT COUNT(*) FROM claims WHERE frequency = '7'", [], |r| r.get(0)).unwrap();
+    assert_eq!(replacements, 0);
+}
