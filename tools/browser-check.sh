@@ -30,13 +30,17 @@ profile="$(mktemp -d)"
 trap 'rm -rf "$profile"' EXIT
 
 "$bin" --quiet --no-progress demo --dir "$out/demo" --as-of 2026-11-25 >/dev/null
-reports=(summary claims reconciliation denials aging payers worklist)
+reports=(balance summary claims reconciliation denials aging payers worklist)
 for name in "${reports[@]}"; do
     CLAIMKIT_TODAY=2026-11-25 "$bin" --db "$out/demo/claimkit.db" --format html report "$name" \
         --output "$out/pages/$name.html"
 done
 pcn="$("$bin" --db "$out/demo/claimkit.db" --format csv report claims | sed -n 2p | cut -d, -f1)"
 "$bin" --db "$out/demo/claimkit.db" --format html claim show "$pcn" > "$out/pages/claim.html"
+# A patient statement (the first one the demo's patients get).
+CLAIMKIT_TODAY=2026-11-25 "$bin" --db "$out/demo/claimkit.db" --quiet statements --out "$out/statements"
+first_statement="$(ls "$out"/statements/statement-*.html | head -1)"
+cp "$first_statement" "$out/pages/statement.html"
 
 chrome() {
     "$browser" --headless --no-sandbox --disable-gpu --disable-background-networking \
