@@ -329,6 +329,17 @@ fn an_amount_with_a_fraction_of_a_cent_is_a_finding_never_rounded() {
     let codes: Vec<&str> = report.transactions[0].findings.iter().map(|f| f.code).collect();
     assert!(codes.contains(&"AMOUNT-NOT-CENTS"), "{codes:?}");
     assert_eq!(owes(&ledger, "MCR"), 11000, "nothing of the claim's A/R was posted");
+    // The payment's finding count is every finding stored for it, this one included.
+    let (stored, counted): (i64, i64) = ledger
+        .conn()
+        .query_row(
+            "SELECT (SELECT COUNT(*) FROM remittance_findings), (SELECT finding_count FROM remittances)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(counted, stored);
+    assert_eq!(report.transactions[0].finding_count, stored as u64);
 }
 
 #[test]

@@ -409,9 +409,9 @@ impl Poster<'_, '_> {
 
     fn trailer(&mut self, t: &RemittanceTrailer) -> Result<(), LedgerError> {
         self.findings(&t.findings)?;
-        let Some(cur) = self.current.take().filter(|c| !c.skip) else { return Ok(()) };
+        let Some(mut cur) = self.current.take().filter(|c| !c.skip) else { return Ok(()) };
         for plb in &t.provider_adjustments {
-            self.provider_adjustment(&cur, plb)?;
+            self.provider_adjustment(&mut cur, plb)?;
         }
         let tr = &mut self.report.transactions[cur.report_index];
         tr.balanced = tr.balanced && t.balanced();
@@ -426,7 +426,7 @@ impl Poster<'_, '_> {
     }
 
     /// A PLB item: stored; when its reference names one of our claims, tied to it and to its A/R.
-    fn provider_adjustment(&mut self, cur: &Current, plb: &ProviderAdjustment) -> Result<(), LedgerError> {
+    fn provider_adjustment(&mut self, cur: &mut Current, plb: &ProviderAdjustment) -> Result<(), LedgerError> {
         let claim = match plb.reference.as_deref() {
             Some(reference) => remits::claim_named_by_reference(self.tx, reference)?,
             None => None,
@@ -455,7 +455,7 @@ impl Poster<'_, '_> {
     /// An amount that is not whole cents: a finding of the transaction set; its A/R is not posted.
     fn sub_cent(
         &mut self,
-        cur: &Current,
+        cur: &mut Current,
         pcn: Option<&str>,
         line: Option<u32>,
         amount: Decimal,
@@ -475,25 +475,23 @@ impl Poster<'_, '_> {
             at,
         };
         remits::insert_finding(self.tx, cur.remittance_id, &finding)?;
+        cur.findings += 1;
         let tr = &mut self.report.transactions[cur.report_index];
-        tr.finding_count += 1;
+        tr.finding_count = cur.findings;
         if tr.findings.len() < self.options.max_listed {
             tr.findings.push(finding);
-        }
-        if let Some(c) = self.current.as_mut() {
-            c.findings += 1;
         }
         Ok(())
     }
 
     fn claim(&mut self, c: &mut ClaimPayment) -> Result<(), LedgerError> {
-        let Some(cur) = self.current.take() else { return Ok(()) };
-        let result = if cur.skip { Ok(()) } else { self.post_claim(&cur, c) };
+        let Some(mut cur) = self.current.take() else { return Ok(()) };
+        let result = if cur.skip { Ok(()) } else { self.post_claim(&mut cur, c) };
         self.current = Some(cur);
         result
     }
 
-    fn post_claim(&mut self, cur: &Current, c: &ClaimPayment) -> Result<(), LedgerError> {
+    fn post_claim(&mut self, cur: &mut Current, c: &ClaimPayment) -> Result<(), LedgerError> {
         self.report.transactions[cur.report_index].claims += 1;
         let found = self.find_claim(c)?;
         let status = status_after(c);
@@ -569,7 +567,7 @@ impl Poster<'_, '_> {
     /// crossover queue learns whether the next payer now has something to bill.
     fn post_receivables(
         &mut self,
-        cur: &Current,
+        cur: &mut Current,
         cp_id: i64,
         claim: &remits::BilledClaim,
         c: &ClaimPayment,
