@@ -494,8 +494,8 @@ pub fn insert_writeoff_exists(conn: &Connection, reference: &str) -> Result<bool
     )?)
 }
 
-/// Records a write-off of `cents` on visit `encounter_id` for `party`, keyed by `reference`: false
-/// when a write-off with that reference exists (nothing changes).
+/// Records a write-off of `cents` on visit `encounter_id` for `party`, keyed by `reference` (the
+/// caller asks [`insert_writeoff_exists`] first; the unique index refuses a second one anyway).
 #[allow(clippy::too_many_arguments)]
 pub fn insert_writeoff(
     tx: &Transaction<'_>,
@@ -508,15 +508,7 @@ pub fn insert_writeoff(
     reference: &str,
     note: Option<&str>,
     effective_on: NaiveDate,
-) -> Result<bool> {
-    let exists: bool = tx.query_row(
-        "SELECT EXISTS (SELECT 1 FROM ar_entries WHERE kind = 'writeoff' AND reference = ?1)",
-        [reference],
-        |r| r.get(0),
-    )?;
-    if exists {
-        return Ok(false);
-    }
+) -> Result<()> {
     tx.execute(
         "INSERT INTO ar_entries (patient_id, encounter_id, pcn, kind, payer_id, amount_cents, reason_code, reference, note,
              effective_on, posted_at)
@@ -534,7 +526,7 @@ pub fn insert_writeoff(
             now_timestamp()
         ],
     )?;
-    Ok(true)
+    Ok(())
 }
 
 /// Cents per entry kind, for entries effective by `as_of` (and, with `since`, after it).
