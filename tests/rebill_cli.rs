@@ -71,6 +71,23 @@ fn new_claim_of(db: &Path, old: &str) -> Vec<String> {
     rows[0].clone()
 }
 
+/// The ledger's list of encounters left to bill is what its claims say: every encounter without a
+/// primary claim in force, and no other.
+fn assert_unbilled_kept(db: &Path) {
+    let kept = query(db, "SELECT encounter_id FROM unbilled_encounters WHERE ?1 = ?1 ORDER BY 1", "");
+    let derived = query(
+        db,
+        "SELECT e.id FROM encounters e WHERE ?1 = ?1 AND NOT EXISTS (SELECT 1 FROM claims_not_rebilled c
+             WHERE c.encounter_id = e.id AND c.responsibility = 'P') ORDER BY 1",
+        "",
+    );
+    assert_eq!(kept, derived);
+}
+
+fn is_unbilled(db: &Path, encounter: &str) -> bool {
+    !query(db, "SELECT encounter_id FROM unbilled_encounters WHERE encounter_id = ?1", encounter).is_empty()
+}
+
 fn history_kinds(db: &Path, pcn: &str) -> Vec<String> {
     let out = claimkit(db).args(["--format", "json", "claim", "show", pcn]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -96,10 +113,17 @@ fn a_claim_the_277ca_rejected_is_billed_again_as_a_new_original_linked_both_ways
     claimkit(&db).args(["--quiet", "build", "--out"]).arg(&early).assert().code(1);
     assert!(!early.exists() || files_in(&early).is_empty());
 
+    assert_unbilled_kept(&db);
+    assert!(!is_unbilled(&db, &encounter));
+
     // PCNs are case-insensitive on input.
     claimkit(&db).args(["rebill", &old.to_lowercase()]).assert().success();
+    assert!(is_unbilled(&db, &encounter), "a re-billed claim leaves its encounter to bill");
+    assert_unbilled_kept(&db);
     let out = dir.path().join("out");
     claimkit(&db).args(["--quiet", "build", "--out"]).arg(&out).assert().code(1);
+    assert!(!is_unbilled(&db, &encounter), "the new claim bills it");
+    assert_unbilled_kept(&db);
     let files = files_in(&out);
     assert_eq!(files.len(), 1);
     validate(&files);

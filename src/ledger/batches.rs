@@ -186,12 +186,14 @@ pub fn record_claim(
     Ok(())
 }
 
-/// The test of a clean `encounter_scrubs` row `s` of one of the payers in `?1` (a JSON array)
-/// whose encounter has no primary claim yet. It reads the narrow rows alone: whether the row is
-/// still for its encounter's current content is left to the query that reads the encounter.
-const SCRUBBED_UNBILLED: &str =
-    "s.scrub_status IN ('clean', 'warning') AND s.payer_id IN (SELECT value FROM json_each(?1))
-      AND NOT EXISTS (SELECT 1 FROM claims_not_rebilled c WHERE c.encounter_id = s.encounter_id AND c.responsibility = 'P')";
+/// The scrub rows of encounters without a primary claim in force (`s`), and the test of such a row
+/// being clean and of one of the payers in `?1` (a JSON array). They read the narrow rows alone:
+/// whether the row is still for its encounter's current content is left to the query that reads
+/// the encounter. `unbilled_encounters` holds only what is left to bill, so the cost does not
+/// grow with the claims billed before.
+const UNBILLED_SCRUBS: &str = "unbilled_encounters u CROSS JOIN encounter_scrubs s ON s.encounter_id = u.encounter_id";
+const CLEAN_OF_PAYERS: &str =
+    "s.scrub_status IN ('clean', 'warning') AND s.payer_id IN (SELECT value FROM json_each(?1))";
 
 fn json_list(ids: &[&str]) -> String {
     serde_json::to_string(ids).unwrap_or_else(|_| "[]".into())
@@ -201,7 +203,7 @@ fn json_list(ids: &[&str]) -> String {
 /// rows alone (a row made stale by a re-import since counts, but is not billed).
 pub fn count_billable(conn: &Connection, payers: &[&str]) -> Result<usize> {
     let n: i64 = conn
-        .prepare_cached(&format!("SELECT COUNT(*) FROM encounter_scrubs s WHERE {SCRUBBED_UNBILLED}"))?
+        .prepare_cached(&format!("SELECT COUNT(*) FROM {UNBILLED_SCRUBS} WHERE {CLEAN_OF_PAYERS}"))?
         .query_row([json_list(payers)], |r| r.get(0))?;
     Ok(n as usize)
 }
@@ -209,13 +211,12 @@ pub fn count_billable(conn: &Connection, payers: &[&str]) -> Result<usize> {
 /// The clean, unbilled encounters (ID, payer ID, by ID) of every payer not in `billable`: clean,
 /// but with no payer or receiver configured to send them to.
 pub fn clean_of_other_payers(conn: &Connection, billable: &[&str]) -> Result<Vec<(String, String)>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT e.id, e.payer_id FROM encounter_scrubs s CROSS JOIN encounters e ON e.id = s.encounter_id
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT e.id, e.payer_id FROM {UNBILLED_SCRUBS} CROSS JOIN encounters e ON e.id = s.encounter_id
          WHERE s.scrub_status IN ('clean', 'warning') AND s.payer_id NOT IN (SELECT value FROM json_each(?1))
-           AND NOT EXISTS (SELECT 1 FROM claims_not_rebilled c WHERE c.encounter_id = s.encounter_id AND c.responsibility = 'P')
            AND s.scrubbed_hash = e.content_hash
-         ORDER BY e.id",
-    )?;
+         ORDER BY e.id"
+    ))?;
     let rows = stmt.query_map([json_list(billable)], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
@@ -243,8 +244,8 @@ pub fn for_each_billable<E: From<LedgerError>>(
     let sql = format!(
         "SELECT e.id, e.encounter_json, e.content_hash
          FROM encounters e CROSS JOIN encounter_scrubs s ON s.encounter_id = e.id
-         WHERE e.rowid IN (SELECT e.rowid FROM encounter_scrubs s CROSS JOIN encounters e ON e.id = s.encounter_id
-                           WHERE {SCRUBBED_UNBILLED})
+         WHERE e.rowid IN (SELECT e.rowid FROM {UNBILLED_SCRUBS} CROSS JOIN encounters e ON e.id = s.encounter_id
+                           WHERE {CLEAN_OF_PAYERS})
            AND s.scrubbed_hash = e.content_hash
          ORDER BY e.rowid"
     );

@@ -46,13 +46,15 @@ pub fn read_stored(conn: &Connection, only: Option<&str>, each: &mut dyn FnMut(S
             s.scrub_status,
             s.scrubbed_hash,
             s.encounter_id IS NOT NULL,
-            EXISTS (SELECT 1 FROM scrub_findings f WHERE f.encounter_id = e.id)
-         FROM encounters e LEFT JOIN encounter_scrubs s ON s.encounter_id = e.id";
+            EXISTS (SELECT 1 FROM scrub_findings f WHERE f.encounter_id = e.id)";
+    const SCRUBS: &str = "LEFT JOIN encounter_scrubs s ON s.encounter_id = e.id";
     let mut select = match only {
-        Some(_) => conn.prepare(&format!("{COLUMNS} WHERE e.id = ?1"))?,
-        // Table order: the wide rows are read once, front to back.
+        Some(_) => conn.prepare(&format!("{COLUMNS} FROM encounters e {SCRUBS} WHERE e.id = ?1"))?,
+        // The encounters without a primary claim in force (a short list, whatever the history),
+        // less those with any claim; in table order: the wide rows are read once, front to back.
         None => conn.prepare(&format!(
-            "{COLUMNS} WHERE NOT EXISTS (SELECT 1 FROM claims_not_rebilled c WHERE c.encounter_id = e.id) ORDER BY e.rowid"
+            "{COLUMNS} FROM unbilled_encounters u CROSS JOIN encounters e ON e.id = u.encounter_id {SCRUBS}
+             WHERE NOT EXISTS (SELECT 1 FROM claims_not_rebilled c WHERE c.encounter_id = e.id) ORDER BY e.rowid"
         ))?,
     };
     let mut rows = match only {
