@@ -433,6 +433,8 @@ fn assert_identity(ledger: &Ledger, context: &str) {
             owed,
             "{context}: visit {v:?}, unapplied {patient_unapplied}"
         );
+        // The balance sheet's accounts are the visit's balances, read another way.
+        assert_eq!(b.insurance_ar + b.patient_ar - b.credits, owed + patient_unapplied, "{context}: {b:?} {v:?}");
     }
 }
 

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::NaiveDate;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
-use super::{Result, now_timestamp};
+use super::{Result, now_timestamp, stored_text, stored_text_or_null};
 use crate::ar::{Balances, Entry, EntryKind, Party};
 
 /// Where a group of entries comes from: who and what they belong to.
@@ -255,75 +255,138 @@ pub struct BalanceScope {
     pub patient_id: Option<String>,
 }
 
-/// Sums every entry in `scope` into a [`BalanceSheet`]. One pass over the entries in visit order.
+/// Sums every entry in `scope` into a [`BalanceSheet`]: one pass over the entries in table order,
+/// summed per visit in memory (a visit's accounts are known once all its entries are read), then
+/// the visits' accounts into the sheet.
 pub fn balance_sheet(conn: &Connection, scope: &BalanceScope) -> Result<BalanceSheet> {
     let as_of = scope.as_of.map(|d| d.to_string()).unwrap_or_else(|| "9999-12-31".into());
-    // Each visit's primary payer: the payer of its first charge.
+    // Each visit's primary payer: the payer of its first charge, the encounter's payer.
+    let primary_of: HashMap<String, String> = {
+        let mut stmt = conn.prepare("SELECT id, payer_id FROM encounters")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    // Per visit (None: patient credits not applied to a visit, per patient).
+    let mut visits: HashMap<String, VisitSums> = HashMap::new();
+    let mut unapplied: HashMap<String, VisitSums> = HashMap::new();
     let mut stmt = conn.prepare(
-        "SELECT a.encounter_id, a.patient_id, a.payer_id, a.kind, SUM(a.amount_cents), SUM(a.noted_cents),
-             (SELECT e.payer_id FROM encounters e WHERE e.id = a.encounter_id)
-         FROM ar_entries a
-         WHERE a.effective_on <= ?1 AND (?2 IS NULL OR a.patient_id = ?2)
-         GROUP BY a.encounter_id, a.patient_id, a.payer_id, a.kind
-         ORDER BY a.patient_id, a.encounter_id",
+        "SELECT encounter_id, patient_id, payer_id, kind, amount_cents, noted_cents FROM ar_entries
+         WHERE effective_on <= ?1 AND (?2 IS NULL OR patient_id = ?2)",
     )?;
+    let mut rows = stmt.query(params![as_of, scope.patient_id])?;
+    while let Some(r) = rows.next()? {
+        let encounter = stored_text_or_null(r, 0)?;
+        let primary = encounter.and_then(|e| primary_of.get(e));
+        if scope.payer_id.is_some() && primary != scope.payer_id.as_ref() {
+            continue;
+        }
+        let patient = stored_text(r, 1)?;
+        let visit = match encounter {
+            Some(e) => visits.entry_ref(e, || VisitSums::new(patient, primary.cloned())),
+            None => unapplied.entry_ref(patient, || VisitSums::new(patient, None)),
+        };
+        let kind = entry_kind(stored_text(r, 3)?)?;
+        let cents: i64 = r.get(4)?;
+        visit.entries.add_entry(kind, cents);
+        match stored_text_or_null(r, 2)? {
+            Some(payer) => visit.payer(payer).add(cents, kind == EntryKind::Denial && r.get::<_, i64>(5)? != 0),
+            None => visit.patient_net += cents,
+        }
+    }
     let mut sheet = BalanceSheet::default();
     // Patient accounts are the whole patient: summed first, then split into A/R or credit.
     let mut patient_accounts: BTreeMap<(String, Option<String>), i64> = BTreeMap::new();
-    // (primary payer, payer, visit) -> (net, a denial stands)
-    type PayerAccounts = BTreeMap<(Option<String>, String, Option<String>), (i64, bool)>;
-    let mut payer_accounts: PayerAccounts = BTreeMap::new();
-    let rows = stmt.query_map(params![as_of, scope.patient_id], |r| {
-        Ok((
-            r.get::<_, Option<String>>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, Option<String>>(2)?,
-            r.get::<_, String>(3)?,
-            r.get::<_, i64>(4)?,
-            r.get::<_, i64>(5)?,
-            r.get::<_, Option<String>>(6)?,
-        ))
-    })?;
-    for row in rows {
-        let (encounter, patient, payer, kind, cents, noted, primary) = row?;
-        if scope.payer_id.is_some() && primary != scope.payer_id {
-            continue;
-        }
-        let kind = entry_kind(&kind)?;
-        sheet.totals.add_entry(kind, cents);
-        sheet.by_payer.entry(primary.clone()).or_default().add_entry(kind, cents);
-        match payer {
-            Some(payer) => {
-                let account = payer_accounts.entry((primary, payer, encounter)).or_default();
-                account.0 += cents;
-                account.1 |= kind == EntryKind::Denial && noted != 0;
-            }
-            None => *patient_accounts.entry((patient, primary)).or_default() += cents,
-        }
-    }
-    for ((primary, payer, _), (net, denied)) in payer_accounts {
-        sheet.totals.add_account(false, net);
-        sheet.by_payer.entry(primary).or_default().add_account(false, net);
-        if net > 0 {
-            let owed = sheet.owed_by_payer.entry(payer).or_default();
-            owed.0 += net;
-            if denied {
-                owed.1 += net;
+    for visit in visits.into_values().chain(unapplied.into_values()) {
+        sheet.totals.add(&visit.entries);
+        let by_payer = sheet.by_payer.entry(visit.primary.clone()).or_default();
+        by_payer.add(&visit.entries);
+        for (payer, account) in visit.payers {
+            by_payer.add_account(false, account.net);
+            sheet.totals.add_account(false, account.net);
+            if account.net > 0 {
+                let owed = sheet.owed_by_payer.entry(payer).or_default();
+                owed.0 += account.net;
+                if account.denied {
+                    owed.1 += account.net;
+                }
             }
         }
+        *patient_accounts.entry((visit.patient, visit.primary)).or_default() += visit.patient_net;
     }
     // A patient's balance nets across visits; what nets out is split back by primary payer in
     // proportion only when it does not change sign, which keeps each row's identity: so patient
     // accounts are counted per (patient, primary payer), and the total per patient.
     let mut per_patient: BTreeMap<String, i64> = BTreeMap::new();
-    for ((patient, primary), net) in &patient_accounts {
-        *per_patient.entry(patient.clone()).or_default() += net;
-        sheet.by_payer.entry(primary.clone()).or_default().add_account(true, *net);
+    for ((patient, primary), net) in patient_accounts {
+        *per_patient.entry(patient).or_default() += net;
+        sheet.by_payer.entry(primary).or_default().add_account(true, net);
     }
     for net in per_patient.values() {
         sheet.totals.add_account(true, *net);
     }
     Ok(sheet)
+}
+
+/// One visit's entries as a balance sheet sums them.
+struct VisitSums {
+    patient: String,
+    primary: Option<String>,
+    /// The entries' column sums (charges, payments, adjustments).
+    entries: Balances,
+    /// Each payer's account on the visit, in the order first seen.
+    payers: Vec<(String, PayerAccount)>,
+    patient_net: i64,
+}
+
+/// A payer's net on one visit, and whether a denial of it stands.
+#[derive(Default)]
+struct PayerAccount {
+    net: i64,
+    denied: bool,
+}
+
+impl PayerAccount {
+    fn add(&mut self, cents: i64, denial: bool) {
+        self.net += cents;
+        self.denied |= denial;
+    }
+}
+
+impl VisitSums {
+    fn new(patient: &str, primary: Option<String>) -> Self {
+        VisitSums {
+            patient: patient.to_string(),
+            primary,
+            entries: Balances::default(),
+            payers: Vec::new(),
+            patient_net: 0,
+        }
+    }
+
+    fn payer(&mut self, payer: &str) -> &mut PayerAccount {
+        let at = match self.payers.iter().position(|(p, _)| p == payer) {
+            Some(at) => at,
+            None => {
+                self.payers.push((payer.to_string(), PayerAccount::default()));
+                self.payers.len() - 1
+            }
+        };
+        &mut self.payers[at].1
+    }
+}
+
+/// A map entry looked up by a borrowed key, the key copied only when it is new.
+trait EntryRef<V> {
+    fn entry_ref(&mut self, key: &str, new: impl FnOnce() -> V) -> &mut V;
+}
+
+impl<V> EntryRef<V> for HashMap<String, V> {
+    fn entry_ref(&mut self, key: &str, new: impl FnOnce() -> V) -> &mut V {
+        if !self.contains_key(key) {
+            self.insert(key.to_string(), new());
+        }
+        self.get_mut(key).expect("inserted above")
+    }
 }
 
 /// One visit's balances by party, in cents, for reports and `claim show`.

@@ -249,10 +249,18 @@ pub(crate) fn stored_decimal(text: &str) -> rusqlite::Result<rust_decimal::Decim
 /// Column `i` of `row` as text borrowed from SQLite's buffer (no copy); NULL or a value that is not
 /// text is a corrupt ledger.
 pub(crate) fn stored_text<'r>(row: &'r rusqlite::Row<'_>, i: usize) -> rusqlite::Result<&'r str> {
+    stored_text_or_null(row, i)?.ok_or(rusqlite::Error::InvalidColumnType(
+        i,
+        "NULL".into(),
+        rusqlite::types::Type::Null,
+    ))
+}
+
+/// Column `i` of `row` as text borrowed from SQLite's buffer, `None` for NULL.
+pub(crate) fn stored_text_or_null<'r>(row: &'r rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Option<&'r str>> {
     row.get_ref(i)?
         .as_str_or_null()
-        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e)))?
-        .ok_or(rusqlite::Error::InvalidColumnType(i, "NULL".into(), rusqlite::types::Type::Null))
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e)))
 }
 
 pub use crate::money::text as money_text;
