@@ -638,6 +638,8 @@ mod tests {
         assert!(!npi_is_valid("1234567890"));
         assert!(!npi_is_valid("123456789"));
         assert!(!npi_is_valid("12345678A3"));
+        assert!(!npi_is_valid("12345678a3"));
+        assert!(npi_is_valid("1245319599"));
     }
 
     #[test]

@@ -78,15 +78,6 @@ mod tests {
     use crate::encounter::NamedProvider;
 
     #[test]
-    fn npi_check_digit_follows_luhn_over_80840_prefix() {
-        assert!(npi_is_valid("1234567893"));
-        assert!(!npi_is_valid("1234567890"));
-        assert!(!npi_is_valid("123456789"));
-        assert!(!npi_is_valid("12345678a3"));
-        assert!(npi_is_valid("1245319599"));
-    }
-
-    #[test]
     fn npi_luhn_flags_a_referring_npi_with_a_bad_check_digit() {
         let mut e = clean_encounter();
         e.referring = Some(NamedProvider { npi: "1234567890".into(), last: "Smith".into(), first: None });
