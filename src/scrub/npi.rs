@@ -74,7 +74,6 @@ pub(crate) fn check(e: &Encounter, ctx: &ScrubContext<'_>, out: &mut Findings<'_
 #[cfg(test)]
 mod tests {
     use super::super::testing::*;
-    use super::*;
     use crate::encounter::NamedProvider;
 
     #[test]
