@@ -1,24 +1,21 @@
 //! `claim find` by each key, and the claim status inquiry end to end on the demo's ledger: a 276
 //! for the claims without an answer, answered by the simulator, posted, and checked.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command as Process;
 
 use assert_cmd::Command;
+use common::demo::{claimkit_on, demo_dir};
 use serde_json::Value;
 
 fn claimkit(db: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("claimkit").unwrap();
-    cmd.env_remove("CLAIMKIT_CONFIG").env("CLAIMKIT_DB", db).env("CLAIMKIT_TODAY", "2027-02-01");
-    cmd
+    claimkit_on(db, "2027-02-01")
 }
 
 fn demo(dir: &Path) -> PathBuf {
-    let root = dir.join("demo");
-    let mut cmd = Command::cargo_bin("claimkit").unwrap();
-    cmd.env_remove("CLAIMKIT_DB").env_remove("CLAIMKIT_TODAY").args(["--quiet", "demo", "--dir"]).arg(&root);
-    cmd.assert().success();
-    root
+    demo_dir(dir)
 }
 
 fn find(db: &Path, args: &[&str]) -> Vec<Value> {

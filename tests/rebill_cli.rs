@@ -2,10 +2,13 @@
 //! rejected billed again as new originals (new CLM01, frequency 1, linked both ways), the files
 //! checked by the independent validator; an adjudicated claim refused with the reason.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 use claimkit::ledger::Ledger;
+use common::demo::{claimkit_on, demo_dir};
 use serde_json::Value;
 
 /// Runs `cmd`, which finishes with or without findings (exit 0 or 1).
@@ -19,9 +22,7 @@ fn repo() -> PathBuf {
 }
 
 fn claimkit(db: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("claimkit").unwrap();
-    cmd.env_remove("CLAIMKIT_CONFIG").env("CLAIMKIT_DB", db).env("CLAIMKIT_TODAY", "2026-12-01");
-    cmd
+    claimkit_on(db, "2026-12-01")
 }
 
 fn validate(files: &[PathBuf]) {
@@ -52,11 +53,7 @@ fn query(db: &Path, sql: &str, param: &str) -> Vec<Vec<String>> {
 
 /// The demo's ledger (build, simulate, ack, remit, second build), in `dir/demo`.
 fn demo(dir: &Path) -> PathBuf {
-    let root = dir.join("demo");
-    let mut cmd = Command::cargo_bin("claimkit").unwrap();
-    cmd.env_remove("CLAIMKIT_DB").env_remove("CLAIMKIT_TODAY").args(["--quiet", "demo", "--dir"]).arg(&root);
-    cmd.assert().success();
-    root.join("claimkit.db")
+    demo_dir(dir).join("claimkit.db")
 }
 
 /// The new claim of the re-billed `old`: (pcn, frequency, encounter), from the ledger.

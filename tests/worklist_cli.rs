@@ -1,9 +1,12 @@
 //! `claimkit worklist` end to end on the demo's ledger: stable item IDs, filters, an item assigned,
 //! noted, snoozed, closed, and a later event on its claim opening a new item.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
+use common::demo::{claimkit_on, demo_dir};
 use serde_json::Value;
 
 /// Runs `cmd`, which finishes with or without findings (exit 0 or 1).
@@ -13,17 +16,11 @@ fn ran(cmd: &mut Command) {
 }
 
 fn claimkit(db: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("claimkit").unwrap();
-    cmd.env_remove("CLAIMKIT_CONFIG").env("CLAIMKIT_DB", db).env("CLAIMKIT_TODAY", "2027-02-01");
-    cmd
+    claimkit_on(db, "2027-02-01")
 }
 
 fn demo(dir: &Path) -> PathBuf {
-    let root = dir.join("demo");
-    let mut cmd = Command::cargo_bin("claimkit").unwrap();
-    cmd.env_remove("CLAIMKIT_DB").env_remove("CLAIMKIT_TODAY").args(["--quiet", "demo", "--dir"]).arg(&root);
-    cmd.assert().success();
-    root
+    demo_dir(dir)
 }
 
 fn list(db: &Path, args: &[&str]) -> Vec<Value> {

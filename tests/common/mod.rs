@@ -2,6 +2,8 @@
 //! tests/fixtures/remit/ pay (inserted by SQL, as the 837 builder would have written them).
 #![allow(dead_code)]
 
+pub mod demo;
+
 use std::path::{Path, PathBuf};
 
 use claimkit::ledger::Ledger;
