@@ -82,22 +82,19 @@ impl AckPosting {
     }
 }
 
-/// Reads `path` and posts it in one transaction. Posting the same content twice is a no-op.
+/// The page cache of an acknowledgment's connection (KiB, negative as `PRAGMA cache_size` takes
+/// it). A 277CA names claims in the payer's order, and each one's claim row, history entry and
+/// acknowledgment (with their PCN index entries) land wherever that PCN sorts: the cache holds
+/// the pages a large file touches, so they are not spilled and read back during the transaction.
+const ACK_CACHE_KIB: i64 = -16384;
+
+/// Reads the acknowledgment (TA1, 999, 277CA) at `path` and posts it in one transaction. Posting
+/// the same content twice is a no-op. A 277 claim status response is posted by
+/// [`crate::status::post::post_payer_response`], which takes either.
 ///
 /// The file is streamed: each 277 claim is posted as soon as it is read, so memory stays flat
 /// whatever the file size; a file that turns out unreadable half-way rolls back whole.
-/// The page cache of an acknowledgment's connection (KiB, negative as `PRAGMA cache_size` takes
-/// it). A 277CA names claims in the payer's order, and each one's claim row, history entry and
-/// acknowledgment (with their PCN index entries) land wherever that PCN sorts: with SQLite's
-/// default 2 MB cache, pages were spilled and read back all along (a 277CA of 48,000 claims:
-/// 2.9 s, 1.2 s of it in the kernel; 2.0-2.2 s with 16 MiB, 1.95-2.1 s with 32 MiB).
-const ACK_CACHE_KIB: i64 = -16384;
-
 pub fn post_ack_file(ledger: &mut Ledger, path: &Path) -> Result<AckPosting, AckPostError> {
-    // A 277 claim status response (005010X212, the answer to a 276) is the claim status module's.
-    if crate::status::is_status_response(path).unwrap_or(false) {
-        return crate::status::post::post_response_file(ledger, path);
-    }
     ledger.with_cache(ACK_CACHE_KIB, false, |ledger| post_ack_file_cached(ledger, path))
 }
 

@@ -4,8 +4,9 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Result;
-use claimkit::ack::post::{AckPostError, AckPosting, post_ack_file};
+use claimkit::ack::post::{AckPostError, AckPosting};
 use claimkit::report::{OutputFormat, Table};
+use claimkit::status::post::post_payer_response;
 
 use super::{Exit, GlobalArgs};
 
@@ -24,7 +25,7 @@ pub fn exec(global: &GlobalArgs, args: AckArgs) -> Result<Exit> {
     let mut worst = Exit::Clean;
     let mut postings = Vec::new();
     for path in &args.files {
-        match post_ack_file(&mut ledger, path) {
+        match post_payer_response(&mut ledger, path) {
             Ok(p) => {
                 if p.needs_attention() {
                     worst = worst.max(Exit::Findings);

@@ -7,13 +7,13 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::inbox::{self, InboxKind};
-use crate::ack::post::post_ack_file;
 use crate::claim837::build::{BuildOptions, BuildReport, build_with_progress};
 use crate::ingest::{ImportOptions, Mapping, import_file_with_progress};
 use crate::ledger::{Ledger, LedgerError};
 use crate::progress::Progress;
 use crate::remit835::post::{ContractRates, PostOptions, PostOutcome, post_835_with_progress};
 use crate::scrub::{CodeReference, ScrubOptions, ScrubSummary, run_scrub_each};
+use crate::status::post::post_payer_response;
 
 /// What a nightly run is told.
 pub struct NightlyOptions<'a> {
@@ -213,7 +213,7 @@ pub fn run(
 
     // 2. Acknowledgments (999, TA1, 277CA).
     for path in of_kind(InboxKind::Acknowledgment) {
-        match post_ack_file(ledger, &path) {
+        match post_payer_response(ledger, &path) {
             Ok(p) => {
                 summary.acks_rejected += p.rejected;
                 let result = if p.already_posted {

@@ -13,6 +13,17 @@ use crate::ledger::billing::{ClaimEvent, record_claim_event};
 use crate::ledger::claim_status::{ResponseRow, claim_status, mark_received, record_response, set_payer_claim_number};
 use crate::ledger::{Ledger, LedgerError, record_file};
 
+/// Posts what a clearinghouse or payer answered with: a 277 claim status response (005010X212,
+/// the answer to a 276) here, any other acknowledgment (TA1, 999, 277CA) as
+/// [`crate::ack::post::post_ack_file`] does.
+pub fn post_payer_response(ledger: &mut Ledger, path: &Path) -> Result<AckPosting, AckPostError> {
+    if super::is_status_response(path).unwrap_or(false) {
+        post_response_file(ledger, path)
+    } else {
+        crate::ack::post::post_ack_file(ledger, path)
+    }
+}
+
 /// Reads the 277 at `path` and posts its claim statuses in one transaction.
 pub fn post_response_file(ledger: &mut Ledger, path: &Path) -> Result<AckPosting, AckPostError> {
     let ack = read_ack_file(path)?;
