@@ -2,14 +2,11 @@
 //! [`Table`] with an optional chart. Rendered as a terminal table, JSON, CSV (the first section,
 //! so the file stays one rectangular table) or a self-contained HTML page.
 
-use std::io::Write;
-
 use chrono::NaiveDateTime;
 use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 
-use super::html;
-use super::table::{OutputFormat, Paint, Table, paint};
+use super::table::Table;
 
 /// A bar chart drawn next to a section in the HTML page: one bar per label.
 #[derive(Debug, Clone, PartialEq)]
@@ -95,43 +92,12 @@ impl Report {
         obj.insert("sections".into(), Value::Object(sections));
         Value::Object(obj)
     }
-
-    pub fn render(&self, format: OutputFormat, out: &mut dyn Write) -> std::io::Result<()> {
-        match format {
-            OutputFormat::Json => {
-                serde_json::to_writer_pretty(&mut *out, &self.to_json())?;
-                writeln!(out)
-            }
-            OutputFormat::Csv => match self.sections.first() {
-                Some(s) => s.table.render(OutputFormat::Csv, out),
-                None => Ok(()),
-            },
-            OutputFormat::Html => out.write_all(html::page(self).as_bytes()),
-            OutputFormat::Table => {
-                let options = super::table::terminal();
-                writeln!(out, "{}", paint(&self.title, Paint::Bold, options.color))?;
-                let about: Vec<String> =
-                    self.practice.iter().cloned().chain([self.scope.clone()]).chain(self.generated_line()).collect();
-                for line in super::table::wrap_words(&about.join("; "), options.width.unwrap_or(usize::MAX)) {
-                    writeln!(out, "{line}")?;
-                }
-                writeln!(out)?;
-                for s in &self.sections {
-                    if let Some(heading) = self.section_heading(s) {
-                        writeln!(out, "{}", paint(heading, Paint::Bold, options.color))?;
-                    }
-                    writeln!(out, "{}\n", s.table.to_terminal_with(options))?;
-                }
-                Ok(())
-            }
-        }
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::Cell;
+    use crate::report::{Cell, OutputFormat};
 
     fn report() -> Report {
         let mut t = Table::new(&[("payer", "Payer"), ("paid", "Paid")]).with_title("By payer");

@@ -11,6 +11,7 @@ mod document;
 pub mod find;
 pub mod html;
 pub mod remittance;
+mod render;
 mod scope;
 mod table;
 

@@ -12,7 +12,6 @@
 //! first (each report marks its own, see [`Table::low_priority`]), then cells wrap; `--wide` shows
 //! everything at full width. Severity and priority are coloured when colour is on.
 
-use std::io::Write;
 use std::sync::OnceLock;
 
 use chrono::NaiveDate;
@@ -96,7 +95,7 @@ impl Cell {
     }
 
     /// The value in a CSV file: plain numbers and codes, identifiers a spreadsheet would change as `="..."`.
-    fn csv(&self) -> String {
+    pub(super) fn csv(&self) -> String {
         match self {
             Cell::Text(s) if spreadsheet_would_change(s) => format!("=\"{s}\""),
             Cell::Percent(p) => format!("{:.1}", p),
@@ -360,38 +359,6 @@ impl Table {
                 })
                 .collect(),
         )
-    }
-
-    /// Renders in `format` to `out`.
-    pub fn render(&self, format: OutputFormat, out: &mut dyn Write) -> std::io::Result<()> {
-        match format {
-            OutputFormat::Json => {
-                serde_json::to_writer_pretty(&mut *out, &self.to_json())?;
-                writeln!(out)
-            }
-            OutputFormat::Csv => {
-                let mut w = csv::Writer::from_writer(out);
-                w.write_record(self.columns.iter().map(|(k, _)| k.as_str())).map_err(std::io::Error::other)?;
-                for row in &self.rows {
-                    // Control characters (a file name's escape sequence) are escaped: CSV lands
-                    // on terminals too.
-                    w.write_record(row.iter().map(|c| crate::text::printable(&c.csv()).into_owned()))
-                        .map_err(std::io::Error::other)?;
-                }
-                w.flush()
-            }
-            OutputFormat::Html => {
-                let report = super::document::Report::new("table", self.title.as_deref().unwrap_or("claimkit"), "")
-                    .section("rows", self.clone(), None);
-                out.write_all(super::html::page(&report).as_bytes())
-            }
-            OutputFormat::Table => {
-                if let Some(title) = &self.title {
-                    writeln!(out, "{}", paint(title, Paint::Bold, terminal().color))?;
-                }
-                writeln!(out, "{}", self.to_terminal_with(terminal()))
-            }
-        }
     }
 
     /// A terminal table at its natural width, without colour.
