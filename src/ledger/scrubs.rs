@@ -4,7 +4,7 @@
 //! already billed. Findings and statuses are written a batch at a time ([`PendingWrites`]).
 
 use rusqlite::types::ToSql;
-use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use super::{LedgerError, Result, now_timestamp};
 use crate::encounter::Encounter;
@@ -13,15 +13,6 @@ use crate::encounter::Encounter;
 pub fn defer_foreign_keys(tx: &Transaction<'_>) -> Result<()> {
     tx.execute_batch("PRAGMA defer_foreign_keys = ON")?;
     Ok(())
-}
-
-/// A read-only connection to the ledger file at `path`, for a thread that reads the stored
-/// encounters ([`read_stored`]) beside the one writing their results.
-pub fn open_reader(path: &std::path::Path) -> Result<Connection> {
-    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
-        .map_err(|source| LedgerError::Open { path: path.to_path_buf(), source })?;
-    conn.busy_timeout(std::time::Duration::from_secs(10))?;
-    Ok(conn)
 }
 
 /// A stored encounter and the scrub result in force for it.
@@ -50,11 +41,15 @@ pub fn read_stored(conn: &Connection, only: Option<&str>, each: &mut dyn FnMut(S
     const SCRUBS: &str = "LEFT JOIN encounter_scrubs s ON s.encounter_id = e.id";
     let mut select = match only {
         Some(_) => conn.prepare(&format!("{COLUMNS} FROM encounters e {SCRUBS} WHERE e.id = ?1"))?,
-        // The encounters without a primary claim in force (a short list, whatever the history),
-        // less those with any claim; in table order: the wide rows are read once, front to back.
+        // The encounters without a primary claim in force (what is left to bill, whatever the
+        // history), less those with any claim. Their rowids are listed first (the list is fixed
+        // before the first row is returned, so what the caller writes meanwhile does not change
+        // it, and only rowids are held); the wide rows are then read in table order, each page once.
         None => conn.prepare(&format!(
-            "{COLUMNS} FROM unbilled_encounters u CROSS JOIN encounters e ON e.id = u.encounter_id {SCRUBS}
-             WHERE NOT EXISTS (SELECT 1 FROM claims_not_rebilled c WHERE c.encounter_id = e.id) ORDER BY e.rowid"
+            "{COLUMNS} FROM encounters e {SCRUBS}
+             WHERE e.rowid IN (SELECT e.rowid FROM unbilled_encounters u CROSS JOIN encounters e ON e.id = u.encounter_id
+                               WHERE NOT EXISTS (SELECT 1 FROM claims_not_rebilled c WHERE c.encounter_id = e.id))
+             ORDER BY e.rowid"
         ))?,
     };
     let mut rows = match only {

@@ -141,16 +141,9 @@ fn scrub_in_transaction(
     progress: &dyn crate::progress::Progress,
     each: &mut dyn FnMut(EncounterScrub),
 ) -> Result<ScrubRun, ScrubError> {
-    let path = ledger.path().map(std::path::Path::to_path_buf);
     let tx = ledger.transaction()?;
     scrubs::defer_foreign_keys(&tx)?;
     let practice = billing::load_practice(&tx)?.ok_or(ScrubError::NoPractice)?;
-    // A whole run on a ledger file reads on a connection of its own (opened once this run holds
-    // the write lock, so it reads what this run starts from).
-    let reader = match (&path, &options.encounter) {
-        (Some(path), None) => Some(scrubs::open_reader(path)?),
-        _ => None,
-    };
     // The fingerprints of every claim billed so far are read only when there is something to
     // scrub: a run with nothing new then costs nothing that grows with the ledger's history.
     let mut anything = false;
@@ -210,42 +203,19 @@ fn scrub_in_transaction(
             each(EncounterScrub { id, status, findings, changed: !up_to_date });
             Ok(())
         };
-        match reader {
-            // One thread reads and parses the stored encounters (its own connection: WAL lets it
-            // read the ledger as committed before this run while this one writes) while this one
-            // scrubs them and writes the results; a bounded channel keeps memory flat.
-            Some(conn) => {
-                let (send, receive) = std::sync::mpsc::sync_channel::<StoredRow>(ROWS_IN_FLIGHT);
-                std::thread::scope(|scope| {
-                    // Only a whole run (no single encounter) reads on its own connection.
-                    let reader = scope.spawn(move || read_stored(&conn, None, &mut |row| send.send(row).is_ok()));
-                    let mut processed = Ok(());
-                    for row in receive.iter() {
-                        processed = process(row);
-                        if processed.is_err() {
-                            break;
-                        }
-                    }
-                    drop(receive);
-                    let read = reader
-                        .join()
-                        .unwrap_or_else(|_| Err(LedgerError::Corrupt("the reading thread panicked".into())));
-                    processed.and(read.map_err(ScrubError::from))
-                })?;
+        // The encounters are read and scrubbed one at a time on this transaction: the list of
+        // those to read is fixed before the first is returned, so the results written meanwhile
+        // do not change what is read.
+        let mut failed = None;
+        read_stored(&tx, options.encounter.as_deref(), &mut |row| match process(row) {
+            Ok(()) => true,
+            Err(e) => {
+                failed = Some(e);
+                false
             }
-            None => {
-                let mut failed = None;
-                read_stored(&tx, options.encounter.as_deref(), &mut |row| match process(row) {
-                    Ok(()) => true,
-                    Err(e) => {
-                        failed = Some(e);
-                        false
-                    }
-                })?;
-                if let Some(e) = failed {
-                    return Err(e);
-                }
-            }
+        })?;
+        if let Some(e) = failed {
+            return Err(e);
         }
         pending.write(&tx, &scrubbed_at)?;
     }
@@ -258,9 +228,6 @@ fn scrub_in_transaction(
     tx.commit().map_err(LedgerError::Sql)?;
     Ok(run)
 }
-
-/// Encounters read ahead of the scrub.
-const ROWS_IN_FLIGHT: usize = 256;
 
 /// A finding as the ledger keeps it.
 fn stored_finding(f: &Finding) -> StoredFinding {
