@@ -99,7 +99,17 @@ pub fn known_data_element(number: &str) -> String {
     shaped(number, |c| (1..=4).contains(&c.len()) && c.bytes().all(|b| b.is_ascii_digit()))
 }
 
-/// A control number (TA101, AK102, AK202, ISA13, GS06, ST02) as kept: up to nine letters or digits.
+/// An interchange control number (ISA13, TA101) as kept: exactly nine digits.
+pub fn known_interchange_number(number: &str) -> String {
+    shaped(number, |c| c.len() == 9 && c.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// A group control number (GS06, AK102) as kept: one to nine digits.
+pub fn known_group_number(number: &str) -> String {
+    shaped(number, |c| (1..=9).contains(&c.len()) && c.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// A control number (AK202, ST02) as kept: up to nine letters or digits.
 pub fn known_control_number(number: &str) -> String {
     shaped(number, |c| (1..=9).contains(&c.len()) && c.bytes().all(|b| b.is_ascii_alphanumeric()))
 }

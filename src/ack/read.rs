@@ -261,13 +261,13 @@ impl State<'_> {
                 self.envelope = AckEnvelopeIds {
                     sender_id: seg.trimmed(6),
                     receiver_id: seg.trimmed(8),
-                    isa13: codes::known_control_number(&seg.trimmed(13)),
+                    isa13: codes::known_interchange_number(&seg.trimmed(13)),
                     ..AckEnvelopeIds::default()
                 };
             }
             "TA1" => self.file.interchange_acks.push(InterchangeAck {
                 envelope: self.envelope.clone(),
-                isa13: codes::known_control_number(&seg.trimmed(1)),
+                isa13: codes::known_interchange_number(&seg.trimmed(1)),
                 date: digits_only(&seg.trimmed(2)),
                 time: digits_only(&seg.trimmed(3)),
                 code: AckCode::parse(&seg.trimmed(4)),
@@ -276,7 +276,7 @@ impl State<'_> {
             }),
             "GS" => {
                 self.finish_set();
-                self.envelope.gs06 = codes::known_control_number(&seg.trimmed(6));
+                self.envelope.gs06 = codes::known_group_number(&seg.trimmed(6));
             }
             "ST" => {
                 self.finish_set();
@@ -344,7 +344,7 @@ impl State<'_> {
                 self.group = Some(GroupAck {
                     envelope: self.envelope.clone(),
                     functional_id: codes::known_control_number(&seg.trimmed(1)),
-                    group_control_number: codes::known_control_number(&seg.trimmed(2)),
+                    group_control_number: codes::known_group_number(&seg.trimmed(2)),
                     version: opt(seg, 3).map(|v| codes::known_guide(&v)),
                     sets: Vec::new(),
                     code: AckCode::Other(String::new()),
