@@ -35,5 +35,5 @@ pub use envelope::{
 };
 pub use error::{IsaWidthProblem, Position, SyntaxError, X12Error};
 pub use reader::{SegmentReader, read_segments};
-pub use segment::{Segment, Separators};
+pub use segment::{Segment, Separators, parse_decimal};
 pub use writer::{Element, GroupHeader, InterchangeHeader, RewriteError, WriteError, X12Writer, rewrite, x12_decimal};

@@ -130,9 +130,51 @@ impl<'a> Segment<'a> {
     }
 }
 
+/// Reads an X12 decimal (data type R) written as a plain number: an optional minus, digits and
+/// an optional decimal point, a leading point allowed (`80`, `-5.00`, `.5`). Surrounding spaces
+/// are ignored; anything else (an exponent, a plus sign, a thousands separator, nothing) is not
+/// a decimal. The scale is kept as written.
+pub fn parse_decimal(text: &str) -> Option<rust_decimal::Decimal> {
+    let t = text.trim();
+    let digits = t.strip_prefix('-').unwrap_or(t);
+    let plain = digits.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        && digits.bytes().filter(|b| *b == b'.').count() <= 1
+        && digits.bytes().any(|b| b.is_ascii_digit());
+    if !plain {
+        return None;
+    }
+    let fixed: std::borrow::Cow<'_, str> = match (t.strip_prefix("-."), t.strip_prefix('.')) {
+        (Some(rest), _) => format!("-0.{rest}").into(),
+        (_, Some(rest)) => format!("0.{rest}").into(),
+        _ => t.into(),
+    };
+    std::str::FromStr::from_str(&fixed).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decimals_read_as_written_and_only_plain_numbers() {
+        use rust_decimal::Decimal;
+        for (text, mantissa, scale) in [
+            ("80", 80, 0),
+            ("80.00", 8000, 2),
+            ("-5.00", -500, 2),
+            ("0012.50", 1250, 2),
+            (" 7 ", 7, 0),
+            (".5", 5, 1),
+            ("-.5", -5, 1),
+            ("132.005", 132005, 3),
+            ("5.", 5, 0),
+        ] {
+            assert_eq!(parse_decimal(text), Some(Decimal::new(mantissa, scale)), "{text}");
+        }
+        for text in ["", " ", "-", ".", "1e2", "+5", "1,000", "5.0.0", "--5", "x", "٣"] {
+            assert_eq!(parse_decimal(text), None, "{text}");
+        }
+    }
 
     fn seg(s: &str) -> Segment<'_> {
         Segment::new(s.as_bytes(), Separators::default(), Position::default())
