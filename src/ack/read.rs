@@ -3,7 +3,6 @@
 
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -188,7 +187,7 @@ fn opt(seg: &Segment<'_>, n: usize) -> Option<String> {
 }
 
 fn number(seg: &Segment<'_>, n: usize) -> Option<Decimal> {
-    seg.get(n).and_then(|s| Decimal::from_str(s.trim()).ok()).and_then(crate::encounter::bounded_amount)
+    crate::x12::parse_decimal(&seg.text(n)).and_then(crate::encounter::bounded_amount)
 }
 
 fn date8(s: &str) -> Option<NaiveDate> {

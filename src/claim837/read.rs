@@ -596,7 +596,7 @@ pub fn for_each_837p_claim<R: Read>(input: R, mut each: impl FnMut(ParsedClaim))
 }
 
 fn amount(seg: &Segment<'_>, n: usize) -> Option<Decimal> {
-    Decimal::from_str(seg.text(n).trim()).ok().and_then(crate::encounter::bounded_amount)
+    crate::x12::parse_decimal(&seg.text(n)).and_then(crate::encounter::bounded_amount)
 }
 
 fn date(text: &str) -> Option<NaiveDate> {

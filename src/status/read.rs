@@ -5,7 +5,6 @@ use std::io::Read;
 use std::path::Path;
 
 use chrono::NaiveDate;
-use rust_decimal::Decimal;
 
 use super::StatusError;
 use super::write::{Parties, Person, StatusClaim};
@@ -129,7 +128,9 @@ pub fn read_276<R: Read>(input: R) -> Result<Vec<Inquiry>, X12Error> {
             }
             "AMT" if seg.trimmed(1) == "T3" => {
                 if let Some(claim) = inq.claims.last_mut() {
-                    claim.charge = seg.trimmed(2).parse::<Decimal>().unwrap_or_default();
+                    claim.charge = crate::x12::parse_decimal(&seg.text(2))
+                        .and_then(crate::encounter::bounded_amount)
+                        .unwrap_or_default();
                 }
             }
             "DTP" if seg.trimmed(1) == "472" => {
