@@ -294,6 +294,25 @@ mod tests {
     }
 
     #[test]
+    fn the_dates_of_an_answer_are_read_by_what_they_qualify() {
+        let d = |s: &str| Some(s.parse::<NaiveDate>().unwrap());
+        let got = answers(
+            "HL*3*2*22*0~TRN*2*11*1123456789~NM1*IL*1*A*B****MI*M1~DTP*346*D8*20260101~DTP*347*D8*20261031~EB*1*IND*30~\
+             HL*4*2*22*0~TRN*2*12*1123456789~NM1*IL*1*A*B****MI*M2~EB*6*IND*30~DTP*307*RD8*20261101-20261130~\
+             HL*5*2*22*0~TRN*2*13*1123456789~NM1*IL*1*A*B****MI*M3~EB*1*IND*30~EB*R**30~DTP*346*D8*20250101~\
+             HL*6*2*22*0~TRN*2*14*1123456789~NM1*IL*1*A*B****MI*M4~DTP*291*RD8*20260201-20260630~EB*1*IND*30~",
+        );
+        let dates: Vec<_> = got.iter().map(|a| a.dates).collect();
+        assert_eq!((dates[0].covered_from, dates[0].covered_to), (d("2026-01-01"), d("2026-10-31")));
+        assert_eq!((dates[0].inactive_from, dates[0].inactive_to), (None, None));
+        assert_eq!((dates[1].inactive_from, dates[1].inactive_to), (d("2026-11-01"), d("2026-11-30")));
+        assert_eq!((dates[1].covered_from, dates[1].covered_to), (None, None));
+        // The other payer's dates (under EB*R) are not this coverage's.
+        assert_eq!(dates[2], AnswerDates::default());
+        assert_eq!((dates[3].covered_from, dates[3].covered_to), (d("2026-02-01"), d("2026-06-30")));
+    }
+
+    #[test]
     fn a_dependent_loop_carries_the_answer_when_the_subscriber_loop_has_no_trace() {
         let got =
             answers("HL*3*2*22*1~NM1*IL*1*A*B****MI*M1~HL*4*3*23*0~TRN*2*21*1123456789~NM1*03*1*A*C~AAA*N**71*C~");

@@ -328,4 +328,35 @@ mod tests {
         assert_eq!(all_answers(&tx, None, None, None).unwrap().len(), 2);
         assert_eq!(all_answers(&tx, Some("OTHER"), None, None).unwrap().len(), 0);
     }
+
+    #[test]
+    fn an_answers_dates_are_kept() {
+        let mut ledger = ledger_with_encounter();
+        let tx = ledger.transaction().unwrap();
+        let req = NewRequest {
+            encounter_id: "E1",
+            order: CoverageOrder::Primary,
+            payer_id: "P1",
+            member_id: "M1",
+            service_date: d("2026-11-02"),
+        };
+        let traces = record_requests(&tx, "CH", "f.270", d("2026-11-03"), &mut [req].into_iter()).unwrap();
+        let trace = traces[0].to_string();
+        let dates = AnswerDates {
+            covered_from: Some(d("2026-01-01")),
+            covered_to: None,
+            inactive_from: Some(d("2026-11-01")),
+            inactive_to: Some(d("2026-11-30")),
+        };
+        let answer = NewAnswer {
+            trace: &trace,
+            answered_on: d("2026-11-03"),
+            outcome: Outcome::Inactive,
+            reject_reason: None,
+            other: None,
+            dates,
+        };
+        record_answer(&tx, "f1", &answer, "t").unwrap();
+        assert_eq!(latest_answers(&tx).unwrap()["E1"][0].dates, dates);
+    }
 }
