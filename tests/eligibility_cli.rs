@@ -286,3 +286,24 @@ fn a_plan_that_begins_after_the_date_of_service_holds_the_encounter_though_the_a
     let report = run(&db, &["--format", "json", "report", "eligibility"]).output().unwrap();
     assert!(String::from_utf8_lossy(&report.stdout).contains("ELIGIBILITY-INACTIVE"));
 }
+
+#[test]
+fn an_inquiry_about_one_encounter_and_its_answer_pass_the_validator_as_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("ledger.db");
+    run(&db, &["init", "--practice", sample("practice.toml").to_str().unwrap()]).assert().success();
+    run(&db, &["import", sample("encounters.csv").to_str().unwrap()]).assert().success();
+    let out = dir.path().join("out");
+    run(&db, &["eligibility", "request", "--out", out.to_str().unwrap(), "--encounter", "E1001"]).assert().success();
+    let payer = dir.path().join("payer");
+    for f in files(&out, "270") {
+        assert_eq!(assert_grouped(&f), 1);
+        validate(&f);
+        run(&db, &["simulate", "--from", f.to_str().unwrap(), "--out", payer.to_str().unwrap(), "--outcome", "inactive"])
+            .assert()
+            .success();
+    }
+    for f in files(&payer, "271") {
+        validate(&f);
+    }
+}
