@@ -299,9 +299,12 @@ fn an_inquiry_about_one_encounter_and_its_answer_pass_the_validator_as_written()
     for f in files(&out, "270") {
         assert_eq!(assert_grouped(&f), 1);
         validate(&f);
-        run(&db, &["simulate", "--from", f.to_str().unwrap(), "--out", payer.to_str().unwrap(), "--outcome", "inactive"])
-            .assert()
-            .success();
+        run(
+            &db,
+            &["simulate", "--from", f.to_str().unwrap(), "--out", payer.to_str().unwrap(), "--outcome", "inactive"],
+        )
+        .assert()
+        .success();
     }
     for f in files(&payer, "271") {
         validate(&f);
