@@ -16,6 +16,8 @@
 //! | remit-unmatched | the 835 of `remit` posted to a ledger without its claims: each listed unmatched | claims, MB |
 //! | codes-ncci | a CMS-layout NCCI PTP file of N edits imported into a fresh ledger | rows, MB |
 //! | balance  | `report balance` (JSON) on a ledger of N billed claims, the 835 of `remit` posted | claims |
+//! | eligibility-request | 270s for N encounters not yet billed (one coverage each), inquiries recorded | inquiries, MB out |
+//! | eligibility-post | a 271 of N answers (the simulated payer's, one outcome in ten inactive, ...) posted | answers, MB |
 //! | nightly-idle | a nightly run with an empty inbox on a ledger of N built claims; also run at 1,000 claims, so its two rows show whether the cost grows with history | claims |
 //!
 //! Every phase runs in its own child process (this binary re-executed with
@@ -51,6 +53,8 @@ const PHASES: &[&str] = &[
     "codes-ncci",
     "balance",
     "nightly-idle",
+    "eligibility-request",
+    "eligibility-post",
 ];
 
 /// The size `nightly-idle` is also measured at, beside each requested size.
@@ -143,8 +147,40 @@ fn prepare(phase: &str, size: u64, dir: &Path) -> Result<()> {
                 generate::seed_remit_ledger(&db, size)
             }
         }
+        "eligibility-request" => generate::seed_build_ledger(&dir.join("eligibility-request.db"), size, false),
+        "eligibility-post" => {
+            use claimkit::eligibility::request::request;
+            use claimkit::eligibility::respond::{RespondOptions, respond_file};
+            let db = dir.join("eligibility-post.db");
+            generate::seed_build_ledger(&db, size, false)?;
+            let mut ledger = claimkit::ledger::Ledger::open(&db)?;
+            let report = request(&mut ledger, &eligibility_request_options(dir, "eligibility-post-270"))?;
+            let out = dir.join("eligibility-post-271");
+            for f in &report.files {
+                respond_file(&f.path, &out, RespondOptions { seed: 1, outcome: None })?;
+            }
+            Ok(())
+        }
         other => Err(format!("unknown phase {other}").into()),
     }
+}
+
+fn eligibility_request_options(dir: &Path, out: &str) -> claimkit::eligibility::request::RequestOptions {
+    let at = generate::scrub_today().and_hms_opt(9, 30, 0).unwrap_or_default();
+    claimkit::eligibility::request::RequestOptions { encounter: None, out_dir: dir.join(out), at }
+}
+
+/// The files of `dir` with extension `ext`, sorted.
+fn files_with(dir: &Path, ext: &str) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.extension().is_some_and(|e| e == ext) {
+            out.push(path);
+        }
+    }
+    out.sort();
+    Ok(out)
 }
 
 /// What a phase reports: items done, their unit, bytes read or written, and its own (wall, CPU)
@@ -308,6 +344,29 @@ fn run_phase(phase: &str, size: u64, dir: &Path) -> Result<PhaseOutput> {
             }
             Ok((size, "claims", 0, None))
         }
+        "eligibility-request" => {
+            use claimkit::eligibility::request::request;
+            let mut ledger = Ledger::open(&dir.join("eligibility-request.db"))?;
+            let report = request(&mut ledger, &eligibility_request_options(dir, "eligibility-270"))?;
+            if report.inquiries as u64 != size || !report.not_asked.is_empty() {
+                return Err(format!("{} inquiries for {size} encounters", report.inquiries).into());
+            }
+            let bytes = report.files.iter().map(|f| file_len(&f.path)).sum();
+            Ok((size, "inquiries", bytes, None))
+        }
+        "eligibility-post" => {
+            use claimkit::eligibility::post::post_file;
+            let mut ledger = Ledger::open(&dir.join("eligibility-post.db"))?;
+            let (mut recorded, mut bytes) = (0, 0);
+            for path in files_with(&dir.join("eligibility-post-271"), "271")? {
+                recorded += post_file(&mut ledger, &path)?.recorded;
+                bytes += file_len(&path);
+            }
+            if recorded != size {
+                return Err(format!("recorded {recorded} answers of {size}").into());
+            }
+            Ok((size, "answers", bytes, None))
+        }
         other => Err(format!("unknown phase {other}").into()),
     }
 }
@@ -345,6 +404,8 @@ fn spawn(phase: &str, size: u64, dir: &Path) -> Result<Option<Measure>> {
         Some("segments") => "segments",
         Some("lines") => "lines",
         Some("rows") => "rows",
+        Some("inquiries") => "inquiries",
+        Some("answers") => "answers",
         _ => "claims",
     };
     Ok(Some(Measure {

@@ -17,7 +17,7 @@ use std::io::Read;
 
 use chrono::NaiveDate;
 
-use super::{EligibilityError, OtherCoverage, Outcome};
+use super::{AnswerDates, EligibilityError, OtherCoverage, Outcome};
 use crate::x12::{Segment, SegmentReader};
 
 /// One answer of a 271.
@@ -29,6 +29,19 @@ pub struct Answer {
     pub outcome: Outcome,
     pub reject_reason: Option<String>,
     pub other: Option<OtherCoverage>,
+    pub dates: AnswerDates,
+}
+
+/// The benefit (EB) whose 2110 loop is being read: its dates mean different things.
+#[derive(Default, Clone, Copy, PartialEq, Eq)]
+enum Benefit {
+    /// Before the first EB: the 2100 loop's dates are the coverage's.
+    #[default]
+    None,
+    Active,
+    Inactive,
+    /// Another payer's (EB*R) or a benefit whose dates are not about the coverage.
+    Other,
 }
 
 #[derive(Default)]
@@ -42,6 +55,8 @@ struct Open {
     in_other_eb: bool,
     /// After the 2100 NM1 and before the first EB: an AAA here rejects the member.
     in_name_loop: bool,
+    benefit: Benefit,
+    dates: AnswerDates,
 }
 
 impl Open {
@@ -60,7 +75,14 @@ impl Open {
             return None;
         };
         let other = if outcome == Outcome::OtherCoverage { self.other } else { None };
-        Some(Answer { trace, answered_on: answered_on?, outcome, reject_reason: self.reject_reason, other })
+        Some(Answer {
+            trace,
+            answered_on: answered_on?,
+            outcome,
+            reject_reason: self.reject_reason,
+            other,
+            dates: self.dates,
+        })
     }
 }
 
@@ -161,16 +183,24 @@ fn on_member_segment(o: &mut Open, id: &str, seg: &Segment<'_>) {
             o.in_name_loop = false;
             let code = seg.trimmed(1);
             o.in_other_eb = code == "R";
-            match code.as_str() {
-                "1" | "2" | "3" | "4" | "5" => o.active = true,
-                "6" | "7" | "8" => o.inactive = true,
+            o.benefit = match code.as_str() {
+                "1" | "2" | "3" | "4" | "5" => {
+                    o.active = true;
+                    Benefit::Active
+                }
+                "6" | "7" | "8" => {
+                    o.inactive = true;
+                    Benefit::Inactive
+                }
                 "R" => {
                     o.active = true;
                     o.other.get_or_insert_with(OtherCoverage::default);
+                    Benefit::Other
                 }
-                _ => {}
-            }
+                _ => Benefit::Other,
+            };
         }
+        "DTP" => on_date(o, seg),
         "REF" if o.in_other_eb && matches!(seg.trimmed(1).as_str(), "IG" | "1W" | "NQ" | "18") => {
             if let Some(other) = o.other.as_mut() {
                 other.member_id = other.member_id.take().or_else(|| nonempty(seg.trimmed(2)));
@@ -182,6 +212,37 @@ fn on_member_segment(o: &mut Open, id: &str, seg: &Segment<'_>) {
                 other.payer_id = nonempty(seg.trimmed(9));
             }
         }
+        _ => {}
+    }
+}
+
+/// A DTP of the member (2100) or benefit (2110) loop: D8 `CCYYMMDD` or RD8 `CCYYMMDD-CCYYMMDD`.
+fn on_date(o: &mut Open, seg: &Segment<'_>) {
+    let (qualifier, format, value) = (seg.trimmed(1), seg.trimmed(2), seg.trimmed(3));
+    let (from, to) = match format.as_str() {
+        "D8" => {
+            let day = crate::dates::parse_ccyymmdd(&value);
+            (day, day)
+        }
+        "RD8" => match value.split_once('-') {
+            Some((a, b)) => (crate::dates::parse_ccyymmdd(a), crate::dates::parse_ccyymmdd(b)),
+            None => (None, None),
+        },
+        _ => (None, None),
+    };
+    if from.is_none() && to.is_none() {
+        return;
+    }
+    let d = &mut o.dates;
+    match (o.benefit, qualifier.as_str(), format.as_str()) {
+        // Plan or eligibility begin and end; a plan or eligibility range.
+        (Benefit::None | Benefit::Active, "346" | "356", "D8") => d.covered_from = from,
+        (Benefit::None | Benefit::Active | Benefit::Inactive, "347" | "357", "D8") => d.covered_to = to,
+        (Benefit::None | Benefit::Active, "291" | "307" | "346" | "356", "RD8") => {
+            (d.covered_from, d.covered_to) = (from, to);
+        }
+        // Under an inactive benefit, its period (or day).
+        (Benefit::Inactive, "291" | "307", _) => (d.inactive_from, d.inactive_to) = (from, to),
         _ => {}
     }
 }
@@ -230,6 +291,25 @@ mod tests {
             (Some("OT1"), Some("OTHER PLAN"), Some("X9"))
         );
         assert!(got.iter().all(|a| a.answered_on == NaiveDate::from_ymd_opt(2026, 11, 3).unwrap()));
+    }
+
+    #[test]
+    fn the_dates_of_an_answer_are_read_by_what_they_qualify() {
+        let d = |s: &str| Some(s.parse::<NaiveDate>().unwrap());
+        let got = answers(
+            "HL*3*2*22*0~TRN*2*11*1123456789~NM1*IL*1*A*B****MI*M1~DTP*346*D8*20260101~DTP*347*D8*20261031~EB*1*IND*30~\
+             HL*4*2*22*0~TRN*2*12*1123456789~NM1*IL*1*A*B****MI*M2~EB*6*IND*30~DTP*307*RD8*20261101-20261130~\
+             HL*5*2*22*0~TRN*2*13*1123456789~NM1*IL*1*A*B****MI*M3~EB*1*IND*30~EB*R**30~DTP*346*D8*20250101~\
+             HL*6*2*22*0~TRN*2*14*1123456789~NM1*IL*1*A*B****MI*M4~DTP*291*RD8*20260201-20260630~EB*1*IND*30~",
+        );
+        let dates: Vec<_> = got.iter().map(|a| a.dates).collect();
+        assert_eq!((dates[0].covered_from, dates[0].covered_to), (d("2026-01-01"), d("2026-10-31")));
+        assert_eq!((dates[0].inactive_from, dates[0].inactive_to), (None, None));
+        assert_eq!((dates[1].inactive_from, dates[1].inactive_to), (d("2026-11-01"), d("2026-11-30")));
+        assert_eq!((dates[1].covered_from, dates[1].covered_to), (None, None));
+        // The other payer's dates (under EB*R) are not this coverage's.
+        assert_eq!(dates[2], AnswerDates::default());
+        assert_eq!((dates[3].covered_from, dates[3].covered_to), (d("2026-02-01"), d("2026-06-30")));
     }
 
     #[test]

@@ -101,6 +101,54 @@ pub struct EligibilityAnswer {
     /// AAA03 of a member not found.
     pub reject_reason: Option<String>,
     pub other: Option<OtherCoverage>,
+    /// The dates the payer gave with its answer.
+    pub dates: AnswerDates,
+}
+
+/// The dates a 271 gives with an answer: when the coverage is in force (plan or eligibility
+/// begin and end, `DTP*346/356`, `DTP*347/357`, or a range `DTP*291/307*RD8`) and, with an
+/// inactive benefit (`EB*6`), the period it is inactive (`DTP*RD8` under that `EB`). Any of them
+/// may be missing: a payer often answers only about the date asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+pub struct AnswerDates {
+    pub covered_from: Option<NaiveDate>,
+    pub covered_to: Option<NaiveDate>,
+    pub inactive_from: Option<NaiveDate>,
+    pub inactive_to: Option<NaiveDate>,
+}
+
+impl AnswerDates {
+    fn in_inactive_period(&self, day: NaiveDate) -> bool {
+        self.has_inactive_period()
+            && self.inactive_from.is_none_or(|f| f <= day)
+            && self.inactive_to.is_none_or(|t| day <= t)
+    }
+
+    fn outside_coverage(&self, day: NaiveDate) -> bool {
+        self.covered_from.is_some_and(|f| day < f) || self.covered_to.is_some_and(|t| day > t)
+    }
+
+    fn has_inactive_period(&self) -> bool {
+        self.inactive_from.is_some() || self.inactive_to.is_some()
+    }
+}
+
+impl EligibilityAnswer {
+    /// Whether, by what the payer said, the coverage is not in force on `day` (a date of service
+    /// that need not be the date asked about): `day` falls in a period the payer calls inactive,
+    /// or outside the period it gives for the coverage. An inactive answer without an inactive
+    /// period is also about the date asked.
+    pub fn inactive_on(&self, day: NaiveDate) -> bool {
+        let d = &self.dates;
+        match self.outcome {
+            Outcome::NotFound => false,
+            Outcome::Active | Outcome::OtherCoverage => d.in_inactive_period(day) || d.outside_coverage(day),
+            Outcome::Inactive => {
+                let asked = !d.has_inactive_period() && day == self.service_date;
+                asked || d.in_inactive_period(day) || d.outside_coverage(day)
+            }
+        }
+    }
 }
 
 /// What a reject reason (AAA03) of a member not found means, in our words.

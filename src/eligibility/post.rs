@@ -46,6 +46,7 @@ pub fn post_file(ledger: &mut Ledger, path: &Path) -> Result<PostedFile, Eligibi
             outcome: a.outcome,
             reject_reason: a.reject_reason.as_deref(),
             other: a.other.as_ref(),
+            dates: a.dates,
         };
         match record_answer(&tx, &sha, &new, &recorded_at)? {
             Recorded::New => recorded += 1,

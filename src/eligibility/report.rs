@@ -59,6 +59,25 @@ pub fn eligibility_report(ledger: &Ledger, scope: &ReportScope) -> Result<Report
 }
 
 fn detail(a: &EligibilityAnswer) -> String {
+    let said = said(a);
+    let d = &a.dates;
+    let mut dates = Vec::new();
+    match (d.covered_from, d.covered_to) {
+        (Some(f), Some(t)) => dates.push(format!("covered {f} to {t}")),
+        (Some(f), None) => dates.push(format!("covered from {f}")),
+        (None, Some(t)) => dates.push(format!("covered until {t}")),
+        (None, None) => {}
+    }
+    match (d.inactive_from, d.inactive_to) {
+        (Some(f), Some(t)) => dates.push(format!("inactive {f} to {t}")),
+        (Some(f), None) => dates.push(format!("inactive from {f}")),
+        (None, Some(t)) => dates.push(format!("inactive until {t}")),
+        (None, None) => {}
+    }
+    if dates.is_empty() { said } else { format!("{said} ({})", dates.join("; ")) }
+}
+
+fn said(a: &EligibilityAnswer) -> String {
     match a.outcome {
         Outcome::Active => "coverage in force on the date".into(),
         Outcome::Inactive => "coverage not in force on the date".into(),
@@ -79,9 +98,12 @@ fn detail(a: &EligibilityAnswer) -> String {
 }
 
 fn scrub_effect(a: &EligibilityAnswer) -> &'static str {
+    // About the date asked; the scrub judges every date of service the same way.
+    if a.inactive_on(a.service_date) {
+        return crate::scrub::eligibility::ELIGIBILITY_INACTIVE.id;
+    }
     match a.outcome {
-        Outcome::Active => "",
-        Outcome::Inactive => crate::scrub::eligibility::ELIGIBILITY_INACTIVE.id,
+        Outcome::Active | Outcome::Inactive => "",
         Outcome::NotFound => crate::scrub::eligibility::ELIGIBILITY_MEMBER_NOT_FOUND.id,
         Outcome::OtherCoverage => "ELIGIBILITY-OTHER-COVERAGE (when not on file)",
     }

@@ -85,6 +85,8 @@ struct Member {
     dmg: Option<Kept>,
     service_date: Option<NaiveDate>,
     asked: bool,
+    /// A dependent's loop (2000D): its AAA03 codes are the patient's, not the subscriber's.
+    dependent: bool,
 }
 
 /// Reads a 270 from `input` and writes the 271 to `out`.
@@ -138,7 +140,7 @@ pub fn respond<R: Read>(
                 }
                 let level = seg.trimmed(3);
                 if level == "22" || level == "23" {
-                    member = Some(Member::default());
+                    member = Some(Member { dependent: level == "23", ..Member::default() });
                 }
                 w.copy_segment(&seg).map_err(wrap)?;
             }
@@ -209,6 +211,17 @@ fn roll(seed: u64, trace: &str) -> u64 {
     h
 }
 
+/// AAA03 as the guide lists it for the loop: the subscriber's (2100C) codes 72, 73, 75 are the
+/// patient's 64, 65, 67 in a dependent's loop (2100D); 71 (date of birth) is in both lists.
+fn member_reject_reason(subscriber_code: &'static str, dependent: bool) -> &'static str {
+    match (dependent, subscriber_code) {
+        (true, "72") => "64",
+        (true, "73") => "65",
+        (true, "75") => "67",
+        (_, code) => code,
+    }
+}
+
 fn write_member<W: Write>(
     w: &mut X12Writer<W>,
     m: Member,
@@ -235,7 +248,7 @@ fn write_member<W: Write>(
         write(w, nm1)?;
     }
     if m.asked && outcome == Outcome::NotFound {
-        w.segment("AAA", &["N", "", reason, "C"])?;
+        w.segment("AAA", &["N", "", member_reject_reason(reason, m.dependent), "C"])?;
     }
     if let Some(dmg) = &m.dmg {
         write(w, dmg)?;
@@ -273,4 +286,43 @@ fn write_member<W: Write>(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// 005010X279A1 AAA03 code lists of the subscriber (2100C) and dependent (2100D) name loops.
+    const SUBSCRIBER_AAA03: &[&str] = &[
+        "15", "35", "42", "43", "45", "47", "48", "49", "51", "52", "56", "57", "58", "60", "61", "62", "63", "71",
+        "72", "73", "74", "75", "76", "78",
+    ];
+    const DEPENDENT_AAA03: &[&str] = &[
+        "15", "35", "42", "43", "45", "47", "48", "49", "51", "52", "56", "57", "58", "60", "61", "62", "63", "64",
+        "65", "66", "67", "68", "71", "77",
+    ];
+
+    #[test]
+    fn a_member_not_found_is_answered_with_a_code_of_its_loops_list() {
+        for code in ["71", "73", "75"] {
+            assert!(SUBSCRIBER_AAA03.contains(&member_reject_reason(code, false)), "{code}");
+            assert!(DEPENDENT_AAA03.contains(&member_reject_reason(code, true)), "{code}");
+        }
+    }
+
+    #[test]
+    fn a_dependent_not_found_is_rejected_in_the_dependent_loop_with_a_patient_code() {
+        let inquiry = "ISA*00*          *00*          *ZZ*CLINIC         *ZZ*PAYER          *261103*0930*^*00501*000000001*0*T*:~\
+            GS*HS*CLINIC*PAYER*20261103*0930*1*X*005010X279A1~ST*270*0001*005010X279A1~BHT*0022*13*R1*20261103*0930~\
+            HL*1**20*1~NM1*PR*2*PAYER*****PI*P1~HL*2*1*21*1~NM1*1P*2*CLINIC*****XX*1234567893~\
+            HL*3*2*22*1~NM1*IL*1*A*B****MI*M1~HL*4*3*23*0~TRN*1*21*1123456789~NM1*03*1*A*C~DTP*291*D8*20261102~EQ*30~\
+            SE*13*0001~GE*1*1~IEA*1*000000001~";
+        let mut out = Vec::new();
+        let opts = RespondOptions { seed: 1, outcome: Some(Outcome::NotFound) };
+        respond(inquiry.as_bytes(), &mut out, "t.270", opts, &mut RespondSummary::default()).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let dependent = text.split("HL*4*3*23*0~").nth(1).unwrap();
+        assert!(dependent.contains("AAA*N**67*C~"), "{text}");
+        assert_eq!(text.matches("AAA*").count(), 1, "{text}");
+    }
 }

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use super::Result;
-use crate::eligibility::{EligibilityAnswer, OtherCoverage, Outcome};
+use crate::eligibility::{AnswerDates, EligibilityAnswer, OtherCoverage, Outcome};
 use crate::encounter::{CoverageOrder, Encounter};
 
 /// Hands each encounter without a claim (or only `only`, billed or not) to `each`, in table
@@ -89,6 +89,7 @@ pub struct NewAnswer<'a> {
     pub outcome: Outcome,
     pub reject_reason: Option<&'a str>,
     pub other: Option<&'a OtherCoverage>,
+    pub dates: AnswerDates,
 }
 
 /// What recording one answer did.
@@ -117,33 +118,51 @@ pub fn record_answer(
         return Ok(Recorded::NoInquiry);
     }
     let other = answer.other;
-    let inserted = tx.prepare_cached(
-        "INSERT OR IGNORE INTO eligibility_answers
-           (trace, file_sha256, answered_on, outcome, reject_reason, other_payer_id, other_payer_name, other_member_id, recorded_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    )?
-    .execute(params![
-        trace,
-        sha256,
-        answer.answered_on.to_string(),
-        answer.outcome.as_str(),
-        answer.reject_reason,
-        other.and_then(|o| o.payer_id.as_deref()),
-        other.and_then(|o| o.payer_name.as_deref()),
-        other.and_then(|o| o.member_id.as_deref()),
-        recorded_at
-    ])?;
+    let inserted = tx
+        .prepare_cached(
+            "INSERT OR IGNORE INTO eligibility_answers
+           (trace, file_sha256, answered_on, outcome, reject_reason, other_payer_id, other_payer_name, other_member_id,
+            recorded_at, covered_from, covered_to, inactive_from, inactive_to)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        )?
+        .execute(params![
+            trace,
+            sha256,
+            answer.answered_on.to_string(),
+            answer.outcome.as_str(),
+            answer.reject_reason,
+            other.and_then(|o| o.payer_id.as_deref()),
+            other.and_then(|o| o.payer_name.as_deref()),
+            other.and_then(|o| o.member_id.as_deref()),
+            recorded_at,
+            text(answer.dates.covered_from),
+            text(answer.dates.covered_to),
+            text(answer.dates.inactive_from),
+            text(answer.dates.inactive_to),
+        ])?;
     Ok(if inserted == 1 { Recorded::New } else { Recorded::AlreadyRecorded })
+}
+
+fn text(day: Option<NaiveDate>) -> Option<String> {
+    day.map(|d| d.to_string())
 }
 
 const ANSWER_COLUMNS: &str = "r.encounter_id, r.coverage_order, r.payer_id, r.member_id, r.service_date,
     a.answered_on, a.outcome, a.reject_reason, a.other_payer_id, a.other_payer_name, a.other_member_id,
-    r.trace, a.recorded_at, r.requested_on";
+    r.trace, a.recorded_at, r.requested_on, a.covered_from, a.covered_to, a.inactive_from, a.inactive_to";
 
 fn answer_of(row: &rusqlite::Row<'_>) -> rusqlite::Result<(String, EligibilityAnswer)> {
     let date = |i: usize| -> rusqlite::Result<NaiveDate> {
         let text: String = row.get(i)?;
         text.parse().map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e)))
+    };
+    let optional_date = |i: usize| -> rusqlite::Result<Option<NaiveDate>> {
+        let text: Option<String> = row.get(i)?;
+        text.map(|t| {
+            t.parse()
+                .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e)))
+        })
+        .transpose()
     };
     let bad = |i: usize| rusqlite::Error::InvalidColumnType(i, "unknown code".into(), rusqlite::types::Type::Text);
     let order: String = row.get(1)?;
@@ -166,6 +185,12 @@ fn answer_of(row: &rusqlite::Row<'_>) -> rusqlite::Result<(String, EligibilityAn
             outcome: Outcome::parse(&outcome).ok_or_else(|| bad(6))?,
             reject_reason: row.get(7)?,
             other,
+            dates: AnswerDates {
+                covered_from: optional_date(14)?,
+                covered_to: optional_date(15)?,
+                inactive_from: optional_date(16)?,
+                inactive_to: optional_date(17)?,
+            },
         },
     ))
 }
@@ -272,7 +297,14 @@ mod tests {
         .unwrap();
         let (first, second) = (traces[0].to_string(), traces[1].to_string());
         fn answer<'a>(trace: &'a str, on: &str, outcome: Outcome) -> NewAnswer<'a> {
-            NewAnswer { trace, answered_on: d(on), outcome, reject_reason: None, other: None }
+            NewAnswer {
+                trace,
+                answered_on: d(on),
+                outcome,
+                reject_reason: None,
+                other: None,
+                dates: Default::default(),
+            }
         }
         assert_eq!(
             record_answer(&tx, "f1", &answer(&first, "2026-11-03", Outcome::Inactive), "t").unwrap(),
@@ -295,5 +327,36 @@ mod tests {
         assert_eq!(latest["E1"][0].outcome, Outcome::Active);
         assert_eq!(all_answers(&tx, None, None, None).unwrap().len(), 2);
         assert_eq!(all_answers(&tx, Some("OTHER"), None, None).unwrap().len(), 0);
+    }
+
+    #[test]
+    fn an_answers_dates_are_kept() {
+        let mut ledger = ledger_with_encounter();
+        let tx = ledger.transaction().unwrap();
+        let req = NewRequest {
+            encounter_id: "E1",
+            order: CoverageOrder::Primary,
+            payer_id: "P1",
+            member_id: "M1",
+            service_date: d("2026-11-02"),
+        };
+        let traces = record_requests(&tx, "CH", "f.270", d("2026-11-03"), &mut [req].into_iter()).unwrap();
+        let trace = traces[0].to_string();
+        let dates = AnswerDates {
+            covered_from: Some(d("2026-01-01")),
+            covered_to: None,
+            inactive_from: Some(d("2026-11-01")),
+            inactive_to: Some(d("2026-11-30")),
+        };
+        let answer = NewAnswer {
+            trace: &trace,
+            answered_on: d("2026-11-03"),
+            outcome: Outcome::Inactive,
+            reject_reason: None,
+            other: None,
+            dates,
+        };
+        record_answer(&tx, "f1", &answer, "t").unwrap();
+        assert_eq!(latest_answers(&tx).unwrap()["E1"][0].dates, dates);
     }
 }

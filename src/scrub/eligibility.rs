@@ -3,6 +3,11 @@
 //! checked against the latest answer about that same payer and member ID; a coverage without an
 //! answer is not checked here.
 //!
+//! The answer is about one date (the first date of service when it was asked), but the payer's
+//! dates say more: a plan that ended before a later line's date, or an inactive period that
+//! contains it. ELIGIBILITY-INACTIVE judges every date of service by what the 271 said
+//! ([`EligibilityAnswer::inactive_on`]).
+//!
 //! ```text
 //! EB*6*IND*30~            inactive on the date asked          -> ELIGIBILITY-INACTIVE
 //! AAA*N**75*C~            subscriber not found                -> ELIGIBILITY-MEMBER-NOT-FOUND
@@ -72,6 +77,15 @@ fn order_word(o: CoverageOrder) -> &'static str {
     }
 }
 
+/// Every date of service of the encounter (each line's first and last day), earliest first.
+fn service_days(e: &Encounter) -> impl Iterator<Item = chrono::NaiveDate> {
+    let mut days: Vec<_> =
+        e.lines.iter().flat_map(|l| [Some(l.date_of_service), l.date_of_service_to]).flatten().collect();
+    days.sort_unstable();
+    days.dedup();
+    days.into_iter()
+}
+
 /// ELIGIBILITY-INACTIVE, ELIGIBILITY-MEMBER-NOT-FOUND, ELIGIBILITY-OTHER-COVERAGE, ELIGIBILITY-STALE.
 pub(crate) fn check(e: &Encounter, ctx: &ScrubContext<'_>, out: &mut Findings<'_>) {
     let answers = ctx.eligibility.answers(&e.id);
@@ -79,7 +93,6 @@ pub(crate) fn check(e: &Encounter, ctx: &ScrubContext<'_>, out: &mut Findings<'_
         return;
     }
     let coverages = e.coverages();
-    let dos = e.first_date_of_service();
     for c in &coverages {
         let Some(a) =
             answers.iter().find(|a| a.order == c.order && a.payer_id == c.payer_id && a.member_id == c.member_id)
@@ -87,17 +100,21 @@ pub(crate) fn check(e: &Encounter, ctx: &ScrubContext<'_>, out: &mut Findings<'_
             continue;
         };
         let which = order_word(c.order);
-        match a.outcome {
-            Outcome::Inactive if Some(a.service_date) == dos => out.push_with_data(
+        if let Some(day) = service_days(e).find(|day| a.inactive_on(*day)) {
+            let asked =
+                if day == a.service_date { String::new() } else { format!(" (asked about {})", a.service_date) };
+            out.push_with_data(
                 &ELIGIBILITY_INACTIVE,
                 None,
                 format!(
-                    "{} answered on {} that the {which} coverage is inactive on the date of service {}",
-                    c.payer_id, a.answered_on, a.service_date
+                    "{} answered on {}{asked} that the {which} coverage is not in force on the date of service {day}",
+                    c.payer_id, a.answered_on
                 ),
                 "confirm the patient's current insurance, update the coverage and import the encounter again",
                 format!("member ID {}", c.member_id),
-            ),
+            );
+        }
+        match a.outcome {
             Outcome::NotFound => out.push_with_data(
                 &ELIGIBILITY_MEMBER_NOT_FOUND,
                 None,
@@ -169,6 +186,7 @@ mod tests {
                 payer_name: Some("OTHER PLAN".into()),
                 member_id: Some("X1".into()),
             }),
+            dates: Default::default(),
         }
     }
 
@@ -184,6 +202,76 @@ mod tests {
         let e = clean_encounter();
         assert_only(&scrub_answered(&e, vec![answer(&e, Outcome::Inactive, "2026-11-19")]), "ELIGIBILITY-INACTIVE");
         assert!(scrub_answered(&e, vec![answer(&e, Outcome::Active, "2026-11-19")]).is_empty());
+    }
+
+    fn inactive_findings(e: &Encounter, a: EligibilityAnswer) -> usize {
+        scrub_answered(e, vec![a]).iter().filter(|f| f.rule_id == "ELIGIBILITY-INACTIVE").count()
+    }
+
+    #[test]
+    fn an_active_answer_whose_plan_ends_before_the_date_of_service_holds_the_encounter() {
+        let e = clean_encounter();
+        let dos = e.first_date_of_service().unwrap();
+        let mut a = answer(&e, Outcome::Active, "2026-11-19");
+        a.service_date = dos - chrono::Days::new(20);
+        a.dates.covered_to = Some(dos - chrono::Days::new(1));
+        let f = scrub_answered(&e, vec![a.clone()]);
+        assert_only(&f, "ELIGIBILITY-INACTIVE");
+        assert!(f[0].message.contains(&format!("date of service {dos}")), "{}", f[0].message);
+        assert!(f[0].message.contains(&format!("asked about {}", a.service_date)), "{}", f[0].message);
+        a.dates.covered_to = Some(dos);
+        assert_eq!(inactive_findings(&e, a), 0);
+    }
+
+    #[test]
+    fn an_inactive_period_containing_the_date_of_service_holds_it_though_another_date_was_asked() {
+        let e = clean_encounter();
+        let dos = e.first_date_of_service().unwrap();
+        let mut a = answer(&e, Outcome::Inactive, "2026-11-19");
+        a.service_date = dos + chrono::Days::new(5);
+        a.dates.inactive_from = Some(dos - chrono::Days::new(3));
+        a.dates.inactive_to = Some(dos + chrono::Days::new(10));
+        assert_eq!(inactive_findings(&e, a.clone()), 1);
+        // The inactive period starts after the date of service: that date was covered.
+        a.dates.inactive_from = Some(dos + chrono::Days::new(1));
+        assert_eq!(inactive_findings(&e, a), 0);
+    }
+
+    #[test]
+    fn an_inactive_answer_whose_plan_ended_after_the_date_of_service_does_not_hold_it() {
+        let e = clean_encounter();
+        let dos = e.first_date_of_service().unwrap();
+        let mut a = answer(&e, Outcome::Inactive, "2026-11-19");
+        a.service_date = dos + chrono::Days::new(10);
+        a.dates.covered_to = Some(dos + chrono::Days::new(2));
+        assert_eq!(inactive_findings(&e, a.clone()), 0);
+        a.dates.covered_to = Some(dos - chrono::Days::new(1));
+        assert_eq!(inactive_findings(&e, a), 1);
+    }
+
+    #[test]
+    fn an_inactive_answer_without_dates_is_about_the_date_asked_only() {
+        let e = clean_encounter();
+        let dos = e.first_date_of_service().unwrap();
+        let mut a = answer(&e, Outcome::Inactive, "2026-11-19");
+        assert_eq!(inactive_findings(&e, a.clone()), 1);
+        a.service_date = dos + chrono::Days::new(30);
+        assert_eq!(inactive_findings(&e, a), 0);
+    }
+
+    #[test]
+    fn a_later_line_outside_the_coverage_holds_the_encounter() {
+        let mut e = clean_encounter();
+        let dos = e.first_date_of_service().unwrap();
+        let mut later = e.lines[0].clone();
+        later.date_of_service = dos + chrono::Days::new(7);
+        e.lines.push(later);
+        let mut a = answer(&e, Outcome::Active, "2026-11-19");
+        a.dates.covered_to = Some(dos + chrono::Days::new(3));
+        let f: Vec<_> =
+            scrub_answered(&e, vec![a]).into_iter().filter(|f| f.rule_id == "ELIGIBILITY-INACTIVE").collect();
+        assert_eq!(f.len(), 1);
+        assert!(f[0].message.contains(&format!("date of service {}", dos + chrono::Days::new(7))), "{}", f[0].message);
     }
 
     #[test]

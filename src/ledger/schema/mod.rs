@@ -29,6 +29,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (4, "claim_status", include_str!("0004_claim_status.sql")),
     (5, "eligibility", include_str!("0005_eligibility.sql")),
     (6, "unbilled", include_str!("0006_unbilled.sql")),
+    (7, "eligibility_dates", include_str!("0007_eligibility_dates.sql")),
 ];
 
 /// The schema version this claimkit writes.
