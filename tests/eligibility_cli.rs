@@ -2,14 +2,11 @@
 //! encounters not yet billed, the simulated payer's answers, their posting, and the scrub findings
 //! each outcome leads to.
 //!
-//! The independent validator judges 270s and 271s with linuxforhealth-x12 0.57.0, whose models
-//! are stricter than the implementation guide (005010X279A1) in two places, so the tests hand it
-//! a copy it can judge (see [`judgeable`]) and check those two places themselves:
-//! - its HL check wants every subscriber's parent to be the HL just before it, so it refuses an
-//!   information receiver (2000B) with more than one subscriber (2000C), which the guide allows
-//!   and claimkit writes (one 2000A/2000B per payer, every subscriber a child of the 2000B);
-//! - it takes the subscriber's and dependent's AAA03 (2100C/2100D) from the receiver's code list
-//!   (2100B), which lacks the guide's member codes 71, 72, 73, 75 ("subscriber not found"...).
+//! Every 270 and 271 is handed to the independent validator as written, with one exception: it
+//! judges 270s and 271s with linuxforhealth-x12 0.57.0, which takes the subscriber's and
+//! dependent's AAA03 (2100C/2100D) from the receiver's code list (2100B), lacking the guide's
+//! member codes 71, 72, 73, 75 ("subscriber not found"...); a 271 carrying one of those is
+//! handed over with that code replaced (see [`judgeable`]).
 
 mod claim837_common;
 
@@ -40,31 +37,30 @@ fn segments(path: &Path) -> Vec<Vec<String>> {
 /// The AAA03 codes the validator's model accepts in 2100C/2100D (its 2100B list).
 const MODEL_AAA03: &[&str] = &["15", "41", "43", "44", "45", "46", "47", "48", "50", "51", "79", "97", "T4"];
 
-/// The HL structure of a 270 or 271 as the guide has it and claimkit writes it: per transaction
-/// set HL 1 the payer (20), HL 2 the practice (21, child of 1), every subscriber (22) a child of
-/// 2, every dependent (23) a child of the subscriber before it, numbered 1, 2, 3... Returns the
-/// number of subscribers.
-fn assert_grouped(path: &Path) -> usize {
-    let (mut subscribers, mut next, mut last_subscriber) = (0, 1, String::new());
+/// The HL structure claimkit writes (one information source and receiver per subscriber, as the
+/// validator's model takes them): per transaction set, HLs numbered 1, 2, 3..., each payer (20)
+/// followed by its receiver (21, its child) and one subscriber (22, the receiver's child), a
+/// dependent (23) a child of the subscriber before it. Returns the number of subscribers.
+fn assert_hierarchy(path: &Path) -> usize {
+    let (mut subscribers, mut next) = (0, 1u64);
+    let mut last: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
     for seg in segments(path) {
         match seg[0].as_str() {
-            "ST" => next = 1,
+            "ST" => (next, last) = (1, Default::default()),
             "HL" => {
                 assert_eq!(seg[1], next.to_string(), "HL numbering in {}: {seg:?}", path.display());
                 let expected_parent = match seg[3].as_str() {
-                    "20" => String::new(),
-                    "21" => "1".into(),
+                    "20" => None,
+                    "21" => last.get("20").copied(),
                     "22" => {
                         subscribers += 1;
-                        last_subscriber = seg[1].clone();
-                        "2".into()
+                        assert_eq!(last.get("21").copied(), Some(next - 1), "one subscriber per receiver: {seg:?}");
+                        last.get("21").copied()
                     }
-                    _ => last_subscriber.clone(),
+                    _ => last.get("22").copied(),
                 };
-                assert_eq!(seg[2], expected_parent, "HL parent in {}: {seg:?}", path.display());
-                if matches!(seg[3].as_str(), "20" | "21") {
-                    assert_eq!(seg[1], if seg[3] == "20" { "1" } else { "2" }, "one 2000A/2000B per transaction");
-                }
+                assert_eq!(seg[2], expected_parent.map(|p| p.to_string()).unwrap_or_default(), "{seg:?}");
+                last.insert(seg[3].clone(), next);
                 next += 1;
             }
             _ => {}
@@ -73,64 +69,26 @@ fn assert_grouped(path: &Path) -> usize {
     subscribers
 }
 
-/// A copy of a 270/271 that the validator can judge (in `judgeable/` beside the original):
-/// each subscriber under its own copy of the payer and practice loops (HLs renumbered, SE01
-/// recounted), and a member AAA03 its model lacks replaced by 15 (required application data
-/// missing), which it has. Everything else is byte for byte the original's.
+/// The 271 at `path` as the validator can judge it (in `judgeable/` beside it): a member AAA03
+/// its model lacks replaced by 15 (required application data missing), which it has. Everything
+/// else is byte for byte the original's; a file without such a code is returned as it is.
 fn judgeable(path: &Path) -> PathBuf {
-    let (mut out, mut tx): (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
-    let (mut source, mut receiver): (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
-    let (mut level, mut hl, mut subscriber_hl, mut in_tx) = (String::new(), 0u64, 0u64, false);
+    let mut level = String::new();
+    let mut changed = false;
+    let mut out = Vec::new();
     for mut seg in segments(path) {
         match seg[0].as_str() {
-            "ST" => {
-                (in_tx, hl) = (true, 0);
-                tx = vec![seg.join("*")];
-                continue;
-            }
-            "SE" => {
-                seg[1] = (tx.len() + 1).to_string();
-                tx.push(seg.join("*"));
-                out.append(&mut tx);
-                in_tx = false;
-                continue;
-            }
-            _ if !in_tx => {
-                out.push(seg.join("*"));
-                continue;
-            }
-            "HL" => {
-                level = seg[3].clone();
-                match level.as_str() {
-                    "20" => source = vec![seg[0].clone()],
-                    "21" => receiver = vec![seg[0].clone()],
-                    "22" => {
-                        tx.push(format!("HL*{}**20*1", hl + 1));
-                        tx.extend(source.iter().skip(1).cloned());
-                        tx.push(format!("HL*{}*{}*21*1", hl + 2, hl + 1));
-                        tx.extend(receiver.iter().skip(1).cloned());
-                        subscriber_hl = hl + 3;
-                        tx.push(format!("HL*{subscriber_hl}*{}*22*{}", hl + 2, seg[4]));
-                        hl += 3;
-                    }
-                    _ => {
-                        hl += 1;
-                        tx.push(format!("HL*{hl}*{subscriber_hl}*{}*{}", seg[3], seg[4]));
-                    }
-                }
-                continue;
-            }
+            "HL" => level = seg[3].clone(),
             "AAA" if matches!(level.as_str(), "22" | "23") && !MODEL_AAA03.contains(&seg[3].as_str()) => {
                 seg[3] = "15".into();
+                changed = true;
             }
             _ => {}
         }
-        let text = seg.join("*");
-        match level.as_str() {
-            "20" => source.push(text),
-            "21" => receiver.push(text),
-            _ => tx.push(text),
-        }
+        out.push(seg.join("*"));
+    }
+    if !changed {
+        return path.to_path_buf();
     }
     let dir = path.parent().unwrap().join("judgeable");
     std::fs::create_dir_all(&dir).unwrap();
@@ -139,9 +97,9 @@ fn judgeable(path: &Path) -> PathBuf {
     copy
 }
 
-/// The original's structure checked here, the rest by the validator on the judgeable copy.
+/// The structure checked here, the rest by the validator.
 fn validate_eligibility(path: &Path) {
-    assert!(assert_grouped(path) > 0, "no subscriber in {}", path.display());
+    assert!(assert_hierarchy(path) > 0, "no subscriber in {}", path.display());
     validate(&judgeable(path));
 }
 
@@ -297,7 +255,7 @@ fn an_inquiry_about_one_encounter_and_its_answer_pass_the_validator_as_written()
     run(&db, &["eligibility", "request", "--out", out.to_str().unwrap(), "--encounter", "E1001"]).assert().success();
     let payer = dir.path().join("payer");
     for f in files(&out, "270") {
-        assert_eq!(assert_grouped(&f), 1);
+        assert_eq!(assert_hierarchy(&f), 1);
         validate(&f);
         run(
             &db,

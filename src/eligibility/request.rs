@@ -210,19 +210,20 @@ fn write_270(
         w.begin_transaction("270", st02, GUIDE).map_err(wrap)?;
         let reference = format!("{:09}{st02}", t.numbers.interchange);
         w.segment("BHT", &["0022", "13", &reference, &date8, &time4]).map_err(wrap)?;
-        // One information source (the payer, HL 1) and one receiver (the practice, HL 2) per
-        // transaction set; every subscriber asked about is a child of the receiver, and a patient
-        // who is not the subscriber a child of that subscriber.
-        w.segment("HL", &["1", "", "20", "1"]).map_err(wrap)?;
-        w.segment("NM1", &["PR", "2", payer_name, "", "", "", "", "PI", payer_id]).map_err(wrap)?;
-        w.segment("HL", &["2", "1", "21", "1"]).map_err(wrap)?;
-        w.segment("NM1", &["1P", "2", &bp.name, "", "", "", "", "XX", &bp.npi]).map_err(wrap)?;
-        let mut hl = 2u64;
+        // One information source and receiver loop per subscriber: the guide allows it, and
+        // strict readers (linuxforhealth-x12) take only one subscriber per receiver loop.
+        let mut hl = 0u64;
         for (inq, trace) in inquiries.iter().zip(traces) {
-            hl += 1;
+            let (source_hl, receiver_hl) = ((hl + 1).to_string(), (hl + 2).to_string());
+            w.segment("HL", &[&source_hl, "", "20", "1"]).map_err(wrap)?;
+            w.segment("NM1", &["PR", "2", payer_name, "", "", "", "", "PI", payer_id]).map_err(wrap)?;
+            w.segment("HL", &[&receiver_hl, &source_hl, "21", "1"]).map_err(wrap)?;
+            w.segment("NM1", &["1P", "2", &bp.name, "", "", "", "", "XX", &bp.npi]).map_err(wrap)?;
+            hl += 3;
             let subscriber_hl = hl.to_string();
             let has_dependent = inq.dependent.is_some();
-            w.segment("HL", &[&subscriber_hl, "2", "22", if has_dependent { "1" } else { "0" }]).map_err(wrap)?;
+            w.segment("HL", &[&subscriber_hl, &receiver_hl, "22", if has_dependent { "1" } else { "0" }])
+                .map_err(wrap)?;
             let trace = trace.to_string();
             if !has_dependent {
                 w.segment("TRN", &["1", &trace, &originator]).map_err(wrap)?;
@@ -230,15 +231,21 @@ fn write_270(
             person(&mut w, "IL", &inq.subscriber.name, Some(&inq.member_id)).map_err(wrap)?;
             demographics(&mut w, &inq.subscriber).map_err(wrap)?;
             let dos = crate::dates::d8(inq.service_date);
-            if let Some(patient) = &inq.dependent {
-                hl += 1;
-                w.segment("HL", &[&hl.to_string(), &subscriber_hl, "23", "0"]).map_err(wrap)?;
-                w.segment("TRN", &["1", &trace, &originator]).map_err(wrap)?;
-                person(&mut w, "03", &patient.name, None).map_err(wrap)?;
-                demographics(&mut w, patient).map_err(wrap)?;
+            match &inq.dependent {
+                None => {
+                    w.segment("DTP", &["291", "D8", &dos]).map_err(wrap)?;
+                    w.segment("EQ", &["30"]).map_err(wrap)?;
+                }
+                Some(patient) => {
+                    hl += 1;
+                    w.segment("HL", &[&hl.to_string(), &subscriber_hl, "23", "0"]).map_err(wrap)?;
+                    w.segment("TRN", &["1", &trace, &originator]).map_err(wrap)?;
+                    person(&mut w, "03", &patient.name, None).map_err(wrap)?;
+                    demographics(&mut w, patient).map_err(wrap)?;
+                    w.segment("DTP", &["291", "D8", &dos]).map_err(wrap)?;
+                    w.segment("EQ", &["30"]).map_err(wrap)?;
+                }
             }
-            w.segment("DTP", &["291", "D8", &dos]).map_err(wrap)?;
-            w.segment("EQ", &["30"]).map_err(wrap)?;
         }
         w.end_transaction().map_err(wrap)?;
     }

@@ -21,7 +21,9 @@ pub fn for_each_unbilled(
         Some(_) => conn.prepare("SELECT e.id, e.encounter_json FROM encounters e WHERE e.id = ?1")?,
         None => conn.prepare(
             "SELECT e.id, e.encounter_json FROM encounters e
-             WHERE NOT EXISTS (SELECT 1 FROM claims_not_rebilled c WHERE c.encounter_id = e.id) ORDER BY e.rowid",
+             WHERE e.rowid IN (SELECT e.rowid FROM unbilled_encounters u CROSS JOIN encounters e ON e.id = u.encounter_id
+                               WHERE NOT EXISTS (SELECT 1 FROM claims_not_rebilled c WHERE c.encounter_id = e.id))
+             ORDER BY e.rowid",
         )?,
     };
     let mut rows = match only {
@@ -199,7 +201,9 @@ fn answer_of(row: &rusqlite::Row<'_>) -> rusqlite::Result<(String, EligibilityAn
 /// encounters not yet billed.
 pub fn latest_answers(conn: &Connection) -> Result<HashMap<String, Vec<EligibilityAnswer>>> {
     let mut stmt = conn.prepare(&format!(
-        "SELECT {ANSWER_COLUMNS} FROM eligibility_answers a JOIN eligibility_requests r ON r.trace = a.trace
+        "SELECT {ANSWER_COLUMNS} FROM unbilled_encounters u
+             CROSS JOIN eligibility_requests r ON r.encounter_id = u.encounter_id
+             JOIN eligibility_answers a ON a.trace = r.trace
          WHERE NOT EXISTS (SELECT 1 FROM claims_not_rebilled c WHERE c.encounter_id = r.encounter_id)
          ORDER BY r.encounter_id, r.coverage_order, a.answered_on, r.trace"
     ))?;
