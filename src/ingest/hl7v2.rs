@@ -201,6 +201,12 @@ impl DftReader<'_> {
         self.errors.push(RecordError::new(self.file, self.locator, field, reason));
     }
 
+    /// A record error about `value` (kept, shown only with `--show-data`; a character that is not
+    /// ASCII in it makes the record unreadable, exit 3).
+    fn fail_with(&mut self, field: &str, reason: &str, value: &str) {
+        self.errors.push(RecordError::new(self.file, self.locator, field, reason).with_value(value));
+    }
+
     /// Field `f`, repetition `r`, component `c` (1-based), first subcomponent, decoded and trimmed.
     fn get(&self, seg: &Segment<'_>, f: usize, r: usize, c: usize) -> String {
         let raw = seg
@@ -253,8 +259,9 @@ impl DftReader<'_> {
     }
 
     fn sex(&mut self, seg: &Segment<'_>, f: usize, name: &str) -> crate::encounter::Sex {
-        parse_sex(&self.get(seg, f, 1, 1)).unwrap_or_else(|| {
-            self.fail(name, "must be M, F, U, O, A or N");
+        let code = self.get(seg, f, 1, 1);
+        parse_sex(&code).unwrap_or_else(|| {
+            self.fail_with(name, "must be M, F, U, O, A or N", &code);
             Default::default()
         })
     }
@@ -345,7 +352,11 @@ impl DftReader<'_> {
         };
         let relationship_code = self.get(in1, 17, 1, 1);
         let relationship = parse_relationship(&relationship_code).unwrap_or_else(|| {
-            self.fail("IN1-17", "relationship must be SEL, SPO, CHD or OTH (or 18, 01, 19, G8)");
+            self.fail_with(
+                "IN1-17",
+                "relationship must be SEL, SPO, CHD or OTH (or 18, 01, 19, G8)",
+                &relationship_code,
+            );
             Default::default()
         });
         let group = self.get(in1, 8, 1, 1);
@@ -368,7 +379,7 @@ impl DftReader<'_> {
             let code = me.get(in1, 17, 1, 1);
             let relationship = (!code.is_empty()).then(|| {
                 parse_relationship(&code).unwrap_or_else(|| {
-                    me.fail(&at(17), "relationship must be SEL, SPO, CHD or OTH (or 18, 01, 19, G8)");
+                    me.fail_with(&at(17), "relationship must be SEL, SPO, CHD or OTH (or 18, 01, 19, G8)", &code);
                     Default::default()
                 })
             });
@@ -427,7 +438,7 @@ impl DftReader<'_> {
                 Decimal::ONE
             } else {
                 parse_decimal(&quantity_text).unwrap_or_else(|| {
-                    self.fail(&at(10), "quantity is not a number");
+                    self.fail_with(&at(10), "quantity is not a number", &quantity_text);
                     Decimal::ONE
                 })
             };
@@ -550,6 +561,26 @@ mod tests {
         assert_eq!(e.lines[0].charge.to_string(), "160.00");
         assert_eq!(e.subscriber.member_id, "M123");
         assert_eq!(e.prior_authorization.as_deref(), Some("PA1"));
+    }
+
+    #[test]
+    fn a_code_with_a_character_that_is_not_ascii_makes_the_message_unreadable_without_echoing_it() {
+        for (from, to, field) in [
+            ("19600203|F|", "19600203|É|", "PID-8"),
+            ("|SEL|", "|SÉL|", "IN1-17"),
+            ("|CG|99214|||1|", "|CG|99214|||1é|", "FT1[1]-10"),
+        ] {
+            let text = DFT.replace(from, to);
+            assert_ne!(text, DFT, "{field}");
+            let mut sink = Collect::default();
+            read_hl7(&text, "t.hl7", &mut sink).unwrap();
+            assert!(sink.encounters.is_empty(), "{field}");
+            let errors = &sink.rejected[0];
+            assert_eq!(errors.len(), 1, "{field}: {errors:?}");
+            assert!(errors[0].field.starts_with(field), "{field}: {errors:?}");
+            assert!(errors[0].unreadable, "{field}");
+            assert!(!errors[0].to_string().contains('É') && !errors[0].to_string().contains('é'), "{}", errors[0]);
+        }
     }
 
     #[test]
