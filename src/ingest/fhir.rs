@@ -50,11 +50,15 @@ pub fn read_fhir(text: &str, file: &str, sink: &mut dyn EncounterSink) -> Result
     let mut resources = Vec::new();
     let single: Result<Value, _> = serde_json::from_str(trimmed);
     match single {
-        Ok(Value::Object(obj)) if obj.get("resourceType").and_then(Value::as_str) == Some("Bundle") => {
-            let entries = obj.get("entry").and_then(Value::as_array).cloned().unwrap_or_default();
-            for (i, entry) in entries.into_iter().enumerate() {
+        Ok(Value::Object(mut obj)) if obj.get("resourceType").and_then(Value::as_str) == Some("Bundle") => {
+            // The entries are moved out of the parsed bundle, not copied: a large bundle is held once.
+            let entries = match obj.remove("entry") {
+                Some(Value::Array(entries)) => entries,
+                _ => Vec::new(),
+            };
+            for (i, mut entry) in entries.into_iter().enumerate() {
                 let full_url = entry.get("fullUrl").and_then(Value::as_str).map(String::from);
-                if let Some(resource) = entry.get("resource").cloned() {
+                if let Some(resource) = entry.as_object_mut().and_then(|e| e.remove("resource")) {
                     let locator = format!("entry {} ({})", i + 1, type_and_id(&resource));
                     resources.push((full_url, Located { resource, locator }));
                 }
