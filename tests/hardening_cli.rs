@@ -64,6 +64,7 @@ const PATIENT_DATA: &[&str] = &[
     "YANKEE",
     "19450101",
     "1945-01-0",
+    "2026-09-0\u{e9}",
     "ZQXW",
     "J0",
     "ADT^A08",
@@ -115,6 +116,57 @@ fn a_birth_date_that_is_not_ascii_is_a_record_error_exit_3_not_a_panic() {
     assert!(r.stderr.contains("Patient.birthDate: not a date"), "{}", r.stderr);
     assert_no_patient_data("import", &r.stderr);
     assert_eq!(count(&db, "SELECT COUNT(*) FROM encounters WHERE id = 'E1002'"), 1);
+}
+
+#[test]
+fn a_service_date_that_is_not_ascii_is_a_record_error_exit_3_and_the_other_encounter_imports() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = new_ledger(dir.path());
+    let r = run(claimkit(&db).arg("import").arg(bad("dos-not-ascii.fhir.json")));
+    assert_no_panic("import", &r);
+    assert_eq!(r.code, Some(3), "{}", r.stderr);
+    assert!(r.stderr.contains("Claim.item[1].servicedDate: not a date"), "{}", r.stderr);
+    assert_no_patient_data("import", &r.stderr);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM encounters WHERE id = 'E1002'"), 1);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM encounters WHERE id = 'E1001'"), 0);
+}
+
+/// `nightly --format json` on an inbox holding `file`, against a ledger with the sample practice.
+fn nightly_json(db: &Path, inbox: &Path, outbox: &Path, fail_on: &str) -> (Option<i32>, serde_json::Value) {
+    let r = run(claimkit(db)
+        .args(["--format", "json", "nightly", "--as-of", "2026-11-25", "--fail-on", fail_on, "--inbox"])
+        .arg(inbox)
+        .arg("--outbox")
+        .arg(outbox));
+    assert_no_panic("nightly", &r);
+    assert_no_patient_data("nightly stderr", &r.stderr);
+    (r.code, serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}: {}", r.stdout)))
+}
+
+#[test]
+fn nightly_counts_an_encounter_with_a_code_that_is_not_ascii_as_an_input_error_exit_3_as_import_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = new_ledger(dir.path());
+    claimkit(&db).arg("init").arg("--practice").arg(sample("practice.toml")).assert().success();
+    let inbox = dir.path().join("in");
+    let outbox = dir.path().join("out");
+    std::fs::create_dir_all(&inbox).unwrap();
+    std::fs::copy(bad("dx-not-ascii.csv"), inbox.join("export.csv")).unwrap();
+    let (code, json) = nightly_json(&db, &inbox, &outbox, "new");
+    assert_eq!(code, Some(3), "{json:#}");
+    assert_eq!(json["records_rejected"], 1, "{json:#}");
+    assert_eq!(json["records_unreadable"], 1, "{json:#}");
+    let kinds: Vec<&str> = json["findings"].as_array().unwrap().iter().filter_map(|f| f["kind"].as_str()).collect();
+    assert!(kinds.contains(&"unreadable records"), "{kinds:?}");
+    assert!(json["files"][0]["detail"].as_str().unwrap().contains("1 unreadable"), "{json:#}");
+    assert_no_patient_data("nightly stdout", &json.to_string());
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM encounters WHERE id = 'E1002'"), 1, "the rest of the file imports");
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM encounters WHERE id = 'E1001'"), 0);
+    // The next night the same file is the same problem: not new (exit 3 only with --fail-on any).
+    let (code, _) = nightly_json(&db, &inbox, &outbox, "new");
+    assert_eq!(code, Some(0));
+    let (code, _) = nightly_json(&db, &inbox, &outbox, "any");
+    assert_eq!(code, Some(3));
 }
 
 #[test]
@@ -556,6 +608,7 @@ fn no_failure_case_prints_patient_data_on_stderr() {
     let cases: Vec<(&Path, Vec<&str>, PathBuf)> = vec![
         (&fresh, vec!["import"], bad("dx-not-ascii.csv")),
         (&fresh, vec!["import"], bad("dob-not-ascii.fhir.json")),
+        (&fresh, vec!["import"], bad("dos-not-ascii.fhir.json")),
         (&fresh, vec!["import"], bad("not-dft.hl7")),
         (&fresh, vec!["remit"], bad("835-stray-terminator.835")),
         (&fresh, vec!["remit"], bad("835-se01-off-iea02-changed.835")),

@@ -51,17 +51,16 @@ pub fn exec(global: &GlobalArgs, args: InspectArgs) -> Result<Exit> {
             writeln!(out, "== {}", claimkit::text::path(path))?;
         }
         let input = std::io::BufReader::with_capacity(1 << 18, file);
-        let result = inspect_with(input, global.show_data, |view| {
-            if args.summary {
-                return;
-            }
-            match global.format {
+        let result = if args.summary {
+            claimkit::inspect::check(input)
+        } else {
+            inspect_with(input, global.show_data, |view| match global.format {
                 OutputFormat::Table => {
                     let _ = print_segment(&mut out, &view);
                 }
                 _ => segments.push(view),
-            }
-        });
+            })
+        };
         if !result.is_sound() {
             worst = worst.max(Exit::InputError);
             let problems = result.problems();

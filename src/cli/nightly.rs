@@ -5,7 +5,8 @@
 //! `claimkit.toml` instead of options.
 //!
 //! Exit policy (`fail_on`): with `new` (the default) the run exits 1 only for findings the previous
-//! run did not have, and 3 only for an inbox file that newly failed; with `any`, for every one.
+//! run did not have, and 3 only for an inbox file that newly failed or newly held records that
+//! cannot be read as claim data (as `import` does); with `any`, for every one.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -106,7 +107,8 @@ pub fn exec(global: &GlobalArgs, args: NightlyArgs) -> Result<Exit> {
     Ok(exit_for(&summary, fail_on))
 }
 
-/// The exit code of a run: 3 when an inbox file could not be read, 1 when a biller must act;
+/// The exit code of a run: 3 when an inbox file, or a record of an export, could not be read (a
+/// code, date or ID with a character X12 cannot carry), 1 when a biller must act;
 /// with `fail_on = new`, only for what the previous run did not already report.
 pub fn exit_for(summary: &NightlySummary, fail_on: FailOn) -> Exit {
     let (input_errors, findings) = match fail_on {
@@ -156,6 +158,7 @@ pub fn print_summary(global: &GlobalArgs, summary: &NightlySummary) -> Result<()
         ("encounters new", summary.encounters_new),
         ("encounters updated", summary.encounters_updated),
         ("records rejected", summary.records_rejected),
+        ("records unreadable (exit 3)", summary.records_unreadable),
         ("acknowledged items rejected", summary.acks_rejected),
         ("remittance claims matched", summary.remit_claims_matched),
         ("remittances needing attention", summary.remittances_needing_attention),

@@ -181,7 +181,13 @@ struct RowPlan {
 
 impl RowPlan {
     fn new(headers: &csv::StringRecord, mapping: Option<&Mapping>, file: &str) -> Result<RowPlan, IngestError> {
-        let find = |name: &str| headers.iter().position(|h| h.trim().eq_ignore_ascii_case(name.trim()));
+        // Every canonical column and mapping entry is looked up by name: the headers trimmed and
+        // lower-cased once (the first of two equal headers wins).
+        let mut positions: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+        for (i, h) in headers.iter().enumerate() {
+            positions.entry(h.trim().to_ascii_lowercase()).or_insert(i);
+        }
+        let find = |name: &str| positions.get(&name.trim().to_ascii_lowercase()).copied();
         let unreadable =
             |reason: String| IngestError::Unreadable { file: file.to_string(), position: "line 1".into(), reason };
         let default_format = mapping.and_then(|m| m.date_format.clone()).unwrap_or_else(|| "%Y-%m-%d".into());
@@ -392,6 +398,20 @@ impl<R: std::io::Read> std::io::Read for RecordLimit<R> {
                         continue;
                     }
                     break;
+                }
+            }
+            // Bytes that are neither a quote nor a line break change nothing but the record's
+            // length: they go out in one copy, up to the limit.
+            if !self.dropping && self.record_len < self.limit {
+                let ahead = &self.buf[self.at..self.end];
+                let run = memchr::memchr2(b'"', b'\n', ahead)
+                    .unwrap_or(ahead.len())
+                    .min(out.len() - n)
+                    .min(self.limit - self.record_len);
+                if run > 0 {
+                    out[n..n + run].copy_from_slice(&ahead[..run]);
+                    (n, self.at, self.record_len) = (n + run, self.at + run, self.record_len + run);
+                    continue;
                 }
             }
             let b = self.buf[self.at];
@@ -926,6 +946,32 @@ mod tests {
         let mut out = String::new();
         RecordLimit::new(text.as_bytes(), 20).read_to_string(&mut out).unwrap();
         assert_eq!(out, text);
+    }
+
+    #[test]
+    fn the_record_limit_cuts_the_same_records_however_the_parser_reads() {
+        use std::io::Read;
+        // Records of 18, 19, 21 (quoted, over two lines) and 40 bytes before their line break.
+        let text = "aaaaaaaaaaaaaaaaaa\nbbbbbbbbbbbbbbbbbbb\n\"ccccccccc\nccccccccc\"\ndddddddddddddddddddddddddddddddddddddddd\nee\n";
+        let read_in = |chunk: usize| {
+            let mut limited = RecordLimit::new(text.as_bytes(), 20);
+            let (mut out, mut buf) = (Vec::new(), vec![0; chunk]);
+            loop {
+                let n = limited.read(&mut buf).unwrap();
+                if n == 0 {
+                    break;
+                }
+                out.extend_from_slice(&buf[..n]);
+            }
+            (String::from_utf8(out).unwrap(), limited.cut.borrow().clone())
+        };
+        let (whole, cut) = read_in(1 << 16);
+        assert_eq!(cut.into_iter().collect::<Vec<_>>(), [3, 5], "the records over 20 bytes");
+        assert!(whole.starts_with("aaaaaaaaaaaaaaaaaa\nbbbbbbbbbbbbbbbbbbb\n"), "{whole:?}");
+        assert!(whole.ends_with("\nee\n"), "{whole:?}");
+        for chunk in [1, 2, 3, 7, 19, 20, 21] {
+            assert_eq!(read_in(chunk), read_in(1 << 16), "read {chunk} bytes at a time");
+        }
     }
 
     #[test]

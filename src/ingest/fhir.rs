@@ -50,11 +50,15 @@ pub fn read_fhir(text: &str, file: &str, sink: &mut dyn EncounterSink) -> Result
     let mut resources = Vec::new();
     let single: Result<Value, _> = serde_json::from_str(trimmed);
     match single {
-        Ok(Value::Object(obj)) if obj.get("resourceType").and_then(Value::as_str) == Some("Bundle") => {
-            let entries = obj.get("entry").and_then(Value::as_array).cloned().unwrap_or_default();
-            for (i, entry) in entries.into_iter().enumerate() {
+        Ok(Value::Object(mut obj)) if obj.get("resourceType").and_then(Value::as_str) == Some("Bundle") => {
+            // The entries are moved out of the parsed bundle, not copied: a large bundle is held once.
+            let entries = match obj.remove("entry") {
+                Some(Value::Array(entries)) => entries,
+                _ => Vec::new(),
+            };
+            for (i, mut entry) in entries.into_iter().enumerate() {
                 let full_url = entry.get("fullUrl").and_then(Value::as_str).map(String::from);
-                if let Some(resource) = entry.get("resource").cloned() {
+                if let Some(resource) = entry.as_object_mut().and_then(|e| e.remove("resource")) {
                     let locator = format!("entry {} ({})", i + 1, type_and_id(&resource));
                     resources.push((full_url, Located { resource, locator }));
                 }
@@ -250,6 +254,27 @@ impl ClaimReader<'_> {
         self.errors.push(RecordError::new(self.file, self.locator, field, reason));
     }
 
+    /// A record error about `value` (kept, shown only with `--show-data`; a character that is not
+    /// ASCII in it makes the record unreadable, exit 3).
+    fn fail_with(&mut self, field: &str, reason: &str, value: &str) {
+        self.errors.push(RecordError::new(self.file, self.locator, field, reason).with_value(value));
+    }
+
+    /// The date `text` holds (`None` when empty); one that is not a date is a record error that
+    /// keeps the value (shown only with `--show-data`; a character that is not ASCII makes the
+    /// record unreadable, exit 3).
+    fn date(&mut self, field: &str, text: &str) -> Option<chrono::NaiveDate> {
+        if text.is_empty() {
+            return None;
+        }
+        let d = parse_compact_or_iso_date(text);
+        if d.is_none() {
+            let e = RecordError::new(self.file, self.locator, field, "not a date (YYYY-MM-DD)").with_value(text);
+            self.errors.push(e);
+        }
+        d
+    }
+
     fn read(mut self, claim: &Value) -> Option<Encounter> {
         let index = self.index;
         let encounter_resource = claim
@@ -296,7 +321,7 @@ impl ClaimReader<'_> {
         };
         let relationship_code = primary.get("relationship").and_then(any_code).unwrap_or("self");
         let relationship = parse_relationship(relationship_code).unwrap_or_else(|| {
-            self.fail("Coverage.relationship", "must be self, spouse, child or other");
+            self.fail_with("Coverage.relationship", "must be self, spouse, child or other", relationship_code);
             Default::default()
         });
         let subscriber_person = primary.get("subscriber").and_then(|r| index.resolve(r));
@@ -381,14 +406,15 @@ impl ClaimReader<'_> {
                 None => self.fail("Claim.diagnosis", format!("no ICD-10-CM coding ({ICD10CM})")),
             }
         }
-        let onset_date = claim
+        let onset = claim
             .get("diagnosis")
             .and_then(Value::as_array)
             .and_then(|a| a.first())
             .and_then(|d| d.get("diagnosisReference"))
             .and_then(|r| index.resolve(r))
             .and_then(|c| c.get("onsetDateTime").and_then(Value::as_str))
-            .and_then(parse_compact_or_iso_date);
+            .unwrap_or("");
+        let onset_date = self.date("Condition.onsetDateTime", onset);
         let mut place_of_service = String::new();
         let mut lines = Vec::new();
         let mut items: Vec<&Value> =
@@ -411,15 +437,17 @@ impl ClaimReader<'_> {
                 .filter_map(any_code)
                 .map(String::from)
                 .collect();
-            let (from, to) = match (str_at(item, &["servicedDate"]), item.get("servicedPeriod")) {
-                (d, _) if !d.is_empty() => (parse_compact_or_iso_date(d), None),
-                (_, Some(p)) => {
-                    (parse_compact_or_iso_date(str_at(p, &["start"])), parse_compact_or_iso_date(str_at(p, &["end"])))
-                }
-                _ => (None, None),
+            let (from_text, to_text, from_field) = match (str_at(item, &["servicedDate"]), item.get("servicedPeriod")) {
+                (d, _) if !d.is_empty() => (d, "", "servicedDate"),
+                (_, Some(p)) => (str_at(p, &["start"]), str_at(p, &["end"]), "servicedPeriod.start"),
+                _ => ("", "", "servicedDate"),
             };
+            let from = self.date(&at(from_field), from_text);
+            let to = self.date(&at("servicedPeriod.end"), to_text);
             let Some(date_of_service) = from else {
-                self.fail(&at("servicedDate"), "missing or not a date (YYYY-MM-DD)");
+                if from_text.is_empty() {
+                    self.fail(&at(from_field), "missing (servicedDate or servicedPeriod.start)");
+                }
                 continue;
             };
             let units = match item.get("quantity").and_then(|q| q.get("value")) {
@@ -524,21 +552,10 @@ impl ClaimReader<'_> {
     fn person(&mut self, p: &Value, field: &str) -> Patient {
         let gender = str_at(p, &["gender"]);
         let sex = parse_sex(gender).unwrap_or_else(|| {
-            self.fail(&format!("{field}.gender"), "must be male, female, other or unknown");
+            self.fail_with(&format!("{field}.gender"), "must be male, female, other or unknown", gender);
             Default::default()
         });
-        let birth = str_at(p, &["birthDate"]);
-        let dob = if birth.is_empty() {
-            None
-        } else {
-            let d = parse_compact_or_iso_date(birth);
-            if d.is_none() {
-                let e =
-                    RecordError::new(self.file, self.locator, format!("{field}.birthDate"), "not a date (YYYY-MM-DD)");
-                self.errors.push(e.with_value(birth));
-            }
-            d
-        };
+        let dob = self.date(&format!("{field}.birthDate"), str_at(p, &["birthDate"]));
         let id = p
             .get("identifier")
             .and_then(Value::as_array)
@@ -558,7 +575,7 @@ impl ClaimReader<'_> {
     fn coverage(&mut self, c: &Value) -> Coverage {
         let relationship = c.get("relationship").and_then(any_code).map(|code| {
             parse_relationship(code).unwrap_or_else(|| {
-                self.fail("Coverage.relationship", "must be self, spouse, child or other");
+                self.fail_with("Coverage.relationship", "must be self, spouse, child or other", code);
                 Default::default()
             })
         });
@@ -581,18 +598,8 @@ impl ClaimReader<'_> {
 
     /// Coverage.period start and end.
     fn period(&mut self, c: &Value) -> (Option<chrono::NaiveDate>, Option<chrono::NaiveDate>) {
-        let mut date = |key: &str| {
-            let text = str_at(c, &["period", key]);
-            if text.is_empty() {
-                return None;
-            }
-            let d = parse_compact_or_iso_date(text);
-            if d.is_none() {
-                self.fail(&format!("Coverage.period.{key}"), "not a date (YYYY-MM-DD)");
-            }
-            d
-        };
-        (date("start"), date("end"))
+        let start = self.date("Coverage.period.start", str_at(c, &["period", "start"]));
+        (start, self.date("Coverage.period.end", str_at(c, &["period", "end"])))
     }
 
     fn payer_id(&mut self, coverage: &Value) -> String {
@@ -724,6 +731,51 @@ mod tests {
         assert!(sink.encounters.is_empty());
         assert_eq!(sink.rejected[0][0].field, "Claim.item[1].net");
         assert!(sink.rejected[0][0].locator.contains("Claim/E7"));
+    }
+
+    #[test]
+    fn a_date_or_code_with_a_character_that_is_not_ascii_makes_the_claim_unreadable_without_echoing_it() {
+        let coverage = r#""subscriberId": "M1","#;
+        for (from, to, field) in [
+            (r#""servicedDate": "2026-10-01""#, r#""servicedDate": "2026-10-0é""#, "Claim.item[1].servicedDate"),
+            (
+                r#""servicedDate": "2026-10-01""#,
+                r#""servicedPeriod": {"start": "2026-10-01", "end": "2026-10-0é"}"#,
+                "Claim.item[1].servicedPeriod.end",
+            ),
+            (coverage, r#""subscriberId": "M1", "period": {"start": "2026-01-0é"},"#, "Coverage.period.start"),
+            (r#""gender": "female""#, r#""gender": "femalé""#, "Patient.gender"),
+            (
+                coverage,
+                r#""subscriberId": "M1", "relationship": {"coding": [{"code": "sélf"}]},"#,
+                "Coverage.relationship",
+            ),
+        ] {
+            let text = bundle("100.00").replace(from, to);
+            assert_ne!(text, bundle("100.00"), "{field}");
+            let mut sink = Collect::default();
+            read_fhir(&text, "b.json", &mut sink).unwrap();
+            assert!(sink.encounters.is_empty(), "{field}");
+            // The patient is also the subscriber: a gender may be named twice.
+            let errors = &sink.rejected[0];
+            assert_eq!(errors[0].field, field, "{errors:?}");
+            assert!(errors[0].unreadable, "{field}: a character X12 cannot carry is an input data error");
+            assert!(!errors[0].to_string().contains('é'), "{}", errors[0]);
+        }
+    }
+
+    #[test]
+    fn a_date_that_is_not_one_is_a_record_error_and_a_missing_service_date_says_so() {
+        let mut sink = Collect::default();
+        read_fhir(&bundle("100.00").replace("2026-10-01", "2026-13-01"), "b.json", &mut sink).unwrap();
+        let e = &sink.rejected[0][0];
+        assert_eq!(
+            (e.field.as_str(), e.reason.as_str(), e.unreadable),
+            ("Claim.item[1].servicedDate", "not a date (YYYY-MM-DD)", false)
+        );
+        let mut sink = Collect::default();
+        read_fhir(&bundle("100.00").replace(r#""servicedDate": "2026-10-01","#, ""), "b.json", &mut sink).unwrap();
+        assert!(sink.rejected[0][0].reason.starts_with("missing"), "{:?}", sink.rejected);
     }
 
     #[test]

@@ -4,9 +4,10 @@
 //! encounter ID), DG1 the diagnoses in order, IN1/IN2 the insurances (IN1-1 = 1 primary, 2
 //! secondary), and one FT1 per service line (FT1-4 date, FT1-10 quantity, FT1-11/12 amounts,
 //! FT1-19 diagnoses, FT1-20/21 performed/ordered by, FT1-25 procedure, FT1-26 modifiers). A
-//! file holds many messages, separated by `\r`, `\n` or MLLP framing; segments are split with
-//! the `hl7-parser` crate, which also decodes the escape sequences (`\F\ \S\ \T\ \R\ \E\`). The
-//! file is read one message at a time.
+//! file holds many messages, separated by `\r`, `\n` or MLLP framing, and is read one message at a
+//! time. A message is split into segments, fields, repetitions and components with the separators
+//! its MSH declares ([`Message`]: slices of the text, nothing copied), and a value's escape
+//! sequences (`\F\ \S\ \T\ \R\ \E\`) are decoded when it is read.
 //!
 //! ```text
 //! MSH|^~\&|EMR|MAPLE|CLAIMKIT|MAPLE|20261102120000||DFT^P03|MSG0001|P|2.5.1
@@ -18,8 +19,6 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use hl7_parser::Message;
-use hl7_parser::message::{Segment, Separators};
 use rust_decimal::Decimal;
 
 use super::{
@@ -94,6 +93,101 @@ pub fn read_hl7_from(
     Ok(())
 }
 
+/// The separators a message declares in MSH-1 and MSH-2 (`|^~\\&` by default).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Separators {
+    field: char,
+    component: char,
+    repetition: char,
+    escape: char,
+    subcomponent: char,
+}
+
+impl Default for Separators {
+    fn default() -> Self {
+        Separators { field: '|', component: '^', repetition: '~', escape: '\\', subcomponent: '&' }
+    }
+}
+
+/// One segment: its name and its fields as slices of the message (`fields[0]` is field 1; for MSH,
+/// field 1 is the field separator and field 2 the encoding characters, as HL7 numbers them).
+struct Segment<'m> {
+    name: &'m str,
+    fields: Vec<&'m str>,
+}
+
+impl<'m> Segment<'m> {
+    /// Field `f`, repetition `r`, component `c` (all 1-based), undecoded; `None` when absent.
+    fn component(&self, seps: &Separators, f: usize, r: usize, c: usize) -> Option<&'m str> {
+        let field = *self.fields.get(f.checked_sub(1)?)?;
+        field.split(seps.repetition).nth(r.checked_sub(1)?)?.split(seps.component).nth(c.checked_sub(1)?)
+    }
+
+    /// How many repetitions field `f` has (0 when the segment does not reach it).
+    fn repetitions(&self, seps: &Separators, f: usize) -> usize {
+        f.checked_sub(1).and_then(|i| self.fields.get(i)).map_or(0, |field| field.split(seps.repetition).count())
+    }
+}
+
+/// One message split into segments (`\r`-separated) with its separators. Splitting is all it
+/// does: values are cut out of the text only when a reader asks for them.
+struct Message<'m> {
+    separators: Separators,
+    segments: Vec<Segment<'m>>,
+}
+
+/// Why a message's text cannot be split into segments (positions only, never the text).
+#[derive(Debug, PartialEq, Eq)]
+enum MessageError {
+    /// MSH is not followed by the five separator characters (ASCII).
+    Separators,
+    /// Segment `n` (1-based) does not start with a 3-character name and the field separator.
+    Segment(usize),
+}
+
+impl<'m> Message<'m> {
+    fn parse(text: &'m str) -> Result<Message<'m>, MessageError> {
+        let mut lines = text.split('\r');
+        let msh = lines.next().unwrap_or("");
+        let declared = msh.strip_prefix("MSH").ok_or(MessageError::Separators)?;
+        let mut chars = declared.chars();
+        let mut next = || chars.next().filter(char::is_ascii).ok_or(MessageError::Separators);
+        let separators = Separators {
+            field: next()?,
+            component: next()?,
+            repetition: next()?,
+            escape: next()?,
+            subcomponent: next()?,
+        };
+        // The five separators are ASCII: MSH-1 is byte 3, MSH-2 bytes 4..8.
+        let rest = &msh[8..];
+        let mut fields = vec![&msh[3..4], &msh[4..8]];
+        fields.extend(rest.strip_prefix(separators.field).unwrap_or(rest).split(separators.field));
+        let mut segments = vec![Segment { name: "MSH", fields }];
+        for (i, line) in lines.enumerate() {
+            let name = line.get(..3).filter(|n| n.chars().all(|c| c.is_ascii_alphanumeric()));
+            let after = name.map(|n| &line[n.len()..]);
+            let (Some(name), Some(after)) = (name, after) else { return Err(MessageError::Segment(i + 2)) };
+            let fields = match after.strip_prefix(separators.field) {
+                Some(fields) => fields.split(separators.field).collect(),
+                None if after.is_empty() => Vec::new(),
+                None => return Err(MessageError::Segment(i + 2)),
+            };
+            segments.push(Segment { name, fields });
+        }
+        Ok(Message { separators, segments })
+    }
+
+    /// The first segment named `name`.
+    fn segment(&self, name: &str) -> Option<&Segment<'m>> {
+        self.segments.iter().find(|s| s.name == name)
+    }
+
+    fn segments(&self) -> impl Iterator<Item = &Segment<'m>> {
+        self.segments.iter()
+    }
+}
+
 /// Collects segments into messages and hands each complete message to [`DftReader`].
 struct MessageSplitter<'f> {
     file: &'f str,
@@ -141,8 +235,14 @@ impl MessageSplitter<'_> {
         let locator = format!("message {} (line {line})", self.messages);
         let message = match Message::parse(&text) {
             Ok(m) => m,
-            Err(_) => {
-                sink.reject(vec![RecordError::new(file, locator, "MSH", "not a parseable HL7 v2 message")]);
+            Err(MessageError::Separators) => {
+                let reason = "MSH-1 and MSH-2 are not the five separator characters (ASCII): not a parseable HL7 v2 message";
+                sink.reject(vec![RecordError::new(file, locator, "MSH", reason)]);
+                return Ok(());
+            }
+            Err(MessageError::Segment(n)) => {
+                let reason = "not an HL7 segment (a name of 3 letters or digits, then the field separator)";
+                sink.reject(vec![RecordError::new(file, locator, format!("segment {n}"), reason)]);
                 return Ok(());
             }
         };
@@ -160,8 +260,8 @@ impl MessageSplitter<'_> {
 }
 
 /// Decodes HL7 escape sequences (`\F\ \S\ \T\ \R\ \E\ \X0A\ \X0D\ \.br\`; any other keeps its
-/// content). Not the parser crate's decoder: it cuts the text at character counts as if they were
-/// byte offsets, and panics on a character that is not ASCII before an escape (found by fuzzing).
+/// content). Cut at byte offsets of the escape character, so any text decodes (the HL7 parser
+/// crate claimkit used before cut at character counts and panicked on `\£\`, found by fuzzing).
 fn decode_escapes(value: &str, seps: &Separators) -> String {
     let mut out = String::with_capacity(value.len());
     let mut rest = value;
@@ -201,20 +301,21 @@ impl DftReader<'_> {
         self.errors.push(RecordError::new(self.file, self.locator, field, reason));
     }
 
+    /// A record error about `value` (kept, shown only with `--show-data`; a character that is not
+    /// ASCII in it makes the record unreadable, exit 3).
+    fn fail_with(&mut self, field: &str, reason: &str, value: &str) {
+        self.errors.push(RecordError::new(self.file, self.locator, field, reason).with_value(value));
+    }
+
     /// Field `f`, repetition `r`, component `c` (1-based), first subcomponent, decoded and trimmed.
     fn get(&self, seg: &Segment<'_>, f: usize, r: usize, c: usize) -> String {
-        let raw = seg
-            .field(f)
-            .and_then(|field| field.repeat(r))
-            .and_then(|rep| rep.component(c))
-            .map(|comp| comp.raw_value())
-            .unwrap_or("");
+        let raw = seg.component(self.seps, f, r, c).unwrap_or("");
         let first = raw.split(self.seps.subcomponent).next().unwrap_or("");
         decode_escapes(first, self.seps).trim().to_string()
     }
 
     fn repetitions(&self, seg: &Segment<'_>, f: usize) -> usize {
-        seg.field(f).map_or(0, |field| field.repeats.len())
+        seg.repetitions(self.seps, f)
     }
 
     fn date(&mut self, seg: &Segment<'_>, f: usize, c: usize, name: &str) -> Option<chrono::NaiveDate> {
@@ -253,8 +354,9 @@ impl DftReader<'_> {
     }
 
     fn sex(&mut self, seg: &Segment<'_>, f: usize, name: &str) -> crate::encounter::Sex {
-        parse_sex(&self.get(seg, f, 1, 1)).unwrap_or_else(|| {
-            self.fail(name, "must be M, F, U, O, A or N");
+        let code = self.get(seg, f, 1, 1);
+        parse_sex(&code).unwrap_or_else(|| {
+            self.fail_with(name, "must be M, F, U, O, A or N", &code);
             Default::default()
         })
     }
@@ -345,7 +447,11 @@ impl DftReader<'_> {
         };
         let relationship_code = self.get(in1, 17, 1, 1);
         let relationship = parse_relationship(&relationship_code).unwrap_or_else(|| {
-            self.fail("IN1-17", "relationship must be SEL, SPO, CHD or OTH (or 18, 01, 19, G8)");
+            self.fail_with(
+                "IN1-17",
+                "relationship must be SEL, SPO, CHD or OTH (or 18, 01, 19, G8)",
+                &relationship_code,
+            );
             Default::default()
         });
         let group = self.get(in1, 8, 1, 1);
@@ -368,7 +474,7 @@ impl DftReader<'_> {
             let code = me.get(in1, 17, 1, 1);
             let relationship = (!code.is_empty()).then(|| {
                 parse_relationship(&code).unwrap_or_else(|| {
-                    me.fail(&at(17), "relationship must be SEL, SPO, CHD or OTH (or 18, 01, 19, G8)");
+                    me.fail_with(&at(17), "relationship must be SEL, SPO, CHD or OTH (or 18, 01, 19, G8)", &code);
                     Default::default()
                 })
             });
@@ -427,7 +533,7 @@ impl DftReader<'_> {
                 Decimal::ONE
             } else {
                 parse_decimal(&quantity_text).unwrap_or_else(|| {
-                    self.fail(&at(10), "quantity is not a number");
+                    self.fail_with(&at(10), "quantity is not a number", &quantity_text);
                     Decimal::ONE
                 })
             };
@@ -553,6 +659,26 @@ mod tests {
     }
 
     #[test]
+    fn a_code_with_a_character_that_is_not_ascii_makes_the_message_unreadable_without_echoing_it() {
+        for (from, to, field) in [
+            ("19600203|F|", "19600203|É|", "PID-8"),
+            ("|SEL|", "|SÉL|", "IN1-17"),
+            ("|CG|99214|||1|", "|CG|99214|||1é|", "FT1[1]-10"),
+        ] {
+            let text = DFT.replace(from, to);
+            assert_ne!(text, DFT, "{field}");
+            let mut sink = Collect::default();
+            read_hl7(&text, "t.hl7", &mut sink).unwrap();
+            assert!(sink.encounters.is_empty(), "{field}");
+            let errors = &sink.rejected[0];
+            assert_eq!(errors.len(), 1, "{field}: {errors:?}");
+            assert!(errors[0].field.starts_with(field), "{field}: {errors:?}");
+            assert!(errors[0].unreadable, "{field}");
+            assert!(!errors[0].to_string().contains('É') && !errors[0].to_string().contains('é'), "{}", errors[0]);
+        }
+    }
+
+    #[test]
     fn ft1_21_names_the_lines_ordering_provider() {
         let mut sink = Collect::default();
         let ordered = DFT.replace("I10~E11.9||||||99214", "I10~E11.9||1102030404^Chen^Wei||||99214");
@@ -581,6 +707,39 @@ mod tests {
         let mut sink = Collect::default();
         read_hl7(&DFT.replace("1 Mill \\T\\ Main", "5 Mill \\£\\ Main"), "t.hl7", &mut sink).unwrap();
         assert_eq!(sink.encounters[0].patient.address.as_ref().unwrap().line1, "5 Mill £ Main");
+    }
+
+    #[test]
+    fn a_message_is_split_with_the_separators_its_msh_declares() {
+        let text = "MSH#@*!$#EMR#MAPLE#CK#MAPLE#20261102##DFT@P03#1#P#2.4\rPID#1##P1@@@M@MR##Lee@Ann$x##19600203*19610304";
+        let m = Message::parse(text).unwrap();
+        let seps = m.separators;
+        assert_eq!((seps.field, seps.component, seps.repetition, seps.escape, seps.subcomponent), ('#', '@', '*', '!', '$'));
+        let msh = m.segment("MSH").unwrap();
+        assert_eq!(msh.fields[..2], ["#", "@*!$"]);
+        assert_eq!(msh.component(&seps, 9, 1, 2), Some("P03"));
+        assert_eq!(msh.component(&seps, 12, 1, 1), Some("2.4"));
+        let pid = m.segment("PID").unwrap();
+        assert_eq!(pid.component(&seps, 3, 1, 5), Some("MR"));
+        assert_eq!(pid.component(&seps, 5, 1, 2), Some("Ann$x"));
+        assert_eq!(pid.component(&seps, 7, 2, 1), Some("19610304"));
+        assert_eq!(pid.repetitions(&seps, 7), 2);
+        assert_eq!((pid.component(&seps, 8, 1, 1), pid.component(&seps, 0, 1, 1)), (None, None));
+        assert_eq!(pid.repetitions(&seps, 40), 0);
+    }
+
+    #[test]
+    fn a_line_that_is_not_a_segment_rejects_its_message_instead_of_cutting_it_short() {
+        // A note wrapped onto its own line: the FT1 after it must not be dropped without a word.
+        let wrapped = DFT.replace("DG1|1||E11.9^^I10\r", "DG1|1||E11.9^^I10\rcontinued note\r");
+        let mut sink = Collect::default();
+        read_hl7(&wrapped, "t.hl7", &mut sink).unwrap();
+        assert!(sink.encounters.is_empty());
+        assert_eq!(sink.rejected[0][0].field, "segment 6");
+        assert!(!sink.rejected[0][0].to_string().contains("continued"), "{}", sink.rejected[0][0]);
+        assert_eq!(Message::parse("MSH|^~").err(), Some(MessageError::Separators));
+        assert_eq!(Message::parse("MSH|^~\\é|x").err(), Some(MessageError::Separators));
+        assert_eq!(Message::parse("MSH|^~\\&|x\rPID").unwrap().segments[1].fields.len(), 0);
     }
 
     #[test]

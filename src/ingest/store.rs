@@ -32,6 +32,9 @@ pub struct FileSummary {
     pub errors: Vec<RecordError>,
     /// Records (rows of an encounter, messages, resources) that were not imported.
     pub rejected: usize,
+    /// Of those, the records that cannot be read as claim data at all (a code, date or ID holding a
+    /// character X12 cannot carry): input data errors (exit 3), not findings.
+    pub unreadable: usize,
     /// The same file content was imported before.
     pub already_imported: bool,
 }
@@ -98,6 +101,9 @@ impl EncounterSink for StoreSink<'_> {
 
     fn reject(&mut self, errors: Vec<RecordError>) {
         self.summary.rejected += 1;
+        if errors.iter().any(|e| e.unreadable) {
+            self.summary.unreadable += 1;
+        }
         self.summary.errors.extend(errors);
     }
 

@@ -54,7 +54,7 @@ impl SegmentView {
             .skip(1)
             .filter(|(_, e)| !e.is_empty())
             .map(|(n, e)| ElementView {
-                reference: format!("{id}{n:02}"),
+                reference: reference(&id, n),
                 name: element_name(&id, n),
                 value: if mask.is_some_and(|m| m.masks(&id, n, &ref01)) {
                     MASKED.to_string()
@@ -66,6 +66,20 @@ impl SegmentView {
         let p = seg.position();
         SegmentView { number: p.segment, offset: p.offset, transaction: transaction.to_string(), loop_id, id, elements }
     }
+}
+
+/// `CLM01`, `SV101`: a segment ID and an element number of at least two digits (built for every
+/// element shown, so without the formatting machinery).
+fn reference(id: &str, n: usize) -> String {
+    let mut r = String::with_capacity(id.len() + 3);
+    r.push_str(id);
+    if n < 100 {
+        r.push(char::from(b'0' + (n / 10) as u8));
+        r.push(char::from(b'0' + (n % 10) as u8));
+    } else {
+        r.push_str(&n.to_string());
+    }
+    r
 }
 
 /// A problem found in a segment's content.
@@ -113,6 +127,16 @@ pub fn inspect<R: Read>(input: R, each: impl FnMut(SegmentView)) -> Inspection {
 
 /// [`inspect`], with patient data shown as sent when `show_data`.
 pub fn inspect_with<R: Read>(input: R, show_data: bool, mut each: impl FnMut(SegmentView)) -> Inspection {
+    read(input, show_data, Some(&mut each))
+}
+
+/// The checks of [`inspect`] without the segment listing (`inspect --summary`): no segment is
+/// shown, so none is turned into a [`SegmentView`].
+pub fn check<R: Read>(input: R) -> Inspection {
+    read(input, false, None)
+}
+
+fn read<R: Read>(input: R, show_data: bool, mut each: Option<&mut dyn FnMut(SegmentView)>) -> Inspection {
     let mut mask = PatientDataMask::default();
     let mut reader = SegmentReader::new(input);
     let mut checker = EnvelopeChecker::new();
@@ -156,15 +180,17 @@ pub fn inspect_with<R: Read>(input: R, show_data: bool, mut each: impl FnMut(Seg
                 });
             }
         }
-        let loop_id = match (&mut tracker, id) {
-            (_, "ISA" | "IEA" | "GS" | "GE" | "TA1") => "envelope",
-            (Some(t), _) => t.locate(&seg),
-            (None, _) => "",
-        };
-        let in_tx = !matches!(id, "ISA" | "IEA" | "GS" | "GE" | "TA1");
-        mask.see(id, seg.text(1).trim());
-        let shown_mask = if show_data { None } else { Some(&mask) };
-        each(SegmentView::new(&seg, if in_tx { &kind } else { "" }, loop_id, shown_mask));
+        if let Some(each) = each.as_mut() {
+            let loop_id = match (&mut tracker, id) {
+                (_, "ISA" | "IEA" | "GS" | "GE" | "TA1") => "envelope",
+                (Some(t), _) => t.locate(&seg),
+                (None, _) => "",
+            };
+            let in_tx = !matches!(id, "ISA" | "IEA" | "GS" | "GE" | "TA1");
+            mask.see(id, seg.text(1).trim());
+            let shown_mask = if show_data { None } else { Some(&mask) };
+            each(SegmentView::new(&seg, if in_tx { &kind } else { "" }, loop_id, shown_mask));
+        }
         if id == "SE" {
             tracker = None;
         }
@@ -176,4 +202,37 @@ pub fn inspect_with<R: Read>(input: R, show_data: bool, mut each: impl FnMut(Seg
         checker.finish(Position { segment: reader.segments_read(), offset: reader.bytes_read() })
     };
     Inspection { envelopes, content, error: error_detail.as_ref().map(|e| e.to_string()), error_detail }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn element_references_have_two_digits_at_least() {
+        assert_eq!(reference("CLM", 1), "CLM01");
+        assert_eq!(reference("SV1", 10), "SV110");
+        assert_eq!(reference("ISA", 99), "ISA99");
+        assert_eq!(reference("X", 100), "X100");
+    }
+
+    #[test]
+    fn checking_without_the_listing_finds_what_inspect_finds() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        for file in [
+            "sample-data/x12/claim-batch.837",
+            "tests/fixtures/bad/837-bad-segment-then-trailers.837",
+            "tests/fixtures/bad/835-se01-off-iea02-changed.835",
+            "tests/fixtures/bad/835-no-ge-iea.835",
+        ] {
+            let data = std::fs::read(root.join(file)).unwrap();
+            let mut shown = 0;
+            let listed = inspect(&data[..], |_| shown += 1);
+            let checked = check(&data[..]);
+            assert!(shown > 0, "{file}");
+            assert_eq!(checked.problems(), listed.problems(), "{file}");
+            assert_eq!(checked.is_sound(), listed.is_sound(), "{file}");
+            assert_eq!(checked.envelopes.segments, listed.envelopes.segments, "{file}");
+        }
+    }
 }

@@ -50,7 +50,7 @@ impl NightlyOptions<'_> {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NightlyFinding {
     pub key: String,
-    /// `held encounter`, `not billed`, `inbox file`, `failed file`.
+    /// `held encounter`, `not billed`, `inbox file`, `unreadable records`, `failed file`.
     pub kind: &'static str,
     /// The encounter ID or file.
     pub reference: String,
@@ -82,6 +82,9 @@ pub struct NightlySummary {
     pub encounters_new: usize,
     pub encounters_updated: usize,
     pub records_rejected: usize,
+    /// Of the records rejected, those that cannot be read as claim data at all (a code, date or ID
+    /// holding a character X12 cannot carry): input data errors, exit 3 like `import`'s.
+    pub records_unreadable: usize,
     pub acks_rejected: usize,
     pub remit_claims_matched: usize,
     pub remittances_needing_attention: usize,
@@ -94,9 +97,9 @@ pub struct NightlySummary {
 }
 
 impl NightlySummary {
-    /// A file could not be read at all.
+    /// A file could not be read at all, or records of an export could not be read as claim data.
     pub fn has_input_errors(&self) -> bool {
-        self.files.iter().any(|f| f.result == "failed")
+        self.files.iter().any(|f| f.result == "failed") || self.records_unreadable > 0
     }
 
     /// Something a biller must act on: rejected records, held encounters, rejections,
@@ -115,9 +118,10 @@ impl NightlySummary {
         self.findings.iter().any(|f| f.new)
     }
 
-    /// A file that could not be read at all and did not fail the same way in the previous run.
+    /// A file that could not be read at all, or an export with unreadable records, that the
+    /// previous run did not report the same way.
     pub fn has_new_input_errors(&self) -> bool {
-        self.findings.iter().any(|f| f.new && f.kind == "failed file")
+        self.findings.iter().any(|f| f.new && matches!(f.kind, "failed file" | "unreadable records"))
     }
 }
 
@@ -177,6 +181,7 @@ pub fn run(
 
     // 1. Encounters from the EMR: one transaction per file.
     let encounter_files: Vec<PathBuf> = of_kind(InboxKind::Encounters).collect();
+    let mut with_unreadable_records: Vec<PathBuf> = Vec::new();
     for path in encounter_files {
         let mut tx = ledger.transaction()?;
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
@@ -187,6 +192,7 @@ pub fn run(
                 summary.encounters_new += s.new;
                 summary.encounters_updated += s.updated;
                 summary.records_rejected += s.rejected;
+                summary.records_unreadable += s.unreadable;
                 let result = if s.already_imported {
                     "already processed"
                 } else if s.rejected > 0 || !s.conflicts.is_empty() {
@@ -194,7 +200,7 @@ pub fn run(
                 } else {
                     "processed"
                 };
-                let detail = format!(
+                let mut detail = format!(
                     "{} new, {} updated, {} unchanged, {} conflicts, {} records rejected",
                     s.new,
                     s.updated,
@@ -202,6 +208,15 @@ pub fn run(
                     s.conflicts.len(),
                     s.rejected
                 );
+                if s.unreadable > 0 {
+                    detail.push_str(&format!(
+                        " ({} unreadable: a code, date or ID holds a character X12 cannot carry)",
+                        s.unreadable
+                    ));
+                    if !s.already_imported {
+                        with_unreadable_records.push(path.clone());
+                    }
+                }
                 summary.files.push(outcome(&path, "encounters", result, detail));
             }
             Err(e) => {
@@ -334,6 +349,7 @@ pub fn run(
     for f in &summary.files {
         let kind = match f.result {
             "failed" => "failed file",
+            "needs attention" if with_unreadable_records.contains(&f.file) => "unreadable records",
             "needs attention" => "inbox file",
             _ => continue,
         };

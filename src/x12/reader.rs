@@ -1,5 +1,6 @@
 //! Streaming segment reader: finds segments in any `io::Read` with a bounded buffer, so a 1 GB
-//! file needs no more memory than its longest segment plus a 256 KiB read buffer.
+//! file needs no more memory than its longest segment plus a 256 KiB read buffer (a small file, a
+//! small buffer).
 //!
 //! ```
 //! use claimkit::x12::SegmentReader;
@@ -17,6 +18,9 @@ use std::io::{self, Read};
 use super::{IsaWidthProblem, Position, Segment, Separators, SyntaxError, X12Error};
 
 const READ_CHUNK: usize = 256 * 1024;
+/// The buffer starts this small and doubles while it fills up, to [`READ_CHUNK`]: a 2 KB 999 is
+/// not read through 256 KiB of zeroed memory.
+const FIRST_CHUNK: usize = 8 * 1024;
 /// No real segment comes near this; hitting it means the terminator is wrong.
 pub const MAX_SEGMENT_LEN: usize = 1 << 20;
 /// Length of the ISA segment including its terminator.
@@ -38,7 +42,7 @@ pub struct SegmentReader<R> {
 
 impl<R: Read> SegmentReader<R> {
     pub fn new(src: R) -> Self {
-        SegmentReader { src, buf: vec![0; READ_CHUNK], start: 0, end: 0, base: 0, eof: false, seps: None, count: 0 }
+        SegmentReader { src, buf: vec![0; FIRST_CHUNK], start: 0, end: 0, base: 0, eof: false, seps: None, count: 0 }
     }
 
     /// Separators of the current interchange (after its ISA has been read).
@@ -60,6 +64,10 @@ impl<R: Read> SegmentReader<R> {
     fn fill(&mut self) -> io::Result<bool> {
         if self.eof {
             return Ok(false);
+        }
+        if self.end == self.buf.len() && self.buf.len() < READ_CHUNK {
+            // A long input: read ahead in larger chunks.
+            self.buf.resize((self.buf.len() * 2).min(READ_CHUNK), 0);
         }
         if self.start > 0 && (self.end == self.buf.len() || self.start == self.end) {
             self.buf.copy_within(self.start..self.end, 0);
