@@ -51,6 +51,8 @@ fn ledger_with(dir: &Path, encounters: &[Encounter]) -> PathBuf {
             ],
         )
         .unwrap();
+        // A new encounter is left to bill, as import lists it.
+        tx.execute("INSERT INTO unbilled_encounters (encounter_id) VALUES (?1)", [&e.id]).unwrap();
     }
     tx.commit().unwrap();
     db

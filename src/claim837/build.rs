@@ -818,6 +818,7 @@ mod tests {
             (&e.id, &e.payer_id, &e.patient.id, &hash, serde_json::to_string(e).unwrap()),
         )
         .unwrap();
+        crate::ledger::encounters::mark_unbilled(tx, &e.id).unwrap();
         {
             let pcn = super::super::patient_control_number(&e.id, Responsibility::Primary, ClaimFrequency::Original, 1);
             tx.execute(

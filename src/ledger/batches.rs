@@ -155,6 +155,10 @@ pub fn record_claim(
         claim.total_charge,
         at
     ])?;
+    if claim.responsibility == "P" {
+        // Its encounter is billed: no longer among those left to bill.
+        tx.prepare_cached("DELETE FROM unbilled_encounters WHERE encounter_id = ?1")?.execute([&claim.encounter_id])?;
+    }
     let mut line = tx.prepare_cached(
         "INSERT INTO claim_lines (pcn, line_number, line_control_number, procedure_code, modifiers, units, charge,
              date_of_service, rendering_npi)
@@ -376,6 +380,7 @@ mod tests {
             [],
         )
         .unwrap();
+        crate::ledger::encounters::mark_unbilled(&tx, "E1").unwrap();
         tx.commit().unwrap();
         ledger
     }

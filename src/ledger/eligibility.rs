@@ -272,6 +272,7 @@ mod tests {
             [],
         )
         .unwrap();
+        crate::ledger::encounters::mark_unbilled(&tx, "E1").unwrap();
         tx.commit().unwrap();
         ledger
     }

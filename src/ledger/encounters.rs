@@ -77,6 +77,7 @@ pub fn store(conn: &Connection, encounter: &Encounter, format: &str, total: &str
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)",
             )?
             .execute(row)?;
+            mark_unbilled(conn, &encounter.id)?;
             Ok(Outcome::New)
         }
         Some(old) if old == hash => Ok(Outcome::Unchanged),
@@ -114,6 +115,13 @@ pub fn store(conn: &Connection, encounter: &Encounter, format: &str, total: &str
             Ok(Outcome::Updated)
         }
     }
+}
+
+/// Lists encounter `id` among those left to bill (`unbilled_encounters`): a new encounter has no
+/// claim.
+pub(crate) fn mark_unbilled(conn: &Connection, id: &str) -> Result<()> {
+    conn.prepare_cached("INSERT OR IGNORE INTO unbilled_encounters (encounter_id) VALUES (?1)")?.execute([id])?;
+    Ok(())
 }
 
 /// Starts a file's list of encounter IDs seen, to catch an ID that appears twice. The list is a

@@ -88,6 +88,15 @@ pub fn mark(tx: &Transaction<'_>, subject: &RebillSubject, reason: &str) -> Resu
         "INSERT INTO claim_rebills (pcn, encounter_id, reason, requested_at) VALUES (?1, ?2, ?3, ?4)",
         params![subject.pcn, subject.encounter_id, reason, now],
     )?;
+    // A primary claim re-billed leaves its encounter to bill again, unless another primary claim
+    // of it is in force.
+    tx.execute(
+        "INSERT OR IGNORE INTO unbilled_encounters (encounter_id)
+         SELECT c.encounter_id FROM claims c WHERE c.pcn = ?1 AND c.responsibility = 'P'
+             AND NOT EXISTS (SELECT 1 FROM claims_not_rebilled o
+                 WHERE o.encounter_id = c.encounter_id AND o.responsibility = 'P')",
+        [&subject.pcn],
+    )?;
     tx.execute(
         "INSERT INTO ar_entries (patient_id, encounter_id, pcn, line_number, kind, payer_id, amount_cents,
              reverses_id, note, effective_on, posted_at)

@@ -292,6 +292,7 @@ pub fn insert_encounter_for_test(tx: &Transaction<'_>, e: &Encounter) -> Result<
         e.source.locator,
         now
     ])?;
+    super::encounters::mark_unbilled(tx, &e.id)?;
     Ok(())
 }
 

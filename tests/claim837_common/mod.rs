@@ -86,6 +86,8 @@ pub fn insert_encounter(tx: &rusqlite::Transaction<'_>, e: &Encounter, scrub_sta
         ],
     )
     .unwrap();
+    // A new encounter is left to bill, as import lists it.
+    tx.execute("INSERT INTO unbilled_encounters (encounter_id) VALUES (?1)", [&e.id]).unwrap();
     let pcn = claimkit::claim837::patient_control_number(
         &e.id,
         claimkit::claim837::Responsibility::Primary,
