@@ -236,7 +236,8 @@ impl MessageSplitter<'_> {
         let message = match Message::parse(&text) {
             Ok(m) => m,
             Err(MessageError::Separators) => {
-                let reason = "MSH-1 and MSH-2 are not the five separator characters (ASCII): not a parseable HL7 v2 message";
+                let reason =
+                    "MSH-1 and MSH-2 are not the five separator characters (ASCII): not a parseable HL7 v2 message";
                 sink.reject(vec![RecordError::new(file, locator, "MSH", reason)]);
                 return Ok(());
             }
@@ -711,10 +712,14 @@ mod tests {
 
     #[test]
     fn a_message_is_split_with_the_separators_its_msh_declares() {
-        let text = "MSH#@*!$#EMR#MAPLE#CK#MAPLE#20261102##DFT@P03#1#P#2.4\rPID#1##P1@@@M@MR##Lee@Ann$x##19600203*19610304";
+        let text =
+            "MSH#@*!$#EMR#MAPLE#CK#MAPLE#20261102##DFT@P03#1#P#2.4\rPID#1##P1@@@M@MR##Lee@Ann$x##19600203*19610304";
         let m = Message::parse(text).unwrap();
         let seps = m.separators;
-        assert_eq!((seps.field, seps.component, seps.repetition, seps.escape, seps.subcomponent), ('#', '@', '*', '!', '$'));
+        assert_eq!(
+            (seps.field, seps.component, seps.repetition, seps.escape, seps.subcomponent),
+            ('#', '@', '*', '!', '$')
+        );
         let msh = m.segment("MSH").unwrap();
         assert_eq!(msh.fields[..2], ["#", "@*!$"]);
         assert_eq!(msh.component(&seps, 9, 1, 2), Some("P03"));
