@@ -495,6 +495,55 @@ fn every_file_claimkit_writes_is_private_whatever_the_umask() {
     assert_eq!(mode(&demo.join("claimkit.db.lock")), 0o600);
 }
 
+#[test]
+fn another_applications_sqlite_file_given_as_db_is_refused_exit_4_and_left_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let foreign = dir.path().join("notes.db");
+    {
+        let conn = claimkit::ledger::Connection::open(&foreign).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes VALUES (1, 'x');",
+        )
+        .unwrap();
+    }
+    std::fs::set_permissions(&foreign, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let before = std::fs::read(&foreign).unwrap();
+    let siblings = |dir: &Path| {
+        let mut names: Vec<String> =
+            std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        names.sort();
+        names
+    };
+    let listed = siblings(dir.path());
+    for args in [vec!["init"], vec!["import"], vec!["report", "summary"], vec!["claim", "find", "--patient-id", "P1"]] {
+        let mut cmd = claimkit(&foreign);
+        cmd.args(&args);
+        if args == ["import"] {
+            cmd.arg(sample("encounters.csv"));
+        }
+        let r = run(&mut cmd);
+        assert_eq!(r.code, Some(4), "{args:?}: {}", r.stderr);
+        assert!(r.stderr.contains("is not a claimkit ledger"), "{args:?}: {}", r.stderr);
+        assert_eq!(std::fs::read(&foreign).unwrap(), before, "{args:?}: the file's bytes changed");
+        assert_eq!(mode(&foreign), 0o644, "{args:?}: the file's mode changed");
+        let now: Vec<String> = siblings(dir.path()).into_iter().filter(|n| !n.ends_with(".lock")).collect();
+        assert_eq!(now, listed, "{args:?}: no journal or WAL file left beside it");
+    }
+}
+
+#[test]
+fn an_existing_ledger_readable_by_others_is_made_private_with_a_note() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = new_ledger(dir.path());
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let r = run(claimkit(&db).args(["report", "summary"]));
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert_eq!(mode(&db), 0o600);
+    assert!(r.stderr.contains("was readable by other users; it is now private (mode 0600)"), "{}", r.stderr);
+    let again = run(claimkit(&db).args(["report", "summary"]));
+    assert!(!again.stderr.contains("now private"), "said once: {}", again.stderr);
+}
+
 // ---- 5. Bounded resources ----
 
 #[test]
@@ -622,7 +671,18 @@ fn no_failure_case_prints_patient_data_on_stderr() {
         (&fresh, vec!["inspect"], bad("835-stray-terminator.835")),
         (&fresh, vec!["inspect"], bad("277ca-cut-after-segment.277")),
         (&fresh, vec!["simulate", "--out", "/nonexistent/x", "--from"], bad("837-bad-segment-then-trailers.837")),
+        (&fresh, vec!["remit"], bad("835-amount-overflow.835")),
+        (&fresh, vec!["import"], bad("charge-overflow.csv")),
     ];
+    // Every defective fixture is a case here (the one that imports cleanly is not a failure).
+    let covered: Vec<String> =
+        cases.iter().map(|(_, _, f)| f.file_name().unwrap().to_string_lossy().into_owned()).collect();
+    for entry in std::fs::read_dir(root().join("tests/fixtures/bad")).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        if name != "README.md" && name != "hl7-escape-not-ascii.hl7" {
+            assert!(covered.contains(&name), "tests/fixtures/bad/{name} is not among the failure cases");
+        }
+    }
     for (db, args, file) in cases {
         let r = run(claimkit(db).args(&args).arg(&file));
         assert_no_panic(&file.display().to_string(), &r);

@@ -90,11 +90,8 @@ const PAGE_SIZE: i64 = 16384;
 impl Ledger {
     /// Opens (creating if needed, with mode 0600) the ledger at `path` and migrates it.
     pub fn open(path: &Path) -> Result<Ledger> {
-        let io = |source| LedgerError::Io { path: path.to_path_buf(), source };
-        if path.exists() {
-            keep_private(path).map_err(io)?;
-        } else {
-            create_private(path).map_err(io)?;
+        if !path.exists() {
+            create_private(path).map_err(|source| LedgerError::Io { path: path.to_path_buf(), source })?;
         }
         let conn =
             Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
@@ -115,8 +112,11 @@ impl Ledger {
     fn configure(&mut self, on_disk: bool) -> Result<()> {
         self.conn.busy_timeout(std::time::Duration::from_secs(10))?;
         let display = self.path.clone().unwrap_or_else(|| PathBuf::from(":memory:"));
-        // Whether the file is a ledger is known before anything is written to it.
+        // Whether the file is a ledger is known before anything is written to it (its mode too).
         schema::check_owned(&self.conn, &display)?;
+        if on_disk && let Some(path) = &self.path {
+            keep_private(path).map_err(|source| LedgerError::Io { path: path.clone(), source })?;
+        }
         if on_disk {
             // A new ledger gets 16 KiB pages (SQLite's default is 4 KiB); ignored by a ledger that
             // already has tables.
