@@ -6,6 +6,9 @@
 //!
 //! `cargo bench --bench build837 -- [COUNT]` (default 100000).
 
+#[path = "common/process.rs"]
+mod process;
+
 use std::time::Instant;
 
 use chrono::NaiveDate;
@@ -18,25 +21,6 @@ use claimkit::ledger::Ledger;
 use claimkit::scrub::store::insert_encounter_for_test;
 use claimkit::scrub::{CodeSetReference, ScrubOptions, run_scrub};
 use rust_decimal::Decimal;
-
-fn peak_rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(|l| l.to_string()))
-        .and_then(|l| l.split_whitespace().nth(1).and_then(|n| n.parse().ok()))
-        .unwrap_or(0)
-}
-
-/// CPU seconds (user + system) this process has used: unlike wall time, not inflated by other
-/// processes competing for the cores.
-fn cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let after_name = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or("");
-    let fields: Vec<&str> = after_name.split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
-    // utime and stime are fields 14 and 15 of /proc/PID/stat; 12 and 13 after the name.
-    (ticks(11) + ticks(12)) / 100.0
-}
 
 fn encounter(i: u32) -> Encounter {
     let dos = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap() + chrono::Days::new(u64::from(i % 20));
@@ -126,27 +110,27 @@ fn main() {
         tx.commit().unwrap();
     }
     let insert_secs = start.elapsed().as_secs_f64();
-    let setup_rss = peak_rss_kib();
+    let setup_rss = process::status_kib("VmHWM:");
 
     // Phase 2: scrub, as `claimkit build` does first.
     let reference = CodeSetReference::embedded_only();
     let today = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
     let start = Instant::now();
-    let cpu_start = cpu_seconds();
+    let cpu_start = process::cpu_seconds();
     let scrubbed =
         run_scrub(&mut ledger, &ScrubOptions { encounter: None, today, reference: &reference }).expect("scrub");
     let scrub_secs = start.elapsed().as_secs_f64();
-    let scrub_cpu = cpu_seconds() - cpu_start;
+    let scrub_cpu = process::cpu_seconds() - cpu_start;
     assert_eq!(scrubbed.summary.encounters, count as usize);
     assert_eq!(scrubbed.summary.held, 0, "the generated encounters are clean");
 
     // Phase 3: write the 837 files and record the claims.
     let opts = BuildOptions { out_dir: dir.path().join("outbox"), ..BuildOptions::default() };
     let start = Instant::now();
-    let cpu_start = cpu_seconds();
+    let cpu_start = process::cpu_seconds();
     let report = build(&mut ledger, &opts).expect("build");
     let build_secs = start.elapsed().as_secs_f64();
-    let build_cpu = cpu_seconds() - cpu_start;
+    let build_cpu = process::cpu_seconds() - cpu_start;
     assert_eq!(report.claims(), count as usize);
     let bytes: u64 = report.batches.iter().map(|b| std::fs::metadata(&b.path).map(|m| m.len()).unwrap_or(0)).sum();
     let total = scrub_secs + build_secs;
@@ -166,5 +150,9 @@ fn main() {
         scrub_cpu + build_cpu,
         f64::from(count) / total
     );
-    println!("  peak RSS (VmHWM)       {} KiB after setup, {} KiB at the end", setup_rss, peak_rss_kib());
+    println!(
+        "  peak RSS (VmHWM)       {} KiB after setup, {} KiB at the end",
+        setup_rss,
+        process::status_kib("VmHWM:")
+    );
 }

@@ -31,6 +31,8 @@
 
 #[path = "pipeline/generate.rs"]
 mod generate;
+#[path = "common/process.rs"]
+mod process;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -71,24 +73,6 @@ struct Measure {
     unit: &'static str,
     bytes: u64,
     peak_kib: u64,
-}
-
-fn status_kib(key: &str) -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with(key)).map(str::to_string))
-        .and_then(|l| l.split_whitespace().nth(1).and_then(|n| n.parse().ok()))
-        .unwrap_or(0)
-}
-
-/// CPU seconds (user + system) used by this process: unlike wall time, not inflated by other
-/// processes competing for the cores. Assumes the usual 100 ticks per second.
-fn cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let after_name = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or("");
-    let fields: Vec<&str> = after_name.split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
-    (ticks(11) + ticks(12)) / 100.0
 }
 
 fn file_len(path: &Path) -> u64 {
@@ -222,14 +206,14 @@ fn run_phase(phase: &str, size: u64, dir: &Path) -> Result<PhaseOutput> {
             let encounters: Vec<_> = (0..(size / 3).max(1)).map(generate::scrub_encounter).collect();
             // Parse the embedded code sets before the clock starts: that is start-up, not scrubbing.
             std::hint::black_box(scrub_encounter(&encounters[0], &ctx));
-            let (start, cpu_start) = (Instant::now(), cpu_seconds());
+            let (start, cpu_start) = (Instant::now(), process::cpu_seconds());
             let mut findings = 0usize;
             for e in &encounters {
                 findings += scrub_encounter(e, &ctx).len();
             }
             let lines: usize = encounters.iter().map(|e| e.lines.len()).sum();
             std::hint::black_box(findings);
-            Ok((lines as u64, "lines", 0, Some((start.elapsed().as_secs_f64(), cpu_seconds() - cpu_start))))
+            Ok((lines as u64, "lines", 0, Some((start.elapsed().as_secs_f64(), process::cpu_seconds() - cpu_start))))
         }
         "scrub" => {
             let mut ledger = Ledger::open(&dir.join("scrub.db"))?;
@@ -375,11 +359,14 @@ fn child(phase: &str, size: u64, dir: &Path) -> Result<()> {
     if let Some(target) = phase.strip_prefix("prepare-") {
         return prepare(target, size, dir);
     }
-    let cpu_start = cpu_seconds();
+    let cpu_start = process::cpu_seconds();
     let start = Instant::now();
     let (items, unit, bytes, own) = run_phase(phase, size, dir)?;
-    let (wall, cpu) = own.unwrap_or_else(|| (start.elapsed().as_secs_f64(), cpu_seconds() - cpu_start));
-    println!("RESULT\t{phase}\t{size}\t{wall:.6}\t{cpu:.2}\t{items}\t{unit}\t{bytes}\t{}", status_kib("VmHWM:"));
+    let (wall, cpu) = own.unwrap_or_else(|| (start.elapsed().as_secs_f64(), process::cpu_seconds() - cpu_start));
+    println!(
+        "RESULT\t{phase}\t{size}\t{wall:.6}\t{cpu:.2}\t{items}\t{unit}\t{bytes}\t{}",
+        process::status_kib("VmHWM:")
+    );
     Ok(())
 }
 

@@ -9,18 +9,12 @@
 //! (default 3) and prints, per target, the inputs, their mean size, CPU microseconds per input,
 //! inputs per second and MB/s, then the K slowest inputs (default 0).
 
+#[path = "../../benches/common/process.rs"]
+mod process;
+
 use std::path::Path;
 use std::time::Instant;
 
-/// CPU seconds (user + system) of this process: unlike wall time, not inflated by other processes
-/// competing for the cores.
-fn cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let after_name = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or("");
-    let fields: Vec<&str> = after_name.split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
-    (ticks(11) + ticks(12)) / 100.0
-}
 
 fn main() {
     let mut reps = 3usize;
@@ -53,7 +47,7 @@ fn main() {
         inputs.sort();
         let bytes: usize = inputs.iter().map(|(_, d)| d.len()).sum();
         let mut each: Vec<(f64, &str, usize)> = Vec::with_capacity(inputs.len());
-        let cpu = cpu_seconds();
+        let cpu = process::cpu_seconds();
         for (file, data) in &inputs {
             let start = Instant::now();
             for _ in 0..reps {
@@ -61,7 +55,7 @@ fn main() {
             }
             each.push((start.elapsed().as_secs_f64() / reps as f64, file, data.len()));
         }
-        let seconds = (cpu_seconds() - cpu).max(1e-9);
+        let seconds = (process::cpu_seconds() - cpu).max(1e-9);
         let runs = (inputs.len() * reps) as f64;
         println!(
             "{name:<14} {:>7} {:>9} {:>11.1} {:>10.0} {:>8.1}",
