@@ -33,7 +33,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use super::IngestError;
-use super::csv::CANONICAL_COLUMNS;
+use super::columns::CANONICAL_COLUMNS;
 
 /// A parsed, checked mapping file.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -138,7 +138,7 @@ impl Mapping {
 /// filled in says what is missing. `delimiter` is the export's.
 pub fn template(file: &str, headers: &[String], delimiter: char) -> String {
     use std::fmt::Write as _;
-    let required: Vec<&str> = super::csv::required_columns().collect();
+    let required: Vec<&str> = super::columns::required_columns().collect();
     let mut out = String::new();
     let _ = writeln!(out, "# Column mapping for {file}, written by `claimkit import --print-mapping`.");
     let _ =

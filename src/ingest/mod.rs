@@ -19,6 +19,7 @@
 //! writes the encounters in the caller's transaction, so re-importing unchanged data changes
 //! nothing and a changed encounter that was already billed becomes an import conflict.
 
+pub mod columns;
 pub mod csv;
 pub mod fhir;
 pub mod hl7v2;
