@@ -17,9 +17,9 @@ pub fn defer_foreign_keys(tx: &Transaction<'_>) -> Result<()> {
 
 /// A read-only connection to the ledger file at `path`, for a thread that reads the stored
 /// encounters ([`read_stored`]) beside the one writing their results.
-pub fn open_reader(path: &std::path::Path) -> Result<Connection> {
-    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
-        .map_err(|source| LedgerError::Open { path: path.to_path_buf(), source })?;
+pub fn open_reader(file: &super::LedgerFile) -> Result<Connection> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = super::crypt::open_connection(&file.path, flags, file.key.as_ref())?;
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
     Ok(conn)
 }

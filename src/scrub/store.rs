@@ -141,7 +141,7 @@ fn scrub_in_transaction(
     progress: &dyn crate::progress::Progress,
     each: &mut dyn FnMut(EncounterScrub),
 ) -> Result<ScrubRun, ScrubError> {
-    let path = ledger.path().map(std::path::Path::to_path_buf);
+    let path = ledger.file();
     let tx = ledger.transaction()?;
     scrubs::defer_foreign_keys(&tx)?;
     let practice = billing::load_practice(&tx)?.ok_or(ScrubError::NoPractice)?;
