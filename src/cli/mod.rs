@@ -8,8 +8,9 @@
 //!
 //! Exit codes: 0 done and clean; 1 done, with findings a biller must act on; 2 usage error (a
 //! bad option, a config file that cannot be read, no ledger where one was expected); 3 input
-//! data error (a file that cannot be read or parsed); 4 internal, database or I/O error; 75
-//! another run holds the ledger lock. A closed standard output (`| head`) ends the command
+//! data error (a file that cannot be read or parsed); 4 internal, database or I/O error (an
+//! encrypted ledger without its key included); 75 another run holds the ledger lock (or, for
+//! `db encrypt|decrypt|rekey`, has the ledger open). A closed standard output (`| head`) ends the command
 //! quietly with 0.
 
 mod ack;
