@@ -330,15 +330,16 @@ pub enum Command {
     Man,
 }
 
-/// The clap command with its run-time adjustments: `demo` keeps its ledger in its own directory,
-/// so its help offers neither `--db` nor `--config`.
+/// The clap command with its run-time adjustments: `demo` keeps its (plaintext) ledger in its own
+/// directory, so its help offers neither `--db`, `--config` nor `--db-key-file`.
 pub fn command() -> clap::Command {
     let mut cmd = Cli::command();
     cmd.build();
     if let Some(demo) = cmd.find_subcommand_mut("demo") {
         // In place (mut_arg would reorder the built argument index).
-        let hidden = std::mem::take(demo)
-            .mut_args(|a| if a.get_id() == "db_option" || a.get_id() == "config" { a.hide(true) } else { a });
+        let hidden = std::mem::take(demo).mut_args(|a| {
+            if matches!(a.get_id().as_str(), "db_option" | "config" | "db_key_file") { a.hide(true) } else { a }
+        });
         *demo = hidden;
     }
     cmd
