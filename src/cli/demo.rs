@@ -30,6 +30,10 @@ pub struct DemoArgs {
 pub fn exec(global: &GlobalArgs, args: DemoArgs) -> Result<Exit> {
     let today = args.as_of.unwrap_or_else(demo::sample_today);
     global.note(format!("claimkit demo in {} (today = {today})", args.dir.display()));
+    if global.db_key.is_some() {
+        global
+            .warn("the demo's ledger is plaintext (the key given is not used); encrypt it with `claimkit db encrypt`");
+    }
     let outcome = match demo::run(&args.dir, today, &TerminalProgress::new(global)) {
         Ok(outcome) => outcome,
         Err(e @ demo::DemoError::NotADemoDir(_)) => return Err(InputError(e.to_string()).into()),

@@ -3,12 +3,14 @@
 //! Global options: `--db PATH` (env `CLAIMKIT_DB`, else the config's `ledger`, else
 //! `./claimkit.db`), `--config FILE` (env `CLAIMKIT_CONFIG`, else `claimkit.toml` beside the
 //! ledger), `--format table|json|csv|html`, `--quiet`, `--no-progress`, `--show-data`, `--wide`,
-//! `--color auto|always|never` (`NO_COLOR` turns `auto` off).
+//! `--color auto|always|never` (`NO_COLOR` turns `auto` off), `--db-key-file FILE` (env
+//! `CLAIMKIT_DB_KEY_FILE`; else the passphrase itself in `CLAIMKIT_DB_KEY`) for an encrypted ledger.
 //!
 //! Exit codes: 0 done and clean; 1 done, with findings a biller must act on; 2 usage error (a
 //! bad option, a config file that cannot be read, no ledger where one was expected); 3 input
-//! data error (a file that cannot be read or parsed); 4 internal, database or I/O error; 75
-//! another run holds the ledger lock. A closed standard output (`| head`) ends the command
+//! data error (a file that cannot be read or parsed); 4 internal, database or I/O error (an
+//! encrypted ledger without its key included); 75 another run holds the ledger lock (or, for
+//! `db encrypt|decrypt|rekey`, has the ledger open). A closed standard output (`| head`) ends the command
 //! quietly with 0.
 
 mod ack;
@@ -18,6 +20,7 @@ mod claim;
 mod codes;
 mod completions;
 mod correct;
+mod db;
 mod demo;
 mod eligibility;
 mod import;
@@ -40,7 +43,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use claimkit::config::Config;
-use claimkit::ledger::{Ledger, LedgerError, LedgerLock};
+use claimkit::ledger::{DbKey, Ledger, LedgerError, LedgerLock};
 use claimkit::report::{OutputFormat, Paint, Presentation, TerminalOptions, paint};
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
@@ -104,7 +107,7 @@ pub enum ColorChoice {
     about = "US medical billing: EMR encounters to 837P claims to reconciled 835 remittances",
     after_help = "Examples:\n  claimkit --db practice.db init --practice practice.toml\n  claimkit import encounters.csv\n  \
                   claimkit build\n  claimkit report worklist\n\nEnvironment: CLAIMKIT_DB (ledger), CLAIMKIT_CONFIG (config file), \
-                  CLAIMKIT_TODAY (the date taken as today, YYYY-MM-DD), COLUMNS (terminal width), NO_COLOR."
+                  CLAIMKIT_DB_KEY (the encrypted ledger's passphrase), CLAIMKIT_TODAY (the date taken as today, YYYY-MM-DD), COLUMNS (terminal width), NO_COLOR."
 )]
 #[command(propagate_version = true, max_term_width = 110)]
 pub struct Cli {
@@ -123,6 +126,13 @@ pub struct GlobalArgs {
     /// The ledger in use (from --db, CLAIMKIT_DB, the config file, or claimkit.db).
     #[arg(skip)]
     pub db: PathBuf,
+    /// File holding the passphrase of an encrypted ledger (mode 0600; else the passphrase is taken
+    /// from CLAIMKIT_DB_KEY).
+    #[arg(long, global = true, env = "CLAIMKIT_DB_KEY_FILE", value_name = "FILE")]
+    pub db_key_file: Option<PathBuf>,
+    /// The ledger's key, from --db-key-file or CLAIMKIT_DB_KEY (never printed).
+    #[arg(skip)]
+    pub db_key: Option<DbKey>,
     /// Config file (claimkit.toml) [default: claimkit.toml beside the ledger].
     #[arg(long, global = true, env = "CLAIMKIT_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -169,6 +179,8 @@ impl GlobalArgs {
             .clone()
             .or_else(|| self.settings.ledger.clone())
             .unwrap_or_else(|| PathBuf::from("claimkit.db"));
+        self.db_key = DbKey::from_file_or_env(self.db_key_file.as_deref(), claimkit::ledger::crypt::KEY_ENV)
+            .map_err(|e| UsageError(e.to_string()))?;
         Ok(())
     }
 
@@ -222,7 +234,7 @@ impl GlobalArgs {
         if !self.db.exists() {
             return Err(self.missing_ledger().into());
         }
-        Ok(Ledger::open(&self.db)?)
+        Ok(Ledger::open_with_key(&self.db, self.db_key.as_ref())?)
     }
 
     /// Takes the run lock, then opens an existing ledger for writing.
@@ -236,7 +248,7 @@ impl GlobalArgs {
     /// Takes the run lock and opens the ledger, creating it when missing (`init` only).
     pub fn create_or_open_ledger(&self) -> anyhow::Result<(LedgerLock, Ledger)> {
         let lock = LedgerLock::acquire(&self.db)?;
-        Ok((lock, Ledger::open(&self.db)?))
+        Ok((lock, Ledger::open_with_key(&self.db, self.db_key.as_ref())?))
     }
 
     /// Names for reports: the practice and its payers, from the ledger.
@@ -306,6 +318,8 @@ pub enum Command {
     Adjust(adjust::AdjustArgs),
     /// Patient statements: one print-ready HTML page per patient with a balance (CSV for a vendor).
     Statements(statements::StatementsArgs),
+    /// Encryption at rest: encrypt, decrypt or change the key of the ledger, in place.
+    Db(db::DbArgs),
     /// Print a shell completion script (bash, zsh or fish).
     #[command(after_help = "Examples:\n  claimkit completions bash > /etc/bash_completion.d/claimkit\n  \
                             claimkit completions zsh > ~/.zfunc/_claimkit\n  \
@@ -316,15 +330,16 @@ pub enum Command {
     Man,
 }
 
-/// The clap command with its run-time adjustments: `demo` keeps its ledger in its own directory,
-/// so its help offers neither `--db` nor `--config`.
+/// The clap command with its run-time adjustments: `demo` keeps its (plaintext) ledger in its own
+/// directory, so its help offers neither `--db`, `--config` nor `--db-key-file`.
 pub fn command() -> clap::Command {
     let mut cmd = Cli::command();
     cmd.build();
     if let Some(demo) = cmd.find_subcommand_mut("demo") {
         // In place (mut_arg would reorder the built argument index).
-        let hidden = std::mem::take(demo)
-            .mut_args(|a| if a.get_id() == "db_option" || a.get_id() == "config" { a.hide(true) } else { a });
+        let hidden = std::mem::take(demo).mut_args(|a| {
+            if matches!(a.get_id().as_str(), "db_option" | "config" | "db_key_file") { a.hide(true) } else { a }
+        });
         *demo = hidden;
     }
     cmd
@@ -368,6 +383,7 @@ pub fn main() -> ExitCode {
         Command::Pay(args) => pay::exec(&global, args),
         Command::Adjust(args) => adjust::exec(&global, args),
         Command::Statements(args) => statements::exec(&global, args),
+        Command::Db(args) => db::exec(&global, args),
         Command::Completions(args) => completions::exec_completions(&global, args),
         Command::Man => completions::exec_man(&global),
     };
@@ -411,7 +427,7 @@ fn broken_pipe(e: &anyhow::Error) -> bool {
 /// Maps a failure to the exit-code contract.
 fn error_code(e: &anyhow::Error) -> u8 {
     for cause in e.chain() {
-        if let Some(LedgerError::Locked { .. }) = cause.downcast_ref::<LedgerError>() {
+        if let Some(LedgerError::Locked { .. } | LedgerError::InUse { .. }) = cause.downcast_ref::<LedgerError>() {
             return 75;
         }
         if cause.downcast_ref::<UsageError>().is_some() {

@@ -8,6 +8,8 @@
 //!   that is not a claimkit ledger is refused untouched;
 //! - WAL journaling with `synchronous=FULL`: a committed posting survives a power cut;
 //! - the file is created readable by its owner only (mode 0600): it holds patient data;
+//! - it can be encrypted at rest with SQLCipher ([`crypt`]): a ledger opened with a key
+//!   ([`Ledger::open_with_key`]) is readable with that key only;
 //! - one writer at a time: commands that change the ledger first take [`LedgerLock`]; a second run
 //!   gets [`LedgerError::Locked`] at once (exit code 75) instead of waiting.
 //!
@@ -25,6 +27,7 @@ pub mod claim_status;
 pub mod codesets;
 mod control;
 pub mod coverage;
+pub mod crypt;
 pub mod eligibility;
 pub mod encounters;
 pub mod find;
@@ -43,6 +46,7 @@ pub mod worklist;
 use std::path::{Path, PathBuf};
 
 pub use control::{ControlKind, ControlNumbers, allocate, allocate_envelope};
+pub use crypt::DbKey;
 pub use lock::LedgerLock;
 use rusqlite::OpenFlags;
 /// The handles a stage passes to this module's functions: a connection for reads, a transaction
@@ -68,6 +72,26 @@ pub enum LedgerError {
         "ledger {path} was written by an earlier claimkit whose balances were kept in another model; it was not changed. Start a new ledger (`claimkit --db NEW.db init --practice practice.toml`), import the EMR exports and post the 999/277CA/835 files again: every file is recognised by content, so nothing is counted twice"
     )]
     PreBaseline { path: PathBuf },
+    #[error(
+        "ledger {path} is encrypted (or is not a SQLite database at all); it was not changed. Give its key with CLAIMKIT_DB_KEY or --db-key-file FILE"
+    )]
+    Encrypted { path: PathBuf },
+    #[error(
+        "the key given does not open ledger {path} (a wrong key, or a file that is not a ledger); it was not changed"
+    )]
+    WrongKey { path: PathBuf },
+    #[error(
+        "ledger {path} is not encrypted, but a key was given (CLAIMKIT_DB_KEY or --db-key-file); it was not changed. Run without the key, or encrypt the ledger first with `claimkit db encrypt`"
+    )]
+    KeyForPlaintext { path: PathBuf },
+    #[error(
+        "ledger {path} is already encrypted (or is not a SQLite database at all); it was not changed. To change its key use `claimkit db rekey`"
+    )]
+    AlreadyEncrypted { path: PathBuf },
+    #[error(
+        "ledger {path} is open in another claimkit run (a report, a claim lookup); it was not changed. Try again when it finishes"
+    )]
+    InUse { path: PathBuf },
     #[error("ledger {path} has schema version {found}, newer than this claimkit ({supported}); upgrade claimkit")]
     SchemaTooNew { path: PathBuf, found: i64, supported: i64 },
     #[error("control number {kind} for {sender} -> {receiver} is exhausted (max {max})")]
@@ -82,21 +106,28 @@ pub type Result<T, E = LedgerError> = std::result::Result<T, E>;
 pub struct Ledger {
     conn: Connection,
     path: Option<PathBuf>,
+    key: Option<DbKey>,
 }
 
 /// Page size of a new ledger file, in bytes.
 const PAGE_SIZE: i64 = 16384;
 
 impl Ledger {
-    /// Opens (creating if needed, with mode 0600) the ledger at `path` and migrates it.
+    /// Opens (creating if needed, with mode 0600) the plaintext ledger at `path` and migrates it.
     pub fn open(path: &Path) -> Result<Ledger> {
+        Ledger::open_with_key(path, None)
+    }
+
+    /// Opens (creating if needed, with mode 0600) the ledger at `path` and migrates it; with `key`,
+    /// the ledger is encrypted (a new one is created encrypted). A wrong or missing key, or a key
+    /// for a plaintext ledger, is refused before anything is written ([`crypt`]).
+    pub fn open_with_key(path: &Path, key: Option<&DbKey>) -> Result<Ledger> {
         if !path.exists() {
             create_private(path).map_err(|source| LedgerError::Io { path: path.to_path_buf(), source })?;
         }
-        let conn =
-            Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
-                .map_err(|source| LedgerError::Open { path: path.to_path_buf(), source })?;
-        let mut ledger = Ledger { conn, path: Some(path.to_path_buf()) };
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = crypt::open_connection(path, flags, key)?;
+        let mut ledger = Ledger { conn, path: Some(path.to_path_buf()), key: key.cloned() };
         ledger.configure(true)?;
         Ok(ledger)
     }
@@ -104,7 +135,7 @@ impl Ledger {
     /// A private in-memory ledger, for tests and dry runs.
     pub fn open_in_memory() -> Result<Ledger> {
         let conn = Connection::open_in_memory()?;
-        let mut ledger = Ledger { conn, path: None };
+        let mut ledger = Ledger { conn, path: None, key: None };
         ledger.configure(false)?;
         Ok(ledger)
     }
@@ -119,8 +150,12 @@ impl Ledger {
         }
         if on_disk {
             // A new ledger gets 16 KiB pages (SQLite's default is 4 KiB); ignored by a ledger that
-            // already has tables.
-            self.conn.pragma_update(None, "page_size", PAGE_SIZE)?;
+            // already has tables. An encrypted ledger keeps SQLCipher's 4 KiB pages: its page size
+            // is not recorded in the (encrypted) file, so any other size would have to be given
+            // again by every program that opens it, the `sqlcipher` shell included.
+            if self.key.is_none() {
+                self.conn.pragma_update(None, "page_size", PAGE_SIZE)?;
+            }
             self.conn.pragma_update(None, "journal_mode", "WAL")?;
         }
         self.conn.pragma_update(None, "synchronous", "FULL")?;
@@ -131,6 +166,11 @@ impl Ledger {
     /// Where the ledger lives (`None` in memory).
     pub fn path(&self) -> Option<&Path> {
         self.path.as_deref()
+    }
+
+    /// True when the ledger was opened with a key (it is encrypted).
+    pub fn is_encrypted(&self) -> bool {
+        self.key.is_some()
     }
 
     /// The connection, for reads.
