@@ -154,10 +154,6 @@ const ANSWER_COLUMNS: &str = "r.encounter_id, r.coverage_order, r.payer_id, r.me
     r.trace, a.recorded_at, r.requested_on, a.covered_from, a.covered_to, a.inactive_from, a.inactive_to";
 
 fn answer_of(row: &rusqlite::Row<'_>) -> rusqlite::Result<(String, EligibilityAnswer)> {
-    let date = |i: usize| -> rusqlite::Result<NaiveDate> {
-        let text: String = row.get(i)?;
-        text.parse().map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e)))
-    };
     let optional_date = |i: usize| -> rusqlite::Result<Option<NaiveDate>> {
         let text: Option<String> = row.get(i)?;
         text.map(|t| {
@@ -165,6 +161,9 @@ fn answer_of(row: &rusqlite::Row<'_>) -> rusqlite::Result<(String, EligibilityAn
                 .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e)))
         })
         .transpose()
+    };
+    let date = |i: usize| -> rusqlite::Result<NaiveDate> {
+        optional_date(i)?.ok_or(rusqlite::Error::InvalidColumnType(i, "NULL".into(), rusqlite::types::Type::Null))
     };
     let bad = |i: usize| rusqlite::Error::InvalidColumnType(i, "unknown code".into(), rusqlite::types::Type::Text);
     let order: String = row.get(1)?;

@@ -168,11 +168,6 @@ impl Ledger {
         self.path.as_deref()
     }
 
-    /// True when the ledger was opened with a key (it is encrypted).
-    pub fn is_encrypted(&self) -> bool {
-        self.key.is_some()
-    }
-
     /// The connection, for reads.
     pub fn conn(&self) -> &Connection {
         &self.conn
